@@ -1,0 +1,162 @@
+//! The shapes every parser produces. They describe what the file said, not
+//! what the ledger will do with it: account resolution, duplicate detection and
+//! categorisation happen later, outside this crate.
+
+use jiff::civil::Date;
+use kassa_core::Currency;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// The file formats kassa reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// A bank's own CSV layout, read through a profile.
+    Csv,
+    /// OFX 1.x (SGML) or 2.x (XML), and QFX.
+    Ofx,
+    Qif,
+    /// ISO 20022 camt.052 / camt.053 / camt.054.
+    Camt,
+    Mt940,
+    /// kassa's native `transactions.csv` (SPEC "Reference data shapes").
+    KassaCsv,
+    /// kassa's native `trades.csv`.
+    Trades,
+}
+
+/// What a file says about the account a row belongs to. Parsers fill what the
+/// format carries; the caller matches it against the book's accounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AccountHint {
+    /// IBAN or bank account number as written in the file.
+    pub number: Option<String>,
+    /// kassa-csv `account_ref`, or an account name.
+    pub account_ref: Option<String>,
+    /// Bank identifier (BIC, OFX BANKID, sort code) when the file has one.
+    pub institution: Option<String>,
+    pub currency: Option<Currency>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowStatus {
+    Booked,
+    Pending,
+}
+
+/// One cash movement on one account, as the bank reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementRow {
+    /// 1-based line in the decoded text where the row starts.
+    pub line: usize,
+    pub account: AccountHint,
+    /// Booking date (or the only date the file has).
+    pub date: Date,
+    pub value_date: Option<Date>,
+    /// Signed: positive money in, negative money out.
+    pub amount: Decimal,
+    /// The row's currency when the file says it; otherwise the account's.
+    pub currency: Option<Currency>,
+    /// The free text the bank shows (payee + memo, joined sensibly).
+    pub description: String,
+    pub counterparty: Option<String>,
+    pub counterparty_account: Option<String>,
+    /// The bank's own id for the row (FITID, AcctSvcrRef, external_id…).
+    pub external_id: Option<String>,
+    pub status: RowStatus,
+    /// Category as written in the file (kassa-csv, some banks' exports).
+    pub category: Option<String>,
+    /// kassa-csv `section`: income / expense / transfer.
+    pub section: Option<String>,
+    /// kassa-csv `transfer_group_id`: legs with the same value are one transfer.
+    pub transfer_group: Option<String>,
+    /// Running balance after this row, when the bank prints one.
+    pub balance_after: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TradeSide {
+    Buy,
+    Sell,
+}
+
+/// One row of `trades.csv` (or a broker export / OFX investment transaction).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TradeRow {
+    pub line: usize,
+    pub account: AccountHint,
+    /// ISO 8601 as written; kept as text with its offset when it has one.
+    pub trade_time: String,
+    pub date: Date,
+    pub symbol: Option<String>,
+    pub isin: Option<String>,
+    pub side: TradeSide,
+    pub quantity: Decimal,
+    pub price: Decimal,
+    pub fees: Decimal,
+    pub currency: Option<Currency>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Something was guessed or skipped but no row was lost (e.g. a footer line).
+    Warning,
+    /// A row (or the file) could not be read; storing would lose data.
+    Error,
+}
+
+/// A problem with one place in the file: line and field, and what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub line: usize,
+    pub field: Option<String>,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(line: usize, field: Option<&str>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { line, field: field.map(str::to_string), severity: Severity::Error, message: message.into() }
+    }
+
+    pub fn warning(line: usize, field: Option<&str>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { line, field: field.map(str::to_string), severity: Severity::Warning, message: message.into() }
+    }
+}
+
+/// Statement-level facts (opening / closing balance) when the format has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementBalance {
+    pub account: AccountHint,
+    pub date: Date,
+    pub amount: Decimal,
+    pub currency: Option<Currency>,
+    /// "opening", "closing", "available", "forward".
+    pub kind: String,
+}
+
+/// Everything a parser got out of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParsedFile {
+    pub format: Format,
+    /// The character encoding the text was decoded from.
+    pub encoding: String,
+    pub rows: Vec<StatementRow>,
+    pub trades: Vec<TradeRow>,
+    pub balances: Vec<StatementBalance>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedFile {
+    pub fn new(format: Format, encoding: impl Into<String>) -> ParsedFile {
+        ParsedFile { format, encoding: encoding.into(), rows: vec![], trades: vec![], balances: vec![], diagnostics: vec![] }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
