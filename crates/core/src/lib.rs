@@ -4,12 +4,26 @@
 //! Architecture invariant: nothing here does I/O, reads a clock, draws a
 //! random number or uses a float for money. Ids and times are passed in.
 
+pub mod account;
+pub mod category;
+pub mod command;
 pub mod currency;
 pub mod error;
+pub mod event;
 pub mod iban;
+pub mod ids;
+pub mod ledger;
 pub mod money;
+pub mod transaction;
 
+pub use account::{Account, AccountKind};
+pub use category::{Category, CategoryName, Section};
+pub use command::{AccountRef, Command, NewAccount, NewTransaction, NewTransfer};
 pub use currency::Currency;
 pub use error::{LedgerError, ParseError};
+pub use event::{Book, Event, EventMeta, Owner, RecordedEvent};
 pub use iban::Iban;
+pub use ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
+pub use ledger::Ledger;
 pub use money::Money;
+pub use transaction::{Leg, Posting, Postings, Status, Transaction};

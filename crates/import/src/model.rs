@@ -120,11 +120,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(line: usize, field: Option<&str>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { line, field: field.map(str::to_string), severity: Severity::Error, message: message.into() }
+        Diagnostic {
+            line,
+            field: field.map(str::to_string),
+            severity: Severity::Error,
+            message: message.into(),
+        }
     }
 
     pub fn warning(line: usize, field: Option<&str>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { line, field: field.map(str::to_string), severity: Severity::Warning, message: message.into() }
+        Diagnostic {
+            line,
+            field: field.map(str::to_string),
+            severity: Severity::Warning,
+            message: message.into(),
+        }
     }
 }
 
@@ -153,10 +163,19 @@ pub struct ParsedFile {
 
 impl ParsedFile {
     pub fn new(format: Format, encoding: impl Into<String>) -> ParsedFile {
-        ParsedFile { format, encoding: encoding.into(), rows: vec![], trades: vec![], balances: vec![], diagnostics: vec![] }
+        ParsedFile {
+            format,
+            encoding: encoding.into(),
+            rows: vec![],
+            trades: vec![],
+            balances: vec![],
+            diagnostics: vec![],
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }

@@ -1,0 +1,104 @@
+//! Commands: what a user, an import or the API asks the ledger to do. They
+//! are checked by [`crate::ledger::Ledger::decide`], which turns them into
+//! events or refuses them.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::account::AccountKind;
+use crate::category::{CategoryName, Section};
+use crate::currency::Currency;
+use crate::event::Owner;
+use crate::iban::Iban;
+use crate::ids::{AccountId, BookId, CategoryId, TxId};
+use crate::transaction::Status;
+
+/// An account named the way the caller knows it: the CLI by name, the API by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountRef {
+    Id(AccountId),
+    Name(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub account_id: AccountId,
+    pub name: String,
+    pub kind: AccountKind,
+    pub currency: Currency,
+    pub iban: Option<Iban>,
+    pub number: Option<String>,
+    pub institution: Option<String>,
+    pub location: Option<String>,
+    pub opened_on: Date,
+}
+
+/// One amount on one account, with a category or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTransaction {
+    pub tx_id: TxId,
+    pub account: AccountRef,
+    pub date: Date,
+    /// Signed: + money in, − money out; in the account's currency.
+    pub amount: Decimal,
+    pub description: String,
+    pub category: Option<String>,
+    pub counterparty: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Status,
+}
+
+/// Money moved between two own accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTransfer {
+    pub tx_id: TxId,
+    pub from: AccountRef,
+    pub to: AccountRef,
+    pub date: Date,
+    /// Positive, in the source account's currency.
+    pub amount: Decimal,
+    /// What arrives, in the target account's currency; required when the
+    /// currencies differ, must be absent or equal to `amount` otherwise.
+    pub to_amount: Option<Decimal>,
+    pub description: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    OpenBook {
+        book_id: BookId,
+        name: String,
+        owner: Owner,
+    },
+    OpenAccount(NewAccount),
+    AddCategory {
+        category_id: CategoryId,
+        name: CategoryName,
+        section: Section,
+    },
+    RecordTransaction(NewTransaction),
+    Transfer(NewTransfer),
+    Recategorize {
+        tx_id: TxId,
+        category: Option<String>,
+    },
+    DeleteTransaction {
+        tx_id: TxId,
+    },
+}
+
+impl Command {
+    /// Existing transactions the command needs to see, so a store can load
+    /// just those into the ledger it decides against.
+    pub fn referenced_transaction(&self) -> Option<TxId> {
+        match self {
+            Command::Recategorize { tx_id, .. } | Command::DeleteTransaction { tx_id } => {
+                Some(*tx_id)
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Events: the stored truth of a book. Each has a stable type name and a
+//! schema version; stored JSON is never rewritten, so a changed shape gets a
+//! new version and an upcaster in [`Event::from_stored`].
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::account::Account;
+use crate::category::Category;
+use crate::ids::{BookId, CategoryId, OrgId, TxId, UserId};
+use crate::transaction::{Postings, Transaction};
+
+/// Who owns a book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Owner {
+    /// The operator of a single-user installation (the CLI before any user exists).
+    Local,
+    User(UserId),
+    Organisation(OrgId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Book {
+    pub id: BookId,
+    pub name: String,
+    pub owner: Owner,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    BookOpened(Book),
+    AccountOpened(Account),
+    CategoryAdded(Category),
+    TransactionRecorded(Transaction),
+    /// The income/expense leg now points at another category (or none).
+    TransactionRecategorized {
+        tx_id: TxId,
+        category: Option<CategoryId>,
+        postings: Postings,
+    },
+    /// The transaction no longer counts; the event keeps it in the log.
+    TransactionDeleted {
+        tx_id: TxId,
+    },
+}
+
+/// Why stored event data could not be read back.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read stored event {event_type} v{schema_version}: {reason}")]
+pub struct DecodeError {
+    pub event_type: String,
+    pub schema_version: u32,
+    pub reason: String,
+}
+
+impl Event {
+    /// The type name stored beside the data; stable forever.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::BookOpened(_) => "book_opened",
+            Event::AccountOpened(_) => "account_opened",
+            Event::CategoryAdded(_) => "category_added",
+            Event::TransactionRecorded(_) => "transaction_recorded",
+            Event::TransactionRecategorized { .. } => "transaction_recategorized",
+            Event::TransactionDeleted { .. } => "transaction_deleted",
+        }
+    }
+
+    /// The schema version written with new events of this type.
+    pub fn schema_version(&self) -> u32 {
+        1
+    }
+
+    /// The business date the event is about, when it has one of its own.
+    pub fn business_date(&self) -> Option<Date> {
+        match self {
+            Event::AccountOpened(a) => Some(a.opened_on),
+            Event::TransactionRecorded(t) => Some(t.date),
+            _ => None,
+        }
+    }
+
+    /// The payload stored in the `data` column.
+    pub fn data(&self) -> serde_json::Value {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.remove("data").unwrap_or(serde_json::Value::Null)
+            }
+            // Every variant is a struct of plain data; serialising cannot fail.
+            _ => serde_json::Value::Null,
+        }
+    }
+
+    /// Reads an event back from its stored parts. Old schema versions are
+    /// upcast here; today every type is at version 1.
+    pub fn from_stored(
+        event_type: &str,
+        schema_version: u32,
+        data: serde_json::Value,
+    ) -> Result<Event, DecodeError> {
+        let err = |reason: String| DecodeError {
+            event_type: event_type.to_string(),
+            schema_version,
+            reason,
+        };
+        if schema_version != 1 {
+            return Err(err("unknown schema version".into()));
+        }
+        let tagged = serde_json::json!({ "type": event_type, "data": data });
+        serde_json::from_value(tagged).map_err(|e| err(e.to_string()))
+    }
+}
+
+/// Who did it and when, carried by every stored event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventMeta {
+    /// `user:<id>`, `cli:<login>`, `import:<batch>`…: whoever caused the event.
+    pub actor: String,
+    /// The business date (a transaction's date), or the day it was recorded.
+    pub occurred_at: Date,
+    /// When the store accepted it.
+    pub recorded_at: Timestamp,
+}
+
+/// An event as it sits in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordedEvent {
+    /// Global order of the whole log, 1-based.
+    pub position: i64,
+    pub stream: String,
+    /// The event's number in its stream, 1-based.
+    pub version: i64,
+    pub meta: EventMeta,
+    pub event: Event,
+}
+
+/// The stream that holds a book's events.
+pub fn book_stream(book: BookId) -> String {
+    format!("book-{book}")
+}

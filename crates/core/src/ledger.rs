@@ -1,0 +1,410 @@
+//! The ledger aggregate: `decide` checks a command against the current state
+//! and returns the events it causes; `apply` folds an event into the state.
+//! Everything a book promises (names unique, amounts in the account's
+//! currency, every transaction balanced) is enforced in `decide`.
+//!
+//! A `Ledger` built by a store for one command holds the book, its accounts
+//! and categories, and only the transactions the command references; one
+//! folded from the whole log (tests, exports) holds every transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::civil::Date;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::account::Account;
+use crate::category::{Category, CategoryName};
+use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
+use crate::currency::Currency;
+use crate::error::{LedgerError, ParseError};
+use crate::event::{Book, Event};
+use crate::ids::{AccountId, CategoryId, TxId};
+use crate::money::Money;
+use crate::transaction::{Leg, Posting, Postings, Transaction};
+
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub book: Option<Book>,
+    accounts: BTreeMap<AccountId, Account>,
+    categories: BTreeMap<CategoryId, Category>,
+    transactions: HashMap<TxId, Transaction>,
+}
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// Folds a sequence of events (a stream, in version order) into a ledger.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Ledger {
+        let mut ledger = Ledger::new();
+        for e in events {
+            ledger.apply(e);
+        }
+        ledger
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.accounts.values()
+    }
+
+    pub fn categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.values()
+    }
+
+    pub fn transactions(&self) -> impl Iterator<Item = &Transaction> {
+        self.transactions.values()
+    }
+
+    pub fn account(&self, id: AccountId) -> Option<&Account> {
+        self.accounts.get(&id)
+    }
+
+    pub fn category(&self, id: CategoryId) -> Option<&Category> {
+        self.categories.get(&id)
+    }
+
+    pub fn transaction(&self, id: TxId) -> Option<&Transaction> {
+        self.transactions.get(&id)
+    }
+
+    /// Adds a transaction the store loaded from its projections, so a command
+    /// that references it can be decided without replaying the stream.
+    pub fn insert_loaded_transaction(&mut self, tx: Transaction) {
+        self.transactions.insert(tx.id, tx);
+    }
+
+    pub fn decide(&self, cmd: &Command) -> Result<Vec<Event>, LedgerError> {
+        if !matches!(cmd, Command::OpenBook { .. }) && self.book.is_none() {
+            return Err(LedgerError::NoBook);
+        }
+        match cmd {
+            Command::OpenBook {
+                book_id,
+                name,
+                owner,
+            } => {
+                if self.book.is_some() {
+                    return Err(LedgerError::BookExists);
+                }
+                let name = non_empty(name)?;
+                Ok(vec![Event::BookOpened(Book {
+                    id: *book_id,
+                    name,
+                    owner: *owner,
+                })])
+            }
+            Command::OpenAccount(a) => {
+                let name = non_empty(&a.name)?;
+                if self
+                    .accounts
+                    .values()
+                    .any(|x| x.name.eq_ignore_ascii_case(&name))
+                {
+                    return Err(LedgerError::DuplicateAccount(name));
+                }
+                Ok(vec![Event::AccountOpened(Account {
+                    id: a.account_id,
+                    name,
+                    kind: a.kind,
+                    currency: a.currency,
+                    iban: a.iban.clone(),
+                    number: a.number.clone(),
+                    institution: a.institution.clone(),
+                    location: a.location.clone(),
+                    opened_on: a.opened_on,
+                })])
+            }
+            Command::AddCategory {
+                category_id,
+                name,
+                section,
+            } => {
+                if self
+                    .categories
+                    .values()
+                    .any(|c| c.name.as_str().eq_ignore_ascii_case(name.as_str()))
+                {
+                    return Err(LedgerError::DuplicateCategory(name.to_string()));
+                }
+                Ok(vec![Event::CategoryAdded(Category {
+                    id: *category_id,
+                    name: name.clone(),
+                    section: *section,
+                })])
+            }
+            Command::RecordTransaction(t) => self.decide_record(t),
+            Command::Transfer(t) => self.decide_transfer(t),
+            Command::Recategorize { tx_id, category } => {
+                let tx = self
+                    .transaction(*tx_id)
+                    .ok_or_else(|| LedgerError::UnknownTransaction(tx_id.to_string()))?;
+                let category = category
+                    .as_deref()
+                    .map(|c| self.resolve_category(c))
+                    .transpose()?;
+                if tx.postings.is_transfer() || tx.postings.category() == category {
+                    return Ok(vec![]);
+                }
+                let postings = tx.postings.recategorized(category);
+                Ok(vec![Event::TransactionRecategorized {
+                    tx_id: *tx_id,
+                    category,
+                    postings,
+                }])
+            }
+            Command::DeleteTransaction { tx_id } => {
+                if !self.transactions.contains_key(tx_id) {
+                    return Err(LedgerError::UnknownTransaction(tx_id.to_string()));
+                }
+                Ok(vec![Event::TransactionDeleted { tx_id: *tx_id }])
+            }
+        }
+    }
+
+    fn decide_record(&self, t: &NewTransaction) -> Result<Vec<Event>, LedgerError> {
+        if self.transactions.contains_key(&t.tx_id) {
+            return Err(LedgerError::DuplicateTransaction(t.tx_id.to_string()));
+        }
+        let account = self.resolve_account(&t.account)?;
+        let amount = Money::new(t.amount, account.currency)?;
+        if amount.is_zero() {
+            return Err(LedgerError::ZeroAmount);
+        }
+        let category = t
+            .category
+            .as_deref()
+            .map(|c| self.resolve_category(c))
+            .transpose()?;
+        let other = category.map_or(Leg::Uncategorized, Leg::Category);
+        let postings = Postings::new(vec![
+            Posting {
+                leg: Leg::Account(account.id),
+                amount,
+            },
+            Posting {
+                leg: other,
+                amount: amount.negated(),
+            },
+        ])?;
+        Ok(vec![Event::TransactionRecorded(Transaction {
+            id: t.tx_id,
+            date: t.date,
+            description: t.description.trim().to_string(),
+            postings,
+            counterparty: clean(&t.counterparty),
+            tags: t.tags.clone(),
+            notes: clean(&t.notes),
+            external_id: clean(&t.external_id),
+            status: t.status,
+        })])
+    }
+
+    fn decide_transfer(&self, t: &NewTransfer) -> Result<Vec<Event>, LedgerError> {
+        let from = self.resolve_account(&t.from)?;
+        let to = self.resolve_account(&t.to)?;
+        if from.id == to.id {
+            return Err(LedgerError::TransferToSelf(from.name.clone()));
+        }
+        if t.amount <= Decimal::ZERO {
+            return Err(LedgerError::TransferNotPositive(t.amount.to_string()));
+        }
+        let sent = Money::new(t.amount, from.currency)?;
+        let mut postings = vec![Posting {
+            leg: Leg::Account(from.id),
+            amount: sent.negated(),
+        }];
+        if from.currency == to.currency {
+            if t.to_amount.is_some_and(|x| x != t.amount) {
+                return Err(LedgerError::Unbalanced {
+                    currency: from.currency.to_string(),
+                    sum: (t.to_amount.unwrap_or_default() - t.amount).to_string(),
+                });
+            }
+            postings.push(Posting {
+                leg: Leg::Account(to.id),
+                amount: sent,
+            });
+        } else {
+            let Some(to_amount) = t.to_amount else {
+                return Err(LedgerError::TransferNeedsRate {
+                    from: from.name.clone(),
+                    from_currency: from.currency.to_string(),
+                    to: to.name.clone(),
+                    to_currency: to.currency.to_string(),
+                });
+            };
+            if to_amount <= Decimal::ZERO {
+                return Err(LedgerError::TransferNotPositive(to_amount.to_string()));
+            }
+            let received = Money::new(to_amount, to.currency)?;
+            postings.push(Posting {
+                leg: Leg::Conversion,
+                amount: sent,
+            });
+            postings.push(Posting {
+                leg: Leg::Conversion,
+                amount: received.negated(),
+            });
+            postings.push(Posting {
+                leg: Leg::Account(to.id),
+                amount: received,
+            });
+        }
+        Ok(vec![Event::TransactionRecorded(Transaction {
+            id: t.tx_id,
+            date: t.date,
+            description: t.description.trim().to_string(),
+            postings: Postings::new(postings)?,
+            counterparty: None,
+            tags: vec![],
+            notes: None,
+            external_id: clean(&t.external_id),
+            status: Default::default(),
+        })])
+    }
+
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::BookOpened(b) => self.book = Some(b.clone()),
+            Event::AccountOpened(a) => {
+                self.accounts.insert(a.id, a.clone());
+            }
+            Event::CategoryAdded(c) => {
+                self.categories.insert(c.id, c.clone());
+            }
+            Event::TransactionRecorded(t) => {
+                self.transactions.insert(t.id, t.clone());
+            }
+            Event::TransactionRecategorized {
+                tx_id, postings, ..
+            } => {
+                if let Some(t) = self.transactions.get_mut(tx_id) {
+                    t.postings = postings.clone();
+                }
+            }
+            Event::TransactionDeleted { tx_id } => {
+                self.transactions.remove(tx_id);
+            }
+        }
+    }
+
+    /// Decides and applies commands in order; the first refusal stops the
+    /// batch. The store runs this inside one database transaction, so a
+    /// refused batch writes nothing.
+    pub fn execute(&mut self, cmds: &[Command]) -> Result<Vec<Event>, LedgerError> {
+        let mut out = Vec::new();
+        for cmd in cmds {
+            for e in self.decide(cmd)? {
+                self.apply(&e);
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn resolve_account(&self, r: &AccountRef) -> Result<&Account, LedgerError> {
+        match r {
+            AccountRef::Id(id) => {
+                self.accounts
+                    .get(id)
+                    .ok_or_else(|| LedgerError::UnknownAccount {
+                        name: id.to_string(),
+                        did_you_mean: None,
+                    })
+            }
+            AccountRef::Name(name) => {
+                let name = name.trim();
+                self.accounts
+                    .values()
+                    .find(|a| a.name == name)
+                    .or_else(|| {
+                        self.accounts
+                            .values()
+                            .find(|a| a.name.eq_ignore_ascii_case(name))
+                    })
+                    .ok_or_else(|| LedgerError::UnknownAccount {
+                        name: name.to_string(),
+                        did_you_mean: nearest(
+                            name,
+                            self.accounts.values().map(|a| a.name.as_str()),
+                        ),
+                    })
+            }
+        }
+    }
+
+    pub fn resolve_category(&self, name: &str) -> Result<CategoryId, LedgerError> {
+        let parsed = CategoryName::parse(name)?;
+        self.categories
+            .values()
+            .find(|c| c.name == parsed)
+            .or_else(|| {
+                self.categories
+                    .values()
+                    .find(|c| c.name.as_str().eq_ignore_ascii_case(parsed.as_str()))
+            })
+            .map(|c| c.id)
+            .ok_or_else(|| LedgerError::UnknownCategory {
+                name: parsed.to_string(),
+                did_you_mean: nearest(
+                    parsed.as_str(),
+                    self.categories.values().map(|c| c.name.as_str()),
+                ),
+            })
+    }
+
+    /// Balance of every account from the transactions this ledger holds,
+    /// counting postings dated on or before `as_of` when given.
+    pub fn balances(&self, as_of: Option<Date>) -> BTreeMap<AccountId, Money> {
+        let mut out: BTreeMap<AccountId, Money> = self
+            .accounts
+            .values()
+            .map(|a| (a.id, Money::zero(a.currency)))
+            .collect();
+        for t in self
+            .transactions
+            .values()
+            .filter(|t| as_of.is_none_or(|d| t.date <= d))
+        {
+            for (acc, m) in t.postings.accounts() {
+                if let Some(b) = out.get_mut(&acc) {
+                    b.amount += m.amount;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Converts `amount` at `rate` into `to`, rounded to its minor unit, half away
+/// from zero as banks do.
+pub fn convert(amount: Decimal, rate: Decimal, to: Currency) -> Decimal {
+    (amount * rate).round_dp_with_strategy(to.minor_units(), RoundingStrategy::MidpointAwayFromZero)
+}
+
+fn non_empty(s: &str) -> Result<String, ParseError> {
+    let t = s.trim();
+    if t.is_empty() {
+        Err(ParseError::EmptyName(s.to_string()))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The most similar existing name, if any is close enough to be a typo.
+pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let lower = name.to_lowercase();
+    candidates
+        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.75)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}

@@ -1,0 +1,232 @@
+//! Transactions: double entry underneath, simple on the surface.
+//!
+//! An expense of 12.34 on Checking is two postings, Checking −12.34 and
+//! the category +12.34; a transfer is two account postings; a transfer
+//! between currencies adds two conversion postings so that every currency
+//! sums to zero on its own. [`Transaction::new`] refuses anything else.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::currency::Currency;
+use crate::error::LedgerError;
+use crate::ids::{AccountId, CategoryId, TxId};
+use crate::money::Money;
+
+/// What a posting moves money into or out of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "leg", content = "id", rename_all = "snake_case")]
+pub enum Leg {
+    /// One of the book's own accounts.
+    Account(AccountId),
+    /// An income or expense category.
+    Category(CategoryId),
+    /// The income or expense side of a transaction nobody has categorised yet.
+    Uncategorized,
+    /// The currency-exchange side of a transfer between currencies.
+    Conversion,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    #[serde(flatten)]
+    pub leg: Leg,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pending,
+    #[default]
+    Booked,
+}
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Booked => "booked",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Postings that are known to balance. The field is private so that the only
+/// way to get one is through the check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Postings(Vec<Posting>);
+
+impl Postings {
+    pub fn new(postings: Vec<Posting>) -> Result<Postings, LedgerError> {
+        if postings.len() < 2 {
+            return Err(LedgerError::TooFewPostings);
+        }
+        if postings.iter().any(|p| p.amount.is_zero()) {
+            return Err(LedgerError::ZeroAmount);
+        }
+        for (currency, sum) in sums_by_currency(&postings) {
+            if !sum.is_zero() {
+                return Err(LedgerError::Unbalanced {
+                    currency: currency.to_string(),
+                    sum: sum.to_string(),
+                });
+            }
+        }
+        Ok(Postings(postings))
+    }
+
+    pub fn as_slice(&self) -> &[Posting] {
+        &self.0
+    }
+
+    /// The account postings, in order.
+    pub fn accounts(&self) -> impl Iterator<Item = (AccountId, Money)> + '_ {
+        self.0.iter().filter_map(|p| match p.leg {
+            Leg::Account(a) => Some((a, p.amount)),
+            _ => None,
+        })
+    }
+
+    /// The category of a simple transaction (None when uncategorised or a transfer).
+    pub fn category(&self) -> Option<CategoryId> {
+        self.0.iter().find_map(|p| match p.leg {
+            Leg::Category(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    pub fn is_transfer(&self) -> bool {
+        self.accounts().count() >= 2
+    }
+
+    /// The same postings with the income/expense leg pointed at `category`.
+    pub fn recategorized(&self, category: Option<CategoryId>) -> Postings {
+        let leg = category.map_or(Leg::Uncategorized, Leg::Category);
+        Postings(
+            self.0
+                .iter()
+                .map(|p| match p.leg {
+                    Leg::Category(_) | Leg::Uncategorized => Posting {
+                        leg,
+                        amount: p.amount,
+                    },
+                    _ => *p,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for Postings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Postings::new(Vec::<Posting>::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+pub fn sums_by_currency(postings: &[Posting]) -> BTreeMap<Currency, Decimal> {
+    let mut sums = BTreeMap::new();
+    for p in postings {
+        *sums.entry(p.amount.currency).or_insert(Decimal::ZERO) += p.amount.amount;
+    }
+    sums
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub id: TxId,
+    pub date: Date,
+    pub description: String,
+    pub postings: Postings,
+    pub counterparty: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub status: Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn eur(s: &str) -> Money {
+        Money::parse(s, Currency::EUR).unwrap()
+    }
+
+    fn acc(n: u128) -> Leg {
+        Leg::Account(AccountId(Uuid::from_u128(n)))
+    }
+
+    #[test]
+    fn balanced_postings_are_accepted() {
+        let p = Postings::new(vec![
+            Posting {
+                leg: acc(1),
+                amount: eur("-12.34"),
+            },
+            Posting {
+                leg: Leg::Uncategorized,
+                amount: eur("12.34"),
+            },
+        ])
+        .unwrap();
+        assert!(!p.is_transfer());
+        assert_eq!(p.category(), None);
+    }
+
+    #[test]
+    fn unbalanced_and_degenerate_postings_are_refused() {
+        let err = Postings::new(vec![
+            Posting {
+                leg: acc(1),
+                amount: eur("-12.34"),
+            },
+            Posting {
+                leg: Leg::Uncategorized,
+                amount: eur("12.33"),
+            },
+        ]);
+        assert!(matches!(err, Err(LedgerError::Unbalanced { .. })));
+        assert!(matches!(
+            Postings::new(vec![Posting {
+                leg: acc(1),
+                amount: eur("1")
+            }]),
+            Err(LedgerError::TooFewPostings)
+        ));
+        let usd = Money::parse("1", Currency::USD).unwrap();
+        let mixed = Postings::new(vec![
+            Posting {
+                leg: acc(1),
+                amount: eur("-1"),
+            },
+            Posting {
+                leg: acc(2),
+                amount: usd,
+            },
+        ]);
+        assert!(matches!(mixed, Err(LedgerError::Unbalanced { .. })));
+    }
+
+    #[test]
+    fn deserialising_checks_balance_too() {
+        let json = r#"[{"leg":"uncategorized","amount":{"amount":"1.00","currency":"EUR"}},
+                       {"leg":"conversion","amount":{"amount":"-2.00","currency":"EUR"}}]"#;
+        assert!(serde_json::from_str::<Postings>(json).is_err());
+    }
+}

@@ -1,0 +1,87 @@
+//! kassa-store: the event store and the read models (projections) kept from
+//! it, on embedded SQLite or on PostgreSQL, chosen by the URL scheme.
+//!
+//! Writes go through [`Store::execute`]: in one database transaction it
+//! loads the book's state, lets the core decide, appends the events with an
+//! optimistic-concurrency check and updates the projections. Reads come from
+//! the projections; [`Store::rebuild`] replays the log into empty ones.
+
+mod error;
+pub mod postgres;
+mod projection;
+pub mod sqlite;
+pub mod testing;
+mod types;
+mod unit;
+
+use jiff::civil::Date;
+use kassa_core::{Book, BookId, Command, Ledger, RecordedEvent};
+
+pub use error::{Result, StoreError};
+pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
+
+/// Everything kassa asks of a database. Object-safe, so the binary holds a
+/// `Box<dyn Store>` whichever backend the URL picked.
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    /// Creates or upgrades the schema; returns the migrations it applied.
+    fn migrate(&self) -> Result<Vec<String>>;
+
+    /// Decides `cmds` against the book's current state and, if all are
+    /// accepted, appends their events and updates the projections — all in
+    /// one database transaction, retried when another writer got in first.
+    fn execute(&self, book: BookId, actor: &str, cmds: &[Command]) -> Result<Vec<RecordedEvent>>;
+
+    /// Appends raw events to a stream whose current version must be
+    /// `expected` (0 for a new stream). Projections are not touched: this is
+    /// the log primitive, for streams that have no read model.
+    fn append(
+        &self,
+        stream: &str,
+        expected: i64,
+        events: &[NewEvent],
+    ) -> Result<Vec<RecordedEvent>>;
+
+    /// One stream, in version order.
+    fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>>;
+
+    /// The whole log after `after_position`, at most `limit` events.
+    fn read_log(&self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>>;
+
+    /// The last `limit` events of the log, oldest first.
+    fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>>;
+
+    fn books(&self) -> Result<Vec<Book>>;
+
+    /// The book's state for deciding commands: book, accounts, categories.
+    fn ledger(&self, book: BookId) -> Result<Ledger>;
+
+    fn transactions(&self, book: BookId, filter: &TxFilter) -> Result<Vec<TxRow>>;
+
+    /// Balance of every account of the book, as of the end of `as_of`.
+    fn balances(&self, book: BookId, as_of: Option<Date>) -> Result<Vec<BalanceRow>>;
+
+    /// Empties the projections and replays the whole log into them.
+    fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats>;
+
+    /// Every projection row as canonical text, sorted: two stores with the
+    /// same log give the same dump, which is how rebuild is tested.
+    fn projection_dump(&self) -> Result<String>;
+}
+
+/// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,
+/// `sqlite::memory:`, or `postgres://…` / `postgresql://…`.
+pub fn open(url: &str) -> Result<Box<dyn Store>> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.strip_prefix("//").unwrap_or(rest);
+        if path.is_empty() {
+            return Err(StoreError::BadUrl(url.to_string()));
+        }
+        Ok(Box::new(sqlite::SqliteStore::open(path)?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(postgres::PgStore::open(url)?))
+    } else {
+        Err(StoreError::BadUrl(url.to_string()))
+    }
+}

@@ -1,0 +1,773 @@
+//! The multi-user backend: PostgreSQL. Money is NUMERIC; bulk writes go
+//! through `UNNEST` of arrays so a batch of thousands of transactions is a
+//! handful of round trips. Concurrent writers are serialised per stream by
+//! the row lock on `streams`, and a stale one gets `Conflict`.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use kassa_core::event::EventMeta;
+use kassa_core::{
+    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg,
+    Money, Posting, Postings, RecordedEvent, Transaction, TxId,
+};
+use postgres::types::ToSql;
+use postgres::{Client, NoTls};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::sqlite::{owner_from, owner_parts, status_of};
+use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
+use crate::unit::{self, UnitOfWork};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+const REBUILD_PAGE: usize = 20_000;
+
+#[derive(Debug)]
+struct Manager {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Client;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Client, postgres::Error> {
+        self.config.connect(NoTls)
+    }
+
+    fn is_valid(&self, conn: &mut Client) -> Result<(), postgres::Error> {
+        conn.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut Client) -> bool {
+        conn.is_closed()
+    }
+}
+
+#[derive(Debug)]
+pub struct PgStore {
+    pool: r2d2::Pool<Manager>,
+}
+
+impl PgStore {
+    pub fn open(url: &str) -> Result<PgStore> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|_| StoreError::BadUrl(url.to_string()))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(Manager { config })?;
+        Ok(PgStore { pool })
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
+        Ok(self.pool.get()?)
+    }
+}
+
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    fn migrate(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        // One migrator at a time, even with several servers starting at once.
+        tx.batch_execute(
+            "SELECT pg_advisory_xact_lock(7001);
+             CREATE TABLE IF NOT EXISTS kassa_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )?;
+        let mut applied = vec![];
+        for (version, name, sql) in MIGRATIONS {
+            let done: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM kassa_migrations WHERE version = $1)",
+                    &[version],
+                )?
+                .get(0);
+            if !done {
+                tx.batch_execute(sql)?;
+                tx.execute(
+                    "INSERT INTO kassa_migrations (version, name) VALUES ($1, $2)",
+                    &[version, name],
+                )?;
+                applied.push(format!("{version:04}_{name}"));
+            }
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    fn execute(&self, book: BookId, actor: &str, cmds: &[Command]) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        unit::with_retry(|| {
+            let mut tx = conn.transaction()?;
+            let out = unit::execute(&mut Uow { tx: &mut tx }, book, actor, cmds)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn append(
+        &self,
+        stream: &str,
+        expected: i64,
+        events: &[NewEvent],
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        let out = Uow { tx: &mut tx }.append(stream, expected, events, unit::clock().0)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        let rows = conn.query(
+            &format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"),
+            &[&stream],
+        )?;
+        rows.iter().map(event_row).collect()
+    }
+
+    fn read_log(&self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        read_log(&mut *self.conn()?, after_position, limit)
+    }
+
+    fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        let rows = conn.query(
+            &format!("{EVENT_COLUMNS} ORDER BY position DESC LIMIT $1"),
+            &[&(limit as i64)],
+        )?;
+        let mut out: Vec<RecordedEvent> = rows.iter().map(event_row).collect::<Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    fn books(&self) -> Result<Vec<Book>> {
+        let mut conn = self.conn()?;
+        let rows = conn.query(
+            "SELECT id, name, owner_kind, owner_id FROM books ORDER BY name",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let owner: Option<Uuid> = r.get(3);
+                Ok(Book {
+                    id: BookId(r.get(0)),
+                    name: r.get(1),
+                    owner: owner_from(r.get(2), owner.map(|u| u.to_string()).as_deref())?,
+                })
+            })
+            .collect()
+    }
+
+    fn ledger(&self, book: BookId) -> Result<Ledger> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        Uow { tx: &mut tx }.load_ledger(book)
+    }
+
+    fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
+        let mut conn = self.conn()?;
+        let mut sql = String::from(
+            "SELECT t.id, t.date, a.name, p.amount, p.currency, t.description, c.name, t.counterparty, t.status, t.external_id,
+                    (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+               FROM postings p
+               JOIN transactions t ON t.id = p.tx_id
+               JOIN accounts a ON a.id = p.account_id
+               LEFT JOIN categories c ON c.id = t.category_id
+              WHERE p.book_id = $1 AND p.account_id IS NOT NULL",
+        );
+        let book_uuid = book.0;
+        let account = f.account.map(|a| a.0);
+        let category = f.category.clone();
+        let category_children = f.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
+        let search = f.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
+        if let Some(a) = &account {
+            args.push(a);
+            sql.push_str(&format!(" AND p.account_id = ${}", args.len()));
+        }
+        if let Some(d) = &f.from {
+            args.push(d);
+            sql.push_str(&format!(" AND p.date >= ${}", args.len()));
+        }
+        if let Some(d) = &f.to {
+            args.push(d);
+            sql.push_str(&format!(" AND p.date <= ${}", args.len()));
+        }
+        if let (Some(c), Some(children)) = (&category, &category_children) {
+            args.push(c);
+            args.push(children);
+            sql.push_str(&format!(
+                " AND (lower(c.name) = lower(${}) OR c.name ILIKE ${})",
+                args.len() - 1,
+                args.len()
+            ));
+        }
+        if let Some(s) = &search {
+            args.push(s);
+            sql.push_str(&format!(
+                " AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})",
+                args.len()
+            ));
+        }
+        sql.push_str(" ORDER BY p.date DESC, t.position DESC, p.seq DESC");
+        if let Some(n) = f.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let rows = conn.query(&sql, &args)?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let currency = currency(r.get(4))?;
+                let id: Uuid = r.get(0);
+                Ok(TxRow {
+                    id: id.to_string(),
+                    date: r.get(1),
+                    account: r.get(2),
+                    amount: at_scale(r.get(3), currency),
+                    currency,
+                    description: r.get(5),
+                    category: r.get(6),
+                    counterparty: r.get(7),
+                    status: r.get(8),
+                    external_id: r.get(9),
+                    transfer_account: r.get(10),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    fn balances(&self, book: BookId, as_of: Option<Date>) -> Result<Vec<BalanceRow>> {
+        let mut conn = self.conn()?;
+        let rows = conn.query(
+            "SELECT a.name, a.currency,
+                    CASE WHEN $2::date IS NULL THEN a.balance
+                         ELSE COALESCE((SELECT SUM(d.delta) FROM daily_balances d
+                                         WHERE d.account_id = a.id AND d.date <= $2::date), 0) END
+               FROM accounts a WHERE a.book_id = $1 ORDER BY a.name",
+            &[&book.0, &as_of],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let currency = currency(r.get(1))?;
+                Ok(BalanceRow {
+                    account: r.get(0),
+                    currency,
+                    balance: at_scale(r.get(2), currency),
+                })
+            })
+            .collect()
+    }
+
+    fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
+        tx.batch_execute(
+            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances",
+        )?;
+        let mut stats = RebuildStats {
+            events: 0,
+            transactions: 0,
+        };
+        let mut after = 0;
+        loop {
+            let page = read_log(&mut tx, after, REBUILD_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            stats.events += page.len() as u64;
+            stats.transactions += page
+                .iter()
+                .filter(|e| matches!(e.event, Event::TransactionRecorded(_)))
+                .count() as u64;
+            Uow { tx: &mut tx }.project(&page)?;
+            progress(stats.events, total as u64);
+        }
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    fn projection_dump(&self) -> Result<String> {
+        let mut conn = self.conn()?;
+        let tables = [
+            ("books", "id"),
+            ("accounts", "id"),
+            ("categories", "id"),
+            ("transactions", "id"),
+            ("postings", "tx_id, seq"),
+            ("daily_balances", "account_id, date"),
+        ];
+        let mut out = String::new();
+        for (table, key) in tables {
+            for r in conn.query(
+                &format!("SELECT x::text FROM {table} x ORDER BY {key}"),
+                &[],
+            )? {
+                out.push_str(table);
+                out.push('|');
+                out.push_str(r.get::<_, &str>(0));
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct Uow<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+}
+
+impl UnitOfWork for Uow<'_, '_> {
+    /// Locks the stream's row while reading it, so concurrent `execute`s on
+    /// one book queue here instead of all deciding and all but one failing.
+    fn stream_version(&mut self, stream: &str) -> Result<i64> {
+        let row = self.tx.query_opt(
+            "SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE",
+            &[&stream],
+        )?;
+        Ok(row.map(|r| r.get(0)).unwrap_or(0))
+    }
+
+    fn load_ledger(&mut self, book: BookId) -> Result<Ledger> {
+        let tx = &mut *self.tx;
+        let Some(r) = tx.query_opt(
+            "SELECT name, owner_kind, owner_id FROM books WHERE id = $1",
+            &[&book.0],
+        )?
+        else {
+            return Ok(Ledger::new());
+        };
+        let owner: Option<Uuid> = r.get(2);
+        let mut events = vec![Event::BookOpened(Book {
+            id: book,
+            name: r.get(0),
+            owner: owner_from(r.get(1), owner.map(|u| u.to_string()).as_deref())?,
+        })];
+        for r in tx.query(
+            "SELECT id, name, kind, currency, iban, number, institution, location, opened_on FROM accounts WHERE book_id = $1",
+            &[&book.0],
+        )? {
+            events.push(Event::AccountOpened(Account {
+                id: AccountId(r.get(0)),
+                name: r.get(1),
+                kind: parse_field(r.get(2))?,
+                currency: currency(r.get(3))?,
+                iban: r.get::<_, Option<&str>>(4).map(parse_field).transpose()?,
+                number: r.get(5),
+                institution: r.get(6),
+                location: r.get(7),
+                opened_on: r.get(8),
+            }));
+        }
+        for r in tx.query(
+            "SELECT id, name, section FROM categories WHERE book_id = $1",
+            &[&book.0],
+        )? {
+            events.push(Event::CategoryAdded(Category {
+                id: CategoryId(r.get(0)),
+                name: parse_field(r.get(1))?,
+                section: parse_field(r.get(2))?,
+            }));
+        }
+        Ok(Ledger::from_events(&events))
+    }
+
+    fn load_transaction(&mut self, book: BookId, id: TxId) -> Result<Option<Transaction>> {
+        load_transaction(self.tx, book, id)
+    }
+
+    fn append(
+        &mut self,
+        stream: &str,
+        expected: i64,
+        events: &[NewEvent],
+        recorded_at: Timestamp,
+    ) -> Result<Vec<RecordedEvent>> {
+        let tx = &mut *self.tx;
+        let new_version = expected + events.len() as i64;
+        let bumped = if expected == 0 {
+            tx.execute(
+                "INSERT INTO streams (stream_id, version) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&stream, &new_version],
+            )?
+        } else {
+            tx.execute(
+                "UPDATE streams SET version = $1 WHERE stream_id = $2 AND version = $3",
+                &[&new_version, &stream, &expected],
+            )?
+        };
+        if bumped == 0 {
+            let actual = stream_version(tx, stream)?;
+            return Err(StoreError::Conflict {
+                stream: stream.to_string(),
+                expected,
+                actual,
+            });
+        }
+        let versions: Vec<i64> = (1..=events.len() as i64).map(|i| expected + i).collect();
+        let types: Vec<&str> = events.iter().map(|e| e.event.type_name()).collect();
+        let schemas: Vec<i32> = events
+            .iter()
+            .map(|e| e.event.schema_version() as i32)
+            .collect();
+        let data: Vec<serde_json::Value> = events.iter().map(|e| e.event.data()).collect();
+        let actors: Vec<&str> = events.iter().map(|e| e.actor.as_str()).collect();
+        let occurred: Vec<Date> = events.iter().map(|e| e.occurred_at).collect();
+        let rows = tx.query(
+            "INSERT INTO events (stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at)
+             SELECT $1, v, t, s, d, a, o, $8
+               FROM UNNEST($2::bigint[], $3::text[], $4::int[], $5::jsonb[], $6::text[], $7::date[]) AS u(v, t, s, d, a, o)
+             RETURNING version, position",
+            &[&stream, &versions, &types, &schemas, &data, &actors, &occurred, &recorded_at],
+        )?;
+        let positions: HashMap<i64, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        events
+            .iter()
+            .zip(&versions)
+            .map(|(e, v)| {
+                Ok(RecordedEvent {
+                    position: *positions.get(v).ok_or_else(|| {
+                        StoreError::Corrupt(format!("no position for version {v}"))
+                    })?,
+                    stream: stream.to_string(),
+                    version: *v,
+                    meta: EventMeta {
+                        actor: e.actor.clone(),
+                        occurred_at: e.occurred_at,
+                        recorded_at,
+                    },
+                    event: e.event.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
+        let mut batch = TxBatch::default();
+        let mut deltas = BalanceDeltas::default();
+        for re in events {
+            let Some(book) = book_of(&re.stream) else {
+                continue;
+            };
+            let tx = &mut *self.tx;
+            match &re.event {
+                Event::BookOpened(b) => {
+                    let (kind, owner) = owner_parts(&b.owner);
+                    let owner = owner
+                        .map(|o| Uuid::parse_str(&o))
+                        .transpose()
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    tx.execute("INSERT INTO books (id, name, owner_kind, owner_id) VALUES ($1, $2, $3, $4)", &[&book.0, &b.name, &kind, &owner])?;
+                }
+                Event::AccountOpened(a) => {
+                    tx.execute(
+                        "INSERT INTO accounts (id, book_id, name, kind, currency, iban, number, institution, location, opened_on)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        &[
+                            &a.id.0,
+                            &book.0,
+                            &a.name,
+                            &a.kind.as_str(),
+                            &a.currency.code(),
+                            &a.iban.as_ref().map(|i| i.to_string()),
+                            &a.number,
+                            &a.institution,
+                            &a.location,
+                            &a.opened_on,
+                        ],
+                    )?;
+                }
+                Event::CategoryAdded(c) => {
+                    tx.execute(
+                        "INSERT INTO categories (id, book_id, name, section) VALUES ($1, $2, $3, $4)",
+                        &[&c.id.0, &book.0, &c.name.as_str(), &c.section.as_str()],
+                    )?;
+                }
+                Event::TransactionRecorded(t) => {
+                    batch.push(book, t, re.position);
+                    deltas.add(t, 1);
+                }
+                Event::TransactionRecategorized {
+                    tx_id, category, ..
+                } => {
+                    batch.flush(tx)?;
+                    let cat = category.map(|c| c.0);
+                    let leg = if category.is_some() {
+                        "category"
+                    } else {
+                        "uncategorized"
+                    };
+                    tx.execute(
+                        "UPDATE transactions SET category_id = $1 WHERE id = $2",
+                        &[&cat, &tx_id.0],
+                    )?;
+                    tx.execute(
+                        "UPDATE postings SET leg = $1, category_id = $2 WHERE tx_id = $3 AND leg IN ('category', 'uncategorized')",
+                        &[&leg, &cat, &tx_id.0],
+                    )?;
+                }
+                Event::TransactionDeleted { tx_id } => {
+                    batch.flush(tx)?;
+                    if let Some(t) = load_transaction(tx, book, *tx_id)? {
+                        deltas.add(&t, -1);
+                    }
+                    tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
+                    tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
+                }
+            }
+        }
+        batch.flush(self.tx)?;
+        flush_deltas(self.tx, &deltas)
+    }
+}
+
+/// Transaction and posting rows waiting for one `UNNEST` insert each.
+#[derive(Default)]
+struct TxBatch {
+    id: Vec<Uuid>,
+    book: Vec<Uuid>,
+    date: Vec<Date>,
+    description: Vec<String>,
+    category: Vec<Option<Uuid>>,
+    counterparty: Vec<Option<String>>,
+    tags: Vec<Option<serde_json::Value>>,
+    notes: Vec<Option<String>>,
+    external_id: Vec<Option<String>>,
+    status: Vec<&'static str>,
+    transfer: Vec<bool>,
+    position: Vec<i64>,
+    p_tx: Vec<Uuid>,
+    p_seq: Vec<i32>,
+    p_book: Vec<Uuid>,
+    p_date: Vec<Date>,
+    p_leg: Vec<&'static str>,
+    p_account: Vec<Option<Uuid>>,
+    p_category: Vec<Option<Uuid>>,
+    p_currency: Vec<&'static str>,
+    p_amount: Vec<Decimal>,
+}
+
+impl TxBatch {
+    fn push(&mut self, book: BookId, t: &Transaction, position: i64) {
+        self.id.push(t.id.0);
+        self.book.push(book.0);
+        self.date.push(t.date);
+        self.description.push(t.description.clone());
+        self.category.push(t.postings.category().map(|c| c.0));
+        self.counterparty.push(t.counterparty.clone());
+        self.tags
+            .push((!t.tags.is_empty()).then(|| serde_json::json!(t.tags)));
+        self.notes.push(t.notes.clone());
+        self.external_id.push(t.external_id.clone());
+        self.status.push(t.status.as_str());
+        self.transfer.push(t.postings.is_transfer());
+        self.position.push(position);
+        for (seq, p) in t.postings.as_slice().iter().enumerate() {
+            let (account, category) = match p.leg {
+                Leg::Account(a) => (Some(a.0), None),
+                Leg::Category(c) => (None, Some(c.0)),
+                Leg::Uncategorized | Leg::Conversion => (None, None),
+            };
+            self.p_tx.push(t.id.0);
+            self.p_seq.push(seq as i32);
+            self.p_book.push(book.0);
+            self.p_date.push(t.date);
+            self.p_leg.push(leg_name(&p.leg));
+            self.p_account.push(account);
+            self.p_category.push(category);
+            self.p_currency.push(p.amount.currency.code());
+            self.p_amount.push(p.amount.amount);
+        }
+    }
+
+    fn flush(&mut self, tx: &mut postgres::Transaction<'_>) -> Result<()> {
+        if self.id.is_empty() {
+            return Ok(());
+        }
+        tx.execute(
+            "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes, external_id, status, is_transfer, position)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::date[], $4::text[], $5::uuid[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::bigint[])",
+            &[
+                &self.id,
+                &self.book,
+                &self.date,
+                &self.description,
+                &self.category,
+                &self.counterparty,
+                &self.tags,
+                &self.notes,
+                &self.external_id,
+                &self.status,
+                &self.transfer,
+                &self.position,
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO postings (tx_id, seq, book_id, date, leg, account_id, category_id, currency, amount)
+             SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::uuid[], $4::date[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::numeric[])",
+            &[
+                &self.p_tx,
+                &self.p_seq,
+                &self.p_book,
+                &self.p_date,
+                &self.p_leg,
+                &self.p_account,
+                &self.p_category,
+                &self.p_currency,
+                &self.p_amount,
+            ],
+        )?;
+        *self = TxBatch::default();
+        Ok(())
+    }
+}
+
+fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> Result<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let accounts: Vec<Uuid> = deltas.daily.keys().map(|(a, _)| a.0).collect();
+    let dates: Vec<Date> = deltas.daily.keys().map(|(_, d)| *d).collect();
+    let amounts: Vec<Decimal> = deltas.daily.values().map(|m| m.amount).collect();
+    tx.execute(
+        "INSERT INTO daily_balances (account_id, date, delta)
+         SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::numeric[])
+         ON CONFLICT (account_id, date) DO UPDATE SET delta = daily_balances.delta + excluded.delta",
+        &[&accounts, &dates, &amounts],
+    )?;
+    // A day whose changes cancel out leaves no row, however events were batched.
+    tx.execute(
+        "DELETE FROM daily_balances d USING UNNEST($1::uuid[], $2::date[]) AS u(a, dt)
+          WHERE d.account_id = u.a AND d.date = u.dt AND d.delta = 0",
+        &[&accounts, &dates],
+    )?;
+    let ids: Vec<Uuid> = deltas.totals.keys().map(|a| a.0).collect();
+    let totals: Vec<Decimal> = deltas.totals.values().map(|m| m.amount).collect();
+    tx.execute(
+        "UPDATE accounts a SET balance = a.balance + u.d FROM UNNEST($1::uuid[], $2::numeric[]) AS u(id, d) WHERE a.id = u.id",
+        &[&ids, &totals],
+    )?;
+    Ok(())
+}
+
+fn load_transaction(
+    tx: &mut postgres::Transaction<'_>,
+    book: BookId,
+    id: TxId,
+) -> Result<Option<Transaction>> {
+    let Some(h) = tx.query_opt(
+        "SELECT date, description, counterparty, tags, notes, external_id, status FROM transactions WHERE id = $1 AND book_id = $2",
+        &[&id.0, &book.0],
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut postings = vec![];
+    for r in tx.query("SELECT leg, account_id, category_id, currency, amount FROM postings WHERE tx_id = $1 ORDER BY seq", &[&id.0])? {
+        let leg = match (r.get::<_, &str>(0), r.get::<_, Option<Uuid>>(1), r.get::<_, Option<Uuid>>(2)) {
+            ("account", Some(a), _) => Leg::Account(AccountId(a)),
+            ("category", _, Some(c)) => Leg::Category(CategoryId(c)),
+            ("uncategorized", _, _) => Leg::Uncategorized,
+            ("conversion", _, _) => Leg::Conversion,
+            (other, _, _) => return Err(StoreError::Corrupt(format!("posting leg '{other}'"))),
+        };
+        let cur = currency(r.get(3))?;
+        let amount = Money::new(r.get(4), cur).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        postings.push(Posting { leg, amount });
+    }
+    let tags: Option<serde_json::Value> = h.get(3);
+    Ok(Some(Transaction {
+        id,
+        date: h.get(0),
+        description: h.get(1),
+        postings: Postings::new(postings)?,
+        counterparty: h.get(2),
+        tags: tags
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            .unwrap_or_default(),
+        notes: h.get(4),
+        external_id: h.get(5),
+        status: status_of(h.get(6)),
+    }))
+}
+
+const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at FROM events";
+
+fn read_log(
+    conn: &mut impl postgres::GenericClient,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>> {
+    let rows = conn.query(
+        &format!("{EVENT_COLUMNS} WHERE position > $1 ORDER BY position LIMIT $2"),
+        &[&after, &(limit as i64)],
+    )?;
+    rows.iter().map(event_row).collect()
+}
+
+fn stream_version(tx: &mut postgres::Transaction<'_>, stream: &str) -> Result<i64> {
+    Ok(tx
+        .query_opt(
+            "SELECT version FROM streams WHERE stream_id = $1",
+            &[&stream],
+        )?
+        .map(|r| r.get(0))
+        .unwrap_or(0))
+}
+
+fn event_row(r: &postgres::Row) -> Result<RecordedEvent> {
+    let schema: i32 = r.get(4);
+    let event = Event::from_stored(r.get(3), schema as u32, r.get(5))?;
+    Ok(RecordedEvent {
+        position: r.get(0),
+        stream: r.get(1),
+        version: r.get(2),
+        meta: EventMeta {
+            actor: r.get(6),
+            occurred_at: r.get(7),
+            recorded_at: r.get(8),
+        },
+        event,
+    })
+}
+
+/// The amount at its currency's scale, so "0" from an empty SUM prints "0.00".
+fn at_scale(amount: Decimal, currency: Currency) -> Decimal {
+    let mut a = amount;
+    a.rescale(currency.minor_units());
+    a
+}
+
+fn currency(s: &str) -> Result<Currency> {
+    Currency::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse()
+        .map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

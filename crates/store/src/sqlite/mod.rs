@@ -1,0 +1,819 @@
+//! The embedded backend: one SQLite file in WAL mode. Writers take the lock
+//! up front (`BEGIN IMMEDIATE`), so a unit of work never deadlocks halfway;
+//! money is integer minor units and sums exactly in SQL.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use kassa_core::event::EventMeta;
+use kassa_core::{
+    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg,
+    Money, Owner, Posting, Postings, RecordedEvent, Status, Transaction, TxId,
+};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
+use crate::unit::{self, UnitOfWork};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+
+/// Events read per round trip during rebuild: large enough to amortise the
+/// query, small enough to keep memory flat on a multi-million event log.
+const REBUILD_PAGE: usize = 20_000;
+
+#[derive(Debug)]
+struct Manager {
+    path: String,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> Result<Connection, rusqlite::Error> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        // WAL lets readers run beside the one writer; NORMAL sync is durable
+        // across application crashes and loses at most the last commit on
+        // power loss, the usual trade for an embedded database.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
+        conn.execute_batch("")
+    }
+
+    fn has_broken(&self, _: &mut Connection) -> bool {
+        false
+    }
+}
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    pool: r2d2::Pool<Manager>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &str) -> Result<SqliteStore> {
+        let memory = path == ":memory:";
+        if !memory {
+            if let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::BadUrl(format!("{path}: {e}")))?;
+            }
+        }
+        // An in-memory database exists once per connection, so it gets one.
+        let size = if memory { 1 } else { 8 };
+        let pool = r2d2::Pool::builder().max_size(size).build(Manager {
+            path: path.to_string(),
+        })?;
+        Ok(SqliteStore { pool })
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
+        Ok(self.pool.get()?)
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn migrate(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS kassa_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        let mut applied = vec![];
+        for (version, name, sql) in MIGRATIONS {
+            let done: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM kassa_migrations WHERE version = ?1)",
+                [version],
+                |r| r.get(0),
+            )?;
+            if !done {
+                tx.execute_batch(sql)?;
+                tx.execute(
+                    "INSERT INTO kassa_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    params![version, name, Timestamp::now().to_string()],
+                )?;
+                applied.push(format!("{version:04}_{name}"));
+            }
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    fn execute(&self, book: BookId, actor: &str, cmds: &[Command]) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        unit::with_retry(|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = unit::execute(&mut Uow { tx: &tx }, book, actor, cmds)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn append(
+        &self,
+        stream: &str,
+        expected: i64,
+        events: &[NewEvent],
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = Uow { tx: &tx }.append(stream, expected, events, unit::clock().0)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(&format!(
+            "{EVENT_COLUMNS} WHERE stream_id = ?1 ORDER BY version"
+        ))?;
+        let rows = st.query_map([stream], event_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    fn read_log(&self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        read_log(&*self.conn()?, after_position, limit)
+    }
+
+    fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let conn = self.conn()?;
+        let mut st =
+            conn.prepare_cached(&format!("{EVENT_COLUMNS} ORDER BY position DESC LIMIT ?1"))?;
+        let rows = st.query_map([limit as i64], event_row)?;
+        let mut out: Vec<RecordedEvent> = rows.map(|r| r?).collect::<Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    fn books(&self) -> Result<Vec<Book>> {
+        let conn = self.conn()?;
+        let mut st =
+            conn.prepare_cached("SELECT id, name, owner_kind, owner_id FROM books ORDER BY name")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (id, name, kind, owner) = r?;
+            Ok(Book {
+                id: BookId(uuid(&id)?),
+                name,
+                owner: owner_from(&kind, owner.as_deref())?,
+            })
+        })
+        .collect()
+    }
+
+    fn ledger(&self, book: BookId) -> Result<Ledger> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        Uow { tx: &tx }.load_ledger(book)
+    }
+
+    fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
+        let conn = self.conn()?;
+        let mut sql = String::from(
+            "SELECT t.id, t.date, a.name, p.amount_minor, p.currency, t.description, c.name, t.counterparty, t.status, t.external_id,
+                    (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+               FROM postings p
+               JOIN transactions t ON t.id = p.tx_id
+               JOIN accounts a ON a.id = p.account_id
+               LEFT JOIN categories c ON c.id = t.category_id
+              WHERE p.book_id = ?1 AND p.account_id IS NOT NULL",
+        );
+        let mut args: Vec<String> = vec![book.to_string()];
+        let mut arg = |sql: &mut String, clause: &str, value: String| {
+            args.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(a) = f.account {
+            arg(&mut sql, " AND p.account_id = ?", a.to_string());
+        }
+        if let Some(d) = f.from {
+            arg(&mut sql, " AND p.date >= ?", d.to_string());
+        }
+        if let Some(d) = f.to {
+            arg(&mut sql, " AND p.date <= ?", d.to_string());
+        }
+        if let Some(c) = &f.category {
+            arg(&mut sql, " AND (c.name = ? COLLATE NOCASE", c.clone());
+            arg(
+                &mut sql,
+                " OR c.name LIKE ? ESCAPE '\\')",
+                format!("{}:%", like_escape(c)),
+            );
+        }
+        if let Some(s) = &f.search {
+            arg(
+                &mut sql,
+                " AND (t.description LIKE ? ESCAPE '\\'",
+                format!("%{}%", like_escape(s)),
+            );
+            sql.push_str(&format!(
+                " OR t.counterparty LIKE ?{} ESCAPE '\\')",
+                args.len()
+            ));
+        }
+        sql.push_str(" ORDER BY p.date DESC, t.position DESC, p.seq DESC");
+        if let Some(n) = f.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map(params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, Option<String>>(10)?,
+            ))
+        })?;
+        let mut out = vec![];
+        for r in rows {
+            let (
+                id,
+                date,
+                account,
+                minor,
+                cur,
+                description,
+                category,
+                counterparty,
+                status,
+                external_id,
+                other,
+            ) = r?;
+            let currency = currency(&cur)?;
+            out.push(TxRow {
+                id,
+                date: date_of(&date)?,
+                account,
+                amount: Money::from_minor_units(minor, currency).amount,
+                currency,
+                description,
+                category,
+                counterparty,
+                status,
+                external_id,
+                transfer_account: other,
+            });
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    fn balances(&self, book: BookId, as_of: Option<Date>) -> Result<Vec<BalanceRow>> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
+            "SELECT a.name, a.currency,
+                    CASE WHEN ?2 IS NULL THEN a.balance_minor
+                         ELSE COALESCE((SELECT SUM(d.delta_minor) FROM daily_balances d
+                                         WHERE d.account_id = a.id AND d.date <= ?2), 0) END
+               FROM accounts a WHERE a.book_id = ?1 ORDER BY a.name",
+        )?;
+        let rows = st.query_map(
+            params![book.to_string(), as_of.map(|d| d.to_string())],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )?;
+        rows.map(|r| {
+            let (account, cur, minor) = r?;
+            let currency = currency(&cur)?;
+            Ok(BalanceRow {
+                account,
+                currency,
+                balance: Money::from_minor_units(minor, currency).amount,
+            })
+        })
+        .collect()
+    }
+
+    fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let total: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+        tx.execute_batch(
+            "DELETE FROM books; DELETE FROM accounts; DELETE FROM categories;
+             DELETE FROM transactions; DELETE FROM postings; DELETE FROM daily_balances;",
+        )?;
+        let mut uow = Uow { tx: &tx };
+        let mut stats = RebuildStats {
+            events: 0,
+            transactions: 0,
+        };
+        let mut after = 0;
+        loop {
+            let page = read_log(&tx, after, REBUILD_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            stats.events += page.len() as u64;
+            stats.transactions += page
+                .iter()
+                .filter(|e| matches!(e.event, Event::TransactionRecorded(_)))
+                .count() as u64;
+            uow.project(&page)?;
+            progress(stats.events, total as u64);
+        }
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    fn projection_dump(&self) -> Result<String> {
+        let conn = self.conn()?;
+        let tables = [
+            ("books", "id"),
+            ("accounts", "id"),
+            ("categories", "id"),
+            ("transactions", "id"),
+            ("postings", "tx_id, seq"),
+            ("daily_balances", "account_id, date"),
+        ];
+        let mut out = String::new();
+        for (table, key) in tables {
+            let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+            let n = st.column_count();
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                out.push_str(table);
+                for i in 0..n {
+                    out.push('|');
+                    out.push_str(&format!("{:?}", r.get_ref(i)?));
+                }
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A unit of work on an open SQLite transaction.
+struct Uow<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+impl UnitOfWork for Uow<'_> {
+    fn stream_version(&mut self, stream: &str) -> Result<i64> {
+        stream_version(self.tx, stream)
+    }
+
+    fn load_ledger(&mut self, book: BookId) -> Result<Ledger> {
+        let tx = self.tx;
+        let b = book.to_string();
+        let mut events = vec![];
+        let found = tx
+            .query_row(
+                "SELECT name, owner_kind, owner_id FROM books WHERE id = ?1",
+                [&b],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((name, kind, owner)) = found else {
+            return Ok(Ledger::new());
+        };
+        events.push(Event::BookOpened(Book {
+            id: book,
+            name,
+            owner: owner_from(&kind, owner.as_deref())?,
+        }));
+        let mut st = tx.prepare_cached(
+            "SELECT id, name, kind, currency, iban, number, institution, location, opened_on FROM accounts WHERE book_id = ?1",
+        )?;
+        let mut rows = st.query([&b])?;
+        while let Some(r) = rows.next()? {
+            events.push(Event::AccountOpened(Account {
+                id: AccountId(uuid(&r.get::<_, String>(0)?)?),
+                name: r.get(1)?,
+                kind: parse_field(&r.get::<_, String>(2)?)?,
+                currency: currency(&r.get::<_, String>(3)?)?,
+                iban: r
+                    .get::<_, Option<String>>(4)?
+                    .map(|s| parse_field(&s))
+                    .transpose()?,
+                number: r.get(5)?,
+                institution: r.get(6)?,
+                location: r.get(7)?,
+                opened_on: date_of(&r.get::<_, String>(8)?)?,
+            }));
+        }
+        let mut st =
+            tx.prepare_cached("SELECT id, name, section FROM categories WHERE book_id = ?1")?;
+        let mut rows = st.query([&b])?;
+        while let Some(r) = rows.next()? {
+            events.push(Event::CategoryAdded(Category {
+                id: CategoryId(uuid(&r.get::<_, String>(0)?)?),
+                name: parse_field(&r.get::<_, String>(1)?)?,
+                section: parse_field(&r.get::<_, String>(2)?)?,
+            }));
+        }
+        Ok(Ledger::from_events(&events))
+    }
+
+    fn load_transaction(&mut self, book: BookId, id: TxId) -> Result<Option<Transaction>> {
+        let tx = self.tx;
+        let head = tx
+            .query_row(
+                "SELECT date, description, counterparty, tags, notes, external_id, status FROM transactions WHERE id = ?1 AND book_id = ?2",
+                [id.to_string(), book.to_string()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((date, description, counterparty, tags, notes, external_id, status)) = head else {
+            return Ok(None);
+        };
+        let mut st = tx.prepare_cached("SELECT leg, account_id, category_id, currency, amount_minor FROM postings WHERE tx_id = ?1 ORDER BY seq")?;
+        let mut rows = st.query([id.to_string()])?;
+        let mut postings = vec![];
+        while let Some(r) = rows.next()? {
+            let leg = leg_of(
+                &r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            )?;
+            let cur = currency(&r.get::<_, String>(3)?)?;
+            postings.push(Posting {
+                leg,
+                amount: Money::from_minor_units(r.get(4)?, cur),
+            });
+        }
+        Ok(Some(Transaction {
+            id,
+            date: date_of(&date)?,
+            description,
+            postings: Postings::new(postings)?,
+            counterparty,
+            tags: tags
+                .map(|t| serde_json::from_str(&t))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .unwrap_or_default(),
+            notes,
+            external_id,
+            status: status_of(&status),
+        }))
+    }
+
+    fn append(
+        &mut self,
+        stream: &str,
+        expected: i64,
+        events: &[NewEvent],
+        recorded_at: Timestamp,
+    ) -> Result<Vec<RecordedEvent>> {
+        let tx = self.tx;
+        let new_version = expected + events.len() as i64;
+        let bumped = if expected == 0 {
+            tx.prepare_cached(
+                "INSERT INTO streams (stream_id, version) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![stream, new_version])?
+        } else {
+            tx.prepare_cached(
+                "UPDATE streams SET version = ?1 WHERE stream_id = ?2 AND version = ?3",
+            )?
+            .execute(params![new_version, stream, expected])?
+        };
+        if bumped == 0 {
+            let actual = stream_version(tx, stream)?;
+            return Err(StoreError::Conflict {
+                stream: stream.to_string(),
+                expected,
+                actual,
+            });
+        }
+        let mut st = tx.prepare_cached(
+            "INSERT INTO events (stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let recorded = recorded_at.to_string();
+        let mut out = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            let version = expected + 1 + i as i64;
+            let data = serde_json::to_string(&e.event.data())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            st.execute(params![
+                stream,
+                version,
+                e.event.type_name(),
+                e.event.schema_version(),
+                data,
+                e.actor,
+                e.occurred_at.to_string(),
+                recorded,
+            ])?;
+            out.push(RecordedEvent {
+                position: tx.last_insert_rowid(),
+                stream: stream.to_string(),
+                version,
+                meta: EventMeta {
+                    actor: e.actor.clone(),
+                    occurred_at: e.occurred_at,
+                    recorded_at,
+                },
+                event: e.event.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
+        let tx = self.tx;
+        let mut deltas = BalanceDeltas::default();
+        for re in events {
+            let Some(book) = book_of(&re.stream) else {
+                continue;
+            };
+            let b = book.to_string();
+            match &re.event {
+                Event::BookOpened(bk) => {
+                    let (kind, owner) = owner_parts(&bk.owner);
+                    tx.prepare_cached("INSERT INTO books (id, name, owner_kind, owner_id) VALUES (?1, ?2, ?3, ?4)")?
+                        .execute(params![b, bk.name, kind, owner])?;
+                }
+                Event::AccountOpened(a) => {
+                    tx.prepare_cached(
+                        "INSERT INTO accounts (id, book_id, name, kind, currency, iban, number, institution, location, opened_on)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    )?
+                    .execute(params![
+                        a.id.to_string(),
+                        b,
+                        a.name,
+                        a.kind.as_str(),
+                        a.currency.code(),
+                        a.iban.as_ref().map(|i| i.to_string()),
+                        a.number,
+                        a.institution,
+                        a.location,
+                        a.opened_on.to_string()
+                    ])?;
+                }
+                Event::CategoryAdded(c) => {
+                    tx.prepare_cached("INSERT INTO categories (id, book_id, name, section) VALUES (?1, ?2, ?3, ?4)")?
+                        .execute(params![c.id.to_string(), b, c.name.as_str(), c.section.as_str()])?;
+                }
+                Event::TransactionRecorded(t) => {
+                    let id = t.id.to_string();
+                    let date = t.date.to_string();
+                    let tags = (!t.tags.is_empty())
+                        .then(|| serde_json::to_string(&t.tags).unwrap_or_default());
+                    tx.prepare_cached(
+                        "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes, external_id, status, is_transfer, position)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    )?
+                    .execute(params![
+                        id,
+                        b,
+                        date,
+                        t.description,
+                        t.postings.category().map(|c| c.to_string()),
+                        t.counterparty,
+                        tags,
+                        t.notes,
+                        t.external_id,
+                        t.status.as_str(),
+                        t.postings.is_transfer(),
+                        re.position
+                    ])?;
+                    let mut st = tx.prepare_cached(
+                        "INSERT INTO postings (tx_id, seq, book_id, date, leg, account_id, category_id, currency, amount_minor)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?;
+                    for (seq, p) in t.postings.as_slice().iter().enumerate() {
+                        let (account, category) = leg_ids(&p.leg);
+                        st.execute(params![
+                            id,
+                            seq as i64,
+                            b,
+                            date,
+                            leg_name(&p.leg),
+                            account,
+                            category,
+                            p.amount.currency.code(),
+                            p.amount.minor_units()
+                        ])?;
+                    }
+                    deltas.add(t, 1);
+                }
+                Event::TransactionRecategorized {
+                    tx_id, category, ..
+                } => {
+                    let id = tx_id.to_string();
+                    let cat = category.map(|c| c.to_string());
+                    let leg = if category.is_some() {
+                        "category"
+                    } else {
+                        "uncategorized"
+                    };
+                    tx.prepare_cached("UPDATE transactions SET category_id = ?1 WHERE id = ?2")?
+                        .execute(params![cat, id])?;
+                    tx.prepare_cached("UPDATE postings SET leg = ?1, category_id = ?2 WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')")?
+                        .execute(params![leg, cat, id])?;
+                }
+                Event::TransactionDeleted { tx_id } => {
+                    let id = tx_id.to_string();
+                    if let Some(t) = self.load_transaction(book, *tx_id)? {
+                        deltas.add(&t, -1);
+                    }
+                    tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?
+                        .execute([&id])?;
+                    tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?
+                        .execute([&id])?;
+                }
+            }
+        }
+        flush_deltas(tx, &deltas)
+    }
+}
+
+fn flush_deltas(tx: &rusqlite::Transaction<'_>, deltas: &BalanceDeltas) -> Result<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO daily_balances (account_id, date, delta_minor) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id, date) DO UPDATE SET delta_minor = delta_minor + excluded.delta_minor",
+    )?;
+    // A day whose changes cancel out (a deletion) leaves no row, so the table
+    // is the same however the events were batched.
+    let mut prune = tx.prepare_cached(
+        "DELETE FROM daily_balances WHERE account_id = ?1 AND date = ?2 AND delta_minor = 0",
+    )?;
+    for ((acc, date), m) in &deltas.daily {
+        let (a, d) = (acc.to_string(), date.to_string());
+        upsert.execute(params![a, d, m.minor_units()])?;
+        prune.execute(params![a, d])?;
+    }
+    let mut total =
+        tx.prepare_cached("UPDATE accounts SET balance_minor = balance_minor + ?1 WHERE id = ?2")?;
+    for (acc, m) in &deltas.totals {
+        total.execute(params![m.minor_units(), acc.to_string()])?;
+    }
+    Ok(())
+}
+
+const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at FROM events";
+
+fn read_log(conn: &Connection, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{EVENT_COLUMNS} WHERE position > ?1 ORDER BY position LIMIT ?2"
+    ))?;
+    let rows = st.query_map(params![after, limit as i64], event_row)?;
+    rows.map(|r| r?).collect()
+}
+
+fn stream_version(conn: &Connection, stream: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT version FROM streams WHERE stream_id = ?1")?
+        .query_row([stream], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Reads one events row; decoding errors surface as `Corrupt`, not panics.
+fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent>> {
+    let event_type: String = r.get(3)?;
+    let schema_version: u32 = r.get(4)?;
+    let data: String = r.get(5)?;
+    let occurred: String = r.get(7)?;
+    let recorded: String = r.get(8)?;
+    let (position, stream, version, actor) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(6)?);
+    Ok((|| {
+        let value = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let event = Event::from_stored(&event_type, schema_version, value)?;
+        let recorded_at = recorded
+            .parse::<Timestamp>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(RecordedEvent {
+            position,
+            stream,
+            version,
+            meta: EventMeta {
+                actor,
+                occurred_at: date_of(&occurred)?,
+                recorded_at,
+            },
+            event,
+        })
+    })())
+}
+
+fn leg_ids(leg: &Leg) -> (Option<String>, Option<String>) {
+    match leg {
+        Leg::Account(a) => (Some(a.to_string()), None),
+        Leg::Category(c) => (None, Some(c.to_string())),
+        Leg::Uncategorized | Leg::Conversion => (None, None),
+    }
+}
+
+fn leg_of(name: &str, account: Option<String>, category: Option<String>) -> Result<Leg> {
+    Ok(match (name, account, category) {
+        ("account", Some(a), _) => Leg::Account(AccountId(uuid(&a)?)),
+        ("category", _, Some(c)) => Leg::Category(CategoryId(uuid(&c)?)),
+        ("uncategorized", _, _) => Leg::Uncategorized,
+        ("conversion", _, _) => Leg::Conversion,
+        (other, _, _) => return Err(StoreError::Corrupt(format!("posting leg '{other}'"))),
+    })
+}
+
+pub(crate) fn owner_parts(owner: &Owner) -> (&'static str, Option<String>) {
+    match owner {
+        Owner::Local => ("local", None),
+        Owner::User(u) => ("user", Some(u.to_string())),
+        Owner::Organisation(o) => ("organisation", Some(o.to_string())),
+    }
+}
+
+pub(crate) fn owner_from(kind: &str, id: Option<&str>) -> Result<Owner> {
+    Ok(match (kind, id) {
+        ("local", _) => Owner::Local,
+        ("user", Some(id)) => Owner::User(kassa_core::UserId(uuid(id)?)),
+        ("organisation", Some(id)) => Owner::Organisation(kassa_core::OrgId(uuid(id)?)),
+        _ => return Err(StoreError::Corrupt(format!("book owner {kind}"))),
+    })
+}
+
+pub(crate) fn status_of(s: &str) -> Status {
+    if s == "pending" {
+        Status::Pending
+    } else {
+        Status::Booked
+    }
+}
+
+fn uuid(s: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid '{s}': {e}")))
+}
+
+fn date_of(s: &str) -> Result<Date> {
+    s.parse()
+        .map_err(|e| StoreError::Corrupt(format!("date '{s}': {e}")))
+}
+
+fn currency(s: &str) -> Result<Currency> {
+    Currency::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse()
+        .map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

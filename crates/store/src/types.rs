@@ -1,0 +1,66 @@
+//! Plain data the store hands in and out.
+
+use jiff::civil::Date;
+use kassa_core::{Currency, Event};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An event on its way into the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub event: Event,
+    pub actor: String,
+    /// The business date; defaults to the event's own date, else today.
+    pub occurred_at: Date,
+}
+
+/// Which transactions `tx list` shows. Names are matched case-insensitively;
+/// a category matches its children too (`Transport` finds `Transport:Fuel`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxFilter {
+    pub account: Option<kassa_core::AccountId>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub category: Option<String>,
+    pub search: Option<String>,
+    /// The newest `limit` rows (still printed oldest first).
+    pub limit: Option<usize>,
+}
+
+/// One line of an account register: a transaction as seen from one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TxRow {
+    pub id: String,
+    pub date: Date,
+    pub account: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub description: String,
+    pub category: Option<String>,
+    pub counterparty: Option<String>,
+    pub status: String,
+    pub external_id: Option<String>,
+    /// The other account of a transfer, when this row is one leg of it.
+    pub transfer_account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BalanceRow {
+    pub account: String,
+    pub currency: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RebuildStats {
+    pub events: u64,
+    pub transactions: u64,
+}

@@ -1,0 +1,89 @@
+//! The write path shared by both backends: one unit of work per `execute`,
+//! with the backend supplying the SQL and the core supplying the decisions.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use kassa_core::event::book_stream;
+use kassa_core::{BookId, Command, Ledger, RecordedEvent, Transaction, TxId};
+
+use crate::error::{Result, StoreError};
+use crate::types::NewEvent;
+
+/// What a backend does inside one open database transaction.
+pub(crate) trait UnitOfWork {
+    /// The stream's current version; 0 when it has no events.
+    fn stream_version(&mut self, stream: &str) -> Result<i64>;
+    /// Book, accounts and categories, from the projections.
+    fn load_ledger(&mut self, book: BookId) -> Result<Ledger>;
+    fn load_transaction(&mut self, book: BookId, tx: TxId) -> Result<Option<Transaction>>;
+    /// Appends after checking (and bumping) the stream version.
+    fn append(
+        &mut self,
+        stream: &str,
+        expected: i64,
+        events: &[NewEvent],
+        recorded_at: Timestamp,
+    ) -> Result<Vec<RecordedEvent>>;
+    /// Folds events into the projections.
+    fn project(&mut self, events: &[RecordedEvent]) -> Result<()>;
+}
+
+/// Loads state, decides, appends, projects. The caller commits.
+pub(crate) fn execute(
+    uow: &mut dyn UnitOfWork,
+    book: BookId,
+    actor: &str,
+    cmds: &[Command],
+) -> Result<Vec<RecordedEvent>> {
+    let stream = book_stream(book);
+    let version = uow.stream_version(&stream)?;
+    let mut ledger = if version == 0 {
+        Ledger::new()
+    } else {
+        uow.load_ledger(book)?
+    };
+    for id in cmds.iter().filter_map(Command::referenced_transaction) {
+        if let Some(tx) = uow.load_transaction(book, id)? {
+            ledger.insert_loaded_transaction(tx);
+        }
+    }
+    let events = ledger.execute(cmds)?;
+    if events.is_empty() {
+        return Ok(vec![]);
+    }
+    let (now, today) = clock();
+    let new: Vec<NewEvent> = events
+        .into_iter()
+        .map(|event| NewEvent {
+            occurred_at: event.business_date().unwrap_or(today),
+            event,
+            actor: actor.to_string(),
+        })
+        .collect();
+    let recorded = uow.append(&stream, version, &new, now)?;
+    uow.project(&recorded)?;
+    Ok(recorded)
+}
+
+/// Runs `attempt` again when another writer appended to the stream between
+/// our read of its version and our append: the new state is decided afresh.
+pub(crate) fn with_retry<T>(mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut tries = 0;
+    loop {
+        match attempt() {
+            Err(StoreError::Conflict { .. }) if tries < 8 => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+/// The store is an edge, so it may read the clock. Timestamps are cut to
+/// microseconds, the precision PostgreSQL keeps, so both backends read back
+/// exactly what they wrote.
+pub(crate) fn clock() -> (Timestamp, Date) {
+    let now = Timestamp::now();
+    let micros = now.as_microsecond();
+    let now = Timestamp::from_microsecond(micros).unwrap_or(now);
+    let today = now.to_zoned(jiff::tz::TimeZone::system()).date();
+    (now, today)
+}

@@ -1,0 +1,224 @@
+//! Property: for any sequence of commands, every stored transaction
+//! balances, the book sums to zero per currency, projected balances equal a
+//! fold of the log, and `rebuild` reproduces the projections exactly.
+
+use std::collections::BTreeMap;
+
+use kassa_core::event::book_stream;
+use kassa_core::transaction::sums_by_currency;
+use kassa_core::{BookId, Command, Currency, Ledger, Section, TxId};
+use kassa_store::{Store, testing};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use rust_decimal::Decimal;
+
+use crate::*;
+
+const ACCOUNTS: [(&str, Currency); 3] = [
+    ("A", Currency::EUR),
+    ("B", Currency::EUR),
+    ("C", Currency::USD),
+];
+const CATEGORIES: [&str; 3] = ["Income", "Food", "Food:Coffee"];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Record {
+        account: usize,
+        day: u8,
+        cents: i64,
+        category: Option<usize>,
+    },
+    Transfer {
+        from: usize,
+        to: usize,
+        day: u8,
+        cents: i64,
+        to_cents: i64,
+    },
+    Recategorize {
+        nth: usize,
+        category: Option<usize>,
+    },
+    Delete {
+        nth: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..3usize, 0..60u8, -50_000..50_000i64, proptest::option::of(0..3usize))
+            .prop_map(|(account, day, cents, category)| Op::Record { account, day, cents, category }),
+        2 => (0..3usize, 0..3usize, 0..60u8, 1..50_000i64, 1..60_000i64)
+            .prop_map(|(from, to, day, cents, to_cents)| Op::Transfer { from, to, day, cents, to_cents }),
+        1 => (any::<usize>(), proptest::option::of(0..3usize)).prop_map(|(nth, category)| Op::Recategorize { nth, category }),
+        1 => any::<usize>().prop_map(|nth| Op::Delete { nth }),
+    ]
+}
+
+fn cents(c: i64) -> String {
+    Decimal::new(c, 2).to_string()
+}
+
+fn date(day: u8) -> String {
+    d("2024-01-01")
+        .checked_add(jiff::Span::new().days(i64::from(day)))
+        .unwrap()
+        .to_string()
+}
+
+/// Runs one history against `store`, batching a few commands per execute the
+/// way imports do. Refused commands are dropped, as a user would see them fail.
+fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
+    let book = BookId(id());
+    let mut setup = vec![open_book(book)];
+    setup.extend(ACCOUNTS.iter().map(|(n, c)| account(n, *c)));
+    setup.extend(CATEGORIES.iter().map(|n| category(n, Section::Expense)));
+    store.execute(book, "prop", &setup).unwrap();
+    let mut live: Vec<TxId> = vec![];
+    let mut pending: Vec<Command> = vec![];
+    for op in ops {
+        let cmd = match op {
+            Op::Record {
+                account,
+                day,
+                cents: c,
+                category,
+            } => tx(
+                ACCOUNTS[*account].0,
+                &date(*day),
+                &cents(*c),
+                category.map(|i| CATEGORIES[i]),
+            ),
+            Op::Transfer {
+                from,
+                to,
+                day,
+                cents: c,
+                to_cents,
+            } => {
+                let cross = ACCOUNTS[*from].1 != ACCOUNTS[*to].1;
+                transfer(
+                    ACCOUNTS[*from].0,
+                    ACCOUNTS[*to].0,
+                    &date(*day),
+                    &cents(*c),
+                    cross.then(|| cents(*to_cents)).as_deref(),
+                )
+            }
+            Op::Recategorize { nth, category } if !live.is_empty() => Command::Recategorize {
+                tx_id: live[nth % live.len()],
+                category: category.map(|i| CATEGORIES[i].to_string()),
+            },
+            Op::Delete { nth } if !live.is_empty() => Command::DeleteTransaction {
+                tx_id: live.remove(nth % live.len()),
+            },
+            _ => continue,
+        };
+        pending.push(cmd);
+        if pending.len() >= batch {
+            flush(store, book, &mut pending, &mut live);
+        }
+    }
+    flush(store, book, &mut pending, &mut live);
+    book
+}
+
+fn flush(store: &dyn Store, book: BookId, pending: &mut Vec<Command>, live: &mut Vec<TxId>) {
+    // Try the batch; if refused, apply its commands one by one so the good
+    // ones still land (and the refused batch must have written nothing).
+    let cmds = std::mem::take(pending);
+    let outcome = store.execute(book, "prop", &cmds);
+    let accepted: Vec<&Command> = match outcome {
+        Ok(_) => cmds.iter().collect(),
+        Err(_) => cmds
+            .iter()
+            .filter(|c| {
+                store
+                    .execute(book, "prop", std::slice::from_ref(*c))
+                    .is_ok()
+            })
+            .collect(),
+    };
+    for c in accepted {
+        match c {
+            Command::RecordTransaction(t) => live.push(t.tx_id),
+            Command::Transfer(t) => live.push(t.tx_id),
+            _ => {}
+        }
+    }
+}
+
+fn check(store: &dyn Store, book: BookId, probe_day: u8) -> Result<(), TestCaseError> {
+    let log = store.read_stream(&book_stream(book)).unwrap();
+    let ledger = Ledger::from_events(log.iter().map(|e| &e.event));
+    let mut book_sums: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    for t in ledger.transactions() {
+        for (cur, sum) in sums_by_currency(t.postings.as_slice()) {
+            prop_assert!(sum.is_zero(), "transaction {} unbalanced in {cur}", t.id);
+            *book_sums.entry(cur).or_default() += sum;
+        }
+    }
+    prop_assert!(book_sums.values().all(|s| s.is_zero()));
+
+    for as_of in [None, Some(d(&date(probe_day)))] {
+        let folded: BTreeMap<String, String> = ledger
+            .balances(as_of)
+            .into_iter()
+            .map(|(id, m)| {
+                (
+                    ledger.account(id).unwrap().name.clone(),
+                    Money::from(m).to_string(),
+                )
+            })
+            .collect();
+        let projected: BTreeMap<String, String> = store
+            .balances(book, as_of)
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.account, b.balance.to_string()))
+            .collect();
+        prop_assert_eq!(folded, projected, "as of {:?}", as_of);
+    }
+
+    let before = store.projection_dump().unwrap();
+    store.rebuild(&mut |_, _| {}).unwrap();
+    prop_assert_eq!(before, store.projection_dump().unwrap());
+    Ok(())
+}
+
+/// The balance printed at the currency's scale, as the store prints it.
+struct Money(kassa_core::Money);
+
+impl From<kassa_core::Money> for Money {
+    fn from(m: kassa_core::Money) -> Self {
+        Money(m)
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut a = self.0.amount;
+        a.rescale(self.0.currency.minor_units());
+        write!(f, "{a}")
+    }
+}
+
+#[test]
+fn projections_equal_the_log_and_survive_rebuild() {
+    for db in testing::all() {
+        let cases = if db.name == "sqlite" { 48 } else { 16 };
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let strategy = (proptest::collection::vec(op(), 0..40), 1..6usize, 0..60u8);
+        runner
+            .run(&strategy, |(ops, batch, probe)| {
+                let book = run(db.store.as_ref(), &ops, batch);
+                check(db.store.as_ref(), book, probe)
+            })
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+    }
+}
