@@ -67,20 +67,12 @@ impl CategoryName {
 
     /// `Transport:Fuel` → `Some(Transport)`.
     pub fn parent(&self) -> Option<CategoryName> {
-        self.0
-            .rsplit_once(':')
-            .map(|(p, _)| CategoryName(p.to_string()))
+        self.0.rsplit_once(':').map(|(p, _)| CategoryName(p.to_string()))
     }
 
     /// The first `depth` segments (`depth` ≥ 1), for roll-ups.
     pub fn truncated(&self, depth: usize) -> CategoryName {
-        CategoryName(
-            self.0
-                .split(':')
-                .take(depth.max(1))
-                .collect::<Vec<_>>()
-                .join(":"),
-        )
+        CategoryName(self.0.split(':').take(depth.max(1)).collect::<Vec<_>>().join(":"))
     }
 
     pub fn depth(&self) -> usize {
@@ -165,10 +157,7 @@ mod tests {
 
     #[test]
     fn names_are_normalised_and_validated() {
-        assert_eq!(
-            CategoryName::parse(" Food : Coffee ").unwrap().as_str(),
-            "Food:Coffee"
-        );
+        assert_eq!(CategoryName::parse(" Food : Coffee ").unwrap().as_str(), "Food:Coffee");
         assert!(CategoryName::parse("Food::Coffee").is_err());
         assert!(CategoryName::parse("").is_err());
         let c = CategoryName::parse("A:B:C").unwrap();

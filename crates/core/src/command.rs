@@ -68,26 +68,13 @@ pub struct NewTransfer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    OpenBook {
-        book_id: BookId,
-        name: String,
-        owner: Owner,
-    },
+    OpenBook { book_id: BookId, name: String, owner: Owner },
     OpenAccount(NewAccount),
-    AddCategory {
-        category_id: CategoryId,
-        name: CategoryName,
-        section: Section,
-    },
+    AddCategory { category_id: CategoryId, name: CategoryName, section: Section },
     RecordTransaction(NewTransaction),
     Transfer(NewTransfer),
-    Recategorize {
-        tx_id: TxId,
-        category: Option<String>,
-    },
-    DeleteTransaction {
-        tx_id: TxId,
-    },
+    Recategorize { tx_id: TxId, category: Option<String> },
+    DeleteTransaction { tx_id: TxId },
 }
 
 impl Command {
@@ -95,9 +82,7 @@ impl Command {
     /// just those into the ledger it decides against.
     pub fn referenced_transaction(&self) -> Option<TxId> {
         match self {
-            Command::Recategorize { tx_id, .. } | Command::DeleteTransaction { tx_id } => {
-                Some(*tx_id)
-            }
+            Command::Recategorize { tx_id, .. } | Command::DeleteTransaction { tx_id } => Some(*tx_id),
             _ => None,
         }
     }

@@ -218,9 +218,7 @@ impl Currency {
 
     /// Position in TABLE; a `Currency` is only ever built from a TABLE entry.
     fn index(&self) -> usize {
-        TABLE
-            .binary_search_by(|(c, _)| c.as_bytes().cmp(&self.0[..]))
-            .unwrap_or(0)
+        TABLE.binary_search_by(|(c, _)| c.as_bytes().cmp(&self.0[..])).unwrap_or(0)
     }
 
     /// Every code kassa knows, for help texts and property tests.

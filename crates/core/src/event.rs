@@ -86,9 +86,7 @@ impl Event {
     /// The payload stored in the `data` column.
     pub fn data(&self) -> serde_json::Value {
         match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => {
-                m.remove("data").unwrap_or(serde_json::Value::Null)
-            }
+            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or(serde_json::Value::Null),
             // Every variant is a struct of plain data; serialising cannot fail.
             _ => serde_json::Value::Null,
         }
@@ -96,16 +94,8 @@ impl Event {
 
     /// Reads an event back from its stored parts. Old schema versions are
     /// upcast here; today every type is at version 1.
-    pub fn from_stored(
-        event_type: &str,
-        schema_version: u32,
-        data: serde_json::Value,
-    ) -> Result<Event, DecodeError> {
-        let err = |reason: String| DecodeError {
-            event_type: event_type.to_string(),
-            schema_version,
-            reason,
-        };
+    pub fn from_stored(event_type: &str, schema_version: u32, data: serde_json::Value) -> Result<Event, DecodeError> {
+        let err = |reason: String| DecodeError { event_type: event_type.to_string(), schema_version, reason };
         if schema_version != 1 {
             return Err(err("unknown schema version".into()));
         }

@@ -79,28 +79,16 @@ impl Ledger {
             return Err(LedgerError::NoBook);
         }
         match cmd {
-            Command::OpenBook {
-                book_id,
-                name,
-                owner,
-            } => {
+            Command::OpenBook { book_id, name, owner } => {
                 if self.book.is_some() {
                     return Err(LedgerError::BookExists);
                 }
                 let name = non_empty(name)?;
-                Ok(vec![Event::BookOpened(Book {
-                    id: *book_id,
-                    name,
-                    owner: *owner,
-                })])
+                Ok(vec![Event::BookOpened(Book { id: *book_id, name, owner: *owner })])
             }
             Command::OpenAccount(a) => {
                 let name = non_empty(&a.name)?;
-                if self
-                    .accounts
-                    .values()
-                    .any(|x| x.name.eq_ignore_ascii_case(&name))
-                {
+                if self.accounts.values().any(|x| x.name.eq_ignore_ascii_case(&name)) {
                     return Err(LedgerError::DuplicateAccount(name));
                 }
                 Ok(vec![Event::AccountOpened(Account {
@@ -115,43 +103,22 @@ impl Ledger {
                     opened_on: a.opened_on,
                 })])
             }
-            Command::AddCategory {
-                category_id,
-                name,
-                section,
-            } => {
-                if self
-                    .categories
-                    .values()
-                    .any(|c| c.name.as_str().eq_ignore_ascii_case(name.as_str()))
-                {
+            Command::AddCategory { category_id, name, section } => {
+                if self.categories.values().any(|c| c.name.as_str().eq_ignore_ascii_case(name.as_str())) {
                     return Err(LedgerError::DuplicateCategory(name.to_string()));
                 }
-                Ok(vec![Event::CategoryAdded(Category {
-                    id: *category_id,
-                    name: name.clone(),
-                    section: *section,
-                })])
+                Ok(vec![Event::CategoryAdded(Category { id: *category_id, name: name.clone(), section: *section })])
             }
             Command::RecordTransaction(t) => self.decide_record(t),
             Command::Transfer(t) => self.decide_transfer(t),
             Command::Recategorize { tx_id, category } => {
-                let tx = self
-                    .transaction(*tx_id)
-                    .ok_or_else(|| LedgerError::UnknownTransaction(tx_id.to_string()))?;
-                let category = category
-                    .as_deref()
-                    .map(|c| self.resolve_category(c))
-                    .transpose()?;
+                let tx = self.transaction(*tx_id).ok_or_else(|| LedgerError::UnknownTransaction(tx_id.to_string()))?;
+                let category = category.as_deref().map(|c| self.resolve_category(c)).transpose()?;
                 if tx.postings.is_transfer() || tx.postings.category() == category {
                     return Ok(vec![]);
                 }
                 let postings = tx.postings.recategorized(category);
-                Ok(vec![Event::TransactionRecategorized {
-                    tx_id: *tx_id,
-                    category,
-                    postings,
-                }])
+                Ok(vec![Event::TransactionRecategorized { tx_id: *tx_id, category, postings }])
             }
             Command::DeleteTransaction { tx_id } => {
                 if !self.transactions.contains_key(tx_id) {
@@ -171,21 +138,11 @@ impl Ledger {
         if amount.is_zero() {
             return Err(LedgerError::ZeroAmount);
         }
-        let category = t
-            .category
-            .as_deref()
-            .map(|c| self.resolve_category(c))
-            .transpose()?;
+        let category = t.category.as_deref().map(|c| self.resolve_category(c)).transpose()?;
         let other = category.map_or(Leg::Uncategorized, Leg::Category);
         let postings = Postings::new(vec![
-            Posting {
-                leg: Leg::Account(account.id),
-                amount,
-            },
-            Posting {
-                leg: other,
-                amount: amount.negated(),
-            },
+            Posting { leg: Leg::Account(account.id), amount },
+            Posting { leg: other, amount: amount.negated() },
         ])?;
         Ok(vec![Event::TransactionRecorded(Transaction {
             id: t.tx_id,
@@ -210,10 +167,7 @@ impl Ledger {
             return Err(LedgerError::TransferNotPositive(t.amount.to_string()));
         }
         let sent = Money::new(t.amount, from.currency)?;
-        let mut postings = vec![Posting {
-            leg: Leg::Account(from.id),
-            amount: sent.negated(),
-        }];
+        let mut postings = vec![Posting { leg: Leg::Account(from.id), amount: sent.negated() }];
         if from.currency == to.currency {
             if t.to_amount.is_some_and(|x| x != t.amount) {
                 return Err(LedgerError::Unbalanced {
@@ -221,10 +175,7 @@ impl Ledger {
                     sum: (t.to_amount.unwrap_or_default() - t.amount).to_string(),
                 });
             }
-            postings.push(Posting {
-                leg: Leg::Account(to.id),
-                amount: sent,
-            });
+            postings.push(Posting { leg: Leg::Account(to.id), amount: sent });
         } else {
             let Some(to_amount) = t.to_amount else {
                 return Err(LedgerError::TransferNeedsRate {
@@ -238,18 +189,9 @@ impl Ledger {
                 return Err(LedgerError::TransferNotPositive(to_amount.to_string()));
             }
             let received = Money::new(to_amount, to.currency)?;
-            postings.push(Posting {
-                leg: Leg::Conversion,
-                amount: sent,
-            });
-            postings.push(Posting {
-                leg: Leg::Conversion,
-                amount: received.negated(),
-            });
-            postings.push(Posting {
-                leg: Leg::Account(to.id),
-                amount: received,
-            });
+            postings.push(Posting { leg: Leg::Conversion, amount: sent });
+            postings.push(Posting { leg: Leg::Conversion, amount: received.negated() });
+            postings.push(Posting { leg: Leg::Account(to.id), amount: received });
         }
         Ok(vec![Event::TransactionRecorded(Transaction {
             id: t.tx_id,
@@ -276,9 +218,7 @@ impl Ledger {
             Event::TransactionRecorded(t) => {
                 self.transactions.insert(t.id, t.clone());
             }
-            Event::TransactionRecategorized {
-                tx_id, postings, ..
-            } => {
+            Event::TransactionRecategorized { tx_id, postings, .. } => {
                 if let Some(t) = self.transactions.get_mut(tx_id) {
                     t.postings = postings.clone();
                 }
@@ -305,30 +245,19 @@ impl Ledger {
 
     pub fn resolve_account(&self, r: &AccountRef) -> Result<&Account, LedgerError> {
         match r {
-            AccountRef::Id(id) => {
-                self.accounts
-                    .get(id)
-                    .ok_or_else(|| LedgerError::UnknownAccount {
-                        name: id.to_string(),
-                        did_you_mean: None,
-                    })
-            }
+            AccountRef::Id(id) => self
+                .accounts
+                .get(id)
+                .ok_or_else(|| LedgerError::UnknownAccount { name: id.to_string(), did_you_mean: None }),
             AccountRef::Name(name) => {
                 let name = name.trim();
                 self.accounts
                     .values()
                     .find(|a| a.name == name)
-                    .or_else(|| {
-                        self.accounts
-                            .values()
-                            .find(|a| a.name.eq_ignore_ascii_case(name))
-                    })
+                    .or_else(|| self.accounts.values().find(|a| a.name.eq_ignore_ascii_case(name)))
                     .ok_or_else(|| LedgerError::UnknownAccount {
                         name: name.to_string(),
-                        did_you_mean: nearest(
-                            name,
-                            self.accounts.values().map(|a| a.name.as_str()),
-                        ),
+                        did_you_mean: nearest(name, self.accounts.values().map(|a| a.name.as_str())),
                     })
             }
         }
@@ -339,34 +268,20 @@ impl Ledger {
         self.categories
             .values()
             .find(|c| c.name == parsed)
-            .or_else(|| {
-                self.categories
-                    .values()
-                    .find(|c| c.name.as_str().eq_ignore_ascii_case(parsed.as_str()))
-            })
+            .or_else(|| self.categories.values().find(|c| c.name.as_str().eq_ignore_ascii_case(parsed.as_str())))
             .map(|c| c.id)
             .ok_or_else(|| LedgerError::UnknownCategory {
                 name: parsed.to_string(),
-                did_you_mean: nearest(
-                    parsed.as_str(),
-                    self.categories.values().map(|c| c.name.as_str()),
-                ),
+                did_you_mean: nearest(parsed.as_str(), self.categories.values().map(|c| c.name.as_str())),
             })
     }
 
     /// Balance of every account from the transactions this ledger holds,
     /// counting postings dated on or before `as_of` when given.
     pub fn balances(&self, as_of: Option<Date>) -> BTreeMap<AccountId, Money> {
-        let mut out: BTreeMap<AccountId, Money> = self
-            .accounts
-            .values()
-            .map(|a| (a.id, Money::zero(a.currency)))
-            .collect();
-        for t in self
-            .transactions
-            .values()
-            .filter(|t| as_of.is_none_or(|d| t.date <= d))
-        {
+        let mut out: BTreeMap<AccountId, Money> =
+            self.accounts.values().map(|a| (a.id, Money::zero(a.currency))).collect();
+        for t in self.transactions.values().filter(|t| as_of.is_none_or(|d| t.date <= d)) {
             for (acc, m) in t.postings.accounts() {
                 if let Some(b) = out.get_mut(&acc) {
                     b.amount += m.amount;
@@ -385,18 +300,11 @@ pub fn convert(amount: Decimal, rate: Decimal, to: Currency) -> Decimal {
 
 fn non_empty(s: &str) -> Result<String, ParseError> {
     let t = s.trim();
-    if t.is_empty() {
-        Err(ParseError::EmptyName(s.to_string()))
-    } else {
-        Ok(t.to_string())
-    }
+    if t.is_empty() { Err(ParseError::EmptyName(s.to_string())) } else { Ok(t.to_string()) }
 }
 
 fn clean(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// The most similar existing name, if any is close enough to be a typo.

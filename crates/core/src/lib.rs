@@ -4,6 +4,9 @@
 //! Architecture invariant: nothing here does I/O, reads a clock, draws a
 //! random number or uses a float for money. Ids and times are passed in.
 
+// Money is Decimal; a float in the core must say why (model weights do).
+#![warn(clippy::float_arithmetic)]
+
 pub mod account;
 pub mod category;
 pub mod command;

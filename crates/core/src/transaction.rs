@@ -77,10 +77,7 @@ impl Postings {
         }
         for (currency, sum) in sums_by_currency(&postings) {
             if !sum.is_zero() {
-                return Err(LedgerError::Unbalanced {
-                    currency: currency.to_string(),
-                    sum: sum.to_string(),
-                });
+                return Err(LedgerError::Unbalanced { currency: currency.to_string(), sum: sum.to_string() });
             }
         }
         Ok(Postings(postings))
@@ -117,10 +114,7 @@ impl Postings {
             self.0
                 .iter()
                 .map(|p| match p.leg {
-                    Leg::Category(_) | Leg::Uncategorized => Posting {
-                        leg,
-                        amount: p.amount,
-                    },
+                    Leg::Category(_) | Leg::Uncategorized => Posting { leg, amount: p.amount },
                     _ => *p,
                 })
                 .collect(),
@@ -175,14 +169,8 @@ mod tests {
     #[test]
     fn balanced_postings_are_accepted() {
         let p = Postings::new(vec![
-            Posting {
-                leg: acc(1),
-                amount: eur("-12.34"),
-            },
-            Posting {
-                leg: Leg::Uncategorized,
-                amount: eur("12.34"),
-            },
+            Posting { leg: acc(1), amount: eur("-12.34") },
+            Posting { leg: Leg::Uncategorized, amount: eur("12.34") },
         ])
         .unwrap();
         assert!(!p.is_transfer());
@@ -192,34 +180,17 @@ mod tests {
     #[test]
     fn unbalanced_and_degenerate_postings_are_refused() {
         let err = Postings::new(vec![
-            Posting {
-                leg: acc(1),
-                amount: eur("-12.34"),
-            },
-            Posting {
-                leg: Leg::Uncategorized,
-                amount: eur("12.33"),
-            },
+            Posting { leg: acc(1), amount: eur("-12.34") },
+            Posting { leg: Leg::Uncategorized, amount: eur("12.33") },
         ]);
         assert!(matches!(err, Err(LedgerError::Unbalanced { .. })));
         assert!(matches!(
-            Postings::new(vec![Posting {
-                leg: acc(1),
-                amount: eur("1")
-            }]),
+            Postings::new(vec![Posting { leg: acc(1), amount: eur("1") }]),
             Err(LedgerError::TooFewPostings)
         ));
         let usd = Money::parse("1", Currency::USD).unwrap();
-        let mixed = Postings::new(vec![
-            Posting {
-                leg: acc(1),
-                amount: eur("-1"),
-            },
-            Posting {
-                leg: acc(2),
-                amount: usd,
-            },
-        ]);
+        let mixed =
+            Postings::new(vec![Posting { leg: acc(1), amount: eur("-1") }, Posting { leg: acc(2), amount: usd }]);
         assert!(matches!(mixed, Err(LedgerError::Unbalanced { .. })));
     }
 

@@ -23,10 +23,7 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Decoded {
         None => (choose(bytes, declared), bytes),
     };
     let (text, _) = encoding.decode_without_bom_handling(body);
-    Decoded {
-        text: normalise(&text),
-        encoding: encoding.name(),
-    }
+    Decoded { text: normalise(&text), encoding: encoding.name() }
 }
 
 fn choose(bytes: &[u8], declared: Option<&str>) -> &'static Encoding {
@@ -62,10 +59,7 @@ fn label_to_encoding(label: &str) -> Option<&'static Encoding> {
     if let Some(enc) = Encoding::for_label(l.as_bytes()) {
         return Some(enc);
     }
-    let digits = l
-        .trim_start_matches("cp")
-        .trim_start_matches("windows-")
-        .trim_start_matches("ms");
+    let digits = l.trim_start_matches("cp").trim_start_matches("windows-").trim_start_matches("ms");
     match digits {
         "1250" | "1251" | "1252" | "1253" | "1254" | "1255" | "1256" | "1257" | "1258" => {
             Encoding::for_label(format!("windows-{digits}").as_bytes())
@@ -100,9 +94,7 @@ fn sniff_declaration(bytes: &[u8]) -> Option<String> {
     }
     // OFX 1.x: ENCODING:USASCII + CHARSET:1252 means code page 1252; ENCODING:UTF-8 wins.
     match (encoding.as_deref(), charset) {
-        (Some(e), _) if e.eq_ignore_ascii_case("UTF-8") || e.eq_ignore_ascii_case("UNICODE") => {
-            Some("utf-8".into())
-        }
+        (Some(e), _) if e.eq_ignore_ascii_case("UTF-8") || e.eq_ignore_ascii_case("UNICODE") => Some("utf-8".into()),
         (_, Some(c)) => Some(c),
         _ => None,
     }
@@ -116,12 +108,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     }
     let pairs = sample.len() / 2;
     let even_zero = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    let odd_zero = sample
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .filter(|b| **b == 0)
-        .count();
+    let odd_zero = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
     if odd_zero * 10 >= pairs * 9 && even_zero == 0 {
         Some(UTF_16LE)
     } else if even_zero * 10 >= pairs * 9 && odd_zero == 0 {
@@ -168,16 +155,10 @@ mod tests {
 
     #[test]
     fn declared_charsets_are_honoured() {
-        let d = decode(
-            b"OFXHEADER:100\nENCODING:USASCII\nCHARSET:1252\n\n<NAME>Caf\xe9",
-            None,
-        );
+        let d = decode(b"OFXHEADER:100\nENCODING:USASCII\nCHARSET:1252\n\n<NAME>Caf\xe9", None);
         assert_eq!(d.encoding, "windows-1252");
         assert!(d.text.ends_with("Café"));
-        let d = decode(
-            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xe9</a>",
-            None,
-        );
+        let d = decode(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xe9</a>", None);
         assert!(d.text.contains("<a>é</a>"));
         let d = decode(b"M\xfcller;1,00", Some("latin1"));
         assert_eq!(d.text, "Müller;1,00");
@@ -187,8 +168,7 @@ mod tests {
     fn utf8_then_guess() {
         assert_eq!(decode("Žluťoučký kůň".as_bytes(), None).encoding, "UTF-8");
         // Czech in windows-1250 (the ceska-sporitelna case).
-        let (bytes, _, _) = encoding_rs::WINDOWS_1250
-            .encode("Platba kartou, Žluťoučký kůň úpěl ďábelské ódy, Praha");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1250.encode("Platba kartou, Žluťoučký kůň úpěl ďábelské ódy, Praha");
         let d = decode(&bytes, None);
         assert!(d.text.contains("Žluťoučký"), "{} {}", d.encoding, d.text);
     }

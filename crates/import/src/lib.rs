@@ -10,6 +10,6 @@ pub mod decode;
 pub mod model;
 
 pub use model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance,
-    StatementRow, TradeRow, TradeSide,
+    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance, StatementRow, TradeRow,
+    TradeSide,
 };

@@ -120,21 +120,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(line: usize, field: Option<&str>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            line,
-            field: field.map(str::to_string),
-            severity: Severity::Error,
-            message: message.into(),
-        }
+        Diagnostic { line, field: field.map(str::to_string), severity: Severity::Error, message: message.into() }
     }
 
     pub fn warning(line: usize, field: Option<&str>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            line,
-            field: field.map(str::to_string),
-            severity: Severity::Warning,
-            message: message.into(),
-        }
+        Diagnostic { line, field: field.map(str::to_string), severity: Severity::Warning, message: message.into() }
     }
 }
 
@@ -174,8 +164,6 @@ impl ParsedFile {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
     }
 }

@@ -10,16 +10,10 @@ pub enum StoreError {
     Ledger(#[from] LedgerError),
     /// Another writer appended to the stream first.
     #[error("conflict on stream {stream}: expected version {expected}, found {actual}")]
-    Conflict {
-        stream: String,
-        expected: i64,
-        actual: i64,
-    },
+    Conflict { stream: String, expected: i64, actual: i64 },
     #[error("{0} not found")]
     NotFound(String),
-    #[error(
-        "unsupported database URL '{0}' (use sqlite:///path/to/file.db or postgres://user@host/db)"
-    )]
+    #[error("unsupported database URL '{0}' (use sqlite:///path/to/file.db or postgres://user@host/db)")]
     BadUrl(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),

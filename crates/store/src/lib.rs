@@ -36,12 +36,7 @@ pub trait Store: Send + Sync {
     /// Appends raw events to a stream whose current version must be
     /// `expected` (0 for a new stream). Projections are not touched: this is
     /// the log primitive, for streams that have no read model.
-    fn append(
-        &self,
-        stream: &str,
-        expected: i64,
-        events: &[NewEvent],
-    ) -> Result<Vec<RecordedEvent>>;
+    fn append(&self, stream: &str, expected: i64, events: &[NewEvent]) -> Result<Vec<RecordedEvent>>;
 
     /// One stream, in version order.
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>>;

@@ -33,12 +33,7 @@ impl BalanceDeltas {
     pub fn add(&mut self, tx: &Transaction, sign: i64) {
         for (acc, m) in tx.postings.accounts() {
             let m = if sign < 0 { m.negated() } else { m };
-            add_to(
-                self.daily
-                    .entry((acc, tx.date))
-                    .or_insert(Money::zero(m.currency)),
-                m,
-            );
+            add_to(self.daily.entry((acc, tx.date)).or_insert(Money::zero(m.currency)), m);
             add_to(self.totals.entry(acc).or_insert(Money::zero(m.currency)), m);
         }
     }

@@ -39,10 +39,8 @@ pub struct TempDir(std::path::PathBuf);
 
 impl TempDir {
     pub fn new() -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("kassa-test-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let dir = std::env::temp_dir().join(format!("kassa-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         TempDir(dir)
     }
 
@@ -67,9 +65,7 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Cleanup::Pg { admin, database } = &self.cleanup {
             if let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls) {
-                let _ = c.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                ));
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
             }
         }
     }
@@ -81,12 +77,7 @@ pub fn sqlite() -> TestDb {
     let url = format!("sqlite://{}", dir.path().join("kassa.db").display());
     let store = crate::open(&url).expect("open sqlite");
     store.migrate().expect("migrate sqlite");
-    TestDb {
-        name: "sqlite",
-        url,
-        store,
-        cleanup: Cleanup::Dir(dir),
-    }
+    TestDb { name: "sqlite", url, store, cleanup: Cleanup::Dir(dir) }
 }
 
 /// A fresh, migrated PostgreSQL store, or `None` (said loudly) when
@@ -104,22 +95,14 @@ pub fn postgres() -> Option<TestDb> {
     let created = postgres::Client::connect(&admin, postgres::NoTls)
         .and_then(|mut c| c.batch_execute(&format!("CREATE DATABASE \"{database}\"")));
     if let Err(e) = created {
-        assert!(
-            !required,
-            "KASSA_REQUIRE_PG=1 but PostgreSQL at {admin} is unusable: {e}"
-        );
+        assert!(!required, "KASSA_REQUIRE_PG=1 but PostgreSQL at {admin} is unusable: {e}");
         eprintln!("SKIPPING PostgreSQL half of this test: {admin} is unusable: {e}");
         return None;
     }
     let url = with_database(&admin, &database);
     let store = crate::open(&url).unwrap_or_else(|e: StoreError| panic!("open {url}: {e}"));
     store.migrate().expect("migrate postgres");
-    Some(TestDb {
-        name: "postgres",
-        url,
-        store,
-        cleanup: Cleanup::Pg { admin, database },
-    })
+    Some(TestDb { name: "postgres", url, store, cleanup: Cleanup::Pg { admin, database } })
 }
 
 /// SQLite always, PostgreSQL when configured: the shared test story.
@@ -130,14 +113,10 @@ pub fn all() -> Vec<TestDb> {
 }
 
 /// `postgres://u@h:p/old?x` → `postgres://u@h:p/new?x`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
+    let path_start = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{database}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -155,9 +134,6 @@ mod tests {
             "postgres://postgres@127.0.0.1:5432/x"
         );
         assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(
-            super::with_database("postgresql://h/db?sslmode=disable", "x"),
-            "postgresql://h/x?sslmode=disable"
-        );
+        assert_eq!(super::with_database("postgresql://h/db?sslmode=disable", "x"), "postgresql://h/x?sslmode=disable");
     }
 }

@@ -37,11 +37,7 @@ pub(crate) fn execute(
 ) -> Result<Vec<RecordedEvent>> {
     let stream = book_stream(book);
     let version = uow.stream_version(&stream)?;
-    let mut ledger = if version == 0 {
-        Ledger::new()
-    } else {
-        uow.load_ledger(book)?
-    };
+    let mut ledger = if version == 0 { Ledger::new() } else { uow.load_ledger(book)? };
     for id in cmds.iter().filter_map(Command::referenced_transaction) {
         if let Some(tx) = uow.load_transaction(book, id)? {
             ledger.insert_loaded_transaction(tx);
@@ -54,11 +50,7 @@ pub(crate) fn execute(
     let (now, today) = clock();
     let new: Vec<NewEvent> = events
         .into_iter()
-        .map(|event| NewEvent {
-            occurred_at: event.business_date().unwrap_or(today),
-            event,
-            actor: actor.to_string(),
-        })
+        .map(|event| NewEvent { occurred_at: event.business_date().unwrap_or(today), event, actor: actor.to_string() })
         .collect();
     let recorded = uow.append(&stream, version, &new, now)?;
     uow.project(&recorded)?;

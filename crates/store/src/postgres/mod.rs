@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::event::EventMeta;
 use kassa_core::{
-    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg,
-    Money, Posting, Postings, RecordedEvent, Transaction, TxId,
+    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg, Money, Posting,
+    Postings, RecordedEvent, Transaction, TxId,
 };
 use postgres::types::ToSql;
 use postgres::{Client, NoTls};
@@ -56,9 +56,7 @@ pub struct PgStore {
 
 impl PgStore {
     pub fn open(url: &str) -> Result<PgStore> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|_| StoreError::BadUrl(url.to_string()))?;
+        let config: postgres::Config = url.parse().map_err(|_| StoreError::BadUrl(url.to_string()))?;
         let pool = r2d2::Pool::builder()
             .max_size(8)
             .connection_timeout(std::time::Duration::from_secs(10))
@@ -86,18 +84,11 @@ impl Store for PgStore {
         )?;
         let mut applied = vec![];
         for (version, name, sql) in MIGRATIONS {
-            let done: bool = tx
-                .query_one(
-                    "SELECT EXISTS (SELECT 1 FROM kassa_migrations WHERE version = $1)",
-                    &[version],
-                )?
-                .get(0);
+            let done: bool =
+                tx.query_one("SELECT EXISTS (SELECT 1 FROM kassa_migrations WHERE version = $1)", &[version])?.get(0);
             if !done {
                 tx.batch_execute(sql)?;
-                tx.execute(
-                    "INSERT INTO kassa_migrations (version, name) VALUES ($1, $2)",
-                    &[version, name],
-                )?;
+                tx.execute("INSERT INTO kassa_migrations (version, name) VALUES ($1, $2)", &[version, name])?;
                 applied.push(format!("{version:04}_{name}"));
             }
         }
@@ -115,12 +106,7 @@ impl Store for PgStore {
         })
     }
 
-    fn append(
-        &self,
-        stream: &str,
-        expected: i64,
-        events: &[NewEvent],
-    ) -> Result<Vec<RecordedEvent>> {
+    fn append(&self, stream: &str, expected: i64, events: &[NewEvent]) -> Result<Vec<RecordedEvent>> {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let out = Uow { tx: &mut tx }.append(stream, expected, events, unit::clock().0)?;
@@ -130,10 +116,7 @@ impl Store for PgStore {
 
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let mut conn = self.conn()?;
-        let rows = conn.query(
-            &format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"),
-            &[&stream],
-        )?;
+        let rows = conn.query(&format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"), &[&stream])?;
         rows.iter().map(event_row).collect()
     }
 
@@ -143,10 +126,7 @@ impl Store for PgStore {
 
     fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>> {
         let mut conn = self.conn()?;
-        let rows = conn.query(
-            &format!("{EVENT_COLUMNS} ORDER BY position DESC LIMIT $1"),
-            &[&(limit as i64)],
-        )?;
+        let rows = conn.query(&format!("{EVENT_COLUMNS} ORDER BY position DESC LIMIT $1"), &[&(limit as i64)])?;
         let mut out: Vec<RecordedEvent> = rows.iter().map(event_row).collect::<Result<_>>()?;
         out.reverse();
         Ok(out)
@@ -154,10 +134,7 @@ impl Store for PgStore {
 
     fn books(&self) -> Result<Vec<Book>> {
         let mut conn = self.conn()?;
-        let rows = conn.query(
-            "SELECT id, name, owner_kind, owner_id FROM books ORDER BY name",
-            &[],
-        )?;
+        let rows = conn.query("SELECT id, name, owner_kind, owner_id FROM books ORDER BY name", &[])?;
         rows.iter()
             .map(|r| {
                 let owner: Option<Uuid> = r.get(3);
@@ -209,18 +186,11 @@ impl Store for PgStore {
         if let (Some(c), Some(children)) = (&category, &category_children) {
             args.push(c);
             args.push(children);
-            sql.push_str(&format!(
-                " AND (lower(c.name) = lower(${}) OR c.name ILIKE ${})",
-                args.len() - 1,
-                args.len()
-            ));
+            sql.push_str(&format!(" AND (lower(c.name) = lower(${}) OR c.name ILIKE ${})", args.len() - 1, args.len()));
         }
         if let Some(s) = &search {
             args.push(s);
-            sql.push_str(&format!(
-                " AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})",
-                args.len()
-            ));
+            sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
         }
         sql.push_str(" ORDER BY p.date DESC, t.position DESC, p.seq DESC");
         if let Some(n) = f.limit {
@@ -264,11 +234,7 @@ impl Store for PgStore {
         rows.iter()
             .map(|r| {
                 let currency = currency(r.get(1))?;
-                Ok(BalanceRow {
-                    account: r.get(0),
-                    currency,
-                    balance: at_scale(r.get(2), currency),
-                })
+                Ok(BalanceRow { account: r.get(0), currency, balance: at_scale(r.get(2), currency) })
             })
             .collect()
     }
@@ -277,23 +243,16 @@ impl Store for PgStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
-        tx.batch_execute(
-            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances",
-        )?;
-        let mut stats = RebuildStats {
-            events: 0,
-            transactions: 0,
-        };
+        tx.batch_execute("TRUNCATE books, accounts, categories, transactions, postings, daily_balances")?;
+        let mut stats = RebuildStats { events: 0, transactions: 0 };
         let mut after = 0;
         loop {
             let page = read_log(&mut tx, after, REBUILD_PAGE)?;
             let Some(last) = page.last() else { break };
             after = last.position;
             stats.events += page.len() as u64;
-            stats.transactions += page
-                .iter()
-                .filter(|e| matches!(e.event, Event::TransactionRecorded(_)))
-                .count() as u64;
+            stats.transactions +=
+                page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
             Uow { tx: &mut tx }.project(&page)?;
             progress(stats.events, total as u64);
         }
@@ -313,10 +272,7 @@ impl Store for PgStore {
         ];
         let mut out = String::new();
         for (table, key) in tables {
-            for r in conn.query(
-                &format!("SELECT x::text FROM {table} x ORDER BY {key}"),
-                &[],
-            )? {
+            for r in conn.query(&format!("SELECT x::text FROM {table} x ORDER BY {key}"), &[])? {
                 out.push_str(table);
                 out.push('|');
                 out.push_str(r.get::<_, &str>(0));
@@ -335,20 +291,13 @@ impl UnitOfWork for Uow<'_, '_> {
     /// Locks the stream's row while reading it, so concurrent `execute`s on
     /// one book queue here instead of all deciding and all but one failing.
     fn stream_version(&mut self, stream: &str) -> Result<i64> {
-        let row = self.tx.query_opt(
-            "SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE",
-            &[&stream],
-        )?;
+        let row = self.tx.query_opt("SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE", &[&stream])?;
         Ok(row.map(|r| r.get(0)).unwrap_or(0))
     }
 
     fn load_ledger(&mut self, book: BookId) -> Result<Ledger> {
         let tx = &mut *self.tx;
-        let Some(r) = tx.query_opt(
-            "SELECT name, owner_kind, owner_id FROM books WHERE id = $1",
-            &[&book.0],
-        )?
-        else {
+        let Some(r) = tx.query_opt("SELECT name, owner_kind, owner_id FROM books WHERE id = $1", &[&book.0])? else {
             return Ok(Ledger::new());
         };
         let owner: Option<Uuid> = r.get(2);
@@ -373,10 +322,7 @@ impl UnitOfWork for Uow<'_, '_> {
                 opened_on: r.get(8),
             }));
         }
-        for r in tx.query(
-            "SELECT id, name, section FROM categories WHERE book_id = $1",
-            &[&book.0],
-        )? {
+        for r in tx.query("SELECT id, name, section FROM categories WHERE book_id = $1", &[&book.0])? {
             events.push(Event::CategoryAdded(Category {
                 id: CategoryId(r.get(0)),
                 name: parse_field(r.get(1))?,
@@ -412,18 +358,11 @@ impl UnitOfWork for Uow<'_, '_> {
         };
         if bumped == 0 {
             let actual = stream_version(tx, stream)?;
-            return Err(StoreError::Conflict {
-                stream: stream.to_string(),
-                expected,
-                actual,
-            });
+            return Err(StoreError::Conflict { stream: stream.to_string(), expected, actual });
         }
         let versions: Vec<i64> = (1..=events.len() as i64).map(|i| expected + i).collect();
         let types: Vec<&str> = events.iter().map(|e| e.event.type_name()).collect();
-        let schemas: Vec<i32> = events
-            .iter()
-            .map(|e| e.event.schema_version() as i32)
-            .collect();
+        let schemas: Vec<i32> = events.iter().map(|e| e.event.schema_version() as i32).collect();
         let data: Vec<serde_json::Value> = events.iter().map(|e| e.event.data()).collect();
         let actors: Vec<&str> = events.iter().map(|e| e.actor.as_str()).collect();
         let occurred: Vec<Date> = events.iter().map(|e| e.occurred_at).collect();
@@ -440,16 +379,12 @@ impl UnitOfWork for Uow<'_, '_> {
             .zip(&versions)
             .map(|(e, v)| {
                 Ok(RecordedEvent {
-                    position: *positions.get(v).ok_or_else(|| {
-                        StoreError::Corrupt(format!("no position for version {v}"))
-                    })?,
+                    position: *positions
+                        .get(v)
+                        .ok_or_else(|| StoreError::Corrupt(format!("no position for version {v}")))?,
                     stream: stream.to_string(),
                     version: *v,
-                    meta: EventMeta {
-                        actor: e.actor.clone(),
-                        occurred_at: e.occurred_at,
-                        recorded_at,
-                    },
+                    meta: EventMeta { actor: e.actor.clone(), occurred_at: e.occurred_at, recorded_at },
                     event: e.event.clone(),
                 })
             })
@@ -471,7 +406,10 @@ impl UnitOfWork for Uow<'_, '_> {
                         .map(|o| Uuid::parse_str(&o))
                         .transpose()
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    tx.execute("INSERT INTO books (id, name, owner_kind, owner_id) VALUES ($1, $2, $3, $4)", &[&book.0, &b.name, &kind, &owner])?;
+                    tx.execute(
+                        "INSERT INTO books (id, name, owner_kind, owner_id) VALUES ($1, $2, $3, $4)",
+                        &[&book.0, &b.name, &kind, &owner],
+                    )?;
                 }
                 Event::AccountOpened(a) => {
                     tx.execute(
@@ -501,20 +439,11 @@ impl UnitOfWork for Uow<'_, '_> {
                     batch.push(book, t, re.position);
                     deltas.add(t, 1);
                 }
-                Event::TransactionRecategorized {
-                    tx_id, category, ..
-                } => {
+                Event::TransactionRecategorized { tx_id, category, .. } => {
                     batch.flush(tx)?;
                     let cat = category.map(|c| c.0);
-                    let leg = if category.is_some() {
-                        "category"
-                    } else {
-                        "uncategorized"
-                    };
-                    tx.execute(
-                        "UPDATE transactions SET category_id = $1 WHERE id = $2",
-                        &[&cat, &tx_id.0],
-                    )?;
+                    let leg = if category.is_some() { "category" } else { "uncategorized" };
+                    tx.execute("UPDATE transactions SET category_id = $1 WHERE id = $2", &[&cat, &tx_id.0])?;
                     tx.execute(
                         "UPDATE postings SET leg = $1, category_id = $2 WHERE tx_id = $3 AND leg IN ('category', 'uncategorized')",
                         &[&leg, &cat, &tx_id.0],
@@ -569,8 +498,7 @@ impl TxBatch {
         self.description.push(t.description.clone());
         self.category.push(t.postings.category().map(|c| c.0));
         self.counterparty.push(t.counterparty.clone());
-        self.tags
-            .push((!t.tags.is_empty()).then(|| serde_json::json!(t.tags)));
+        self.tags.push((!t.tags.is_empty()).then(|| serde_json::json!(t.tags)));
         self.notes.push(t.notes.clone());
         self.external_id.push(t.external_id.clone());
         self.status.push(t.status.as_str());
@@ -664,11 +592,7 @@ fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> R
     Ok(())
 }
 
-fn load_transaction(
-    tx: &mut postgres::Transaction<'_>,
-    book: BookId,
-    id: TxId,
-) -> Result<Option<Transaction>> {
+fn load_transaction(tx: &mut postgres::Transaction<'_>, book: BookId, id: TxId) -> Result<Option<Transaction>> {
     let Some(h) = tx.query_opt(
         "SELECT date, description, counterparty, tags, notes, external_id, status FROM transactions WHERE id = $1 AND book_id = $2",
         &[&id.0, &book.0],
@@ -677,7 +601,10 @@ fn load_transaction(
         return Ok(None);
     };
     let mut postings = vec![];
-    for r in tx.query("SELECT leg, account_id, category_id, currency, amount FROM postings WHERE tx_id = $1 ORDER BY seq", &[&id.0])? {
+    for r in tx.query(
+        "SELECT leg, account_id, category_id, currency, amount FROM postings WHERE tx_id = $1 ORDER BY seq",
+        &[&id.0],
+    )? {
         let leg = match (r.get::<_, &str>(0), r.get::<_, Option<Uuid>>(1), r.get::<_, Option<Uuid>>(2)) {
             ("account", Some(a), _) => Leg::Account(AccountId(a)),
             ("category", _, Some(c)) => Leg::Category(CategoryId(c)),
@@ -709,11 +636,7 @@ fn load_transaction(
 
 const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at FROM events";
 
-fn read_log(
-    conn: &mut impl postgres::GenericClient,
-    after: i64,
-    limit: usize,
-) -> Result<Vec<RecordedEvent>> {
+fn read_log(conn: &mut impl postgres::GenericClient, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
     let rows = conn.query(
         &format!("{EVENT_COLUMNS} WHERE position > $1 ORDER BY position LIMIT $2"),
         &[&after, &(limit as i64)],
@@ -722,13 +645,7 @@ fn read_log(
 }
 
 fn stream_version(tx: &mut postgres::Transaction<'_>, stream: &str) -> Result<i64> {
-    Ok(tx
-        .query_opt(
-            "SELECT version FROM streams WHERE stream_id = $1",
-            &[&stream],
-        )?
-        .map(|r| r.get(0))
-        .unwrap_or(0))
+    Ok(tx.query_opt("SELECT version FROM streams WHERE stream_id = $1", &[&stream])?.map(|r| r.get(0)).unwrap_or(0))
 }
 
 fn event_row(r: &postgres::Row) -> Result<RecordedEvent> {
@@ -738,11 +655,7 @@ fn event_row(r: &postgres::Row) -> Result<RecordedEvent> {
         position: r.get(0),
         stream: r.get(1),
         version: r.get(2),
-        meta: EventMeta {
-            actor: r.get(6),
-            occurred_at: r.get(7),
-            recorded_at: r.get(8),
-        },
+        meta: EventMeta { actor: r.get(6), occurred_at: r.get(7), recorded_at: r.get(8) },
         event,
     })
 }
@@ -762,12 +675,9 @@ fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
-    s.parse()
-        .map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
+    s.parse().map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
 }
 
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

@@ -8,8 +8,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::event::EventMeta;
 use kassa_core::{
-    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg,
-    Money, Owner, Posting, Postings, RecordedEvent, Status, Transaction, TxId,
+    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg, Money, Owner,
+    Posting, Postings, RecordedEvent, Status, Transaction, TxId,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 
@@ -66,19 +66,13 @@ impl SqliteStore {
     pub fn open(path: &str) -> Result<SqliteStore> {
         let memory = path == ":memory:";
         if !memory {
-            if let Some(dir) = std::path::Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StoreError::BadUrl(format!("{path}: {e}")))?;
+            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::BadUrl(format!("{path}: {e}")))?;
             }
         }
         // An in-memory database exists once per connection, so it gets one.
         let size = if memory { 1 } else { 8 };
-        let pool = r2d2::Pool::builder().max_size(size).build(Manager {
-            path: path.to_string(),
-        })?;
+        let pool = r2d2::Pool::builder().max_size(size).build(Manager { path: path.to_string() })?;
         Ok(SqliteStore { pool })
     }
 
@@ -100,11 +94,10 @@ impl Store for SqliteStore {
         )?;
         let mut applied = vec![];
         for (version, name, sql) in MIGRATIONS {
-            let done: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM kassa_migrations WHERE version = ?1)",
-                [version],
-                |r| r.get(0),
-            )?;
+            let done: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM kassa_migrations WHERE version = ?1)", [version], |r| {
+                    r.get(0)
+                })?;
             if !done {
                 tx.execute_batch(sql)?;
                 tx.execute(
@@ -128,12 +121,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn append(
-        &self,
-        stream: &str,
-        expected: i64,
-        events: &[NewEvent],
-    ) -> Result<Vec<RecordedEvent>> {
+    fn append(&self, stream: &str, expected: i64, events: &[NewEvent]) -> Result<Vec<RecordedEvent>> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = Uow { tx: &tx }.append(stream, expected, events, unit::clock().0)?;
@@ -143,9 +131,7 @@ impl Store for SqliteStore {
 
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let conn = self.conn()?;
-        let mut st = conn.prepare_cached(&format!(
-            "{EVENT_COLUMNS} WHERE stream_id = ?1 ORDER BY version"
-        ))?;
+        let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE stream_id = ?1 ORDER BY version"))?;
         let rows = st.query_map([stream], event_row)?;
         rows.map(|r| r?).collect()
     }
@@ -156,8 +142,7 @@ impl Store for SqliteStore {
 
     fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>> {
         let conn = self.conn()?;
-        let mut st =
-            conn.prepare_cached(&format!("{EVENT_COLUMNS} ORDER BY position DESC LIMIT ?1"))?;
+        let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} ORDER BY position DESC LIMIT ?1"))?;
         let rows = st.query_map([limit as i64], event_row)?;
         let mut out: Vec<RecordedEvent> = rows.map(|r| r?).collect::<Result<_>>()?;
         out.reverse();
@@ -166,23 +151,13 @@ impl Store for SqliteStore {
 
     fn books(&self) -> Result<Vec<Book>> {
         let conn = self.conn()?;
-        let mut st =
-            conn.prepare_cached("SELECT id, name, owner_kind, owner_id FROM books ORDER BY name")?;
+        let mut st = conn.prepare_cached("SELECT id, name, owner_kind, owner_id FROM books ORDER BY name")?;
         let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
         })?;
         rows.map(|r| {
             let (id, name, kind, owner) = r?;
-            Ok(Book {
-                id: BookId(uuid(&id)?),
-                name,
-                owner: owner_from(&kind, owner.as_deref())?,
-            })
+            Ok(Book { id: BookId(uuid(&id)?), name, owner: owner_from(&kind, owner.as_deref())? })
         })
         .collect()
     }
@@ -221,22 +196,11 @@ impl Store for SqliteStore {
         }
         if let Some(c) = &f.category {
             arg(&mut sql, " AND (c.name = ? COLLATE NOCASE", c.clone());
-            arg(
-                &mut sql,
-                " OR c.name LIKE ? ESCAPE '\\')",
-                format!("{}:%", like_escape(c)),
-            );
+            arg(&mut sql, " OR c.name LIKE ? ESCAPE '\\')", format!("{}:%", like_escape(c)));
         }
         if let Some(s) = &f.search {
-            arg(
-                &mut sql,
-                " AND (t.description LIKE ? ESCAPE '\\'",
-                format!("%{}%", like_escape(s)),
-            );
-            sql.push_str(&format!(
-                " OR t.counterparty LIKE ?{} ESCAPE '\\')",
-                args.len()
-            ));
+            arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", format!("%{}%", like_escape(s)));
+            sql.push_str(&format!(" OR t.counterparty LIKE ?{} ESCAPE '\\')", args.len()));
         }
         sql.push_str(" ORDER BY p.date DESC, t.position DESC, p.seq DESC");
         if let Some(n) = f.limit {
@@ -260,19 +224,7 @@ impl Store for SqliteStore {
         })?;
         let mut out = vec![];
         for r in rows {
-            let (
-                id,
-                date,
-                account,
-                minor,
-                cur,
-                description,
-                category,
-                counterparty,
-                status,
-                external_id,
-                other,
-            ) = r?;
+            let (id, date, account, minor, cur, description, category, counterparty, status, external_id, other) = r?;
             let currency = currency(&cur)?;
             out.push(TxRow {
                 id,
@@ -301,24 +253,13 @@ impl Store for SqliteStore {
                                          WHERE d.account_id = a.id AND d.date <= ?2), 0) END
                FROM accounts a WHERE a.book_id = ?1 ORDER BY a.name",
         )?;
-        let rows = st.query_map(
-            params![book.to_string(), as_of.map(|d| d.to_string())],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )?;
+        let rows = st.query_map(params![book.to_string(), as_of.map(|d| d.to_string())], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        })?;
         rows.map(|r| {
             let (account, cur, minor) = r?;
             let currency = currency(&cur)?;
-            Ok(BalanceRow {
-                account,
-                currency,
-                balance: Money::from_minor_units(minor, currency).amount,
-            })
+            Ok(BalanceRow { account, currency, balance: Money::from_minor_units(minor, currency).amount })
         })
         .collect()
     }
@@ -332,20 +273,15 @@ impl Store for SqliteStore {
              DELETE FROM transactions; DELETE FROM postings; DELETE FROM daily_balances;",
         )?;
         let mut uow = Uow { tx: &tx };
-        let mut stats = RebuildStats {
-            events: 0,
-            transactions: 0,
-        };
+        let mut stats = RebuildStats { events: 0, transactions: 0 };
         let mut after = 0;
         loop {
             let page = read_log(&tx, after, REBUILD_PAGE)?;
             let Some(last) = page.last() else { break };
             after = last.position;
             stats.events += page.len() as u64;
-            stats.transactions += page
-                .iter()
-                .filter(|e| matches!(e.event, Event::TransactionRecorded(_)))
-                .count() as u64;
+            stats.transactions +=
+                page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
             uow.project(&page)?;
             progress(stats.events, total as u64);
         }
@@ -396,26 +332,14 @@ impl UnitOfWork for Uow<'_> {
         let b = book.to_string();
         let mut events = vec![];
         let found = tx
-            .query_row(
-                "SELECT name, owner_kind, owner_id FROM books WHERE id = ?1",
-                [&b],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                },
-            )
+            .query_row("SELECT name, owner_kind, owner_id FROM books WHERE id = ?1", [&b], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            })
             .optional()?;
         let Some((name, kind, owner)) = found else {
             return Ok(Ledger::new());
         };
-        events.push(Event::BookOpened(Book {
-            id: book,
-            name,
-            owner: owner_from(&kind, owner.as_deref())?,
-        }));
+        events.push(Event::BookOpened(Book { id: book, name, owner: owner_from(&kind, owner.as_deref())? }));
         let mut st = tx.prepare_cached(
             "SELECT id, name, kind, currency, iban, number, institution, location, opened_on FROM accounts WHERE book_id = ?1",
         )?;
@@ -426,18 +350,14 @@ impl UnitOfWork for Uow<'_> {
                 name: r.get(1)?,
                 kind: parse_field(&r.get::<_, String>(2)?)?,
                 currency: currency(&r.get::<_, String>(3)?)?,
-                iban: r
-                    .get::<_, Option<String>>(4)?
-                    .map(|s| parse_field(&s))
-                    .transpose()?,
+                iban: r.get::<_, Option<String>>(4)?.map(|s| parse_field(&s)).transpose()?,
                 number: r.get(5)?,
                 institution: r.get(6)?,
                 location: r.get(7)?,
                 opened_on: date_of(&r.get::<_, String>(8)?)?,
             }));
         }
-        let mut st =
-            tx.prepare_cached("SELECT id, name, section FROM categories WHERE book_id = ?1")?;
+        let mut st = tx.prepare_cached("SELECT id, name, section FROM categories WHERE book_id = ?1")?;
         let mut rows = st.query([&b])?;
         while let Some(r) = rows.next()? {
             events.push(Event::CategoryAdded(Category {
@@ -471,20 +391,15 @@ impl UnitOfWork for Uow<'_> {
         let Some((date, description, counterparty, tags, notes, external_id, status)) = head else {
             return Ok(None);
         };
-        let mut st = tx.prepare_cached("SELECT leg, account_id, category_id, currency, amount_minor FROM postings WHERE tx_id = ?1 ORDER BY seq")?;
+        let mut st = tx.prepare_cached(
+            "SELECT leg, account_id, category_id, currency, amount_minor FROM postings WHERE tx_id = ?1 ORDER BY seq",
+        )?;
         let mut rows = st.query([id.to_string()])?;
         let mut postings = vec![];
         while let Some(r) = rows.next()? {
-            let leg = leg_of(
-                &r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            )?;
+            let leg = leg_of(&r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)?;
             let cur = currency(&r.get::<_, String>(3)?)?;
-            postings.push(Posting {
-                leg,
-                amount: Money::from_minor_units(r.get(4)?, cur),
-            });
+            postings.push(Posting { leg, amount: Money::from_minor_units(r.get(4)?, cur) });
         }
         Ok(Some(Transaction {
             id,
@@ -513,23 +428,15 @@ impl UnitOfWork for Uow<'_> {
         let tx = self.tx;
         let new_version = expected + events.len() as i64;
         let bumped = if expected == 0 {
-            tx.prepare_cached(
-                "INSERT INTO streams (stream_id, version) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![stream, new_version])?
+            tx.prepare_cached("INSERT INTO streams (stream_id, version) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+                .execute(params![stream, new_version])?
         } else {
-            tx.prepare_cached(
-                "UPDATE streams SET version = ?1 WHERE stream_id = ?2 AND version = ?3",
-            )?
-            .execute(params![new_version, stream, expected])?
+            tx.prepare_cached("UPDATE streams SET version = ?1 WHERE stream_id = ?2 AND version = ?3")?
+                .execute(params![new_version, stream, expected])?
         };
         if bumped == 0 {
             let actual = stream_version(tx, stream)?;
-            return Err(StoreError::Conflict {
-                stream: stream.to_string(),
-                expected,
-                actual,
-            });
+            return Err(StoreError::Conflict { stream: stream.to_string(), expected, actual });
         }
         let mut st = tx.prepare_cached(
             "INSERT INTO events (stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at)
@@ -539,8 +446,7 @@ impl UnitOfWork for Uow<'_> {
         let mut out = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
             let version = expected + 1 + i as i64;
-            let data = serde_json::to_string(&e.event.data())
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let data = serde_json::to_string(&e.event.data()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             st.execute(params![
                 stream,
                 version,
@@ -555,11 +461,7 @@ impl UnitOfWork for Uow<'_> {
                 position: tx.last_insert_rowid(),
                 stream: stream.to_string(),
                 version,
-                meta: EventMeta {
-                    actor: e.actor.clone(),
-                    occurred_at: e.occurred_at,
-                    recorded_at,
-                },
+                meta: EventMeta { actor: e.actor.clone(), occurred_at: e.occurred_at, recorded_at },
                 event: e.event.clone(),
             });
         }
@@ -605,8 +507,7 @@ impl UnitOfWork for Uow<'_> {
                 Event::TransactionRecorded(t) => {
                     let id = t.id.to_string();
                     let date = t.date.to_string();
-                    let tags = (!t.tags.is_empty())
-                        .then(|| serde_json::to_string(&t.tags).unwrap_or_default());
+                    let tags = (!t.tags.is_empty()).then(|| serde_json::to_string(&t.tags).unwrap_or_default());
                     tx.prepare_cached(
                         "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes, external_id, status, is_transfer, position)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -645,16 +546,10 @@ impl UnitOfWork for Uow<'_> {
                     }
                     deltas.add(t, 1);
                 }
-                Event::TransactionRecategorized {
-                    tx_id, category, ..
-                } => {
+                Event::TransactionRecategorized { tx_id, category, .. } => {
                     let id = tx_id.to_string();
                     let cat = category.map(|c| c.to_string());
-                    let leg = if category.is_some() {
-                        "category"
-                    } else {
-                        "uncategorized"
-                    };
+                    let leg = if category.is_some() { "category" } else { "uncategorized" };
                     tx.prepare_cached("UPDATE transactions SET category_id = ?1 WHERE id = ?2")?
                         .execute(params![cat, id])?;
                     tx.prepare_cached("UPDATE postings SET leg = ?1, category_id = ?2 WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')")?
@@ -665,10 +560,8 @@ impl UnitOfWork for Uow<'_> {
                     if let Some(t) = self.load_transaction(book, *tx_id)? {
                         deltas.add(&t, -1);
                     }
-                    tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?
-                        .execute([&id])?;
-                    tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?
-                        .execute([&id])?;
+                    tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([&id])?;
+                    tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([&id])?;
                 }
             }
         }
@@ -686,16 +579,14 @@ fn flush_deltas(tx: &rusqlite::Transaction<'_>, deltas: &BalanceDeltas) -> Resul
     )?;
     // A day whose changes cancel out (a deletion) leaves no row, so the table
     // is the same however the events were batched.
-    let mut prune = tx.prepare_cached(
-        "DELETE FROM daily_balances WHERE account_id = ?1 AND date = ?2 AND delta_minor = 0",
-    )?;
+    let mut prune =
+        tx.prepare_cached("DELETE FROM daily_balances WHERE account_id = ?1 AND date = ?2 AND delta_minor = 0")?;
     for ((acc, date), m) in &deltas.daily {
         let (a, d) = (acc.to_string(), date.to_string());
         upsert.execute(params![a, d, m.minor_units()])?;
         prune.execute(params![a, d])?;
     }
-    let mut total =
-        tx.prepare_cached("UPDATE accounts SET balance_minor = balance_minor + ?1 WHERE id = ?2")?;
+    let mut total = tx.prepare_cached("UPDATE accounts SET balance_minor = balance_minor + ?1 WHERE id = ?2")?;
     for (acc, m) in &deltas.totals {
         total.execute(params![m.minor_units(), acc.to_string()])?;
     }
@@ -705,9 +596,7 @@ fn flush_deltas(tx: &rusqlite::Transaction<'_>, deltas: &BalanceDeltas) -> Resul
 const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at FROM events";
 
 fn read_log(conn: &Connection, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-    let mut st = conn.prepare_cached(&format!(
-        "{EVENT_COLUMNS} WHERE position > ?1 ORDER BY position LIMIT ?2"
-    ))?;
+    let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE position > ?1 ORDER BY position LIMIT ?2"))?;
     let rows = st.query_map(params![after, limit as i64], event_row)?;
     rows.map(|r| r?).collect()
 }
@@ -731,18 +620,12 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent>> {
     Ok((|| {
         let value = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let event = Event::from_stored(&event_type, schema_version, value)?;
-        let recorded_at = recorded
-            .parse::<Timestamp>()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let recorded_at = recorded.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(RecordedEvent {
             position,
             stream,
             version,
-            meta: EventMeta {
-                actor,
-                occurred_at: date_of(&occurred)?,
-                recorded_at,
-            },
+            meta: EventMeta { actor, occurred_at: date_of(&occurred)?, recorded_at },
             event,
         })
     })())
@@ -784,11 +667,7 @@ pub(crate) fn owner_from(kind: &str, id: Option<&str>) -> Result<Owner> {
 }
 
 pub(crate) fn status_of(s: &str) -> Status {
-    if s == "pending" {
-        Status::Pending
-    } else {
-        Status::Booked
-    }
+    if s == "pending" { Status::Pending } else { Status::Booked }
 }
 
 fn uuid(s: &str) -> Result<uuid::Uuid> {
@@ -796,8 +675,7 @@ fn uuid(s: &str) -> Result<uuid::Uuid> {
 }
 
 fn date_of(s: &str) -> Result<Date> {
-    s.parse()
-        .map_err(|e| StoreError::Corrupt(format!("date '{s}': {e}")))
+    s.parse().map_err(|e| StoreError::Corrupt(format!("date '{s}': {e}")))
 }
 
 fn currency(s: &str) -> Result<Currency> {
@@ -808,12 +686,9 @@ fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
-    s.parse()
-        .map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
+    s.parse().map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
 }
 
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

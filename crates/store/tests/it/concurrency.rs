@@ -9,11 +9,7 @@ use crate::*;
 
 fn event(name: &str) -> NewEvent {
     NewEvent {
-        event: Event::BookOpened(kassa_core::Book {
-            id: BookId(id()),
-            name: name.into(),
-            owner: Owner::Local,
-        }),
+        event: Event::BookOpened(kassa_core::Book { id: BookId(id()), name: name.into(), owner: Owner::Local }),
         actor: name.into(),
         occurred_at: d("2024-01-01"),
     }
@@ -50,17 +46,8 @@ fn same_expected_version_exactly_one_wins() {
             }
         }
         let log = store.read_stream(&stream).unwrap();
-        assert_eq!(
-            log.len(),
-            21,
-            "{}: every winning append is kept, no loser's",
-            db.name
-        );
-        assert!(
-            log.iter()
-                .enumerate()
-                .all(|(i, e)| e.version == i as i64 + 1)
-        );
+        assert_eq!(log.len(), 21, "{}: every winning append is kept, no loser's", db.name);
+        assert!(log.iter().enumerate().all(|(i, e)| e.version == i as i64 + 1));
     }
 }
 
@@ -71,21 +58,13 @@ fn concurrent_executes_on_one_book_are_all_kept() {
     for db in testing::all() {
         let book = BookId(id());
         let store: Arc<dyn kassa_store::Store> = Arc::from(kassa_store::open(&db.url).unwrap());
-        store
-            .execute(
-                book,
-                "t",
-                &[open_book(book), account("Cash", kassa_core::Currency::EUR)],
-            )
-            .unwrap();
+        store.execute(book, "t", &[open_book(book), account("Cash", kassa_core::Currency::EUR)]).unwrap();
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 let store = store.clone();
                 std::thread::spawn(move || {
                     for _ in 0..10 {
-                        store
-                            .execute(book, "t", &[tx("Cash", "2024-01-02", "1.00", None)])
-                            .unwrap();
+                        store.execute(book, "t", &[tx("Cash", "2024-01-02", "1.00", None)]).unwrap();
                     }
                 })
             })
@@ -93,11 +72,6 @@ fn concurrent_executes_on_one_book_are_all_kept() {
         for h in handles {
             h.join().unwrap();
         }
-        assert_eq!(
-            store.balances(book, None).unwrap()[0].balance.to_string(),
-            "40.00",
-            "{}",
-            db.name
-        );
+        assert_eq!(store.balances(book, None).unwrap()[0].balance.to_string(), "40.00", "{}", db.name);
     }
 }

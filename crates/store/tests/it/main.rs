@@ -7,8 +7,8 @@ mod story;
 
 use jiff::civil::Date;
 use kassa_core::{
-    AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, NewAccount,
-    NewTransaction, NewTransfer, Owner, Section, Status, TxId,
+    AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, NewAccount, NewTransaction,
+    NewTransfer, Owner, Section, Status, TxId,
 };
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -26,11 +26,7 @@ pub fn dec(s: &str) -> Decimal {
 }
 
 pub fn open_book(book: BookId) -> Command {
-    Command::OpenBook {
-        book_id: book,
-        name: format!("book {book}"),
-        owner: Owner::Local,
-    }
+    Command::OpenBook { book_id: book, name: format!("book {book}"), owner: Owner::Local }
 }
 
 pub fn account(name: &str, currency: Currency) -> Command {
@@ -48,11 +44,7 @@ pub fn account(name: &str, currency: Currency) -> Command {
 }
 
 pub fn category(name: &str, section: Section) -> Command {
-    Command::AddCategory {
-        category_id: CategoryId(id()),
-        name: CategoryName::parse(name).unwrap(),
-        section,
-    }
+    Command::AddCategory { category_id: CategoryId(id()), name: CategoryName::parse(name).unwrap(), section }
 }
 
 pub fn tx(account: &str, date: &str, amount: &str, category: Option<&str>) -> Command {
@@ -71,13 +63,7 @@ pub fn tx(account: &str, date: &str, amount: &str, category: Option<&str>) -> Co
     })
 }
 
-pub fn transfer(
-    from: &str,
-    to: &str,
-    date: &str,
-    amount: &str,
-    to_amount: Option<&str>,
-) -> Command {
+pub fn transfer(from: &str, to: &str, date: &str, amount: &str, to_amount: Option<&str>) -> Command {
     Command::Transfer(NewTransfer {
         tx_id: TxId(id()),
         from: AccountRef::Name(from.into()),

@@ -14,35 +14,15 @@ use rust_decimal::Decimal;
 
 use crate::*;
 
-const ACCOUNTS: [(&str, Currency); 3] = [
-    ("A", Currency::EUR),
-    ("B", Currency::EUR),
-    ("C", Currency::USD),
-];
+const ACCOUNTS: [(&str, Currency); 3] = [("A", Currency::EUR), ("B", Currency::EUR), ("C", Currency::USD)];
 const CATEGORIES: [&str; 3] = ["Income", "Food", "Food:Coffee"];
 
 #[derive(Debug, Clone)]
 enum Op {
-    Record {
-        account: usize,
-        day: u8,
-        cents: i64,
-        category: Option<usize>,
-    },
-    Transfer {
-        from: usize,
-        to: usize,
-        day: u8,
-        cents: i64,
-        to_cents: i64,
-    },
-    Recategorize {
-        nth: usize,
-        category: Option<usize>,
-    },
-    Delete {
-        nth: usize,
-    },
+    Record { account: usize, day: u8, cents: i64, category: Option<usize> },
+    Transfer { from: usize, to: usize, day: u8, cents: i64, to_cents: i64 },
+    Recategorize { nth: usize, category: Option<usize> },
+    Delete { nth: usize },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -61,10 +41,7 @@ fn cents(c: i64) -> String {
 }
 
 fn date(day: u8) -> String {
-    d("2024-01-01")
-        .checked_add(jiff::Span::new().days(i64::from(day)))
-        .unwrap()
-        .to_string()
+    d("2024-01-01").checked_add(jiff::Span::new().days(i64::from(day))).unwrap().to_string()
 }
 
 /// Runs one history against `store`, batching a few commands per execute the
@@ -79,24 +56,10 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
     let mut pending: Vec<Command> = vec![];
     for op in ops {
         let cmd = match op {
-            Op::Record {
-                account,
-                day,
-                cents: c,
-                category,
-            } => tx(
-                ACCOUNTS[*account].0,
-                &date(*day),
-                &cents(*c),
-                category.map(|i| CATEGORIES[i]),
-            ),
-            Op::Transfer {
-                from,
-                to,
-                day,
-                cents: c,
-                to_cents,
-            } => {
+            Op::Record { account, day, cents: c, category } => {
+                tx(ACCOUNTS[*account].0, &date(*day), &cents(*c), category.map(|i| CATEGORIES[i]))
+            }
+            Op::Transfer { from, to, day, cents: c, to_cents } => {
                 let cross = ACCOUNTS[*from].1 != ACCOUNTS[*to].1;
                 transfer(
                     ACCOUNTS[*from].0,
@@ -110,9 +73,9 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
                 tx_id: live[nth % live.len()],
                 category: category.map(|i| CATEGORIES[i].to_string()),
             },
-            Op::Delete { nth } if !live.is_empty() => Command::DeleteTransaction {
-                tx_id: live.remove(nth % live.len()),
-            },
+            Op::Delete { nth } if !live.is_empty() => {
+                Command::DeleteTransaction { tx_id: live.remove(nth % live.len()) }
+            }
             _ => continue,
         };
         pending.push(cmd);
@@ -131,14 +94,7 @@ fn flush(store: &dyn Store, book: BookId, pending: &mut Vec<Command>, live: &mut
     let outcome = store.execute(book, "prop", &cmds);
     let accepted: Vec<&Command> = match outcome {
         Ok(_) => cmds.iter().collect(),
-        Err(_) => cmds
-            .iter()
-            .filter(|c| {
-                store
-                    .execute(book, "prop", std::slice::from_ref(*c))
-                    .is_ok()
-            })
-            .collect(),
+        Err(_) => cmds.iter().filter(|c| store.execute(book, "prop", std::slice::from_ref(*c)).is_ok()).collect(),
     };
     for c in accepted {
         match c {
@@ -165,19 +121,10 @@ fn check(store: &dyn Store, book: BookId, probe_day: u8) -> Result<(), TestCaseE
         let folded: BTreeMap<String, String> = ledger
             .balances(as_of)
             .into_iter()
-            .map(|(id, m)| {
-                (
-                    ledger.account(id).unwrap().name.clone(),
-                    Money::from(m).to_string(),
-                )
-            })
+            .map(|(id, m)| (ledger.account(id).unwrap().name.clone(), Money::from(m).to_string()))
             .collect();
-        let projected: BTreeMap<String, String> = store
-            .balances(book, as_of)
-            .unwrap()
-            .into_iter()
-            .map(|b| (b.account, b.balance.to_string()))
-            .collect();
+        let projected: BTreeMap<String, String> =
+            store.balances(book, as_of).unwrap().into_iter().map(|b| (b.account, b.balance.to_string())).collect();
         prop_assert_eq!(folded, projected, "as of {:?}", as_of);
     }
 
@@ -208,11 +155,7 @@ impl std::fmt::Display for Money {
 fn projections_equal_the_log_and_survive_rebuild() {
     for db in testing::all() {
         let cases = if db.name == "sqlite" { 48 } else { 16 };
-        let mut runner = TestRunner::new(Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        });
+        let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
         let strategy = (proptest::collection::vec(op(), 0..40), 1..6usize, 0..60u8);
         runner
             .run(&strategy, |(ops, batch, probe)| {

@@ -7,18 +7,11 @@ use kassa_store::{StoreError, TxFilter, testing};
 use crate::*;
 
 fn balances(db: &testing::TestDb, book: BookId, as_of: Option<&str>) -> Vec<(String, String)> {
-    db.store
-        .balances(book, as_of.map(d))
-        .unwrap()
-        .into_iter()
-        .map(|b| (b.account, b.balance.to_string()))
-        .collect()
+    db.store.balances(book, as_of.map(d)).unwrap().into_iter().map(|b| (b.account, b.balance.to_string())).collect()
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
+    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
 #[test]
@@ -50,19 +43,11 @@ fn a_book_round_trip_on_every_backend() {
             ],
         )
         .unwrap();
-        let want_now = pairs(&[
-            ("Checking", "1896.60"),
-            ("Dollars", "108.25"),
-            ("Savings", "500.00"),
-        ]);
+        let want_now = pairs(&[("Checking", "1896.60"), ("Dollars", "108.25"), ("Savings", "500.00")]);
         assert_eq!(balances(&db, book, None), want_now, "{}", db.name);
         assert_eq!(
             balances(&db, book, Some("2024-02-05")),
-            pairs(&[
-                ("Checking", "2496.60"),
-                ("Dollars", "0.00"),
-                ("Savings", "0.00")
-            ]),
+            pairs(&[("Checking", "2496.60"), ("Dollars", "0.00"), ("Savings", "0.00")]),
             "{}",
             db.name
         );
@@ -72,92 +57,34 @@ fn a_book_round_trip_on_every_backend() {
         assert_eq!(rows.len(), 6, "{}", db.name);
         assert_eq!(rows[1].category.as_deref(), Some("Food:Coffee"));
         assert_eq!(rows[1].amount.to_string(), "-3.40");
-        let coffee = s
-            .transactions(
-                book,
-                &TxFilter {
-                    category: Some("food".into()),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        assert_eq!(
-            coffee.len(),
-            1,
-            "a parent category finds its children ({})",
-            db.name
-        );
-        let searched = s
-            .transactions(
-                book,
-                &TxFilter {
-                    search: Some("CHECKING -3".into()),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let coffee = s.transactions(book, &TxFilter { category: Some("food".into()), ..Default::default() }).unwrap();
+        assert_eq!(coffee.len(), 1, "a parent category finds its children ({})", db.name);
+        let searched =
+            s.transactions(book, &TxFilter { search: Some("CHECKING -3".into()), ..Default::default() }).unwrap();
         assert_eq!(searched.len(), 1, "{}", db.name);
 
         // Recategorise and delete go through events and leave rebuild intact.
         let coffee_id: TxId = coffee[0].id.parse().unwrap();
-        s.execute(
-            book,
-            "test",
-            &[Command::Recategorize {
-                tx_id: coffee_id,
-                category: Some("Salary".into()),
-            }],
-        )
-        .unwrap();
-        let after = s
-            .transactions(
-                book,
-                &TxFilter {
-                    category: Some("Salary".into()),
-                    ..Default::default()
-                },
-            )
+        s.execute(book, "test", &[Command::Recategorize { tx_id: coffee_id, category: Some("Salary".into()) }])
             .unwrap();
+        let after = s.transactions(book, &TxFilter { category: Some("Salary".into()), ..Default::default() }).unwrap();
         assert_eq!(after.len(), 2, "{}", db.name);
-        s.execute(
-            book,
-            "test",
-            &[Command::DeleteTransaction { tx_id: coffee_id }],
-        )
-        .unwrap();
+        s.execute(book, "test", &[Command::DeleteTransaction { tx_id: coffee_id }]).unwrap();
         assert_eq!(balances(&db, book, None)[0].1, "1900.00", "{}", db.name);
-        assert_eq!(
-            balances(&db, book, Some("2024-02-05"))[0].1,
-            "2500.00",
-            "{}",
-            db.name
-        );
+        assert_eq!(balances(&db, book, Some("2024-02-05"))[0].1, "2500.00", "{}", db.name);
 
         let before = s.projection_dump().unwrap();
         let stats = s.rebuild(&mut |_, _| {}).unwrap();
         assert_eq!(stats.events, 12, "{}", db.name);
-        assert_eq!(
-            s.projection_dump().unwrap(),
-            before,
-            "rebuild must reproduce projections on {}",
-            db.name
-        );
+        assert_eq!(s.projection_dump().unwrap(), before, "rebuild must reproduce projections on {}", db.name);
 
         // The log is readable, ordered and carries actors and dates.
-        let log = s
-            .read_stream(&kassa_core::event::book_stream(book))
-            .unwrap();
+        let log = s.read_stream(&kassa_core::event::book_stream(book)).unwrap();
         assert_eq!(log.len(), 12);
-        assert!(
-            log.windows(2)
-                .all(|w| w[0].version + 1 == w[1].version && w[0].position < w[1].position)
-        );
+        assert!(log.windows(2).all(|w| w[0].version + 1 == w[1].version && w[0].position < w[1].position));
         assert_eq!(log[7].meta.occurred_at, d("2024-02-03"));
         assert_eq!(log[0].meta.actor, "test");
-        assert_eq!(
-            s.tail(2).unwrap().last().unwrap().event.type_name(),
-            "transaction_deleted"
-        );
+        assert_eq!(s.tail(2).unwrap().last().unwrap().event.type_name(), "transaction_deleted");
     }
 }
 
@@ -169,11 +96,7 @@ fn refused_commands_write_nothing() {
         s.execute(
             book,
             "test",
-            &[
-                open_book(book),
-                account("Checking", Currency::EUR),
-                account("Dollars", Currency::USD),
-            ],
+            &[open_book(book), account("Checking", Currency::EUR), account("Dollars", Currency::USD)],
         )
         .unwrap();
         let before = s.projection_dump().unwrap();
@@ -181,44 +104,22 @@ fn refused_commands_write_nothing() {
         // The second command of the batch is bad, so the first is not stored either.
         let cases: Vec<(Vec<Command>, &str)> = vec![
             (
-                vec![
-                    tx("Checking", "2024-01-01", "1", None),
-                    tx("Chekcing", "2024-01-01", "1", None),
-                ],
+                vec![tx("Checking", "2024-01-01", "1", None), tx("Chekcing", "2024-01-01", "1", None)],
                 "did you mean 'Checking'",
             ),
-            (
-                vec![tx("Checking", "2024-01-01", "1", Some("Nope"))],
-                "unknown category 'Nope'",
-            ),
-            (
-                vec![tx("Checking", "2024-01-01", "1.234", None)],
-                "more decimals",
-            ),
-            (
-                vec![transfer("Checking", "Dollars", "2024-01-01", "5", None)],
-                "needs a rate",
-            ),
+            (vec![tx("Checking", "2024-01-01", "1", Some("Nope"))], "unknown category 'Nope'"),
+            (vec![tx("Checking", "2024-01-01", "1.234", None)], "more decimals"),
+            (vec![transfer("Checking", "Dollars", "2024-01-01", "5", None)], "needs a rate"),
             (vec![account("checking", Currency::EUR)], "already exists"),
         ];
         for (cmds, want) in cases {
             let err = s.execute(book, "test", &cmds).unwrap_err();
             assert!(matches!(err, StoreError::Ledger(_)), "{err}");
-            assert!(
-                err.to_string().contains(want),
-                "{}: '{err}' lacks '{want}'",
-                db.name
-            );
+            assert!(err.to_string().contains(want), "{}: '{err}' lacks '{want}'", db.name);
         }
         assert_eq!(s.projection_dump().unwrap(), before, "{}", db.name);
         assert_eq!(s.tail(100).unwrap().len(), events_before, "{}", db.name);
-        let no_book = s
-            .execute(
-                BookId(id()),
-                "test",
-                &[tx("Checking", "2024-01-01", "1", None)],
-            )
-            .unwrap_err();
+        let no_book = s.execute(BookId(id()), "test", &[tx("Checking", "2024-01-01", "1", None)]).unwrap_err();
         assert!(matches!(no_book, StoreError::Ledger(LedgerError::NoBook)));
     }
 }
@@ -233,15 +134,9 @@ fn events_cannot_be_changed_or_removed() {
             let refused = match db.name {
                 "sqlite" => {
                     let path = db.url.trim_start_matches("sqlite://");
-                    rusqlite::Connection::open(path)
-                        .unwrap()
-                        .execute(sql, [])
-                        .is_err()
+                    rusqlite::Connection::open(path).unwrap().execute(sql, []).is_err()
                 }
-                _ => postgres::Client::connect(&db.url, postgres::NoTls)
-                    .unwrap()
-                    .batch_execute(sql)
-                    .is_err(),
+                _ => postgres::Client::connect(&db.url, postgres::NoTls).unwrap().batch_execute(sql).is_err(),
             };
             assert!(refused, "{sql} was allowed on {}", db.name);
         }

@@ -1,0 +1,276 @@
+//! `kassa bench`: measures kassa's write path and rebuild on each backend,
+//! side by side with a bare-SQL baseline that inserts the same rows into one
+//! plain table (no events, no projections, no checks). The ratio says what
+//! event sourcing and double entry cost over the cheapest possible write.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use kassa_core::{
+    AccountId, AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, NewAccount,
+    NewTransaction, Owner, Section, Status, TxId,
+};
+use kassa_store::Store;
+use kassa_store::testing::TempDir;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::output::{self, Format};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Append generated transactions in batches, then rebuild all projections
+    Ledger {
+        #[arg(long, default_value_t = 100_000)]
+        transactions: usize,
+        /// Transactions per `execute` (one database transaction each)
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        /// Also run on this PostgreSQL server (a scratch database is created and dropped)
+        #[arg(long, env = "KASSA_BENCH_PG")]
+        pg: Option<String>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    backend: &'static str,
+    step: &'static str,
+    transactions: usize,
+    seconds: String,
+    per_second: u64,
+    baseline_per_second: Option<u64>,
+    /// kassa's time divided by the baseline's.
+    ratio: Option<String>,
+}
+
+pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
+    let BenchCmd::Ledger { transactions, batch, pg } = cmd;
+    let (n, batch) = (*transactions, (*batch).max(1));
+    let mut rows = vec![];
+
+    let dir = TempDir::new();
+    let path = dir.path().join("bench.db");
+    let store = kassa_store::open(&format!("sqlite://{}", path.display()))?;
+    let baseline = sqlite_baseline(&dir.path().join("baseline.db"), n, batch)?;
+    rows.extend(measure("sqlite", store.as_ref(), n, batch, baseline)?);
+
+    if let Some(admin) = pg {
+        let database = format!("kassa_bench_{}", Uuid::now_v7().simple());
+        let mut client =
+            postgres::Client::connect(admin, postgres::NoTls).with_context(|| format!("connecting to {admin}"))?;
+        client.batch_execute(&format!("CREATE DATABASE \"{database}\""))?;
+        let url = kassa_store::testing::with_database(admin, &database);
+        let result = (|| {
+            let baseline = pg_baseline(&url, n, batch)?;
+            let store = kassa_store::open(&url)?;
+            measure("postgres", store.as_ref(), n, batch, baseline)
+        })();
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"))?;
+        rows.extend(result?);
+    }
+    output::print(&rows, format)
+}
+
+fn measure(
+    backend: &'static str,
+    store: &dyn Store,
+    n: usize,
+    batch: usize,
+    baseline: Duration,
+) -> anyhow::Result<Vec<Row>> {
+    store.migrate()?;
+    let book = BookId(Uuid::now_v7());
+    let (setup, accounts, categories) = book_setup(book);
+    store.execute(book, "bench", &setup)?;
+
+    let bar = progress_bar(&format!("{backend}: appending"));
+    bar.set_length(n as u64);
+    let mut source = Generator::new(accounts, categories);
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let size = batch.min(n - done);
+        let cmds: Vec<Command> = (0..size).map(|_| source.next()).collect();
+        store.execute(book, "bench", &cmds)?;
+        done += size;
+        bar.set_position(done as u64);
+    }
+    let append = started.elapsed();
+    bar.finish_and_clear();
+
+    let bar = progress_bar(&format!("{backend}: rebuilding"));
+    let started = Instant::now();
+    store.rebuild(&mut |d, t| {
+        bar.set_length(t);
+        bar.set_position(d);
+    })?;
+    let rebuild = started.elapsed();
+    bar.finish_and_clear();
+
+    Ok(vec![row(backend, "append", n, append, Some(baseline)), row(backend, "rebuild", n, rebuild, Some(baseline))])
+}
+
+fn row(backend: &'static str, step: &'static str, n: usize, took: Duration, baseline: Option<Duration>) -> Row {
+    let rate = |d: Duration| (n as f64 / d.as_secs_f64().max(1e-9)) as u64;
+    Row {
+        backend,
+        step,
+        transactions: n,
+        seconds: format!("{:.3}", took.as_secs_f64()),
+        per_second: rate(took),
+        baseline_per_second: baseline.map(rate),
+        ratio: baseline.map(|b| format!("{:.2}", took.as_secs_f64() / b.as_secs_f64().max(1e-9))),
+    }
+}
+
+pub fn progress_bar(label: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
+fn book_setup(book: BookId) -> (Vec<Command>, Vec<String>, Vec<String>) {
+    let mut cmds = vec![Command::OpenBook { book_id: book, name: "bench".into(), owner: Owner::Local }];
+    let accounts: Vec<String> = ["Checking", "Savings", "Card", "Cash", "Joint"].map(String::from).to_vec();
+    for a in &accounts {
+        cmds.push(Command::OpenAccount(NewAccount {
+            account_id: AccountId(Uuid::now_v7()),
+            name: a.clone(),
+            kind: AccountKind::Checking,
+            currency: Currency::EUR,
+            iban: None,
+            number: None,
+            institution: None,
+            location: None,
+            opened_on: "2015-01-01".parse().unwrap_or_default(),
+        }));
+    }
+    let categories: Vec<String> =
+        ["Groceries", "Rent", "Salary", "Fuel", "Coffee", "Travel", "Health", "Fees", "Books", "Gifts"]
+            .map(String::from)
+            .to_vec();
+    for c in &categories {
+        let section = if c == "Salary" { Section::Income } else { Section::Expense };
+        if let Ok(name) = CategoryName::parse(c) {
+            cmds.push(Command::AddCategory { category_id: CategoryId(Uuid::now_v7()), name, section });
+        }
+    }
+    (cmds, accounts, categories)
+}
+
+/// Deterministic transactions over ten years: a xorshift stream, so every run
+/// of the benchmark writes the same data.
+struct Generator {
+    state: u64,
+    accounts: Vec<String>,
+    categories: Vec<String>,
+    start: jiff::civil::Date,
+}
+
+impl Generator {
+    fn new(accounts: Vec<String>, categories: Vec<String>) -> Generator {
+        Generator { state: 0x9E37_79B9_7F4A_7C15, accounts, categories, start: jiff::civil::date(2015, 1, 1) }
+    }
+
+    fn rand(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+
+    fn next(&mut self) -> Command {
+        let r = self.rand();
+        let cents = (r % 20_000) as i64 + 1;
+        let category = (r >> 20) as usize % self.categories.len();
+        let sign = if self.categories[category] == "Salary" { 1 } else { -1 };
+        let date = self.start.checked_add(jiff::Span::new().days(((r >> 32) % 3650) as i64)).unwrap_or(self.start);
+        Command::RecordTransaction(NewTransaction {
+            tx_id: TxId(Uuid::now_v7()),
+            account: AccountRef::Name(self.accounts[(r >> 40) as usize % self.accounts.len()].clone()),
+            date,
+            amount: Decimal::new(sign * cents, 2),
+            description: format!("CARD PAYMENT {} #{}", self.categories[category].to_uppercase(), r % 997),
+            category: Some(self.categories[category].clone()),
+            counterparty: None,
+            tags: vec![],
+            notes: None,
+            external_id: None,
+            status: Status::Booked,
+        })
+    }
+}
+
+/// The same rows as plain INSERTs into one table, batch by batch.
+fn sqlite_baseline(path: &std::path::Path, n: usize, batch: usize) -> anyhow::Result<Duration> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.execute_batch(
+        "CREATE TABLE bare (id TEXT PRIMARY KEY, account TEXT, date TEXT, amount_minor INTEGER, description TEXT, category TEXT)",
+    )?;
+    let mut source = Generator::new(vec!["Checking".into()], vec!["Groceries".into(), "Salary".into()]);
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let tx = conn.transaction()?;
+        {
+            let mut st = tx.prepare_cached("INSERT INTO bare VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+            for _ in 0..batch.min(n - done) {
+                if let Command::RecordTransaction(t) = source.next() {
+                    st.execute(rusqlite::params![
+                        t.tx_id.to_string(),
+                        "Checking",
+                        t.date.to_string(),
+                        kassa_core::Money::new(t.amount, Currency::EUR)?.minor_units(),
+                        t.description,
+                        t.category
+                    ])?;
+                }
+            }
+        }
+        tx.commit()?;
+        done += batch.min(n - done);
+    }
+    Ok(started.elapsed())
+}
+
+/// The same rows through one `UNNEST` insert per batch, PostgreSQL's fastest
+/// plain-SQL path short of COPY.
+fn pg_baseline(url: &str, n: usize, batch: usize) -> anyhow::Result<Duration> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    client.batch_execute(
+        "CREATE TABLE bare (id UUID PRIMARY KEY, account TEXT, date DATE, amount NUMERIC, description TEXT, category TEXT)",
+    )?;
+    let mut source = Generator::new(vec!["Checking".into()], vec!["Groceries".into(), "Salary".into()]);
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let size = batch.min(n - done);
+        let (mut ids, mut dates, mut amounts, mut descs, mut cats) = (vec![], vec![], vec![], vec![], vec![]);
+        for _ in 0..size {
+            if let Command::RecordTransaction(t) = source.next() {
+                ids.push(t.tx_id.0);
+                dates.push(t.date);
+                amounts.push(t.amount);
+                descs.push(t.description);
+                cats.push(t.category);
+            }
+        }
+        client.execute(
+            "INSERT INTO bare SELECT i, 'Checking', d, a, s, c FROM UNNEST($1::uuid[], $2::date[], $3::numeric[], $4::text[], $5::text[]) AS u(i, d, a, s, c)",
+            &[&ids, &dates, &amounts, &descs, &cats],
+        )?;
+        done += size;
+    }
+    Ok(started.elapsed())
+}

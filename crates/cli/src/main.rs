@@ -1,0 +1,153 @@
+//! `kassa`, the binary: parses the command line, opens the store the URL
+//! names and calls into the library crates. It holds no business rules.
+
+mod bench;
+mod ledger;
+mod output;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use kassa_store::Store;
+
+use crate::output::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "kassa", version, about = "Self-hosted finance: one ledger for every account")]
+struct Cli {
+    /// Database URL: sqlite:///path/kassa.db (default: in your data directory) or postgres://user@host/db
+    #[arg(long, global = true, env = "KASSA_DB")]
+    db: Option<String>,
+    /// Output of listings
+    #[arg(short, long, global = true, value_enum, default_value = "table")]
+    output: Format,
+    /// Book to work in
+    #[arg(long, global = true, env = "KASSA_BOOK", default_value = "personal")]
+    book: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or migrate the database and the default book (idempotent)
+    Init,
+    /// Books: sets of accounts kept together
+    #[command(subcommand)]
+    Book(ledger::BookCmd),
+    /// Accounts: add, list
+    #[command(subcommand)]
+    Account(ledger::AccountCmd),
+    /// Categories: add, list
+    #[command(subcommand)]
+    Category(ledger::CategoryCmd),
+    /// Transactions: add, list
+    #[command(subcommand)]
+    Tx(ledger::TxCmd),
+    /// Move money between two own accounts
+    Transfer(ledger::TransferArgs),
+    /// Account balances, now or as of a date
+    Balance(ledger::BalanceArgs),
+    /// The event log, newest last
+    Events(ledger::EventsArgs),
+    /// Replay the whole event log into empty projections
+    Rebuild,
+    /// Measure kassa against bare-SQL baselines
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version go to stdout as usual.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line that names the bad value, not clap's usage block.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("error: {first}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, without repeating a cause whose
+/// text the outer message already contains.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !out.contains(&s) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&s);
+        }
+    }
+    out
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Bench(cmd) = &cli.command {
+        // Benchmarks make their own throw-away databases.
+        return bench::run(cmd, cli.output);
+    }
+    let url = match &cli.db {
+        Some(url) => url.clone(),
+        None => default_db_url()?,
+    };
+    let store = kassa_store::open(&url).with_context(|| format!("cannot open {url}"))?;
+    let ctx = ledger::Ctx { store: store.as_ref(), book_name: &cli.book, output: cli.output, actor: actor() };
+    match cli.command {
+        Command::Init => ledger::init(&ctx, &url),
+        Command::Book(c) => ledger::book(&ctx, c),
+        Command::Account(c) => ledger::account(&ctx, c),
+        Command::Category(c) => ledger::category(&ctx, c),
+        Command::Tx(c) => ledger::tx(&ctx, c),
+        Command::Transfer(a) => ledger::transfer(&ctx, a),
+        Command::Balance(a) => ledger::balance(&ctx, a),
+        Command::Events(a) => ledger::events(&ctx, a),
+        Command::Rebuild => rebuild(store.as_ref()),
+        Command::Bench(cmd) => bench::run(&cmd, cli.output),
+    }
+}
+
+fn rebuild(store: &dyn Store) -> anyhow::Result<()> {
+    let bar = bench::progress_bar("replaying events");
+    let started = std::time::Instant::now();
+    let stats = store.rebuild(&mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    eprintln!(
+        "rebuilt projections from {} events ({} transactions) in {:.2?}",
+        stats.events,
+        stats.transactions,
+        started.elapsed()
+    );
+    Ok(())
+}
+
+fn default_db_url() -> anyhow::Result<String> {
+    let dir = dirs::data_dir().context("no data directory on this system; pass --db")?.join("kassa");
+    Ok(format!("sqlite://{}", dir.join("kassa.db").display()))
+}
+
+/// Who the CLI acts as, recorded on every event it causes.
+fn actor() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}

@@ -1,0 +1,230 @@
+//! End-to-end: the real `kassa` binary on SQLite and (when configured)
+//! PostgreSQL, checked through its JSON output and exit codes.
+
+use std::process::{Command, Output};
+
+use kassa_store::testing;
+use serde_json::Value;
+
+struct Kassa {
+    url: String,
+}
+
+impl Kassa {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .args(["--db", &self.url])
+            .args(args)
+            .env_remove("KASSA_BOOK")
+            .output()
+            .expect("run kassa")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "kassa {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    fn balances(&self, extra: &[&str]) -> Vec<(String, String)> {
+        let mut args = vec!["balance"];
+        args.extend(extra);
+        self.json(&args)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["account"].as_str().unwrap().to_string(), r["balance"].as_str().unwrap().to_string()))
+            .collect()
+    }
+}
+
+/// Fresh databases, as URLs the binary opens itself. The `TestDb`s are kept
+/// so their cleanup runs after the test.
+fn databases() -> Vec<(testing::TestDb, Kassa)> {
+    testing::all()
+        .into_iter()
+        .map(|db| {
+            let k = Kassa { url: db.url.clone() };
+            (db, k)
+        })
+        .collect()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+#[test]
+fn round_trip_balances_as_of_and_rebuild() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["init"]); // idempotent
+        k.ok(&[
+            "account",
+            "add",
+            "Checking",
+            "--kind",
+            "checking",
+            "--currency",
+            "EUR",
+            "--iban",
+            "DE89 3704 0044 0532 0130 00",
+        ]);
+        k.ok(&["account", "add", "Savings", "--kind", "savings", "--currency", "EUR"]);
+        k.ok(&[
+            "tx",
+            "add",
+            "--account",
+            "Checking",
+            "--date",
+            "2024-01-25",
+            "--amount",
+            "2500.00",
+            "--description",
+            "Salary ACME",
+            "--category",
+            "Salary",
+        ]);
+        k.ok(&[
+            "tx",
+            "add",
+            "--account",
+            "Checking",
+            "--date",
+            "2024-02-03",
+            "--amount",
+            "-12.34",
+            "--description",
+            "Coffee",
+            "--category",
+            "Eating Out:Coffee",
+            "--counterparty",
+            "Café Central",
+        ]);
+        k.ok(&[
+            "transfer",
+            "--from",
+            "Checking",
+            "--to",
+            "Savings",
+            "--date",
+            "2024-02-10",
+            "--amount",
+            "1000",
+            "--description",
+            "Saving",
+        ]);
+
+        let now = pairs(&[("Checking", "1487.66"), ("Savings", "1000.00")]);
+        assert_eq!(k.balances(&[]), now, "{}", db.name);
+        assert_eq!(
+            k.balances(&["--as-of", "2024-02-05"]),
+            pairs(&[("Checking", "2487.66"), ("Savings", "0.00")]),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            k.balances(&["--as-of", "2024-01-01"]),
+            pairs(&[("Checking", "0.00"), ("Savings", "0.00")]),
+            "{}",
+            db.name
+        );
+
+        let rows = k.json(&["tx", "list"]);
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 4, "{}", db.name);
+        let coffee = &rows[1];
+        for field in [
+            "id",
+            "date",
+            "account",
+            "amount",
+            "currency",
+            "description",
+            "category",
+            "counterparty",
+            "status",
+            "external_id",
+        ] {
+            assert!(coffee.get(field).is_some(), "tx list JSON lacks {field}");
+        }
+        assert_eq!(coffee["amount"], "-12.34");
+        assert_eq!(coffee["category"], "Eating Out:Coffee");
+        assert_eq!(coffee["counterparty"], "Café Central");
+        assert_eq!(rows[2]["category"], Value::Null);
+        let filtered = k.json(&["tx", "list", "--account", "Savings"]);
+        assert_eq!(filtered.as_array().unwrap().len(), 1);
+        let csv = k.ok(&["tx", "list", "-o", "csv", "--search", "coffee"]);
+        assert!(csv.starts_with("id,date,account,amount,currency,description,category"), "{csv}");
+        assert_eq!(csv.lines().count(), 2);
+
+        k.ok(&["rebuild"]);
+        assert_eq!(k.balances(&[]), now, "after rebuild on {}", db.name);
+        assert_eq!(k.balances(&["--as-of", "2024-02-05"]), pairs(&[("Checking", "2487.66"), ("Savings", "0.00")]));
+
+        let events = k.json(&["events", "--limit", "3"]);
+        let events = events.as_array().unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[2]["type"], "transaction_recorded");
+        assert!(events[2]["actor"].as_str().unwrap().starts_with("cli:"));
+        assert_eq!(events[2]["occurred_at"], "2024-02-10");
+    }
+}
+
+#[test]
+fn bad_input_is_one_line_nonzero_and_writes_nothing() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        k.ok(&["account", "add", "Dollars", "--kind", "checking", "--currency", "USD"]);
+        let log_before = k.json(&["events", "--limit", "1000"]);
+        // Each case is one command line (split on spaces) and what its error must name.
+        let cases = [
+            (
+                "tx add --account Chequing --date 2024-01-02 --amount 1 --description x",
+                "'Chequing' (did you mean 'Checking'?)",
+            ),
+            (
+                "tx add --account Checking --date 2024-01-02 --amount 1 --description x --category Grocerys",
+                "'Grocerys' (did you mean 'Groceries'?)",
+            ),
+            ("tx add --account Checking --date 2024-02-30 --amount 1 --description x", "'2024-02-30'"),
+            ("tx add --account Checking --date 2024-02-03 --amount 1.2.3 --description x", "'1.2.3'"),
+            (
+                "tx add --account Checking --date 2024-02-03 --amount 0.001 --description x",
+                "more decimals than EUR allows",
+            ),
+            ("account add Euro --kind checking --currency EUX", "'EUX'"),
+            (
+                "account add Bad --kind checking --currency EUR --iban DE88370400440532013000",
+                "'DE88370400440532013000'",
+            ),
+            ("account add Bad --kind chequing --currency EUR", "'chequing'"),
+            ("transfer --from Checking --to Dollars --date 2024-01-02 --amount 10", "needs a rate"),
+            ("transfer --from Checking --to Checking --date 2024-01-02 --amount 10", "two different accounts"),
+            ("category add Food::Bad --section expense", "'Food::Bad'"),
+        ];
+        for (line, want) in cases {
+            let args: Vec<&str> = line.split(' ').collect();
+            let out = k.run(&args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{args:?} succeeded on {}", db.name);
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: not one line: {stderr}");
+            assert!(stderr.contains(want), "{args:?}: '{stderr}' lacks {want}");
+        }
+        assert_eq!(
+            k.json(&["events", "--limit", "1000"]),
+            log_before,
+            "a refused command wrote to the log on {}",
+            db.name
+        );
+        let unknown_book = k.run(&["--book", "personl", "balance"]);
+        assert!(String::from_utf8_lossy(&unknown_book.stderr).contains("did you mean 'personal'"));
+    }
+}
