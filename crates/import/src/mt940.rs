@@ -408,13 +408,14 @@ struct Details {
     account: Option<String>,
 }
 
-/// Lines of free text. A line filling the whole 65-character width was cut
-/// mid-word and joins without a space; shorter (or space-padded) lines end a
-/// word.
+/// Lines of free text. SWIFT lines are at most 65 characters, the first one
+/// counting its `:86:` tag; a line filling the width was cut mid-word and
+/// joins without a space, a shorter (or space-padded) one ended a word.
 fn join_lines(value: &str) -> String {
     let mut out = String::new();
-    for l in value.lines() {
-        let full = l.chars().count() >= 65 && !l.ends_with(' ');
+    for (i, l) in value.lines().enumerate() {
+        let width = l.chars().count() + if i == 0 { 4 } else { 0 };
+        let full = width >= 65 && !l.ends_with(' ');
         out.push_str(l.trim_end());
         if !full {
             out.push(' ');
