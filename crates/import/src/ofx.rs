@@ -662,7 +662,7 @@ impl Reader {
 /// calendar day is the one its statement shows.
 pub(crate) fn ofx_date(s: &str) -> Option<Date> {
     let s = s.trim();
-    if s.len() < 8 || !s.is_char_boundary(8) {
+    if s.len() < 8 || !s.as_bytes()[..8].is_ascii() {
         return None;
     }
     let tail = &s[8..];
@@ -764,6 +764,8 @@ mod tests {
         );
         assert_eq!(ofx_date("20240230"), None);
         assert_eq!(ofx_date("2024010"), None);
+        // Found by the mutation fuzzer: a multi-byte char across byte 4.
+        assert_eq!(ofx_date("202é0105"), None);
         assert_eq!(
             iso_time("20240105120000.000[-5:EST]"),
             "2024-01-05T12:00:00-05:00"

@@ -139,7 +139,7 @@ pub(crate) fn ymd(year: i64, month: i64, day: i64) -> Option<Date> {
 pub(crate) fn iso_date_prefix(s: &str) -> Option<Date> {
     let s = s.trim();
     let b = s.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() < 10 || !b[..10].is_ascii() || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
     ymd(digits(&s[0..4])?, digits(&s[5..7])?, digits(&s[8..10])?)
@@ -276,6 +276,8 @@ mod tests {
         );
         assert_eq!(iso_date_prefix("2015-02-30"), None);
         assert_eq!(iso_date_prefix("2015-1-30"), None);
+        // Found by the mutation fuzzer: a multi-byte char across byte 10.
+        assert_eq!(iso_date_prefix("2015-12-3é"), None);
     }
 
     #[test]
