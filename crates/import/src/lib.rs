@@ -6,8 +6,13 @@
 //! caller (the store's import service) decides whether a file with error
 //! diagnostics may be stored.
 
+pub mod camt;
 pub mod decode;
 pub mod model;
+pub mod mt940;
+pub mod ofx;
+pub mod qif;
+mod util;
 
 pub use model::{
     AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance, StatementRow, TradeRow,
