@@ -56,10 +56,10 @@ pub fn render(rows: &[Value], format: Format) -> anyhow::Result<String> {
                 }));
             }
             for (i, h) in headers.iter().enumerate() {
-                if MONEY_COLUMNS.contains(&h.as_str()) {
-                    if let Some(c) = t.column_mut(i) {
-                        c.set_cell_alignment(CellAlignment::Right);
-                    }
+                if MONEY_COLUMNS.contains(&h.as_str())
+                    && let Some(c) = t.column_mut(i)
+                {
+                    c.set_cell_alignment(CellAlignment::Right);
                 }
             }
             format!("{t}\n")

@@ -316,3 +316,147 @@ pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Given some events, when a command is decided, then these events (or this refusal).
+    use super::*;
+    use crate::account::AccountKind;
+    use crate::category::Section;
+    use crate::command::NewAccount;
+    use crate::event::Owner;
+    use crate::ids::BookId;
+    use crate::transaction::Status;
+    use uuid::Uuid;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn given() -> Ledger {
+        let mut l = Ledger::new();
+        let cmds = [
+            Command::OpenBook { book_id: BookId(id(1)), name: "personal".into(), owner: Owner::Local },
+            account(2, "Checking", Currency::EUR),
+            account(3, "Dollars", Currency::USD),
+            Command::AddCategory {
+                category_id: CategoryId(id(4)),
+                name: CategoryName::parse("Eating Out:Coffee").unwrap(),
+                section: Section::Expense,
+            },
+        ];
+        l.execute(&cmds).unwrap();
+        l
+    }
+
+    fn account(n: u128, name: &str, currency: Currency) -> Command {
+        Command::OpenAccount(NewAccount {
+            account_id: AccountId(id(n)),
+            name: name.into(),
+            kind: AccountKind::Checking,
+            currency,
+            iban: None,
+            number: None,
+            institution: None,
+            location: None,
+            opened_on: jiff::civil::date(2024, 1, 1),
+        })
+    }
+
+    fn expense(n: u128, amount: &str, category: Option<&str>) -> Command {
+        Command::RecordTransaction(NewTransaction {
+            tx_id: TxId(id(n)),
+            account: AccountRef::Name("checking".into()),
+            date: jiff::civil::date(2024, 2, 3),
+            amount: amount.parse().unwrap(),
+            description: " Coffee ".into(),
+            category: category.map(str::to_string),
+            counterparty: Some("  ".into()),
+            tags: vec![],
+            notes: None,
+            external_id: None,
+            status: Status::Booked,
+        })
+    }
+
+    fn postings(events: &[Event]) -> Vec<(Leg, String)> {
+        match &events[..] {
+            [Event::TransactionRecorded(t)] => {
+                t.postings.as_slice().iter().map(|p| (p.leg, p.amount.to_string())).collect()
+            }
+            other => panic!("expected one TransactionRecorded, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_expense_is_two_postings() {
+        let events = given().decide(&expense(10, "-12.34", Some("eating out:coffee"))).unwrap();
+        assert_eq!(
+            postings(&events),
+            vec![
+                (Leg::Account(AccountId(id(2))), "-12.34 EUR".to_string()),
+                (Leg::Category(CategoryId(id(4))), "12.34 EUR".to_string())
+            ]
+        );
+        let Event::TransactionRecorded(t) = &events[0] else { unreachable!() };
+        assert_eq!((t.description.as_str(), &t.counterparty), ("Coffee", &None), "text is trimmed, blanks dropped");
+    }
+
+    #[test]
+    fn a_transfer_between_currencies_balances_through_conversion() {
+        let cmd = Command::Transfer(NewTransfer {
+            tx_id: TxId(id(11)),
+            from: AccountRef::Name("Checking".into()),
+            to: AccountRef::Name("Dollars".into()),
+            date: jiff::civil::date(2024, 3, 1),
+            amount: "100".parse().unwrap(),
+            to_amount: Some(convert("100".parse().unwrap(), "1.08355".parse().unwrap(), Currency::USD)),
+            description: "fx".into(),
+            external_id: None,
+        });
+        assert_eq!(
+            postings(&given().decide(&cmd).unwrap()),
+            vec![
+                (Leg::Account(AccountId(id(2))), "-100.00 EUR".to_string()),
+                (Leg::Conversion, "100.00 EUR".to_string()),
+                (Leg::Conversion, "-108.36 USD".to_string()),
+                (Leg::Account(AccountId(id(3))), "108.36 USD".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn recategorising_moves_the_category_leg_and_deleting_removes() {
+        let mut l = given();
+        l.execute(&[expense(10, "-3.40", None)]).unwrap();
+        let events = l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
+        let [Event::TransactionRecategorized { category, postings, .. }] = &events.unwrap()[..] else { panic!() };
+        assert_eq!(*category, Some(CategoryId(id(4))));
+        assert_eq!(postings.category(), Some(CategoryId(id(4))));
+        // Same category again is no change, so no event.
+        l.execute(&[Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) }]).unwrap();
+        let again = l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
+        assert_eq!(again.unwrap(), vec![]);
+        l.execute(&[Command::DeleteTransaction { tx_id: TxId(id(10)) }]).unwrap();
+        assert!(l.transaction(TxId(id(10))).is_none());
+        assert_eq!(l.balances(None)[&AccountId(id(2))].amount.to_string(), "0.00");
+    }
+
+    #[test]
+    fn refusals_name_the_bad_value() {
+        let l = given();
+        let cases: Vec<(Command, &str)> = vec![
+            (expense(10, "0", None), "must not be zero"),
+            (expense(10, "1.001", None), "more decimals than EUR allows (2)"),
+            (expense(10, "1", Some("Eating Out:Cofee")), "unknown category 'Eating Out:Cofee' (did you mean 'Eating Out:Coffee'?)"),
+            (account(20, "CHECKING", Currency::EUR), "'CHECKING' already exists"),
+            (Command::OpenBook { book_id: BookId(id(1)), name: "x".into(), owner: Owner::Local }, "already exists"),
+            (Command::DeleteTransaction { tx_id: TxId(id(99)) }, "unknown transaction"),
+        ];
+        for (cmd, want) in cases {
+            let err = l.decide(&cmd).unwrap_err().to_string();
+            assert!(err.contains(want), "'{err}' lacks '{want}'");
+        }
+        assert_eq!(Ledger::new().decide(&expense(10, "1", None)), Err(LedgerError::NoBook));
+    }
+}

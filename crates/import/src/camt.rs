@@ -20,20 +20,14 @@ use quick_xml::events::{BytesStart, Event};
 use rust_decimal::Decimal;
 
 use crate::decode::decode;
-use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow,
-};
+use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::util::{self, LineIndex, MAX_DEPTH, MAX_TEXT, Node};
 
 /// True when the text is a camt.052/053/054 document.
 pub fn sniff(text: &str) -> bool {
     let head = util::clip(text, 8192);
-    ["BkToCstmrStmt", "BkToCstmrAcctRpt", "BkToCstmrDbtCdtNtfctn"]
-        .iter()
-        .any(|root| head.contains(root))
-        || ["camt.052.", "camt.053.", "camt.054."]
-            .iter()
-            .any(|ns| head.contains(ns))
+    ["BkToCstmrStmt", "BkToCstmrAcctRpt", "BkToCstmrDbtCdtNtfctn"].iter().any(|root| head.contains(root))
+        || ["camt.052.", "camt.053.", "camt.054."].iter().any(|ns| head.contains(ns))
 }
 
 /// Parses a camt.052/053/054 file. Never fails: problems become diagnostics.
@@ -46,11 +40,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
         let mut found = Vec::new();
         root.find_all(container, &mut found);
         for c in found {
-            reports.extend(
-                c.children
-                    .iter()
-                    .filter(|n| matches!(n.name.as_str(), "Stmt" | "Rpt" | "Ntfctn")),
-            );
+            reports.extend(c.children.iter().filter(|n| matches!(n.name.as_str(), "Stmt" | "Rpt" | "Ntfctn")));
         }
     }
     if reports.is_empty() && !out.has_errors() {
@@ -83,9 +73,7 @@ fn build_tree(text: &str, diags: &mut Vec<Diagnostic>) -> Node {
                     diags.push(Diagnostic::error(
                         line,
                         None,
-                        format!(
-                            "elements nested deeper than {MAX_DEPTH} levels; rest of file ignored"
-                        ),
+                        format!("elements nested deeper than {MAX_DEPTH} levels; rest of file ignored"),
                     ));
                     break;
                 }
@@ -136,10 +124,7 @@ fn build_tree(text: &str, diags: &mut Vec<Diagnostic>) -> Node {
                             diags.push(Diagnostic::warning(
                                 line,
                                 None,
-                                format!(
-                                    "entity &{}; is not expanded; kept as written",
-                                    util::clip(&r, 40)
-                                ),
+                                format!("entity &{}; is not expanded; kept as written", util::clip(&r, 40)),
                             ));
                         }
                         format!("&{};", util::clip(&r, 40))
@@ -149,11 +134,9 @@ fn build_tree(text: &str, diags: &mut Vec<Diagnostic>) -> Node {
                     break;
                 }
             }
-            Ok(Event::DocType(_)) => diags.push(Diagnostic::warning(
-                line,
-                None,
-                "DOCTYPE ignored: entities it declares are never expanded",
-            )),
+            Ok(Event::DocType(_)) => {
+                diags.push(Diagnostic::warning(line, None, "DOCTYPE ignored: entities it declares are never expanded"))
+            }
             Ok(Event::Eof) => break,
             Ok(_) => {}
             Err(e) => {
@@ -161,10 +144,7 @@ fn build_tree(text: &str, diags: &mut Vec<Diagnostic>) -> Node {
                 diags.push(Diagnostic::error(
                     lines.line(at),
                     None,
-                    format!(
-                        "malformed XML: {}; rest of file ignored",
-                        util::clip(&e.to_string(), 200)
-                    ),
+                    format!("malformed XML: {}; rest of file ignored", util::clip(&e.to_string(), 200)),
                 ));
                 break;
             }
@@ -234,15 +214,10 @@ struct Ctx {
 
 fn read_report(report: &Node, out: &mut ParsedFile) {
     let acct = report.child("Acct");
-    let currency = acct
-        .and_then(|a| a.text_at(&["Ccy"]))
-        .and_then(util::currency);
+    let currency = acct.and_then(|a| a.text_at(&["Ccy"])).and_then(util::currency);
     let account = AccountHint {
         number: acct
-            .and_then(|a| {
-                a.text_at(&["Id", "IBAN"])
-                    .or_else(|| a.text_at(&["Id", "Othr", "Id"]))
-            })
+            .and_then(|a| a.text_at(&["Id", "IBAN"]).or_else(|| a.text_at(&["Id", "Othr", "Id"])))
             .map(str::to_string),
         account_ref: None,
         institution: acct
@@ -261,10 +236,8 @@ fn read_report(report: &Node, out: &mut ParsedFile) {
 }
 
 fn balance(ctx: &Ctx, bal: &Node, out: &mut ParsedFile) {
-    let code = bal
-        .path(&["Tp", "CdOrPrtry"])
-        .and_then(|c| c.text_at(&["Cd"]).or_else(|| c.text_at(&["Prtry"])))
-        .unwrap_or("");
+    let code =
+        bal.path(&["Tp", "CdOrPrtry"]).and_then(|c| c.text_at(&["Cd"]).or_else(|| c.text_at(&["Prtry"]))).unwrap_or("");
     let kind = match code {
         "OPBD" | "PRCD" => "opening",
         "CLBD" | "ITBD" => "closing",
@@ -283,11 +256,7 @@ fn balance(ctx: &Ctx, bal: &Node, out: &mut ParsedFile) {
         return;
     };
     let Some(date) = date_of(bal.child("Dt")) else {
-        out.diagnostics.push(Diagnostic::error(
-            bal.line,
-            Some("Bal/Dt"),
-            "balance without a readable date; skipped",
-        ));
+        out.diagnostics.push(Diagnostic::error(bal.line, Some("Bal/Dt"), "balance without a readable date; skipped"));
         return;
     };
     out.balances.push(StatementBalance {
@@ -301,11 +270,7 @@ fn balance(ctx: &Ctx, bal: &Node, out: &mut ParsedFile) {
 
 /// `Amt` with `CdtDbtInd` as a signed decimal and its currency; an error
 /// diagnostic (and `None`) when either is missing or unreadable.
-fn signed_amount(
-    node: &Node,
-    ctx: &Ctx,
-    out: &mut ParsedFile,
-) -> Option<(Decimal, Option<Currency>)> {
+fn signed_amount(node: &Node, ctx: &Ctx, out: &mut ParsedFile) -> Option<(Decimal, Option<Currency>)> {
     let amt = node.child("Amt");
     let text = amt.map(|a| a.text.trim()).unwrap_or("");
     let Some(value) = util::decimal(text).filter(|v| !v.is_sign_negative()) else {
@@ -323,18 +288,12 @@ fn signed_amount(
             out.diagnostics.push(Diagnostic::error(
                 node.line,
                 Some(&format!("{}/CdtDbtInd", node.name)),
-                format!(
-                    "credit/debit indicator {:?} is neither CRDT nor DBIT; skipped",
-                    other.unwrap_or("")
-                ),
+                format!("credit/debit indicator {:?} is neither CRDT nor DBIT; skipped", other.unwrap_or("")),
             ));
             return None;
         }
     };
-    let currency = amt
-        .and_then(|a| a.attr("Ccy"))
-        .and_then(util::currency)
-        .or(ctx.currency);
+    let currency = amt.and_then(|a| a.attr("Ccy")).and_then(util::currency).or(ctx.currency);
     Some((value * sign, currency))
 }
 
@@ -342,9 +301,7 @@ fn signed_amount(
 /// written, offset not applied.
 fn date_of(choice: Option<&Node>) -> Option<Date> {
     let c = choice?;
-    c.text_at(&["Dt"])
-        .or_else(|| c.text_at(&["DtTm"]))
-        .and_then(util::iso_date_prefix)
+    c.text_at(&["Dt"]).or_else(|| c.text_at(&["DtTm"])).and_then(util::iso_date_prefix)
 }
 
 /// One transaction's details, from a TxDtls (or the entry alone).
@@ -356,18 +313,12 @@ impl Details<'_> {
     /// The other party: the debtor of money coming in, the creditor of money
     /// going out. v8 wraps the name in `Pty`.
     fn counterparty(&self, incoming: bool) -> (Option<String>, Option<String>) {
-        let (party, acct) = if incoming {
-            ("Dbtr", "DbtrAcct")
-        } else {
-            ("Cdtr", "CdtrAcct")
-        };
+        let (party, acct) = if incoming { ("Dbtr", "DbtrAcct") } else { ("Cdtr", "CdtrAcct") };
         let Some(parties) = self.node.and_then(|n| n.child("RltdPties")) else {
             return (None, None);
         };
-        let name = parties
-            .text_at(&[party, "Nm"])
-            .or_else(|| parties.text_at(&[party, "Pty", "Nm"]))
-            .map(util::collapse_ws);
+        let name =
+            parties.text_at(&[party, "Nm"]).or_else(|| parties.text_at(&[party, "Pty", "Nm"])).map(util::collapse_ws);
         let account = parties
             .text_at(&[acct, "Id", "IBAN"])
             .or_else(|| parties.text_at(&[acct, "Id", "Othr", "Id"]))
@@ -380,11 +331,8 @@ impl Details<'_> {
             return String::new();
         };
         if let Some(rmt) = n.child("RmtInf") {
-            let ustrd: Vec<&str> = rmt
-                .children_named("Ustrd")
-                .map(|u| u.text.trim())
-                .filter(|t| !t.is_empty())
-                .collect();
+            let ustrd: Vec<&str> =
+                rmt.children_named("Ustrd").map(|u| u.text.trim()).filter(|t| !t.is_empty()).collect();
             if !ustrd.is_empty() {
                 return util::collapse_ws(&ustrd.join(" "));
             }
@@ -395,13 +343,7 @@ impl Details<'_> {
         let mut strd = Vec::new();
         if let Some(rmt) = n.child("RmtInf") {
             for s in rmt.children_named("Strd") {
-                for t in [
-                    s.text_at(&["CdtrRefInf", "Ref"]),
-                    s.text_at(&["AddtlRmtInf"]),
-                ]
-                .into_iter()
-                .flatten()
-                {
+                for t in [s.text_at(&["CdtrRefInf", "Ref"]), s.text_at(&["AddtlRmtInf"])].into_iter().flatten() {
                     strd.push(t);
                 }
             }
@@ -421,10 +363,7 @@ impl Details<'_> {
 }
 
 fn entry(ctx: &Ctx, ntry: &Node, out: &mut ParsedFile) {
-    let status_text = ntry
-        .text_at(&["Sts", "Cd"])
-        .or_else(|| ntry.text_at(&["Sts"]))
-        .unwrap_or("BOOK");
+    let status_text = ntry.text_at(&["Sts", "Cd"]).or_else(|| ntry.text_at(&["Sts"])).unwrap_or("BOOK");
     let status = match status_text {
         "BOOK" => RowStatus::Booked,
         "PDNG" | "FUTR" => RowStatus::Pending,
@@ -432,10 +371,7 @@ fn entry(ctx: &Ctx, ntry: &Node, out: &mut ParsedFile) {
             out.diagnostics.push(Diagnostic::warning(
                 ntry.line,
                 Some("Ntry/Sts"),
-                format!(
-                    "entry with status {:?} is information only; skipped",
-                    util::clip(other, 20)
-                ),
+                format!("entry with status {:?} is information only; skipped", util::clip(other, 20)),
             ));
             return;
         }
@@ -453,10 +389,7 @@ fn entry(ctx: &Ctx, ntry: &Node, out: &mut ParsedFile) {
         ));
         return;
     };
-    let entry_ref = ntry
-        .text_at(&["AcctSvcrRef"])
-        .or_else(|| ntry.text_at(&["NtryRef"]))
-        .filter(|r| meaningful(r));
+    let entry_ref = ntry.text_at(&["AcctSvcrRef"]).or_else(|| ntry.text_at(&["NtryRef"])).filter(|r| meaningful(r));
     let mut txs = Vec::new();
     for d in ntry.children_named("NtryDtls") {
         txs.extend(d.children_named("TxDtls"));
@@ -525,11 +458,8 @@ fn entry(ctx: &Ctx, ntry: &Node, out: &mut ParsedFile) {
         description = entry_info.unwrap_or_default();
     }
     if description.is_empty() && txs.len() > 1 {
-        let all: Vec<String> = txs
-            .iter()
-            .map(|t| Details { node: Some(t) }.description())
-            .filter(|s| !s.is_empty())
-            .collect();
+        let all: Vec<String> =
+            txs.iter().map(|t| Details { node: Some(t) }.description()).filter(|s| !s.is_empty()).collect();
         description = util::clip(&all.join("; "), 4096).to_string();
     }
     out.rows.push(StatementRow {
@@ -544,9 +474,7 @@ fn entry(ctx: &Ctx, ntry: &Node, out: &mut ParsedFile) {
 /// A TxDtls's own amount (`Amt`, else `AmtDtls/TxAmt/Amt`) with its currency
 /// and indicator.
 fn tx_amount(tx: &Node) -> Option<(Decimal, Option<&str>, Option<&str>)> {
-    let amt = tx
-        .child("Amt")
-        .or_else(|| tx.path(&["AmtDtls", "TxAmt", "Amt"]))?;
+    let amt = tx.child("Amt").or_else(|| tx.path(&["AmtDtls", "TxAmt", "Amt"]))?;
     let value = util::decimal(amt.text.trim())?;
     Some((value, amt.attr("Ccy"), tx.text_at(&["CdtDbtInd"])))
 }
@@ -560,11 +488,7 @@ fn batch_amounts(
     entry_currency: Option<Currency>,
     ctx: &Ctx,
 ) -> Option<Vec<Decimal>> {
-    let entry_sign = if entry_amount.is_sign_negative() {
-        Decimal::NEGATIVE_ONE
-    } else {
-        Decimal::ONE
-    };
+    let entry_sign = if entry_amount.is_sign_negative() { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
     let mut parts = Vec::with_capacity(txs.len());
     for tx in txs {
         let (value, ccy, ind) = tx_amount(tx)?;
@@ -588,9 +512,7 @@ mod tests {
 
     #[test]
     fn sniffing() {
-        assert!(sniff(
-            "<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">"
-        ));
+        assert!(sniff("<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">"));
         assert!(sniff("<Document><BkToCstmrAcctRpt>"));
         assert!(!sniff("<OFX>"));
     }
@@ -604,9 +526,6 @@ mod tests {
         let root = build_tree(xml, &mut d);
         let info = root.find("AddtlNtryInf").map(|n| n.text.as_str());
         assert_eq!(info, Some("&lol2; & é"));
-        assert!(
-            d.iter().all(|d| d.severity == crate::Severity::Warning),
-            "{d:?}"
-        );
+        assert!(d.iter().all(|d| d.severity == crate::Severity::Warning), "{d:?}");
     }
 }

@@ -33,10 +33,10 @@ fn choose(bytes: &[u8], declared: Option<&str>) -> &'static Encoding {
             return enc;
         }
     }
-    if let Some(enc) = sniff_declaration(bytes).and_then(|l| label_to_encoding(&l)) {
-        if enc != UTF_8 || std::str::from_utf8(bytes).is_ok() {
-            return enc;
-        }
+    if let Some(enc) = sniff_declaration(bytes).and_then(|l| label_to_encoding(&l))
+        && (enc != UTF_8 || std::str::from_utf8(bytes).is_ok())
+    {
+        return enc;
     }
     if let Some(enc) = utf16_without_bom(bytes) {
         return enc;

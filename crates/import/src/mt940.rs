@@ -16,13 +16,10 @@ use regex::Regex;
 use rust_decimal::Decimal;
 
 use crate::decode::{Decoded, decode};
-use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow,
-};
+use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::util::{self, MAX_TEXT};
 
-static TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^:(\d{2}[A-Z]?):").expect("static regex"));
+static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^:(\d{2}[A-Z]?):").expect("static regex"));
 
 /// True when the text has the tags every MT940 statement carries.
 pub fn sniff(text: &str) -> bool {
@@ -40,10 +37,7 @@ pub fn sniff(text: &str) -> bool {
 pub fn parse(bytes: &[u8]) -> ParsedFile {
     // MT940 declares no charset; old Central European exports use DOS CP852.
     let decoded = match util::dos_text(bytes) {
-        Some(text) => Decoded {
-            encoding: "IBM852",
-            ..decode(text.as_bytes(), Some("utf-8"))
-        },
+        Some(text) => Decoded { encoding: "IBM852", ..decode(text.as_bytes(), Some("utf-8")) },
         None => decode(bytes, None),
     };
     let mut out = ParsedFile::new(Format::Mt940, decoded.encoding);
@@ -90,11 +84,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
         out.rows.push(row);
     }
     if fields.is_empty() {
-        out.diagnostics.push(Diagnostic::error(
-            1,
-            None,
-            "no MT940 fields (:20:, :61:…) in the file",
-        ));
+        out.diagnostics.push(Diagnostic::error(1, None, "no MT940 fields (:20:, :61:…) in the file"));
     }
     out
 }
@@ -116,11 +106,7 @@ fn split_fields(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Field> {
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         if raw.len() > MAX_TEXT {
-            diags.push(Diagnostic::error(
-                line,
-                None,
-                format!("line longer than {MAX_TEXT} bytes; ignored"),
-            ));
+            diags.push(Diagnostic::error(line, None, format!("line longer than {MAX_TEXT} bytes; ignored")));
             open = false;
             continue;
         }
@@ -137,9 +123,7 @@ fn split_fields(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Field> {
         }
         if t == "-"
             || t.starts_with("-}")
-            || (t.starts_with('-')
-                && t.len() <= 4
-                && t[1..].bytes().all(|b| b.is_ascii_uppercase()))
+            || (t.starts_with('-') && t.len() <= 4 && t[1..].bytes().all(|b| b.is_ascii_uppercase()))
         {
             open = false;
             continue;
@@ -151,11 +135,7 @@ fn split_fields(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Field> {
             open = true;
         } else if open && let Some(f) = fields.last_mut() {
             if f.value.len() + l.len() > MAX_TEXT {
-                diags.push(Diagnostic::error(
-                    line,
-                    Some(&f.tag),
-                    "field longer than the limit; rest ignored",
-                ));
+                diags.push(Diagnostic::error(line, Some(&f.tag), "field longer than the limit; rest ignored"));
                 open = false;
                 continue;
             }
@@ -190,10 +170,7 @@ fn account(value: &str) -> AccountHint {
             currency: rest.first().and_then(|c| util::currency(c)),
             account_ref: None,
         },
-        _ => AccountHint {
-            number: (!v.is_empty()).then(|| v.to_string()),
-            ..AccountHint::default()
-        },
+        _ => AccountHint { number: (!v.is_empty()).then(|| v.to_string()), ..AccountHint::default() },
     }
 }
 
@@ -203,31 +180,19 @@ fn yymmdd(s: &str) -> Option<Date> {
         return None;
     }
     let yy = util::digits(&s[0..2])?;
-    util::ymd(
-        if yy >= 80 { 1900 + yy } else { 2000 + yy },
-        util::digits(&s[2..4])?,
-        util::digits(&s[4..6])?,
-    )
+    util::ymd(if yy >= 80 { 1900 + yy } else { 2000 + yy }, util::digits(&s[2..4])?, util::digits(&s[4..6])?)
 }
 
 /// `1000,50` (SWIFT's decimal comma; `15000,` is valid).
 fn swift_amount(s: &str) -> Option<Decimal> {
-    if s.is_empty()
-        || s.matches(',').count() > 1
-        || !s.bytes().all(|b| b.is_ascii_digit() || b == b',')
-    {
+    if s.is_empty() || s.matches(',').count() > 1 || !s.bytes().all(|b| b.is_ascii_digit() || b == b',') {
         return None;
     }
     let t = s.replace(',', ".");
     util::decimal(t.trim_end_matches('.'))
 }
 
-fn balance(
-    f: &Field,
-    st: &Statement,
-    kind: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<StatementBalance> {
+fn balance(f: &Field, st: &Statement, kind: &str, diags: &mut Vec<Diagnostic>) -> Option<StatementBalance> {
     let v = f.value.trim();
     let parsed = (|| {
         let sign = match v.get(0..1)? {
@@ -249,10 +214,7 @@ fn balance(
         return None;
     };
     Some(StatementBalance {
-        account: AccountHint {
-            currency: st.account.currency.or(Some(currency)),
-            ..st.account.clone()
-        },
+        account: AccountHint { currency: st.account.currency.or(Some(currency)), ..st.account.clone() },
         date,
         amount,
         currency: Some(currency),
@@ -290,10 +252,7 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
     let mut rest = &first[6..];
     let mut entry_date = None;
     if rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
-        let (mm, dd) = (
-            util::digits(&rest[0..2]).unwrap_or(0),
-            util::digits(&rest[2..4]).unwrap_or(0),
-        );
+        let (mm, dd) = (util::digits(&rest[0..2]).unwrap_or(0), util::digits(&rest[2..4]).unwrap_or(0));
         // The entry date has no year: booked in late December for a January
         // value date (or the reverse) crosses the year boundary.
         let year = i64::from(value_date.year())
@@ -318,10 +277,7 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
     } else if rest.starts_with('C') || rest.starts_with("EC") {
         (Decimal::ONE, if rest.starts_with('E') { 2 } else { 1 })
     } else if rest.starts_with('D') || rest.starts_with("ED") {
-        (
-            Decimal::NEGATIVE_ONE,
-            if rest.starts_with('E') { 2 } else { 1 },
-        )
+        (Decimal::NEGATIVE_ONE, if rest.starts_with('E') { 2 } else { 1 })
     } else {
         err(diags, "no debit/credit mark (C, D, RC, RD)");
         return None;
@@ -331,9 +287,7 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
     if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
         rest = &rest[1..];
     }
-    let amount_len = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == ','))
-        .unwrap_or(rest.len());
+    let amount_len = rest.find(|c: char| !(c.is_ascii_digit() || c == ',')).unwrap_or(rest.len());
     let Some(amount) = swift_amount(&rest[..amount_len]) else {
         err(diags, "no valid amount");
         return None;
@@ -345,9 +299,7 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
         Some((c, b)) => (c.trim(), Some(b.trim())),
         None => (refs.trim(), None),
     };
-    let external_id = bank_ref
-        .filter(|b| !b.is_empty() && !b.eq_ignore_ascii_case("NONREF"))
-        .map(str::to_string);
+    let external_id = bank_ref.filter(|b| !b.is_empty() && !b.eq_ignore_ascii_case("NONREF")).map(str::to_string);
     Some(StatementRow {
         line: f.line,
         account: st.account.clone(),
@@ -371,27 +323,19 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
 fn apply_details(row: &mut StatementRow, value: &str) {
     let first = value.trim_start();
     let structured = first.starts_with('?')
-        || (first.len() > 3
-            && first.as_bytes()[..3].iter().all(u8::is_ascii_digit)
-            && first[3..].starts_with('?'));
+        || (first.len() > 3 && first.as_bytes()[..3].iter().all(u8::is_ascii_digit) && first[3..].starts_with('?'));
     let d = if structured {
         german(value)
     } else {
         let text = join_lines(value);
-        if text.starts_with('/')
-            && (text.contains("/NAME/") || text.contains("/REMI/") || text.contains("/TRTP/"))
-        {
+        if text.starts_with('/') && (text.contains("/NAME/") || text.contains("/REMI/") || text.contains("/TRTP/")) {
             dutch(&text)
         } else {
-            Details {
-                description: util::collapse_ws(&text),
-                ..Details::default()
-            }
+            Details { description: util::collapse_ws(&text), ..Details::default() }
         }
     };
     if !d.description.is_empty() {
-        row.description = if row.description.is_empty() || d.description.contains(&row.description)
-        {
+        row.description = if row.description.is_empty() || d.description.contains(&row.description) {
             d.description
         } else {
             util::join_distinct([row.description.as_str(), d.description.as_str()], " ")
@@ -424,11 +368,9 @@ fn join_lines(value: &str) -> String {
     out.trim().to_string()
 }
 
-static SUBFIELD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\?(\d{2})").expect("static regex"));
+static SUBFIELD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\?(\d{2})").expect("static regex"));
 static SEPA_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|IBAN|BIC)\+")
-        .expect("static regex")
+    Regex::new(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|IBAN|BIC)\+").expect("static regex")
 });
 
 /// The German `GVC?00text?20purpose…?30BLZ?31account?32name` layout. Lines
@@ -473,11 +415,7 @@ fn german(value: &str) -> Details {
         .or_else(|| (!free.is_empty()).then(|| free.clone()))
         .unwrap_or(booking_text);
     let name = util::collapse_ws(&name);
-    Details {
-        description: util::collapse_ws(&description),
-        counterparty: (!name.is_empty()).then_some(name),
-        account,
-    }
+    Details { description: util::collapse_ws(&description), counterparty: (!name.is_empty()).then_some(name), account }
 }
 
 /// Splits `EREF+…SVWZ+…` into the text before the first tag and the tags.
@@ -486,12 +424,9 @@ fn sepa_tags(purpose: &str) -> (String, Vec<(&'static str, String)>) {
         .captures_iter(purpose)
         .filter_map(|c| {
             let m = c.get(0)?;
-            let tag = [
-                "EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "COAM", "OAMT",
-                "IBAN", "BIC",
-            ]
-            .into_iter()
-            .find(|t| *t == &c[1])?;
+            let tag = ["EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "COAM", "OAMT", "IBAN", "BIC"]
+                .into_iter()
+                .find(|t| *t == &c[1])?;
             Some((m.start(), m.end(), tag))
         })
         .collect();
@@ -530,32 +465,19 @@ fn dutch(text: &str) -> Details {
         let stop = keys.get(i + 1).map_or(text.len(), |n| n.0);
         let value = text[*end..stop].trim().trim_end_matches('/').trim();
         match key.as_str() {
-            "NAME" if d.counterparty.is_none() && !value.is_empty() => {
-                d.counterparty = Some(util::collapse_ws(value))
-            }
-            "IBAN" if d.account.is_none() && !value.is_empty() => {
-                d.account = Some(value.to_string())
-            }
+            "NAME" if d.counterparty.is_none() && !value.is_empty() => d.counterparty = Some(util::collapse_ws(value)),
+            "IBAN" if d.account.is_none() && !value.is_empty() => d.account = Some(value.to_string()),
             "REMI" => {
-                remi = value
-                    .trim_start_matches("USTD//")
-                    .trim_start_matches("STRD/")
-                    .to_string();
+                remi = value.trim_start_matches("USTD//").trim_start_matches("STRD/").to_string();
             }
             "CNTP" => {
                 // /CNTP/IBAN/BIC/NAME/CITY/
                 let parts: Vec<&str> = text[*end..stop].split('/').collect();
                 if d.account.is_none() {
-                    d.account = parts
-                        .first()
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty());
+                    d.account = parts.first().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
                 }
                 if d.counterparty.is_none() {
-                    d.counterparty = parts
-                        .get(2)
-                        .map(|s| util::collapse_ws(s))
-                        .filter(|s| !s.is_empty());
+                    d.counterparty = parts.get(2).map(|s| util::collapse_ws(s)).filter(|s| !s.is_empty());
                 }
             }
             _ => {}
@@ -572,40 +494,23 @@ mod tests {
     use jiff::civil::date;
 
     fn field(v: &str) -> Field {
-        Field {
-            tag: "61".into(),
-            value: v.into(),
-            line: 1,
-        }
+        Field { tag: "61".into(), value: v.into(), line: 1 }
     }
 
     #[test]
     fn movement_forms() {
         let st = Statement::default();
         let mut d = vec![];
-        let r = movement(
-            &field("0709070904CR50990,05NTRFNONREF//0724710333343453"),
-            &st,
-            &mut d,
-        )
-        .unwrap();
+        let r = movement(&field("0709070904CR50990,05NTRFNONREF//0724710333343453"), &st, &mut d).unwrap();
         assert_eq!(
             (r.date, r.value_date, r.amount),
-            (
-                date(2007, 9, 4),
-                Some(date(2007, 9, 7)),
-                Decimal::new(5099005, 2)
-            )
+            (date(2007, 9, 4), Some(date(2007, 9, 7)), Decimal::new(5099005, 2))
         );
         assert_eq!(r.external_id.as_deref(), Some("0724710333343453"));
         let r = movement(&field("180417DF14790,00N031\nBankon belüli"), &st, &mut d).unwrap();
         assert_eq!(
             (r.date, r.amount, r.description.as_str()),
-            (
-                date(2018, 4, 17),
-                Decimal::new(-1479000, 2),
-                "Bankon belüli"
-            )
+            (date(2018, 4, 17), Decimal::new(-1479000, 2), "Bankon belüli")
         );
         let r = movement(&field("2401021231RD5,NTRFNONREF"), &st, &mut d).unwrap();
         assert_eq!((r.date, r.amount), (date(2023, 12, 31), Decimal::new(5, 0)));
@@ -639,12 +544,8 @@ mod tests {
 
     #[test]
     fn sniffing() {
-        assert!(sniff(
-            ":20:X\n:25:NL81ASNB9999999999\n:28C:1\n:60F:C200101EUR1,00\n"
-        ));
-        assert!(sniff(
-            "{1:F01X}{2:O940}{4:\n:20:X\n:25:Y\n:60F:C200101EUR1,00\n-}"
-        ));
+        assert!(sniff(":20:X\n:25:NL81ASNB9999999999\n:28C:1\n:60F:C200101EUR1,00\n"));
+        assert!(sniff("{1:F01X}{2:O940}{4:\n:20:X\n:25:Y\n:60F:C200101EUR1,00\n-}"));
         assert!(!sniff("!Type:Bank"));
     }
 }

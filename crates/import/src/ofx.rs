@@ -24,8 +24,7 @@ use rust_decimal::Decimal;
 
 use crate::decode::decode;
 use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow,
-    TradeRow, TradeSide,
+    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeRow, TradeSide,
 };
 use crate::util::{self, MAX_DEPTH, MAX_TEXT, Node};
 
@@ -42,18 +41,11 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
     let mut out = ParsedFile::new(Format::Ofx, decoded.encoding);
     let text = decoded.text.as_str();
     let Some(start) = find_ofx_root(text) else {
-        out.diagnostics.push(Diagnostic::error(
-            1,
-            None,
-            "no <OFX> element: not an OFX file",
-        ));
+        out.diagnostics.push(Diagnostic::error(1, None, "no <OFX> element: not an OFX file"));
         return out;
     };
     let root = tokenize(text, start, &mut out.diagnostics);
-    let mut reader = Reader {
-        out,
-        securities: securities(&root),
-    };
+    let mut reader = Reader { out, securities: securities(&root) };
     reader.statements(&root);
     reader.out
 }
@@ -112,11 +104,7 @@ fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
             continue;
         }
         let Some(gt) = rest.find('>') else {
-            diags.push(Diagnostic::error(
-                ln,
-                None,
-                "unterminated tag at end of file",
-            ));
+            diags.push(Diagnostic::error(ln, None, "unterminated tag at end of file"));
             break;
         };
         // A `<` inside text (`AT&T <br`) has no `>` before the next `<`.
@@ -166,11 +154,7 @@ fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
 }
 
 fn tag_name(inner: &str) -> String {
-    inner
-        .split(|c: char| c.is_whitespace())
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
+    inner.split(|c: char| c.is_whitespace()).next().unwrap_or("").to_ascii_uppercase()
 }
 
 fn add_text(stack: &mut [Node], raw: &str, line: usize, diags: &mut Vec<Diagnostic>) {
@@ -180,11 +164,7 @@ fn add_text(stack: &mut [Node], raw: &str, line: usize, diags: &mut Vec<Diagnost
         return;
     }
     if top.text.len() + raw.len() > MAX_TEXT {
-        diags.push(Diagnostic::error(
-            line,
-            Some(&top.name),
-            format!("value longer than {MAX_TEXT} bytes; ignored"),
-        ));
+        diags.push(Diagnostic::error(line, Some(&top.name), format!("value longer than {MAX_TEXT} bytes; ignored")));
         return;
     }
     top.text.push_str(&unescape(raw.trim()));
@@ -219,11 +199,7 @@ fn close(stack: &mut Vec<Node>, name: &str) {
 /// cannot grow work without bound.
 fn unescape(s: &str) -> String {
     let once = unescape_once(s);
-    if once.contains('&') && once != s {
-        unescape_once(&once)
-    } else {
-        once
-    }
+    if once.contains('&') && once != s { unescape_once(&once) } else { once }
 }
 
 fn unescape_once(s: &str) -> String {
@@ -232,13 +208,9 @@ fn unescape_once(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[1..]
-            .find(|c: char| c == ';' || c == '&' || c.is_whitespace())
-            .map(|j| j + 1);
+        let end = rest[1..].find(|c: char| c == ';' || c == '&' || c.is_whitespace()).map(|j| j + 1);
         let decoded = match end {
-            Some(e) if rest.as_bytes()[e] == b';' && e <= 10 => {
-                entity(&rest[1..e]).map(|c| (c, e + 1))
-            }
+            Some(e) if rest.as_bytes()[e] == b';' && e <= 10 => entity(&rest[1..e]).map(|c| (c, e + 1)),
             _ => None,
         };
         match decoded {
@@ -325,9 +297,7 @@ impl Reader {
 
     fn statement(&mut self, stmt: &Node) {
         let currency = self.currency_of(stmt, stmt.find("CURDEF"));
-        let from = ["BANKACCTFROM", "CCACCTFROM", "INVACCTFROM"]
-            .iter()
-            .find_map(|n| stmt.find(n));
+        let from = ["BANKACCTFROM", "CCACCTFROM", "INVACCTFROM"].iter().find_map(|n| stmt.find(n));
         let account = AccountHint {
             number: from.and_then(|f| f.find_text("ACCTID")).map(str::to_string),
             account_ref: None,
@@ -372,11 +342,7 @@ impl Reader {
             self.out.diagnostics.push(Diagnostic::warning(
                 cur.line,
                 Some(&cur.name),
-                format!(
-                    "unknown currency {:?} in {}; amounts kept without currency",
-                    util::clip(code, 40),
-                    stmt.name
-                ),
+                format!("unknown currency {:?} in {}; amounts kept without currency", util::clip(code, 40), stmt.name),
             ));
         }
         parsed
@@ -384,10 +350,7 @@ impl Reader {
 
     fn bank_transaction(&mut self, ctx: &Stmt, trn: &Node) {
         let line = trn.line;
-        if trn
-            .find_text("CORRECTACTION")
-            .is_some_and(|a| a.eq_ignore_ascii_case("DELETE"))
-        {
+        if trn.find_text("CORRECTACTION").is_some_and(|a| a.eq_ignore_ascii_case("DELETE")) {
             self.out.diagnostics.push(Diagnostic::warning(
                 line,
                 Some("CORRECTACTION"),
@@ -402,16 +365,10 @@ impl Reader {
             return;
         };
         let value_date = self.date(trn, "DTAVAIL", false);
-        let name = trn
-            .find("PAYEE")
-            .and_then(|p| p.find_text("NAME"))
-            .or_else(|| trn.find_text("NAME"));
+        let name = trn.find("PAYEE").and_then(|p| p.find_text("NAME")).or_else(|| trn.find_text("NAME"));
         let memo = trn.find_text("MEMO");
-        let currency = trn
-            .find("CURRENCY")
-            .and_then(|c| c.find_text("CURSYM"))
-            .and_then(util::currency)
-            .or(ctx.currency);
+        let currency =
+            trn.find("CURRENCY").and_then(|c| c.find_text("CURSYM")).and_then(util::currency).or(ctx.currency);
         self.out.rows.push(StatementRow {
             line,
             account: ctx.account.clone(),
@@ -437,9 +394,7 @@ impl Reader {
     fn investment_transaction(&mut self, ctx: &Stmt, tx: &Node) {
         let name = tx.name.as_str();
         let side = match name {
-            "BUYSTOCK" | "BUYMF" | "BUYDEBT" | "BUYOPT" | "BUYOTHER" | "REINVEST" => {
-                Some(TradeSide::Buy)
-            }
+            "BUYSTOCK" | "BUYMF" | "BUYDEBT" | "BUYOPT" | "BUYOTHER" | "REINVEST" => Some(TradeSide::Buy),
             "SELLSTOCK" | "SELLMF" | "SELLDEBT" | "SELLOPT" | "SELLOTHER" => Some(TradeSide::Sell),
             _ => None,
         };
@@ -479,18 +434,12 @@ impl Reader {
             }
         }
         let (symbol, isin) = self.security(tx);
-        let currency = tx
-            .find("CURRENCY")
-            .and_then(|c| c.find_text("CURSYM"))
-            .and_then(util::currency)
-            .or(ctx.currency);
+        let currency =
+            tx.find("CURRENCY").and_then(|c| c.find_text("CURSYM")).and_then(util::currency).or(ctx.currency);
         self.out.trades.push(TradeRow {
             line,
             account: ctx.account.clone(),
-            trade_time: tx
-                .find_text("DTTRADE")
-                .map(iso_time)
-                .unwrap_or_else(|| date.to_string()),
+            trade_time: tx.find_text("DTTRADE").map(iso_time).unwrap_or_else(|| date.to_string()),
             date,
             symbol,
             isin,
@@ -509,16 +458,9 @@ impl Reader {
         };
         let id = secid.find_text("UNIQUEID");
         let kind = secid.find_text("UNIQUEIDTYPE").unwrap_or("");
-        let isin = id
-            .filter(|_| kind.eq_ignore_ascii_case("ISIN"))
-            .map(str::to_string);
+        let isin = id.filter(|_| kind.eq_ignore_ascii_case("ISIN")).map(str::to_string);
         // No ticker in SECLIST: the CUSIP/ISIN itself is the best symbol we have.
-        let symbol = id.map(|id| {
-            self.securities
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| id.to_string())
-        });
+        let symbol = id.map(|id| self.securities.get(id).cloned().unwrap_or_else(|| id.to_string()));
         (symbol, isin)
     }
 
@@ -566,14 +508,7 @@ impl Reader {
         self.balance_value_opt(ctx, amount, Some(amount), asof, kind);
     }
 
-    fn balance_value_opt(
-        &mut self,
-        ctx: &Stmt,
-        at: &Node,
-        amount: Option<&Node>,
-        asof: Option<&Node>,
-        kind: &str,
-    ) {
+    fn balance_value_opt(&mut self, ctx: &Stmt, at: &Node, amount: Option<&Node>, asof: Option<&Node>, kind: &str) {
         let amount_text = amount.map(|n| n.text.trim()).unwrap_or("");
         let date_text = asof.map(|n| n.text.trim()).unwrap_or("");
         if amount_text.is_empty() || date_text.is_empty() {
@@ -669,11 +604,7 @@ pub(crate) fn ofx_date(s: &str) -> Option<Date> {
     if tail.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
-    util::ymd(
-        util::digits(&s[0..4])?,
-        util::digits(&s[4..6])?,
-        util::digits(&s[6..8])?,
-    )
+    util::ymd(util::digits(&s[0..4])?, util::digits(&s[4..6])?, util::digits(&s[6..8])?)
 }
 
 /// An OFX datetime as ISO 8601 text, with its offset when it has one
@@ -690,12 +621,7 @@ fn iso_time(s: &str) -> String {
     }
     let mut out = format!("{}-{}-{}", &stamp[0..4], &stamp[4..6], &stamp[6..8]);
     if b.len() >= 14 && b[8..14].iter().all(u8::is_ascii_digit) {
-        out.push_str(&format!(
-            "T{}:{}:{}",
-            &stamp[8..10],
-            &stamp[10..12],
-            &stamp[12..14]
-        ));
+        out.push_str(&format!("T{}:{}:{}", &stamp[8..10], &stamp[10..12], &stamp[12..14]));
         let offset = zone.and_then(|z| z.split(':').next()).and_then(offset_text);
         if let Some(o) = offset {
             out.push_str(&o);
@@ -742,10 +668,7 @@ mod tests {
         let ofx = &root.children[0];
         assert_eq!(ofx.children.len(), 2);
         let a = &ofx.children[0];
-        assert_eq!(
-            (a.children[0].text.as_str(), a.children[1].text.as_str()),
-            ("1", "2")
-        );
+        assert_eq!((a.children[0].text.as_str(), a.children[1].text.as_str()), ("1", "2"));
         assert_eq!(ofx.children[1].text, "x");
     }
 
@@ -758,31 +681,20 @@ mod tests {
 
     #[test]
     fn dates_and_times() {
-        assert_eq!(
-            ofx_date("20240105120000.000[-5:EST]"),
-            Some(jiff::civil::date(2024, 1, 5))
-        );
+        assert_eq!(ofx_date("20240105120000.000[-5:EST]"), Some(jiff::civil::date(2024, 1, 5)));
         assert_eq!(ofx_date("20240230"), None);
         assert_eq!(ofx_date("2024010"), None);
         // Found by the mutation fuzzer: a multi-byte char across byte 4.
         assert_eq!(ofx_date("202é0105"), None);
-        assert_eq!(
-            iso_time("20240105120000.000[-5:EST]"),
-            "2024-01-05T12:00:00-05:00"
-        );
-        assert_eq!(
-            iso_time("20240105120000[5.30:IST]"),
-            "2024-01-05T12:00:00+05:30"
-        );
+        assert_eq!(iso_time("20240105120000.000[-5:EST]"), "2024-01-05T12:00:00-05:00");
+        assert_eq!(iso_time("20240105120000[5.30:IST]"), "2024-01-05T12:00:00+05:30");
         assert_eq!(iso_time("20240105"), "2024-01-05");
     }
 
     #[test]
     fn sniffing() {
         assert!(sniff("OFXHEADER:100\nDATA:OFXSGML"));
-        assert!(sniff(
-            "<?xml version=\"1.0\"?><?OFX OFXHEADER=\"200\"?><OFX>"
-        ));
+        assert!(sniff("<?xml version=\"1.0\"?><?OFX OFXHEADER=\"200\"?><OFX>"));
         assert!(!sniff("!Type:Bank\nD1/1/24"));
     }
 }

@@ -19,8 +19,7 @@ use rust_decimal::Decimal;
 
 use crate::decode::decode;
 use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow,
-    TradeRow, TradeSide,
+    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeRow, TradeSide,
 };
 use crate::util::{self, MAX_TEXT};
 
@@ -38,13 +37,10 @@ pub enum DateOrder {
 
 /// True when the first non-blank line is a QIF header.
 pub fn sniff(text: &str) -> bool {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .is_some_and(|l| {
-            let l = l.to_ascii_lowercase();
-            l.starts_with("!type:") || l.starts_with("!account") || l.starts_with("!option:")
-        })
+    text.lines().map(str::trim).find(|l| !l.is_empty()).is_some_and(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("!type:") || l.starts_with("!account") || l.starts_with("!option:")
+    })
 }
 
 /// Parses a QIF file, deciding the date order from its content.
@@ -102,9 +98,7 @@ impl Record {
     }
 
     fn text(&self, code: char) -> Option<&str> {
-        self.get(code)
-            .map(|f| f.value.trim())
-            .filter(|v| !v.is_empty())
+        self.get(code).map(|f| f.value.trim()).filter(|v| !v.is_empty())
     }
 }
 
@@ -114,11 +108,7 @@ fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         if raw.len() > MAX_TEXT {
-            diags.push(Diagnostic::error(
-                line,
-                None,
-                format!("line longer than {MAX_TEXT} bytes; ignored"),
-            ));
+            diags.push(Diagnostic::error(line, None, format!("line longer than {MAX_TEXT} bytes; ignored")));
             continue;
         }
         let l = raw.trim();
@@ -139,11 +129,7 @@ fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
         }
         if st.section.is_none() && !st.warned_headerless {
             st.warned_headerless = true;
-            diags.push(Diagnostic::warning(
-                line,
-                None,
-                "records before any !Type header; read as a bank register",
-            ));
+            diags.push(Diagnostic::warning(line, None, "records before any !Type header; read as a bank register"));
         }
         if l == "^" {
             st.finish();
@@ -154,18 +140,10 @@ fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
         }
         let mut chars = raw.trim_start().chars();
         let code = chars.next().unwrap_or(' ').to_ascii_uppercase();
-        st.fields.push(Field {
-            code,
-            value: chars.as_str().trim_end().to_string(),
-            line,
-        });
+        st.fields.push(Field { code, value: chars.as_str().trim_end().to_string(), line });
     }
     if !st.fields.is_empty() {
-        diags.push(Diagnostic::warning(
-            st.start,
-            None,
-            "last record not ended by ^; read anyway",
-        ));
+        diags.push(Diagnostic::warning(st.start, None, "last record not ended by ^; read anyway"));
         st.finish();
     }
     st.records
@@ -194,11 +172,7 @@ impl Splitter {
             if header.contains("autoswitch") {
                 self.autoswitch = header.starts_with("!option");
             }
-            diags.push(Diagnostic::warning(
-                line,
-                None,
-                format!("{} skipped", util::clip(l, 60)),
-            ));
+            diags.push(Diagnostic::warning(line, None, format!("{} skipped", util::clip(l, 60))));
         } else if header.starts_with("!account") {
             self.in_account_block = true;
             self.section = Some(Section::Skipped);
@@ -207,11 +181,7 @@ impl Splitter {
                 "bank" | "cash" | "ccard" | "oth a" | "oth l" => Section::Register,
                 "invst" => Section::Invst,
                 _ => {
-                    diags.push(Diagnostic::warning(
-                        line,
-                        None,
-                        format!("{} list skipped", util::clip(l, 60)),
-                    ));
+                    diags.push(Diagnostic::warning(line, None, format!("{} list skipped", util::clip(l, 60))));
                     Section::Skipped
                 }
             });
@@ -219,10 +189,7 @@ impl Splitter {
             diags.push(Diagnostic::warning(
                 line,
                 None,
-                format!(
-                    "unknown header {:?}; its records are skipped",
-                    util::clip(l, 60)
-                ),
+                format!("unknown header {:?}; its records are skipped", util::clip(l, 60)),
             ));
             self.section = Some(Section::Skipped);
         }
@@ -234,11 +201,8 @@ impl Splitter {
             return;
         }
         if self.in_account_block {
-            let name = fields
-                .iter()
-                .find(|f| f.code == 'N')
-                .map(|f| f.value.trim().to_string())
-                .filter(|n| !n.is_empty());
+            let name =
+                fields.iter().find(|f| f.code == 'N').map(|f| f.value.trim().to_string()).filter(|n| !n.is_empty());
             if !self.autoswitch && name.is_some() {
                 self.account = name;
             }
@@ -264,9 +228,8 @@ enum RawDate {
     Either(i64, i64, i64),
 }
 
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{1,4})([/.\-])(\d{1,2})(['/.\-])(\d{1,4})$").expect("static regex")
-});
+static DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,4})([/.\-])(\d{1,2})(['/.\-])(\d{1,4})$").expect("static regex"));
 
 fn raw_date(s: &str) -> Option<RawDate> {
     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -290,11 +253,7 @@ fn raw_date(s: &str) -> Option<RawDate> {
         (_, 4) => {}
         _ => return None,
     }
-    Some(if &c[2] == "." {
-        RawDate::Dmy(a, b, y)
-    } else {
-        RawDate::Either(a, b, y)
-    })
+    Some(if &c[2] == "." { RawDate::Dmy(a, b, y) } else { RawDate::Either(a, b, y) })
 }
 
 fn guess_day_first(records: &[Record]) -> bool {
@@ -321,11 +280,7 @@ fn resolve(raw: RawDate, day_first: bool) -> Option<Date> {
 
 fn date_of(rec: &Record, day_first: bool, diags: &mut Vec<Diagnostic>) -> Option<Date> {
     let Some(field) = rec.get('D') else {
-        diags.push(Diagnostic::error(
-            rec.line,
-            Some("D"),
-            "record without a date; skipped",
-        ));
+        diags.push(Diagnostic::error(rec.line, Some("D"), "record without a date; skipped"));
         return None;
     };
     let date = raw_date(&field.value).and_then(|r| resolve(r, day_first));
@@ -333,10 +288,7 @@ fn date_of(rec: &Record, day_first: bool, diags: &mut Vec<Diagnostic>) -> Option
         diags.push(Diagnostic::error(
             field.line,
             Some("D"),
-            format!(
-                "not a date: {:?}; record skipped",
-                util::clip(field.value.trim(), 40)
-            ),
+            format!("not a date: {:?}; record skipped", util::clip(field.value.trim(), 40)),
         ));
     }
     date
@@ -345,17 +297,11 @@ fn date_of(rec: &Record, day_first: bool, diags: &mut Vec<Diagnostic>) -> Option
 /// `1,234.56`, `-20,000.00`, `1.234,56` and `12,5` (decimal comma when a comma
 /// is followed by one or two digits and there is no dot).
 pub(crate) fn qif_amount(s: &str) -> Option<Decimal> {
-    let t: String = s
-        .trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '$')
-        .collect();
+    let t: String = s.trim().chars().filter(|c| !c.is_whitespace() && *c != '$').collect();
     let normalised = match (t.rfind('.'), t.rfind(',')) {
         (Some(dot), Some(comma)) if comma > dot => t.replace('.', "").replace(',', "."),
         (_, Some(comma))
-            if t.matches(',').count() == 1
-                && !t.contains('.')
-                && (1..=2).contains(&(t.len() - comma - 1)) =>
+            if t.matches(',').count() == 1 && !t.contains('.') && (1..=2).contains(&(t.len() - comma - 1)) =>
         {
             t.replace(',', ".")
         }
@@ -364,22 +310,11 @@ pub(crate) fn qif_amount(s: &str) -> Option<Decimal> {
     util::decimal(&normalised)
 }
 
-fn amount_field(
-    rec: &Record,
-    codes: &[char],
-    diags: &mut Vec<Diagnostic>,
-    required: bool,
-) -> Option<Decimal> {
-    let field = codes
-        .iter()
-        .find_map(|c| rec.get(*c).filter(|f| !f.value.trim().is_empty()));
+fn amount_field(rec: &Record, codes: &[char], diags: &mut Vec<Diagnostic>, required: bool) -> Option<Decimal> {
+    let field = codes.iter().find_map(|c| rec.get(*c).filter(|f| !f.value.trim().is_empty()));
     let Some(field) = field else {
         if required {
-            diags.push(Diagnostic::error(
-                rec.line,
-                Some(&codes[0].to_string()),
-                "record without an amount; skipped",
-            ));
+            diags.push(Diagnostic::error(rec.line, Some(&codes[0].to_string()), "record without an amount; skipped"));
         }
         return None;
     };
@@ -388,10 +323,7 @@ fn amount_field(
         diags.push(Diagnostic::error(
             field.line,
             Some(&field.code.to_string()),
-            format!(
-                "not an amount: {:?}; record skipped",
-                util::clip(field.value.trim(), 40)
-            ),
+            format!("not an amount: {:?}; record skipped", util::clip(field.value.trim(), 40)),
         ));
     }
     value
@@ -408,18 +340,11 @@ fn category(l: &str) -> (Option<String>, bool) {
         return ((!name.is_empty()).then(|| name.to_string()), true);
     }
     let cat = l.split('/').next().unwrap_or("").trim();
-    if cat.is_empty() || cat.eq_ignore_ascii_case("--Split--") {
-        (None, false)
-    } else {
-        (Some(cat.to_string()), false)
-    }
+    if cat.is_empty() || cat.eq_ignore_ascii_case("--Split--") { (None, false) } else { (Some(cat.to_string()), false) }
 }
 
 fn hint(rec: &Record) -> AccountHint {
-    AccountHint {
-        account_ref: rec.account.clone(),
-        ..AccountHint::default()
-    }
+    AccountHint { account_ref: rec.account.clone(), ..AccountHint::default() }
 }
 
 fn register_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
@@ -442,10 +367,7 @@ fn register_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
                     diags.push(Diagnostic::error(
                         f.line,
                         Some("$"),
-                        format!(
-                            "not an amount: {:?}; record skipped",
-                            util::clip(f.value.trim(), 40)
-                        ),
+                        format!("not an amount: {:?}; record skipped", util::clip(f.value.trim(), 40)),
                     ));
                 }
                 (None, Some(_)) => {}
@@ -453,20 +375,9 @@ fn register_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
             _ => {}
         }
     }
-    let split_sum: Option<Decimal> = if splits.is_empty() {
-        None
-    } else {
-        splits.iter().map(|s| s.2).sum()
-    };
-    let has_total = rec
-        .get('T')
-        .or(rec.get('U'))
-        .is_some_and(|f| !f.value.trim().is_empty());
-    let amount = if has_total || split_sum.is_none() {
-        amount_field(rec, &['T', 'U'], diags, true)
-    } else {
-        split_sum
-    };
+    let split_sum: Option<Decimal> = if splits.is_empty() { None } else { splits.iter().map(|s| s.2).sum() };
+    let has_total = rec.get('T').or(rec.get('U')).is_some_and(|f| !f.value.trim().is_empty());
+    let amount = if has_total || split_sum.is_none() { amount_field(rec, &['T', 'U'], diags, true) } else { split_sum };
     let (Some(date), Some(amount)) = (date, amount) else {
         return;
     };
@@ -536,11 +447,13 @@ fn investment_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
     let base = lower.strip_suffix('x').unwrap_or(&lower);
     let transfers_cash = lower.ends_with('x') && lower != "reinvx";
     let (side, cash_sign) = match base {
-        "buy" | "cvrshrt" | "shrsin" | "reinvdiv" | "reinvint" | "reinvlg" | "reinvsh"
-        | "reinvmd" => (Some(TradeSide::Buy), None),
+        "buy" | "cvrshrt" | "shrsin" | "reinvdiv" | "reinvint" | "reinvlg" | "reinvsh" | "reinvmd" => {
+            (Some(TradeSide::Buy), None)
+        }
         "sell" | "shtsell" | "shrsout" => (Some(TradeSide::Sell), None),
-        "div" | "intinc" | "cglong" | "cgshort" | "cgmid" | "miscinc" | "rtrncap" | "xin"
-        | "contrib" => (None, Some(Decimal::ONE)),
+        "div" | "intinc" | "cglong" | "cgshort" | "cgmid" | "miscinc" | "rtrncap" | "xin" | "contrib" => {
+            (None, Some(Decimal::ONE))
+        }
         "miscexp" | "margint" | "xout" | "withdrw" => (None, Some(Decimal::NEGATIVE_ONE)),
         _ => (None, None),
     };
@@ -548,10 +461,7 @@ fn investment_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
         out.diagnostics.push(Diagnostic::warning(
             rec.get('N').map_or(rec.line, |f| f.line),
             Some("N"),
-            format!(
-                "investment action {:?} moves no cash and is not a trade; skipped",
-                util::clip(action, 40)
-            ),
+            format!("investment action {:?} moves no cash and is not a trade; skipped", util::clip(action, 40)),
         ));
         return;
     }
@@ -626,10 +536,7 @@ fn investment_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
         value_date: None,
         amount,
         currency: None,
-        description: util::join_distinct(
-            [label.as_str(), rec.text('P').unwrap_or(""), memo],
-            " - ",
-        ),
+        description: util::join_distinct([label.as_str(), rec.text('P').unwrap_or(""), memo], " - "),
         counterparty: rec.text('P').map(str::to_string),
         counterparty_account: None,
         external_id: None,
@@ -679,10 +586,7 @@ mod tests {
     fn categories() {
         assert_eq!(category("[My Cc]"), (Some("My Cc".into()), true));
         assert_eq!(category("[Savings]/Trip"), (Some("Savings".into()), true));
-        assert_eq!(
-            category("Food:Lunch/Trip"),
-            (Some("Food:Lunch".into()), false)
-        );
+        assert_eq!(category("Food:Lunch/Trip"), (Some("Food:Lunch".into()), false));
         assert_eq!(category("--Split--"), (None, false));
     }
 

@@ -30,11 +30,7 @@ pub(crate) struct Node {
 
 impl Node {
     pub fn new(name: impl Into<String>, line: usize) -> Node {
-        Node {
-            name: name.into(),
-            line,
-            ..Node::default()
-        }
+        Node { name: name.into(), line, ..Node::default() }
     }
 
     /// The first direct child with this name.
@@ -53,9 +49,7 @@ impl Node {
 
     /// Trimmed, non-empty text at `path`.
     pub fn text_at(&self, path: &[&str]) -> Option<&str> {
-        self.path(path)
-            .map(|n| n.text.trim())
-            .filter(|t| !t.is_empty())
+        self.path(path).map(|n| n.text.trim()).filter(|t| !t.is_empty())
     }
 
     /// The first descendant (pre-order, not `self`) with this name. OFX files
@@ -75,9 +69,7 @@ impl Node {
 
     /// Trimmed, non-empty text of the first descendant named `name`.
     pub fn find_text(&self, name: &str) -> Option<&str> {
-        self.find(name)
-            .map(|n| n.text.trim())
-            .filter(|t| !t.is_empty())
+        self.find(name).map(|n| n.text.trim()).filter(|t| !t.is_empty())
     }
 
     /// Every descendant named `name`, not looking inside a match.
@@ -92,10 +84,7 @@ impl Node {
     }
 
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -108,12 +97,7 @@ pub(crate) struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
 
@@ -127,11 +111,7 @@ impl LineIndex {
 
 /// A civil date, or `None` when the calendar has no such day.
 pub(crate) fn ymd(year: i64, month: i64, day: i64) -> Option<Date> {
-    let (y, m, d) = (
-        i16::try_from(year).ok()?,
-        i8::try_from(month).ok()?,
-        i8::try_from(day).ok()?,
-    );
+    let (y, m, d) = (i16::try_from(year).ok()?, i8::try_from(month).ok()?, i8::try_from(day).ok()?);
     Date::new(y, m, d).ok()
 }
 
@@ -160,11 +140,7 @@ pub(crate) fn decimal(s: &str) -> Option<Decimal> {
 
 pub(crate) fn currency(s: &str) -> Option<Currency> {
     let s = s.trim();
-    if s.is_empty() {
-        None
-    } else {
-        Currency::parse(s).ok()
-    }
+    if s.is_empty() { None } else { Currency::parse(s).ok() }
 }
 
 /// Whitespace runs (including newlines) become one space; ends trimmed.
@@ -203,22 +179,21 @@ pub(crate) fn clip(s: &str, max: usize) -> &str {
 /// follows the WHATWG list, which has no DOS code pages, yet MT940 files from
 /// Central European banks still come in them.
 const CP852: [char; 128] = [
-    '\u{00c7}', '\u{00fc}', '\u{00e9}', '\u{00e2}', '\u{00e4}', '\u{016f}', '\u{0107}', '\u{00e7}',
-    '\u{0142}', '\u{00eb}', '\u{0150}', '\u{0151}', '\u{00ee}', '\u{0179}', '\u{00c4}', '\u{0106}',
-    '\u{00c9}', '\u{0139}', '\u{013a}', '\u{00f4}', '\u{00f6}', '\u{013d}', '\u{013e}', '\u{015a}',
-    '\u{015b}', '\u{00d6}', '\u{00dc}', '\u{0164}', '\u{0165}', '\u{0141}', '\u{00d7}', '\u{010d}',
-    '\u{00e1}', '\u{00ed}', '\u{00f3}', '\u{00fa}', '\u{0104}', '\u{0105}', '\u{017d}', '\u{017e}',
-    '\u{0118}', '\u{0119}', '\u{00ac}', '\u{017a}', '\u{010c}', '\u{015f}', '\u{00ab}', '\u{00bb}',
-    '\u{2591}', '\u{2592}', '\u{2593}', '\u{2502}', '\u{2524}', '\u{00c1}', '\u{00c2}', '\u{011a}',
-    '\u{015e}', '\u{2563}', '\u{2551}', '\u{2557}', '\u{255d}', '\u{017b}', '\u{017c}', '\u{2510}',
-    '\u{2514}', '\u{2534}', '\u{252c}', '\u{251c}', '\u{2500}', '\u{253c}', '\u{0102}', '\u{0103}',
-    '\u{255a}', '\u{2554}', '\u{2569}', '\u{2566}', '\u{2560}', '\u{2550}', '\u{256c}', '\u{00a4}',
-    '\u{0111}', '\u{0110}', '\u{010e}', '\u{00cb}', '\u{010f}', '\u{0147}', '\u{00cd}', '\u{00ce}',
-    '\u{011b}', '\u{2518}', '\u{250c}', '\u{2588}', '\u{2584}', '\u{0162}', '\u{016e}', '\u{2580}',
-    '\u{00d3}', '\u{00df}', '\u{00d4}', '\u{0143}', '\u{0144}', '\u{0148}', '\u{0160}', '\u{0161}',
-    '\u{0154}', '\u{00da}', '\u{0155}', '\u{0170}', '\u{00fd}', '\u{00dd}', '\u{0163}', '\u{00b4}',
-    '\u{00ad}', '\u{02dd}', '\u{02db}', '\u{02c7}', '\u{02d8}', '\u{00a7}', '\u{00f7}', '\u{00b8}',
-    '\u{00b0}', '\u{00a8}', '\u{02d9}', '\u{0171}', '\u{0158}', '\u{0159}', '\u{25a0}', '\u{00a0}',
+    '\u{00c7}', '\u{00fc}', '\u{00e9}', '\u{00e2}', '\u{00e4}', '\u{016f}', '\u{0107}', '\u{00e7}', '\u{0142}',
+    '\u{00eb}', '\u{0150}', '\u{0151}', '\u{00ee}', '\u{0179}', '\u{00c4}', '\u{0106}', '\u{00c9}', '\u{0139}',
+    '\u{013a}', '\u{00f4}', '\u{00f6}', '\u{013d}', '\u{013e}', '\u{015a}', '\u{015b}', '\u{00d6}', '\u{00dc}',
+    '\u{0164}', '\u{0165}', '\u{0141}', '\u{00d7}', '\u{010d}', '\u{00e1}', '\u{00ed}', '\u{00f3}', '\u{00fa}',
+    '\u{0104}', '\u{0105}', '\u{017d}', '\u{017e}', '\u{0118}', '\u{0119}', '\u{00ac}', '\u{017a}', '\u{010c}',
+    '\u{015f}', '\u{00ab}', '\u{00bb}', '\u{2591}', '\u{2592}', '\u{2593}', '\u{2502}', '\u{2524}', '\u{00c1}',
+    '\u{00c2}', '\u{011a}', '\u{015e}', '\u{2563}', '\u{2551}', '\u{2557}', '\u{255d}', '\u{017b}', '\u{017c}',
+    '\u{2510}', '\u{2514}', '\u{2534}', '\u{252c}', '\u{251c}', '\u{2500}', '\u{253c}', '\u{0102}', '\u{0103}',
+    '\u{255a}', '\u{2554}', '\u{2569}', '\u{2566}', '\u{2560}', '\u{2550}', '\u{256c}', '\u{00a4}', '\u{0111}',
+    '\u{0110}', '\u{010e}', '\u{00cb}', '\u{010f}', '\u{0147}', '\u{00cd}', '\u{00ce}', '\u{011b}', '\u{2518}',
+    '\u{250c}', '\u{2588}', '\u{2584}', '\u{0162}', '\u{016e}', '\u{2580}', '\u{00d3}', '\u{00df}', '\u{00d4}',
+    '\u{0143}', '\u{0144}', '\u{0148}', '\u{0160}', '\u{0161}', '\u{0154}', '\u{00da}', '\u{0155}', '\u{0170}',
+    '\u{00fd}', '\u{00dd}', '\u{0163}', '\u{00b4}', '\u{00ad}', '\u{02dd}', '\u{02db}', '\u{02c7}', '\u{02d8}',
+    '\u{00a7}', '\u{00f7}', '\u{00b8}', '\u{00b0}', '\u{00a8}', '\u{02d9}', '\u{0171}', '\u{0158}', '\u{0159}',
+    '\u{25a0}', '\u{00a0}',
 ];
 
 /// Reads `bytes` as CP852 when they are not UTF-8 and their high bytes look
@@ -252,28 +227,13 @@ mod tests {
     #[test]
     fn line_index() {
         let idx = LineIndex::new("ab\ncd\n\nef");
-        assert_eq!(
-            [
-                idx.line(0),
-                idx.line(2),
-                idx.line(3),
-                idx.line(6),
-                idx.line(7)
-            ],
-            [1, 1, 2, 3, 4]
-        );
+        assert_eq!([idx.line(0), idx.line(2), idx.line(3), idx.line(6), idx.line(7)], [1, 1, 2, 3, 4]);
     }
 
     #[test]
     fn dates() {
-        assert_eq!(
-            iso_date_prefix("2017-04-01+02:00"),
-            Some(jiff::civil::date(2017, 4, 1))
-        );
-        assert_eq!(
-            iso_date_prefix("2015-12-31T01:12:39"),
-            Some(jiff::civil::date(2015, 12, 31))
-        );
+        assert_eq!(iso_date_prefix("2017-04-01+02:00"), Some(jiff::civil::date(2017, 4, 1)));
+        assert_eq!(iso_date_prefix("2015-12-31T01:12:39"), Some(jiff::civil::date(2015, 12, 31)));
         assert_eq!(iso_date_prefix("2015-02-30"), None);
         assert_eq!(iso_date_prefix("2015-1-30"), None);
         // Found by the mutation fuzzer: a multi-byte char across byte 10.
@@ -283,20 +243,14 @@ mod tests {
     #[test]
     fn joins() {
         assert_eq!(join_distinct(["Check #1", "Check #1"], " - "), "Check #1");
-        assert_eq!(
-            join_distinct(["TRANSFER", "TRANSFER FROM X"], " - "),
-            "TRANSFER FROM X"
-        );
+        assert_eq!(join_distinct(["TRANSFER", "TRANSFER FROM X"], " - "), "TRANSFER FROM X");
         assert_eq!(join_distinct(["A", "", "B"], " - "), "A - B");
         assert_eq!(clip("é", 1), "");
     }
 
     #[test]
     fn dos_code_page() {
-        assert_eq!(
-            dos_text(b"j\xa2v\xa0\xa1r\xa0sa, \x94sszevont").as_deref(),
-            Some("jóváírása, összevont")
-        );
+        assert_eq!(dos_text(b"j\xa2v\xa0\xa1r\xa0sa, \x94sszevont").as_deref(), Some("jóváírása, összevont"));
         assert_eq!(dos_text("jóváírása".as_bytes()), None);
         // Latin-1 "Müller Café Crème": letters above 0xC0.
         assert_eq!(dos_text(b"M\xfcller Caf\xe9 Cr\xe8me"), None);

@@ -63,10 +63,10 @@ impl Drop for TempDir {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Cleanup::Pg { admin, database } = &self.cleanup {
-            if let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
-            }
+        if let Cleanup::Pg { admin, database } = &self.cleanup
+            && let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
         }
     }
 }

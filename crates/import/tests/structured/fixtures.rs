@@ -19,11 +19,7 @@ fn dec(s: &str) -> Decimal {
 }
 
 fn errors(p: &ParsedFile) -> Vec<(usize, Option<&str>)> {
-    p.diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| (d.line, d.field.as_deref()))
-        .collect()
+    p.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| (d.line, d.field.as_deref())).collect()
 }
 
 #[test]
@@ -33,10 +29,7 @@ fn fixture_snapshots() {
         for path in files_in(&fixtures_dir().join(dir)) {
             let bytes = std::fs::read(&path).expect("fixture readable");
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-            insta::assert_yaml_snapshot!(
-                format!("fixture__{dir}__{name}"),
-                summarize(&parse(&bytes))
-            );
+            insta::assert_yaml_snapshot!(format!("fixture__{dir}__{name}"), summarize(&parse(&bytes)));
         }
     }
 }
@@ -47,17 +40,11 @@ fn mt940_two_statements_with_year_wrap() {
     assert_eq!(p.rows.len(), 4, "{:#?}", p.diagnostics);
     let wrap = &p.rows[0];
     // Value date 2 Jan 2024, booked 31 Dec 2023.
-    assert_eq!(
-        (wrap.date, wrap.value_date),
-        (date(2023, 12, 31), Some(date(2024, 1, 2)))
-    );
+    assert_eq!((wrap.date, wrap.value_date), (date(2023, 12, 31), Some(date(2024, 1, 2))));
     assert_eq!(wrap.amount, dec("-25.50"));
     assert_eq!(wrap.external_id.as_deref(), Some("B2401020001"));
     assert_eq!(wrap.counterparty.as_deref(), Some("Jan Jansen Verhuur"));
-    assert_eq!(
-        wrap.counterparty_account.as_deref(),
-        Some("NL20INGB0001234567")
-    );
+    assert_eq!(wrap.counterparty_account.as_deref(), Some("NL20INGB0001234567"));
     assert_eq!(wrap.description, "Huur januari");
     assert_eq!(p.rows[1].amount, dec("100"));
     assert_eq!(p.rows[1].external_id, None);
@@ -67,25 +54,12 @@ fn mt940_two_statements_with_year_wrap() {
     assert_eq!(sepa.account.number.as_deref(), Some("0532013000"));
     assert_eq!(sepa.account.institution.as_deref(), Some("37040044"));
     assert_eq!(sepa.description, "Strom Januar 2024");
-    assert_eq!(
-        sepa.counterparty.as_deref(),
-        Some("Stadtwerke Musterstadt GmbH")
-    );
+    assert_eq!(sepa.counterparty.as_deref(), Some("Stadtwerke Musterstadt GmbH"));
     assert_eq!(sepa.amount, dec("-12.34"));
     // The impossible value date 23-13-29 is an error naming line and field.
     assert_eq!(errors(&p), vec![(13, Some("61"))]);
     let kinds: Vec<&str> = p.balances.iter().map(|b| b.kind.as_str()).collect();
-    assert_eq!(
-        kinds,
-        [
-            "opening",
-            "closing",
-            "opening",
-            "closing",
-            "available",
-            "forward"
-        ]
-    );
+    assert_eq!(kinds, ["opening", "closing", "opening", "closing", "available", "forward"]);
     // Statement 1: 1000 - 25.50 + 100 + 4.50 = 1079 (the bad row is not in it).
     assert_eq!(p.balances[1].amount, dec("1079.00"));
 }
@@ -94,35 +68,17 @@ fn mt940_two_statements_with_year_wrap() {
 fn camt_batch_of_three_and_pending() {
     let p = parse_fixture("camt", "camt052-v08-batch-pending.xml");
     let amounts: Vec<Decimal> = p.rows.iter().map(|r| r.amount).collect();
-    assert_eq!(
-        amounts,
-        [dec("-100.00"), dec("-150.25"), dec("-50.00"), dec("-40.00")]
-    );
+    assert_eq!(amounts, [dec("-100.00"), dec("-150.25"), dec("-50.00"), dec("-40.00")]);
     let ids: Vec<Option<&str>> = p.rows.iter().map(|r| r.external_id.as_deref()).collect();
-    assert_eq!(
-        ids,
-        [
-            Some("BATCH-0301-7/1"),
-            Some("BATCH-0301-7/2"),
-            Some("BATCH-0301-7/3"),
-            Some("CARD-99812")
-        ]
-    );
+    assert_eq!(ids, [Some("BATCH-0301-7/1"), Some("BATCH-0301-7/2"), Some("BATCH-0301-7/3"), Some("CARD-99812")]);
     assert_eq!(p.rows[0].counterparty.as_deref(), Some("Anna Schmidt"));
-    assert_eq!(
-        p.rows[0].counterparty_account.as_deref(),
-        Some("DE02120300000000202051")
-    );
+    assert_eq!(p.rows[0].counterparty_account.as_deref(), Some("DE02120300000000202051"));
     assert_eq!(p.rows[0].description, "Lohn Maerz Teil 1");
     assert_eq!(p.rows[2].counterparty.as_deref(), Some("Cem & Co"));
     assert_eq!(p.rows[2].description, "Aushilfe");
     let pending = &p.rows[3];
     assert_eq!(pending.status, RowStatus::Pending);
-    assert_eq!(
-        pending.date,
-        date(2024, 3, 2),
-        "no booking date: the value date"
-    );
+    assert_eq!(pending.date, date(2024, 3, 2), "no booking date: the value date");
     assert_eq!(pending.counterparty.as_deref(), Some("Tankstelle Nord"));
     let errs = errors(&p);
     assert_eq!(errs.len(), 2, "{:#?}", p.diagnostics);
@@ -141,10 +97,7 @@ fn qif_splits_transfers_and_day_first() {
     assert_eq!(split.date, date(2024, 1, 31));
     assert_eq!(split.amount, dec("-1234.56"));
     assert_eq!(split.category, None);
-    assert_eq!(
-        split.description,
-        "Supermarket - Weekly shop [split: Groceries Food -1000.00; Household -234.56]"
-    );
+    assert_eq!(split.description, "Supermarket - Weekly shop [split: Groceries Food -1000.00; Household -234.56]");
     assert_eq!(split.account.account_ref.as_deref(), Some("Checking"));
     let transfer = &p.rows[1];
     assert_eq!(transfer.date, date(2024, 2, 1));
@@ -160,11 +113,7 @@ fn qif_splits_transfers_and_day_first() {
 fn qif_date_order_override() {
     let bytes = b"!Type:Bank\nD01/02/2024\nT-1.00\n^\n";
     let auto = kassa_import::qif::parse(bytes);
-    assert_eq!(
-        auto.rows[0].date,
-        date(2024, 1, 2),
-        "US month-first by default"
-    );
+    assert_eq!(auto.rows[0].date, date(2024, 1, 2), "US month-first by default");
     let eu = kassa_import::qif::parse_with(bytes, kassa_import::qif::DateOrder::DayFirst);
     assert_eq!(eu.rows[0].date, date(2024, 2, 1));
 }
@@ -174,11 +123,7 @@ fn ofx_v2_xml_two_statements() {
     let p = parse_fixture("ofx", "v2-xml-bank-and-card.ofx");
     assert_eq!(p.rows.len(), 4, "{:#?}", p.diagnostics);
     let rent = &p.rows[0];
-    assert_eq!(
-        rent.date,
-        date(2024, 1, 5),
-        "civil date as written, zone not applied"
-    );
+    assert_eq!(rent.date, date(2024, 1, 5), "civil date as written, zone not applied");
     assert_eq!(rent.value_date, Some(date(2024, 1, 6)));
     assert_eq!(rent.counterparty.as_deref(), Some("Landlord & Sons LLC"));
     assert_eq!(rent.description, "Landlord & Sons LLC - January rent");
@@ -186,10 +131,7 @@ fn ofx_v2_xml_two_statements() {
     let card = &p.rows[2];
     assert_eq!(card.account.number.as_deref(), Some("4111111111111111"));
     assert_eq!(card.currency.map(|c| c.to_string()).as_deref(), Some("EUR"));
-    assert_eq!(
-        errors(&p),
-        vec![(49, Some("DTPOSTED")), (56, Some("TRNAMT"))]
-    );
+    assert_eq!(errors(&p), vec![(49, Some("DTPOSTED")), (56, Some("TRNAMT"))]);
     assert_eq!(p.balances.len(), 3);
 }
 
@@ -201,27 +143,17 @@ fn ofx_investment_trades_and_income() {
     assert_eq!(buy.side, TradeSide::Buy);
     assert_eq!(buy.symbol.as_deref(), Some("AAPL"));
     assert_eq!(buy.isin, None);
-    assert_eq!(
-        (buy.quantity, buy.price, buy.fees),
-        (dec("10"), dec("185.50"), dec("5.00"))
-    );
+    assert_eq!((buy.quantity, buy.price, buy.fees), (dec("10"), dec("185.50"), dec("5.00")));
     assert_eq!(buy.trade_time, "2024-01-05T14:30:00-05:00");
     let sell = &p.trades[1];
     assert_eq!(sell.side, TradeSide::Sell);
-    assert_eq!(
-        (sell.symbol.as_deref(), sell.isin.as_deref()),
-        (Some("IWDA"), Some("IE00B4L5Y983"))
-    );
+    assert_eq!((sell.symbol.as_deref(), sell.isin.as_deref()), (Some("IWDA"), Some("IE00B4L5Y983")));
     assert_eq!(sell.quantity, dec("3.5"));
     assert_eq!(p.trades[2].side, TradeSide::Buy, "REINVEST buys units");
     let amounts: Vec<Decimal> = p.rows.iter().map(|r| r.amount).collect();
     assert_eq!(amounts, [dec("2.40"), dec("5000.00")]);
     assert_eq!(p.rows[0].description, "DIV AAPL - Quarterly dividend");
     assert_eq!(errors(&p).len(), 1);
-    assert!(
-        p.diagnostics
-            .iter()
-            .any(|d| d.field.as_deref() == Some("TRANSFER"))
-    );
+    assert!(p.diagnostics.iter().any(|d| d.field.as_deref() == Some("TRANSFER")));
     assert_eq!(p.balances.len(), 1);
 }

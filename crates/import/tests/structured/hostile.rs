@@ -19,18 +19,10 @@ const BUDGET: Duration = Duration::from_secs(60);
 
 #[test]
 fn camt_billion_laughs_is_not_expanded() {
-    let mut xml =
-        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE Document [\n<!ENTITY lol \"lol\">\n");
+    let mut xml = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE Document [\n<!ENTITY lol \"lol\">\n");
     for i in 1..=9 {
-        let prev = if i == 1 {
-            "lol".to_string()
-        } else {
-            format!("lol{}", i - 1)
-        };
-        xml.push_str(&format!(
-            "<!ENTITY lol{i} \"{}\">\n",
-            format!("&{prev};").repeat(10)
-        ));
+        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
+        xml.push_str(&format!("<!ENTITY lol{i} \"{}\">\n", format!("&{prev};").repeat(10)));
     }
     xml.push_str(
         "]>\n<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>X</IBAN></Id></Acct>\
@@ -67,19 +59,11 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     );
     let p = kassa_import::camt::parse(camt.as_bytes());
     assert!(has_error(&p), "{:?}", p.diagnostics);
-    assert!(
-        p.diagnostics
-            .iter()
-            .any(|d| d.message.contains("nested deeper"))
-    );
+    assert!(p.diagnostics.iter().any(|d| d.message.contains("nested deeper")));
 
     let ofx = format!("OFXHEADER:100\n<OFX>{}", "<STMTRS>".repeat(depth));
     let p = kassa_import::ofx::parse(ofx.as_bytes());
-    assert!(
-        p.diagnostics
-            .iter()
-            .any(|d| d.message.contains("nested deeper"))
-    );
+    assert!(p.diagnostics.iter().any(|d| d.message.contains("nested deeper")));
 }
 
 /// 50 MB of one line, for every format; the value is the kind of text each
@@ -102,17 +86,11 @@ fn fifty_megabyte_single_line() {
                 "OFXHEADER:100\n<OFX><STMTRS><BANKTRANLIST><STMTTRN><MEMO>{big}</STMTTRN></BANKTRANLIST></STMTRS></OFX>"
             ),
         ),
-        (
-            "qif",
-            kassa_import::qif::parse,
-            format!("!Type:Bank\nD1/1/24\nT1.00\nM{big}\n^\n"),
-        ),
+        ("qif", kassa_import::qif::parse, format!("!Type:Bank\nD1/1/24\nT1.00\nM{big}\n^\n")),
         (
             "mt940",
             kassa_import::mt940::parse,
-            format!(
-                ":20:X\n:25:Y\n:60F:C240101EUR1,00\n:61:240101C1,00NTRF\n:86:{big}\n:62F:C240101EUR2,00\n"
-            ),
+            format!(":20:X\n:25:Y\n:60F:C240101EUR1,00\n:61:240101C1,00NTRF\n:86:{big}\n:62F:C240101EUR2,00\n"),
         ),
     ];
     for (name, parse, text) in cases {
@@ -122,15 +100,7 @@ fn fifty_megabyte_single_line() {
         eprintln!("{name}: 50 MB line parsed in {took:?}");
         assert!(took < BUDGET, "{name} took {took:?}");
         assert!(has_error(&p), "{name}: {:?}", p.diagnostics);
-        let longest = p
-            .rows
-            .iter()
-            .map(|r| r.description.len())
-            .max()
-            .unwrap_or(0);
-        assert!(
-            longest <= 1 << 20,
-            "{name} kept a {longest}-byte description"
-        );
+        let longest = p.rows.iter().map(|r| r.description.len()).max().unwrap_or(0);
+        assert!(longest <= 1 << 20, "{name} kept a {longest}-byte description");
     }
 }

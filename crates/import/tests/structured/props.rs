@@ -23,17 +23,11 @@ const PARSERS: [(&str, Parse); 4] = [
 
 /// Our fixtures, plus the corpus files of our formats when it is available.
 static SEEDS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-    let mut dirs: Vec<PathBuf> = ["ofx", "qif", "camt", "mt940"]
-        .iter()
-        .map(|d| fixtures_dir().join(d))
-        .collect();
+    let mut dirs: Vec<PathBuf> = ["ofx", "qif", "camt", "mt940"].iter().map(|d| fixtures_dir().join(d)).collect();
     if let Some(root) = corpus() {
         dirs.extend(FORMAT_DIRS.iter().map(|d| root.join(d)));
     }
-    dirs.iter()
-        .flat_map(|d| files_in(d))
-        .filter_map(|p| std::fs::read(p).ok())
-        .collect()
+    dirs.iter().flat_map(|d| files_in(d)).filter_map(|p| std::fs::read(p).ok()).collect()
 });
 
 /// Every parser and sniffer on `bytes`: no panic, bounded output.
@@ -51,21 +45,10 @@ fn check_all(bytes: &[u8]) -> Result<(), TestCaseError> {
         // Every row, balance and diagnostic stems from an input line or
         // element at least one byte long, and one record yields at most a few
         // (e.g. QIF "x": no header, no ^, no date, no amount).
-        prop_assert!(
-            items <= 4 * bytes.len() + 4,
-            "{name}: {items} items from {} bytes",
-            bytes.len()
-        );
-        let text_out: usize = p
-            .rows
-            .iter()
-            .map(|r| r.description.len() + r.counterparty.as_ref().map_or(0, String::len))
-            .sum();
-        prop_assert!(
-            text_out <= 4 * bytes.len() + 64,
-            "{name}: {text_out} bytes of text from {} bytes",
-            bytes.len()
-        );
+        prop_assert!(items <= 4 * bytes.len() + 4, "{name}: {items} items from {} bytes", bytes.len());
+        let text_out: usize =
+            p.rows.iter().map(|r| r.description.len() + r.counterparty.as_ref().map_or(0, String::len)).sum();
+        prop_assert!(text_out <= 4 * bytes.len() + 64, "{name}: {text_out} bytes of text from {} bytes", bytes.len());
     }
     Ok(())
 }
@@ -123,17 +106,8 @@ fn apply(mut bytes: Vec<u8>, muts: &[Mutation]) -> Vec<u8> {
     bytes
 }
 
-fn run<S: Strategy>(
-    name: &str,
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+fn run<S: Strategy>(name: &str, cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let start = Instant::now();
     let result = runner.run(&strategy, test);
     eprintln!("{name}: {cases} cases in {:?}", start.elapsed());
@@ -144,12 +118,9 @@ fn run<S: Strategy>(
 
 #[test]
 fn arbitrary_bytes_never_panic() {
-    run(
-        "arbitrary bytes × 4 parsers",
-        2000,
-        proptest::collection::vec(any::<u8>(), 0..2048),
-        |bytes| check_all(&bytes),
-    );
+    run("arbitrary bytes × 4 parsers", 2000, proptest::collection::vec(any::<u8>(), 0..2048), |bytes| {
+        check_all(&bytes)
+    });
 }
 
 #[test]
@@ -175,8 +146,5 @@ fn every_truncation_of_every_seed() {
             cases += 1;
         }
     }
-    eprintln!(
-        "truncations × 4 parsers: {cases} cases in {:?}",
-        start.elapsed()
-    );
+    eprintln!("truncations × 4 parsers: {cases} cases in {:?}", start.elapsed());
 }

@@ -116,25 +116,14 @@ pub fn summarize(p: &ParsedFile) -> Summary {
         p.diagnostics
             .iter()
             .filter(|d| d.severity == sev)
-            .map(|d| {
-                format!(
-                    "{}:{}: {}",
-                    d.line,
-                    d.field.as_deref().unwrap_or("-"),
-                    d.message
-                )
-            })
+            .map(|d| format!("{}:{}: {}", d.line, d.field.as_deref().unwrap_or("-"), d.message))
             .collect::<Vec<_>>()
     };
     Summary {
         format: format!("{:?}", p.format),
         encoding: p.encoding.clone(),
         rows: p.rows.len(),
-        pending: p
-            .rows
-            .iter()
-            .filter(|r| r.status == kassa_import::RowStatus::Pending)
-            .count(),
+        pending: p.rows.iter().filter(|r| r.status == kassa_import::RowStatus::Pending).count(),
         sums,
         accounts,
         first: p.rows.first().map(row),
@@ -146,13 +135,7 @@ pub fn summarize(p: &ParsedFile) -> Summary {
             .balances
             .iter()
             .map(|b| {
-                format!(
-                    "{} {} {} {}",
-                    b.kind,
-                    b.date,
-                    b.amount,
-                    b.currency.map_or("?".to_string(), |c| c.to_string())
-                )
+                format!("{} {} {} {}", b.kind, b.date, b.amount, b.currency.map_or("?".to_string(), |c| c.to_string()))
             })
             .collect(),
         errors: diag(Severity::Error),
@@ -175,8 +158,5 @@ fn corpus_snapshots() {
             seen += 1;
         }
     }
-    assert!(
-        seen >= 20,
-        "expected the corpus's OFX/QFX/QIF/camt/MT940 files, saw {seen}"
-    );
+    assert!(seen >= 20, "expected the corpus's OFX/QFX/QIF/camt/MT940 files, saw {seen}");
 }

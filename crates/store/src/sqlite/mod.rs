@@ -65,10 +65,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     pub fn open(path: &str) -> Result<SqliteStore> {
         let memory = path == ":memory:";
-        if !memory {
-            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::BadUrl(format!("{path}: {e}")))?;
-            }
+        if !memory && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::BadUrl(format!("{path}: {e}")))?;
         }
         // An in-memory database exists once per connection, so it gets one.
         let size = if memory { 1 } else { 8 };

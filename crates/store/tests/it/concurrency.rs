@@ -58,7 +58,7 @@ fn concurrent_executes_on_one_book_are_all_kept() {
     for db in testing::all() {
         let book = BookId(id());
         let store: Arc<dyn kassa_store::Store> = Arc::from(kassa_store::open(&db.url).unwrap());
-        store.execute(book, "t", &[open_book(book), account("Cash", kassa_core::Currency::EUR)]).unwrap();
+        store.execute(book, "t", &[open_book(book), account("Cash", Currency::EUR)]).unwrap();
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 let store = store.clone();
