@@ -12,3 +12,4 @@ pub mod model;
 pub use model::{
     AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance, StatementRow, TradeRow, TradeSide,
 };
+pub mod numbers;
