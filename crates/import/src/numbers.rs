@@ -36,6 +36,12 @@ pub struct Amount {
 /// Parses a bank amount: `-12,50`, `12,50-`, `(12.50)`, `+ £1,100.00`,
 /// `1'234.50`, `€ 12,50`, `12.50 EUR`, `1 234,50` (NBSP / narrow NBSP too).
 pub fn parse_amount(raw: &str, mark: DecimalMark) -> Result<Amount, String> {
+    parse_amount_with(raw, mark, None)
+}
+
+/// [`parse_amount`] that also insists on one thousands separator when the
+/// profile names it.
+pub fn parse_amount_with(raw: &str, mark: DecimalMark, thousands: Option<char>) -> Result<Amount, String> {
     let mut s = raw.trim_matches(is_space);
     if s.is_empty() {
         return Err("empty amount".into());
@@ -75,6 +81,16 @@ pub fn parse_amount(raw: &str, mark: DecimalMark) -> Result<Amount, String> {
     }
     if signs > 1 {
         return Err(format!("amount {raw:?} has more than one sign"));
+    }
+    if let Some(t) = thousands {
+        let decimal = match mark {
+            DecimalMark::Dot => Some('.'),
+            DecimalMark::Comma => Some(','),
+            DecimalMark::Auto => None,
+        };
+        if let Some(bad) = s.chars().find(|c| is_separator(*c) && *c != t && Some(*c) != decimal) {
+            return Err(format!("amount {raw:?}: unexpected separator {bad:?}"));
+        }
     }
     let value = parse_number(s, mark).map_err(|e| format!("amount {raw:?}: {e}"))?;
     let currency = match currency {
@@ -376,6 +392,7 @@ impl DateFormat {
         // dates, or a time ("2022-01-02 12:16:54", "2020-01-01T13:00:00").
         let rest_ok = rest.is_empty()
             || rest == "."
+            || rest.starts_with(" as of ")
             || ((rest.starts_with([' ', 'T', ';', ',']) || rest.starts_with(". "))
                 && rest.trim_start_matches(['.', ' ', 'T', ';', ',']).starts_with(|c: char| c.is_ascii_digit()));
         if !rest_ok {
@@ -490,6 +507,7 @@ mod tests {
             ("YYYY-MM-DD", "2020-01-01T13:00:00", "2020-01-01"),
             ("YYYYMMDD", "20230403", "2023-04-03"),
             ("YYYYMMDD", "20230403;095853", "2023-04-03"),
+            ("MM/DD/YYYY", "07/15/2024 as of 07/12/2024", "2024-07-15"),
             ("DD-MM-YYYY", "21-06-2019", "2019-06-21"),
             ("YYYY.MM.DD", "2024.01.05.", "2024-01-05"),
             ("YYYY:MM:DD", "2012:03:01", "2012-03-01"),
