@@ -17,3 +17,5 @@ pub mod csv_bank;
 pub mod profile;
 pub mod sniff;
 mod table;
+pub mod detect;
+pub mod native;

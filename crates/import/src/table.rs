@@ -37,7 +37,10 @@ pub(crate) fn read_records(text: &str, delimiter: u8, limit: usize) -> Vec<Recor
     while out.len() < limit {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                let line = rec.position().map_or(0, |p| p.line() as usize);
+                // The reader reports where it stood before skipping blank
+                // lines; step over them so the line is the record's own.
+                let (mut line, byte) = rec.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+                line += text.as_bytes().get(byte..).unwrap_or(&[]).iter().take_while(|b| **b == b'\n').count();
                 out.push(Record { line, fields: rec.iter().map(str::to_string).collect() });
             }
             // The input is already valid UTF-8 text and `flexible` accepts any
