@@ -180,6 +180,9 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
     };
     let name_of = |i: usize| header.get(i).map(|h| clean(h)).filter(|h| !h.is_empty()).unwrap_or(format!("#{}", i + 1));
     let mut undated: Vec<usize> = Vec::new();
+    // Errors on rows whose date cell has no digit at all ("Summe", "Ende der
+    // Umsatzliste", empty): if no row follows them, they were the footer.
+    let mut footer: Vec<usize> = Vec::new();
     for r in &records[start..] {
         if r.is_blank() {
             continue;
@@ -207,6 +210,7 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
         }
         match read_row(p, &cols, r) {
             Ok(Some((row, has_date))) => {
+                footer.clear();
                 if !has_date {
                     undated.push(out.rows.len());
                 }
@@ -227,11 +231,21 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                 };
                 out.diagnostics.push(Diagnostic::warning(r.line, None, what));
             }
-            Err(RowError::Field(field, msg)) => out.diagnostics.push(Diagnostic::error(r.line, Some(&name_of(field)), msg)),
+            Err(RowError::Field(field, msg)) => {
+                if !r.get(cols.date).chars().any(|c| c.is_ascii_digit()) {
+                    footer.push(out.diagnostics.len());
+                }
+                out.diagnostics.push(Diagnostic::error(r.line, Some(&name_of(field)), msg));
+            }
             Err(RowError::Balance(field, msg)) => {
                 out.diagnostics.push(Diagnostic::warning(r.line, Some(&name_of(field)), msg));
             }
         }
+    }
+    for i in footer {
+        let d = &mut out.diagnostics[i];
+        d.severity = crate::model::Severity::Warning;
+        d.message = format!("after the last row, not a transaction (footer or totals), skipped: {}", d.message);
     }
     date_pending_rows(&mut out, &undated, &name_of(cols.date));
     out

@@ -6,6 +6,8 @@
 //! and saves it, so a wrong guess costs one look, not a wrong ledger.
 
 use kassa_core::Currency;
+use std::sync::OnceLock;
+
 use regex::Regex;
 
 use crate::model::Diagnostic;
@@ -201,9 +203,10 @@ const PENDING_WORDS: &[&str] =
 
 fn stats(rows: &[&Record], col: usize) -> ColumnStats {
     let mut st = ColumnStats::default();
-    let iban = Regex::new(r"^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$").expect("static regex");
-    let comma = Regex::new(r",\d{1,2}$").expect("static regex");
-    let dot = Regex::new(r"\.\d{1,2}$").expect("static regex");
+    static RES: OnceLock<[Regex; 3]> = OnceLock::new();
+    let [iban, comma, dot] = RES.get_or_init(|| {
+        [r"^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$", r",\d{1,2}$", r"\.\d{1,2}$"].map(|r| Regex::new(r).expect("static regex"))
+    });
     let mut total_len = 0;
     let formats: Vec<DateFormat> = DATE_FORMATS.iter().filter_map(|f| f.parse().ok()).collect();
     let mut fmt_ok = vec![0usize; formats.len()];
@@ -420,9 +423,9 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
     let all = |r: Role| (0..ncols).filter(|&i| roles[i] == Some(r)).map(colref).collect::<Vec<_>>();
 
     let date_idx = find(&roles, Role::Date);
-    let date_format = match date_idx {
-        Some(i) => {
-            let fs = &st[i].date_formats;
+    const ISO: DateFormat = DateFormat { order: DateOrder::Ymd, sep: Some('-'), short_year: false, month_name: false };
+    let date_format = match date_idx.map(|i| (i, &st[i].date_formats)) {
+        Some((i, fs)) if !fs.is_empty() => {
             let orders: std::collections::BTreeSet<_> = fs.iter().map(|f| f.order as u8).collect();
             if orders.contains(&(DateOrder::Dmy as u8)) && orders.contains(&(DateOrder::Mdy as u8)) {
                 notes.push(Diagnostic::warning(
@@ -433,14 +436,9 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
             }
             fs[0]
         }
-        None => {
+        _ => {
             notes.push(Diagnostic::warning(1, None, "no column of dates found; please choose the date column"));
-            "YYYY-MM-DD".parse().unwrap_or(DateFormat {
-                order: DateOrder::Ymd,
-                sep: Some('-'),
-                short_year: false,
-                month_name: false,
-            })
+            ISO
         }
     };
 
