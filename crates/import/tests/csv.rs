@@ -28,7 +28,9 @@ pub fn corpus_dir() -> Option<PathBuf> {
 
 /// Files in one corpus folder, sorted.
 pub fn corpus_files(sub: &str) -> Vec<PathBuf> {
-    let Some(dir) = corpus_dir() else { return vec![] };
+    let Some(dir) = corpus_dir() else {
+        return vec![];
+    };
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
         .unwrap_or_else(|e| panic!("corpus folder {sub}: {e}"))
         .map(|e| e.expect("dir entry").path())
