@@ -1,0 +1,40 @@
+//! Integration tests for the CSV side of kassa-import: bank CSVs from the
+//! corpus, sniffing on hand-made fixtures, profiles, native CSVs, format
+//! detection and fuzzing.
+
+#[path = "csv/corpus.rs"]
+mod corpus;
+#[path = "csv/detect.rs"]
+mod detect;
+#[path = "csv/fuzz.rs"]
+mod fuzz;
+#[path = "csv/native.rs"]
+mod native;
+#[path = "csv/sniffing.rs"]
+mod sniffing;
+
+use std::path::PathBuf;
+
+/// The shared corpus, or `None` (with a loud note) when `KASSA_CORPUS` is unset.
+pub fn corpus_dir() -> Option<PathBuf> {
+    match std::env::var_os("KASSA_CORPUS") {
+        Some(d) => Some(PathBuf::from(d)),
+        None => {
+            eprintln!("skipping: KASSA_CORPUS unset");
+            None
+        }
+    }
+}
+
+/// Files in one corpus folder, sorted.
+pub fn corpus_files(sub: &str) -> Vec<PathBuf> {
+    let Some(dir) = corpus_dir() else {
+        return vec![];
+    };
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
+        .unwrap_or_else(|e| panic!("corpus folder {sub}: {e}"))
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    v.sort();
+    v
+}
