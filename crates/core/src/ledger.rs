@@ -380,7 +380,7 @@ mod tests {
     }
 
     fn postings(events: &[Event]) -> Vec<(Leg, String)> {
-        match &events[..] {
+        match events {
             [Event::TransactionRecorded(t)] => {
                 t.postings.as_slice().iter().map(|p| (p.leg, p.amount.to_string())).collect()
             }
@@ -429,13 +429,16 @@ mod tests {
     fn recategorising_moves_the_category_leg_and_deleting_removes() {
         let mut l = given();
         l.execute(&[expense(10, "-3.40", None)]).unwrap();
-        let events = l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
+        let events =
+            l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
         let [Event::TransactionRecategorized { category, postings, .. }] = &events.unwrap()[..] else { panic!() };
         assert_eq!(*category, Some(CategoryId(id(4))));
         assert_eq!(postings.category(), Some(CategoryId(id(4))));
         // Same category again is no change, so no event.
-        l.execute(&[Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) }]).unwrap();
-        let again = l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
+        l.execute(&[Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) }])
+            .unwrap();
+        let again =
+            l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
         assert_eq!(again.unwrap(), vec![]);
         l.execute(&[Command::DeleteTransaction { tx_id: TxId(id(10)) }]).unwrap();
         assert!(l.transaction(TxId(id(10))).is_none());
@@ -448,7 +451,10 @@ mod tests {
         let cases: Vec<(Command, &str)> = vec![
             (expense(10, "0", None), "must not be zero"),
             (expense(10, "1.001", None), "more decimals than EUR allows (2)"),
-            (expense(10, "1", Some("Eating Out:Cofee")), "unknown category 'Eating Out:Cofee' (did you mean 'Eating Out:Coffee'?)"),
+            (
+                expense(10, "1", Some("Eating Out:Cofee")),
+                "unknown category 'Eating Out:Cofee' (did you mean 'Eating Out:Coffee'?)",
+            ),
             (account(20, "CHECKING", Currency::EUR), "'CHECKING' already exists"),
             (Command::OpenBook { book_id: BookId(id(1)), name: "x".into(), owner: Owner::Local }, "already exists"),
             (Command::DeleteTransaction { tx_id: TxId(id(99)) }, "unknown transaction"),

@@ -4,10 +4,7 @@
 use std::time::Instant;
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let mut text = String::from(
         "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id\n",
     );
@@ -30,9 +27,7 @@ fn main() {
     assert!(parsed.diagnostics.is_empty());
     drop(parsed);
     let t = Instant::now();
-    let count = kassa_import::native::TransactionsReader::new(text.as_bytes())
-        .filter(Result::is_ok)
-        .count();
+    let count = kassa_import::native::TransactionsReader::new(text.as_bytes()).filter(Result::is_ok).count();
     let streamed = t.elapsed();
     assert_eq!(count, n);
     println!("{n} rows, {mb} MB: parse_transactions {whole:.2?}, streaming {streamed:.2?}");

@@ -8,12 +8,7 @@ fn main() {
             println!("note: {n:?}");
         }
         let r = kassa_import::csv_bank::read(&bytes, None);
-        println!(
-            "profile used: {} rows={} diags={}",
-            r.profile.name,
-            r.parsed.rows.len(),
-            r.parsed.diagnostics.len()
-        );
+        println!("profile used: {} rows={} diags={}", r.profile.name, r.parsed.rows.len(), r.parsed.diagnostics.len());
         for d in r.parsed.diagnostics.iter().take(8) {
             println!("  {:?} l{} {:?} {}", d.severity, d.line, d.field, d.message);
         }

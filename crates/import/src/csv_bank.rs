@@ -9,9 +9,7 @@ use kassa_core::Currency;
 use rust_decimal::Decimal;
 
 use crate::decode::decode;
-use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow,
-};
+use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::numbers::parse_amount_with;
 use crate::profile::{Profile, SignConvention, match_profile};
 use crate::sniff;
@@ -36,30 +34,18 @@ pub fn parse(bytes: &[u8], profile: Option<&Profile>) -> ParsedFile {
 /// [`parse`], also returning the profile that was used.
 pub fn read(bytes: &[u8], profile: Option<&Profile>) -> CsvImport {
     if let Some(p) = profile {
-        return CsvImport {
-            profile: p.clone(),
-            sniffed: false,
-            parsed: parse_with(bytes, p),
-        };
+        return CsvImport { profile: p.clone(), sniffed: false, parsed: parse_with(bytes, p) };
     }
     let decoded = decode(bytes, None);
     if let Some(p) = match_profile(&decoded.text) {
-        return CsvImport {
-            profile: p.clone(),
-            sniffed: false,
-            parsed: parse_with(bytes, p),
-        };
+        return CsvImport { profile: p.clone(), sniffed: false, parsed: parse_with(bytes, p) };
     }
     let (p, notes) = sniff::propose_text(&decoded.text, decoded.encoding);
     let mut parsed = parse_with(bytes, &p);
     let mut diagnostics = notes;
     diagnostics.append(&mut parsed.diagnostics);
     parsed.diagnostics = diagnostics;
-    CsvImport {
-        profile: p,
-        sniffed: true,
-        parsed,
-    }
+    CsvImport { profile: p, sniffed: true, parsed }
 }
 
 /// The "unknown layout" flow: a proposed profile for the user to confirm or
@@ -94,27 +80,16 @@ struct Cols {
 /// Finds a column by header name or `#N` position.
 fn resolve(header: &[String], name: &str) -> Result<usize, String> {
     if let Some(n) = name.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
-        return if n >= 1 {
-            Ok(n - 1)
-        } else {
-            Err(format!("column {name:?}: positions start at #1"))
-        };
+        return if n >= 1 { Ok(n - 1) } else { Err(format!("column {name:?}: positions start at #1")) };
     }
     let want = norm_header(name);
-    header
-        .iter()
-        .position(|h| norm_header(h) == want)
-        .ok_or_else(|| format!("column {name:?} not found in the header"))
+    header.iter().position(|h| norm_header(h) == want).ok_or_else(|| format!("column {name:?} not found in the header"))
 }
 
 fn resolve_all(p: &Profile, header: &[String]) -> Result<Cols, String> {
     let c = &p.columns;
     let one = |o: &Option<String>| o.as_deref().map(|n| resolve(header, n)).transpose();
-    let many = |v: &[String]| {
-        v.iter()
-            .map(|n| resolve(header, n))
-            .collect::<Result<Vec<_>, _>>()
-    };
+    let many = |v: &[String]| v.iter().map(|n| resolve(header, n)).collect::<Result<Vec<_>, _>>();
     Ok(Cols {
         date: resolve(header, &c.date)?,
         date_fallback: one(&c.date_fallback)?,
@@ -133,18 +108,13 @@ fn resolve_all(p: &Profile, header: &[String]) -> Result<Cols, String> {
         balance: one(&c.balance)?,
         status: one(&c.status)?,
         category: many(&c.category)?,
-        kind: p
-            .row_kinds
-            .as_ref()
-            .map(|k| resolve(header, &k.column))
-            .transpose()?,
+        kind: p.row_kinds.as_ref().map(|k| resolve(header, &k.column)).transpose()?,
     })
 }
 
 fn eq_any(value: &str, list: &[String]) -> bool {
     let v = value.trim();
-    list.iter()
-        .any(|x| x.trim().eq_ignore_ascii_case(v) || x.trim().to_lowercase() == v.to_lowercase())
+    list.iter().any(|x| x.trim().eq_ignore_ascii_case(v) || x.trim().to_lowercase() == v.to_lowercase())
 }
 
 fn opt(r: &Record, i: Option<usize>) -> Option<String> {
@@ -152,11 +122,7 @@ fn opt(r: &Record, i: Option<usize>) -> Option<String> {
 }
 
 fn join(r: &Record, cols: &[usize]) -> String {
-    let parts: Vec<String> = cols
-        .iter()
-        .map(|i| clean(r.get(*i)))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let parts: Vec<String> = cols.iter().map(|i| clean(r.get(*i))).filter(|s| !s.is_empty()).collect();
     parts.join(" / ")
 }
 
@@ -168,8 +134,7 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
     let delim = p.delimiter.unwrap_or_else(|| sniff::delimiter(&text));
     let records = table::read_records(&text, delim as u8, usize::MAX);
     if records.is_empty() {
-        out.diagnostics
-            .push(Diagnostic::error(1, None, "the file has no CSV rows"));
+        out.diagnostics.push(Diagnostic::error(1, None, "the file has no CSV rows"));
         return out;
     }
     let (header, start): (Vec<String>, usize) = if p.has_header {
@@ -184,10 +149,7 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                 out.diagnostics.push(Diagnostic::error(
                     records[0].line,
                     None,
-                    format!(
-                        "no header row with the columns of profile {:?} ({want})",
-                        p.name
-                    ),
+                    format!("no header row with the columns of profile {:?} ({want})", p.name),
                 ));
                 return out;
             }
@@ -197,45 +159,24 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
         let width = records.iter().map(|r| r.fields.len()).max().unwrap_or(0);
         ((1..=width).map(|i| format!("#{i}")).collect(), skip)
     };
-    let skipped: Vec<&Record> = records[..start.saturating_sub(usize::from(p.has_header))]
-        .iter()
-        .filter(|r| !r.is_blank())
-        .collect();
+    let skipped: Vec<&Record> =
+        records[..start.saturating_sub(usize::from(p.has_header))].iter().filter(|r| !r.is_blank()).collect();
     if let (Some(first), Some(last)) = (skipped.first(), skipped.last()) {
         out.diagnostics.push(Diagnostic::warning(
             first.line,
             None,
-            format!(
-                "skipped {} line(s) before the table (lines {}–{})",
-                skipped.len(),
-                first.line,
-                last.line
-            ),
+            format!("skipped {} line(s) before the table (lines {}–{})", skipped.len(), first.line, last.line),
         ));
     }
     let cols = match resolve_all(p, &header) {
         Ok(c) => c,
         Err(e) => {
-            let line = if p.has_header && start > 0 {
-                records[start - 1].line
-            } else {
-                1
-            };
-            out.diagnostics.push(Diagnostic::error(
-                line,
-                None,
-                format!("profile {:?}: {e}", p.name),
-            ));
+            let line = if p.has_header && start > 0 { records[start - 1].line } else { 1 };
+            out.diagnostics.push(Diagnostic::error(line, None, format!("profile {:?}: {e}", p.name)));
             return out;
         }
     };
-    let name_of = |i: usize| {
-        header
-            .get(i)
-            .map(|h| clean(h))
-            .filter(|h| !h.is_empty())
-            .unwrap_or(format!("#{}", i + 1))
-    };
+    let name_of = |i: usize| header.get(i).map(|h| clean(h)).filter(|h| !h.is_empty()).unwrap_or(format!("#{}", i + 1));
     let mut undated: Vec<usize> = Vec::new();
     // Errors on rows whose date cell has no digit at all ("Summe", "Ende der
     // Umsatzliste", empty): if no row follows them, they were the footer.
@@ -260,11 +201,7 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
             if let Some(kind) = kind {
                 match read_balance(p, &cols, r, kind) {
                     Ok(b) => out.balances.push(b),
-                    Err((field, msg)) => out.diagnostics.push(Diagnostic::warning(
-                        r.line,
-                        Some(&name_of(field)),
-                        msg,
-                    )),
+                    Err((field, msg)) => out.diagnostics.push(Diagnostic::warning(r.line, Some(&name_of(field)), msg)),
                 }
                 continue;
             }
@@ -283,11 +220,8 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                     && !text.is_empty()
                     && let Some(prev) = out.rows.last_mut()
                 {
-                    prev.description = if prev.description.is_empty() {
-                        text
-                    } else {
-                        format!("{} {text}", prev.description)
-                    };
+                    prev.description =
+                        if prev.description.is_empty() { text } else { format!("{} {text}", prev.description) };
                     continue;
                 }
                 let what = if clean(r.get(cols.date)).is_empty() {
@@ -295,29 +229,23 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                 } else {
                     "no amount: moves no cash, skipped"
                 };
-                out.diagnostics
-                    .push(Diagnostic::warning(r.line, None, what));
+                out.diagnostics.push(Diagnostic::warning(r.line, None, what));
             }
             Err(RowError::Field(field, msg)) => {
                 if !r.get(cols.date).chars().any(|c| c.is_ascii_digit()) {
                     footer.push(out.diagnostics.len());
                 }
-                out.diagnostics
-                    .push(Diagnostic::error(r.line, Some(&name_of(field)), msg));
+                out.diagnostics.push(Diagnostic::error(r.line, Some(&name_of(field)), msg));
             }
             Err(RowError::Balance(field, msg)) => {
-                out.diagnostics
-                    .push(Diagnostic::warning(r.line, Some(&name_of(field)), msg));
+                out.diagnostics.push(Diagnostic::warning(r.line, Some(&name_of(field)), msg));
             }
         }
     }
     for i in footer {
         let d = &mut out.diagnostics[i];
         d.severity = crate::model::Severity::Warning;
-        d.message = format!(
-            "after the last row, not a transaction (footer or totals), skipped: {}",
-            d.message
-        );
+        d.message = format!("after the last row, not a transaction (footer or totals), skipped: {}", d.message);
     }
     date_pending_rows(&mut out, &undated, &name_of(cols.date));
     out
@@ -327,13 +255,7 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
 /// booked date: the model needs a date, and the bank will send the real one
 /// when the row books (the caller matches pending rows to booked ones).
 fn date_pending_rows(out: &mut ParsedFile, undated: &[usize], date_col: &str) {
-    let newest = out
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !undated.contains(i))
-        .map(|(_, r)| r.date)
-        .max();
+    let newest = out.rows.iter().enumerate().filter(|(i, _)| !undated.contains(i)).map(|(_, r)| r.date).max();
     let mut drop = Vec::new();
     for &i in undated {
         let line = out.rows[i].line;
@@ -343,18 +265,12 @@ fn date_pending_rows(out: &mut ParsedFile, undated: &[usize], date_col: &str) {
                 out.diagnostics.push(Diagnostic::warning(
                     line,
                     Some(date_col),
-                    format!(
-                        "pending row without a date: dated {d}, the newest booked date in the file"
-                    ),
+                    format!("pending row without a date: dated {d}, the newest booked date in the file"),
                 ));
             }
             None => {
                 drop.push(i);
-                out.diagnostics.push(Diagnostic::error(
-                    line,
-                    Some(date_col),
-                    "pending row without a date",
-                ));
+                out.diagnostics.push(Diagnostic::error(line, Some(date_col), "pending row without a date"));
             }
         }
     }
@@ -371,11 +287,7 @@ enum RowError {
     Balance(usize, String),
 }
 
-fn amount_cell(
-    p: &Profile,
-    r: &Record,
-    i: usize,
-) -> Result<Option<(Decimal, Option<Currency>)>, RowError> {
+fn amount_cell(p: &Profile, r: &Record, i: usize) -> Result<Option<(Decimal, Option<Currency>)>, RowError> {
     let cell = r.get(i).trim();
     if cell.is_empty() {
         return Ok(None);
@@ -387,47 +299,26 @@ fn amount_cell(
 
 /// The signed amount and the currency written next to it; `None` when every
 /// amount cell is empty.
-fn read_amount(
-    p: &Profile,
-    c: &Cols,
-    r: &Record,
-) -> Result<Option<(Decimal, Option<Currency>)>, RowError> {
+fn read_amount(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(Decimal, Option<Currency>)>, RowError> {
     let base = match p.sign {
         SignConvention::Signed | SignConvention::Inverted => {
-            let a = c
-                .amount
-                .map(|i| amount_cell(p, r, i))
-                .transpose()?
-                .flatten();
-            if p.sign == SignConvention::Inverted {
-                a.map(|(v, cur)| (-v, cur))
-            } else {
-                a
-            }
+            let a = c.amount.map(|i| amount_cell(p, r, i)).transpose()?.flatten();
+            if p.sign == SignConvention::Inverted { a.map(|(v, cur)| (-v, cur)) } else { a }
         }
         SignConvention::DebitCreditColumns => {
             let d = c.debit.map(|i| amount_cell(p, r, i)).transpose()?.flatten();
-            let k = c
-                .credit
-                .map(|i| amount_cell(p, r, i))
-                .transpose()?
-                .flatten();
+            let k = c.credit.map(|i| amount_cell(p, r, i)).transpose()?.flatten();
             match (d, k) {
                 (None, None) => None,
                 (d, k) => {
                     let cur = d.and_then(|x| x.1).or(k.and_then(|x| x.1));
-                    let v = k.map_or(Decimal::ZERO, |x| x.0.abs())
-                        - d.map_or(Decimal::ZERO, |x| x.0.abs());
+                    let v = k.map_or(Decimal::ZERO, |x| x.0.abs()) - d.map_or(Decimal::ZERO, |x| x.0.abs());
                     Some((v, cur))
                 }
             }
         }
         SignConvention::Indicator => {
-            let a = c
-                .amount
-                .map(|i| amount_cell(p, r, i))
-                .transpose()?
-                .flatten();
+            let a = c.amount.map(|i| amount_cell(p, r, i)).transpose()?.flatten();
             match a {
                 None => None,
                 Some((v, cur)) => {
@@ -442,10 +333,7 @@ fn read_amount(
                     } else if cols.debit_values.is_empty() {
                         true
                     } else {
-                        return Err(RowError::Field(
-                            ii,
-                            format!("{ind:?} is neither a debit nor a credit marker"),
-                        ));
+                        return Err(RowError::Field(ii, format!("{ind:?} is neither a debit nor a credit marker")));
                     };
                     Some((if debit { -v.abs() } else { v.abs() }, cur))
                 }
@@ -491,11 +379,7 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
     } else if date_cell.is_empty() {
         return Err(RowError::Field(date_col, "no date".into()));
     } else {
-        Some(
-            p.date_format
-                .parse(&date_cell)
-                .map_err(|e| RowError::Field(date_col, e))?,
-        )
+        Some(p.date_format.parse(&date_cell).map_err(|e| RowError::Field(date_col, e))?)
     };
     let Some((amount, symbol_currency)) = amount else {
         if p.skip_empty_amount {
@@ -505,44 +389,29 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
         return Err(RowError::Field(col, "no amount".into()));
     };
     let value_date = match opt(r, c.value_date) {
-        Some(v) => Some(
-            p.date_format
-                .parse(&v)
-                .map_err(|e| RowError::Field(c.value_date.unwrap_or(0), e))?,
-        ),
+        Some(v) => Some(p.date_format.parse(&v).map_err(|e| RowError::Field(c.value_date.unwrap_or(0), e))?),
         None => None,
     };
-    let currency = match opt(r, c.currency) {
-        Some(code) => Some(Currency::parse(&code.to_ascii_uppercase()).map_err(|_| {
-            RowError::Field(
-                c.currency.unwrap_or(0),
-                format!("{code:?} is not an ISO 4217 currency"),
-            )
-        })?),
-        None => symbol_currency.or(p.currency),
-    };
+    let currency =
+        match opt(r, c.currency) {
+            Some(code) => Some(Currency::parse(&code.to_ascii_uppercase()).map_err(|_| {
+                RowError::Field(c.currency.unwrap_or(0), format!("{code:?} is not an ISO 4217 currency"))
+            })?),
+            None => symbol_currency.or(p.currency),
+        };
     let balance_after = match c.balance {
-        Some(bi) if !r.get(bi).trim().is_empty() => {
-            match parse_amount_with(r.get(bi), p.decimal, p.thousands) {
-                Ok(a) => Some(a.value),
-                Err(e) => {
-                    return Err(RowError::Balance(
-                        bi,
-                        format!("running balance ignored: {e}"),
-                    ));
-                }
+        Some(bi) if !r.get(bi).trim().is_empty() => match parse_amount_with(r.get(bi), p.decimal, p.thousands) {
+            Ok(a) => Some(a.value),
+            Err(e) => {
+                return Err(RowError::Balance(bi, format!("running balance ignored: {e}")));
             }
-        }
+        },
         _ => None,
     };
     let category = join(r, &c.category);
     let row = StatementRow {
         line: r.line,
-        account: AccountHint {
-            number: opt(r, c.account),
-            currency,
-            ..AccountHint::default()
-        },
+        account: AccountHint { number: opt(r, c.account), currency, ..AccountHint::default() },
         date: date.unwrap_or(Date::constant(1970, 1, 1)),
         value_date,
         amount,
@@ -564,41 +433,23 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
     Ok(Some((row, date.is_some())))
 }
 
-fn read_balance(
-    p: &Profile,
-    c: &Cols,
-    r: &Record,
-    kind: &str,
-) -> Result<StatementBalance, (usize, String)> {
-    let date = p
-        .date_format
-        .parse(&clean(r.get(c.date)))
-        .map_err(|e| (c.date, e))?;
+fn read_balance(p: &Profile, c: &Cols, r: &Record, kind: &str) -> Result<StatementBalance, (usize, String)> {
+    let date = p.date_format.parse(&clean(r.get(c.date))).map_err(|e| (c.date, e))?;
     let (amount, sym) = match read_amount(p, c, r) {
         Ok(Some(a)) => a,
         Ok(None) => {
-            return Err((
-                c.amount.unwrap_or(c.date),
-                "balance row without an amount".into(),
-            ));
+            return Err((c.amount.unwrap_or(c.date), "balance row without an amount".into()));
         }
         Err(RowError::Field(i, e) | RowError::Balance(i, e)) => return Err((i, e)),
     };
     let currency = match opt(r, c.currency) {
         Some(code) => Some(Currency::parse(&code.to_ascii_uppercase()).map_err(|_| {
-            (
-                c.currency.unwrap_or(0),
-                format!("balance ignored: {code:?} is not an ISO 4217 currency"),
-            )
+            (c.currency.unwrap_or(0), format!("balance ignored: {code:?} is not an ISO 4217 currency"))
         })?),
         None => sym.or(p.currency),
     };
     Ok(StatementBalance {
-        account: AccountHint {
-            number: opt(r, c.account),
-            currency,
-            ..AccountHint::default()
-        },
+        account: AccountHint { number: opt(r, c.account), currency, ..AccountHint::default() },
         date,
         amount,
         currency,

@@ -18,10 +18,10 @@ pub use model::{
     AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance, StatementRow, TradeRow,
     TradeSide,
 };
-pub mod numbers;
 pub mod csv_bank;
+pub mod detect;
+pub mod native;
+pub mod numbers;
 pub mod profile;
 pub mod sniff;
 mod table;
-pub mod detect;
-pub mod native;

@@ -11,9 +11,7 @@ use kassa_core::Currency;
 use kassa_core::money::parse_decimal;
 use rust_decimal::Decimal;
 
-use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementRow, TradeRow, TradeSide,
-};
+use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementRow, TradeRow, TradeSide};
 
 /// `transactions.csv` columns, in the documented order.
 pub const TRANSACTION_COLUMNS: [&str; 11] = [
@@ -31,18 +29,8 @@ pub const TRANSACTION_COLUMNS: [&str; 11] = [
 ];
 
 /// `trades.csv` columns, in the documented order.
-pub const TRADE_COLUMNS: [&str; 10] = [
-    "account_ref",
-    "trade_time",
-    "symbol",
-    "isin",
-    "side",
-    "qty",
-    "price",
-    "fees",
-    "currency",
-    "external_id",
-];
+pub const TRADE_COLUMNS: [&str; 10] =
+    ["account_ref", "trade_time", "symbol", "isin", "side", "qty", "price", "fees", "currency", "external_id"];
 
 /// A CSV reader over raw bytes with the header checked against `expected`:
 /// every column present once, nothing unknown; order is free.
@@ -58,41 +46,20 @@ struct Native<R: Read, const N: usize> {
 
 impl<R: Read, const N: usize> Native<R, N> {
     fn new(reader: R, names: &'static [&'static str; N]) -> Self {
-        let rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(reader);
-        Native {
-            rdr,
-            rec: csv::ByteRecord::new(),
-            idx: [0; N],
-            names,
-            started: false,
-            done: false,
-        }
+        let rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+        Native { rdr, rec: csv::ByteRecord::new(), idx: [0; N], names, started: false, done: false }
     }
 
     /// Reads the header on first use. `Err` is the diagnostic that ends the file.
     fn start(&mut self) -> Result<(), Diagnostic> {
         self.started = true;
-        let ok = self
-            .rdr
-            .read_byte_record(&mut self.rec)
-            .map_err(|e| Diagnostic::error(1, None, e.to_string()))?;
+        let ok = self.rdr.read_byte_record(&mut self.rec).map_err(|e| Diagnostic::error(1, None, e.to_string()))?;
         if !ok {
-            return Err(Diagnostic::error(
-                1,
-                None,
-                "empty file: expected a header row",
-            ));
+            return Err(Diagnostic::error(1, None, "empty file: expected a header row"));
         }
         let mut seen = [false; N];
         for (i, raw) in self.rec.iter().enumerate() {
-            let raw = if i == 0 {
-                raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
-            } else {
-                raw
-            };
+            let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
             let name = std::str::from_utf8(raw).unwrap_or("").trim();
             match self.names.iter().position(|n| *n == name) {
                 Some(k) if !seen[k] => {
@@ -100,11 +67,7 @@ impl<R: Read, const N: usize> Native<R, N> {
                     self.idx[k] = i;
                 }
                 Some(_) => {
-                    return Err(Diagnostic::error(
-                        1,
-                        Some(name),
-                        "column appears twice in the header",
-                    ));
+                    return Err(Diagnostic::error(1, Some(name), "column appears twice in the header"));
                 }
                 None => {
                     let expected = self.names.join(",");
@@ -117,11 +80,7 @@ impl<R: Read, const N: usize> Native<R, N> {
             }
         }
         if let Some(k) = seen.iter().position(|s| !s) {
-            return Err(Diagnostic::error(
-                1,
-                Some(self.names[k]),
-                "column missing from the header",
-            ));
+            return Err(Diagnostic::error(1, Some(self.names[k]), "column missing from the header"));
         }
         Ok(())
     }
@@ -179,15 +138,7 @@ impl<R: Read, const N: usize> Native<R, N> {
 
     fn required(&self, line: usize, k: usize) -> Result<&str, Diagnostic> {
         let v = self.field(line, k)?;
-        if v.is_empty() {
-            Err(Diagnostic::error(
-                line,
-                Some(self.names[k]),
-                "required field is empty",
-            ))
-        } else {
-            Ok(v)
-        }
+        if v.is_empty() { Err(Diagnostic::error(line, Some(self.names[k]), "required field is empty")) } else { Ok(v) }
     }
 
     fn optional(&self, line: usize, k: usize) -> Result<Option<String>, Diagnostic> {
@@ -197,11 +148,7 @@ impl<R: Read, const N: usize> Native<R, N> {
 
     fn check_width(&self, line: usize) -> Result<(), Diagnostic> {
         if self.rec.len() != N {
-            return Err(Diagnostic::error(
-                line,
-                None,
-                format!("{} fields, expected {N}", self.rec.len()),
-            ));
+            return Err(Diagnostic::error(line, None, format!("{} fields, expected {N}", self.rec.len())));
         }
         Ok(())
     }
@@ -214,31 +161,18 @@ fn iso_date(s: &str) -> Option<Date> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| -> Option<i32> {
-        b[r].iter().try_fold(0i32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
-        })
+        b[r].iter().try_fold(0i32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0')))
     };
     Date::new(n(0..4)? as i16, n(5..7)? as i8, n(8..10)? as i8).ok()
 }
 
 fn currency(line: usize, field: &str, v: &str) -> Result<Currency, Diagnostic> {
-    Currency::parse(v).map_err(|_| {
-        Diagnostic::error(
-            line,
-            Some(field),
-            format!("{v:?} is not an ISO 4217 currency"),
-        )
-    })
+    Currency::parse(v).map_err(|_| Diagnostic::error(line, Some(field), format!("{v:?} is not an ISO 4217 currency")))
 }
 
 fn decimal(line: usize, field: &str, v: &str) -> Result<Decimal, Diagnostic> {
-    parse_decimal(v).map_err(|_| {
-        Diagnostic::error(
-            line,
-            Some(field),
-            format!("{v:?} is not a plain decimal (e.g. -12.50)"),
-        )
-    })
+    parse_decimal(v)
+        .map_err(|_| Diagnostic::error(line, Some(field), format!("{v:?} is not a plain decimal (e.g. -12.50)")))
 }
 
 /// Streams `transactions.csv`: one row or one diagnostic at a time.
@@ -249,18 +183,13 @@ pub struct TransactionsReader<R: Read> {
 
 impl<R: Read, const N: usize> std::fmt::Debug for Native<R, N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Native")
-            .field("started", &self.started)
-            .field("done", &self.done)
-            .finish_non_exhaustive()
+        f.debug_struct("Native").field("started", &self.started).field("done", &self.done).finish_non_exhaustive()
     }
 }
 
 impl<R: Read> TransactionsReader<R> {
     pub fn new(reader: R) -> Self {
-        TransactionsReader {
-            inner: Native::new(reader, &TRANSACTION_COLUMNS),
-        }
+        TransactionsReader { inner: Native::new(reader, &TRANSACTION_COLUMNS) }
     }
 
     fn row(&self, line: usize) -> Result<StatementRow, Diagnostic> {
@@ -268,13 +197,8 @@ impl<R: Read> TransactionsReader<R> {
         n.check_width(line)?;
         let account_ref = n.required(line, 1)?;
         let date_s = n.required(line, 2)?;
-        let date = iso_date(date_s).ok_or_else(|| {
-            Diagnostic::error(
-                line,
-                Some("date"),
-                format!("{date_s:?} is not a date (YYYY-MM-DD)"),
-            )
-        })?;
+        let date = iso_date(date_s)
+            .ok_or_else(|| Diagnostic::error(line, Some("date"), format!("{date_s:?} is not a date (YYYY-MM-DD)")))?;
         let amount = decimal(line, "amount", n.required(line, 3)?)?;
         let cur = currency(line, "currency", n.required(line, 4)?)?;
         let section = n.optional(line, 5)?;
@@ -330,9 +254,7 @@ pub struct TradesReader<R: Read> {
 
 impl<R: Read> TradesReader<R> {
     pub fn new(reader: R) -> Self {
-        TradesReader {
-            inner: Native::new(reader, &TRADE_COLUMNS),
-        }
+        TradesReader { inner: Native::new(reader, &TRADE_COLUMNS) }
     }
 
     fn trade(&self, line: usize) -> Result<TradeRow, Diagnostic> {
@@ -341,11 +263,7 @@ impl<R: Read> TradesReader<R> {
         let account_ref = n.required(line, 0)?;
         let time = n.required(line, 1)?;
         let date = trade_date(time).ok_or_else(|| {
-            Diagnostic::error(
-                line,
-                Some("trade_time"),
-                format!("{time:?} is not an ISO 8601 date or date-time"),
-            )
+            Diagnostic::error(line, Some("trade_time"), format!("{time:?} is not an ISO 8601 date or date-time"))
         })?;
         let symbol = n.optional(line, 2)?;
         let isin = n.optional(line, 3)?;
@@ -355,21 +273,13 @@ impl<R: Read> TradesReader<R> {
             return Err(Diagnostic::error(line, Some("isin"), e));
         }
         if symbol.is_none() && isin.is_none() {
-            return Err(Diagnostic::error(
-                line,
-                Some("symbol"),
-                "a trade needs a symbol or an ISIN",
-            ));
+            return Err(Diagnostic::error(line, Some("symbol"), "a trade needs a symbol or an ISIN"));
         }
         let side = match n.required(line, 4)? {
             s if s.eq_ignore_ascii_case("BUY") => TradeSide::Buy,
             s if s.eq_ignore_ascii_case("SELL") => TradeSide::Sell,
             s => {
-                return Err(Diagnostic::error(
-                    line,
-                    Some("side"),
-                    format!("{s:?}: expected BUY or SELL"),
-                ));
+                return Err(Diagnostic::error(line, Some("side"), format!("{s:?}: expected BUY or SELL")));
             }
         };
         let quantity = decimal(line, "qty", n.required(line, 5)?)?;
@@ -382,22 +292,14 @@ impl<R: Read> TradesReader<R> {
         }
         let price = decimal(line, "price", n.required(line, 6)?)?;
         if price < Decimal::ZERO {
-            return Err(Diagnostic::error(
-                line,
-                Some("price"),
-                "price must not be negative",
-            ));
+            return Err(Diagnostic::error(line, Some("price"), "price must not be negative"));
         }
         let fees = match n.field(line, 7)? {
             "" => Decimal::ZERO,
             v => decimal(line, "fees", v)?,
         };
         if fees < Decimal::ZERO {
-            return Err(Diagnostic::error(
-                line,
-                Some("fees"),
-                "fees must not be negative",
-            ));
+            return Err(Diagnostic::error(line, Some("fees"), "fees must not be negative"));
         }
         let cur = currency(line, "currency", n.required(line, 8)?)?;
         Ok(TradeRow {
@@ -456,14 +358,10 @@ pub fn check_isin(isin: &str) -> Result<(), String> {
     let b = isin.as_bytes();
     let shape = b.len() == 12
         && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..11]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b[2..11].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && b[11].is_ascii_digit();
     if !shape {
-        return Err(format!(
-            "{isin:?} is not an ISIN (2 letters, 9 letters/digits, 1 check digit)"
-        ));
+        return Err(format!("{isin:?} is not an ISIN (2 letters, 9 letters/digits, 1 check digit)"));
     }
     let mut digits: Vec<u8> = Vec::with_capacity(24);
     for &c in &b[..11] {
@@ -491,11 +389,7 @@ pub fn check_isin(isin: &str) -> Result<(), String> {
         })
         .sum();
     let check = (10 - sum % 10) % 10;
-    if check == u32::from(b[11] - b'0') {
-        Ok(())
-    } else {
-        Err(format!("{isin:?}: check digit should be {check}"))
-    }
+    if check == u32::from(b[11] - b'0') { Ok(()) } else { Err(format!("{isin:?}: check digit should be {check}")) }
 }
 
 /// Parses a whole `transactions.csv`.
@@ -528,22 +422,10 @@ mod tests {
 
     #[test]
     fn isins() {
-        for good in [
-            "US0378331005",
-            "IE00B3RBWM25",
-            "NL0010408704",
-            "US9229087690",
-            "DE000A3GK2N1",
-            "IE00B4L5Y983",
-        ] {
+        for good in ["US0378331005", "IE00B3RBWM25", "NL0010408704", "US9229087690", "DE000A3GK2N1", "IE00B4L5Y983"] {
             assert_eq!(check_isin(good), Ok(()), "{good}");
         }
-        for bad in [
-            "US0378331006",
-            "US037833100",
-            "us0378331005",
-            "IE00B3RBWM2X",
-        ] {
+        for bad in ["US0378331006", "US037833100", "us0378331005", "IE00B3RBWM2X"] {
             assert!(check_isin(bad).is_err(), "{bad}");
         }
     }

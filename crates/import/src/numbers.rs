@@ -41,11 +41,7 @@ pub fn parse_amount(raw: &str, mark: DecimalMark) -> Result<Amount, String> {
 
 /// [`parse_amount`] that also insists on one thousands separator when the
 /// profile names it.
-pub fn parse_amount_with(
-    raw: &str,
-    mark: DecimalMark,
-    thousands: Option<char>,
-) -> Result<Amount, String> {
+pub fn parse_amount_with(raw: &str, mark: DecimalMark, thousands: Option<char>) -> Result<Amount, String> {
     let mut s = raw.trim_matches(is_space);
     if s.is_empty() {
         return Err("empty amount".into());
@@ -74,12 +70,7 @@ pub fn parse_amount_with(
             currency.get_or_insert(lead.clone());
             s = &s[lead.len()..];
         }
-        let trail_len: usize = s
-            .chars()
-            .rev()
-            .take_while(|c| is_currency_char(*c))
-            .map(char::len_utf8)
-            .sum();
+        let trail_len: usize = s.chars().rev().take_while(|c| is_currency_char(*c)).map(char::len_utf8).sum();
         if trail_len > 0 {
             currency.get_or_insert(s[s.len() - trail_len..].to_string());
             s = &s[..s.len() - trail_len];
@@ -97,23 +88,16 @@ pub fn parse_amount_with(
             DecimalMark::Comma => Some(','),
             DecimalMark::Auto => None,
         };
-        if let Some(bad) = s
-            .chars()
-            .find(|c| is_separator(*c) && *c != t && Some(*c) != decimal)
-        {
+        if let Some(bad) = s.chars().find(|c| is_separator(*c) && *c != t && Some(*c) != decimal) {
             return Err(format!("amount {raw:?}: unexpected separator {bad:?}"));
         }
     }
     let value = parse_number(s, mark).map_err(|e| format!("amount {raw:?}: {e}"))?;
     let currency = match currency {
-        Some(text) => currency_from_text(&text)
-            .ok_or_else(|| format!("amount {raw:?}: unknown currency {text:?}"))?,
+        Some(text) => currency_from_text(&text).ok_or_else(|| format!("amount {raw:?}: unknown currency {text:?}"))?,
         None => None,
     };
-    Ok(Amount {
-        value: if negative { -value } else { value },
-        currency,
-    })
+    Ok(Amount { value: if negative { -value } else { value }, currency })
 }
 
 /// Whitespace including the no-break spaces used as thousands separators.
@@ -122,11 +106,7 @@ fn is_space(c: char) -> bool {
 }
 
 fn is_currency_char(c: char) -> bool {
-    c.is_alphabetic()
-        || matches!(
-            c,
-            '$' | '€' | '£' | '¥' | '₹' | '₽' | '₺' | '₩' | '₪' | '₱' | '₴' | '₫' | '¢'
-        )
+    c.is_alphabetic() || matches!(c, '$' | '€' | '£' | '¥' | '₹' | '₽' | '₺' | '₩' | '₪' | '₱' | '₴' | '₫' | '¢')
 }
 
 /// `Some(None)`: a known symbol that names no single currency (`$`);
@@ -168,10 +148,7 @@ fn parse_number(s: &str, mark: DecimalMark) -> Result<Decimal, String> {
     if s.is_empty() || !s.chars().any(|c| c.is_ascii_digit()) {
         return Err("no digits".into());
     }
-    if let Some(bad) = s
-        .chars()
-        .find(|c| !(c.is_ascii_digit() || is_separator(*c)))
-    {
+    if let Some(bad) = s.chars().find(|c| !(c.is_ascii_digit() || is_separator(*c))) {
         return Err(format!("unexpected character {bad:?}"));
     }
     let decimal_at = match mark {
@@ -200,10 +177,7 @@ fn parse_number(s: &str, mark: DecimalMark) -> Result<Decimal, String> {
         if seps.windows(2).any(|w| w[0] != w[1]) {
             return Err("mixed thousands separators".into());
         }
-        if decimal_at
-            .map(|i| s[i..].starts_with(seps[0]))
-            .unwrap_or(false)
-        {
+        if decimal_at.map(|i| s[i..].starts_with(seps[0])).unwrap_or(false) {
             return Err("same character used as decimal mark and thousands separator".into());
         }
     }
@@ -221,10 +195,7 @@ fn parse_number(s: &str, mark: DecimalMark) -> Result<Decimal, String> {
 }
 
 fn is_separator(c: char) -> bool {
-    matches!(
-        c,
-        '.' | ',' | '\'' | '\u{2019}' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'
-    )
+    matches!(c, '.' | ',' | '\'' | '\u{2019}' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}')
 }
 
 /// For `Auto`: the last `.`/`,` is the decimal mark unless it is followed by
@@ -239,11 +210,7 @@ fn auto_decimal(s: &str) -> Option<usize> {
     }
     let repeated = s[..i].contains(c as char);
     let after = s.len() - i - 1;
-    if repeated || after == 3 {
-        None
-    } else {
-        Some(i)
-    }
+    if repeated || after == 3 { None } else { Some(i) }
 }
 
 /// A date layout. Written in profiles as its pattern, e.g. `"DD.MM.YYYY"`.
@@ -291,33 +258,16 @@ impl FromStr for DateFormat {
 
     fn from_str(p: &str) -> Result<DateFormat, String> {
         let p = p.trim();
-        let bad = || {
-            format!(
-                "unknown date format {p:?}; known: {}",
-                DATE_FORMATS.join(", ")
-            )
-        };
+        let bad = || format!("unknown date format {p:?}; known: {}", DATE_FORMATS.join(", "));
         if p == "YYYYMMDD" {
-            return Ok(DateFormat {
-                order: DateOrder::Ymd,
-                sep: None,
-                short_year: false,
-                month_name: false,
-            });
+            return Ok(DateFormat { order: DateOrder::Ymd, sep: None, short_year: false, month_name: false });
         }
-        let parts: Vec<&str> = p
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .filter(|s| !s.is_empty())
-            .collect();
+        let parts: Vec<&str> = p.split(|c: char| !c.is_ascii_alphabetic()).filter(|s| !s.is_empty()).collect();
         if parts.len() != 3 {
             return Err(bad());
         }
         let month_name = parts.contains(&"MMM");
-        let sep = if month_name {
-            Some(' ')
-        } else {
-            p.chars().find(|c| !c.is_ascii_alphabetic())
-        };
+        let sep = if month_name { Some(' ') } else { p.chars().find(|c| !c.is_ascii_alphabetic()) };
         let short_year = parts.contains(&"YY");
         let order = match (parts[0], parts[1], parts[2]) {
             ("DD", "MM" | "MMM", "YYYY" | "YY") => DateOrder::Dmy,
@@ -325,12 +275,7 @@ impl FromStr for DateFormat {
             ("YYYY", "MM", "DD") => DateOrder::Ymd,
             _ => return Err(bad()),
         };
-        Ok(DateFormat {
-            order,
-            sep,
-            short_year,
-            month_name,
-        })
+        Ok(DateFormat { order, sep, short_year, month_name })
     }
 }
 
@@ -392,10 +337,7 @@ fn tokens(s: &str, max: usize) -> (Vec<Tok<'_>>, &str) {
         if start == i {
             break;
         }
-        out.push(Tok {
-            sep: &s[sep_start..start],
-            text: &s[start..i],
-        });
+        out.push(Tok { sep: &s[sep_start..start], text: &s[start..i] });
     }
     (out, &s[i..])
 }
@@ -422,8 +364,7 @@ impl DateFormat {
                 let ok = if self.month_name {
                     matches!(sep, "" | "-" | "." | "/" | ",") && t.sep.len() <= 3
                 } else {
-                    t.sep.len() == self.sep.map_or(0, char::len_utf8)
-                        && t.sep.starts_with(self.sep.unwrap_or(' '))
+                    t.sep.len() == self.sep.map_or(0, char::len_utf8) && t.sep.starts_with(self.sep.unwrap_or(' '))
                 };
                 if !ok {
                     return Err(err());
@@ -435,11 +376,8 @@ impl DateFormat {
                 DateOrder::Mdy => (c, a, b),
                 DateOrder::Ymd => (a, b, c),
             };
-            let month = if self.month_name {
-                month_number(mt).ok_or_else(err)?
-            } else {
-                num(mt, 1, 2).ok_or_else(err)?
-            };
+            let month =
+                if self.month_name { month_number(mt).ok_or_else(err)? } else { num(mt, 1, 2).ok_or_else(err)? };
             let day = num(dt, 1, 2).ok_or_else(err)?;
             let year = if self.short_year {
                 let y = num(yt, 2, 2).ok_or_else(err)?;
@@ -455,9 +393,7 @@ impl DateFormat {
             || rest == "."
             || rest.starts_with(" as of ")
             || ((rest.starts_with([' ', 'T', ';', ',']) || rest.starts_with(". "))
-                && rest
-                    .trim_start_matches(['.', ' ', 'T', ';', ','])
-                    .starts_with(|c: char| c.is_ascii_digit()));
+                && rest.trim_start_matches(['.', ' ', 'T', ';', ',']).starts_with(|c: char| c.is_ascii_digit()));
         if !rest_ok {
             return Err(err());
         }
@@ -479,53 +415,20 @@ fn num(t: &str, min: usize, max: usize) -> Option<i32> {
 fn month_number(name: &str) -> Option<i32> {
     let n = name.to_lowercase();
     const MONTHS: [&[&str]; 12] = [
-        &[
-            "jan", "january", "januar", "janvier", "janv", "enero", "ene", "gennaio", "gen",
-            "januari", "jänner", "jän",
-        ],
-        &[
-            "feb", "february", "februar", "février", "févr", "fev", "febrero", "febbraio",
-            "februari",
-        ],
-        &[
-            "mar", "march", "märz", "mär", "mrz", "mars", "marzo", "maart", "mrt",
-        ],
+        &["jan", "january", "januar", "janvier", "janv", "enero", "ene", "gennaio", "gen", "januari", "jänner", "jän"],
+        &["feb", "february", "februar", "février", "févr", "fev", "febrero", "febbraio", "februari"],
+        &["mar", "march", "märz", "mär", "mrz", "mars", "marzo", "maart", "mrt"],
         &["apr", "april", "avril", "avr", "abril", "abr", "aprile"],
         &["may", "mai", "mayo", "maggio", "mag", "mei"],
         &["jun", "june", "juni", "juin", "junio", "giugno", "giu"],
-        &[
-            "jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug",
-        ],
+        &["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug"],
         &["aug", "august", "août", "aout", "agosto", "ago", "augustus"],
-        &[
-            "sep",
-            "sept",
-            "september",
-            "septembre",
-            "septiembre",
-            "settembre",
-            "set",
-        ],
-        &[
-            "oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
-        ],
+        &["sep", "sept", "september", "septembre", "septiembre", "settembre", "set"],
+        &["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott"],
         &["nov", "november", "novembre", "noviembre"],
-        &[
-            "dec",
-            "december",
-            "dezember",
-            "dez",
-            "décembre",
-            "déc",
-            "diciembre",
-            "dic",
-            "dicembre",
-        ],
+        &["dec", "december", "dezember", "dez", "décembre", "déc", "diciembre", "dic", "dicembre"],
     ];
-    MONTHS
-        .iter()
-        .position(|names| names.contains(&n.as_str()))
-        .map(|i| i as i32 + 1)
+    MONTHS.iter().position(|names| names.contains(&n.as_str())).map(|i| i as i32 + 1)
 }
 
 #[cfg(test)]
@@ -625,10 +528,7 @@ mod tests {
         for (fmt, input, want) in cases {
             let f: DateFormat = fmt.parse().unwrap();
             assert_eq!(f.to_string(), *fmt);
-            let got = f
-                .parse(input)
-                .map(|d| d.to_string())
-                .unwrap_or_else(|_| "ERR".into());
+            let got = f.parse(input).map(|d| d.to_string()).unwrap_or_else(|_| "ERR".into());
             assert_eq!(&got, want, "{input:?} as {fmt}");
         }
     }

@@ -177,20 +177,13 @@ impl Profile {
     pub fn validate(&self) -> Result<(), String> {
         let c = &self.columns;
         let need = |ok: bool, what: &str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(format!("profile {:?}: {what}", self.name))
-            }
+            if ok { Ok(()) } else { Err(format!("profile {:?}: {what}", self.name)) }
         };
         match self.sign {
-            SignConvention::Signed | SignConvention::Inverted => {
-                need(c.amount.is_some(), "needs columns.amount")?
+            SignConvention::Signed | SignConvention::Inverted => need(c.amount.is_some(), "needs columns.amount")?,
+            SignConvention::DebitCreditColumns => {
+                need(c.debit.is_some() && c.credit.is_some(), "needs columns.debit and columns.credit")?
             }
-            SignConvention::DebitCreditColumns => need(
-                c.debit.is_some() && c.credit.is_some(),
-                "needs columns.debit and columns.credit",
-            )?,
             SignConvention::Indicator => need(
                 c.amount.is_some()
                     && c.indicator.is_some()
@@ -199,8 +192,7 @@ impl Profile {
             )?,
         }
         if let Some(p) = &self.line_pattern {
-            regex::Regex::new(p)
-                .map_err(|e| format!("profile {:?}: line_pattern: {e}", self.name))?;
+            regex::Regex::new(p).map_err(|e| format!("profile {:?}: line_pattern: {e}", self.name))?;
         }
         Ok(())
     }
@@ -323,10 +315,7 @@ pub fn match_profile(text: &str) -> Option<&'static Profile> {
             p.find_header(&records).map(|_| p.signature_cells().len())
         } else {
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            let re = p
-                .line_pattern
-                .as_deref()
-                .and_then(|r| regex::Regex::new(r).ok());
+            let re = p.line_pattern.as_deref().and_then(|r| regex::Regex::new(r).ok());
             re.filter(|re| re.is_match(first)).map(|_| 1)
         };
         if let Some(s) = score

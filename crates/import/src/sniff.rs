@@ -30,11 +30,7 @@ pub fn delimiter(text: &str) -> char {
                 *counts.entry(r.fields.len()).or_default() += 1;
             }
         }
-        let score = counts
-            .iter()
-            .map(|(width, n)| n * (width - 1).min(20))
-            .max()
-            .unwrap_or(0);
+        let score = counts.iter().map(|(width, n)| n * (width - 1).min(20)).max().unwrap_or(0);
         if score > best.1 {
             best = (d, score);
         }
@@ -121,10 +117,7 @@ const ROLES: &[(Role, &[&str])] = &[
             "kelte",
         ],
     ),
-    (
-        Role::Fee,
-        &["=fee", "=fees", "=gebuhr", "=frais", "=comision"],
-    ),
+    (Role::Fee, &["=fee", "=fees", "=gebuhr", "=frais", "=comision"]),
     (
         Role::Debit,
         &[
@@ -301,24 +294,10 @@ const ROLES: &[(Role, &[&str])] = &[
             "=trans id",
         ],
     ),
-    (
-        Role::Status,
-        &[
-            "=state", "=status", "=info", "=stav", "=estado", "=stato", "=allapot", "=statut",
-        ],
-    ),
+    (Role::Status, &["=state", "=status", "=info", "=stav", "=estado", "=stato", "=allapot", "=statut"]),
     (
         Role::Category,
-        &[
-            "category",
-            "subcategory",
-            "categoria",
-            "subcategoria",
-            "kategorie",
-            "categorie",
-            "=class",
-            "kategoria",
-        ],
+        &["category", "subcategory", "categoria", "subcategoria", "kategorie", "categorie", "=class", "kategoria"],
     ),
     (
         Role::Description,
@@ -383,11 +362,7 @@ fn word_match(h: &str, p: &str) -> bool {
     while let Some(i) = h[from..].find(p) {
         let s = from + i;
         let e = s + p.len();
-        let before_ok = s == 0
-            || !h[..s]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric);
+        let before_ok = s == 0 || !h[..s].chars().next_back().is_some_and(char::is_alphanumeric);
         let after_ok = e == h.len() || !h[e..].chars().next().is_some_and(char::is_alphanumeric);
         if before_ok && after_ok {
             return true;
@@ -445,27 +420,14 @@ struct ColumnStats {
     pending_words: Vec<String>,
 }
 
-const PENDING_WORDS: &[&str] = &[
-    "pending",
-    "vorgemerkt",
-    "in behandeling",
-    "en attente",
-    "pendiente",
-    "in sospeso",
-    "authorised",
-    "authorized",
-];
+const PENDING_WORDS: &[&str] =
+    &["pending", "vorgemerkt", "in behandeling", "en attente", "pendiente", "in sospeso", "authorised", "authorized"];
 
 fn stats(rows: &[&Record], col: usize) -> ColumnStats {
     let mut st = ColumnStats::default();
     static RES: OnceLock<[Regex; 3]> = OnceLock::new();
     let [iban, comma, dot] = RES.get_or_init(|| {
-        [
-            r"^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$",
-            r",\d{1,2}$",
-            r"\.\d{1,2}$",
-        ]
-        .map(|r| Regex::new(r).expect("static regex"))
+        [r"^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$", r",\d{1,2}$", r"\.\d{1,2}$"].map(|r| Regex::new(r).expect("static regex"))
     });
     let mut total_len = 0;
     let formats: Vec<DateFormat> = DATE_FORMATS.iter().filter_map(|f| f.parse().ok()).collect();
@@ -520,12 +482,7 @@ fn stats(rows: &[&Record], col: usize) -> ColumnStats {
     st.avg_len = total_len / st.non_empty.max(1);
     st.date_ok = fmt_ok.iter().copied().max().unwrap_or(0);
     if date_values > 0 && st.date_ok * 10 >= date_values * 8 {
-        st.date_formats = formats
-            .iter()
-            .zip(&fmt_ok)
-            .filter(|(_, n)| **n == st.date_ok)
-            .map(|(f, _)| *f)
-            .collect();
+        st.date_formats = formats.iter().zip(&fmt_ok).filter(|(_, n)| **n == st.date_ok).map(|(f, _)| *f).collect();
     }
     st
 }
@@ -542,10 +499,7 @@ fn looks_like_data(r: &Record, formats: &[DateFormat]) -> bool {
         }
     }
     let Some(d) = date_at else { return false };
-    r.fields
-        .iter()
-        .enumerate()
-        .any(|(i, f)| i != d && parse_amount(f, DecimalMark::Auto).is_ok())
+    r.fields.iter().enumerate().any(|(i, f)| i != d && parse_amount(f, DecimalMark::Auto).is_ok())
 }
 
 /// True when a record could be a header: mostly text, no dates or amounts.
@@ -556,8 +510,7 @@ fn looks_like_header(r: &Record, width: usize, formats: &[DateFormat]) -> bool {
         && r.fields.iter().all(|f| {
             let v = clean(f);
             v.is_empty()
-                || (parse_amount(&v, DecimalMark::Auto).is_err()
-                    && !formats.iter().any(|fm| fm.parse(&v).is_ok()))
+                || (parse_amount(&v, DecimalMark::Auto).is_err() && !formats.iter().any(|fm| fm.parse(&v).is_ok()))
         })
 }
 
@@ -568,26 +521,17 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
     let records = table::read_records(text, delim as u8, 2000);
     let formats: Vec<DateFormat> = DATE_FORMATS.iter().filter_map(|f| f.parse().ok()).collect();
     let first_data = records.iter().position(|r| looks_like_data(r, &formats));
-    let width = first_data.map_or_else(
-        || records.iter().map(|r| r.fields.len()).max().unwrap_or(0),
-        |i| records[i].fields.len(),
-    );
+    let width = first_data
+        .map_or_else(|| records.iter().map(|r| r.fields.len()).max().unwrap_or(0), |i| records[i].fields.len());
     let header_idx = match first_data {
-        Some(fd) => (fd.saturating_sub(6)..fd)
-            .rev()
-            .find(|&i| looks_like_header(&records[i], width, &formats)),
-        None => records
-            .iter()
-            .position(|r| looks_like_header(r, width, &formats)),
+        Some(fd) => (fd.saturating_sub(6)..fd).rev().find(|&i| looks_like_header(&records[i], width, &formats)),
+        None => records.iter().position(|r| looks_like_header(r, width, &formats)),
     };
     let (header, data_start): (Vec<String>, usize) = match header_idx {
         Some(h) => (records[h].fields.clone(), h + 1),
         None => {
             let w = records.iter().map(|r| r.fields.len()).max().unwrap_or(0);
-            (
-                (1..=w).map(|i| format!("#{i}")).collect(),
-                first_data.unwrap_or(0),
-            )
+            ((1..=w).map(|i| format!("#{i}")).collect(), first_data.unwrap_or(0))
         }
     };
     let has_header = header_idx.is_some();
@@ -597,30 +541,20 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
         .filter(|r| {
             first_data.is_none()
                 || looks_like_data(r, &formats)
-                || r.fields
-                    .iter()
-                    .any(|f| PENDING_WORDS.contains(&clean(f).to_lowercase().as_str()))
+                || r.fields.iter().any(|f| PENDING_WORDS.contains(&clean(f).to_lowercase().as_str()))
         })
         .take(500)
         .collect();
-    let ncols = header
-        .len()
-        .max(data.iter().map(|r| r.fields.len()).max().unwrap_or(0));
+    let ncols = header.len().max(data.iter().map(|r| r.fields.len()).max().unwrap_or(0));
     let st: Vec<ColumnStats> = (0..ncols).map(|c| stats(&data, c)).collect();
-    let mut roles = if has_header {
-        roles_from_header(&header)
-    } else {
-        vec![None; ncols]
-    };
+    let mut roles = if has_header { roles_from_header(&header) } else { vec![None; ncols] };
     roles.resize(ncols, None);
 
     // A role from a header name must agree with the values.
     for (i, role) in roles.iter_mut().enumerate() {
         let s = &st[i];
         let bad = match role {
-            Some(Role::Date | Role::ValueDate | Role::DateFallback) => {
-                s.non_empty > 0 && s.date_formats.is_empty()
-            }
+            Some(Role::Date | Role::ValueDate | Role::DateFallback) => s.non_empty > 0 && s.date_formats.is_empty(),
             // An amount column with no values at all: the header is out of
             // step with the rows (Danske), so look for the amounts instead.
             Some(Role::Amount) => s.non_empty == 0 || s.amount_ok * 10 < s.non_empty * 8,
@@ -629,8 +563,7 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
             }
             Some(Role::Currency) => s.non_empty > 0 && s.code_like * 10 < s.non_empty * 8,
             Some(Role::Description | Role::Category) => {
-                s.non_empty == 0
-                    || (data.len() >= 3 && s.distinct.len() == 1 && s.non_empty == data.len())
+                s.non_empty == 0 || (data.len() >= 3 && s.distinct.len() == 1 && s.non_empty == data.len())
             }
             _ => false,
         };
@@ -649,9 +582,7 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
         && let Some(i) = (0..ncols).find(|&i| roles[i].is_none() && !st[i].date_formats.is_empty())
     {
         roles[i] = Some(Role::Date);
-        if let Some(j) =
-            (i + 1..ncols).find(|&j| roles[j].is_none() && !st[j].date_formats.is_empty())
-        {
+        if let Some(j) = (i + 1..ncols).find(|&j| roles[j].is_none() && !st[j].date_formats.is_empty()) {
             roles[j] = Some(Role::ValueDate);
         }
     }
@@ -671,18 +602,14 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
                     && (s.with_fraction > 0 || s.negative > 0)
             })
             .collect();
-        let pick = candidates
-            .iter()
-            .copied()
-            .max_by_key(|&i| (st[i].negative, std::cmp::Reverse(i)));
+        let pick = candidates.iter().copied().max_by_key(|&i| (st[i].negative, std::cmp::Reverse(i)));
         if let Some(i) = pick {
             roles[i] = Some(Role::Amount);
         }
     }
     if !has_header {
-        let iban_cols: Vec<usize> = (0..ncols)
-            .filter(|&i| roles[i].is_none() && st[i].iban * 2 > st[i].non_empty)
-            .collect();
+        let iban_cols: Vec<usize> =
+            (0..ncols).filter(|&i| roles[i].is_none() && st[i].iban * 2 > st[i].non_empty).collect();
         if let Some(&a) = iban_cols.first() {
             roles[a] = Some(Role::Account);
         }
@@ -691,9 +618,7 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
         }
         let amount_at = find(&roles, Role::Amount);
         let cur = (0..ncols)
-            .filter(|&i| {
-                roles[i].is_none() && st[i].non_empty > 0 && st[i].currency_code == st[i].non_empty
-            })
+            .filter(|&i| roles[i].is_none() && st[i].non_empty > 0 && st[i].currency_code == st[i].non_empty)
             .min_by_key(|&i| amount_at.map_or(i, |a| a.abs_diff(i + 1)));
         if let Some(c) = cur {
             roles[c] = Some(Role::Currency);
@@ -711,80 +636,42 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
         if let Some(&d) = text_cols.iter().max_by_key(|&&i| st[i].avg_len) {
             roles[d] = Some(Role::Description);
         }
-        if let Some(&c) = text_cols
-            .iter()
-            .find(|&&i| roles[i].is_none() && st[i].avg_len >= 3)
-        {
+        if let Some(&c) = text_cols.iter().find(|&&i| roles[i].is_none() && st[i].avg_len >= 3) {
             roles[c] = Some(Role::Counterparty);
         }
     }
 
     // Column references: the header name when it is unique, else the position.
     let colref = |i: usize| -> String {
-        let name = header
-            .get(i)
-            .map(|h| table::norm_header(h))
-            .unwrap_or_default();
-        let unique = !name.is_empty()
-            && header
-                .iter()
-                .filter(|h| table::norm_header(h) == name)
-                .count()
-                == 1;
-        if has_header && unique && !name.starts_with('#') {
-            clean(&header[i])
-        } else {
-            format!("#{}", i + 1)
-        }
+        let name = header.get(i).map(|h| table::norm_header(h)).unwrap_or_default();
+        let unique = !name.is_empty() && header.iter().filter(|h| table::norm_header(h) == name).count() == 1;
+        if has_header && unique && !name.starts_with('#') { clean(&header[i]) } else { format!("#{}", i + 1) }
     };
     let one = |r: Role| find(&roles, r).map(colref);
-    let all = |r: Role| {
-        (0..ncols)
-            .filter(|&i| roles[i] == Some(r))
-            .map(colref)
-            .collect::<Vec<_>>()
-    };
+    let all = |r: Role| (0..ncols).filter(|&i| roles[i] == Some(r)).map(colref).collect::<Vec<_>>();
 
     let date_idx = find(&roles, Role::Date);
-    const ISO: DateFormat = DateFormat {
-        order: DateOrder::Ymd,
-        sep: Some('-'),
-        short_year: false,
-        month_name: false,
-    };
+    const ISO: DateFormat = DateFormat { order: DateOrder::Ymd, sep: Some('-'), short_year: false, month_name: false };
     let date_format = match date_idx.map(|i| (i, &st[i].date_formats)) {
         Some((i, fs)) if !fs.is_empty() => {
             let orders: std::collections::BTreeSet<_> = fs.iter().map(|f| f.order as u8).collect();
-            if orders.contains(&(DateOrder::Dmy as u8)) && orders.contains(&(DateOrder::Mdy as u8))
-            {
+            if orders.contains(&(DateOrder::Dmy as u8)) && orders.contains(&(DateOrder::Mdy as u8)) {
                 notes.push(Diagnostic::warning(
                     records.get(data_start).map_or(1, |r| r.line),
                     Some(&colref(i)),
-                    format!(
-                        "dates are ambiguous (day/month or month/day); assumed {}",
-                        fs[0]
-                    ),
+                    format!("dates are ambiguous (day/month or month/day); assumed {}", fs[0]),
                 ));
             }
             fs[0]
         }
         _ => {
-            notes.push(Diagnostic::warning(
-                1,
-                None,
-                "no column of dates found; please choose the date column",
-            ));
+            notes.push(Diagnostic::warning(1, None, "no column of dates found; please choose the date column"));
             ISO
         }
     };
 
     let money_cols: Vec<usize> = (0..ncols)
-        .filter(|&i| {
-            matches!(
-                roles[i],
-                Some(Role::Amount | Role::Debit | Role::Credit | Role::Balance | Role::Fee)
-            )
-        })
+        .filter(|&i| matches!(roles[i], Some(Role::Amount | Role::Debit | Role::Credit | Role::Balance | Role::Fee)))
         .collect();
     let comma: usize = money_cols.iter().map(|&i| st[i].comma_decimal).sum();
     let dot: usize = money_cols.iter().map(|&i| st[i].dot_decimal).sum();
@@ -855,11 +742,7 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
         SignConvention::DebitCreditColumns
     } else {
         if amount_idx.is_none() {
-            notes.push(Diagnostic::warning(
-                1,
-                None,
-                "no amount column found; please choose the amount column",
-            ));
+            notes.push(Diagnostic::warning(1, None, "no amount column found; please choose the amount column"));
             columns.amount = Some("#2".into());
         }
         SignConvention::Signed
@@ -941,22 +824,8 @@ const DEBIT_MARKS: &[&str] = &[
     "addebito",
     "-",
 ];
-const CREDIT_MARKS: &[&str] = &[
-    "c",
-    "k",
-    "cr",
-    "credit",
-    "bij",
-    "h",
-    "haben",
-    "inflow",
-    "bevetel",
-    "in",
-    "deposit",
-    "abono",
-    "accredito",
-    "+",
-];
+const CREDIT_MARKS: &[&str] =
+    &["c", "k", "cr", "credit", "bij", "h", "haben", "inflow", "bevetel", "in", "deposit", "abono", "accredito", "+"];
 
 #[cfg(test)]
 mod tests {

@@ -27,11 +27,8 @@ impl Record {
 
 /// Reads up to `limit` records.
 pub(crate) fn read_records(text: &str, delimiter: u8, limit: usize) -> Vec<Record> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut out = Vec::new();
     let mut rec = csv::StringRecord::new();
     while out.len() < limit {
@@ -39,20 +36,9 @@ pub(crate) fn read_records(text: &str, delimiter: u8, limit: usize) -> Vec<Recor
             Ok(true) => {
                 // The reader reports where it stood before skipping blank
                 // lines; step over them so the line is the record's own.
-                let (mut line, byte) = rec
-                    .position()
-                    .map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
-                line += text
-                    .as_bytes()
-                    .get(byte..)
-                    .unwrap_or(&[])
-                    .iter()
-                    .take_while(|b| **b == b'\n')
-                    .count();
-                out.push(Record {
-                    line,
-                    fields: rec.iter().map(str::to_string).collect(),
-                });
+                let (mut line, byte) = rec.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
+                line += text.as_bytes().get(byte..).unwrap_or(&[]).iter().take_while(|b| **b == b'\n').count();
+                out.push(Record { line, fields: rec.iter().map(str::to_string).collect() });
             }
             // The input is already valid UTF-8 text and `flexible` accepts any
             // width, so the reader has nothing left to complain about.
@@ -65,12 +51,8 @@ pub(crate) fn read_records(text: &str, delimiter: u8, limit: usize) -> Vec<Recor
 /// Header text as compared: trimmed, BOM and quotes removed, lower case,
 /// inner whitespace collapsed.
 pub(crate) fn norm_header(s: &str) -> String {
-    let s =
-        s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"' || c == '\u{a0}');
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"' || c == '\u{a0}');
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// A cell as a row value: trimmed, whitespace runs collapsed (fixed-width
@@ -133,10 +115,7 @@ mod tests {
         assert_eq!(clean("  L'OLILO     LONDON   GBR "), "L'OLILO LONDON GBR");
         assert_eq!(clean("'Kosten gebruik'"), "Kosten gebruik");
         assert_eq!(clean("NL77RABO0311467415\""), "NL77RABO0311467415");
-        assert_eq!(
-            fold(" Tranzakció Dátuma "),
-            "tranzakcio datum".replace("datum", "datuma")
-        );
+        assert_eq!(fold(" Tranzakció Dátuma "), "tranzakcio datum".replace("datum", "datuma"));
     }
 
     #[test]

@@ -19,9 +19,7 @@ pub fn summary(profile: &str, p: &ParsedFile) -> String {
     writeln!(s, "rows: {}", p.rows.len()).unwrap();
     let mut sums: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
     for r in &p.rows {
-        let key = r
-            .currency
-            .map_or("(account)".to_string(), |c| c.code().to_string());
+        let key = r.currency.map_or("(account)".to_string(), |c| c.code().to_string());
         let e = sums.entry(key).or_default();
         e.0 += r.amount;
         e.1 += 1;
@@ -34,42 +32,19 @@ pub fn summary(profile: &str, p: &ParsedFile) -> String {
             writeln!(
                 s,
                 "{label}: line {} | {} | {} | {} | {:?} | {:?} | id {:?} | {:?}",
-                r.line,
-                r.date,
-                r.amount,
-                r.description,
-                r.counterparty,
-                r.status,
-                r.external_id,
-                r.category
+                r.line, r.date, r.amount, r.description, r.counterparty, r.status, r.external_id, r.category
             )
             .unwrap();
         }
     }
-    let pending = p
-        .rows
-        .iter()
-        .filter(|r| r.status == kassa_import::RowStatus::Pending)
-        .count();
+    let pending = p.rows.iter().filter(|r| r.status == kassa_import::RowStatus::Pending).count();
     writeln!(s, "pending: {pending}").unwrap();
     for b in &p.balances {
-        writeln!(
-            s,
-            "balance {}: {} {} {:?}",
-            b.kind,
-            b.date,
-            b.amount,
-            b.currency.map(|c| c.code().to_string())
-        )
-        .unwrap();
+        writeln!(s, "balance {}: {} {} {:?}", b.kind, b.date, b.amount, b.currency.map(|c| c.code().to_string()))
+            .unwrap();
     }
     for d in &p.diagnostics {
-        writeln!(
-            s,
-            "{:?} line {} {:?}: {}",
-            d.severity, d.line, d.field, d.message
-        )
-        .unwrap();
+        writeln!(s, "{:?} line {} {:?}: {}", d.severity, d.line, d.field, d.message).unwrap();
     }
     s
 }
@@ -78,11 +53,7 @@ fn snapshot_folder(sub: &str) {
     for path in corpus_files(sub) {
         let bytes = std::fs::read(&path).unwrap();
         let imp = csv_bank::read(&bytes, None);
-        let name = if imp.sniffed {
-            format!("sniffed: {}", imp.profile.to_toml())
-        } else {
-            imp.profile.name.clone()
-        };
+        let name = if imp.sniffed { format!("sniffed: {}", imp.profile.to_toml()) } else { imp.profile.name.clone() };
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         insta::assert_snapshot!(format!("{sub}-{stem}"), summary(&name, &imp.parsed));
     }
@@ -109,11 +80,7 @@ fn every_bank_file_picks_a_builtin_profile() {
 #[test]
 fn builtins_load_and_round_trip() {
     let sources: Vec<_> = builtin_sources().collect();
-    assert_eq!(
-        builtin_profiles().len(),
-        sources.len(),
-        "a built-in profile failed to load"
-    );
+    assert_eq!(builtin_profiles().len(), sources.len(), "a built-in profile failed to load");
     for (file, text) in sources {
         let p = Profile::from_toml(text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let again = Profile::from_toml(&p.to_toml()).unwrap();
@@ -143,12 +110,7 @@ fn sniffing_agrees_with_builtins_on_simple_layouts() {
         let (proposal, _) = csv_bank::propose(&bytes);
         let sniffed = csv_bank::parse(&bytes, Some(&proposal));
         let builtin = csv_bank::parse(&bytes, None);
-        let key = |p: &ParsedFile| {
-            p.rows
-                .iter()
-                .map(|r| (r.line, r.date, r.amount))
-                .collect::<Vec<_>>()
-        };
+        let key = |p: &ParsedFile| p.rows.iter().map(|r| (r.line, r.date, r.amount)).collect::<Vec<_>>();
         assert_eq!(key(&sniffed), key(&builtin), "{name}");
     }
 }

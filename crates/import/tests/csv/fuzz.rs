@@ -19,20 +19,10 @@ fn corpus() -> &'static [Vec<u8>] {
 }
 
 fn check(bytes: &[u8]) {
-    let lines = bytes
-        .iter()
-        .filter(|b| **b == b'\n' || **b == b'\r')
-        .count()
-        + 1;
+    let lines = bytes.iter().filter(|b| **b == b'\n' || **b == b'\r').count() + 1;
     let p = csv_bank::parse(bytes, None);
-    assert!(
-        p.rows.len() + p.balances.len() <= lines,
-        "more rows than lines"
-    );
-    assert!(
-        p.diagnostics.len() <= lines + 4,
-        "more diagnostics than lines"
-    );
+    assert!(p.rows.len() + p.balances.len() <= lines, "more rows than lines");
+    assert!(p.diagnostics.len() <= lines + 4, "more diagnostics than lines");
     let _ = csv_bank::propose(bytes);
     let _ = detect::detect(bytes);
     let t = native::parse_transactions(bytes);

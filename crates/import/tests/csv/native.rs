@@ -5,14 +5,10 @@ use kassa_import::native::{TransactionsReader, parse_trades, parse_transactions}
 use kassa_import::{Format, TradeSide};
 
 const TX_HEADER: &str = "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id\n";
-const TR_HEADER: &str =
-    "account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id\n";
+const TR_HEADER: &str = "account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id\n";
 
 fn errors(p: &kassa_import::ParsedFile) -> Vec<(usize, Option<String>)> {
-    p.diagnostics
-        .iter()
-        .map(|d| (d.line, d.field.clone()))
-        .collect()
+    p.diagnostics.iter().map(|d| (d.line, d.field.clone())).collect()
 }
 
 #[test]
@@ -27,18 +23,12 @@ fn transactions_read() {
     assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     assert_eq!(p.rows.len(), 3);
     let r = &p.rows[0];
-    assert_eq!(
-        (r.line, r.date.to_string(), r.amount.to_string()),
-        (2, "2024-01-05".into(), "-12.50".into())
-    );
+    assert_eq!((r.line, r.date.to_string(), r.amount.to_string()), (2, "2024-01-05".into(), "-12.50".into()));
     assert_eq!(r.account.account_ref.as_deref(), Some("checking"));
     assert_eq!(r.section.as_deref(), Some("expense"));
     assert_eq!(r.category.as_deref(), Some("Groceries"));
     assert_eq!(r.description, "Lidl, Berlin");
-    assert_eq!(
-        r.counterparty_account.as_deref(),
-        Some("DE89370400440532013000")
-    );
+    assert_eq!(r.counterparty_account.as_deref(), Some("DE89370400440532013000"));
     assert_eq!(p.rows[2].transfer_group.as_deref(), Some("g1"));
 }
 
@@ -108,12 +98,7 @@ fn trades_read_and_validate() {
     assert_eq!(p.trades.len(), 2);
     let t = &p.trades[0];
     assert_eq!(
-        (
-            t.side,
-            t.quantity.to_string(),
-            t.price.to_string(),
-            t.fees.to_string()
-        ),
+        (t.side, t.quantity.to_string(), t.price.to_string(), t.fees.to_string()),
         (TradeSide::Buy, "10".into(), "101.25".into(), "1.50".into())
     );
     assert_eq!(t.date.to_string(), "2024-01-05");

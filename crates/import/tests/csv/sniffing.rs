@@ -7,27 +7,13 @@ use kassa_import::profile::{Profile, SignConvention, match_profile};
 use kassa_import::{RowStatus, Severity};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/data/csv/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    std::fs::read(format!("{}/tests/data/csv/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 /// (line, date, amount, description) of every row.
 fn rows(bytes: &[u8]) -> Vec<(usize, String, String, String)> {
     let p = csv_bank::parse(bytes, None);
-    p.rows
-        .iter()
-        .map(|r| {
-            (
-                r.line,
-                r.date.to_string(),
-                r.amount.to_string(),
-                r.description.clone(),
-            )
-        })
-        .collect()
+    p.rows.iter().map(|r| (r.line, r.date.to_string(), r.amount.to_string(), r.description.clone())).collect()
 }
 
 #[test]
@@ -38,33 +24,19 @@ fn debit_credit_columns_with_junk_before_and_after() {
     assert_eq!(p.delimiter, Some(';'));
     assert_eq!(p.decimal, DecimalMark::Comma);
     assert_eq!(p.date_format.to_string(), "DD.MM.YYYY");
-    assert_eq!(
-        (p.columns.debit.as_deref(), p.columns.credit.as_deref()),
-        (Some("Soll"), Some("Haben"))
-    );
+    assert_eq!((p.columns.debit.as_deref(), p.columns.credit.as_deref()), (Some("Soll"), Some("Haben")));
     assert_eq!(p.columns.counterparty.as_deref(), Some("Empfänger"));
     let parsed = csv_bank::parse(&bytes, Some(&p));
-    let got: Vec<String> = parsed
-        .rows
-        .iter()
-        .map(|r| format!("{} {} {:?}", r.date, r.amount, r.balance_after))
-        .collect();
+    let got: Vec<String> =
+        parsed.rows.iter().map(|r| format!("{} {} {:?}", r.date, r.amount, r.balance_after)).collect();
     assert_eq!(
         got,
-        [
-            "2024-03-01 -1234.56 Some(8765.44)",
-            "2024-03-05 3000.00 Some(11765.44)",
-            "2024-03-31 -4.90 Some(11760.54)"
-        ]
+        ["2024-03-01 -1234.56 Some(8765.44)", "2024-03-05 3000.00 Some(11765.44)", "2024-03-31 -4.90 Some(11760.54)"]
     );
     // Junk before the header: one warning; the totals and the footer after
     // the table: a warning each, no rows, no errors.
-    let warnings: Vec<usize> = parsed
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .map(|d| d.line)
-        .collect();
+    let warnings: Vec<usize> =
+        parsed.diagnostics.iter().filter(|d| d.severity == Severity::Warning).map(|d| d.line).collect();
     assert_eq!(warnings, [1, 9, 10]);
     assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
 }
@@ -77,18 +49,8 @@ fn indicator_column_and_compact_dates() {
     assert_eq!(p.columns.debit_values, ["Af"]);
     assert_eq!(p.columns.credit_values, ["Bij"]);
     assert_eq!(p.date_format.to_string(), "YYYYMMDD");
-    let got: Vec<String> = rows(&bytes)
-        .into_iter()
-        .map(|r| format!("{} {} {}", r.1, r.2, r.3))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            "2024-01-05 -12.50 Boodschappen",
-            "2024-01-06 2500.00 Salaris januari",
-            "2024-01-07 -3.20 Kiosk"
-        ]
-    );
+    let got: Vec<String> = rows(&bytes).into_iter().map(|r| format!("{} {} {}", r.1, r.2, r.3)).collect();
+    assert_eq!(got, ["2024-01-05 -12.50 Boodschappen", "2024-01-06 2500.00 Salaris januari", "2024-01-07 -3.20 Kiosk"]);
 }
 
 #[test]
@@ -96,19 +58,9 @@ fn apostrophe_thousands_and_two_digit_years() {
     let bytes = fixture("apostrophe-2digit.csv");
     let (p, _) = csv_bank::propose(&bytes);
     assert_eq!(p.date_format.to_string(), "DD.MM.YY");
-    let got: Vec<String> = rows(&bytes)
-        .into_iter()
-        .map(|r| format!("{} {}", r.1, r.2))
-        .collect();
+    let got: Vec<String> = rows(&bytes).into_iter().map(|r| format!("{} {}", r.1, r.2)).collect();
     // 99 is before the pivot, so 1999.
-    assert_eq!(
-        got,
-        [
-            "2024-01-03 -1850.00",
-            "2024-01-15 6200.50",
-            "1999-12-31 -0.10"
-        ]
-    );
+    assert_eq!(got, ["2024-01-03 -1850.00", "2024-01-15 6200.50", "1999-12-31 -0.10"]);
 }
 
 #[test]
@@ -125,23 +77,14 @@ fn headerless_file_by_values() {
     let parsed = csv_bank::parse(&bytes, Some(&p));
     assert_eq!(parsed.rows.len(), 3);
     assert_eq!(parsed.rows[0].line, 1);
-    assert_eq!(
-        parsed.rows[0]
-            .currency
-            .map(|c| c.code().to_string())
-            .as_deref(),
-        Some("EUR")
-    );
+    assert_eq!(parsed.rows[0].currency.map(|c| c.code().to_string()).as_deref(), Some("EUR"));
 }
 
 #[test]
 fn ambiguous_day_month_is_reported() {
     let bytes = fixture("us-ambiguous.csv");
     let (p, notes) = csv_bank::propose(&bytes);
-    assert!(
-        notes.iter().any(|n| n.message.contains("ambiguous")),
-        "{notes:?}"
-    );
+    assert!(notes.iter().any(|n| n.message.contains("ambiguous")), "{notes:?}");
     let parsed = csv_bank::parse(&bytes, Some(&p));
     assert_eq!(parsed.rows[0].amount.to_string(), "-4.50");
 }
@@ -168,20 +111,10 @@ fn pending_rows() {
                 CARD_PAYMENT,Current,2024-01-13 11:21:43,,store,-44.57,0.00,EUR,PENDING,\n\
                 CARD_PAYMENT,Current,2024-01-12 11:21:43,2024-01-12 11:30:00,cafe,-3.00,0.50,EUR,COMPLETED,10.00\n\
                 CARD_PAYMENT,Current,2024-01-12 11:21:43,2024-01-12 11:30:00,nope,-3.00,0.00,EUR,DECLINED,10.00\n";
-    assert_eq!(
-        match_profile(text).map(|p| p.name.as_str()),
-        Some("Revolut")
-    );
+    assert_eq!(match_profile(text).map(|p| p.name.as_str()), Some("Revolut"));
     let p = csv_bank::parse(text.as_bytes(), None);
-    let got: Vec<String> = p
-        .rows
-        .iter()
-        .map(|r| format!("{} {} {:?}", r.date, r.amount, r.status))
-        .collect();
-    assert_eq!(
-        got,
-        ["2024-01-13 -44.57 Pending", "2024-01-12 -3.50 Booked"]
-    );
+    let got: Vec<String> = p.rows.iter().map(|r| format!("{} {} {:?}", r.date, r.amount, r.status)).collect();
+    assert_eq!(got, ["2024-01-13 -44.57 Pending", "2024-01-12 -3.50 Booked"]);
     assert_eq!(p.rows[0].status, RowStatus::Pending);
 }
 
@@ -236,9 +169,8 @@ closing_balance = ["Z"]
         "name = \"x\"\ndate_format = \"DD.MM.YYYY\"\nsign = \"debit_credit_columns\"\n[columns]\ndate = \"D\"\n",
     );
     assert!(err.unwrap_err().contains("debit"));
-    let err = Profile::from_toml(
-        "name = \"x\"\ndate_format = \"DD.QQ.YYYY\"\n[columns]\ndate = \"D\"\namount = \"A\"\n",
-    );
+    let err =
+        Profile::from_toml("name = \"x\"\ndate_format = \"DD.QQ.YYYY\"\n[columns]\ndate = \"D\"\namount = \"A\"\n");
     assert!(err.unwrap_err().contains("date format"));
 }
 
