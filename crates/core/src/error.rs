@@ -12,12 +12,18 @@ pub enum ParseError {
     #[error("invalid amount '{0}' (expected a decimal number such as -12.34)")]
     Amount(String),
     #[error("amount '{amount}' has more decimals than {currency} allows ({allowed})")]
-    AmountPrecision { amount: String, currency: String, allowed: u32 },
+    AmountPrecision {
+        amount: String,
+        currency: String,
+        allowed: u32,
+    },
     #[error("invalid date '{0}' (expected YYYY-MM-DD)")]
     Date(String),
     #[error("invalid IBAN '{value}': {reason}")]
     Iban { value: String, reason: &'static str },
-    #[error("unknown account kind '{0}' (expected one of checking, savings, cash, credit_card, loan, brokerage)")]
+    #[error(
+        "unknown account kind '{0}' (expected one of checking, savings, cash, credit_card, loan, brokerage)"
+    )]
     AccountKind(String),
     #[error("unknown section '{0}' (expected income, expense or transfer)")]
     Section(String),
@@ -31,9 +37,15 @@ pub enum ParseError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LedgerError {
     #[error("unknown account '{name}'{}", suggestion(.did_you_mean))]
-    UnknownAccount { name: String, did_you_mean: Option<String> },
+    UnknownAccount {
+        name: String,
+        did_you_mean: Option<String>,
+    },
     #[error("unknown category '{name}'{}", suggestion(.did_you_mean))]
-    UnknownCategory { name: String, did_you_mean: Option<String> },
+    UnknownCategory {
+        name: String,
+        did_you_mean: Option<String>,
+    },
     #[error("unknown transaction '{0}'")]
     UnknownTransaction(String),
     #[error("an account named '{0}' already exists in this book")]
@@ -46,8 +58,15 @@ pub enum LedgerError {
     BookExists,
     #[error("no book: run `kassa init` first")]
     NoBook,
-    #[error("transfer from '{from}' ({from_currency}) to '{to}' ({to_currency}) needs a rate or a target amount")]
-    TransferNeedsRate { from: String, from_currency: String, to: String, to_currency: String },
+    #[error(
+        "transfer from '{from}' ({from_currency}) to '{to}' ({to_currency}) needs a rate or a target amount"
+    )]
+    TransferNeedsRate {
+        from: String,
+        from_currency: String,
+        to: String,
+        to_currency: String,
+    },
     #[error("transfer needs two different accounts, got '{0}' twice")]
     TransferToSelf(String),
     #[error("transfer amount must be positive, got {0}")]
@@ -55,7 +74,12 @@ pub enum LedgerError {
     #[error("amount must not be zero")]
     ZeroAmount,
     #[error("{amount} is in {currency} but account '{account}' holds {account_currency}")]
-    CurrencyMismatch { amount: String, currency: String, account: String, account_currency: String },
+    CurrencyMismatch {
+        amount: String,
+        currency: String,
+        account: String,
+        account_currency: String,
+    },
     #[error("postings do not balance: {currency} sums to {sum}")]
     Unbalanced { currency: String, sum: String },
     #[error("a transaction needs at least two postings")]

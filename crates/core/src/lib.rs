@@ -4,6 +4,7 @@
 //! Architecture invariant: nothing here does I/O, reads a clock, draws a
 //! random number or uses a float for money. Ids and times are passed in.
 
+pub mod categorize;
 pub mod currency;
 pub mod error;
 pub mod iban;

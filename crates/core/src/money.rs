@@ -30,7 +30,10 @@ impl Money {
                 allowed,
             });
         }
-        Ok(Money { amount: rescale(normal, allowed), currency })
+        Ok(Money {
+            amount: rescale(normal, allowed),
+            currency,
+        })
     }
 
     /// Parses a signed decimal written with a dot, such as `-1234.5`.
@@ -39,17 +42,27 @@ impl Money {
     }
 
     pub fn zero(currency: Currency) -> Money {
-        Money { amount: rescale(Decimal::ZERO, currency.minor_units()), currency }
+        Money {
+            amount: rescale(Decimal::ZERO, currency.minor_units()),
+            currency,
+        }
     }
 
     /// The amount in minor units (cents); exact because of the check in `new`.
     pub fn minor_units(&self) -> i64 {
         let scaled = self.amount * Decimal::from(10i64.pow(self.currency.minor_units()));
-        i64::try_from(scaled.trunc()).unwrap_or(if scaled.is_sign_negative() { i64::MIN } else { i64::MAX })
+        i64::try_from(scaled.trunc()).unwrap_or(if scaled.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        })
     }
 
     pub fn from_minor_units(units: i64, currency: Currency) -> Money {
-        Money { amount: Decimal::new(units, currency.minor_units()), currency }
+        Money {
+            amount: Decimal::new(units, currency.minor_units()),
+            currency,
+        }
     }
 
     pub fn is_zero(&self) -> bool {
@@ -57,7 +70,10 @@ impl Money {
     }
 
     pub fn negated(&self) -> Money {
-        Money { amount: rescale(-self.amount, self.currency.minor_units()), currency: self.currency }
+        Money {
+            amount: rescale(-self.amount, self.currency.minor_units()),
+            currency: self.currency,
+        }
     }
 }
 
@@ -74,7 +90,9 @@ pub fn parse_decimal(s: &str) -> Result<Decimal, ParseError> {
         return Err(ParseError::Amount(s.to_string()));
     }
     let normalised = t.strip_prefix('+').unwrap_or(t);
-    normalised.parse::<Decimal>().map_err(|_| ParseError::Amount(s.to_string()))
+    normalised
+        .parse::<Decimal>()
+        .map_err(|_| ParseError::Amount(s.to_string()))
 }
 
 /// `Decimal::rescale` that leaves -0 as 0, so "0.00" never prints as "-0.00".
@@ -112,15 +130,27 @@ mod tests {
         assert_eq!(eur("+5").unwrap().amount.to_string(), "5.00");
         assert_eq!(eur("-0.00").unwrap().amount.to_string(), "0.00");
         assert_eq!(eur("-1234.56").unwrap().minor_units(), -123456);
-        assert_eq!(Money::parse("1500", Currency::JPY).unwrap().amount.to_string(), "1500");
+        assert_eq!(
+            Money::parse("1500", Currency::JPY)
+                .unwrap()
+                .amount
+                .to_string(),
+            "1500"
+        );
     }
 
     #[test]
     fn rejects_malformed_and_too_precise_amounts() {
         for bad in ["1.2.3", "", "abc", "1,5", "--1", "1e5", ".", "+"] {
-            assert!(matches!(eur(bad), Err(ParseError::Amount(_))), "{bad} accepted");
+            assert!(
+                matches!(eur(bad), Err(ParseError::Amount(_))),
+                "{bad} accepted"
+            );
         }
-        assert!(matches!(eur("0.001"), Err(ParseError::AmountPrecision { .. })));
+        assert!(matches!(
+            eur("0.001"),
+            Err(ParseError::AmountPrecision { .. })
+        ));
         assert!(eur("0.010").is_ok());
     }
 
