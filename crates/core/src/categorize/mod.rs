@@ -21,6 +21,9 @@ pub mod synth;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+pub use evaluate::{Report, choose_threshold, evaluate};
+pub use merchant::normalize_merchant;
+pub use model::{Categorizer, ModelKind, Prediction};
 pub use rules::{Action, Condition, Field, Op, Predicate, Rule, RuleError, RuleOutcome, RuleSet};
 
 /// What categorisation sees of a transaction. Borrowed so that rule runs over a
