@@ -44,6 +44,14 @@ fn main() {
         println!("wrote {}/train.csv and test.csv", dir.display());
     }
 
+    if args.iter().any(|a| a == "--stats") {
+        use std::collections::HashSet;
+        let seen: HashSet<&str> = history.iter().filter(|t| t.date < split).map(|t| t.merchant.as_str()).collect();
+        let test: HashSet<&str> = history.iter().filter(|t| t.date >= split).map(|t| t.merchant.as_str()).collect();
+        let unseen = test.iter().filter(|m| !seen.contains(*m)).count();
+        println!("unseen test merchants: {unseen} of {}", test.len());
+        return;
+    }
     let started = Instant::now();
     let bench = benchmark(&history, split, &ModelKind::ALL);
     println!("{bench}");

@@ -2,7 +2,7 @@
 //! name ("VISA 4411 REWE SAGT DANKE 12.05 MUENCHEN" → "REWE") and the cleaned
 //! word tokens the categoriser learns from.
 //!
-//! Output convention: **upper case ASCII**, accents folded ("CAFÉ MÉTRO" →
+//! Output convention: **upper case**, accents folded ("CAFÉ MÉTRO" →
 //! "CAFE METRO"), single spaces. The name is a grouping key first (the same
 //! shop must give the same string whatever bank exported it, and banks
 //! disagree on case and accents) and a display label second; title-casing
@@ -118,6 +118,8 @@ const PREFIXES: &[&[&str]] = &[
     &["PREAUTHORIZED", "DEBIT"],
     &["DIRECT", "DEBIT"],
     &["DD"],
+    &["PASNR"],
+    &["PASNR."],
 ];
 
 /// Words after which the rest of the text is marketing or bank chatter.
@@ -157,7 +159,7 @@ const LEGAL: &[&str] = &[
     "GMBH", "AG", "AB", "AS", "ASA", "A/S", "SA", "S.A.", "S.A", "BV", "B.V.", "B.V", "NV", "N.V.",
     "LTD", "LTD.", "LIMITED", "INC", "INC.", "LLC", "SL", "S.L.", "SL.", "SLU", "S.L.U.", "SRL",
     "S.R.L.", "SARL", "SAS", "KG", "OHG", "E.K.", "EK", "PLC", "OY", "SAGL", "UG", "CO", "CO.",
-    "GMBH&CO", "BVBA", "SE", "APS", "SPA", "S.P.A.", "&", "-", "UAB",
+    "GMBH&CO", "BVBA", "SE", "APS", "S.P.A", "S.P.A.", "&", "-", "UAB",
 ];
 
 /// Country codes and spelled-out countries trimmed from the end.
@@ -209,11 +211,6 @@ const COUNTRIES: &[&str] = &[
     "FI",
     "FIN",
     "LND",
-    "DEUTSCHLAND",
-    "NEDERLAND",
-    "ESPANA",
-    "NORGE",
-    "FRANCE",
 ];
 
 /// Common cities in the banks' home countries, trimmed from the end.
@@ -448,14 +445,15 @@ fn split_token(raw: &str) -> Vec<String> {
     if raw.is_empty() {
         return Vec::new();
     }
-    // Card masks like *1234 or ****1234 are one noise token.
-    if raw.starts_with('*')
-        && raw
-            .trim_start_matches('*')
-            .chars()
-            .all(|c| c.is_ascii_digit())
-    {
+    // Card masks like *1234 or ****1234, and bare punctuation ("/", "-"), are
+    // skipped; "&" and "+" stay because they are part of names ("H&M", "V & A").
+    let mask = raw.starts_with('*') && raw.trim_start_matches('*').chars().all(|c| c.is_ascii_digit());
+    if mask || !raw.chars().any(|c| c.is_alphanumeric() || c == '&' || c == '+') {
         return vec!["*MASK".to_owned()];
+    }
+    // Dates ("12/05") and references ("ECH/120524") are classified whole.
+    if raw.chars().filter(char::is_ascii_digit).count() >= 4 || !raw.chars().any(char::is_alphabetic) {
+        return vec![raw.to_owned()];
     }
     // SEPA structured fields: "SVWZ+text" keeps the text, the other fields are ids.
     for field in ["SVWZ+", "ABWA+", "ABWE+"] {
@@ -553,7 +551,7 @@ fn classify(tok: &str) -> Tok {
         // "COOP-1489": brand and store number glued together.
         return Tok::Word(word.to_owned());
     }
-    if digits >= 4 || (len >= 8 && digits >= 2) {
+    if digits >= 3 || (len >= 8 && digits >= 2) {
         return Tok::Cut;
     }
     Tok::Word(tok.to_owned())
@@ -654,18 +652,32 @@ fn tail_len(toks: &[Tok]) -> usize {
     phrase_len(toks, TAILS)
 }
 
-/// Longest phrase from `table` that `toks` starts with (words only).
+/// Length in tokens of the longest phrase from `table` that `toks` starts
+/// with. Column breaks inside the phrase are skipped: fixed-width exports
+/// split "DIRECT   DEBIT" across columns.
 fn phrase_len(toks: &[Tok], table: &[&[&str]]) -> usize {
     let mut best = 0;
+    let mut best_words = 0;
     for phrase in table {
-        if phrase.len() <= toks.len()
-            && phrase.len() > best
-            && phrase
-                .iter()
-                .zip(toks)
-                .all(|(p, t)| matches!(t, Tok::Word(w) if w == p))
-        {
-            best = phrase.len();
+        if phrase.len() <= best_words {
+            continue;
+        }
+        let mut used = 0;
+        let mut matched = 0;
+        for t in toks {
+            if matched == phrase.len() {
+                break;
+            }
+            used += 1;
+            match t {
+                Tok::Column if matched > 0 => {}
+                Tok::Word(w) if *w == phrase[matched] => matched += 1,
+                _ => break,
+            }
+        }
+        if matched == phrase.len() {
+            best = used;
+            best_words = phrase.len();
         }
     }
     best

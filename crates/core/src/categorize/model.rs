@@ -89,7 +89,7 @@ impl Default for Params {
             alpha: 0.1,
             nb_scale: 4.0,
             learning_rate: 0.5,
-            epochs: 6,
+            epochs: 4,
             seed: 0x6b61_7373_61,
             max_learn_steps: 20,
         }
@@ -514,9 +514,12 @@ impl Categorizer {
         let lr = self.params.learning_rate;
         for c in 0..scratch.len() {
             let g = scratch[c] - if c == y { 1.0 } else { 0.0 };
-            // Classes the model already rules out get no update: the gradient
-            // is negligible and skipping them is most of the speed.
-            if g.abs() < 1e-3 {
+            // Classes the model gives under 2 % get no push-down (only the true
+            // class always moves). This is a sampled-negatives approximation of
+            // the full softmax gradient: it keeps the weight table sparse — a
+            // feature only gets cells for classes it was seen with or confused
+            // with — and is most of the speed on 40 classes.
+            if g.abs() < 0.02 {
                 continue;
             }
             let gb = &mut self.class_aux[c];

@@ -404,7 +404,7 @@ impl Default for SynthConfig {
             start: jiff::civil::date(2022, 1, 1),
             months: 36,
             tx_per_month: 830,
-            new_merchant_rate: 0.10,
+            new_merchant_rate: 0.35,
             cue_share: 0.6,
         }
     }
