@@ -46,8 +46,16 @@ fn main() {
 
     if args.iter().any(|a| a == "--stats") {
         use std::collections::HashSet;
-        let seen: HashSet<&str> = history.iter().filter(|t| t.date < split).map(|t| t.merchant.as_str()).collect();
-        let test: HashSet<&str> = history.iter().filter(|t| t.date >= split).map(|t| t.merchant.as_str()).collect();
+        let seen: HashSet<&str> = history
+            .iter()
+            .filter(|t| t.date < split)
+            .map(|t| t.merchant.as_str())
+            .collect();
+        let test: HashSet<&str> = history
+            .iter()
+            .filter(|t| t.date >= split)
+            .map(|t| t.merchant.as_str())
+            .collect();
         let unseen = test.iter().filter(|m| !seen.contains(*m)).count();
         println!("unseen test merchants: {unseen} of {}", test.len());
         return;
@@ -85,11 +93,11 @@ fn main() {
         let took = started.elapsed();
         let json = model.to_json();
         println!(
-            "training {} on {} rows: {:.2?}; saved model {:.1} MB",
+            "training {} on {} rows: {:.2?}; saved model {} kB",
             kind.name(),
             pairs.len(),
             took,
-            json.len() as f64 / 1e6
+            json.len() / 1000
         );
     }
 }

@@ -164,53 +164,10 @@ const LEGAL: &[&str] = &[
 
 /// Country codes and spelled-out countries trimmed from the end.
 const COUNTRIES: &[&str] = &[
-    "DE",
-    "DEU",
-    "GER",
-    "NL",
-    "NLD",
-    "NO",
-    "NOR",
-    "ES",
-    "ESP",
-    "FR",
-    "FRA",
-    "GB",
-    "GBR",
-    "UK",
-    "US",
-    "USA",
-    "SE",
-    "SWE",
-    "DK",
-    "DNK",
-    "CH",
-    "CHE",
-    "AT",
-    "AUT",
-    "IT",
-    "ITA",
-    "BE",
-    "BEL",
-    "IE",
-    "IRL",
-    "PL",
-    "POL",
-    "LT",
-    "LTU",
-    "LV",
-    "EE",
-    "CZ",
-    "CZE",
-    "HU",
-    "HUN",
-    "PT",
-    "PRT",
-    "LU",
-    "LUX",
-    "FI",
-    "FIN",
-    "LND",
+    "DE", "DEU", "GER", "NL", "NLD", "NO", "NOR", "ES", "ESP", "FR", "FRA", "GB", "GBR", "UK",
+    "US", "USA", "SE", "SWE", "DK", "DNK", "CH", "CHE", "AT", "AUT", "IT", "ITA", "BE", "BEL",
+    "IE", "IRL", "PL", "POL", "LT", "LTU", "LV", "EE", "CZ", "CZE", "HU", "HUN", "PT", "PRT", "LU",
+    "LUX", "FI", "FIN", "LND",
 ];
 
 /// Common cities in the banks' home countries, trimmed from the end.
@@ -447,12 +404,22 @@ fn split_token(raw: &str) -> Vec<String> {
     }
     // Card masks like *1234 or ****1234, and bare punctuation ("/", "-"), are
     // skipped; "&" and "+" stay because they are part of names ("H&M", "V & A").
-    let mask = raw.starts_with('*') && raw.trim_start_matches('*').chars().all(|c| c.is_ascii_digit());
-    if mask || !raw.chars().any(|c| c.is_alphanumeric() || c == '&' || c == '+') {
+    let mask = raw.starts_with('*')
+        && raw
+            .trim_start_matches('*')
+            .chars()
+            .all(|c| c.is_ascii_digit());
+    if mask
+        || !raw
+            .chars()
+            .any(|c| c.is_alphanumeric() || c == '&' || c == '+')
+    {
         return vec!["*MASK".to_owned()];
     }
     // Dates ("12/05") and references ("ECH/120524") are classified whole.
-    if raw.chars().filter(char::is_ascii_digit).count() >= 4 || !raw.chars().any(char::is_alphabetic) {
+    if raw.chars().filter(char::is_ascii_digit).count() >= 4
+        || !raw.chars().any(char::is_alphabetic)
+    {
         return vec![raw.to_owned()];
     }
     // SEPA structured fields: "SVWZ+text" keeps the text, the other fields are ids.

@@ -90,7 +90,7 @@ impl Default for Params {
             nb_scale: 4.0,
             learning_rate: 0.5,
             epochs: 4,
-            seed: 0x6b61_7373_61,
+            seed: 0x006b_6173_7361,
             max_learn_steps: 20,
         }
     }
@@ -512,8 +512,8 @@ impl Categorizer {
         }
         softmax(scratch);
         let lr = self.params.learning_rate;
-        for c in 0..scratch.len() {
-            let g = scratch[c] - if c == y { 1.0 } else { 0.0 };
+        for (c, &p) in scratch.iter().enumerate() {
+            let g = p - if c == y { 1.0 } else { 0.0 };
             // Classes the model gives under 2 % get no push-down (only the true
             // class always moves). This is a sampled-negatives approximation of
             // the full softmax gradient: it keeps the weight table sparse — a

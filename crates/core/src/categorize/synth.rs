@@ -469,8 +469,8 @@ impl Gen {
         self.rng.unit() < p
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.rng.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.rng.below(items.len())]
     }
 
     /// A new pronounceable brand name never produced before in this history.
@@ -479,7 +479,7 @@ impl Gen {
             let n = 2 + self.rng.below(2);
             let mut s = String::new();
             for _ in 0..n {
-                s.push_str(*self.pick(SYLLABLES));
+                s.push_str(self.pick(SYLLABLES));
             }
             if s.len() >= 4 && self.used_names.insert(s.clone()) {
                 return s.to_uppercase();
@@ -550,7 +550,7 @@ fn household(g: &mut Gen, cfg: &SynthConfig, loc: Locale, scale: f64, out: &mut 
                 name,
                 weight: 1 + g.rng.below(4) as u32,
                 store: 1 + g.rng.below(9000) as u32,
-                city: *g.pick(loc.cities()),
+                city: g.pick(loc.cities()),
                 fixed_cents: fixed,
             }
         };
@@ -562,7 +562,7 @@ fn household(g: &mut Gen, cfg: &SynthConfig, loc: Locale, scale: f64, out: &mut 
                         name: (*b).to_owned(),
                         weight: 2 + g.rng.below(9) as u32,
                         store: 1 + g.rng.below(9000) as u32,
-                        city: *g.pick(loc.cities()),
+                        city: g.pick(loc.cities()),
                         fixed_cents: fixed,
                     });
                 }
@@ -608,7 +608,7 @@ fn household(g: &mut Gen, cfg: &SynthConfig, loc: Locale, scale: f64, out: &mut 
                         name,
                         weight: 1,
                         store: 1,
-                        city: *g.pick(loc.cities()),
+                        city: g.pick(loc.cities()),
                         fixed_cents: fixed,
                     }
                 };
@@ -683,7 +683,7 @@ fn invented(g: &mut Gen, cues: &[&str], cat: &CatSpec, loc: Locale, cue_share: f
     if cues.is_empty() || !g.chance(cue_share) {
         return name;
     }
-    let cue = *g.pick(cues);
+    let cue = g.pick(cues);
     let compound =
         matches!(loc, Locale::De | Locale::No | Locale::Nl) && !cue.contains(' ') && g.chance(0.3);
     if compound {
@@ -747,7 +747,7 @@ fn render(
     let description = match cat.channel {
         Channel::Card => {
             if g.chance(0.1) {
-                let wrap = *g.pick(&[
+                let wrap = g.pick(&[
                     "PAYPAL *",
                     "SQ *",
                     "SUMUP *",
@@ -889,7 +889,7 @@ fn variant(g: &mut Gen, name: &str, loc: Locale) -> String {
         s = s.replace("'", "").replace('.', " ");
     }
     if g.chance(0.1) && !s.ends_with("GMBH") {
-        let form = *g.pick(match loc {
+        let form = g.pick(match loc {
             Locale::De => &["GMBH", "AG", "GMBH & CO KG"][..],
             Locale::Nl => &["B.V.", "BV", "N.V."][..],
             Locale::Es => &["S.L.", "SA", "S.A."][..],

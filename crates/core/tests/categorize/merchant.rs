@@ -108,10 +108,18 @@ fn merchant_table() {
     for (input, expected) in CASES {
         let got = normalize_merchant(input);
         if got.as_deref() != *expected {
-            failures.push(format!("{input:?}\n    expected {expected:?}\n    got      {got:?}"));
+            failures.push(format!(
+                "{input:?}\n    expected {expected:?}\n    got      {got:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} rows differ:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows differ:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -122,6 +130,12 @@ fn tokens_drop_noise_and_keep_words() {
 
 #[test]
 fn normalisation_is_case_and_accent_stable() {
-    assert_eq!(normalize_merchant("café métro"), normalize_merchant("CAFE METRO"));
-    assert_eq!(normalize_merchant("Rema 1000 Oslo"), normalize_merchant("REMA 1000 OSLO"));
+    assert_eq!(
+        normalize_merchant("café métro"),
+        normalize_merchant("CAFE METRO")
+    );
+    assert_eq!(
+        normalize_merchant("Rema 1000 Oslo"),
+        normalize_merchant("REMA 1000 OSLO")
+    );
 }

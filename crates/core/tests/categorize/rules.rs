@@ -3,7 +3,9 @@
 
 use jiff::civil::date;
 use kassa_core::categorize::rules::{export_json, export_toml, import_json, import_toml};
-use kassa_core::categorize::{Action, Condition, Field, Op, Predicate, Rule, RuleError, RuleSet, TxView};
+use kassa_core::categorize::{
+    Action, Condition, Field, Op, Predicate, Rule, RuleError, RuleSet, TxView,
+};
 use rust_decimal::Decimal;
 
 fn tx(description: &str, amount: i64) -> TxView<'_> {
@@ -36,29 +38,78 @@ fn s(v: &str) -> String {
 #[test]
 fn text_operators() {
     let d = "VISA 4411 Café Métro SAGT DANKE";
-    assert!(check(Field::Description, Op::Contains(s("cafe metro")), d, -500));
+    assert!(check(
+        Field::Description,
+        Op::Contains(s("cafe metro")),
+        d,
+        -500
+    ));
     assert!(check(Field::Description, Op::Contains(s("CAFÉ")), d, -500));
     assert!(!check(Field::Description, Op::Contains(s("rewe")), d, -500));
-    assert!(check(Field::Description, Op::Equals(s("visa 4411 cafe metro sagt danke")), d, -500));
+    assert!(check(
+        Field::Description,
+        Op::Equals(s("visa 4411 cafe metro sagt danke")),
+        d,
+        -500
+    ));
     assert!(!check(Field::Description, Op::Equals(s("visa")), d, -500));
-    assert!(check(Field::Description, Op::StartsWith(s("Visa 4411")), d, -500));
-    assert!(!check(Field::Description, Op::StartsWith(s("4411")), d, -500));
+    assert!(check(
+        Field::Description,
+        Op::StartsWith(s("Visa 4411")),
+        d,
+        -500
+    ));
+    assert!(!check(
+        Field::Description,
+        Op::StartsWith(s("4411")),
+        d,
+        -500
+    ));
     assert!(check(Field::Description, Op::EndsWith(s("danke")), d, -500));
-    assert!(check(Field::Description, Op::Regex(s(r"^visa \d{4} caf")), d, -500));
+    assert!(check(
+        Field::Description,
+        Op::Regex(s(r"^visa \d{4} caf")),
+        d,
+        -500
+    ));
     assert!(!check(Field::Description, Op::Regex(s(r"^\d")), d, -500));
-    assert!(check(Field::Counterparty, Op::OneOf(vec![s("Meier"), s("hausverwaltung muller")]), d, -500));
-    assert!(check(Field::Account, Op::StartsWith(s("assets:bank")), d, -500));
+    assert!(check(
+        Field::Counterparty,
+        Op::OneOf(vec![s("Meier"), s("hausverwaltung muller")]),
+        d,
+        -500
+    ));
+    assert!(check(
+        Field::Account,
+        Op::StartsWith(s("assets:bank")),
+        d,
+        -500
+    ));
     assert!(check(Field::Currency, Op::Equals(s("eur")), d, -500));
-    assert!(check(Field::Currency, Op::OneOf(vec![s("NOK"), s("EUR")]), d, -500));
+    assert!(check(
+        Field::Currency,
+        Op::OneOf(vec![s("NOK"), s("EUR")]),
+        d,
+        -500
+    ));
     // Whitespace runs collapse on both sides.
-    assert!(check(Field::Description, Op::Contains(s("4411   café")), d, -500));
+    assert!(check(
+        Field::Description,
+        Op::Contains(s("4411   café")),
+        d,
+        -500
+    ));
 }
 
 #[test]
 fn case_sensitive_leaf_compares_raw_text() {
     let rule = Rule::new(
         "raw",
-        Condition::Leaf(Predicate { field: Field::Description, op: Op::Contains(s("Café")), case_sensitive: true }),
+        Condition::Leaf(Predicate {
+            field: Field::Description,
+            op: Op::Contains(s("Café")),
+            case_sensitive: true,
+        }),
         cat("X"),
     );
     let set = RuleSet::compile(&[rule]).unwrap();
@@ -78,7 +129,12 @@ fn amount_operators_use_magnitude_and_sign() {
     assert!(check(a, Op::Between(s("100"), s("120.50")), "x", -12050));
     assert!(!check(a, Op::Between(s("1"), s("99.99")), "x", -12050));
     assert!(check(a, Op::Equals(s("120.5")), "x", -12050));
-    assert!(check(a, Op::OneOf(vec![s("9.99"), s("120.50")]), "x", 12050));
+    assert!(check(
+        a,
+        Op::OneOf(vec![s("9.99"), s("120.50")]),
+        "x",
+        12050
+    ));
     assert!(check(a, Op::IsOutflow, "x", -1));
     assert!(!check(a, Op::IsOutflow, "x", 1));
     assert!(check(a, Op::IsInflow, "x", 1));
@@ -88,8 +144,18 @@ fn amount_operators_use_magnitude_and_sign() {
 #[test]
 fn date_operators() {
     let d = Field::Date;
-    assert!(check(d, Op::Between(s("2024-05-01"), s("2024-05-31")), "x", -1));
-    assert!(check(d, Op::Between(s("2024-05-12"), s("2024-05-12")), "x", -1));
+    assert!(check(
+        d,
+        Op::Between(s("2024-05-01"), s("2024-05-31")),
+        "x",
+        -1
+    ));
+    assert!(check(
+        d,
+        Op::Between(s("2024-05-12"), s("2024-05-12")),
+        "x",
+        -1
+    ));
     assert!(check(d, Op::Gt(s("2024-05-11")), "x", -1));
     assert!(!check(d, Op::Gt(s("2024-05-12")), "x", -1));
     assert!(check(d, Op::Ge(s("2024-05-12")), "x", -1));
@@ -107,7 +173,11 @@ fn groups_and_negation() {
     let either = Condition::Any(vec![rema.clone(), big.clone()]);
     let not_rema = Condition::Not(Box::new(rema));
     let run = |c: &Condition, d: &str, amt: i64| {
-        RuleSet::compile(&[Rule::new("r", c.clone(), cat("X"))]).unwrap().apply(&tx(d, amt)).category.is_some()
+        RuleSet::compile(&[Rule::new("r", c.clone(), cat("X"))])
+            .unwrap()
+            .apply(&tx(d, amt))
+            .category
+            .is_some()
     };
     assert!(run(&both, "REMA 1000", -20000));
     assert!(!run(&both, "REMA 1000", -2000));
@@ -116,8 +186,14 @@ fn groups_and_negation() {
     assert!(!run(&either, "KIWI", -2000));
     assert!(run(&not_rema, "KIWI", -1));
     assert!(!run(&not_rema, "rema", -1));
-    assert!(run(&Condition::All(vec![]), "anything", -1), "empty all is true");
-    assert!(!run(&Condition::Any(vec![]), "anything", -1), "empty any is false");
+    assert!(
+        run(&Condition::All(vec![]), "anything", -1),
+        "empty all is true"
+    );
+    assert!(
+        !run(&Condition::Any(vec![]), "anything", -1),
+        "empty any is false"
+    );
     // A missing counterparty matches no text test, so its negation matches.
     let cp = Condition::leaf(Field::Counterparty, Op::Contains(s("x")));
     let set = RuleSet::compile(&[Rule::new("r", Condition::Not(Box::new(cp)), cat("X"))]).unwrap();
@@ -129,24 +205,36 @@ fn groups_and_negation() {
 #[test]
 fn first_match_wins_per_field_and_tags_accumulate() {
     let any = || Condition::All(vec![]);
-    let mut specific = Rule::new("specific", Condition::leaf(Field::Description, Op::Contains(s("rema"))), vec![
-        Action::SetCategory(s("Expenses:Groceries")),
-        Action::AddTags(vec![s("food")]),
-    ]);
+    let mut specific = Rule::new(
+        "specific",
+        Condition::leaf(Field::Description, Op::Contains(s("rema"))),
+        vec![
+            Action::SetCategory(s("Expenses:Groceries")),
+            Action::AddTags(vec![s("food")]),
+        ],
+    );
     specific.position = 1;
-    let mut catch_all = Rule::new("catch all", any(), vec![
-        Action::SetCategory(s("Expenses:Other")),
-        Action::SetCounterparty(s("Someone")),
-        Action::AddTags(vec![s("food"), s("review")]),
-        Action::SetNotes(s("auto")),
-        Action::MarkTransfer(false),
-    ]);
+    let mut catch_all = Rule::new(
+        "catch all",
+        any(),
+        vec![
+            Action::SetCategory(s("Expenses:Other")),
+            Action::SetCounterparty(s("Someone")),
+            Action::AddTags(vec![s("food"), s("review")]),
+            Action::SetNotes(s("auto")),
+            Action::MarkTransfer(false),
+        ],
+    );
     catch_all.position = 2;
     // Given out of order: position decides.
     let set = RuleSet::compile(&[catch_all, specific]).unwrap();
     let out = set.apply(&tx("REMA 1000 OSLO", -1));
     assert_eq!(out.category.as_deref(), Some("Expenses:Groceries"));
-    assert_eq!(out.counterparty.as_deref(), Some("Someone"), "unset fields are still filled by later rules");
+    assert_eq!(
+        out.counterparty.as_deref(),
+        Some("Someone"),
+        "unset fields are still filled by later rules"
+    );
     assert_eq!(out.tags, ["food", "review"]);
     assert_eq!(out.notes.as_deref(), Some("auto"));
     assert_eq!(out.transfer, Some(false));
@@ -158,11 +246,17 @@ fn first_match_wins_per_field_and_tags_accumulate() {
 
 #[test]
 fn stop_processing_and_disabled_rules() {
-    let mut first = Rule::new("transfer", Condition::leaf(Field::Description, Op::Contains(s("savings"))), vec![
-        Action::MarkTransfer(true),
-    ]);
+    let mut first = Rule::new(
+        "transfer",
+        Condition::leaf(Field::Description, Op::Contains(s("savings"))),
+        vec![Action::MarkTransfer(true)],
+    );
     first.stop_processing = true;
-    let second = Rule::new("tag everything", Condition::All(vec![]), vec![Action::AddTags(vec![s("seen")])]);
+    let second = Rule::new(
+        "tag everything",
+        Condition::All(vec![]),
+        vec![Action::AddTags(vec![s("seen")])],
+    );
     let mut disabled = Rule::new("disabled", Condition::All(vec![]), cat("Never"));
     disabled.enabled = false;
     let set = RuleSet::compile(&[disabled, first, second]).unwrap();
@@ -178,22 +272,66 @@ fn stop_processing_and_disabled_rules() {
 
 #[test]
 fn errors_name_rule_and_field() {
-    let bad = Rule::new("Broken regex", Condition::leaf(Field::Counterparty, Op::Regex(s("(unclosed"))), cat("X"));
+    let bad = Rule::new(
+        "Broken regex",
+        Condition::leaf(Field::Counterparty, Op::Regex(s("(unclosed"))),
+        cat("X"),
+    );
     let err = RuleSet::compile(&[bad]).unwrap_err();
-    assert!(matches!(&err, RuleError::InvalidRegex { rule, field: Field::Counterparty, .. } if rule == "Broken regex"));
-    assert!(err.to_string().starts_with("rule 'Broken regex': invalid regex on counterparty"), "{err}");
+    assert!(
+        matches!(&err, RuleError::InvalidRegex { rule, field: Field::Counterparty, .. } if rule == "Broken regex")
+    );
+    assert!(
+        err.to_string()
+            .starts_with("rule 'Broken regex': invalid regex on counterparty"),
+        "{err}"
+    );
 
-    let wrong = Rule::new("Regex on amount", Condition::leaf(Field::Amount, Op::Regex(s("1"))), cat("X"));
-    assert!(matches!(RuleSet::compile(&[wrong]), Err(RuleError::OperatorNotForField { op: "regex", .. })));
-    let sign = Rule::new("Sign on text", Condition::leaf(Field::Description, Op::IsInflow), cat("X"));
-    assert!(matches!(RuleSet::compile(&[sign]), Err(RuleError::OperatorNotForField { .. })));
-    let value = Rule::new("Bad amount", Condition::leaf(Field::Amount, Op::Gt(s("lots"))), cat("X"));
+    let wrong = Rule::new(
+        "Regex on amount",
+        Condition::leaf(Field::Amount, Op::Regex(s("1"))),
+        cat("X"),
+    );
+    assert!(matches!(
+        RuleSet::compile(&[wrong]),
+        Err(RuleError::OperatorNotForField { op: "regex", .. })
+    ));
+    let sign = Rule::new(
+        "Sign on text",
+        Condition::leaf(Field::Description, Op::IsInflow),
+        cat("X"),
+    );
+    assert!(matches!(
+        RuleSet::compile(&[sign]),
+        Err(RuleError::OperatorNotForField { .. })
+    ));
+    let value = Rule::new(
+        "Bad amount",
+        Condition::leaf(Field::Amount, Op::Gt(s("lots"))),
+        cat("X"),
+    );
     let err = RuleSet::compile(&[value]).unwrap_err();
-    assert_eq!(err.to_string(), "rule 'Bad amount': invalid value 'lots' on amount (expected a decimal amount such as 12.50)");
-    let day = Rule::new("Bad date", Condition::leaf(Field::Date, Op::Lt(s("2024-02-30"))), cat("X"));
-    assert!(matches!(RuleSet::compile(&[day]), Err(RuleError::InvalidValue { field: Field::Date, .. })));
+    assert_eq!(
+        err.to_string(),
+        "rule 'Bad amount': invalid value 'lots' on amount (expected a decimal amount such as 12.50)"
+    );
+    let day = Rule::new(
+        "Bad date",
+        Condition::leaf(Field::Date, Op::Lt(s("2024-02-30"))),
+        cat("X"),
+    );
+    assert!(matches!(
+        RuleSet::compile(&[day]),
+        Err(RuleError::InvalidValue {
+            field: Field::Date,
+            ..
+        })
+    ));
     let a = Rule::new("Same", Condition::All(vec![]), cat("X"));
-    assert!(matches!(RuleSet::compile(&[a.clone(), a]), Err(RuleError::DuplicateId { .. })));
+    assert!(matches!(
+        RuleSet::compile(&[a.clone(), a]),
+        Err(RuleError::DuplicateId { .. })
+    ));
 }
 
 const HAND_WRITTEN: &str = r#"
@@ -251,7 +389,11 @@ fn hand_written_toml_loads_and_applies() {
 fn toml_and_json_round_trip() {
     let rules = import_toml(HAND_WRITTEN).unwrap();
     let toml_text = export_toml(&rules).unwrap();
-    assert_eq!(import_toml(&toml_text).unwrap(), rules, "TOML:\n{toml_text}");
+    assert_eq!(
+        import_toml(&toml_text).unwrap(),
+        rules,
+        "TOML:\n{toml_text}"
+    );
     let json_text = export_json(&rules).unwrap();
     assert_eq!(import_json(&json_text).unwrap(), rules);
     insta::assert_snapshot!("rules_export", toml_text);
@@ -260,13 +402,34 @@ fn toml_and_json_round_trip() {
 #[test]
 fn malformed_rule_files_are_refused() {
     for (text, needle) in [
-        ("[[rule]]\nname = \"a\"\nwhen = { field = \"description\" }\nthen = []", "needs an operator"),
-        ("[[rule]]\nname = \"a\"\nwhen = { field = \"description\", contains = \"x\", equals = \"y\" }\nthen = []", "one operator"),
-        ("[[rule]]\nname = \"a\"\nwhen = { contains = \"x\" }\nthen = []", "needs a 'field'"),
-        ("[[rule]]\nname = \"a\"\nwhen = {}\nthen = []", "empty condition"),
-        ("[[rule]]\nname = \"a\"\nwhen = { is_outflow = false }\nthen = []", "not allowed"),
-        ("[[rule]]\nname = \"a\"\nwhen.all = []\nthen = [{ explode = true }]", "explode"),
-        ("[[rule]]\nname = \"a\"\nwhen = { field = \"colour\", contains = \"x\" }\nthen = []", "colour"),
+        (
+            "[[rule]]\nname = \"a\"\nwhen = { field = \"description\" }\nthen = []",
+            "needs an operator",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nwhen = { field = \"description\", contains = \"x\", equals = \"y\" }\nthen = []",
+            "one operator",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nwhen = { contains = \"x\" }\nthen = []",
+            "needs a 'field'",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nwhen = {}\nthen = []",
+            "empty condition",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nwhen = { is_outflow = false }\nthen = []",
+            "not allowed",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nwhen.all = []\nthen = [{ explode = true }]",
+            "explode",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nwhen = { field = \"colour\", contains = \"x\" }\nthen = []",
+            "colour",
+        ),
     ] {
         let err = import_toml(text).unwrap_err().to_string();
         assert!(err.contains(needle), "{text}\n→ {err}");
