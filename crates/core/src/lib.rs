@@ -8,6 +8,7 @@
 #![warn(clippy::float_arithmetic)]
 
 pub mod account;
+pub mod categorize;
 pub mod category;
 pub mod command;
 pub mod currency;

@@ -1,0 +1,8 @@
+//! Integration tests of the categorisation engine (SPEC C4): rules, merchant
+//! normalisation, the learning categoriser and its evaluation.
+
+mod categorize {
+    mod merchant;
+    mod model;
+    mod rules;
+}

@@ -1,0 +1,287 @@
+//! Rule engine: every operator, groups, negation, ordering, stop-processing,
+//! error reporting and rule-file round trips.
+
+use jiff::civil::date;
+use kassa_core::categorize::rules::{export_json, export_toml, import_json, import_toml};
+use kassa_core::categorize::{Action, Condition, Field, Op, Predicate, Rule, RuleError, RuleSet, TxView};
+use rust_decimal::Decimal;
+
+fn tx(description: &str, amount: i64) -> TxView<'_> {
+    TxView {
+        description,
+        counterparty: Some("Hausverwaltung Müller"),
+        amount: Decimal::new(amount, 2),
+        currency: "EUR",
+        account: "Assets:Bank:DE",
+        date: date(2024, 5, 12),
+        category: None,
+    }
+}
+
+fn cat(name: &str) -> Vec<Action> {
+    vec![Action::SetCategory(name.to_owned())]
+}
+
+/// Does a single leaf match the sample transaction?
+fn check(field: Field, op: Op, description: &str, amount: i64) -> bool {
+    let rules = [Rule::new("r", Condition::leaf(field, op), cat("X"))];
+    let set = RuleSet::compile(&rules).expect("rule compiles");
+    set.apply(&tx(description, amount)).category.is_some()
+}
+
+fn s(v: &str) -> String {
+    v.to_owned()
+}
+
+#[test]
+fn text_operators() {
+    let d = "VISA 4411 Café Métro SAGT DANKE";
+    assert!(check(Field::Description, Op::Contains(s("cafe metro")), d, -500));
+    assert!(check(Field::Description, Op::Contains(s("CAFÉ")), d, -500));
+    assert!(!check(Field::Description, Op::Contains(s("rewe")), d, -500));
+    assert!(check(Field::Description, Op::Equals(s("visa 4411 cafe metro sagt danke")), d, -500));
+    assert!(!check(Field::Description, Op::Equals(s("visa")), d, -500));
+    assert!(check(Field::Description, Op::StartsWith(s("Visa 4411")), d, -500));
+    assert!(!check(Field::Description, Op::StartsWith(s("4411")), d, -500));
+    assert!(check(Field::Description, Op::EndsWith(s("danke")), d, -500));
+    assert!(check(Field::Description, Op::Regex(s(r"^visa \d{4} caf")), d, -500));
+    assert!(!check(Field::Description, Op::Regex(s(r"^\d")), d, -500));
+    assert!(check(Field::Counterparty, Op::OneOf(vec![s("Meier"), s("hausverwaltung muller")]), d, -500));
+    assert!(check(Field::Account, Op::StartsWith(s("assets:bank")), d, -500));
+    assert!(check(Field::Currency, Op::Equals(s("eur")), d, -500));
+    assert!(check(Field::Currency, Op::OneOf(vec![s("NOK"), s("EUR")]), d, -500));
+    // Whitespace runs collapse on both sides.
+    assert!(check(Field::Description, Op::Contains(s("4411   café")), d, -500));
+}
+
+#[test]
+fn case_sensitive_leaf_compares_raw_text() {
+    let rule = Rule::new(
+        "raw",
+        Condition::Leaf(Predicate { field: Field::Description, op: Op::Contains(s("Café")), case_sensitive: true }),
+        cat("X"),
+    );
+    let set = RuleSet::compile(&[rule]).unwrap();
+    assert!(set.apply(&tx("Café Métro", -1)).category.is_some());
+    assert!(set.apply(&tx("CAFÉ MÉTRO", -1)).category.is_none());
+}
+
+#[test]
+fn amount_operators_use_magnitude_and_sign() {
+    let a = Field::Amount;
+    assert!(check(a, Op::Gt(s("100")), "x", -12050));
+    assert!(!check(a, Op::Gt(s("120.50")), "x", -12050));
+    assert!(check(a, Op::Ge(s("120.50")), "x", -12050));
+    assert!(check(a, Op::Lt(s("120.51")), "x", 12050));
+    assert!(!check(a, Op::Lt(s("120.50")), "x", 12050));
+    assert!(check(a, Op::Le(s("120.50")), "x", 12050));
+    assert!(check(a, Op::Between(s("100"), s("120.50")), "x", -12050));
+    assert!(!check(a, Op::Between(s("1"), s("99.99")), "x", -12050));
+    assert!(check(a, Op::Equals(s("120.5")), "x", -12050));
+    assert!(check(a, Op::OneOf(vec![s("9.99"), s("120.50")]), "x", 12050));
+    assert!(check(a, Op::IsOutflow, "x", -1));
+    assert!(!check(a, Op::IsOutflow, "x", 1));
+    assert!(check(a, Op::IsInflow, "x", 1));
+    assert!(!check(a, Op::IsInflow, "x", 0));
+}
+
+#[test]
+fn date_operators() {
+    let d = Field::Date;
+    assert!(check(d, Op::Between(s("2024-05-01"), s("2024-05-31")), "x", -1));
+    assert!(check(d, Op::Between(s("2024-05-12"), s("2024-05-12")), "x", -1));
+    assert!(check(d, Op::Gt(s("2024-05-11")), "x", -1));
+    assert!(!check(d, Op::Gt(s("2024-05-12")), "x", -1));
+    assert!(check(d, Op::Ge(s("2024-05-12")), "x", -1));
+    assert!(check(d, Op::Lt(s("2024-06-01")), "x", -1));
+    assert!(check(d, Op::Le(s("2024-05-12")), "x", -1));
+    assert!(!check(d, Op::Le(s("2024-05-11")), "x", -1));
+    assert!(check(d, Op::Equals(s("2024-05-12")), "x", -1));
+}
+
+#[test]
+fn groups_and_negation() {
+    let rema = Condition::leaf(Field::Description, Op::Contains(s("rema")));
+    let big = Condition::leaf(Field::Amount, Op::Gt(s("100")));
+    let both = Condition::All(vec![rema.clone(), big.clone()]);
+    let either = Condition::Any(vec![rema.clone(), big.clone()]);
+    let not_rema = Condition::Not(Box::new(rema));
+    let run = |c: &Condition, d: &str, amt: i64| {
+        RuleSet::compile(&[Rule::new("r", c.clone(), cat("X"))]).unwrap().apply(&tx(d, amt)).category.is_some()
+    };
+    assert!(run(&both, "REMA 1000", -20000));
+    assert!(!run(&both, "REMA 1000", -2000));
+    assert!(run(&either, "REMA 1000", -2000));
+    assert!(run(&either, "KIWI", -20000));
+    assert!(!run(&either, "KIWI", -2000));
+    assert!(run(&not_rema, "KIWI", -1));
+    assert!(!run(&not_rema, "rema", -1));
+    assert!(run(&Condition::All(vec![]), "anything", -1), "empty all is true");
+    assert!(!run(&Condition::Any(vec![]), "anything", -1), "empty any is false");
+    // A missing counterparty matches no text test, so its negation matches.
+    let cp = Condition::leaf(Field::Counterparty, Op::Contains(s("x")));
+    let set = RuleSet::compile(&[Rule::new("r", Condition::Not(Box::new(cp)), cat("X"))]).unwrap();
+    let mut t = tx("x", -1);
+    t.counterparty = None;
+    assert!(set.apply(&t).category.is_some());
+}
+
+#[test]
+fn first_match_wins_per_field_and_tags_accumulate() {
+    let any = || Condition::All(vec![]);
+    let mut specific = Rule::new(
+        "specific",
+        Condition::leaf(Field::Description, Op::Contains(s("rema"))),
+        vec![Action::SetCategory(s("Expenses:Groceries")), Action::AddTags(vec![s("food")])],
+    );
+    specific.position = 1;
+    let mut catch_all = Rule::new(
+        "catch all",
+        any(),
+        vec![
+            Action::SetCategory(s("Expenses:Other")),
+            Action::SetCounterparty(s("Someone")),
+            Action::AddTags(vec![s("food"), s("review")]),
+            Action::SetNotes(s("auto")),
+            Action::MarkTransfer(false),
+        ],
+    );
+    catch_all.position = 2;
+    // Given out of order: position decides.
+    let set = RuleSet::compile(&[catch_all, specific]).unwrap();
+    let out = set.apply(&tx("REMA 1000 OSLO", -1));
+    assert_eq!(out.category.as_deref(), Some("Expenses:Groceries"));
+    assert_eq!(out.counterparty.as_deref(), Some("Someone"), "unset fields are still filled by later rules");
+    assert_eq!(out.tags, ["food", "review"]);
+    assert_eq!(out.notes.as_deref(), Some("auto"));
+    assert_eq!(out.transfer, Some(false));
+    assert_eq!(out.matched_rule_ids, ["specific", "catch-all"]);
+    let other = set.apply(&tx("KIWI", -1));
+    assert_eq!(other.category.as_deref(), Some("Expenses:Other"));
+    assert_eq!(other.matched_rule_ids, ["catch-all"]);
+}
+
+#[test]
+fn stop_processing_and_disabled_rules() {
+    let mut first = Rule::new(
+        "transfer",
+        Condition::leaf(Field::Description, Op::Contains(s("savings"))),
+        vec![Action::MarkTransfer(true)],
+    );
+    first.stop_processing = true;
+    let second = Rule::new("tag everything", Condition::All(vec![]), vec![Action::AddTags(vec![s("seen")])]);
+    let mut disabled = Rule::new("disabled", Condition::All(vec![]), cat("Never"));
+    disabled.enabled = false;
+    let set = RuleSet::compile(&[disabled, first, second]).unwrap();
+    assert_eq!(set.len(), 2);
+    let out = set.apply(&tx("To savings", -1));
+    assert_eq!(out.transfer, Some(true));
+    assert!(out.tags.is_empty(), "stop_processing ends the run");
+    assert_eq!(out.matched_rule_ids, ["transfer"]);
+    let out = set.apply(&tx("REWE", -1));
+    assert_eq!(out.tags, ["seen"]);
+    assert_eq!(out.category, None);
+}
+
+#[test]
+fn errors_name_rule_and_field() {
+    let bad = Rule::new("Broken regex", Condition::leaf(Field::Counterparty, Op::Regex(s("(unclosed"))), cat("X"));
+    let err = RuleSet::compile(&[bad]).unwrap_err();
+    assert!(matches!(&err, RuleError::InvalidRegex { rule, field: Field::Counterparty, .. } if rule == "Broken regex"));
+    assert!(err.to_string().starts_with("rule 'Broken regex': invalid regex on counterparty"), "{err}");
+
+    let wrong = Rule::new("Regex on amount", Condition::leaf(Field::Amount, Op::Regex(s("1"))), cat("X"));
+    assert!(matches!(RuleSet::compile(&[wrong]), Err(RuleError::OperatorNotForField { op: "regex", .. })));
+    let sign = Rule::new("Sign on text", Condition::leaf(Field::Description, Op::IsInflow), cat("X"));
+    assert!(matches!(RuleSet::compile(&[sign]), Err(RuleError::OperatorNotForField { .. })));
+    let value = Rule::new("Bad amount", Condition::leaf(Field::Amount, Op::Gt(s("lots"))), cat("X"));
+    let err = RuleSet::compile(&[value]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rule 'Bad amount': invalid value 'lots' on amount (expected a decimal amount such as 12.50)"
+    );
+    let day = Rule::new("Bad date", Condition::leaf(Field::Date, Op::Lt(s("2024-02-30"))), cat("X"));
+    assert!(matches!(RuleSet::compile(&[day]), Err(RuleError::InvalidValue { field: Field::Date, .. })));
+    let a = Rule::new("Same", Condition::All(vec![]), cat("X"));
+    assert!(matches!(RuleSet::compile(&[a.clone(), a]), Err(RuleError::DuplicateId { .. })));
+}
+
+const HAND_WRITTEN: &str = r#"
+[[rule]]
+name = "Groceries"
+when.any = [
+  { field = "description", contains = "rema 1000" },
+  { field = "description", regex = "\\b(rewe|edeka|lidl)\\b" },
+]
+then = [{ set_category = "Expenses:Groceries" }, { add_tags = ["food"] }]
+
+[[rule]]
+name = "Big rent transfer"
+id = "rent"
+position = 10
+stop_processing = true
+when.all = [
+  { field = "counterparty", one_of = ["Hausverwaltung Müller", "Meier GmbH"] },
+  { field = "amount", between = ["900", 1200] },
+  { is_outflow = true },
+  { not = { field = "date", lt = "2024-01-01" } },
+]
+then = [
+  { set_category = "Expenses:Housing:Rent" },
+  { set_counterparty = "Müller Hausverwaltung" },
+  { mark_transfer = false },
+  { set_notes = "monthly rent" },
+]
+
+[[rule]]
+name = "Off"
+enabled = false
+when = { field = "amount", gt = 12.5 }
+then = [{ set_category = "X" }]
+"#;
+
+#[test]
+fn hand_written_toml_loads_and_applies() {
+    let rules = import_toml(HAND_WRITTEN).unwrap();
+    assert_eq!(rules.len(), 3);
+    assert_eq!(rules[1].id, "rent");
+    assert!(!rules[2].enabled);
+    let set = RuleSet::compile(&rules).unwrap();
+    let out = set.apply(&tx("DAUERAUFTRAG MIETE", -95000));
+    assert_eq!(out.category.as_deref(), Some("Expenses:Housing:Rent"));
+    assert_eq!(out.counterparty.as_deref(), Some("Müller Hausverwaltung"));
+    assert_eq!(out.transfer, Some(false));
+    assert_eq!(out.matched_rule_ids, ["rent"]);
+    let out = set.apply(&tx("VISA 4411 REWE SAGT DANKE", -2000));
+    assert_eq!(out.category.as_deref(), Some("Expenses:Groceries"));
+    assert_eq!(out.tags, ["food"]);
+}
+
+#[test]
+fn toml_and_json_round_trip() {
+    let rules = import_toml(HAND_WRITTEN).unwrap();
+    let toml_text = export_toml(&rules).unwrap();
+    assert_eq!(import_toml(&toml_text).unwrap(), rules, "TOML:\n{toml_text}");
+    let json_text = export_json(&rules).unwrap();
+    assert_eq!(import_json(&json_text).unwrap(), rules);
+    insta::assert_snapshot!("rules_export", toml_text);
+}
+
+#[test]
+fn malformed_rule_files_are_refused() {
+    for (text, needle) in [
+        ("[[rule]]\nname = \"a\"\nwhen = { field = \"description\" }\nthen = []", "needs an operator"),
+        (
+            "[[rule]]\nname = \"a\"\nwhen = { field = \"description\", contains = \"x\", equals = \"y\" }\nthen = []",
+            "one operator",
+        ),
+        ("[[rule]]\nname = \"a\"\nwhen = { contains = \"x\" }\nthen = []", "needs a 'field'"),
+        ("[[rule]]\nname = \"a\"\nwhen = {}\nthen = []", "empty condition"),
+        ("[[rule]]\nname = \"a\"\nwhen = { is_outflow = false }\nthen = []", "not allowed"),
+        ("[[rule]]\nname = \"a\"\nwhen.all = []\nthen = [{ explode = true }]", "explode"),
+        ("[[rule]]\nname = \"a\"\nwhen = { field = \"colour\", contains = \"x\" }\nthen = []", "colour"),
+    ] {
+        let err = import_toml(text).unwrap_err().to_string();
+        assert!(err.contains(needle), "{text}\n→ {err}");
+    }
+}
