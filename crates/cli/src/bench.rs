@@ -32,7 +32,18 @@ pub enum BenchCmd {
         /// Also run on this PostgreSQL server (a scratch database is created and dropped)
         #[arg(long, env = "KASSA_BENCH_PG")]
         pg: Option<String>,
+        /// `chronological`: dates advance through ten years as a real ledger
+        /// is recorded (a few days of jitter); `random`: each date anywhere in
+        /// the ten years, the worst case for the date indexes
+        #[arg(long, value_enum, default_value = "chronological")]
+        dates: Dates,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dates {
+    Chronological,
+    Random,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,15 +59,15 @@ struct Row {
 }
 
 pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
-    let BenchCmd::Ledger { transactions, batch, pg } = cmd;
+    let BenchCmd::Ledger { transactions, batch, pg, dates } = cmd;
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];
 
     let dir = TempDir::new();
     let path = dir.path().join("bench.db");
     let store = kassa_store::open(&format!("sqlite://{}", path.display()))?;
-    let baseline = sqlite_baseline(&dir.path().join("baseline.db"), n, batch)?;
-    rows.extend(measure("sqlite", store.as_ref(), n, batch, baseline)?);
+    let baseline = sqlite_baseline(&dir.path().join("baseline.db"), n, batch, *dates)?;
+    rows.extend(measure("sqlite", store.as_ref(), n, batch, *dates, baseline)?);
 
     if let Some(admin) = pg {
         let database = format!("kassa_bench_{}", Uuid::now_v7().simple());
@@ -65,9 +76,9 @@ pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
         client.batch_execute(&format!("CREATE DATABASE \"{database}\""))?;
         let url = kassa_store::testing::with_database(admin, &database);
         let result = (|| {
-            let baseline = pg_baseline(&url, n, batch)?;
+            let baseline = pg_baseline(&url, n, batch, *dates)?;
             let store = kassa_store::open(&url)?;
-            measure("postgres", store.as_ref(), n, batch, baseline)
+            measure("postgres", store.as_ref(), n, batch, *dates, baseline)
         })();
         client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"))?;
         rows.extend(result?);
@@ -80,6 +91,7 @@ fn measure(
     store: &dyn Store,
     n: usize,
     batch: usize,
+    dates: Dates,
     baseline: Duration,
 ) -> anyhow::Result<Vec<Row>> {
     store.migrate()?;
@@ -89,7 +101,7 @@ fn measure(
 
     let bar = progress_bar(&format!("{backend}: appending"));
     bar.set_length(n as u64);
-    let mut source = Generator::new(accounts, categories);
+    let mut source = Generator::new(accounts, categories, n, dates);
     let started = Instant::now();
     let mut done = 0;
     while done < n {
@@ -174,11 +186,36 @@ struct Generator {
     accounts: Vec<String>,
     categories: Vec<String>,
     start: jiff::civil::Date,
+    total: usize,
+    made: usize,
+    dates: Dates,
 }
 
+const TEN_YEARS: u64 = 3650;
+
 impl Generator {
-    fn new(accounts: Vec<String>, categories: Vec<String>) -> Generator {
-        Generator { state: 0x9E37_79B9_7F4A_7C15, accounts, categories, start: jiff::civil::date(2015, 1, 1) }
+    fn new(accounts: Vec<String>, categories: Vec<String>, total: usize, dates: Dates) -> Generator {
+        Generator {
+            state: 0x9E37_79B9_7F4A_7C15,
+            accounts,
+            categories,
+            start: jiff::civil::date(2015, 1, 1),
+            total: total.max(1),
+            made: 0,
+            dates,
+        }
+    }
+
+    /// Days after the start: spread over ten years, in order or not.
+    fn day(&mut self, r: u64) -> u64 {
+        self.made += 1;
+        match self.dates {
+            Dates::Random => (r >> 32) % TEN_YEARS,
+            Dates::Chronological => {
+                let base = (self.made as u64 * TEN_YEARS) / self.total as u64;
+                (base + (r >> 32) % 5).min(TEN_YEARS - 1)
+            }
+        }
     }
 
     fn rand(&mut self) -> u64 {
@@ -193,7 +230,8 @@ impl Generator {
         let cents = (r % 20_000) as i64 + 1;
         let category = (r >> 20) as usize % self.categories.len();
         let sign = if self.categories[category] == "Salary" { 1 } else { -1 };
-        let date = self.start.checked_add(jiff::Span::new().days(((r >> 32) % 3650) as i64)).unwrap_or(self.start);
+        let day = self.day(r);
+        let date = self.start.checked_add(jiff::Span::new().days(day as i64)).unwrap_or(self.start);
         Command::RecordTransaction(NewTransaction {
             tx_id: TxId(Uuid::now_v7()),
             account: AccountRef::Name(self.accounts[(r >> 40) as usize % self.accounts.len()].clone()),
@@ -211,14 +249,14 @@ impl Generator {
 }
 
 /// The same rows as plain INSERTs into one table, batch by batch.
-fn sqlite_baseline(path: &std::path::Path, n: usize, batch: usize) -> anyhow::Result<Duration> {
+fn sqlite_baseline(path: &std::path::Path, n: usize, batch: usize, dates: Dates) -> anyhow::Result<Duration> {
     let mut conn = rusqlite::Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.execute_batch(
         "CREATE TABLE bare (id TEXT PRIMARY KEY, account TEXT, date TEXT, amount_minor INTEGER, description TEXT, category TEXT)",
     )?;
-    let mut source = Generator::new(vec!["Checking".into()], vec!["Groceries".into(), "Salary".into()]);
+    let mut source = Generator::new(vec!["Checking".into()], vec!["Groceries".into(), "Salary".into()], n, dates);
     let started = Instant::now();
     let mut done = 0;
     while done < n {
@@ -246,12 +284,12 @@ fn sqlite_baseline(path: &std::path::Path, n: usize, batch: usize) -> anyhow::Re
 
 /// The same rows through one `UNNEST` insert per batch, PostgreSQL's fastest
 /// plain-SQL path short of COPY.
-fn pg_baseline(url: &str, n: usize, batch: usize) -> anyhow::Result<Duration> {
+fn pg_baseline(url: &str, n: usize, batch: usize, dates: Dates) -> anyhow::Result<Duration> {
     let mut client = postgres::Client::connect(url, postgres::NoTls)?;
     client.batch_execute(
         "CREATE TABLE bare (id UUID PRIMARY KEY, account TEXT, date DATE, amount NUMERIC, description TEXT, category TEXT)",
     )?;
-    let mut source = Generator::new(vec!["Checking".into()], vec!["Groceries".into(), "Salary".into()]);
+    let mut source = Generator::new(vec!["Checking".into()], vec!["Groceries".into(), "Salary".into()], n, dates);
     let started = Instant::now();
     let mut done = 0;
     while done < n {

@@ -10,9 +10,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ParseError;
 
-/// An ISO 4217 currency, `Copy` and three bytes wide.
+/// An ISO 4217 currency: its position in the sorted table, so `code` and
+/// `minor_units` are an array index and ordering is alphabetical.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Currency([u8; 3]);
+pub struct Currency(u16);
 
 /// (code, minor units) for every active ISO 4217 currency, the precious metals
 /// and the SDR (some brokers report in them), and the national currencies the
@@ -207,47 +208,50 @@ const TABLE: &[(&str, u8)] = &[
 ];
 
 impl Currency {
-    pub const EUR: Currency = Currency(*b"EUR");
-    pub const USD: Currency = Currency(*b"USD");
-    pub const GBP: Currency = Currency(*b"GBP");
-    pub const CHF: Currency = Currency(*b"CHF");
-    pub const NOK: Currency = Currency(*b"NOK");
-    pub const JPY: Currency = Currency(*b"JPY");
+    pub const EUR: Currency = Currency::known("EUR");
+    pub const USD: Currency = Currency::known("USD");
+    pub const GBP: Currency = Currency::known("GBP");
+    pub const CHF: Currency = Currency::known("CHF");
+    pub const NOK: Currency = Currency::known("NOK");
+    pub const JPY: Currency = Currency::known("JPY");
+
+    /// Finds a code at compile time; a typo here fails the build.
+    const fn known(code: &str) -> Currency {
+        let mut i = 0;
+        while i < TABLE.len() {
+            let c = TABLE[i].0.as_bytes();
+            let w = code.as_bytes();
+            if c[0] == w[0] && c[1] == w[1] && c[2] == w[2] {
+                return Currency(i as u16);
+            }
+            i += 1;
+        }
+        panic!("not an ISO 4217 code in the table")
+    }
 
     /// Parses an ISO 4217 code, case-insensitively, surrounding blanks ignored.
     pub fn parse(code: &str) -> Result<Currency, ParseError> {
         let code = code.trim();
         let upper = code.to_ascii_uppercase();
         match TABLE.binary_search_by(|(c, _)| c.cmp(&upper.as_str())) {
-            Ok(i) => {
-                let b = TABLE[i].0.as_bytes();
-                Ok(Currency([b[0], b[1], b[2]]))
-            }
+            Ok(i) => Ok(Currency(i as u16)),
             Err(_) => Err(ParseError::Currency(code.to_string())),
         }
     }
 
     /// The ISO code, borrowed from the static table.
     pub fn code(&self) -> &'static str {
-        TABLE[self.index()].0
+        TABLE[usize::from(self.0)].0
     }
 
     /// Digits after the decimal point in this currency's smallest unit.
     pub fn minor_units(&self) -> u32 {
-        u32::from(TABLE[self.index()].1)
-    }
-
-    /// Position in TABLE; a `Currency` is only ever built from a TABLE entry.
-    fn index(&self) -> usize {
-        TABLE.binary_search_by(|(c, _)| c.as_bytes().cmp(&self.0[..])).unwrap_or(0)
+        u32::from(TABLE[usize::from(self.0)].1)
     }
 
     /// Every code kassa knows, for help texts and property tests.
     pub fn all() -> impl Iterator<Item = Currency> {
-        TABLE.iter().map(|(c, _)| {
-            let b = c.as_bytes();
-            Currency([b[0], b[1], b[2]])
-        })
+        (0..TABLE.len() as u16).map(Currency)
     }
 }
 

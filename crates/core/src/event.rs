@@ -35,16 +35,23 @@ pub enum Event {
     AccountOpened(Account),
     CategoryAdded(Category),
     TransactionRecorded(Transaction),
-    /// The income/expense leg now points at another category (or none).
-    TransactionRecategorized {
-        tx_id: TxId,
-        category: Option<CategoryId>,
-        postings: Postings,
-    },
-    /// The transaction no longer counts; the event keeps it in the log.
-    TransactionDeleted {
-        tx_id: TxId,
-    },
+    TransactionRecategorized(Recategorized),
+    TransactionDeleted(Deleted),
+}
+
+/// The income/expense leg now points at another category (or none); the
+/// event carries the resulting postings so projections need no lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recategorized {
+    pub tx_id: TxId,
+    pub category: Option<CategoryId>,
+    pub postings: Postings,
+}
+
+/// The transaction no longer counts; the log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub tx_id: TxId,
 }
 
 /// Why stored event data could not be read back.
@@ -64,8 +71,8 @@ impl Event {
             Event::AccountOpened(_) => "account_opened",
             Event::CategoryAdded(_) => "category_added",
             Event::TransactionRecorded(_) => "transaction_recorded",
-            Event::TransactionRecategorized { .. } => "transaction_recategorized",
-            Event::TransactionDeleted { .. } => "transaction_deleted",
+            Event::TransactionRecategorized(_) => "transaction_recategorized",
+            Event::TransactionDeleted(_) => "transaction_deleted",
         }
     }
 
@@ -83,13 +90,24 @@ impl Event {
         }
     }
 
-    /// The payload stored in the `data` column.
+    /// The payload stored in the `data` column, as JSON text written
+    /// straight from the payload struct (this is on every append's path).
+    pub fn data_json(&self) -> String {
+        let json = match self {
+            Event::BookOpened(p) => serde_json::to_string(p),
+            Event::AccountOpened(p) => serde_json::to_string(p),
+            Event::CategoryAdded(p) => serde_json::to_string(p),
+            Event::TransactionRecorded(p) => serde_json::to_string(p),
+            Event::TransactionRecategorized(p) => serde_json::to_string(p),
+            Event::TransactionDeleted(p) => serde_json::to_string(p),
+        };
+        // Payloads are plain data with string keys: serialising cannot fail.
+        json.unwrap_or_default()
+    }
+
+    /// The payload as a JSON value, for display.
     pub fn data(&self) -> serde_json::Value {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or(serde_json::Value::Null),
-            // Every variant is a struct of plain data; serialising cannot fail.
-            _ => serde_json::Value::Null,
-        }
+        serde_json::from_str(&self.data_json()).unwrap_or(serde_json::Value::Null)
     }
 
     /// Reads an event back from its stored parts. Old schema versions are

@@ -17,7 +17,7 @@ use crate::category::{Category, CategoryName};
 use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
-use crate::event::{Book, Event};
+use crate::event::{Book, Deleted, Event, Recategorized};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::money::Money;
 use crate::transaction::{Leg, Posting, Postings, Transaction};
@@ -118,13 +118,13 @@ impl Ledger {
                     return Ok(vec![]);
                 }
                 let postings = tx.postings.recategorized(category);
-                Ok(vec![Event::TransactionRecategorized { tx_id: *tx_id, category, postings }])
+                Ok(vec![Event::TransactionRecategorized(Recategorized { tx_id: *tx_id, category, postings })])
             }
             Command::DeleteTransaction { tx_id } => {
                 if !self.transactions.contains_key(tx_id) {
                     return Err(LedgerError::UnknownTransaction(tx_id.to_string()));
                 }
-                Ok(vec![Event::TransactionDeleted { tx_id: *tx_id }])
+                Ok(vec![Event::TransactionDeleted(Deleted { tx_id: *tx_id })])
             }
         }
     }
@@ -218,12 +218,12 @@ impl Ledger {
             Event::TransactionRecorded(t) => {
                 self.transactions.insert(t.id, t.clone());
             }
-            Event::TransactionRecategorized { tx_id, postings, .. } => {
+            Event::TransactionRecategorized(Recategorized { tx_id, postings, .. }) => {
                 if let Some(t) = self.transactions.get_mut(tx_id) {
                     t.postings = postings.clone();
                 }
             }
-            Event::TransactionDeleted { tx_id } => {
+            Event::TransactionDeleted(Deleted { tx_id }) => {
                 self.transactions.remove(tx_id);
             }
         }
@@ -431,7 +431,9 @@ mod tests {
         l.execute(&[expense(10, "-3.40", None)]).unwrap();
         let events =
             l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
-        let [Event::TransactionRecategorized { category, postings, .. }] = &events.unwrap()[..] else { panic!() };
+        let [Event::TransactionRecategorized(Recategorized { category, postings, .. })] = &events.unwrap()[..] else {
+            panic!()
+        };
         assert_eq!(*category, Some(CategoryId(id(4))));
         assert_eq!(postings.category(), Some(CategoryId(id(4))));
         // Same category again is no change, so no event.

@@ -35,6 +35,8 @@ pub enum Leg {
 pub struct Posting {
     #[serde(flatten)]
     pub leg: Leg,
+    /// Flattened, so a stored posting reads `{"leg":"account","id":…,"amount":"-12.34","currency":"EUR"}`.
+    #[serde(flatten)]
     pub amount: Money,
 }
 
@@ -142,6 +144,7 @@ pub struct Transaction {
     pub date: Date,
     pub description: String,
     pub postings: Postings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterparty: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -196,8 +199,8 @@ mod tests {
 
     #[test]
     fn deserialising_checks_balance_too() {
-        let json = r#"[{"leg":"uncategorized","amount":{"amount":"1.00","currency":"EUR"}},
-                       {"leg":"conversion","amount":{"amount":"-2.00","currency":"EUR"}}]"#;
+        let json = r#"[{"leg":"uncategorized","amount":"1.00","currency":"EUR"},
+                       {"leg":"conversion","amount":"-2.00","currency":"EUR"}]"#;
         assert!(serde_json::from_str::<Postings>(json).is_err());
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use kassa_core::event::EventMeta;
+use kassa_core::event::{Deleted, EventMeta, Recategorized};
 use kassa_core::{
     Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg, Money, Posting,
     Postings, RecordedEvent, Transaction, TxId,
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, book_of, leg_name};
-use crate::sqlite::{owner_from, owner_parts, status_of};
+use crate::sqlite::{like_escape, owner_from, owner_parts, status_of};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
@@ -138,11 +138,7 @@ impl Store for PgStore {
         rows.iter()
             .map(|r| {
                 let owner: Option<Uuid> = r.get(3);
-                Ok(Book {
-                    id: BookId(r.get(0)),
-                    name: r.get(1),
-                    owner: owner_from(r.get(2), owner.map(|u| u.to_string()).as_deref())?,
-                })
+                Ok(Book { id: BookId(r.get(0)), name: r.get(1), owner: owner_from(r.get(2), owner)? })
             })
             .collect()
     }
@@ -244,6 +240,22 @@ impl Store for PgStore {
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
         tx.batch_execute("TRUNCATE books, accounts, categories, transactions, postings, daily_balances")?;
+        // Secondary indexes are built once at the end, not maintained per row.
+        let indexes: Vec<(String, String)> = tx
+            .query(
+                "SELECT indexname, indexdef FROM pg_indexes
+                  WHERE schemaname = current_schema() AND indexname IN (
+                        SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                         WHERE NOT x.indisprimary AND NOT x.indisunique)
+                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances')",
+                &[],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        for (name, _) in &indexes {
+            tx.batch_execute(&format!("DROP INDEX {name}"))?;
+        }
         let mut stats = RebuildStats { events: 0, transactions: 0 };
         let mut after = 0;
         loop {
@@ -255,6 +267,9 @@ impl Store for PgStore {
                 page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
             Uow { tx: &mut tx }.project(&page)?;
             progress(stats.events, total as u64);
+        }
+        for (_, ddl) in &indexes {
+            tx.batch_execute(ddl)?;
         }
         tx.commit()?;
         Ok(stats)
@@ -301,11 +316,8 @@ impl UnitOfWork for Uow<'_, '_> {
             return Ok(Ledger::new());
         };
         let owner: Option<Uuid> = r.get(2);
-        let mut events = vec![Event::BookOpened(Book {
-            id: book,
-            name: r.get(0),
-            owner: owner_from(r.get(1), owner.map(|u| u.to_string()).as_deref())?,
-        })];
+        let mut events =
+            vec![Event::BookOpened(Book { id: book, name: r.get(0), owner: owner_from(r.get(1), owner)? })];
         for r in tx.query(
             "SELECT id, name, kind, currency, iban, number, institution, location, opened_on FROM accounts WHERE book_id = $1",
             &[&book.0],
@@ -363,13 +375,13 @@ impl UnitOfWork for Uow<'_, '_> {
         let versions: Vec<i64> = (1..=events.len() as i64).map(|i| expected + i).collect();
         let types: Vec<&str> = events.iter().map(|e| e.event.type_name()).collect();
         let schemas: Vec<i32> = events.iter().map(|e| e.event.schema_version() as i32).collect();
-        let data: Vec<serde_json::Value> = events.iter().map(|e| e.event.data()).collect();
+        let data: Vec<String> = events.iter().map(|e| e.event.data_json()).collect();
         let actors: Vec<&str> = events.iter().map(|e| e.actor.as_str()).collect();
         let occurred: Vec<Date> = events.iter().map(|e| e.occurred_at).collect();
         let rows = tx.query(
             "INSERT INTO events (stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at)
              SELECT $1, v, t, s, d, a, o, $8
-               FROM UNNEST($2::bigint[], $3::text[], $4::int[], $5::jsonb[], $6::text[], $7::date[]) AS u(v, t, s, d, a, o)
+               FROM UNNEST($2::bigint[], $3::text[], $4::int[], $5::text[]::jsonb[], $6::text[], $7::date[]) AS u(v, t, s, d, a, o)
              RETURNING version, position",
             &[&stream, &versions, &types, &schemas, &data, &actors, &occurred, &recorded_at],
         )?;
@@ -402,10 +414,6 @@ impl UnitOfWork for Uow<'_, '_> {
             match &re.event {
                 Event::BookOpened(b) => {
                     let (kind, owner) = owner_parts(&b.owner);
-                    let owner = owner
-                        .map(|o| Uuid::parse_str(&o))
-                        .transpose()
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     tx.execute(
                         "INSERT INTO books (id, name, owner_kind, owner_id) VALUES ($1, $2, $3, $4)",
                         &[&book.0, &b.name, &kind, &owner],
@@ -439,7 +447,7 @@ impl UnitOfWork for Uow<'_, '_> {
                     batch.push(book, t, re.position);
                     deltas.add(t, 1);
                 }
-                Event::TransactionRecategorized { tx_id, category, .. } => {
+                Event::TransactionRecategorized(Recategorized { tx_id, category, .. }) => {
                     batch.flush(tx)?;
                     let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
@@ -449,7 +457,7 @@ impl UnitOfWork for Uow<'_, '_> {
                         &[&leg, &cat, &tx_id.0],
                     )?;
                 }
-                Event::TransactionDeleted { tx_id } => {
+                Event::TransactionDeleted(Deleted { tx_id }) => {
                     batch.flush(tx)?;
                     if let Some(t) = load_transaction(tx, book, *tx_id)? {
                         deltas.add(&t, -1);
@@ -676,8 +684,4 @@ where
     T::Err: std::fmt::Display,
 {
     s.parse().map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
-}
-
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

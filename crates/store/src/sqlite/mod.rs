@@ -1,17 +1,20 @@
 //! The embedded backend: one SQLite file in WAL mode. Writers take the lock
-//! up front (`BEGIN IMMEDIATE`), so a unit of work never deadlocks halfway;
-//! money is integer minor units and sums exactly in SQL.
+//! up front (`BEGIN IMMEDIATE`), so a unit of work never deadlocks halfway.
+//! Rows are narrow — 16-byte UUID blobs, integer stream keys, integer minor
+//! units — because the bytes written per transaction bound the write speed.
 
 use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use kassa_core::event::EventMeta;
+use kassa_core::event::{Deleted, EventMeta, Recategorized};
 use kassa_core::{
     Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg, Money, Owner,
     Posting, Postings, RecordedEvent, Status, Transaction, TxId,
 };
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -24,6 +27,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.s
 /// Events read per round trip during rebuild: large enough to amortise the
 /// query, small enough to keep memory flat on a multi-million event log.
 const REBUILD_PAGE: usize = 20_000;
+
+/// The tables `rebuild` empties and refills.
+const PROJECTIONS: [(&str, &str); 6] = [
+    ("books", "id"),
+    ("accounts", "id"),
+    ("categories", "id"),
+    ("transactions", "id"),
+    ("postings", "tx_id, seq"),
+    ("daily_balances", "account_id, date"),
+];
 
 #[derive(Debug)]
 struct Manager {
@@ -44,6 +57,9 @@ impl r2d2::ManageConnection for Manager {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", -65_536)?;
+        // Checkpoint every ~64 MiB of WAL rather than every 4 MiB: index pages
+        // touched by many commits are copied back to the database once.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
@@ -129,7 +145,7 @@ impl Store for SqliteStore {
 
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let conn = self.conn()?;
-        let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE stream_id = ?1 ORDER BY version"))?;
+        let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 ORDER BY e.version"))?;
         let rows = st.query_map([stream], event_row)?;
         rows.map(|r| r?).collect()
     }
@@ -140,7 +156,7 @@ impl Store for SqliteStore {
 
     fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>> {
         let conn = self.conn()?;
-        let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} ORDER BY position DESC LIMIT ?1"))?;
+        let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} ORDER BY e.position DESC LIMIT ?1"))?;
         let rows = st.query_map([limit as i64], event_row)?;
         let mut out: Vec<RecordedEvent> = rows.map(|r| r?).collect::<Result<_>>()?;
         out.reverse();
@@ -151,11 +167,11 @@ impl Store for SqliteStore {
         let conn = self.conn()?;
         let mut st = conn.prepare_cached("SELECT id, name, owner_kind, owner_id FROM books ORDER BY name")?;
         let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+            Ok((r.get::<_, Uuid>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<Uuid>>(3)?))
         })?;
         rows.map(|r| {
             let (id, name, kind, owner) = r?;
-            Ok(Book { id: BookId(uuid(&id)?), name, owner: owner_from(&kind, owner.as_deref())? })
+            Ok(Book { id: BookId(id), name, owner: owner_from(&kind, owner)? })
         })
         .collect()
     }
@@ -169,7 +185,8 @@ impl Store for SqliteStore {
     fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
         let conn = self.conn()?;
         let mut sql = String::from(
-            "SELECT t.id, t.date, a.name, p.amount_minor, p.currency, t.description, c.name, t.counterparty, t.status, t.external_id,
+            "SELECT t.id, t.date, a.name, p.amount_minor, p.currency, t.description, c.name, t.counterparty, t.status,
+                    t.external_id,
                     (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
                       WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
                FROM postings p
@@ -178,26 +195,26 @@ impl Store for SqliteStore {
                LEFT JOIN categories c ON c.id = t.category_id
               WHERE p.book_id = ?1 AND p.account_id IS NOT NULL",
         );
-        let mut args: Vec<String> = vec![book.to_string()];
-        let mut arg = |sql: &mut String, clause: &str, value: String| {
+        let mut args: Vec<Value> = vec![blob(book.0)];
+        let mut arg = |sql: &mut String, clause: &str, value: Value| {
             args.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
         if let Some(a) = f.account {
-            arg(&mut sql, " AND p.account_id = ?", a.to_string());
+            arg(&mut sql, " AND p.account_id = ?", blob(a.0));
         }
         if let Some(d) = f.from {
-            arg(&mut sql, " AND p.date >= ?", d.to_string());
+            arg(&mut sql, " AND p.date >= ?", Value::Text(d.to_string()));
         }
         if let Some(d) = f.to {
-            arg(&mut sql, " AND p.date <= ?", d.to_string());
+            arg(&mut sql, " AND p.date <= ?", Value::Text(d.to_string()));
         }
         if let Some(c) = &f.category {
-            arg(&mut sql, " AND (c.name = ? COLLATE NOCASE", c.clone());
-            arg(&mut sql, " OR c.name LIKE ? ESCAPE '\\')", format!("{}:%", like_escape(c)));
+            arg(&mut sql, " AND (c.name = ? COLLATE NOCASE", Value::Text(c.clone()));
+            arg(&mut sql, " OR c.name LIKE ? ESCAPE '\\')", Value::Text(format!("{}:%", like_escape(c))));
         }
         if let Some(s) = &f.search {
-            arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", format!("%{}%", like_escape(s)));
+            arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", Value::Text(format!("%{}%", like_escape(s))));
             sql.push_str(&format!(" OR t.counterparty LIKE ?{} ESCAPE '\\')", args.len()));
         }
         sql.push_str(" ORDER BY p.date DESC, t.position DESC, p.seq DESC");
@@ -205,37 +222,22 @@ impl Store for SqliteStore {
             sql.push_str(&format!(" LIMIT {n}"));
         }
         let mut st = conn.prepare(&sql)?;
-        let rows = st.query_map(params_from_iter(args.iter()), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, Option<String>>(10)?,
-            ))
-        })?;
+        let mut rows = st.query(params_from_iter(args.iter()))?;
         let mut out = vec![];
-        for r in rows {
-            let (id, date, account, minor, cur, description, category, counterparty, status, external_id, other) = r?;
-            let currency = currency(&cur)?;
+        while let Some(r) = rows.next()? {
+            let currency = currency(&r.get::<_, String>(4)?)?;
             out.push(TxRow {
-                id,
-                date: date_of(&date)?,
-                account,
-                amount: Money::from_minor_units(minor, currency).amount,
+                id: r.get::<_, Uuid>(0)?.to_string(),
+                date: r.get(1)?,
+                account: r.get(2)?,
+                amount: Money::from_minor_units(r.get(3)?, currency).amount,
                 currency,
-                description,
-                category,
-                counterparty,
-                status,
-                external_id,
-                transfer_account: other,
+                description: r.get(5)?,
+                category: r.get(6)?,
+                counterparty: r.get(7)?,
+                status: r.get(8)?,
+                external_id: r.get(9)?,
+                transfer_account: r.get(10)?,
             });
         }
         out.reverse();
@@ -251,7 +253,7 @@ impl Store for SqliteStore {
                                          WHERE d.account_id = a.id AND d.date <= ?2), 0) END
                FROM accounts a WHERE a.book_id = ?1 ORDER BY a.name",
         )?;
-        let rows = st.query_map(params![book.to_string(), as_of.map(|d| d.to_string())], |r| {
+        let rows = st.query_map(params![book.0, as_of], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
         })?;
         rows.map(|r| {
@@ -266,10 +268,15 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let total: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
-        tx.execute_batch(
-            "DELETE FROM books; DELETE FROM accounts; DELETE FROM categories;
-             DELETE FROM transactions; DELETE FROM postings; DELETE FROM daily_balances;",
-        )?;
+        for (table, _) in PROJECTIONS {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        // Secondary indexes are dropped and built once at the end: a bulk
+        // build is several times faster than maintaining them row by row.
+        let indexes = secondary_indexes(&tx)?;
+        for (name, _) in &indexes {
+            tx.execute(&format!("DROP INDEX {name}"), [])?;
+        }
         let mut uow = Uow { tx: &tx };
         let mut stats = RebuildStats { events: 0, transactions: 0 };
         let mut after = 0;
@@ -283,22 +290,17 @@ impl Store for SqliteStore {
             uow.project(&page)?;
             progress(stats.events, total as u64);
         }
+        for (_, sql) in &indexes {
+            tx.execute(sql, [])?;
+        }
         tx.commit()?;
         Ok(stats)
     }
 
     fn projection_dump(&self) -> Result<String> {
         let conn = self.conn()?;
-        let tables = [
-            ("books", "id"),
-            ("accounts", "id"),
-            ("categories", "id"),
-            ("transactions", "id"),
-            ("postings", "tx_id, seq"),
-            ("daily_balances", "account_id, date"),
-        ];
         let mut out = String::new();
-        for (table, key) in tables {
+        for (table, key) in PROJECTIONS {
             let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
             let n = st.column_count();
             let mut rows = st.query([])?;
@@ -315,6 +317,17 @@ impl Store for SqliteStore {
     }
 }
 
+/// Name and DDL of the explicit indexes on projection tables (not the ones
+/// behind primary keys and UNIQUE constraints, which have no SQL).
+fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let tables = PROJECTIONS.map(|(t, _)| format!("'{t}'")).join(", ");
+    let mut st = conn.prepare(&format!(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables})"
+    ))?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// A unit of work on an open SQLite transaction.
 struct Uow<'a> {
     tx: &'a rusqlite::Transaction<'a>,
@@ -327,24 +340,23 @@ impl UnitOfWork for Uow<'_> {
 
     fn load_ledger(&mut self, book: BookId) -> Result<Ledger> {
         let tx = self.tx;
-        let b = book.to_string();
         let mut events = vec![];
         let found = tx
-            .query_row("SELECT name, owner_kind, owner_id FROM books WHERE id = ?1", [&b], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            .query_row("SELECT name, owner_kind, owner_id FROM books WHERE id = ?1", [book.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<Uuid>>(2)?))
             })
             .optional()?;
         let Some((name, kind, owner)) = found else {
             return Ok(Ledger::new());
         };
-        events.push(Event::BookOpened(Book { id: book, name, owner: owner_from(&kind, owner.as_deref())? }));
+        events.push(Event::BookOpened(Book { id: book, name, owner: owner_from(&kind, owner)? }));
         let mut st = tx.prepare_cached(
             "SELECT id, name, kind, currency, iban, number, institution, location, opened_on FROM accounts WHERE book_id = ?1",
         )?;
-        let mut rows = st.query([&b])?;
+        let mut rows = st.query([book.0])?;
         while let Some(r) = rows.next()? {
             events.push(Event::AccountOpened(Account {
-                id: AccountId(uuid(&r.get::<_, String>(0)?)?),
+                id: AccountId(r.get(0)?),
                 name: r.get(1)?,
                 kind: parse_field(&r.get::<_, String>(2)?)?,
                 currency: currency(&r.get::<_, String>(3)?)?,
@@ -352,14 +364,14 @@ impl UnitOfWork for Uow<'_> {
                 number: r.get(5)?,
                 institution: r.get(6)?,
                 location: r.get(7)?,
-                opened_on: date_of(&r.get::<_, String>(8)?)?,
+                opened_on: r.get(8)?,
             }));
         }
         let mut st = tx.prepare_cached("SELECT id, name, section FROM categories WHERE book_id = ?1")?;
-        let mut rows = st.query([&b])?;
+        let mut rows = st.query([book.0])?;
         while let Some(r) = rows.next()? {
             events.push(Event::CategoryAdded(Category {
-                id: CategoryId(uuid(&r.get::<_, String>(0)?)?),
+                id: CategoryId(r.get(0)?),
                 name: parse_field(&r.get::<_, String>(1)?)?,
                 section: parse_field(&r.get::<_, String>(2)?)?,
             }));
@@ -371,11 +383,12 @@ impl UnitOfWork for Uow<'_> {
         let tx = self.tx;
         let head = tx
             .query_row(
-                "SELECT date, description, counterparty, tags, notes, external_id, status FROM transactions WHERE id = ?1 AND book_id = ?2",
-                [id.to_string(), book.to_string()],
+                "SELECT date, description, counterparty, tags, notes, external_id, status
+                   FROM transactions WHERE id = ?1 AND book_id = ?2",
+                [id.0, book.0],
                 |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
+                        r.get::<_, Date>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, Option<String>>(2)?,
                         r.get::<_, Option<String>>(3)?,
@@ -392,16 +405,16 @@ impl UnitOfWork for Uow<'_> {
         let mut st = tx.prepare_cached(
             "SELECT leg, account_id, category_id, currency, amount_minor FROM postings WHERE tx_id = ?1 ORDER BY seq",
         )?;
-        let mut rows = st.query([id.to_string()])?;
+        let mut rows = st.query([id.0])?;
         let mut postings = vec![];
         while let Some(r) = rows.next()? {
-            let leg = leg_of(&r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)?;
+            let leg = leg_of(&r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)?;
             let cur = currency(&r.get::<_, String>(3)?)?;
             postings.push(Posting { leg, amount: Money::from_minor_units(r.get(4)?, cur) });
         }
         Ok(Some(Transaction {
             id,
-            date: date_of(&date)?,
+            date,
             description,
             postings: Postings::new(postings)?,
             counterparty,
@@ -425,34 +438,37 @@ impl UnitOfWork for Uow<'_> {
     ) -> Result<Vec<RecordedEvent>> {
         let tx = self.tx;
         let new_version = expected + events.len() as i64;
-        let bumped = if expected == 0 {
-            tx.prepare_cached("INSERT INTO streams (stream_id, version) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
-                .execute(params![stream, new_version])?
+        let stream_key: Option<i64> = if expected == 0 {
+            let inserted = tx
+                .prepare_cached("INSERT INTO streams (name, version) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING")?
+                .execute(params![stream, new_version])?;
+            (inserted == 1).then(|| tx.last_insert_rowid())
         } else {
-            tx.prepare_cached("UPDATE streams SET version = ?1 WHERE stream_id = ?2 AND version = ?3")?
-                .execute(params![new_version, stream, expected])?
+            tx.prepare_cached("UPDATE streams SET version = ?1 WHERE name = ?2 AND version = ?3 RETURNING id")?
+                .query_row(params![new_version, stream, expected], |r| r.get(0))
+                .optional()?
         };
-        if bumped == 0 {
+        let Some(stream_key) = stream_key else {
             let actual = stream_version(tx, stream)?;
             return Err(StoreError::Conflict { stream: stream.to_string(), expected, actual });
-        }
+        };
         let mut st = tx.prepare_cached(
-            "INSERT INTO events (stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at)
+            "INSERT INTO events (stream, version, event_type, schema_version, data, actor, occurred_at, recorded_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         let recorded = recorded_at.to_string();
         let mut out = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
             let version = expected + 1 + i as i64;
-            let data = serde_json::to_string(&e.event.data()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let data = e.event.data_json();
             st.execute(params![
-                stream,
+                stream_key,
                 version,
                 e.event.type_name(),
                 e.event.schema_version(),
                 data,
                 e.actor,
-                e.occurred_at.to_string(),
+                e.occurred_at,
                 recorded,
             ])?;
             out.push(RecordedEvent {
@@ -470,15 +486,12 @@ impl UnitOfWork for Uow<'_> {
         let tx = self.tx;
         let mut deltas = BalanceDeltas::default();
         for re in events {
-            let Some(book) = book_of(&re.stream) else {
-                continue;
-            };
-            let b = book.to_string();
+            let Some(book) = book_of(&re.stream) else { continue };
             match &re.event {
                 Event::BookOpened(bk) => {
                     let (kind, owner) = owner_parts(&bk.owner);
                     tx.prepare_cached("INSERT INTO books (id, name, owner_kind, owner_id) VALUES (?1, ?2, ?3, ?4)")?
-                        .execute(params![b, bk.name, kind, owner])?;
+                        .execute(params![book.0, bk.name, kind, owner])?;
                 }
                 Event::AccountOpened(a) => {
                     tx.prepare_cached(
@@ -486,36 +499,35 @@ impl UnitOfWork for Uow<'_> {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?
                     .execute(params![
-                        a.id.to_string(),
-                        b,
+                        a.id.0,
+                        book.0,
                         a.name,
                         a.kind.as_str(),
                         a.currency.code(),
-                        a.iban.as_ref().map(|i| i.to_string()),
+                        a.iban.as_ref().map(|i| i.as_str()),
                         a.number,
                         a.institution,
                         a.location,
-                        a.opened_on.to_string()
+                        a.opened_on
                     ])?;
                 }
                 Event::CategoryAdded(c) => {
                     tx.prepare_cached("INSERT INTO categories (id, book_id, name, section) VALUES (?1, ?2, ?3, ?4)")?
-                        .execute(params![c.id.to_string(), b, c.name.as_str(), c.section.as_str()])?;
+                        .execute(params![c.id.0, book.0, c.name.as_str(), c.section.as_str()])?;
                 }
                 Event::TransactionRecorded(t) => {
-                    let id = t.id.to_string();
-                    let date = t.date.to_string();
                     let tags = (!t.tags.is_empty()).then(|| serde_json::to_string(&t.tags).unwrap_or_default());
                     tx.prepare_cached(
-                        "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes, external_id, status, is_transfer, position)
+                        "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes,
+                                                   external_id, status, is_transfer, position)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     )?
                     .execute(params![
-                        id,
-                        b,
-                        date,
+                        t.id.0,
+                        book.0,
+                        t.date,
                         t.description,
-                        t.postings.category().map(|c| c.to_string()),
+                        t.postings.category().map(|c| c.0),
                         t.counterparty,
                         tags,
                         t.notes,
@@ -531,10 +543,10 @@ impl UnitOfWork for Uow<'_> {
                     for (seq, p) in t.postings.as_slice().iter().enumerate() {
                         let (account, category) = leg_ids(&p.leg);
                         st.execute(params![
-                            id,
+                            t.id.0,
                             seq as i64,
-                            b,
-                            date,
+                            book.0,
+                            t.date,
                             leg_name(&p.leg),
                             account,
                             category,
@@ -544,22 +556,23 @@ impl UnitOfWork for Uow<'_> {
                     }
                     deltas.add(t, 1);
                 }
-                Event::TransactionRecategorized { tx_id, category, .. } => {
-                    let id = tx_id.to_string();
-                    let cat = category.map(|c| c.to_string());
+                Event::TransactionRecategorized(Recategorized { tx_id, category, .. }) => {
+                    let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
                     tx.prepare_cached("UPDATE transactions SET category_id = ?1 WHERE id = ?2")?
-                        .execute(params![cat, id])?;
-                    tx.prepare_cached("UPDATE postings SET leg = ?1, category_id = ?2 WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')")?
-                        .execute(params![leg, cat, id])?;
+                        .execute(params![cat, tx_id.0])?;
+                    tx.prepare_cached(
+                        "UPDATE postings SET leg = ?1, category_id = ?2
+                          WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')",
+                    )?
+                    .execute(params![leg, cat, tx_id.0])?;
                 }
-                Event::TransactionDeleted { tx_id } => {
-                    let id = tx_id.to_string();
+                Event::TransactionDeleted(Deleted { tx_id }) => {
                     if let Some(t) = self.load_transaction(book, *tx_id)? {
                         deltas.add(&t, -1);
                     }
-                    tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([&id])?;
-                    tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([&id])?;
+                    tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
+                    tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
                 }
             }
         }
@@ -580,28 +593,29 @@ fn flush_deltas(tx: &rusqlite::Transaction<'_>, deltas: &BalanceDeltas) -> Resul
     let mut prune =
         tx.prepare_cached("DELETE FROM daily_balances WHERE account_id = ?1 AND date = ?2 AND delta_minor = 0")?;
     for ((acc, date), m) in &deltas.daily {
-        let (a, d) = (acc.to_string(), date.to_string());
-        upsert.execute(params![a, d, m.minor_units()])?;
-        prune.execute(params![a, d])?;
+        upsert.execute(params![acc.0, date, m.minor_units()])?;
+        prune.execute(params![acc.0, date])?;
     }
     let mut total = tx.prepare_cached("UPDATE accounts SET balance_minor = balance_minor + ?1 WHERE id = ?2")?;
     for (acc, m) in &deltas.totals {
-        total.execute(params![m.minor_units(), acc.to_string()])?;
+        total.execute(params![m.minor_units(), acc.0])?;
     }
     Ok(())
 }
 
-const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at FROM events";
+const EVENT_COLUMNS: &str =
+    "SELECT e.position, s.name, e.version, e.event_type, e.schema_version, e.data, e.actor, e.occurred_at, e.recorded_at
+       FROM events e JOIN streams s ON s.id = e.stream";
 
 fn read_log(conn: &Connection, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-    let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE position > ?1 ORDER BY position LIMIT ?2"))?;
+    let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE e.position > ?1 ORDER BY e.position LIMIT ?2"))?;
     let rows = st.query_map(params![after, limit as i64], event_row)?;
     rows.map(|r| r?).collect()
 }
 
 fn stream_version(conn: &Connection, stream: &str) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT version FROM streams WHERE stream_id = ?1")?
+        .prepare_cached("SELECT version FROM streams WHERE name = ?1")?
         .query_row([stream], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
@@ -612,68 +626,57 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent>> {
     let event_type: String = r.get(3)?;
     let schema_version: u32 = r.get(4)?;
     let data: String = r.get(5)?;
-    let occurred: String = r.get(7)?;
     let recorded: String = r.get(8)?;
-    let (position, stream, version, actor) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(6)?);
+    let (position, stream, version, actor, occurred_at) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(6)?, r.get(7)?);
     Ok((|| {
         let value = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let event = Event::from_stored(&event_type, schema_version, value)?;
         let recorded_at = recorded.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(RecordedEvent {
-            position,
-            stream,
-            version,
-            meta: EventMeta { actor, occurred_at: date_of(&occurred)?, recorded_at },
-            event,
-        })
+        Ok(RecordedEvent { position, stream, version, meta: EventMeta { actor, occurred_at, recorded_at }, event })
     })())
 }
 
-fn leg_ids(leg: &Leg) -> (Option<String>, Option<String>) {
+fn blob(id: Uuid) -> Value {
+    Value::Blob(id.as_bytes().to_vec())
+}
+
+fn leg_ids(leg: &Leg) -> (Option<Uuid>, Option<Uuid>) {
     match leg {
-        Leg::Account(a) => (Some(a.to_string()), None),
-        Leg::Category(c) => (None, Some(c.to_string())),
+        Leg::Account(a) => (Some(a.0), None),
+        Leg::Category(c) => (None, Some(c.0)),
         Leg::Uncategorized | Leg::Conversion => (None, None),
     }
 }
 
-fn leg_of(name: &str, account: Option<String>, category: Option<String>) -> Result<Leg> {
+fn leg_of(name: &str, account: Option<Uuid>, category: Option<Uuid>) -> Result<Leg> {
     Ok(match (name, account, category) {
-        ("account", Some(a), _) => Leg::Account(AccountId(uuid(&a)?)),
-        ("category", _, Some(c)) => Leg::Category(CategoryId(uuid(&c)?)),
+        ("account", Some(a), _) => Leg::Account(AccountId(a)),
+        ("category", _, Some(c)) => Leg::Category(CategoryId(c)),
         ("uncategorized", _, _) => Leg::Uncategorized,
         ("conversion", _, _) => Leg::Conversion,
         (other, _, _) => return Err(StoreError::Corrupt(format!("posting leg '{other}'"))),
     })
 }
 
-pub(crate) fn owner_parts(owner: &Owner) -> (&'static str, Option<String>) {
+pub(crate) fn owner_parts(owner: &Owner) -> (&'static str, Option<Uuid>) {
     match owner {
         Owner::Local => ("local", None),
-        Owner::User(u) => ("user", Some(u.to_string())),
-        Owner::Organisation(o) => ("organisation", Some(o.to_string())),
+        Owner::User(u) => ("user", Some(u.0)),
+        Owner::Organisation(o) => ("organisation", Some(o.0)),
     }
 }
 
-pub(crate) fn owner_from(kind: &str, id: Option<&str>) -> Result<Owner> {
+pub(crate) fn owner_from(kind: &str, id: Option<Uuid>) -> Result<Owner> {
     Ok(match (kind, id) {
         ("local", _) => Owner::Local,
-        ("user", Some(id)) => Owner::User(kassa_core::UserId(uuid(id)?)),
-        ("organisation", Some(id)) => Owner::Organisation(kassa_core::OrgId(uuid(id)?)),
+        ("user", Some(id)) => Owner::User(kassa_core::UserId(id)),
+        ("organisation", Some(id)) => Owner::Organisation(kassa_core::OrgId(id)),
         _ => return Err(StoreError::Corrupt(format!("book owner {kind}"))),
     })
 }
 
 pub(crate) fn status_of(s: &str) -> Status {
     if s == "pending" { Status::Pending } else { Status::Booked }
-}
-
-fn uuid(s: &str) -> Result<uuid::Uuid> {
-    uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid '{s}': {e}")))
-}
-
-fn date_of(s: &str) -> Result<Date> {
-    s.parse().map_err(|e| StoreError::Corrupt(format!("date '{s}': {e}")))
 }
 
 fn currency(s: &str) -> Result<Currency> {
@@ -687,6 +690,6 @@ where
     s.parse().map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
 }
 
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
