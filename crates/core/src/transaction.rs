@@ -18,8 +18,7 @@ use crate::ids::{AccountId, CategoryId, TxId};
 use crate::money::Money;
 
 /// What a posting moves money into or out of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "leg", content = "id", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Leg {
     /// One of the book's own accounts.
     Account(AccountId),
@@ -31,13 +30,60 @@ pub enum Leg {
     Conversion,
 }
 
+/// A stored posting reads `{"leg":"account","id":…,"amount":"-12.34","currency":"EUR"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "PostingRepr", try_from = "PostingRepr")]
 pub struct Posting {
-    #[serde(flatten)]
     pub leg: Leg,
-    /// Flattened, so a stored posting reads `{"leg":"account","id":…,"amount":"-12.34","currency":"EUR"}`.
-    #[serde(flatten)]
     pub amount: Money,
+}
+
+/// The flat stored form of a `Posting`. A plain struct rather than
+/// `#[serde(flatten)]`, which buffers every field and made rebuild slow.
+#[derive(Serialize, Deserialize)]
+struct PostingRepr {
+    leg: LegKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<uuid::Uuid>,
+    #[serde(with = "rust_decimal::serde::str")]
+    amount: Decimal,
+    currency: Currency,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LegKind {
+    Account,
+    Category,
+    Uncategorized,
+    Conversion,
+}
+
+impl From<Posting> for PostingRepr {
+    fn from(p: Posting) -> Self {
+        let (leg, id) = match p.leg {
+            Leg::Account(a) => (LegKind::Account, Some(a.0)),
+            Leg::Category(c) => (LegKind::Category, Some(c.0)),
+            Leg::Uncategorized => (LegKind::Uncategorized, None),
+            Leg::Conversion => (LegKind::Conversion, None),
+        };
+        PostingRepr { leg, id, amount: p.amount.amount, currency: p.amount.currency }
+    }
+}
+
+impl TryFrom<PostingRepr> for Posting {
+    type Error = String;
+    fn try_from(r: PostingRepr) -> Result<Self, Self::Error> {
+        let leg = match (r.leg, r.id) {
+            (LegKind::Account, Some(id)) => Leg::Account(AccountId(id)),
+            (LegKind::Category, Some(id)) => Leg::Category(CategoryId(id)),
+            (LegKind::Uncategorized, _) => Leg::Uncategorized,
+            (LegKind::Conversion, _) => Leg::Conversion,
+            _ => return Err("an account or category posting needs an id".into()),
+        };
+        let amount = Money::new(r.amount, r.currency).map_err(|e| e.to_string())?;
+        Ok(Posting { leg, amount })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

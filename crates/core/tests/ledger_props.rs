@@ -165,7 +165,7 @@ proptest! {
         // Replaying the log (through its stored JSON form) rebuilds the same state.
         let replayed = Ledger::from_events(
             &log.iter()
-                .map(|e| Event::from_stored(e.type_name(), e.schema_version(), e.data()).unwrap())
+                .map(|e| Event::from_stored(e.type_name(), e.schema_version(), &e.data_json()).unwrap())
                 .collect::<Vec<_>>(),
         );
         prop_assert_eq!(replayed.balances(None), ledger.balances(None));

@@ -642,7 +642,7 @@ fn load_transaction(tx: &mut postgres::Transaction<'_>, book: BookId, id: TxId) 
     }))
 }
 
-const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data, actor, occurred_at, recorded_at FROM events";
+const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data::text, actor, occurred_at, recorded_at FROM events";
 
 fn read_log(conn: &mut impl postgres::GenericClient, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
     let rows = conn.query(

@@ -71,7 +71,7 @@ CREATE TABLE transactions (
     status       TEXT    NOT NULL,
     is_transfer  INTEGER NOT NULL,
     position     INTEGER NOT NULL      -- log position of the recording event
-);
+) WITHOUT ROWID;
 CREATE INDEX transactions_book_date ON transactions (book_id, date, position);
 
 CREATE TABLE postings (

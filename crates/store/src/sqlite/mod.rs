@@ -629,8 +629,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent>> {
     let recorded: String = r.get(8)?;
     let (position, stream, version, actor, occurred_at) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(6)?, r.get(7)?);
     Ok((|| {
-        let value = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let event = Event::from_stored(&event_type, schema_version, value)?;
+        let event = Event::from_stored(&event_type, schema_version, &data)?;
         let recorded_at = recorded.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(RecordedEvent { position, stream, version, meta: EventMeta { actor, occurred_at, recorded_at }, event })
     })())
