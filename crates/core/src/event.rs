@@ -28,16 +28,54 @@ pub struct Book {
     pub owner: Owner,
 }
 
-/// Every fact kept in the log. Stored as `type_name()` + `data_json()`;
-/// read back by `from_stored`, whose match must name every type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    BookOpened(Book),
-    AccountOpened(Account),
-    CategoryAdded(Category),
-    TransactionRecorded(Transaction),
-    TransactionRecategorized(Recategorized),
-    TransactionDeleted(Deleted),
+/// Declares `Event` and its stored names in one list, so a new event type
+/// is one line here and cannot be half-added: `type_name`, `data_json` and
+/// `from_stored` are generated from the same entries.
+macro_rules! events {
+    ($($(#[$doc:meta])* $variant:ident($payload:ty) = $name:literal,)*) => {
+        /// Every fact kept in the log. Stored as `type_name()` + `data_json()`,
+        /// read back by `from_stored`.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Event {
+            $($(#[$doc])* $variant($payload),)*
+        }
+
+        impl Event {
+            /// The type name stored beside the data; stable forever.
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Event::$variant(_) => $name,)*
+                }
+            }
+
+            /// The payload stored in the `data` column, as JSON text written
+            /// straight from the payload struct (this is on every append's path).
+            pub fn data_json(&self) -> String {
+                let json = match self {
+                    $(Event::$variant(p) => serde_json::to_string(p),)*
+                };
+                // Payloads are plain data with string keys: serialising cannot fail.
+                json.unwrap_or_default()
+            }
+
+            /// Parses version-1 JSON of a stored type into its payload struct.
+            fn parse_current(event_type: &str, data: &str) -> Option<Result<Event, serde_json::Error>> {
+                match event_type {
+                    $($name => Some(serde_json::from_str(data).map(Event::$variant)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+events! {
+    BookOpened(Book) = "book_opened",
+    AccountOpened(Account) = "account_opened",
+    CategoryAdded(Category) = "category_added",
+    TransactionRecorded(Transaction) = "transaction_recorded",
+    TransactionRecategorized(Recategorized) = "transaction_recategorized",
+    TransactionDeleted(Deleted) = "transaction_deleted",
 }
 
 /// The income/expense leg now points at another category (or none); the
@@ -65,18 +103,6 @@ pub struct DecodeError {
 }
 
 impl Event {
-    /// The type name stored beside the data; stable forever.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Event::BookOpened(_) => "book_opened",
-            Event::AccountOpened(_) => "account_opened",
-            Event::CategoryAdded(_) => "category_added",
-            Event::TransactionRecorded(_) => "transaction_recorded",
-            Event::TransactionRecategorized(_) => "transaction_recategorized",
-            Event::TransactionDeleted(_) => "transaction_deleted",
-        }
-    }
-
     /// The schema version written with new events of this type.
     pub fn schema_version(&self) -> u32 {
         1
@@ -89,21 +115,6 @@ impl Event {
             Event::TransactionRecorded(t) => Some(t.date),
             _ => None,
         }
-    }
-
-    /// The payload stored in the `data` column, as JSON text written
-    /// straight from the payload struct (this is on every append's path).
-    pub fn data_json(&self) -> String {
-        let json = match self {
-            Event::BookOpened(p) => serde_json::to_string(p),
-            Event::AccountOpened(p) => serde_json::to_string(p),
-            Event::CategoryAdded(p) => serde_json::to_string(p),
-            Event::TransactionRecorded(p) => serde_json::to_string(p),
-            Event::TransactionRecategorized(p) => serde_json::to_string(p),
-            Event::TransactionDeleted(p) => serde_json::to_string(p),
-        };
-        // Payloads are plain data with string keys: serialising cannot fail.
-        json.unwrap_or_default()
     }
 
     /// The payload as a JSON value, for display.
@@ -119,19 +130,10 @@ impl Event {
         if schema_version != 1 {
             return Err(err("unknown schema version".into()));
         }
-        fn parse<T: serde::de::DeserializeOwned>(data: &str) -> Result<T, serde_json::Error> {
-            serde_json::from_str(data)
+        match Event::parse_current(event_type, data) {
+            Some(event) => event.map_err(|e| err(e.to_string())),
+            None => Err(err(format!("unknown event type '{event_type}'"))),
         }
-        let event = match event_type {
-            "book_opened" => parse(data).map(Event::BookOpened),
-            "account_opened" => parse(data).map(Event::AccountOpened),
-            "category_added" => parse(data).map(Event::CategoryAdded),
-            "transaction_recorded" => parse(data).map(Event::TransactionRecorded),
-            "transaction_recategorized" => parse(data).map(Event::TransactionRecategorized),
-            "transaction_deleted" => parse(data).map(Event::TransactionDeleted),
-            other => return Err(err(format!("unknown event type '{other}'"))),
-        };
-        event.map_err(|e| err(e.to_string()))
     }
 }
 
