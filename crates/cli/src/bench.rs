@@ -244,6 +244,7 @@ impl Generator {
             notes: None,
             external_id: None,
             status: Status::Booked,
+            category_source: None,
         })
     }
 }

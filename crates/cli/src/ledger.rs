@@ -26,7 +26,7 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn book(&self) -> anyhow::Result<Book> {
+    pub fn book(&self) -> anyhow::Result<Book> {
         let books = self.store.books()?;
         if let Some(b) = books.iter().find(|b| b.name == self.book_name) {
             return Ok(b.clone());
@@ -38,13 +38,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn execute(&self, book: BookId, cmds: &[Command]) -> anyhow::Result<()> {
+    pub fn execute(&self, book: BookId, cmds: &[Command]) -> anyhow::Result<()> {
         self.store.execute(book, &self.actor, cmds)?;
         Ok(())
     }
 }
 
-fn date(s: &str) -> Result<Date, ParseError> {
+pub fn parse_date(s: &str) -> Result<Date, ParseError> {
     s.trim().parse::<Date>().map_err(|_| ParseError::Date(s.to_string()))
 }
 
@@ -140,7 +140,7 @@ pub enum AccountCmd {
         #[arg(long)]
         location: Option<String>,
         /// Opening date (default: today)
-        #[arg(long, value_parser = date)]
+        #[arg(long, value_parser = parse_date)]
         opened: Option<Date>,
     },
     List,
@@ -246,7 +246,7 @@ pub enum TxCmd {
     Add {
         #[arg(long)]
         account: String,
-        #[arg(long, value_parser = date)]
+        #[arg(long, value_parser = parse_date)]
         date: Date,
         #[arg(long, value_parser = amount, allow_hyphen_values = true)]
         amount: Decimal,
@@ -267,13 +267,20 @@ pub enum TxCmd {
         #[arg(long)]
         pending: bool,
     },
+    /// Set (or with no --category, clear) a transaction's category by hand;
+    /// rules and the model never override it afterwards
+    Categorize {
+        id: TxId,
+        #[arg(long)]
+        category: Option<String>,
+    },
     /// List transactions, one row per account they touch
     List {
         #[arg(long)]
         account: Option<String>,
-        #[arg(long, value_parser = date)]
+        #[arg(long, value_parser = parse_date)]
         from: Option<Date>,
-        #[arg(long, value_parser = date)]
+        #[arg(long, value_parser = parse_date)]
         to: Option<Date>,
         /// A category; its children match too
         #[arg(long)]
@@ -306,11 +313,13 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
                     notes: note,
                     external_id,
                     status: if pending { Status::Pending } else { Status::Booked },
+                    category_source: None,
                 })],
             )?;
             println!("{tx_id}");
             Ok(())
         }
+        TxCmd::Categorize { id, category } => ctx.execute(book.id, &[Command::Recategorize { tx_id: id, category }]),
         TxCmd::List { account, from, to, category, search, limit } => {
             let ledger = ctx.store.ledger(book.id)?;
             let account = account.map(|a| ledger.resolve_account(&AccountRef::Name(a)).map(|a| a.id)).transpose()?;
@@ -339,7 +348,7 @@ pub struct TransferArgs {
     from: String,
     #[arg(long)]
     to: String,
-    #[arg(long, value_parser = date)]
+    #[arg(long, value_parser = parse_date)]
     date: Date,
     /// Positive, in the source account's currency
     #[arg(long, value_parser = amount)]
@@ -386,7 +395,7 @@ pub fn transfer(ctx: &Ctx, a: TransferArgs) -> anyhow::Result<()> {
 #[derive(Debug, Args)]
 pub struct BalanceArgs {
     /// Balances at the end of this day
-    #[arg(long, value_parser = date)]
+    #[arg(long, value_parser = parse_date)]
     as_of: Option<Date>,
 }
 

@@ -2,6 +2,7 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod categorize;
 mod ledger;
 mod output;
 
@@ -56,6 +57,12 @@ enum Command {
     /// Measure kassa against bare-SQL baselines
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Categorisation rules: add, list, edit, delete, export, import, apply, undo
+    #[command(subcommand)]
+    Rules(categorize::RulesCmd),
+    /// The learning categoriser: train, run, review, evaluate
+    #[command(subcommand)]
+    Categorize(categorize::CategorizeCmd),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +128,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Events(a) => ledger::events(&ctx, a),
         Command::Rebuild => rebuild(store.as_ref()),
         Command::Bench(cmd) => bench::run(&cmd, cli.output),
+        Command::Rules(c) => categorize::rules(&ctx, c),
+        Command::Categorize(c) => categorize::categorize(&ctx, c),
     }
 }
 

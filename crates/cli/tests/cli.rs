@@ -228,3 +228,74 @@ fn bad_input_is_one_line_nonzero_and_writes_nothing() {
         assert!(String::from_utf8_lossy(&unknown_book.stderr).contains("did you mean 'personal'"));
     }
 }
+
+#[test]
+fn rules_dry_run_apply_undo_and_manual_wins_through_the_binary() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        for (date, amount, text) in
+            [("2024-03-01", "-54.20", "REWE SAGT DANKE 4411"), ("2024-03-02", "-3.10", "Cafe Central")]
+        {
+            k.ok(&["tx", "add", "--account", "Checking", "--date", date, "--amount", amount, "--description", text]);
+        }
+        let id = k.ok(&[
+            "rules",
+            "add",
+            "Supermarket",
+            "--if",
+            "description:contains:rewe",
+            "--outflow",
+            "--set-category",
+            "Groceries",
+            "--tag",
+            "food",
+        ]);
+        assert_eq!(id.trim(), "supermarket");
+        let bad = k.run(&["rules", "add", "Typo", "--if", "description:contains:x", "--set-category", "Grocerys"]);
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean 'Groceries'"), "{}", db.name);
+
+        let dry = k.json(&["rules", "apply", "--dry-run"]);
+        assert_eq!(dry.as_array().unwrap().len(), 1);
+        assert_eq!(dry[0]["to"], "Groceries");
+        let rows = k.json(&["tx", "list"]);
+        assert_eq!(rows[0]["category"], Value::Null, "a dry run changes nothing");
+        let real = k.json(&["rules", "apply"]);
+        assert_eq!(real, dry, "the real run does what the dry run showed ({})", db.name);
+        let rows = k.json(&["tx", "list"]);
+        assert_eq!(
+            (&rows[0]["category"], &rows[0]["category_source"]),
+            (&Value::from("Groceries"), &Value::from("rule"))
+        );
+        assert_eq!(rows[0]["suggestion"], Value::Null);
+
+        // A manual choice sticks; the rule no longer touches it.
+        let tx_id = rows[0]["id"].as_str().unwrap().to_string();
+        k.ok(&["tx", "categorize", &tx_id, "--category", "Shopping"]);
+        assert_eq!(k.json(&["rules", "apply"]).as_array().unwrap().len(), 0);
+        let rows = k.json(&["tx", "list"]);
+        assert_eq!(
+            (&rows[0]["category"], &rows[0]["category_source"]),
+            (&Value::from("Shopping"), &Value::from("manual"))
+        );
+
+        let exported = k.ok(&["rules", "export"]);
+        assert!(exported.contains("set_category = \"Groceries\""), "{exported}");
+        k.ok(&["rules", "delete", "supermarket"]);
+        assert_eq!(k.json(&["rules", "list"]).as_array().unwrap().len(), 0);
+        let file = db_dir_file(&db, "rules.toml", &exported);
+        k.ok(&["rules", "import", &file]);
+        assert_eq!(k.json(&["rules", "list"]).as_array().unwrap().len(), 1, "{}", db.name);
+    }
+}
+
+/// Writes `text` to a scratch file that lives as long as the test run.
+fn db_dir_file(db: &testing::TestDb, name: &str, text: &str) -> String {
+    let path = std::env::temp_dir().join(format!("kassa-{}-{}-{name}", db.name, uuid_like()));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn uuid_like() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}

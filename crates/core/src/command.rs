@@ -4,14 +4,16 @@
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 use crate::account::AccountKind;
+use crate::categorize::Rule;
 use crate::category::{CategoryName, Section};
 use crate::currency::Currency;
 use crate::event::Owner;
 use crate::iban::Iban;
 use crate::ids::{AccountId, BookId, CategoryId, TxId};
-use crate::transaction::Status;
+use crate::transaction::{CategorySource, Status};
 
 /// An account named the way the caller knows it: the CLI by name, the API by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,8 @@ pub struct NewTransaction {
     pub notes: Option<String>,
     pub external_id: Option<String>,
     pub status: Status,
+    /// Where `category` came from; `None` with a category means manual.
+    pub category_source: Option<CategorySource>,
 }
 
 /// Money moved between two own accounts.
@@ -68,13 +72,54 @@ pub struct NewTransfer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    OpenBook { book_id: BookId, name: String, owner: Owner },
+    OpenBook {
+        book_id: BookId,
+        name: String,
+        owner: Owner,
+    },
     OpenAccount(NewAccount),
-    AddCategory { category_id: CategoryId, name: CategoryName, section: Section },
+    AddCategory {
+        category_id: CategoryId,
+        name: CategoryName,
+        section: Section,
+    },
     RecordTransaction(NewTransaction),
     Transfer(NewTransfer),
-    Recategorize { tx_id: TxId, category: Option<String> },
-    DeleteTransaction { tx_id: TxId },
+    /// A person sets (or clears) the category: source manual.
+    Recategorize {
+        tx_id: TxId,
+        category: Option<String>,
+    },
+    DeleteTransaction {
+        tx_id: TxId,
+    },
+    /// Rules, the model or an import set the category; a manual category is
+    /// left alone. `run` groups the changes of one rule run so it can be undone.
+    Categorize {
+        tx_id: TxId,
+        category: Option<String>,
+        source: CategorySource,
+        run: Option<Uuid>,
+    },
+    /// Counterparty, extra tags, notes (rule actions, edits).
+    Annotate {
+        tx_id: TxId,
+        counterparty: Option<String>,
+        add_tags: Vec<String>,
+        notes: Option<String>,
+        run: Option<Uuid>,
+    },
+    /// The model's guess below the auto-apply threshold, kept for review.
+    Suggest {
+        tx_id: TxId,
+        category: String,
+        confidence_permille: u16,
+    },
+    /// Adds or replaces (by id) a categorisation rule.
+    SaveRule(Rule),
+    DeleteRule {
+        rule_id: String,
+    },
 }
 
 impl Command {
@@ -82,7 +127,11 @@ impl Command {
     /// just those into the ledger it decides against.
     pub fn referenced_transaction(&self) -> Option<TxId> {
         match self {
-            Command::Recategorize { tx_id, .. } | Command::DeleteTransaction { tx_id } => Some(*tx_id),
+            Command::Recategorize { tx_id, .. }
+            | Command::DeleteTransaction { tx_id }
+            | Command::Categorize { tx_id, .. }
+            | Command::Annotate { tx_id, .. }
+            | Command::Suggest { tx_id, .. } => Some(*tx_id),
             _ => None,
         }
     }

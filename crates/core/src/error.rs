@@ -58,6 +58,10 @@ pub enum LedgerError {
     Unbalanced { currency: String, sum: String },
     #[error("a transaction needs at least two postings")]
     TooFewPostings,
+    #[error("invalid rule: {0}")]
+    InvalidRule(String),
+    #[error("unknown rule '{0}'")]
+    UnknownRule(String),
     #[error(transparent)]
     Parse(#[from] ParseError),
 }

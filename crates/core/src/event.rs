@@ -7,9 +7,11 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
+use crate::categorize::Rule;
 use crate::category::Category;
 use crate::ids::{BookId, CategoryId, OrgId, TxId, UserId};
-use crate::transaction::{Postings, Transaction};
+use crate::transaction::{CategorySource, Postings, Transaction};
+use uuid::Uuid;
 
 /// Who owns a book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -76,6 +78,10 @@ events! {
     TransactionRecorded(Transaction) = "transaction_recorded",
     TransactionRecategorized(Recategorized) = "transaction_recategorized",
     TransactionDeleted(Deleted) = "transaction_deleted",
+    TransactionAnnotated(Annotated) = "transaction_annotated",
+    CategorySuggested(Suggested) = "category_suggested",
+    RuleSaved(Rule) = "rule_saved",
+    RuleDeleted(RuleDeleted) = "rule_deleted",
 }
 
 /// The income/expense leg now points at another category (or none); the
@@ -85,6 +91,46 @@ pub struct Recategorized {
     pub tx_id: TxId,
     pub category: Option<CategoryId>,
     pub postings: Postings,
+    /// Who decided; absent means manual.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CategorySource>,
+    /// The category and source before, so a rule run can be undone exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<CategoryId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_source: Option<CategorySource>,
+    /// The rule run that made the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Uuid>,
+}
+
+/// Counterparty, tags or notes changed (by a person or a rule run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotated {
+    pub tx_id: TxId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterparty: Option<String>,
+    /// The full tag list after the change.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Uuid>,
+}
+
+/// The model's guess, below the threshold for applying it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggested {
+    pub tx_id: TxId,
+    pub category: CategoryId,
+    /// Confidence in thousandths (0..=1000), kept integral so events hold no floats.
+    pub confidence_permille: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleDeleted {
+    pub rule_id: String,
 }
 
 /// The transaction no longer counts; the log keeps it.
@@ -208,8 +254,34 @@ mod tests {
                 notes: None,
                 external_id: Some("x".into()),
                 status: Status::Pending,
+                category_source: Some(CategorySource::Import),
             }),
-            Event::TransactionRecategorized(Recategorized { tx_id: TxId(id), category: None, postings }),
+            Event::TransactionRecategorized(Recategorized {
+                tx_id: TxId(id),
+                category: None,
+                postings,
+                source: Some(CategorySource::Rule),
+                previous: Some(CategoryId(id)),
+                previous_source: None,
+                run: Some(id),
+            }),
+            Event::TransactionAnnotated(Annotated {
+                tx_id: TxId(id),
+                counterparty: Some("REWE".into()),
+                tags: vec!["food".into()],
+                notes: None,
+                run: None,
+            }),
+            Event::CategorySuggested(Suggested { tx_id: TxId(id), category: CategoryId(id), confidence_permille: 812 }),
+            Event::RuleSaved(Rule::new(
+                "Groceries",
+                crate::categorize::Condition::leaf(
+                    crate::categorize::Field::Description,
+                    crate::categorize::Op::Contains("rewe".into()),
+                ),
+                vec![crate::categorize::Action::SetCategory("A:B".into())],
+            )),
+            Event::RuleDeleted(RuleDeleted { rule_id: "groceries".into() }),
             Event::TransactionDeleted(Deleted { tx_id: TxId(id) }),
         ];
         for e in events {

@@ -13,14 +13,15 @@ use jiff::civil::Date;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::account::Account;
+use crate::categorize::{Action, Rule, RuleSet};
 use crate::category::{Category, CategoryName};
 use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
-use crate::event::{Book, Deleted, Event, Recategorized};
+use crate::event::{Annotated, Book, Deleted, Event, Recategorized, RuleDeleted, Suggested};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::money::Money;
-use crate::transaction::{Leg, Posting, Postings, Transaction};
+use crate::transaction::{CategorySource, Leg, Posting, Postings, Transaction};
 
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
@@ -28,6 +29,7 @@ pub struct Ledger {
     accounts: BTreeMap<AccountId, Account>,
     categories: BTreeMap<CategoryId, Category>,
     transactions: HashMap<TxId, Transaction>,
+    rules: BTreeMap<String, Rule>,
 }
 
 impl Ledger {
@@ -54,6 +56,11 @@ impl Ledger {
 
     pub fn transactions(&self) -> impl Iterator<Item = &Transaction> {
         self.transactions.values()
+    }
+
+    /// The book's categorisation rules, by id.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.values()
     }
 
     pub fn account(&self, id: AccountId) -> Option<&Account> {
@@ -112,13 +119,52 @@ impl Ledger {
             Command::RecordTransaction(t) => self.decide_record(t),
             Command::Transfer(t) => self.decide_transfer(t),
             Command::Recategorize { tx_id, category } => {
-                let tx = self.transaction(*tx_id).ok_or_else(|| LedgerError::UnknownTransaction(tx_id.to_string()))?;
-                let category = category.as_deref().map(|c| self.resolve_category(c)).transpose()?;
-                if tx.postings.is_transfer() || tx.postings.category() == category {
+                self.decide_categorize(*tx_id, category.as_deref(), CategorySource::Manual, None)
+            }
+            Command::Categorize { tx_id, category, source, run } => {
+                self.decide_categorize(*tx_id, category.as_deref(), *source, *run)
+            }
+            Command::Annotate { tx_id, counterparty, add_tags, notes, run } => {
+                let tx = self.known_transaction(*tx_id)?;
+                let counterparty = clean(counterparty).filter(|c| tx.counterparty.as_ref() != Some(c));
+                let notes = clean(notes).filter(|n| tx.notes.as_ref() != Some(n));
+                let mut tags = tx.tags.clone();
+                for t in add_tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+                    if !tags.iter().any(|x| x == t) {
+                        tags.push(t.to_string());
+                    }
+                }
+                if counterparty.is_none() && notes.is_none() && tags == tx.tags {
                     return Ok(vec![]);
                 }
-                let postings = tx.postings.recategorized(category);
-                Ok(vec![Event::TransactionRecategorized(Recategorized { tx_id: *tx_id, category, postings })])
+                Ok(vec![Event::TransactionAnnotated(Annotated { tx_id: *tx_id, counterparty, tags, notes, run: *run })])
+            }
+            Command::Suggest { tx_id, category, confidence_permille } => {
+                let tx = self.known_transaction(*tx_id)?;
+                let category = self.resolve_category(category)?;
+                if tx.postings.category() == Some(category) {
+                    return Ok(vec![]);
+                }
+                let confidence_permille = (*confidence_permille).min(1000);
+                Ok(vec![Event::CategorySuggested(Suggested { tx_id: *tx_id, category, confidence_permille })])
+            }
+            Command::SaveRule(rule) => {
+                RuleSet::compile(std::slice::from_ref(rule)).map_err(|e| LedgerError::InvalidRule(e.to_string()))?;
+                for action in &rule.actions {
+                    if let Action::SetCategory(c) = action {
+                        self.resolve_category(c)?;
+                    }
+                }
+                if self.rules.get(&rule.id) == Some(rule) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![Event::RuleSaved(rule.clone())])
+            }
+            Command::DeleteRule { rule_id } => {
+                if !self.rules.contains_key(rule_id) {
+                    return Err(LedgerError::UnknownRule(rule_id.clone()));
+                }
+                Ok(vec![Event::RuleDeleted(RuleDeleted { rule_id: rule_id.clone() })])
             }
             Command::DeleteTransaction { tx_id } => {
                 if !self.transactions.contains_key(tx_id) {
@@ -127,6 +173,39 @@ impl Ledger {
                 Ok(vec![Event::TransactionDeleted(Deleted { tx_id: *tx_id })])
             }
         }
+    }
+
+    fn known_transaction(&self, id: TxId) -> Result<&Transaction, LedgerError> {
+        self.transaction(id).ok_or_else(|| LedgerError::UnknownTransaction(id.to_string()))
+    }
+
+    /// Sets a category from `source`. A manual category is never replaced
+    /// by anything but another manual choice; transfers have none.
+    fn decide_categorize(
+        &self,
+        tx_id: TxId,
+        category: Option<&str>,
+        source: CategorySource,
+        run: Option<uuid::Uuid>,
+    ) -> Result<Vec<Event>, LedgerError> {
+        let tx = self.known_transaction(tx_id)?;
+        let category = category.map(|c| self.resolve_category(c)).transpose()?;
+        let current = tx.postings.category();
+        let manual_kept = source != CategorySource::Manual && tx.category_source == Some(CategorySource::Manual);
+        // Confirming the same category by hand still records it as manual.
+        let unchanged = current == category && (source != CategorySource::Manual || tx.category_source == Some(source));
+        if tx.postings.is_transfer() || manual_kept || unchanged {
+            return Ok(vec![]);
+        }
+        Ok(vec![Event::TransactionRecategorized(Recategorized {
+            tx_id,
+            category,
+            postings: tx.postings.recategorized(category),
+            source: category.map(|_| source),
+            previous: current,
+            previous_source: tx.category_source,
+            run,
+        })])
     }
 
     fn decide_record(&self, t: &NewTransaction) -> Result<Vec<Event>, LedgerError> {
@@ -154,6 +233,7 @@ impl Ledger {
             notes: clean(&t.notes),
             external_id: clean(&t.external_id),
             status: t.status,
+            category_source: category.map(|_| t.category_source.unwrap_or(CategorySource::Manual)),
         })])
     }
 
@@ -203,6 +283,7 @@ impl Ledger {
             notes: None,
             external_id: clean(&t.external_id),
             status: Default::default(),
+            category_source: None,
         })])
     }
 
@@ -218,10 +299,29 @@ impl Ledger {
             Event::TransactionRecorded(t) => {
                 self.transactions.insert(t.id, t.clone());
             }
-            Event::TransactionRecategorized(Recategorized { tx_id, postings, .. }) => {
+            Event::TransactionRecategorized(Recategorized { tx_id, postings, source, .. }) => {
                 if let Some(t) = self.transactions.get_mut(tx_id) {
                     t.postings = postings.clone();
+                    t.category_source = *source;
                 }
+            }
+            Event::TransactionAnnotated(a) => {
+                if let Some(t) = self.transactions.get_mut(&a.tx_id) {
+                    if a.counterparty.is_some() {
+                        t.counterparty.clone_from(&a.counterparty);
+                    }
+                    if a.notes.is_some() {
+                        t.notes.clone_from(&a.notes);
+                    }
+                    t.tags.clone_from(&a.tags);
+                }
+            }
+            Event::CategorySuggested(_) => {}
+            Event::RuleSaved(r) => {
+                self.rules.insert(r.id.clone(), r.clone());
+            }
+            Event::RuleDeleted(d) => {
+                self.rules.remove(&d.rule_id);
             }
             Event::TransactionDeleted(Deleted { tx_id }) => {
                 self.transactions.remove(tx_id);
@@ -376,6 +476,7 @@ mod tests {
             notes: None,
             external_id: None,
             status: Status::Booked,
+            category_source: None,
         })
     }
 
@@ -431,10 +532,12 @@ mod tests {
         l.execute(&[expense(10, "-3.40", None)]).unwrap();
         let events =
             l.decide(&Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) });
-        let [Event::TransactionRecategorized(Recategorized { category, postings, .. })] = &events.unwrap()[..] else {
+        let [Event::TransactionRecategorized(Recategorized { category, postings, source, .. })] = &events.unwrap()[..]
+        else {
             panic!()
         };
         assert_eq!(*category, Some(CategoryId(id(4))));
+        assert_eq!(*source, Some(CategorySource::Manual));
         assert_eq!(postings.category(), Some(CategoryId(id(4))));
         // Same category again is no change, so no event.
         l.execute(&[Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) }])
@@ -445,6 +548,53 @@ mod tests {
         l.execute(&[Command::DeleteTransaction { tx_id: TxId(id(10)) }]).unwrap();
         assert!(l.transaction(TxId(id(10))).is_none());
         assert_eq!(l.balances(None)[&AccountId(id(2))].amount.to_string(), "0.00");
+    }
+
+    fn categorize(n: u128, category: &str, source: CategorySource) -> Command {
+        Command::Categorize { tx_id: TxId(id(n)), category: Some(category.into()), source, run: Some(id(77)) }
+    }
+
+    #[test]
+    fn a_manual_category_always_wins() {
+        let mut l = given();
+        l.execute(&[Command::AddCategory {
+            category_id: CategoryId(id(5)),
+            name: CategoryName::parse("Groceries").unwrap(),
+            section: Section::Expense,
+        }])
+        .unwrap();
+        l.execute(&[expense(10, "-3.40", None)]).unwrap();
+        // A rule may set it, and records what it replaced so the run can be undone.
+        let events = l.execute(&[categorize(10, "Groceries", CategorySource::Rule)]).unwrap();
+        let [Event::TransactionRecategorized(r)] = &events[..] else { panic!("{events:?}") };
+        assert_eq!((r.source, r.previous, r.run), (Some(CategorySource::Rule), None, Some(id(77))));
+        // A person overrides it; after that neither rules nor the model may.
+        l.execute(&[Command::Recategorize { tx_id: TxId(id(10)), category: Some("Eating Out:Coffee".into()) }])
+            .unwrap();
+        for source in [CategorySource::Rule, CategorySource::Model, CategorySource::Import] {
+            assert_eq!(l.decide(&categorize(10, "Groceries", source)).unwrap(), vec![]);
+        }
+        let t = l.transaction(TxId(id(10))).unwrap();
+        assert_eq!((t.postings.category(), t.category_source), (Some(CategoryId(id(4))), Some(CategorySource::Manual)));
+        // A manual transaction recorded with a category starts out manual.
+        let events = l.decide(&expense(11, "-1", Some("Groceries"))).unwrap();
+        let [Event::TransactionRecorded(t)] = &events[..] else { panic!() };
+        assert_eq!(t.category_source, Some(CategorySource::Manual));
+    }
+
+    #[test]
+    fn rules_are_checked_before_they_are_saved() {
+        use crate::categorize::{Action, Condition, Field, Op, Rule};
+        let l = given();
+        let rule = |category: &str, pattern: Op| {
+            Rule::new("r", Condition::leaf(Field::Description, pattern), vec![Action::SetCategory(category.into())])
+        };
+        assert!(l.decide(&Command::SaveRule(rule("Eating Out:Coffee", Op::Contains("cafe".into())))).is_ok());
+        let unknown = l.decide(&Command::SaveRule(rule("Eating Out:Cofee", Op::Contains("x".into())))).unwrap_err();
+        assert!(unknown.to_string().contains("did you mean 'Eating Out:Coffee'"), "{unknown}");
+        let bad = l.decide(&Command::SaveRule(rule("Eating Out:Coffee", Op::Regex("(".into())))).unwrap_err();
+        assert!(matches!(bad, LedgerError::InvalidRule(_)), "{bad}");
+        assert!(matches!(l.decide(&Command::DeleteRule { rule_id: "nope".into() }), Err(LedgerError::UnknownRule(_))));
     }
 
     #[test]

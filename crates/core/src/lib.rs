@@ -30,4 +30,4 @@ pub use iban::Iban;
 pub use ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
 pub use ledger::Ledger;
 pub use money::Money;
-pub use transaction::{Leg, Posting, Postings, Status, Transaction};
+pub use transaction::{CategorySource, Leg, Posting, Postings, Status, Transaction};

@@ -109,6 +109,34 @@ impl fmt::Display for Status {
     }
 }
 
+/// Where a transaction's category came from. A manual category always wins:
+/// rules and the model never overwrite it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CategorySource {
+    Manual,
+    Import,
+    Rule,
+    Model,
+}
+
+impl CategorySource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CategorySource::Manual => "manual",
+            CategorySource::Import => "import",
+            CategorySource::Rule => "rule",
+            CategorySource::Model => "model",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CategorySource> {
+        [CategorySource::Manual, CategorySource::Import, CategorySource::Rule, CategorySource::Model]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
 /// Postings that are known to balance. The field is private so that the only
 /// way to get one is through the check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -200,6 +228,10 @@ pub struct Transaction {
     pub external_id: Option<String>,
     #[serde(default)]
     pub status: Status,
+    /// Absent on transactions recorded before sources were kept, and when
+    /// there is no category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_source: Option<CategorySource>,
 }
 
 #[cfg(test)]

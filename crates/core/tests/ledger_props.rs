@@ -101,6 +101,7 @@ impl World {
                     notes: None,
                     external_id: None,
                     status: Status::Booked,
+                    category_source: None,
                 })
             }
             Op::Transfer { from, to, units, to_units } => {

@@ -6,6 +6,7 @@
 //! optimistic-concurrency check and updates the projections. Reads come from
 //! the projections; [`Store::rebuild`] replays the log into empty ones.
 
+pub mod categorize;
 mod error;
 pub mod postgres;
 mod projection;
@@ -18,7 +19,7 @@ use jiff::civil::Date;
 use kassa_core::{Book, BookId, Command, Ledger, RecordedEvent};
 
 pub use error::{Result, StoreError};
-pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
+pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 
 /// Everything kassa asks of a database. Object-safe, so the binary holds a
 /// `Box<dyn Store>` whichever backend the URL picked.
@@ -63,6 +64,13 @@ pub trait Store: Send + Sync {
     /// Every projection row as canonical text, sorted: two stores with the
     /// same log give the same dump, which is how rebuild is tested.
     fn projection_dump(&self) -> Result<String>;
+
+    // --- categorisation ---
+
+    /// Replaces the book's trained categoriser (a cache beside the log).
+    fn save_model(&self, book: BookId, model: &StoredModel) -> Result<()>;
+
+    fn load_model(&self, book: BookId) -> Result<Option<StoredModel>>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -34,7 +34,7 @@ pub struct TxFilter {
 }
 
 /// One line of an account register: a transaction as seen from one account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TxRow {
     pub id: String,
     pub date: Date,
@@ -44,11 +44,32 @@ pub struct TxRow {
     pub currency: Currency,
     pub description: String,
     pub category: Option<String>,
+    /// manual | import | rule | model; null when there is no category.
+    pub category_source: Option<String>,
     pub counterparty: Option<String>,
     pub status: String,
     pub external_id: Option<String>,
     /// The other account of a transfer, when this row is one leg of it.
     pub transfer_account: Option<String>,
+    /// The model's open guess, when it was not sure enough to apply it.
+    pub suggestion: Option<Suggestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub category: String,
+    /// 0..=1, from the stored thousandths.
+    pub confidence: f64,
+}
+
+/// A trained categoriser as stored for a book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredModel {
+    pub trained_at: jiff::Timestamp,
+    pub examples: i64,
+    /// Auto-apply threshold, thousandths.
+    pub threshold_permille: i64,
+    pub json: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

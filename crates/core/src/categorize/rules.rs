@@ -283,7 +283,18 @@ struct RuleFile {
 
 /// Reads a TOML rule file.
 pub fn import_toml(text: &str) -> Result<Vec<Rule>, RuleError> {
-    toml::from_str::<RuleFile>(text).map(|f| f.rules).map_err(|e| RuleError::Parse(e.to_string()))
+    toml::from_str::<RuleFile>(text).map(|f| with_ids(f.rules)).map_err(|e| RuleError::Parse(e.to_string()))
+}
+
+/// Gives every rule read from a file its stable id (a slug of the name when
+/// the file has none), so stored rules can be edited, deleted and undone.
+fn with_ids(mut rules: Vec<Rule>) -> Vec<Rule> {
+    for r in &mut rules {
+        if r.id.is_empty() {
+            r.id = slug(&r.name);
+        }
+    }
+    rules
 }
 
 /// Writes rules as a TOML rule file that [`import_toml`] reads back unchanged.
@@ -293,7 +304,7 @@ pub fn export_toml(rules: &[Rule]) -> Result<String, RuleError> {
 
 /// Reads a JSON rule file (`{"rule": [...]}`).
 pub fn import_json(text: &str) -> Result<Vec<Rule>, RuleError> {
-    serde_json::from_str::<RuleFile>(text).map(|f| f.rules).map_err(|e| RuleError::Parse(e.to_string()))
+    serde_json::from_str::<RuleFile>(text).map(|f| with_ids(f.rules)).map_err(|e| RuleError::Parse(e.to_string()))
 }
 
 /// Writes rules as pretty JSON.

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use kassa_core::event::{Deleted, EventMeta, Recategorized};
+use kassa_core::categorize::Rule;
+use kassa_core::event::{Annotated, Deleted, EventMeta, Recategorized, RuleDeleted, Suggested};
 use kassa_core::{
-    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg, Money, Posting,
-    Postings, RecordedEvent, Transaction, TxId,
+    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Command, Currency, Event, Ledger, Leg,
+    Money, Posting, Postings, RecordedEvent, Transaction, TxId,
 };
 use postgres::types::ToSql;
 use postgres::{Client, NoTls};
@@ -20,11 +21,12 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, book_of, leg_name};
-use crate::sqlite::{like_escape, owner_from, owner_parts, status_of};
-use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
+use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion};
+use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("0001_init.sql")), (5, "categorize", include_str!("0005_categorize.sql"))];
 const REBUILD_PAGE: usize = 20_000;
 
 #[derive(Debug)]
@@ -154,11 +156,14 @@ impl Store for PgStore {
         let mut sql = String::from(
             "SELECT t.id, t.date, a.name, p.amount, p.currency, t.description, c.name, t.counterparty, t.status, t.external_id,
                     (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1),
+                    t.category_source, sc.name, s.confidence_permille::bigint
                FROM postings p
                JOIN transactions t ON t.id = p.tx_id
                JOIN accounts a ON a.id = p.account_id
                LEFT JOIN categories c ON c.id = t.category_id
+               LEFT JOIN suggestions s ON s.tx_id = t.id
+               LEFT JOIN categories sc ON sc.id = s.category_id
               WHERE p.book_id = $1 AND p.account_id IS NOT NULL",
         );
         let book_uuid = book.0;
@@ -210,6 +215,8 @@ impl Store for PgStore {
                     status: r.get(8),
                     external_id: r.get(9),
                     transfer_account: r.get(10),
+                    category_source: r.get(11),
+                    suggestion: suggestion(r.get(12), r.get(13)),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -239,7 +246,9 @@ impl Store for PgStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
-        tx.batch_execute("TRUNCATE books, accounts, categories, transactions, postings, daily_balances")?;
+        tx.batch_execute(
+            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances, rules, suggestions",
+        )?;
         // Secondary indexes are built once at the end, not maintained per row.
         let indexes: Vec<(String, String)> = tx
             .query(
@@ -247,7 +256,7 @@ impl Store for PgStore {
                   WHERE schemaname = current_schema() AND indexname IN (
                         SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                          WHERE NOT x.indisprimary AND NOT x.indisunique)
-                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances')",
+                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances', 'rules', 'suggestions')",
                 &[],
             )?
             .iter()
@@ -275,6 +284,30 @@ impl Store for PgStore {
         Ok(stats)
     }
 
+    fn save_model(&self, book: BookId, m: &StoredModel) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO categorizer_models (book_id, trained_at, examples, threshold_permille, model)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (book_id) DO UPDATE SET trained_at = excluded.trained_at, examples = excluded.examples,
+                 threshold_permille = excluded.threshold_permille, model = excluded.model",
+            &[&book.0, &m.trained_at, &m.examples, &(m.threshold_permille as i16), &m.json],
+        )?;
+        Ok(())
+    }
+
+    fn load_model(&self, book: BookId) -> Result<Option<StoredModel>> {
+        let row = self.conn()?.query_opt(
+            "SELECT trained_at, examples, threshold_permille::bigint, model FROM categorizer_models WHERE book_id = $1",
+            &[&book.0],
+        )?;
+        Ok(row.map(|r| StoredModel {
+            trained_at: r.get(0),
+            examples: r.get(1),
+            threshold_permille: r.get(2),
+            json: r.get(3),
+        }))
+    }
+
     fn projection_dump(&self) -> Result<String> {
         let mut conn = self.conn()?;
         let tables = [
@@ -284,6 +317,8 @@ impl Store for PgStore {
             ("transactions", "id"),
             ("postings", "tx_id, seq"),
             ("daily_balances", "account_id, date"),
+            ("rules", "book_id, id"),
+            ("suggestions", "tx_id"),
         ];
         let mut out = String::new();
         for (table, key) in tables {
@@ -340,6 +375,10 @@ impl UnitOfWork for Uow<'_, '_> {
                 name: parse_field(r.get(1))?,
                 section: parse_field(r.get(2))?,
             }));
+        }
+        for r in tx.query("SELECT data::text FROM rules WHERE book_id = $1", &[&book.0])? {
+            let rule: Rule = serde_json::from_str(r.get(0)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            events.push(Event::RuleSaved(rule));
         }
         Ok(Ledger::from_events(&events))
     }
@@ -447,11 +486,15 @@ impl UnitOfWork for Uow<'_, '_> {
                     batch.push(book, t, re.position);
                     deltas.add(t, 1);
                 }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, .. }) => {
+                Event::TransactionRecategorized(Recategorized { tx_id, category, source, .. }) => {
                     batch.flush(tx)?;
                     let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
-                    tx.execute("UPDATE transactions SET category_id = $1 WHERE id = $2", &[&cat, &tx_id.0])?;
+                    tx.execute(
+                        "UPDATE transactions SET category_id = $1, category_source = $2 WHERE id = $3",
+                        &[&cat, &source.map(|s| s.as_str()), &tx_id.0],
+                    )?;
+                    tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute(
                         "UPDATE postings SET leg = $1, category_id = $2 WHERE tx_id = $3 AND leg IN ('category', 'uncategorized')",
                         &[&leg, &cat, &tx_id.0],
@@ -464,6 +507,36 @@ impl UnitOfWork for Uow<'_, '_> {
                     }
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
+                    tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
+                }
+                Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
+                    batch.flush(tx)?;
+                    let tags = (!tags.is_empty()).then(|| serde_json::json!(tags));
+                    tx.execute(
+                        "UPDATE transactions SET counterparty = COALESCE($1, counterparty), notes = COALESCE($2, notes),
+                                                 tags = $3 WHERE id = $4",
+                        &[counterparty, notes, &tags, &tx_id.0],
+                    )?;
+                }
+                Event::CategorySuggested(Suggested { tx_id, category, confidence_permille }) => {
+                    batch.flush(tx)?;
+                    tx.execute(
+                        "INSERT INTO suggestions (tx_id, book_id, category_id, confidence_permille) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (tx_id) DO UPDATE SET category_id = excluded.category_id,
+                                                          confidence_permille = excluded.confidence_permille",
+                        &[&tx_id.0, &book.0, &category.0, &(*confidence_permille as i16)],
+                    )?;
+                }
+                Event::RuleSaved(rule) => {
+                    let data = serde_json::to_value(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    tx.execute(
+                        "INSERT INTO rules (book_id, id, position, data) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (book_id, id) DO UPDATE SET position = excluded.position, data = excluded.data",
+                        &[&book.0, &rule.id, &rule.position, &data],
+                    )?;
+                }
+                Event::RuleDeleted(RuleDeleted { rule_id }) => {
+                    tx.execute("DELETE FROM rules WHERE book_id = $1 AND id = $2", &[&book.0, rule_id])?;
                 }
             }
         }
@@ -480,6 +553,7 @@ struct TxBatch {
     date: Vec<Date>,
     description: Vec<String>,
     category: Vec<Option<Uuid>>,
+    category_source: Vec<Option<&'static str>>,
     counterparty: Vec<Option<String>>,
     tags: Vec<Option<serde_json::Value>>,
     notes: Vec<Option<String>>,
@@ -505,6 +579,7 @@ impl TxBatch {
         self.date.push(t.date);
         self.description.push(t.description.clone());
         self.category.push(t.postings.category().map(|c| c.0));
+        self.category_source.push(t.category_source.map(|c| c.as_str()));
         self.counterparty.push(t.counterparty.clone());
         self.tags.push((!t.tags.is_empty()).then(|| serde_json::json!(t.tags)));
         self.notes.push(t.notes.clone());
@@ -535,8 +610,8 @@ impl TxBatch {
             return Ok(());
         }
         tx.execute(
-            "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes, external_id, status, is_transfer, position)
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::date[], $4::text[], $5::uuid[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::bigint[])",
+            "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes, external_id, status, is_transfer, position, category_source)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::date[], $4::text[], $5::uuid[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::bigint[], $13::text[])",
             &[
                 &self.id,
                 &self.book,
@@ -550,6 +625,7 @@ impl TxBatch {
                 &self.status,
                 &self.transfer,
                 &self.position,
+                &self.category_source,
             ],
         )?;
         tx.execute(
@@ -602,7 +678,7 @@ fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> R
 
 fn load_transaction(tx: &mut postgres::Transaction<'_>, book: BookId, id: TxId) -> Result<Option<Transaction>> {
     let Some(h) = tx.query_opt(
-        "SELECT date, description, counterparty, tags, notes, external_id, status FROM transactions WHERE id = $1 AND book_id = $2",
+        "SELECT date, description, counterparty, tags, notes, external_id, status, category_source FROM transactions WHERE id = $1 AND book_id = $2",
         &[&id.0, &book.0],
     )?
     else {
@@ -639,6 +715,7 @@ fn load_transaction(tx: &mut postgres::Transaction<'_>, book: BookId, id: TxId) 
         notes: h.get(4),
         external_id: h.get(5),
         status: status_of(h.get(6)),
+        category_source: h.get::<_, Option<&str>>(7).and_then(CategorySource::parse),
     }))
 }
 

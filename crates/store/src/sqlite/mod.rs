@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use kassa_core::event::{Deleted, EventMeta, Recategorized};
+use kassa_core::categorize::Rule;
+use kassa_core::event::{Annotated, Deleted, EventMeta, Recategorized, RuleDeleted, Suggested};
 use kassa_core::{
-    Account, AccountId, Book, BookId, Category, CategoryId, Command, Currency, Event, Ledger, Leg, Money, Owner,
-    Posting, Postings, RecordedEvent, Status, Transaction, TxId,
+    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Command, Currency, Event, Ledger, Leg,
+    Money, Owner, Posting, Postings, RecordedEvent, Status, Transaction, TxId,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
@@ -19,23 +20,26 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, book_of, leg_name};
-use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
+use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("0001_init.sql")), (5, "categorize", include_str!("0005_categorize.sql"))];
 
 /// Events read per round trip during rebuild: large enough to amortise the
 /// query, small enough to keep memory flat on a multi-million event log.
 const REBUILD_PAGE: usize = 20_000;
 
 /// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 6] = [
+const PROJECTIONS: [(&str, &str); 8] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
     ("transactions", "id"),
     ("postings", "tx_id, seq"),
     ("daily_balances", "account_id, date"),
+    ("rules", "book_id, id"),
+    ("suggestions", "tx_id"),
 ];
 
 #[derive(Debug)]
@@ -188,11 +192,14 @@ impl Store for SqliteStore {
             "SELECT t.id, t.date, a.name, p.amount_minor, p.currency, t.description, c.name, t.counterparty, t.status,
                     t.external_id,
                     (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1),
+                    t.category_source, sc.name, s.confidence_permille
                FROM postings p
                JOIN transactions t ON t.id = p.tx_id
                JOIN accounts a ON a.id = p.account_id
                LEFT JOIN categories c ON c.id = t.category_id
+               LEFT JOIN suggestions s ON s.tx_id = t.id
+               LEFT JOIN categories sc ON sc.id = s.category_id
               WHERE p.book_id = ?1 AND p.account_id IS NOT NULL",
         );
         let mut args: Vec<Value> = vec![blob(book.0)];
@@ -238,6 +245,8 @@ impl Store for SqliteStore {
                 status: r.get(8)?,
                 external_id: r.get(9)?,
                 transfer_account: r.get(10)?,
+                category_source: r.get(11)?,
+                suggestion: suggestion(r.get(12)?, r.get(13)?),
             });
         }
         out.reverse();
@@ -295,6 +304,33 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(stats)
+    }
+
+    fn save_model(&self, book: BookId, m: &StoredModel) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO categorizer_models (book_id, trained_at, examples, threshold_permille, model)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (book_id) DO UPDATE SET trained_at = excluded.trained_at, examples = excluded.examples,
+                 threshold_permille = excluded.threshold_permille, model = excluded.model",
+            params![book.0, m.trained_at.to_string(), m.examples, m.threshold_permille, m.json],
+        )?;
+        Ok(())
+    }
+
+    fn load_model(&self, book: BookId) -> Result<Option<StoredModel>> {
+        let row = self
+            .conn()?
+            .query_row(
+                "SELECT trained_at, examples, threshold_permille, model FROM categorizer_models WHERE book_id = ?1",
+                [book.0],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        row.map(|(at, examples, threshold_permille, json)| {
+            let trained_at = at.parse().map_err(|e: jiff::Error| StoreError::Corrupt(e.to_string()))?;
+            Ok(StoredModel { trained_at, examples, threshold_permille, json })
+        })
+        .transpose()
     }
 
     fn projection_dump(&self) -> Result<String> {
@@ -376,6 +412,13 @@ impl UnitOfWork for Uow<'_> {
                 section: parse_field(&r.get::<_, String>(2)?)?,
             }));
         }
+        let mut st = tx.prepare_cached("SELECT data FROM rules WHERE book_id = ?1")?;
+        let mut rows = st.query([book.0])?;
+        while let Some(r) = rows.next()? {
+            let rule: Rule =
+                serde_json::from_str(&r.get::<_, String>(0)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            events.push(Event::RuleSaved(rule));
+        }
         Ok(Ledger::from_events(&events))
     }
 
@@ -383,7 +426,7 @@ impl UnitOfWork for Uow<'_> {
         let tx = self.tx;
         let head = tx
             .query_row(
-                "SELECT date, description, counterparty, tags, notes, external_id, status
+                "SELECT date, description, counterparty, tags, notes, external_id, status, category_source
                    FROM transactions WHERE id = ?1 AND book_id = ?2",
                 [id.0, book.0],
                 |r| {
@@ -395,11 +438,12 @@ impl UnitOfWork for Uow<'_> {
                         r.get::<_, Option<String>>(4)?,
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, String>(6)?,
+                        r.get::<_, Option<String>>(7)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((date, description, counterparty, tags, notes, external_id, status)) = head else {
+        let Some((date, description, counterparty, tags, notes, external_id, status, source)) = head else {
             return Ok(None);
         };
         let mut st = tx.prepare_cached(
@@ -426,6 +470,7 @@ impl UnitOfWork for Uow<'_> {
             notes,
             external_id,
             status: status_of(&status),
+            category_source: source.as_deref().and_then(CategorySource::parse),
         }))
     }
 
@@ -519,8 +564,8 @@ impl UnitOfWork for Uow<'_> {
                     let tags = (!t.tags.is_empty()).then(|| serde_json::to_string(&t.tags).unwrap_or_default());
                     tx.prepare_cached(
                         "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes,
-                                                   external_id, status, is_transfer, position)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                                   external_id, status, is_transfer, position, category_source)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                     )?
                     .execute(params![
                         t.id.0,
@@ -534,7 +579,8 @@ impl UnitOfWork for Uow<'_> {
                         t.external_id,
                         t.status.as_str(),
                         t.postings.is_transfer(),
-                        re.position
+                        re.position,
+                        t.category_source.map(|c| c.as_str())
                     ])?;
                     let mut st = tx.prepare_cached(
                         "INSERT INTO postings (tx_id, seq, book_id, date, leg, account_id, category_id, currency, amount_minor)
@@ -556,11 +602,12 @@ impl UnitOfWork for Uow<'_> {
                     }
                     deltas.add(t, 1);
                 }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, .. }) => {
+                Event::TransactionRecategorized(Recategorized { tx_id, category, source, .. }) => {
                     let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
-                    tx.prepare_cached("UPDATE transactions SET category_id = ?1 WHERE id = ?2")?
-                        .execute(params![cat, tx_id.0])?;
+                    tx.prepare_cached("UPDATE transactions SET category_id = ?1, category_source = ?2 WHERE id = ?3")?
+                        .execute(params![cat, source.map(|s| s.as_str()), tx_id.0])?;
+                    tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached(
                         "UPDATE postings SET leg = ?1, category_id = ?2
                           WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')",
@@ -573,6 +620,35 @@ impl UnitOfWork for Uow<'_> {
                     }
                     tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
+                    tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
+                }
+                Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
+                    let tags = (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default());
+                    tx.prepare_cached(
+                        "UPDATE transactions SET counterparty = COALESCE(?1, counterparty), notes = COALESCE(?2, notes),
+                                                 tags = ?3 WHERE id = ?4",
+                    )?
+                    .execute(params![counterparty, notes, tags, tx_id.0])?;
+                }
+                Event::CategorySuggested(Suggested { tx_id, category, confidence_permille }) => {
+                    tx.prepare_cached(
+                        "INSERT INTO suggestions (tx_id, book_id, category_id, confidence_permille) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (tx_id) DO UPDATE SET category_id = excluded.category_id,
+                                                          confidence_permille = excluded.confidence_permille",
+                    )?
+                    .execute(params![tx_id.0, book.0, category.0, confidence_permille])?;
+                }
+                Event::RuleSaved(rule) => {
+                    let data = serde_json::to_string(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    tx.prepare_cached(
+                        "INSERT INTO rules (book_id, id, position, data) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (book_id, id) DO UPDATE SET position = excluded.position, data = excluded.data",
+                    )?
+                    .execute(params![book.0, rule.id, rule.position, data])?;
+                }
+                Event::RuleDeleted(RuleDeleted { rule_id }) => {
+                    tx.prepare_cached("DELETE FROM rules WHERE book_id = ?1 AND id = ?2")?
+                        .execute(params![book.0, rule_id])?;
                 }
             }
         }
@@ -633,6 +709,10 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent>> {
         let recorded_at = recorded.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(RecordedEvent { position, stream, version, meta: EventMeta { actor, occurred_at, recorded_at }, event })
     })())
+}
+
+pub(crate) fn suggestion(category: Option<String>, permille: Option<i64>) -> Option<Suggestion> {
+    Some(Suggestion { category: category?, confidence: permille? as f64 / 1000.0 })
 }
 
 fn blob(id: Uuid) -> Value {

@@ -1,6 +1,7 @@
 //! The store's integration tests: one story, run on SQLite and (when
 //! `KASSA_TEST_PG` is set) on PostgreSQL.
 
+mod categorize;
 mod concurrency;
 mod props;
 mod story;
@@ -60,6 +61,7 @@ pub fn tx(account: &str, date: &str, amount: &str, category: Option<&str>) -> Co
         notes: None,
         external_id: None,
         status: Status::Booked,
+        category_source: None,
     })
 }
 

@@ -1,0 +1,359 @@
+//! `kassa rules …` and `kassa categorize …`: rules kept in the log, rule runs
+//! with a dry-run preview and undo, and the book's learning categoriser.
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use jiff::civil::Date;
+use kassa_core::Command;
+use kassa_core::categorize::evaluate::benchmark;
+use kassa_core::categorize::rules::{export_json, export_toml, import_json, import_toml};
+use kassa_core::categorize::{ModelKind, Rule, synth};
+use kassa_store::categorize as service;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::ledger::{Ctx, parse_date};
+use crate::output;
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// Add a rule from flags, e.g. `--if description:contains:rewe --set-category Groceries`
+    Add(RuleArgs),
+    List,
+    /// Change an existing rule: the flags given replace those parts
+    Edit {
+        id: String,
+        #[command(flatten)]
+        rule: RuleArgs,
+    },
+    Delete {
+        id: String,
+    },
+    /// Print every rule as a rule file
+    Export {
+        #[arg(long, value_parser = ["toml", "json"], default_value = "toml")]
+        format: String,
+    },
+    /// Add or replace the rules of a TOML or JSON rule file, all or none
+    Import {
+        file: std::path::PathBuf,
+    },
+    /// Run the rules over the book (or a date range); `--dry-run` only shows the changes
+    Apply {
+        #[arg(long, value_parser = parse_date)]
+        from: Option<Date>,
+        #[arg(long, value_parser = parse_date)]
+        to: Option<Date>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Put back what a rule run changed
+    Undo {
+        run: uuid::Uuid,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Rule name (for `add`)
+    name: Option<String>,
+    /// A condition FIELD:OP:VALUE — fields description, counterparty, amount, account, date, currency;
+    /// ops contains, equals, starts_with, ends_with, regex, one_of (a,b), between (lo,hi), gt, lt, ge, le
+    #[arg(long = "if", value_name = "FIELD:OP:VALUE")]
+    conditions: Vec<String>,
+    /// Match when any condition holds (default: all)
+    #[arg(long)]
+    any: bool,
+    /// Only money going out / coming in
+    #[arg(long, conflicts_with = "inflow")]
+    outflow: bool,
+    #[arg(long)]
+    inflow: bool,
+    #[arg(long)]
+    set_category: Option<String>,
+    #[arg(long)]
+    set_counterparty: Option<String>,
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    #[arg(long)]
+    set_notes: Option<String>,
+    /// Stop running later rules when this one matches
+    #[arg(long)]
+    stop: bool,
+    #[arg(long)]
+    position: Option<i64>,
+    #[arg(long)]
+    disabled: bool,
+}
+
+impl RuleArgs {
+    /// The flags as a rule-file entry, so flags and files share one parser.
+    fn to_json(&self, name: &str, id: Option<&str>) -> anyhow::Result<Value> {
+        let mut leaves = vec![];
+        for c in &self.conditions {
+            let mut parts = c.splitn(3, ':');
+            let (Some(field), Some(op), Some(value)) = (parts.next(), parts.next(), parts.next()) else {
+                bail!("condition '{c}' is not FIELD:OP:VALUE");
+            };
+            let value = match op {
+                "one_of" | "between" => json!(value.split(',').map(str::trim).collect::<Vec<_>>()),
+                _ => json!(value),
+            };
+            leaves.push(json!({ "field": field, op: value }));
+        }
+        if self.outflow {
+            leaves.push(json!({ "is_outflow": true }));
+        }
+        if self.inflow {
+            leaves.push(json!({ "is_inflow": true }));
+        }
+        let mut then = vec![];
+        if let Some(c) = &self.set_category {
+            then.push(json!({ "set_category": c }));
+        }
+        if let Some(c) = &self.set_counterparty {
+            then.push(json!({ "set_counterparty": c }));
+        }
+        if !self.tags.is_empty() {
+            then.push(json!({ "add_tags": self.tags }));
+        }
+        if let Some(n) = &self.set_notes {
+            then.push(json!({ "set_notes": n }));
+        }
+        let mut rule = json!({
+            "name": name,
+            "when": { if self.any { "any" } else { "all" }: leaves },
+            "then": then,
+            "stop_processing": self.stop,
+            "enabled": !self.disabled,
+        });
+        if let Some(id) = id {
+            rule["id"] = json!(id);
+        }
+        if let Some(p) = self.position {
+            rule["position"] = json!(p);
+        }
+        Ok(rule)
+    }
+}
+
+fn parse_rules(text: &str, json_first: bool) -> anyhow::Result<Vec<Rule>> {
+    let parsed = if json_first { import_json(text) } else { import_toml(text) };
+    Ok(parsed?)
+}
+
+pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
+    let book = ctx.book()?;
+    match cmd {
+        RulesCmd::Add(args) => {
+            let Some(name) = args.name.clone() else { bail!("a rule needs a name: kassa rules add NAME --if …") };
+            if args.conditions.is_empty() && !args.inflow && !args.outflow {
+                bail!("a rule needs at least one --if condition (or --inflow / --outflow)");
+            }
+            let file = json!({ "rule": [args.to_json(&name, None)?] });
+            let rules = parse_rules(&file.to_string(), true)?;
+            if ctx.store.ledger(book.id)?.rules().any(|r| rules.iter().any(|n| n.id == r.id)) {
+                bail!("a rule with id '{}' exists; use `kassa rules edit`", rules[0].id);
+            }
+            ctx.execute(book.id, &rules.iter().cloned().map(Command::SaveRule).collect::<Vec<_>>())?;
+            println!("{}", rules[0].id);
+            Ok(())
+        }
+        RulesCmd::Edit { id, rule } => {
+            let ledger = ctx.store.ledger(book.id)?;
+            let Some(old) = ledger.rules().find(|r| r.id == id) else { bail!("unknown rule '{id}'") };
+            let mut edited = old.clone();
+            let name = rule.name.clone().unwrap_or_else(|| old.name.clone());
+            let has_conditions = !rule.conditions.is_empty() || rule.inflow || rule.outflow;
+            let fresh = parse_rules(&json!({ "rule": [rule.to_json(&name, Some(&id))?] }).to_string(), true)?;
+            let new = &fresh[0];
+            edited.name = name;
+            if has_conditions {
+                edited.conditions = new.conditions.clone();
+            }
+            if !new.actions.is_empty() {
+                edited.actions = new.actions.clone();
+            }
+            if let Some(p) = rule.position {
+                edited.position = p;
+            }
+            edited.stop_processing = rule.stop || old.stop_processing && !has_conditions && new.actions.is_empty();
+            edited.enabled = !rule.disabled;
+            ctx.execute(book.id, &[Command::SaveRule(edited)])
+        }
+        RulesCmd::Delete { id } => ctx.execute(book.id, &[Command::DeleteRule { rule_id: id }]),
+        RulesCmd::List => {
+            #[derive(Serialize)]
+            struct Row {
+                id: String,
+                name: String,
+                position: i64,
+                enabled: bool,
+                stop: bool,
+                rule: String,
+            }
+            let mut rules: Vec<Rule> = ctx.store.ledger(book.id)?.rules().cloned().collect();
+            rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+            let rows: Vec<Row> = rules
+                .iter()
+                .map(|r| Row {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    position: r.position,
+                    enabled: r.enabled,
+                    stop: r.stop_processing,
+                    rule: export_json(std::slice::from_ref(r)).unwrap_or_default(),
+                })
+                .collect();
+            output::print(&rows, ctx.output)
+        }
+        RulesCmd::Export { format } => {
+            let mut rules: Vec<Rule> = ctx.store.ledger(book.id)?.rules().cloned().collect();
+            rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+            let text = if format == "json" { export_json(&rules)? } else { export_toml(&rules)? };
+            println!("{text}");
+            Ok(())
+        }
+        RulesCmd::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let json = text.trim_start().starts_with('{');
+            let rules = parse_rules(&text, json).with_context(|| file.display().to_string())?;
+            let n = rules.len();
+            ctx.execute(book.id, &rules.into_iter().map(Command::SaveRule).collect::<Vec<_>>())?;
+            eprintln!("saved {n} rules from {}", file.display());
+            Ok(())
+        }
+        RulesCmd::Apply { from, to, dry_run } => {
+            let report = service::apply_rules(ctx.store, book.id, &ctx.actor, from, to, dry_run)?;
+            print_run(ctx, &report)
+        }
+        RulesCmd::Undo { run } => {
+            let n = service::undo_run(ctx.store, book.id, &ctx.actor, run)?;
+            eprintln!("restored {n} categories changed by run {run}");
+            Ok(())
+        }
+    }
+}
+
+fn print_run(ctx: &Ctx, report: &service::RunReport) -> anyhow::Result<()> {
+    output::print(&report.changes, ctx.output)?;
+    let verb = if report.dry_run { "would change" } else { "changed" };
+    eprintln!("run {}: {verb} {} transactions", report.run, report.changes.len());
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CategorizeCmd {
+    /// Train the book's categoriser on its categorised history
+    Train,
+    /// Rules first, then the model: applied above its threshold, suggested below
+    Run {
+        #[arg(long, value_parser = parse_date)]
+        from: Option<Date>,
+        #[arg(long, value_parser = parse_date)]
+        to: Option<Date>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List open suggestions; `--accept` applies them as your choice
+    Review {
+        /// Accept every listed suggestion at or above this confidence (0..1)
+        #[arg(long)]
+        accept_above: Option<f64>,
+    },
+    /// Train on history before a date, measure on the rest
+    Evaluate {
+        /// Default: the book's last three months are the test set
+        #[arg(long, value_parser = parse_date)]
+        split_date: Option<Date>,
+        /// Evaluate on a generated multi-locale history instead of the book
+        #[arg(long)]
+        synthetic: bool,
+        /// Seed of the generated history
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
+    match cmd {
+        CategorizeCmd::Evaluate { synthetic: true, seed, .. } => {
+            let history = synth::history(seed, 36);
+            let split = jiff::civil::date(2022, 1, 1).saturating_add(jiff::Span::new().months(33));
+            let bench = benchmark(&history, split, &ModelKind::ALL);
+            println!("{bench}");
+            Ok(())
+        }
+        CategorizeCmd::Evaluate { split_date, .. } => {
+            let book = ctx.book()?;
+            let split = match split_date {
+                Some(d) => d,
+                None => {
+                    let rows = ctx
+                        .store
+                        .transactions(book.id, &kassa_store::TxFilter { limit: Some(1), ..Default::default() })?;
+                    let last = rows.first().map(|r| r.date).context("the book has no transactions")?;
+                    last.saturating_sub(jiff::Span::new().months(3))
+                }
+            };
+            let r = service::evaluate(ctx.store, book.id, split)?;
+            #[derive(Serialize)]
+            struct Row {
+                split: Date,
+                model: &'static str,
+                n_train: usize,
+                n_test: usize,
+                top1_accuracy: String,
+                threshold: String,
+                auto_precision: String,
+                coverage: String,
+            }
+            output::print(
+                &[Row {
+                    split,
+                    model: r.kind.name(),
+                    n_train: r.n_train,
+                    n_test: r.n_test,
+                    top1_accuracy: format!("{:.3}", r.top1_accuracy),
+                    threshold: format!("{:.3}", r.threshold),
+                    auto_precision: format!("{:.3}", r.auto_precision),
+                    coverage: format!("{:.3}", r.coverage),
+                }],
+                ctx.output,
+            )
+        }
+        CategorizeCmd::Train => {
+            let book = ctx.book()?;
+            let r = service::train(ctx.store, book.id)?;
+            output::print(&[r], ctx.output)
+        }
+        CategorizeCmd::Run { from, to, dry_run } => {
+            let book = ctx.book()?;
+            let report = service::run(ctx.store, book.id, &ctx.actor, from, to, dry_run)?;
+            print_run(ctx, &report)
+        }
+        CategorizeCmd::Review { accept_above } => {
+            let book = ctx.book()?;
+            let rows: Vec<_> = ctx
+                .store
+                .transactions(book.id, &kassa_store::TxFilter::default())?
+                .into_iter()
+                .filter(|r| r.suggestion.is_some())
+                .collect();
+            if let Some(min) = accept_above {
+                let cmds: Vec<Command> = rows
+                    .iter()
+                    .filter_map(|r| {
+                        let s = r.suggestion.as_ref().filter(|s| s.confidence >= min)?;
+                        Some(Command::Recategorize { tx_id: r.id.parse().ok()?, category: Some(s.category.clone()) })
+                    })
+                    .collect();
+                let n = cmds.len();
+                ctx.execute(book.id, &cmds)?;
+                eprintln!("accepted {n} suggestions");
+                return Ok(());
+            }
+            output::print(&rows, ctx.output)
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Categorisation as a service over a [`Store`]: rule runs (dry or real,
+//! undoable), training the book's categoriser, running rules then the model,
+//! and evaluation. The CLI and the API both call these; the decisions
+//! themselves (manual wins, what a rule sets) are the core's.
+
+use jiff::civil::Date;
+use kassa_core::categorize::evaluate::{Report, calibrate, evaluate_model};
+use kassa_core::categorize::{Categorizer, ModelKind, RuleSet, TxView};
+use kassa_core::event::{Recategorized, book_stream};
+use kassa_core::{BookId, CategorySource, Command, Event, LedgerError, TxId};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+use crate::types::{StoredModel, TxFilter, TxRow};
+use crate::{Store, unit};
+
+/// Share of the training history (its most recent end) held out to choose
+/// the auto-apply threshold.
+const VALIDATION_SHARE: f64 = 0.15;
+
+/// Below this many categorised transactions no model is trained: its
+/// confidence would mean nothing.
+const MIN_EXAMPLES: usize = 30;
+
+/// One change a run makes (or would make, when dry).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub tx_id: String,
+    pub date: Date,
+    pub description: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// rule | model | suggestion
+    pub by: &'static str,
+    /// The rules that matched, or the model's confidence.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunReport {
+    pub run: Uuid,
+    pub dry_run: bool,
+    pub changes: Vec<Change>,
+}
+
+/// What a categorisation pass considers: non-transfer transactions in range.
+fn candidates(store: &dyn Store, book: BookId, from: Option<Date>, to: Option<Date>) -> Result<Vec<TxRow>> {
+    let rows = store.transactions(book, &TxFilter { from, to, ..TxFilter::default() })?;
+    Ok(rows.into_iter().filter(|r| r.transfer_account.is_none()).collect())
+}
+
+fn view(r: &TxRow) -> TxView<'_> {
+    TxView {
+        description: &r.description,
+        counterparty: r.counterparty.as_deref(),
+        amount: r.amount,
+        currency: r.currency.code(),
+        account: &r.account,
+        date: r.date,
+        category: r.category.as_deref(),
+    }
+}
+
+fn tx_id(r: &TxRow) -> Result<TxId> {
+    r.id.parse().map_err(|_| StoreError::Corrupt(format!("transaction id '{}'", r.id)))
+}
+
+/// Applies the book's rules to its transactions. With `dry_run` nothing is
+/// written and the report lists exactly what the real run would change.
+pub fn apply_rules(
+    store: &dyn Store,
+    book: BookId,
+    actor: &str,
+    from: Option<Date>,
+    to: Option<Date>,
+    dry_run: bool,
+) -> Result<RunReport> {
+    let run = Uuid::now_v7();
+    let (changes, commands) = plan_rules(store, book, from, to, run)?;
+    if !dry_run {
+        store.execute(book, actor, &commands)?;
+    }
+    Ok(RunReport { run, dry_run, changes })
+}
+
+fn plan_rules(
+    store: &dyn Store,
+    book: BookId,
+    from: Option<Date>,
+    to: Option<Date>,
+    run: Uuid,
+) -> Result<(Vec<Change>, Vec<Command>)> {
+    let ledger = store.ledger(book)?;
+    let mut rules: Vec<_> = ledger.rules().cloned().collect();
+    rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+    let set = RuleSet::compile(&rules).map_err(|e| StoreError::Ledger(LedgerError::InvalidRule(e.to_string())))?;
+    let (mut changes, mut commands) = (vec![], vec![]);
+    for row in candidates(store, book, from, to)? {
+        let outcome = set.apply(&view(&row));
+        if outcome.matched_rule_ids.is_empty() {
+            continue;
+        }
+        let id = tx_id(&row)?;
+        let manual = row.category_source.as_deref() == Some(CategorySource::Manual.as_str());
+        if let Some(category) = &outcome.category
+            && !manual
+            && row.category.as_ref() != Some(category)
+        {
+            changes.push(Change {
+                tx_id: row.id.clone(),
+                date: row.date,
+                description: row.description.clone(),
+                from: row.category.clone(),
+                to: Some(category.clone()),
+                by: "rule",
+                why: outcome.matched_rule_ids.join(", "),
+            });
+            commands.push(Command::Categorize {
+                tx_id: id,
+                category: Some(category.clone()),
+                source: CategorySource::Rule,
+                run: Some(run),
+            });
+        }
+        let new_counterparty = outcome.counterparty.clone().filter(|c| row.counterparty.as_ref() != Some(c));
+        if new_counterparty.is_some() || !outcome.tags.is_empty() || outcome.notes.is_some() {
+            commands.push(Command::Annotate {
+                tx_id: id,
+                counterparty: new_counterparty,
+                add_tags: outcome.tags.clone(),
+                notes: outcome.notes.clone(),
+                run: Some(run),
+            });
+        }
+    }
+    Ok((changes, commands))
+}
+
+/// Puts back the categories a rule run replaced, where nobody has changed
+/// them since. Returns how many were restored.
+pub fn undo_run(store: &dyn Store, book: BookId, actor: &str, run: Uuid) -> Result<usize> {
+    let log = store.read_stream(&book_stream(book))?;
+    let ledger = store.ledger(book)?;
+    let current: std::collections::HashMap<String, Option<String>> =
+        store.transactions(book, &TxFilter::default())?.into_iter().map(|r| (r.id, r.category)).collect();
+    let mut commands = vec![];
+    for e in &log {
+        let Event::TransactionRecategorized(Recategorized {
+            tx_id, category, previous, previous_source, run: r, ..
+        }) = &e.event
+        else {
+            continue;
+        };
+        if *r != Some(run) {
+            continue;
+        }
+        let name =
+            |c: &Option<kassa_core::CategoryId>| c.and_then(|id| ledger.category(id)).map(|c| c.name.to_string());
+        // Undo only what still stands as the run left it.
+        if current.get(&tx_id.to_string()) == Some(&name(category)) {
+            commands.push(Command::Categorize {
+                tx_id: *tx_id,
+                category: name(previous),
+                source: previous_source.unwrap_or(CategorySource::Rule),
+                run: None,
+            });
+        }
+    }
+    let n = commands.len();
+    store.execute(book, actor, &commands)?;
+    Ok(n)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainReport {
+    pub examples: usize,
+    pub categories: usize,
+    pub threshold: f64,
+    pub model: &'static str,
+}
+
+/// Trains the book's categoriser on every transaction whose category a person,
+/// an import or a rule chose (never on the model's own guesses), calibrates
+/// the auto-apply threshold and stores both.
+pub fn train(store: &dyn Store, book: BookId) -> Result<TrainReport> {
+    let rows: Vec<TxRow> = candidates(store, book, None, None)?
+        .into_iter()
+        .filter(|r| r.category.is_some() && r.category_source.as_deref() != Some(CategorySource::Model.as_str()))
+        .collect();
+    if rows.len() < MIN_EXAMPLES {
+        return Err(StoreError::NotFound(format!(
+            "enough categorised history to train on ({} transactions, {MIN_EXAMPLES} needed)",
+            rows.len()
+        )));
+    }
+    let pairs: Vec<(TxView<'_>, &str)> =
+        rows.iter().map(|r| (view(r), r.category.as_deref().unwrap_or_default())).collect();
+    let kind = ModelKind::default();
+    let threshold = calibrate(kind, &pairs, VALIDATION_SHARE);
+    let model = Categorizer::train(kind, pairs.iter().copied());
+    let stored = StoredModel {
+        trained_at: unit::clock().0,
+        examples: pairs.len() as i64,
+        threshold_permille: permille(threshold).into(),
+        json: model.to_json(),
+    };
+    store.save_model(book, &stored)?;
+    Ok(TrainReport { examples: pairs.len(), categories: model.classes().len(), threshold, model: kind.name() })
+}
+
+fn permille(x: f64) -> u16 {
+    (x.clamp(0.0, 1.0) * 1000.0).round() as u16
+}
+
+/// Rules first; then, for what is still uncategorised, the model: applied at
+/// or above the stored threshold, kept as a suggestion below it.
+pub fn run(
+    store: &dyn Store,
+    book: BookId,
+    actor: &str,
+    from: Option<Date>,
+    to: Option<Date>,
+    dry_run: bool,
+) -> Result<RunReport> {
+    let run = Uuid::now_v7();
+    let (mut changes, mut commands) = plan_rules(store, book, from, to, run)?;
+    let ruled: std::collections::HashSet<String> = changes.iter().map(|c| c.tx_id.clone()).collect();
+    if let Some(stored) = store.load_model(book)? {
+        let model = Categorizer::from_json(&stored.json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let threshold = stored.threshold_permille as f64 / 1000.0;
+        for row in candidates(store, book, from, to)? {
+            if row.category.is_some() || ruled.contains(&row.id) {
+                continue;
+            }
+            let Some(p) = model.predict(&view(&row)) else { continue };
+            let confident = p.confidence >= threshold;
+            changes.push(Change {
+                tx_id: row.id.clone(),
+                date: row.date,
+                description: row.description.clone(),
+                from: None,
+                to: Some(p.category.clone()),
+                by: if confident { "model" } else { "suggestion" },
+                why: format!("confidence {:.3}", p.confidence),
+            });
+            let id = tx_id(&row)?;
+            commands.push(if confident {
+                Command::Categorize {
+                    tx_id: id,
+                    category: Some(p.category),
+                    source: CategorySource::Model,
+                    run: Some(run),
+                }
+            } else {
+                Command::Suggest { tx_id: id, category: p.category, confidence_permille: permille(p.confidence) }
+            });
+        }
+    }
+    if !dry_run {
+        store.execute(book, actor, &commands)?;
+    }
+    Ok(RunReport { run, dry_run, changes })
+}
+
+/// Trains on the book's history before `split` and measures on the rest.
+pub fn evaluate(store: &dyn Store, book: BookId, split: Date) -> Result<Report> {
+    let rows: Vec<TxRow> = candidates(store, book, None, None)?
+        .into_iter()
+        .filter(|r| r.category.is_some() && r.category_source.as_deref() != Some(CategorySource::Model.as_str()))
+        .collect();
+    let pairs: Vec<(TxView<'_>, &str)> =
+        rows.iter().map(|r| (view(r), r.category.as_deref().unwrap_or_default())).collect();
+    let (train, test): (Vec<_>, Vec<_>) = pairs.iter().partition(|(v, _)| v.date < split);
+    if train.len() < MIN_EXAMPLES || test.is_empty() {
+        return Err(StoreError::NotFound(format!(
+            "categorised transactions on both sides of {split} ({} before, {} after)",
+            train.len(),
+            test.len()
+        )));
+    }
+    let kind = ModelKind::default();
+    let threshold = calibrate(kind, &train, VALIDATION_SHARE);
+    let model = Categorizer::train(kind, train.iter().copied());
+    let mut report = evaluate_model(&model, &test, threshold);
+    report.n_train = train.len();
+    Ok(report)
+}

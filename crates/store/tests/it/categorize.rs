@@ -1,0 +1,136 @@
+//! Categorisation through the store on both backends: rule runs (dry run
+//! equals the real run, undo restores), manual categories win, and a model
+//! trained on a generated history applies or suggests with sources visible.
+
+use kassa_core::categorize::synth;
+use kassa_core::categorize::{Action, Condition, Field, Op, Rule};
+use kassa_core::{BookId, CategorySource, Command, Currency, Section, TxId};
+use kassa_store::categorize as service;
+use kassa_store::{Store, TxFilter, testing};
+
+use crate::*;
+
+fn rows(store: &dyn Store, book: BookId) -> Vec<kassa_store::TxRow> {
+    store.transactions(book, &TxFilter::default()).unwrap()
+}
+
+fn rule(name: &str, contains: &str, category: &str) -> Command {
+    Command::SaveRule(Rule::new(
+        name,
+        Condition::leaf(Field::Description, Op::Contains(contains.into())),
+        vec![Action::SetCategory(category.into())],
+    ))
+}
+
+#[test]
+fn rule_runs_preview_apply_and_undo() {
+    for db in testing::all() {
+        let (s, book) = (db.store.as_ref(), BookId(id()));
+        s.execute(
+            book,
+            "t",
+            &[
+                open_book(book),
+                account("Checking", Currency::EUR),
+                category("Groceries", Section::Expense),
+                category("Coffee", Section::Expense),
+                tx("Checking", "2024-01-02", "-12.00", None),
+                tx("Checking", "2024-01-03", "-3.00", None),
+                tx("Checking", "2024-01-04", "-5.00", Some("Coffee")),
+            ],
+        )
+        .unwrap();
+        // tx() describes rows as "<account> <amount>": match two of the three.
+        s.execute(book, "t", &[rule("small", "-3.00", "Coffee"), rule("groceries", "-12.00", "Groceries")]).unwrap();
+        let before = s.projection_dump().unwrap();
+        let dry = service::apply_rules(s, book, "t", None, None, true).unwrap();
+        assert_eq!(s.projection_dump().unwrap(), before, "a dry run writes nothing ({})", db.name);
+        let real = service::apply_rules(s, book, "t", None, None, false).unwrap();
+        assert_eq!(dry.changes, real.changes, "dry run equals the real run ({})", db.name);
+        assert_eq!(real.changes.len(), 2);
+        let after = rows(s, book);
+        assert_eq!(after[0].category.as_deref(), Some("Groceries"));
+        assert_eq!(after[0].category_source.as_deref(), Some("rule"));
+        assert_eq!(after[2].category_source.as_deref(), Some("manual"), "untouched");
+
+        // A person overrides one; undo restores only what the run still owns.
+        let grocery: TxId = after[0].id.parse().unwrap();
+        s.execute(book, "t", &[Command::Recategorize { tx_id: grocery, category: Some("Coffee".into()) }]).unwrap();
+        assert_eq!(service::undo_run(s, book, "t", real.run).unwrap(), 1);
+        let undone = rows(s, book);
+        assert_eq!(
+            (undone[0].category.as_deref(), undone[0].category_source.as_deref()),
+            (Some("Coffee"), Some("manual"))
+        );
+        assert_eq!((undone[1].category.as_deref(), undone[1].category_source.as_deref()), (None, None));
+        // And rules never override a manual choice.
+        let again = service::apply_rules(s, book, "t", None, None, false).unwrap();
+        assert_eq!(again.changes.len(), 1, "{:?}", again.changes);
+        assert_eq!(rows(s, book)[0].category.as_deref(), Some("Coffee"));
+
+        let dump = s.projection_dump().unwrap();
+        s.rebuild(&mut |_, _| {}).unwrap();
+        assert_eq!(s.projection_dump().unwrap(), dump, "{}", db.name);
+    }
+}
+
+#[test]
+fn the_model_applies_above_its_threshold_and_suggests_below() {
+    for db in testing::all() {
+        let (s, book) = (db.store.as_ref(), BookId(id()));
+        let history = synth::history(7, 8);
+        let mut setup = vec![open_book(book), account("Checking", Currency::EUR)];
+        let mut seen = std::collections::BTreeSet::new();
+        for t in &history {
+            if seen.insert(t.category.clone()) {
+                setup.push(category(&t.category, Section::Expense));
+            }
+        }
+        s.execute(book, "t", &setup).unwrap();
+        let (old, new): (Vec<_>, Vec<_>) = history.iter().partition(|t| t.date < d("2022-07-01"));
+        let record = |t: &synth::SynthTx, with_category: bool| {
+            Command::RecordTransaction(NewTransaction {
+                tx_id: TxId(id()),
+                account: AccountRef::Name("Checking".into()),
+                date: t.date,
+                amount: t.amount,
+                description: t.description.clone(),
+                category: with_category.then(|| t.category.clone()),
+                counterparty: t.counterparty.clone(),
+                tags: vec![],
+                notes: None,
+                external_id: None,
+                status: Status::Booked,
+                category_source: with_category.then_some(CategorySource::Import),
+            })
+        };
+        let old_cmds: Vec<Command> = old.iter().filter(|t| t.currency == "EUR").map(|t| record(t, true)).collect();
+        s.execute(book, "t", &old_cmds).unwrap();
+        let trained = service::train(s, book).unwrap();
+        assert!(trained.examples >= 100 && trained.threshold > 0.0, "{trained:?}");
+
+        let new: Vec<_> = new.into_iter().filter(|t| t.currency == "EUR").take(150).collect();
+        s.execute(book, "t", &new.iter().map(|t| record(t, false)).collect::<Vec<_>>()).unwrap();
+        let report = service::run(s, book, "t", Some(d("2022-07-01")), None, false).unwrap();
+        let applied = report.changes.iter().filter(|c| c.by == "model").count();
+        let suggested = report.changes.iter().filter(|c| c.by == "suggestion").count();
+        assert!(applied > new.len() / 2, "{}: applied {applied} of {}", db.name, new.len());
+
+        let after: Vec<_> = rows(s, book).into_iter().filter(|r| r.date >= d("2022-07-01")).collect();
+        let by_model = after.iter().filter(|r| r.category_source.as_deref() == Some("model")).count();
+        let with_suggestion = after.iter().filter(|r| r.suggestion.is_some()).count();
+        assert_eq!((by_model, with_suggestion), (applied, suggested), "{}", db.name);
+        let truth: std::collections::HashMap<&str, &str> =
+            new.iter().map(|t| (t.description.as_str(), t.category.as_str())).collect();
+        let right = after
+            .iter()
+            .filter(|r| r.category_source.as_deref() == Some("model"))
+            .filter(|r| truth.get(r.description.as_str()) == r.category.as_deref().as_ref())
+            .count();
+        assert!(right * 100 >= by_model * 90, "{}: {right} of {by_model} auto-applied right", db.name);
+
+        let dump = s.projection_dump().unwrap();
+        s.rebuild(&mut |_, _| {}).unwrap();
+        assert_eq!(s.projection_dump().unwrap(), dump, "{}", db.name);
+    }
+}
