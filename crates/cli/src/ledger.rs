@@ -319,7 +319,9 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             println!("{tx_id}");
             Ok(())
         }
-        TxCmd::Categorize { id, category } => ctx.execute(book.id, &[Command::Recategorize { tx_id: id, category }]),
+        TxCmd::Categorize { id, category } => {
+            Ok(kassa_store::categorize::correct(ctx.store, book.id, &ctx.actor, id, category)?)
+        }
         TxCmd::List { account, from, to, category, search, limit } => {
             let ledger = ctx.store.ledger(book.id)?;
             let account = account.map(|a| ledger.resolve_account(&AccountRef::Name(a)).map(|a| a.id)).transpose()?;

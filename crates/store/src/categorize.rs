@@ -180,14 +180,19 @@ pub struct TrainReport {
     pub model: &'static str,
 }
 
-/// Trains the book's categoriser on every transaction whose category a person,
-/// an import or a rule chose (never on the model's own guesses), calibrates
-/// the auto-apply threshold and stores both.
-pub fn train(store: &dyn Store, book: BookId) -> Result<TrainReport> {
-    let rows: Vec<TxRow> = candidates(store, book, None, None)?
+/// The training set: every transaction whose category a person, an import or
+/// a rule chose — never the model's own guesses, which would feed back.
+fn training_rows(store: &dyn Store, book: BookId) -> Result<Vec<TxRow>> {
+    Ok(candidates(store, book, None, None)?
         .into_iter()
         .filter(|r| r.category.is_some() && r.category_source.as_deref() != Some(CategorySource::Model.as_str()))
-        .collect();
+        .collect())
+}
+
+/// Trains the book's categoriser, calibrates its auto-apply threshold and
+/// stores both.
+pub fn train(store: &dyn Store, book: BookId) -> Result<TrainReport> {
+    let rows = training_rows(store, book)?;
     if rows.len() < MIN_EXAMPLES {
         return Err(StoreError::NotFound(format!(
             "enough categorised history to train on ({} transactions, {MIN_EXAMPLES} needed)",
@@ -209,6 +214,37 @@ pub fn train(store: &dyn Store, book: BookId) -> Result<TrainReport> {
     Ok(TrainReport { examples: pairs.len(), categories: model.classes().len(), threshold, model: kind.name() })
 }
 
+/// Retrains when there is no model yet, or the categorised history has grown
+/// or shrunk by a tenth (at least 50 transactions) since the last training:
+/// the user never has to think about training.
+fn retrain_if_stale(store: &dyn Store, book: BookId) -> Result<()> {
+    let n = training_rows(store, book)?.len() as i64;
+    if n < MIN_EXAMPLES as i64 {
+        return Ok(());
+    }
+    let stale = match store.load_model(book)? {
+        None => true,
+        Some(m) => (n - m.examples).abs() >= (m.examples / 10).max(50),
+    };
+    if stale {
+        train(store, book)?;
+    }
+    Ok(())
+}
+
+/// A person sets a transaction's category: recorded as manual, and the
+/// stored model learns from it at once (an online update, no retraining).
+pub fn correct(store: &dyn Store, book: BookId, actor: &str, tx: TxId, category: Option<String>) -> Result<()> {
+    store.execute(book, actor, &[Command::Recategorize { tx_id: tx, category: category.clone() }])?;
+    let (Some(category), Some(mut stored)) = (category, store.load_model(book)?) else { return Ok(()) };
+    let rows = store.transactions(book, &TxFilter::default())?;
+    let Some(row) = rows.iter().find(|r| r.id == tx.to_string()) else { return Ok(()) };
+    let mut model = Categorizer::from_json(&stored.json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    model.learn(&view(row), &category);
+    stored.json = model.to_json();
+    store.save_model(book, &stored)
+}
+
 fn permille(x: f64) -> u16 {
     (x.clamp(0.0, 1.0) * 1000.0).round() as u16
 }
@@ -225,6 +261,7 @@ pub fn run(
 ) -> Result<RunReport> {
     let run = Uuid::now_v7();
     let (mut changes, mut commands) = plan_rules(store, book, from, to, run)?;
+    retrain_if_stale(store, book)?;
     let ruled: std::collections::HashSet<String> = changes.iter().map(|c| c.tx_id.clone()).collect();
     if let Some(stored) = store.load_model(book)? {
         let model = Categorizer::from_json(&stored.json).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -129,6 +129,24 @@ fn the_model_applies_above_its_threshold_and_suggests_below() {
             .count();
         assert!(right * 100 >= by_model * 90, "{}: {right} of {by_model} auto-applied right", db.name);
 
+        // A correction is manual and the stored model learns it at once.
+        let victim = after.iter().find(|r| r.category_source.as_deref() == Some("model")).unwrap();
+        let other = seen.iter().find(|c| Some(c.as_str()) != victim.category.as_deref()).unwrap().clone();
+        service::correct(s, book, "t", victim.id.parse().unwrap(), Some(other.clone())).unwrap();
+        let model = kassa_core::categorize::Categorizer::from_json(&s.load_model(book).unwrap().unwrap().json).unwrap();
+        let view = kassa_core::categorize::TxView {
+            description: &victim.description,
+            counterparty: victim.counterparty.as_deref(),
+            amount: victim.amount,
+            currency: victim.currency.code(),
+            account: &victim.account,
+            date: victim.date,
+            category: None,
+        };
+        assert_eq!(model.predict(&view).unwrap().category, other, "{}", db.name);
+        let row = rows(s, book).into_iter().find(|r| r.id == victim.id).unwrap();
+        assert_eq!((row.category, row.category_source.as_deref()), (Some(other), Some("manual")));
+
         let dump = s.projection_dump().unwrap();
         s.rebuild(&mut |_, _| {}).unwrap();
         assert_eq!(s.projection_dump().unwrap(), dump, "{}", db.name);
