@@ -26,7 +26,7 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn book(&self) -> anyhow::Result<Book> {
+    pub fn book(&self) -> anyhow::Result<Book> {
         let books = self.store.books()?;
         if let Some(b) = books.iter().find(|b| b.name == self.book_name) {
             return Ok(b.clone());

@@ -2,6 +2,7 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod import;
 mod ledger;
 mod output;
 
@@ -56,6 +57,11 @@ enum Command {
     /// Measure kassa against bare-SQL baselines
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Import bank files; list, undo and review import batches
+    Import(import::ImportArgs),
+    /// CSV import profiles: list, show, add
+    #[command(subcommand)]
+    Profile(import::ProfileCmd),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +127,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Events(a) => ledger::events(&ctx, a),
         Command::Rebuild => rebuild(store.as_ref()),
         Command::Bench(cmd) => bench::run(&cmd, cli.output),
+        Command::Import(a) => import::run(&ctx, a),
+        Command::Profile(c) => import::profile(&ctx, c),
     }
 }
 

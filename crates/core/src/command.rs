@@ -11,6 +11,9 @@ use crate::currency::Currency;
 use crate::event::Owner;
 use crate::iban::Iban;
 use crate::ids::{AccountId, BookId, CategoryId, TxId};
+use crate::import::{
+    BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
+};
 use crate::transaction::Status;
 
 /// An account named the way the caller knows it: the CLI by name, the API by id.
@@ -68,13 +71,37 @@ pub struct NewTransfer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    OpenBook { book_id: BookId, name: String, owner: Owner },
+    OpenBook {
+        book_id: BookId,
+        name: String,
+        owner: Owner,
+    },
     OpenAccount(NewAccount),
-    AddCategory { category_id: CategoryId, name: CategoryName, section: Section },
+    AddCategory {
+        category_id: CategoryId,
+        name: CategoryName,
+        section: Section,
+    },
     RecordTransaction(NewTransaction),
     Transfer(NewTransfer),
-    Recategorize { tx_id: TxId, category: Option<String> },
-    DeleteTransaction { tx_id: TxId },
+    Recategorize {
+        tx_id: TxId,
+        category: Option<String>,
+    },
+    DeleteTransaction {
+        tx_id: TxId,
+    },
+    /// The import index lines of transactions recorded earlier in the same batch.
+    RecordImportRows(ImportRows),
+    /// Rows an import holds back for review.
+    HoldForReview(ImportReviews),
+    /// Closes an import: file, hash, format and counts.
+    FinishImport(ImportBatch),
+    ResolveReview(ReviewResolved),
+    /// Follows the `DeleteTransaction`s of the batch's transactions.
+    UndoImport(BatchUndone),
+    ImportTrades(TradesImported),
+    SaveProfile(ProfileSaved),
 }
 
 impl Command {

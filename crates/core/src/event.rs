@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::account::Account;
 use crate::category::Category;
 use crate::ids::{BookId, CategoryId, OrgId, TxId, UserId};
+use crate::import::{
+    BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
+};
 use crate::transaction::{Postings, Transaction};
 
 /// Who owns a book.
@@ -37,6 +40,13 @@ pub enum Event {
     TransactionRecorded(Transaction),
     TransactionRecategorized(Recategorized),
     TransactionDeleted(Deleted),
+    ImportBatchRecorded(ImportBatch),
+    ImportRowsRecorded(ImportRows),
+    ImportReviewHeld(ImportReviews),
+    ImportReviewResolved(ReviewResolved),
+    ImportBatchUndone(BatchUndone),
+    TradesImported(TradesImported),
+    ImportProfileSaved(ProfileSaved),
 }
 
 /// The income/expense leg now points at another category (or none); the
@@ -73,6 +83,13 @@ impl Event {
             Event::TransactionRecorded(_) => "transaction_recorded",
             Event::TransactionRecategorized(_) => "transaction_recategorized",
             Event::TransactionDeleted(_) => "transaction_deleted",
+            Event::ImportBatchRecorded(_) => "import_batch_recorded",
+            Event::ImportRowsRecorded(_) => "import_rows_recorded",
+            Event::ImportReviewHeld(_) => "import_review_held",
+            Event::ImportReviewResolved(_) => "import_review_resolved",
+            Event::ImportBatchUndone(_) => "import_batch_undone",
+            Event::TradesImported(_) => "trades_imported",
+            Event::ImportProfileSaved(_) => "import_profile_saved",
         }
     }
 
@@ -100,6 +117,13 @@ impl Event {
             Event::TransactionRecorded(p) => serde_json::to_string(p),
             Event::TransactionRecategorized(p) => serde_json::to_string(p),
             Event::TransactionDeleted(p) => serde_json::to_string(p),
+            Event::ImportBatchRecorded(p) => serde_json::to_string(p),
+            Event::ImportRowsRecorded(p) => serde_json::to_string(p),
+            Event::ImportReviewHeld(p) => serde_json::to_string(p),
+            Event::ImportReviewResolved(p) => serde_json::to_string(p),
+            Event::ImportBatchUndone(p) => serde_json::to_string(p),
+            Event::TradesImported(p) => serde_json::to_string(p),
+            Event::ImportProfileSaved(p) => serde_json::to_string(p),
         };
         // Payloads are plain data with string keys: serialising cannot fail.
         json.unwrap_or_default()

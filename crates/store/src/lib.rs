@@ -7,6 +7,7 @@
 //! the projections; [`Store::rebuild`] replays the log into empty ones.
 
 mod error;
+pub mod import;
 pub mod postgres;
 mod projection;
 pub mod sqlite;
@@ -15,7 +16,7 @@ mod types;
 mod unit;
 
 use jiff::civil::Date;
-use kassa_core::{Book, BookId, Command, Ledger, RecordedEvent};
+use kassa_core::{BatchId, Book, BookId, Command, Ledger, RecordedEvent, ReviewId, TxId};
 
 pub use error::{Result, StoreError};
 pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
@@ -63,6 +64,27 @@ pub trait Store: Send + Sync {
     /// Every projection row as canonical text, sorted: two stores with the
     /// same log give the same dump, which is how rebuild is tested.
     fn projection_dump(&self) -> Result<String>;
+
+    // --- import ---
+    /// Runs one import as ONE database transaction, pulling commands from
+    /// `feed` chunk by chunk (lookups see the import's own writes); commits
+    /// only when `feed.commit()` is true at the end, else rolls back.
+    /// Returns the number of events appended.
+    fn import(&self, book: BookId, actor: &str, feed: &mut dyn import::ImportFeed) -> Result<u64>;
+
+    /// The book's import batches, oldest first.
+    fn import_batches(&self, book: BookId) -> Result<Vec<import::BatchRow>>;
+
+    /// Live transactions a batch recorded (what `import undo` deletes).
+    fn import_batch_transactions(&self, book: BookId, batch: BatchId) -> Result<Vec<TxId>>;
+
+    /// Rows held for review, oldest first.
+    fn import_reviews(&self, book: BookId) -> Result<Vec<import::ReviewRow>>;
+
+    fn import_review(&self, book: BookId, id: ReviewId) -> Result<Option<import::ReviewRow>>;
+
+    /// Users' saved CSV profiles.
+    fn import_profiles(&self, book: BookId) -> Result<Vec<import::ProfileRow>>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -24,7 +24,25 @@ use crate::sqlite::{like_escape, owner_from, owner_parts, status_of};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+mod import;
+
+/// Every projection table: emptied by rebuild, listed by projection_dump.
+const PROJECTIONS: [(&str, &str); 11] = [
+    ("books", "id"),
+    ("accounts", "id"),
+    ("categories", "id"),
+    ("transactions", "id"),
+    ("postings", "tx_id, seq"),
+    ("daily_balances", "account_id, date"),
+    ("import_batches", "id"),
+    ("import_index", "account_id, fingerprint, tx_id, deleted"),
+    ("import_review", "id"),
+    ("trades", "batch_id, seq"),
+    ("import_profiles", "book_id, name"),
+];
+
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("0001_init.sql")), (2, "import", include_str!("0002_import.sql"))];
 const REBUILD_PAGE: usize = 20_000;
 
 #[derive(Debug)]
@@ -239,7 +257,10 @@ impl Store for PgStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
-        tx.batch_execute("TRUNCATE books, accounts, categories, transactions, postings, daily_balances")?;
+        tx.batch_execute(
+            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances,
+                      import_batches, import_index, import_review, trades, import_profiles",
+        )?;
         // Secondary indexes are built once at the end, not maintained per row.
         let indexes: Vec<(String, String)> = tx
             .query(
@@ -247,7 +268,8 @@ impl Store for PgStore {
                   WHERE schemaname = current_schema() AND indexname IN (
                         SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                          WHERE NOT x.indisprimary AND NOT x.indisunique)
-                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances')",
+                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances',
+                                      'import_batches', 'import_index', 'import_review', 'trades', 'import_profiles')",
                 &[],
             )?
             .iter()
@@ -277,16 +299,8 @@ impl Store for PgStore {
 
     fn projection_dump(&self) -> Result<String> {
         let mut conn = self.conn()?;
-        let tables = [
-            ("books", "id"),
-            ("accounts", "id"),
-            ("categories", "id"),
-            ("transactions", "id"),
-            ("postings", "tx_id, seq"),
-            ("daily_balances", "account_id, date"),
-        ];
         let mut out = String::new();
-        for (table, key) in tables {
+        for (table, key) in PROJECTIONS {
             for r in conn.query(&format!("SELECT x::text FROM {table} x ORDER BY {key}"), &[])? {
                 out.push_str(table);
                 out.push('|');
@@ -295,6 +309,64 @@ impl Store for PgStore {
             }
         }
         Ok(out)
+    }
+
+    fn import(&self, book: BookId, actor: &str, feed: &mut dyn crate::import::ImportFeed) -> Result<u64> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        let n = unit::import(&mut Uow { tx: &mut tx }, book, actor, feed)?;
+        if feed.commit() {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
+        Ok(n)
+    }
+
+    fn import_batches(&self, book: BookId) -> Result<Vec<crate::import::BatchRow>> {
+        import::batches(&mut *self.conn()?, book)
+    }
+
+    fn import_batch_transactions(&self, book: BookId, batch: kassa_core::BatchId) -> Result<Vec<TxId>> {
+        import::batch_transactions(&mut *self.conn()?, book, batch)
+    }
+
+    fn import_reviews(&self, book: BookId) -> Result<Vec<crate::import::ReviewRow>> {
+        import::reviews(&mut *self.conn()?, book)
+    }
+
+    fn import_review(&self, book: BookId, id: kassa_core::ReviewId) -> Result<Option<crate::import::ReviewRow>> {
+        import::review(&mut *self.conn()?, book, id)
+    }
+
+    fn import_profiles(&self, book: BookId) -> Result<Vec<crate::import::ProfileRow>> {
+        import::profiles(&mut *self.conn()?, book)
+    }
+}
+
+impl crate::import::ImportLookup for Uow<'_, '_> {
+    fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
+        import::Lookup { tx: self.tx }.history(account)
+    }
+
+    fn known(
+        &mut self,
+        account: AccountId,
+        batch: kassa_core::BatchId,
+        fingerprints: &[kassa_core::import::Fingerprint],
+        external_ids: &[&str],
+    ) -> Result<Vec<kassa_core::import::Known>> {
+        import::Lookup { tx: self.tx }.known(account, batch, fingerprints, external_ids)
+    }
+
+    fn candidates(
+        &mut self,
+        account: AccountId,
+        batch: kassa_core::BatchId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<kassa_core::import::Candidate>> {
+        import::Lookup { tx: self.tx }.candidates(account, batch, from, to)
     }
 }
 
@@ -464,6 +536,18 @@ impl UnitOfWork for Uow<'_, '_> {
                     }
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
+                    import::tombstone(tx, *tx_id)?;
+                }
+                Event::ImportBatchRecorded(_)
+                | Event::ImportRowsRecorded(_)
+                | Event::ImportReviewHeld(_)
+                | Event::ImportReviewResolved(_)
+                | Event::ImportBatchUndone(_)
+                | Event::TradesImported(_)
+                | Event::ImportProfileSaved(_) => {
+                    // Review resolutions and undo read transactions: write pending rows first.
+                    batch.flush(tx)?;
+                    import::project(tx, book, re)?;
                 }
             }
         }
