@@ -2,6 +2,7 @@
 //! `KASSA_TEST_PG` is set) on PostgreSQL.
 
 mod concurrency;
+mod import;
 mod props;
 mod story;
 
