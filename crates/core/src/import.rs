@@ -225,7 +225,8 @@ pub enum Verdict {
 pub struct Matcher {
     by_fingerprint: HashMap<(AccountId, Fingerprint), Known>,
     by_external_id: HashMap<(AccountId, String), Known>,
-    candidates: HashMap<AccountId, Vec<Candidate>>,
+    /// By account and amount (normalised), so a row looks at few candidates.
+    candidates: HashMap<(AccountId, Decimal), Vec<Candidate>>,
     claimed: HashSet<TxId>,
     /// How far apart (days) a fuzzy candidate may be.
     pub fuzzy_days: i64,
@@ -259,7 +260,7 @@ impl Matcher {
     }
 
     pub fn add_candidate(&mut self, c: Candidate) {
-        let list = self.candidates.entry(c.account_id).or_default();
+        let list = self.candidates.entry((c.account_id, c.amount.normalize())).or_default();
         if !list.iter().any(|x| x.tx_id == c.tx_id) {
             list.push(c);
         }
@@ -301,9 +302,9 @@ impl Matcher {
         }
         let days = self.fuzzy_days;
         let claimed = &self.claimed;
-        let best = self.candidates.get(&account).and_then(|list| {
+        let best = self.candidates.get(&(account, amount.normalize())).and_then(|list| {
             list.iter()
-                .filter(|c| !claimed.contains(&c.tx_id) && c.amount == amount)
+                .filter(|c| !claimed.contains(&c.tx_id))
                 .filter(|c| (!c.imported) || (c.pending && !pending))
                 .map(|c| (c, (c.date - date).get_days().abs()))
                 .filter(|(_, d)| i64::from(*d) <= days)

@@ -22,7 +22,8 @@ CREATE TABLE import_index (
     created     BOOLEAN NOT NULL,
     deleted     BOOLEAN NOT NULL DEFAULT false
 );
-CREATE UNIQUE INDEX import_index_fp ON import_index (account_id, fingerprint) WHERE NOT deleted;
+-- Imports of one book serialise on the stream row lock taken before any lookup.
+CREATE INDEX import_index_fp ON import_index (account_id, fingerprint);
 CREATE INDEX import_index_ext ON import_index (account_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX import_index_tx ON import_index (tx_id);
 

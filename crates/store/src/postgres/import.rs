@@ -194,6 +194,7 @@ impl ImportLookup for Lookup<'_, '_> {
                     EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created)
                FROM postings p JOIN transactions t ON t.id = p.tx_id
               WHERE p.account_id = $1 AND p.date BETWEEN $2 AND $3 AND NOT t.is_transfer
+                AND (t.status = 'pending' OR NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created))
                 AND NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.batch_id = $4)",
             &[&account.0, &from, &to, &batch.0],
         )?;

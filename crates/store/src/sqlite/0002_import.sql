@@ -28,9 +28,10 @@ CREATE TABLE import_index (
     created     INTEGER NOT NULL,
     deleted     INTEGER NOT NULL DEFAULT 0
 );
--- One live row per fingerprint and account: two concurrent imports of the
--- same file cannot both record it.
-CREATE UNIQUE INDEX import_index_fp ON import_index (account_id, fingerprint) WHERE deleted = 0;
+-- Not partial: lookups must find tombstones too. Two imports cannot race
+-- past each other: an import holds the write lock (BEGIN IMMEDIATE) before
+-- its first lookup.
+CREATE INDEX import_index_fp ON import_index (account_id, fingerprint);
 CREATE INDEX import_index_ext ON import_index (account_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX import_index_tx ON import_index (tx_id);
 

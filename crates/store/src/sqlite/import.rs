@@ -238,6 +238,7 @@ impl ImportLookup for Lookup<'_> {
                     EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created = 1)
                FROM postings p JOIN transactions t ON t.id = p.tx_id
               WHERE p.account_id = ?1 AND p.date BETWEEN ?2 AND ?3 AND t.is_transfer = 0
+                AND (t.status = 'pending' OR NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created = 1))
                 AND NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.batch_id = ?4)",
         )?;
         let mut rows = st.query(params![account.0, from, to, batch.0])?;
