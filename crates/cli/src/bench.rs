@@ -330,7 +330,10 @@ fn pg_baseline(url: &str, n: usize, batch: usize, dates: Dates) -> anyhow::Resul
 fn write_transactions_csv(path: &std::path::Path, n: usize) -> anyhow::Result<()> {
     use std::io::Write;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    writeln!(w, "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id")?;
+    writeln!(
+        w,
+        "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id"
+    )?;
     let accounts = ["Checking", "Savings", "Card", "Cash", "Joint"];
     let categories = ["Groceries", "Rent", "Salary", "Fuel", "Coffee", "Travel", "Health", "Fees", "Books", "Gifts"];
     let mut g = Generator::new(vec![], vec![], n, Dates::Chronological);
@@ -353,7 +356,13 @@ fn write_transactions_csv(path: &std::path::Path, n: usize) -> anyhow::Result<()
         let amount = Decimal::new(sign * cents, 2);
         let section = if sign > 0 { "income" } else { "expense" };
         let account = accounts[(r >> 40) as usize % accounts.len()];
-        writeln!(w, "x{i},{account},{date},{amount},EUR,{section},{},CARD PAYMENT {} #{},,,", categories[c], categories[c].to_uppercase(), r % 997)?;
+        writeln!(
+            w,
+            "x{i},{account},{date},{amount},EUR,{section},{},CARD PAYMENT {} #{},,,",
+            categories[c],
+            categories[c].to_uppercase(),
+            r % 997
+        )?;
         i += 1;
     }
     w.flush()?;

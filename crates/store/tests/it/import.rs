@@ -13,11 +13,23 @@ use crate::*;
 
 pub fn book(store: &dyn Store) -> BookId {
     let book = BookId(id());
-    store.execute(book, "test", &[open_book(book), account("Checking", Currency::EUR), account("Savings", Currency::EUR)]).unwrap();
+    store
+        .execute(
+            book,
+            "test",
+            &[open_book(book), account("Checking", Currency::EUR), account("Savings", Currency::EUR)],
+        )
+        .unwrap();
     book
 }
 
-pub fn run(store: &dyn Store, book: BookId, name: &str, bytes: &[u8], opts: &ImportOptions) -> Result<ImportReport, ImportError> {
+pub fn run(
+    store: &dyn Store,
+    book: BookId,
+    name: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
     import::import_file(store, book, "test", Input::Bytes { name, bytes }, opts, None)
 }
 
@@ -28,7 +40,8 @@ fn opts() -> ImportOptions {
 /// Everything a test compares: projections, log length, balances.
 pub fn state(store: &dyn Store, book: BookId) -> (String, usize, Vec<(String, String)>) {
     let events = store.read_log(0, usize::MAX >> 1).unwrap().len();
-    let balances = store.balances(book, None).unwrap().into_iter().map(|b| (b.account, b.balance.to_string())).collect();
+    let balances =
+        store.balances(book, None).unwrap().into_iter().map(|b| (b.account, b.balance.to_string())).collect();
     (store.projection_dump().unwrap(), events, balances)
 }
 
@@ -105,7 +118,10 @@ fn every_corpus_file_imports_and_reimport_adds_nothing() {
 fn overlapping_statements_add_only_the_new_rows_and_identical_rows_stay() {
     let rows: Vec<(String, String, String)> = (0..40)
         .map(|i| (format!("2024-03-{:02}", 1 + i / 2), format!("-{}.{:02}", 3 + i % 5, i), format!("Shop {}", i % 7)))
-        .chain([("2024-03-05".into(), "-3.40".into(), "Coffee".into()), ("2024-03-05".into(), "-3.40".into(), "Coffee".into())])
+        .chain([
+            ("2024-03-05".into(), "-3.40".into(), "Coffee".into()),
+            ("2024-03-05".into(), "-3.40".into(), "Coffee".into()),
+        ])
         .collect();
     let mut sorted = rows.clone();
     sorted.sort();
@@ -122,7 +138,12 @@ fn overlapping_statements_add_only_the_new_rows_and_identical_rows_stay() {
         assert_eq!(a.new as usize, first.len(), "{}: both coffees are kept", db.name);
         let overlap = first.iter().filter(|r| r.0.as_str() >= "2024-03-08").count();
         let s = run(store, b, "second.csv", as_refs(&second).as_bytes(), &opts()).unwrap();
-        assert_eq!((s.new as usize, s.duplicates as usize, s.needs_review), (second.len() - overlap, overlap, 0), "{}", db.name);
+        assert_eq!(
+            (s.new as usize, s.duplicates as usize, s.needs_review),
+            (second.len() - overlap, overlap, 0),
+            "{}",
+            db.name
+        );
         let whole = run(store, b, "whole.csv", as_refs(&sorted).as_bytes(), &opts()).unwrap();
         assert_eq!((whole.new, whole.duplicates as usize), (0, sorted.len()), "{}", db.name);
         let txs = store.transactions(b, &kassa_store::TxFilter::default()).unwrap();
@@ -148,7 +169,9 @@ fn pending_then_booked_is_matched_not_doubled() {
         let reviews = store.import_reviews(b).unwrap();
         assert_eq!(reviews.len(), 1);
         assert_eq!(reviews[0].item.kind, kassa_core::import::ReviewKind::PendingPosted);
-        let balance = |s: &dyn Store| s.balances(b, None).unwrap().into_iter().find(|r| r.account == "Checking").unwrap().balance.to_string();
+        let balance = |s: &dyn Store| {
+            s.balances(b, None).unwrap().into_iter().find(|r| r.account == "Checking").unwrap().balance.to_string()
+        };
         assert_eq!(balance(store), "476.50", "{}", db.name);
         // Accepting replaces the pending transaction with the booked one.
         import::resolve_review(store, b, "test", reviews[0].item.review_id, Resolution::Accept).unwrap();
@@ -184,11 +207,21 @@ fn undo_restores_exact_balances_and_deleted_rows_stay_deleted() {
     for db in testing::all() {
         let store = db.store.as_ref();
         let b = book(store);
-        run(store, b, "a.csv", kassa_csv(&[("2024-01-02", "100.00", "Salary"), ("2024-01-03", "-7.25", "Lunch")]).as_bytes(), &opts())
-            .unwrap();
+        run(
+            store,
+            b,
+            "a.csv",
+            kassa_csv(&[("2024-01-02", "100.00", "Salary"), ("2024-01-03", "-7.25", "Lunch")]).as_bytes(),
+            &opts(),
+        )
+        .unwrap();
         let before = store.balances(b, None).unwrap();
         let before_as_of = store.balances(b, Some(d("2024-02-10"))).unwrap();
-        let file = kassa_csv(&[("2024-02-09", "-12.00", "Books"), ("2024-02-10", "-30.00", "Fuel"), ("2024-02-11", "5.00", "Refund")]);
+        let file = kassa_csv(&[
+            ("2024-02-09", "-12.00", "Books"),
+            ("2024-02-10", "-30.00", "Fuel"),
+            ("2024-02-11", "5.00", "Refund"),
+        ]);
         let r = run(store, b, "b.csv", file.as_bytes(), &opts()).unwrap();
         assert_ne!(store.balances(b, None).unwrap(), before);
         let batch = r.batch.unwrap().parse().unwrap();
@@ -199,11 +232,14 @@ fn undo_restores_exact_balances_and_deleted_rows_stay_deleted() {
         // After undo the file imports again in full; a deleted row stays deleted.
         let again = run(store, b, "b.csv", file.as_bytes(), &opts()).unwrap();
         assert_eq!(again.new, 3, "{}", db.name);
-        let fuel = store.transactions(b, &kassa_store::TxFilter { search: Some("Fuel".into()), ..Default::default() }).unwrap();
+        let fuel = store
+            .transactions(b, &kassa_store::TxFilter { search: Some("Fuel".into()), ..Default::default() })
+            .unwrap();
         store.execute(b, "test", &[Command::DeleteTransaction { tx_id: fuel[0].id.parse().unwrap() }]).unwrap();
         let third = run(store, b, "b.csv", file.as_bytes(), &opts()).unwrap();
         assert_eq!((third.new, third.duplicates, third.deleted), (0, 2, 1), "{}: tombstone", db.name);
-        let fourth = run(store, b, "b.csv", file.as_bytes(), &ImportOptions { include_deleted: true, ..opts() }).unwrap();
+        let fourth =
+            run(store, b, "b.csv", file.as_bytes(), &ImportOptions { include_deleted: true, ..opts() }).unwrap();
         assert_eq!((fourth.new, fourth.duplicates), (1, 2), "{}: asked for it back", db.name);
         let dump = store.projection_dump().unwrap();
         store.rebuild(&mut |_, _| {}).unwrap();
@@ -231,7 +267,14 @@ fn a_failed_batch_leaves_the_database_unchanged() {
         assert!(err.contains("unknown account(s) Brokerage, Wallet"), "{err}");
         assert_eq!(state(store, b), before, "{}", db.name);
         // A dry run reports and writes nothing.
-        let dry = run(store, b, "good.csv", kassa_csv(&[("2024-01-09", "-4.00", "z")]).as_bytes(), &ImportOptions { dry_run: true, ..opts() }).unwrap();
+        let dry = run(
+            store,
+            b,
+            "good.csv",
+            kassa_csv(&[("2024-01-09", "-4.00", "z")]).as_bytes(),
+            &ImportOptions { dry_run: true, ..opts() },
+        )
+        .unwrap();
         assert_eq!((dry.new, dry.batch), (1, None));
         assert_eq!(state(store, b), before, "{}", db.name);
         // With --skip-bad-rows the good rows go in and the bad are reported.
@@ -255,12 +298,18 @@ e4,Savings,2024-05-11,50.00,EUR,,,Move,,,
         let r = run(store, b, "t.csv", file.as_bytes(), &ImportOptions::default()).unwrap();
         assert_eq!((r.new, r.transfers, r.proposed_transfers, r.needs_review), (4, 1, 1, 1), "{}", db.name);
         let txs = store.transactions(b, &kassa_store::TxFilter::default()).unwrap();
-        assert_eq!(txs.iter().filter(|t| t.transfer_account.is_some()).count(), 2, "{}: one transfer, two legs", db.name);
+        assert_eq!(
+            txs.iter().filter(|t| t.transfer_account.is_some()).count(),
+            2,
+            "{}: one transfer, two legs",
+            db.name
+        );
         let item = store.import_reviews(b).unwrap().remove(0).item;
         import::resolve_review(store, b, "test", item.review_id, Resolution::Accept).unwrap();
         let txs = store.transactions(b, &kassa_store::TxFilter::default()).unwrap();
         assert_eq!(txs.iter().filter(|t| t.transfer_account.is_some()).count(), 4, "{}: now two transfers", db.name);
-        let balances: Vec<String> = store.balances(b, None).unwrap().into_iter().map(|b| b.balance.to_string()).collect();
+        let balances: Vec<String> =
+            store.balances(b, None).unwrap().into_iter().map(|b| b.balance.to_string()).collect();
         assert_eq!(balances, ["-250.00", "250.00"], "{}", db.name);
         let again = run(store, b, "t.csv", file.as_bytes(), &ImportOptions::default()).unwrap();
         assert_eq!((again.new, again.needs_review, again.duplicates), (0, 0, 4), "{}", db.name);

@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod import;
+mod import_props;
 mod props;
 mod story;
 
