@@ -174,6 +174,9 @@ pub enum Input<'a> {
     File(&'a Path),
 }
 
+/// Per account in a chunk: fingerprints, bank ids, first and last date.
+type AccountRows<'a> = (Vec<Fingerprint>, Vec<&'a str>, Date, Date);
+
 type Rows<'a> = Box<dyn Iterator<Item = std::result::Result<StatementRow, Diagnostic>> + 'a>;
 type Trades<'a> = Box<dyn Iterator<Item = std::result::Result<TradeRow, Diagnostic>> + 'a>;
 
@@ -601,7 +604,7 @@ impl Feed<'_> {
 
         // What the store knows about these rows, per account.
         self.matcher.clear_loaded();
-        let mut per_account: BTreeMap<AccountId, (Vec<Fingerprint>, Vec<&str>, Date, Date)> = BTreeMap::new();
+        let mut per_account: BTreeMap<AccountId, AccountRows<'_>> = BTreeMap::new();
         for p in &prepared {
             let e = per_account.entry(p.account).or_insert((vec![], vec![], p.row.date, p.row.date));
             e.0.push(p.fp);

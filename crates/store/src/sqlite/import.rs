@@ -170,6 +170,9 @@ pub(super) fn tombstone(tx: &rusqlite::Transaction<'_>, tx_id: TxId) -> Result<(
     Ok(())
 }
 
+/// tx_id, fingerprint, external_id, pending, deleted.
+type KnownRow = (Uuid, Vec<u8>, Option<String>, bool, bool);
+
 pub(super) struct Lookup<'a> {
     pub tx: &'a rusqlite::Transaction<'a>,
 }
@@ -195,10 +198,10 @@ impl ImportLookup for Lookup<'_> {
         external_ids: &[&str],
     ) -> Result<Vec<Known>> {
         let mut out = vec![];
-        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(Uuid, Vec<u8>, Option<String>, bool, bool)> {
+        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<KnownRow> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         };
-        let mut push = |v: (Uuid, Vec<u8>, Option<String>, bool, bool)| -> Result<()> {
+        let mut push = |v: KnownRow| -> Result<()> {
             out.push(Known {
                 tx_id: TxId(v.0),
                 account_id: account,
