@@ -677,9 +677,14 @@ fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> R
     )?;
     let ids: Vec<Uuid> = deltas.totals.keys().map(|a| a.0).collect();
     let totals: Vec<Decimal> = deltas.totals.values().map(|m| m.amount).collect();
+    // Rounded to the currency's scale: a batch whose changes cancel out sends
+    // a zero that NUMERIC would otherwise keep without decimals, so a replay
+    // that batches differently (rebuild) would print 0 where the log gave 0.00.
+    let scales: Vec<i32> = deltas.totals.values().map(|m| m.currency.minor_units() as i32).collect();
     tx.execute(
-        "UPDATE accounts a SET balance = a.balance + u.d FROM UNNEST($1::uuid[], $2::numeric[]) AS u(id, d) WHERE a.id = u.id",
-        &[&ids, &totals],
+        "UPDATE accounts a SET balance = round(a.balance + u.d, u.s)
+           FROM UNNEST($1::uuid[], $2::numeric[], $3::int[]) AS u(id, d, s) WHERE a.id = u.id",
+        &[&ids, &totals, &scales],
     )?;
     Ok(())
 }
