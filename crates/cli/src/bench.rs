@@ -38,6 +38,15 @@ pub enum BenchCmd {
         #[arg(long, value_enum, default_value = "chronological")]
         dates: Dates,
     },
+    /// Import a generated kassa transactions.csv into a fresh SQLite
+    /// database (dedup, index, projections), beside sqlite3's bare `.import`
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Rows per chunk inside the one database transaction
+        #[arg(long, default_value_t = 20_000)]
+        chunk: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,7 +68,10 @@ struct Row {
 }
 
 pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
-    let BenchCmd::Ledger { transactions, batch, pg, dates } = cmd;
+    let (transactions, batch, pg, dates) = match cmd {
+        BenchCmd::Ledger { transactions, batch, pg, dates } => (transactions, batch, pg, dates),
+        BenchCmd::Import { rows, chunk } => return bench_import(*rows, *chunk, format),
+    };
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];
 
@@ -312,4 +324,111 @@ fn pg_baseline(url: &str, n: usize, batch: usize, dates: Dates) -> anyhow::Resul
         done += size;
     }
     Ok(started.elapsed())
+}
+
+/// Writes `n` rows of transactions.csv (five accounts, ten categories, ten
+/// years in date order, a transfer pair every 50 rows), streaming.
+fn write_transactions_csv(path: &std::path::Path, n: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(
+        w,
+        "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id"
+    )?;
+    let accounts = ["Checking", "Savings", "Card", "Cash", "Joint"];
+    let categories = ["Groceries", "Rent", "Salary", "Fuel", "Coffee", "Travel", "Health", "Fees", "Books", "Gifts"];
+    let mut g = Generator::new(vec![], vec![], n, Dates::Chronological);
+    let start = jiff::civil::date(2015, 1, 1);
+    let mut i = 0;
+    while i < n {
+        let r = g.rand();
+        let day = g.day(r);
+        let date = start.checked_add(jiff::Span::new().days(day as i64)).unwrap_or(start);
+        let cents = (r % 20_000) as i64 + 1;
+        if i % 50 == 49 && i + 1 < n {
+            let amount = Decimal::new(cents, 2);
+            writeln!(w, "x{i},Checking,{date},-{amount},EUR,transfer,,Savings plan,,,t{i}")?;
+            writeln!(w, "x{},Savings,{date},{amount},EUR,transfer,,Savings plan,,,t{i}", i + 1)?;
+            i += 2;
+            continue;
+        }
+        let c = (r >> 20) as usize % categories.len();
+        let sign = if categories[c] == "Salary" { 1 } else { -1 };
+        let amount = Decimal::new(sign * cents, 2);
+        let section = if sign > 0 { "income" } else { "expense" };
+        let account = accounts[(r >> 40) as usize % accounts.len()];
+        writeln!(
+            w,
+            "x{i},{account},{date},{amount},EUR,{section},{},CARD PAYMENT {} #{},,,",
+            categories[c],
+            categories[c].to_uppercase(),
+            r % 997
+        )?;
+        i += 1;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn bench_import(n: usize, chunk: usize, format: Format) -> anyhow::Result<()> {
+    let dir = TempDir::new();
+    let csv_path = dir.path().join("transactions.csv");
+    write_transactions_csv(&csv_path, n)?;
+
+    // sqlite3's own CSV import into one plain table: the floor.
+    let bare = dir.path().join("bare.db");
+    let started = Instant::now();
+    let status = std::process::Command::new("sqlite3")
+        .arg(&bare)
+        .arg("-cmd")
+        .arg(".mode csv")
+        .arg(format!(".import {} bare", csv_path.display()))
+        .status()
+        .context("running sqlite3 (apt-get install -y sqlite3)")?;
+    anyhow::ensure!(status.success(), "sqlite3 .import failed");
+    let baseline = started.elapsed();
+
+    let url = format!("sqlite://{}", dir.path().join("kassa.db").display());
+    let store = kassa_store::open(&url)?;
+    store.migrate()?;
+    let book = BookId(Uuid::now_v7());
+    let (mut setup, _, _) = book_setup(book);
+    setup.retain(|c| !matches!(c, Command::AddCategory { .. }));
+    store.execute(book, "bench", &setup)?;
+    let opts = kassa_store::import::ImportOptions { chunk, ..Default::default() };
+    let bar = progress_bar("sqlite: importing");
+    bar.set_length(n as u64);
+    let mut tick = |d: u64| bar.set_position(d);
+    let started = Instant::now();
+    let report = kassa_store::import::import_file(
+        store.as_ref(),
+        book,
+        "bench",
+        kassa_store::import::Input::File(&csv_path),
+        &opts,
+        Some(&mut tick),
+    )?;
+    let took = started.elapsed();
+    bar.finish_and_clear();
+    anyhow::ensure!(report.new as usize == n, "imported {} of {n} rows", report.new);
+
+    // Re-import of the same file: every row found by its bank id, none added.
+    let started = Instant::now();
+    let again = kassa_store::import::import_file(
+        store.as_ref(),
+        book,
+        "bench",
+        kassa_store::import::Input::File(&csv_path),
+        &opts,
+        None,
+    )?;
+    let reimport = started.elapsed();
+    anyhow::ensure!(again.new == 0, "re-import added {}", again.new);
+
+    let rows = vec![
+        row("sqlite3 .import", "import", n, baseline, None),
+        row("sqlite", "import", n, took, Some(baseline)),
+        row("sqlite", "re-import", n, reimport, Some(baseline)),
+    ];
+    output::print(&rows, format)
 }

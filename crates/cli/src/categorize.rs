@@ -329,7 +329,8 @@ pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
         }
         CategorizeCmd::Run { from, to, dry_run } => {
             let book = ctx.book()?;
-            let report = service::run(ctx.store, book.id, &ctx.actor, from, to, dry_run)?;
+            let report =
+                service::run(ctx.store, book.id, &ctx.actor, service::Scope { from, to, only: None }, dry_run)?;
             print_run(ctx, &report)
         }
         CategorizeCmd::Review { accept_above } => {

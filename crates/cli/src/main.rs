@@ -3,6 +3,7 @@
 
 mod bench;
 mod categorize;
+mod import;
 mod ledger;
 mod output;
 
@@ -63,6 +64,11 @@ enum Command {
     /// The learning categoriser: train, run, review, evaluate
     #[command(subcommand)]
     Categorize(categorize::CategorizeCmd),
+    /// Import bank files; list, undo and review import batches
+    Import(import::ImportArgs),
+    /// CSV import profiles: list, show, add
+    #[command(subcommand)]
+    Profile(import::ProfileCmd),
 }
 
 fn main() -> ExitCode {
@@ -130,6 +136,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(&cmd, cli.output),
         Command::Rules(c) => categorize::rules(&ctx, c),
         Command::Categorize(c) => categorize::categorize(&ctx, c),
+        Command::Import(a) => import::run(&ctx, a),
+        Command::Profile(c) => import::profile(&ctx, c),
     }
 }
 

@@ -13,6 +13,9 @@ use crate::currency::Currency;
 use crate::event::Owner;
 use crate::iban::Iban;
 use crate::ids::{AccountId, BookId, CategoryId, TxId};
+use crate::import::{
+    BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
+};
 use crate::transaction::{CategorySource, Status};
 
 /// An account named the way the caller knows it: the CLI by name, the API by id.
@@ -120,6 +123,17 @@ pub enum Command {
     DeleteRule {
         rule_id: String,
     },
+    /// The import index lines of transactions recorded earlier in the same batch.
+    RecordImportRows(ImportRows),
+    /// Rows an import holds back for review.
+    HoldForReview(ImportReviews),
+    /// Closes an import: file, hash, format and counts.
+    FinishImport(ImportBatch),
+    ResolveReview(ReviewResolved),
+    /// Follows the `DeleteTransaction`s of the batch's transactions.
+    UndoImport(BatchUndone),
+    ImportTrades(TradesImported),
+    SaveProfile(ProfileSaved),
 }
 
 impl Command {

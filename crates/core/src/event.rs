@@ -10,6 +10,9 @@ use crate::account::Account;
 use crate::categorize::Rule;
 use crate::category::Category;
 use crate::ids::{BookId, CategoryId, OrgId, TxId, UserId};
+use crate::import::{
+    BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
+};
 use crate::transaction::{CategorySource, Postings, Transaction};
 use uuid::Uuid;
 
@@ -82,6 +85,13 @@ events! {
     CategorySuggested(Suggested) = "category_suggested",
     RuleSaved(Rule) = "rule_saved",
     RuleDeleted(RuleDeleted) = "rule_deleted",
+    ImportBatchRecorded(ImportBatch) = "import_batch_recorded",
+    ImportRowsRecorded(ImportRows) = "import_rows_recorded",
+    ImportReviewHeld(ImportReviews) = "import_review_held",
+    ImportReviewResolved(ReviewResolved) = "import_review_resolved",
+    ImportBatchUndone(BatchUndone) = "import_batch_undone",
+    TradesImported(TradesImported) = "trades_imported",
+    ImportProfileSaved(ProfileSaved) = "import_profile_saved",
 }
 
 /// The income/expense leg now points at another category (or none); the

@@ -54,3 +54,11 @@ id_type!(
 );
 id_type!(UserId);
 id_type!(OrgId);
+id_type!(
+    /// One import: the rows of one file (or one upload of several) stored together and undone together.
+    BatchId
+);
+id_type!(
+    /// A row held back by an import for a person to decide on.
+    ReviewId
+);

@@ -20,6 +20,7 @@ use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
 use crate::event::{Annotated, Book, Deleted, Event, Recategorized, RuleDeleted, Suggested};
 use crate::ids::{AccountId, CategoryId, TxId};
+use crate::import::ReviewOutcome;
 use crate::money::Money;
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Transaction};
 
@@ -172,6 +173,41 @@ impl Ledger {
                 }
                 Ok(vec![Event::TransactionDeleted(Deleted { tx_id: *tx_id })])
             }
+            Command::RecordImportRows(r) => {
+                for row in &r.rows {
+                    self.account_by_id(row.account_id)?;
+                    if !self.transactions.contains_key(&row.tx_id) {
+                        return Err(LedgerError::UnknownTransaction(row.tx_id.to_string()));
+                    }
+                }
+                Ok(vec![Event::ImportRowsRecorded(r.clone())])
+            }
+            Command::HoldForReview(r) => {
+                for item in &r.items {
+                    self.account_by_id(item.account_id)?;
+                }
+                Ok(vec![Event::ImportReviewHeld(r.clone())])
+            }
+            Command::FinishImport(b) => Ok(vec![Event::ImportBatchRecorded(b.clone())]),
+            Command::ResolveReview(r) => {
+                if let ReviewOutcome::Recorded { tx_id } = r.resolution
+                    && !self.transactions.contains_key(&tx_id)
+                {
+                    return Err(LedgerError::UnknownTransaction(tx_id.to_string()));
+                }
+                Ok(vec![Event::ImportReviewResolved(r.clone())])
+            }
+            Command::UndoImport(u) => Ok(vec![Event::ImportBatchUndone(u.clone())]),
+            Command::ImportTrades(t) => {
+                for tr in &t.trades {
+                    self.account_by_id(tr.account_id)?;
+                }
+                Ok(vec![Event::TradesImported(t.clone())])
+            }
+            Command::SaveProfile(p) => {
+                non_empty(&p.name)?;
+                Ok(vec![Event::ImportProfileSaved(p.clone())])
+            }
         }
     }
 
@@ -206,6 +242,17 @@ impl Ledger {
             previous_source: tx.category_source,
             run,
         })])
+    }
+
+    fn account_by_id(&self, id: AccountId) -> Result<&Account, LedgerError> {
+        self.resolve_account(&AccountRef::Id(id))
+    }
+
+    /// Drops the transactions this ledger holds. A long import decides chunk
+    /// by chunk and only ever references transactions of the current chunk,
+    /// so memory stays flat however big the file is.
+    pub fn forget_transactions(&mut self) {
+        self.transactions.clear();
     }
 
     fn decide_record(&self, t: &NewTransaction) -> Result<Vec<Event>, LedgerError> {
@@ -326,6 +373,14 @@ impl Ledger {
             Event::TransactionDeleted(Deleted { tx_id }) => {
                 self.transactions.remove(tx_id);
             }
+            // Import bookkeeping lives in the store's import projections.
+            Event::ImportBatchRecorded(_)
+            | Event::ImportRowsRecorded(_)
+            | Event::ImportReviewHeld(_)
+            | Event::ImportReviewResolved(_)
+            | Event::ImportBatchUndone(_)
+            | Event::TradesImported(_)
+            | Event::ImportProfileSaved(_) => {}
         }
     }
 

@@ -3,6 +3,8 @@
 //! and evaluation. The CLI and the API both call these; the decisions
 //! themselves (manual wins, what a rule sets) are the core's.
 
+use std::collections::HashSet;
+
 use jiff::civil::Date;
 use kassa_core::categorize::evaluate::{Report, calibrate, evaluate_model};
 use kassa_core::categorize::{Categorizer, ModelKind, RuleSet, TxView};
@@ -44,10 +46,22 @@ pub struct RunReport {
     pub changes: Vec<Change>,
 }
 
-/// What a categorisation pass considers: non-transfer transactions in range.
-fn candidates(store: &dyn Store, book: BookId, from: Option<Date>, to: Option<Date>) -> Result<Vec<TxRow>> {
-    let rows = store.transactions(book, &TxFilter { from, to, ..TxFilter::default() })?;
-    Ok(rows.into_iter().filter(|r| r.transfer_account.is_none()).collect())
+/// Which transactions a pass looks at: a date range, and optionally only
+/// some ids (an import categorises just the batch it recorded).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub only: Option<&'a HashSet<String>>,
+}
+
+/// What a categorisation pass considers: non-transfer transactions in scope.
+fn candidates(store: &dyn Store, book: BookId, scope: Scope<'_>) -> Result<Vec<TxRow>> {
+    let rows = store.transactions(book, &TxFilter { from: scope.from, to: scope.to, ..TxFilter::default() })?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.transfer_account.is_none() && scope.only.is_none_or(|ids| ids.contains(&r.id)))
+        .collect())
 }
 
 fn view(r: &TxRow) -> TxView<'_> {
@@ -77,26 +91,20 @@ pub fn apply_rules(
     dry_run: bool,
 ) -> Result<RunReport> {
     let run = Uuid::now_v7();
-    let (changes, commands) = plan_rules(store, book, from, to, run)?;
+    let (changes, commands) = plan_rules(store, book, Scope { from, to, only: None }, run)?;
     if !dry_run {
         store.execute(book, actor, &commands)?;
     }
     Ok(RunReport { run, dry_run, changes })
 }
 
-fn plan_rules(
-    store: &dyn Store,
-    book: BookId,
-    from: Option<Date>,
-    to: Option<Date>,
-    run: Uuid,
-) -> Result<(Vec<Change>, Vec<Command>)> {
+fn plan_rules(store: &dyn Store, book: BookId, scope: Scope<'_>, run: Uuid) -> Result<(Vec<Change>, Vec<Command>)> {
     let ledger = store.ledger(book)?;
     let mut rules: Vec<_> = ledger.rules().cloned().collect();
     rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
     let set = RuleSet::compile(&rules).map_err(|e| StoreError::Ledger(LedgerError::InvalidRule(e.to_string())))?;
     let (mut changes, mut commands) = (vec![], vec![]);
-    for row in candidates(store, book, from, to)? {
+    for row in candidates(store, book, scope)? {
         let outcome = set.apply(&view(&row));
         if outcome.matched_rule_ids.is_empty() {
             continue;
@@ -183,7 +191,7 @@ pub struct TrainReport {
 /// The training set: every transaction whose category a person, an import or
 /// a rule chose — never the model's own guesses, which would feed back.
 fn training_rows(store: &dyn Store, book: BookId) -> Result<Vec<TxRow>> {
-    Ok(candidates(store, book, None, None)?
+    Ok(candidates(store, book, Scope::default())?
         .into_iter()
         .filter(|r| r.category.is_some() && r.category_source.as_deref() != Some(CategorySource::Model.as_str()))
         .collect())
@@ -251,22 +259,15 @@ fn permille(x: f64) -> u16 {
 
 /// Rules first; then, for what is still uncategorised, the model: applied at
 /// or above the stored threshold, kept as a suggestion below it.
-pub fn run(
-    store: &dyn Store,
-    book: BookId,
-    actor: &str,
-    from: Option<Date>,
-    to: Option<Date>,
-    dry_run: bool,
-) -> Result<RunReport> {
+pub fn run(store: &dyn Store, book: BookId, actor: &str, scope: Scope<'_>, dry_run: bool) -> Result<RunReport> {
     let run = Uuid::now_v7();
-    let (mut changes, mut commands) = plan_rules(store, book, from, to, run)?;
+    let (mut changes, mut commands) = plan_rules(store, book, scope, run)?;
     retrain_if_stale(store, book)?;
-    let ruled: std::collections::HashSet<String> = changes.iter().map(|c| c.tx_id.clone()).collect();
+    let ruled: HashSet<String> = changes.iter().map(|c| c.tx_id.clone()).collect();
     if let Some(stored) = store.load_model(book)? {
         let model = Categorizer::from_json(&stored.json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let threshold = stored.threshold_permille as f64 / 1000.0;
-        for row in candidates(store, book, from, to)? {
+        for row in candidates(store, book, scope)? {
             if row.category.is_some() || ruled.contains(&row.id) {
                 continue;
             }
@@ -302,10 +303,7 @@ pub fn run(
 
 /// Trains on the book's history before `split` and measures on the rest.
 pub fn evaluate(store: &dyn Store, book: BookId, split: Date) -> Result<Report> {
-    let rows: Vec<TxRow> = candidates(store, book, None, None)?
-        .into_iter()
-        .filter(|r| r.category.is_some() && r.category_source.as_deref() != Some(CategorySource::Model.as_str()))
-        .collect();
+    let rows = training_rows(store, book)?;
     let pairs: Vec<(TxView<'_>, &str)> =
         rows.iter().map(|r| (view(r), r.category.as_deref().unwrap_or_default())).collect();
     let (train, test): (Vec<_>, Vec<_>) = pairs.iter().partition(|(v, _)| v.date < split);

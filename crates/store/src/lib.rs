@@ -8,6 +8,7 @@
 
 pub mod categorize;
 mod error;
+pub mod import;
 pub mod postgres;
 mod projection;
 pub mod sqlite;
@@ -16,7 +17,7 @@ mod types;
 mod unit;
 
 use jiff::civil::Date;
-use kassa_core::{Book, BookId, Command, Ledger, RecordedEvent};
+use kassa_core::{BatchId, Book, BookId, Command, Ledger, RecordedEvent, ReviewId, TxId};
 
 pub use error::{Result, StoreError};
 pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
@@ -71,6 +72,26 @@ pub trait Store: Send + Sync {
     fn save_model(&self, book: BookId, model: &StoredModel) -> Result<()>;
 
     fn load_model(&self, book: BookId) -> Result<Option<StoredModel>>;
+    // --- import ---
+    /// Runs one import as ONE database transaction, pulling commands from
+    /// `feed` chunk by chunk (lookups see the import's own writes); commits
+    /// only when `feed.commit()` is true at the end, else rolls back.
+    /// Returns the number of events appended.
+    fn import(&self, book: BookId, actor: &str, feed: &mut dyn import::ImportFeed) -> Result<u64>;
+
+    /// The book's import batches, oldest first.
+    fn import_batches(&self, book: BookId) -> Result<Vec<import::BatchRow>>;
+
+    /// Live transactions a batch recorded (what `import undo` deletes).
+    fn import_batch_transactions(&self, book: BookId, batch: BatchId) -> Result<Vec<TxId>>;
+
+    /// Rows held for review, oldest first.
+    fn import_reviews(&self, book: BookId) -> Result<Vec<import::ReviewRow>>;
+
+    fn import_review(&self, book: BookId, id: ReviewId) -> Result<Option<import::ReviewRow>>;
+
+    /// Users' saved CSV profiles.
+    fn import_profiles(&self, book: BookId) -> Result<Vec<import::ProfileRow>>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

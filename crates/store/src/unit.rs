@@ -79,3 +79,49 @@ pub(crate) fn clock() -> (Timestamp, Date) {
     let today = now.to_zoned(jiff::tz::TimeZone::system()).date();
     (now, today)
 }
+
+/// A unit of work that can also answer the import matcher's lookups.
+pub(crate) trait ImportUnit: UnitOfWork + crate::import::ImportLookup {}
+impl<T: UnitOfWork + crate::import::ImportLookup> ImportUnit for T {}
+
+/// One import in one open database transaction, fed chunk by chunk: each
+/// chunk is decided against the ledger (which then forgets the chunk's
+/// transactions, so memory stays flat), appended and projected. The caller
+/// commits when `feed.commit()` says so, else rolls back.
+pub(crate) fn import(
+    uow: &mut dyn ImportUnit,
+    book: BookId,
+    actor: &str,
+    feed: &mut dyn crate::import::ImportFeed,
+) -> Result<u64> {
+    let stream = book_stream(book);
+    let mut version = uow.stream_version(&stream)?;
+    let mut ledger = if version == 0 { Ledger::new() } else { uow.load_ledger(book)? };
+    let mut appended = 0u64;
+    let (now, today) = clock();
+    while let Some(cmds) = feed.next_chunk(&ledger, uow)? {
+        for id in cmds.iter().filter_map(Command::referenced_transaction) {
+            if let Some(tx) = uow.load_transaction(book, id)? {
+                ledger.insert_loaded_transaction(tx);
+            }
+        }
+        let events = ledger.execute(&cmds)?;
+        ledger.forget_transactions();
+        if events.is_empty() {
+            continue;
+        }
+        let new: Vec<NewEvent> = events
+            .into_iter()
+            .map(|event| NewEvent {
+                occurred_at: event.business_date().unwrap_or(today),
+                event,
+                actor: actor.to_string(),
+            })
+            .collect();
+        let recorded = uow.append(&stream, version, &new, now)?;
+        version += recorded.len() as i64;
+        appended += recorded.len() as u64;
+        uow.project(&recorded)?;
+    }
+    Ok(appended)
+}

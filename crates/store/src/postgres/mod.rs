@@ -25,8 +25,30 @@ use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion}
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("0001_init.sql")), (5, "categorize", include_str!("0005_categorize.sql"))];
+mod import;
+
+/// Every projection table: emptied by rebuild, listed by projection_dump.
+const PROJECTIONS: [(&str, &str); 13] = [
+    ("books", "id"),
+    ("accounts", "id"),
+    ("categories", "id"),
+    ("transactions", "id"),
+    ("postings", "tx_id, seq"),
+    ("daily_balances", "account_id, date"),
+    ("import_batches", "id"),
+    ("import_index", "account_id, fingerprint, tx_id, deleted"),
+    ("import_review", "id"),
+    ("trades", "batch_id, seq"),
+    ("import_profiles", "book_id, name"),
+    ("rules", "book_id, id"),
+    ("suggestions", "tx_id"),
+];
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("0001_init.sql")),
+    (2, "import", include_str!("0002_import.sql")),
+    (5, "categorize", include_str!("0005_categorize.sql")),
+];
 const REBUILD_PAGE: usize = 20_000;
 
 #[derive(Debug)]
@@ -247,7 +269,8 @@ impl Store for PgStore {
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
         tx.batch_execute(
-            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances, rules, suggestions",
+            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances, rules, suggestions,
+                      import_batches, import_index, import_review, trades, import_profiles",
         )?;
         // Secondary indexes are built once at the end, not maintained per row.
         let indexes: Vec<(String, String)> = tx
@@ -256,7 +279,9 @@ impl Store for PgStore {
                   WHERE schemaname = current_schema() AND indexname IN (
                         SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                          WHERE NOT x.indisprimary AND NOT x.indisunique)
-                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances', 'rules', 'suggestions')",
+                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances',
+                                      'rules', 'suggestions', 'import_batches', 'import_index', 'import_review',
+                                      'trades', 'import_profiles')",
                 &[],
             )?
             .iter()
@@ -310,18 +335,8 @@ impl Store for PgStore {
 
     fn projection_dump(&self) -> Result<String> {
         let mut conn = self.conn()?;
-        let tables = [
-            ("books", "id"),
-            ("accounts", "id"),
-            ("categories", "id"),
-            ("transactions", "id"),
-            ("postings", "tx_id, seq"),
-            ("daily_balances", "account_id, date"),
-            ("rules", "book_id, id"),
-            ("suggestions", "tx_id"),
-        ];
         let mut out = String::new();
-        for (table, key) in tables {
+        for (table, key) in PROJECTIONS {
             for r in conn.query(&format!("SELECT x::text FROM {table} x ORDER BY {key}"), &[])? {
                 out.push_str(table);
                 out.push('|');
@@ -330,6 +345,64 @@ impl Store for PgStore {
             }
         }
         Ok(out)
+    }
+
+    fn import(&self, book: BookId, actor: &str, feed: &mut dyn crate::import::ImportFeed) -> Result<u64> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        let n = unit::import(&mut Uow { tx: &mut tx }, book, actor, feed)?;
+        if feed.commit() {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
+        Ok(n)
+    }
+
+    fn import_batches(&self, book: BookId) -> Result<Vec<crate::import::BatchRow>> {
+        import::batches(&mut *self.conn()?, book)
+    }
+
+    fn import_batch_transactions(&self, book: BookId, batch: kassa_core::BatchId) -> Result<Vec<TxId>> {
+        import::batch_transactions(&mut *self.conn()?, book, batch)
+    }
+
+    fn import_reviews(&self, book: BookId) -> Result<Vec<crate::import::ReviewRow>> {
+        import::reviews(&mut *self.conn()?, book)
+    }
+
+    fn import_review(&self, book: BookId, id: kassa_core::ReviewId) -> Result<Option<crate::import::ReviewRow>> {
+        import::review(&mut *self.conn()?, book, id)
+    }
+
+    fn import_profiles(&self, book: BookId) -> Result<Vec<crate::import::ProfileRow>> {
+        import::profiles(&mut *self.conn()?, book)
+    }
+}
+
+impl crate::import::ImportLookup for Uow<'_, '_> {
+    fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
+        import::Lookup { tx: self.tx }.history(account)
+    }
+
+    fn known(
+        &mut self,
+        account: AccountId,
+        batch: kassa_core::BatchId,
+        fingerprints: &[kassa_core::import::Fingerprint],
+        external_ids: &[&str],
+    ) -> Result<Vec<kassa_core::import::Known>> {
+        import::Lookup { tx: self.tx }.known(account, batch, fingerprints, external_ids)
+    }
+
+    fn candidates(
+        &mut self,
+        account: AccountId,
+        batch: kassa_core::BatchId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<kassa_core::import::Candidate>> {
+        import::Lookup { tx: self.tx }.candidates(account, batch, from, to)
     }
 }
 
@@ -508,6 +581,7 @@ impl UnitOfWork for Uow<'_, '_> {
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
+                    import::tombstone(tx, *tx_id)?;
                 }
                 Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
                     batch.flush(tx)?;
@@ -537,6 +611,17 @@ impl UnitOfWork for Uow<'_, '_> {
                 }
                 Event::RuleDeleted(RuleDeleted { rule_id }) => {
                     tx.execute("DELETE FROM rules WHERE book_id = $1 AND id = $2", &[&book.0, rule_id])?;
+                }
+                Event::ImportBatchRecorded(_)
+                | Event::ImportRowsRecorded(_)
+                | Event::ImportReviewHeld(_)
+                | Event::ImportReviewResolved(_)
+                | Event::ImportBatchUndone(_)
+                | Event::TradesImported(_)
+                | Event::ImportProfileSaved(_) => {
+                    // Review resolutions and undo read transactions: write pending rows first.
+                    batch.flush(tx)?;
+                    import::project(tx, book, re)?;
                 }
             }
         }
@@ -669,9 +754,14 @@ fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> R
     )?;
     let ids: Vec<Uuid> = deltas.totals.keys().map(|a| a.0).collect();
     let totals: Vec<Decimal> = deltas.totals.values().map(|m| m.amount).collect();
+    // Rounded to the currency's scale: a batch whose changes cancel out sends
+    // a zero that NUMERIC would otherwise keep without decimals, so a replay
+    // that batches differently (rebuild) would print 0 where the log gave 0.00.
+    let scales: Vec<i32> = deltas.totals.values().map(|m| m.currency.minor_units() as i32).collect();
     tx.execute(
-        "UPDATE accounts a SET balance = a.balance + u.d FROM UNNEST($1::uuid[], $2::numeric[]) AS u(id, d) WHERE a.id = u.id",
-        &[&ids, &totals],
+        "UPDATE accounts a SET balance = round(a.balance + u.d, u.s)
+           FROM UNNEST($1::uuid[], $2::numeric[], $3::int[]) AS u(id, d, s) WHERE a.id = u.id",
+        &[&ids, &totals, &scales],
     )?;
     Ok(())
 }

@@ -23,15 +23,20 @@ use crate::projection::{BalanceDeltas, book_of, leg_name};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("0001_init.sql")), (5, "categorize", include_str!("0005_categorize.sql"))];
+mod import;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("0001_init.sql")),
+    (2, "import", include_str!("0002_import.sql")),
+    (5, "categorize", include_str!("0005_categorize.sql")),
+];
 
 /// Events read per round trip during rebuild: large enough to amortise the
 /// query, small enough to keep memory flat on a multi-million event log.
 const REBUILD_PAGE: usize = 20_000;
 
 /// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 8] = [
+const PROJECTIONS: [(&str, &str); 13] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -40,6 +45,11 @@ const PROJECTIONS: [(&str, &str); 8] = [
     ("daily_balances", "account_id, date"),
     ("rules", "book_id, id"),
     ("suggestions", "tx_id"),
+    ("import_batches", "id"),
+    ("import_index", "account_id, fingerprint, tx_id, deleted"),
+    ("import_review", "id"),
+    ("trades", "batch_id, seq"),
+    ("import_profiles", "book_id, name"),
 ];
 
 #[derive(Debug)]
@@ -351,6 +361,64 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+
+    fn import(&self, book: BookId, actor: &str, feed: &mut dyn crate::import::ImportFeed) -> Result<u64> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = unit::import(&mut Uow { tx: &tx }, book, actor, feed)?;
+        if feed.commit() {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
+        Ok(n)
+    }
+
+    fn import_batches(&self, book: BookId) -> Result<Vec<crate::import::BatchRow>> {
+        import::batches(&*self.conn()?, book)
+    }
+
+    fn import_batch_transactions(&self, book: BookId, batch: kassa_core::BatchId) -> Result<Vec<TxId>> {
+        import::batch_transactions(&*self.conn()?, book, batch)
+    }
+
+    fn import_reviews(&self, book: BookId) -> Result<Vec<crate::import::ReviewRow>> {
+        import::reviews(&*self.conn()?, book)
+    }
+
+    fn import_review(&self, book: BookId, id: kassa_core::ReviewId) -> Result<Option<crate::import::ReviewRow>> {
+        import::review(&*self.conn()?, book, id)
+    }
+
+    fn import_profiles(&self, book: BookId) -> Result<Vec<crate::import::ProfileRow>> {
+        import::profiles(&*self.conn()?, book)
+    }
+}
+
+impl crate::import::ImportLookup for Uow<'_> {
+    fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
+        import::Lookup { tx: self.tx }.history(account)
+    }
+
+    fn known(
+        &mut self,
+        account: AccountId,
+        batch: kassa_core::BatchId,
+        fingerprints: &[kassa_core::import::Fingerprint],
+        external_ids: &[&str],
+    ) -> Result<Vec<kassa_core::import::Known>> {
+        import::Lookup { tx: self.tx }.known(account, batch, fingerprints, external_ids)
+    }
+
+    fn candidates(
+        &mut self,
+        account: AccountId,
+        batch: kassa_core::BatchId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<kassa_core::import::Candidate>> {
+        import::Lookup { tx: self.tx }.candidates(account, batch, from, to)
+    }
 }
 
 /// Name and DDL of the explicit indexes on projection tables (not the ones
@@ -621,6 +689,7 @@ impl UnitOfWork for Uow<'_> {
                     tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
+                    import::tombstone(tx, *tx_id)?;
                 }
                 Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
                     let tags = (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default());
@@ -650,6 +719,13 @@ impl UnitOfWork for Uow<'_> {
                     tx.prepare_cached("DELETE FROM rules WHERE book_id = ?1 AND id = ?2")?
                         .execute(params![book.0, rule_id])?;
                 }
+                Event::ImportBatchRecorded(_)
+                | Event::ImportRowsRecorded(_)
+                | Event::ImportReviewHeld(_)
+                | Event::ImportReviewResolved(_)
+                | Event::ImportBatchUndone(_)
+                | Event::TradesImported(_)
+                | Event::ImportProfileSaved(_) => import::project(tx, book, re)?,
             }
         }
         flush_deltas(tx, &deltas)

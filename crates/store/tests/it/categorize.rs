@@ -111,7 +111,9 @@ fn the_model_applies_above_its_threshold_and_suggests_below() {
 
         let new: Vec<_> = new.into_iter().filter(|t| t.currency == "EUR").take(150).collect();
         s.execute(book, "t", &new.iter().map(|t| record(t, false)).collect::<Vec<_>>()).unwrap();
-        let report = service::run(s, book, "t", Some(d("2022-07-01")), None, false).unwrap();
+        let report =
+            service::run(s, book, "t", service::Scope { from: Some(d("2022-07-01")), ..Default::default() }, false)
+                .unwrap();
         let applied = report.changes.iter().filter(|c| c.by == "model").count();
         let suggested = report.changes.iter().filter(|c| c.by == "suggestion").count();
         assert!(applied > new.len() / 2, "{}: applied {applied} of {}", db.name, new.len());

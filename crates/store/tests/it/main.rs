@@ -3,6 +3,8 @@
 
 mod categorize;
 mod concurrency;
+mod import;
+mod import_props;
 mod props;
 mod story;
 

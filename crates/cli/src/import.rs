@@ -1,0 +1,326 @@
+//! `kassa import` (files, list, undo, review) and `kassa profile`: thin
+//! wrappers over the store's import service.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use kassa_core::import::ProfileSaved;
+use kassa_core::{AccountRef, BatchId, Command, ReviewId};
+use kassa_import::Format as FileFormat;
+use kassa_import::profile::{Profile, builtin_profiles};
+use kassa_store::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
+use serde::Serialize;
+
+use crate::ledger::Ctx;
+use crate::output::{self, Format};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    cmd: Option<ImportCmd>,
+    /// Bank files: CSV, OFX/QFX, QIF, camt.05x, MT940, kassa transactions.csv / trades.csv
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Put every row on this account
+    #[arg(long)]
+    account: Option<String>,
+    /// auto (from the content), csv, ofx, qif, camt, mt940, kassa-csv or trades
+    #[arg(long, default_value = "auto")]
+    format: String,
+    /// CSV profile by name (saved or built in)
+    #[arg(long)]
+    profile: Option<String>,
+    /// Save the profile used (or the proposed mapping) under --profile NAME
+    #[arg(long, requires = "profile")]
+    save_profile: bool,
+    /// Open accounts the file names that the book lacks
+    #[arg(long)]
+    create_accounts: bool,
+    /// Show what would happen; store nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Store the good rows of a file that has bad ones, and report the rest
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Import rows again whose transaction was deleted
+    #[arg(long)]
+    include_deleted: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// Import batches, oldest first
+    List,
+    /// Remove exactly the transactions a batch recorded
+    Undo { batch: String },
+    /// Rows held for review; settle one with --accept or --duplicate
+    Review {
+        /// Record it as a new transaction (a proposed transfer: make it one)
+        #[arg(long, conflicts_with = "duplicate")]
+        accept: Option<String>,
+        /// It is the transaction it matched (a proposed transfer: it is not one)
+        #[arg(long)]
+        duplicate: Option<String>,
+    },
+}
+
+pub fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
+    let book = ctx.book()?;
+    match a.cmd {
+        Some(ImportCmd::List) => output::print(&ctx.store.import_batches(book.id)?, ctx.output),
+        Some(ImportCmd::Undo { batch }) => {
+            let id: BatchId = batch.trim().parse().map_err(|_| anyhow::anyhow!("'{batch}' is not a batch id"))?;
+            let n = kassa_store::import::undo(ctx.store, book.id, &ctx.actor, id)?;
+            eprintln!("undid batch {id}: {n} transaction(s) deleted");
+            Ok(())
+        }
+        Some(ImportCmd::Review { accept, duplicate }) => review(ctx, book.id, accept, duplicate),
+        None => import_files(ctx, book.id, a),
+    }
+}
+
+fn review(ctx: &Ctx, book: kassa_core::BookId, accept: Option<String>, dup: Option<String>) -> anyhow::Result<()> {
+    let (id, how) = match (accept, dup) {
+        (Some(id), _) => (id, Resolution::Accept),
+        (None, Some(id)) => (id, Resolution::Duplicate),
+        (None, None) => {
+            #[derive(Serialize)]
+            struct Row {
+                id: String,
+                kind: &'static str,
+                account: String,
+                date: jiff::civil::Date,
+                amount: String,
+                description: String,
+                matched: String,
+                source: String,
+            }
+            let ledger = ctx.store.ledger(book)?;
+            let rows: Vec<Row> = ctx
+                .store
+                .import_reviews(book)?
+                .into_iter()
+                .map(|r| Row {
+                    id: r.item.review_id.to_string(),
+                    kind: r.item.kind.as_str(),
+                    account: ledger.account(r.item.account_id).map(|a| a.name.clone()).unwrap_or_default(),
+                    date: r.item.date,
+                    amount: r.item.amount.to_string(),
+                    description: r.item.description,
+                    matched: r.item.matched.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
+                    source: r.item.source,
+                })
+                .collect();
+            return output::print(&rows, ctx.output);
+        }
+    };
+    let rid: ReviewId = id.trim().parse().map_err(|_| anyhow::anyhow!("'{id}' is not a review id"))?;
+    let tx = kassa_store::import::resolve_review(ctx.store, book, &ctx.actor, rid, how)?;
+    match tx {
+        Some(t) => println!("{t}"),
+        None => eprintln!("review item {rid} settled"),
+    }
+    Ok(())
+}
+
+/// A profile by name: the book's saved ones first, then the built-ins.
+fn find_profile(ctx: &Ctx, book: kassa_core::BookId, name: &str) -> anyhow::Result<Option<Profile>> {
+    if let Some(p) = ctx.store.import_profiles(book)?.into_iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+        return Ok(Some(Profile::from_toml(&p.toml).map_err(|e| anyhow::anyhow!("saved profile {name}: {e}"))?));
+    }
+    Ok(builtin_profiles().into_iter().find(|p| p.name.eq_ignore_ascii_case(name)))
+}
+
+fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::Result<()> {
+    let format = match a.format.as_str() {
+        "auto" => None,
+        f => Some(f.parse::<FileFormat>().map_err(|e| anyhow::anyhow!(e))?),
+    };
+    if let Some(name) = &a.account {
+        ctx.store.ledger(book)?.resolve_account(&AccountRef::Name(name.clone()))?;
+    }
+    let mut profile = match &a.profile {
+        Some(name) => match find_profile(ctx, book, name)? {
+            Some(p) => Some(p),
+            None if a.save_profile => None,
+            None => bail!("unknown profile '{name}' (see `kassa profile list`; --save-profile saves a proposed one)"),
+        },
+        None => None,
+    };
+    if a.save_profile
+        && let Some(name) = &a.profile
+    {
+        let mut p = match profile.take() {
+            Some(p) => p,
+            None => {
+                let first = a.files.first().context("no file")?;
+                let bytes = std::fs::read(first).with_context(|| format!("{}", first.display()))?;
+                kassa_import::csv_bank::propose(&bytes).0
+            }
+        };
+        p.name = name.clone();
+        ctx.store.execute(
+            book,
+            &ctx.actor,
+            &[Command::SaveProfile(ProfileSaved { name: name.clone(), toml: p.to_toml() })],
+        )?;
+        eprintln!("saved profile '{name}'");
+        profile = Some(p);
+    }
+    let opts = ImportOptions {
+        account: a.account.clone(),
+        format: format.or(profile.as_ref().map(|_| FileFormat::Csv)),
+        profile,
+        create_accounts: a.create_accounts,
+        dry_run: a.dry_run,
+        skip_bad_rows: a.skip_bad_rows,
+        include_deleted: a.include_deleted,
+        ..ImportOptions::default()
+    };
+    let mut reports = vec![];
+    for path in &a.files {
+        let lines = count_lines(path);
+        let bar = (lines > 5_000).then(|| {
+            let b = crate::bench::progress_bar(&format!("importing {}", path.display()));
+            b.set_length(lines);
+            b
+        });
+        let mut tick = |n: u64| {
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        };
+        let result =
+            kassa_store::import::import_file(ctx.store, book, &ctx.actor, Input::File(path), &opts, Some(&mut tick));
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        match result {
+            Ok(r) => reports.push(r),
+            Err(ImportError::BadRows { file, count, first, report }) if a.dry_run => {
+                eprintln!("{file}: {count} bad row(s): {}", first.join("; "));
+                reports.push(*report);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    print_reports(&reports, ctx.output)
+}
+
+fn count_lines(path: &std::path::Path) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > 256 * 1024 => {
+            std::fs::read(path).map(|b| b.iter().filter(|c| **c == b'\n').count() as u64).unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+fn print_reports(reports: &[ImportReport], format: Format) -> anyhow::Result<()> {
+    if format == Format::Json {
+        let sum = |f: fn(&ImportReport) -> u64| reports.iter().map(f).sum::<u64>();
+        let batch = match reports {
+            [one] => serde_json::json!(one.batch),
+            many => serde_json::json!(many.iter().map(|r| r.batch.clone()).collect::<Vec<_>>()),
+        };
+        let out = serde_json::json!({
+            "new": sum(|r| r.new),
+            "duplicates": sum(|r| r.duplicates),
+            "needs_review": sum(|r| r.needs_review),
+            "deleted": sum(|r| r.deleted),
+            "transfers": sum(|r| r.transfers),
+            "proposed_transfers": sum(|r| r.proposed_transfers),
+            "trades": sum(|r| r.trades),
+            "errors": reports.iter().flat_map(|r| r.errors.iter().cloned()).collect::<Vec<_>>(),
+            "error_count": sum(|r| r.error_count),
+            "dry_run": reports.first().is_some_and(|r| r.dry_run),
+            "batch": batch,
+            "files": reports,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    #[derive(Serialize)]
+    struct Row<'a> {
+        file: &'a str,
+        format: &'a str,
+        new: u64,
+        duplicates: u64,
+        needs_review: u64,
+        deleted: u64,
+        transfers: u64,
+        trades: u64,
+        errors: u64,
+        batch: String,
+    }
+    let rows: Vec<Row> = reports
+        .iter()
+        .map(|r| Row {
+            file: &r.file,
+            format: &r.format,
+            new: r.new,
+            duplicates: r.duplicates,
+            needs_review: r.needs_review,
+            deleted: r.deleted,
+            transfers: r.transfers,
+            trades: r.trades,
+            errors: r.error_count,
+            batch: r.batch.clone().unwrap_or_else(|| "(dry run)".into()),
+        })
+        .collect();
+    for r in reports {
+        for e in &r.errors {
+            eprintln!("skipped: {e}");
+        }
+    }
+    output::print(&rows, format)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCmd {
+    /// Saved and built-in CSV profiles
+    List,
+    /// A profile's TOML
+    Show { name: String },
+    /// Save a profile from a TOML file (its `name` names it)
+    Add { file: PathBuf },
+}
+
+pub fn profile(ctx: &Ctx, cmd: ProfileCmd) -> anyhow::Result<()> {
+    let book = ctx.book()?;
+    match cmd {
+        ProfileCmd::List => {
+            #[derive(Serialize)]
+            struct Row {
+                name: String,
+                source: &'static str,
+            }
+            let mut rows: Vec<Row> = ctx
+                .store
+                .import_profiles(book.id)?
+                .into_iter()
+                .map(|p| Row { name: p.name, source: "saved" })
+                .collect();
+            rows.extend(builtin_profiles().into_iter().map(|p| Row { name: p.name, source: "built-in" }));
+            output::print(&rows, ctx.output)
+        }
+        ProfileCmd::Show { name } => {
+            let p = find_profile(ctx, book.id, &name)?.with_context(|| format!("unknown profile '{name}'"))?;
+            print!("{}", p.to_toml());
+            Ok(())
+        }
+        ProfileCmd::Add { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?;
+            let p = Profile::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            ctx.store.execute(
+                book.id,
+                &ctx.actor,
+                &[Command::SaveProfile(ProfileSaved { name: p.name.clone(), toml: p.to_toml() })],
+            )?;
+            eprintln!("saved profile '{}'", p.name);
+            Ok(())
+        }
+    }
+}

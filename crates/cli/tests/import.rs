@@ -1,0 +1,68 @@
+//! End-to-end: `kassa import` through the real binary on both backends.
+
+use std::process::Command;
+
+use kassa_store::testing;
+use serde_json::Value;
+
+fn kassa(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kassa")).args(["--db", url]).args(args).env_remove("KASSA_BOOK").output().unwrap()
+}
+
+fn json(url: &str, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["-o", "json"]);
+    let out = kassa(url, &all);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const FILE: &str = "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id
+a1,Checking,2024-03-01,2500.00,EUR,income,Salary,ACME payroll,,,
+a2,Checking,2024-03-02,-3.40,EUR,expense,Eating Out:Coffee,Coffee,,,
+a3,Checking,2024-03-02,-3.40,EUR,expense,Eating Out:Coffee,Coffee,,,
+a4,Checking,2024-03-03,-500.00,EUR,transfer,,To savings,,,g1
+a5,Savings,2024-03-03,500.00,EUR,transfer,,From checking,,,g1
+";
+
+#[test]
+fn import_reimport_undo_and_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("transactions.csv");
+    std::fs::write(&file, FILE).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, FILE.replace("2024-03-02,-3.40", "2024-03-02,-3.4x")).unwrap();
+    let f = file.to_str().unwrap();
+    for db in testing::all() {
+        let url = db.url.as_str();
+        assert!(kassa(url, &["init"]).status.success());
+        let dry = json(url, &["import", f, "--create-accounts", "--dry-run"]);
+        assert_eq!((dry["new"].as_u64(), dry["batch"].is_null()), (Some(5), true), "{}", db.name);
+        let first = json(url, &["import", f, "--create-accounts"]);
+        for key in ["new", "duplicates", "needs_review", "errors", "batch"] {
+            assert!(first.get(key).is_some(), "{key} missing");
+        }
+        assert_eq!((first["new"].as_u64(), first["transfers"].as_u64()), (Some(5), Some(1)), "{}", db.name);
+        let again = json(url, &["import", f]);
+        assert_eq!((again["new"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(5)), "{}", db.name);
+        let balances = json(url, &["balance"]);
+        assert_eq!(balances[0]["balance"], "1993.20", "{}", db.name);
+        let list = json(url, &["import", "list"]);
+        assert_eq!(list.as_array().unwrap().len(), 2);
+
+        let before = kassa(url, &["events", "--limit", "1000", "-o", "json"]).stdout;
+        let out = kassa(url, &["import", bad.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("2 bad row(s)") && err.contains("bad.csv:3: amount:"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(kassa(url, &["events", "--limit", "1000", "-o", "json"]).stdout, before, "nothing written");
+
+        let batch = first["batch"].as_str().unwrap();
+        assert!(kassa(url, &["import", "undo", batch]).status.success());
+        let balances = json(url, &["balance"]);
+        assert!(balances.as_array().unwrap().iter().all(|b| b["balance"] == "0.00"), "{}: {balances}", db.name);
+        let profiles = json(url, &["profile", "list"]);
+        assert!(profiles.as_array().unwrap().iter().any(|p| p["name"] == "Revolut"));
+    }
+}

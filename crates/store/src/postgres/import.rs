@@ -1,0 +1,268 @@
+//! PostgreSQL side of imports: the import projections and the matcher's
+//! lookups (arrays and `= ANY`, one round trip per account and chunk).
+
+use jiff::civil::Date;
+use kassa_core::event::RecordedEvent;
+use kassa_core::import::{
+    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, ReviewKind,
+    ReviewOutcome, ReviewResolved, TradesImported,
+};
+use kassa_core::{AccountId, BatchId, BookId, Event, ReviewId, TxId};
+use postgres::GenericClient;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::{Result, StoreError};
+use crate::import::{BatchRow, ImportLookup, ProfileRow, ReviewRow};
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(corrupt)
+}
+
+pub(super) fn project(tx: &mut postgres::Transaction<'_>, book: BookId, re: &RecordedEvent) -> Result<()> {
+    match &re.event {
+        Event::ImportBatchRecorded(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
+            tx.execute(
+                "INSERT INTO import_batches (id, book_id, file_name, sha256, format, counts, recorded_at, position)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&batch_id.0, &book.0, file_name, sha256, format, &json(counts)?, &re.meta.recorded_at, &re.position],
+            )?;
+        }
+        Event::ImportRowsRecorded(ImportRows { batch_id, rows }) => {
+            let accounts: Vec<Uuid> = rows.iter().map(|r| r.account_id.0).collect();
+            let fps: Vec<&[u8]> = rows.iter().map(|r| &r.fingerprint.0[..]).collect();
+            let txs: Vec<Uuid> = rows.iter().map(|r| r.tx_id.0).collect();
+            let dates: Vec<Date> = rows.iter().map(|r| r.date).collect();
+            let ext: Vec<Option<&str>> = rows.iter().map(|r| r.external_id.as_deref()).collect();
+            let pending: Vec<bool> = rows.iter().map(|r| r.pending).collect();
+            tx.execute(
+                "INSERT INTO import_index (account_id, fingerprint, tx_id, batch_id, date, external_id, pending, created)
+                 SELECT a, f, t, $4, d, e, p, true
+                   FROM UNNEST($1::uuid[], $2::bytea[], $3::uuid[], $5::date[], $6::text[], $7::bool[]) AS u(a, f, t, d, e, p)",
+                &[&accounts, &fps, &txs, &batch_id.0, &dates, &ext, &pending],
+            )?;
+        }
+        Event::ImportReviewHeld(ImportReviews { batch_id, items }) => {
+            for item in items {
+                tx.execute(
+                    "INSERT INTO import_review (id, book_id, batch_id, item, position) VALUES ($1, $2, $3, $4, $5)",
+                    &[&item.review_id.0, &book.0, &batch_id.0, &json(item)?, &re.position],
+                )?;
+            }
+        }
+        Event::ImportReviewResolved(ReviewResolved { review_id, batch_id, item, resolution }) => {
+            if tx.execute("DELETE FROM import_review WHERE id = $1", &[&review_id.0])? == 0 {
+                return Err(StoreError::NotFound(format!("review item {review_id}")));
+            }
+            match resolution {
+                ReviewOutcome::Recorded { tx_id } if item.kind == ReviewKind::Transfer => {
+                    for m in &item.matched {
+                        tx.execute(
+                            "UPDATE import_index SET tx_id = $1, deleted = false WHERE tx_id = $2 AND created",
+                            &[&tx_id.0, &m.0],
+                        )?;
+                    }
+                }
+                ReviewOutcome::Recorded { tx_id } => index_line(tx, *batch_id, item, *tx_id, true)?,
+                ReviewOutcome::Duplicate { of } => index_line(tx, *batch_id, item, *of, false)?,
+                ReviewOutcome::Dismissed => {}
+            }
+        }
+        Event::ImportBatchUndone(u) => {
+            tx.execute("DELETE FROM import_index WHERE batch_id = $1", &[&u.batch_id.0])?;
+            tx.execute("DELETE FROM import_review WHERE batch_id = $1", &[&u.batch_id.0])?;
+            tx.execute("DELETE FROM trades WHERE batch_id = $1", &[&u.batch_id.0])?;
+            tx.execute("UPDATE import_batches SET undone = true WHERE id = $1", &[&u.batch_id.0])?;
+        }
+        Event::TradesImported(TradesImported { batch_id, trades }) => {
+            for (i, t) in trades.iter().enumerate() {
+                let seq = re.position * 1_000_000 + i as i64;
+                tx.execute(
+                    "INSERT INTO trades (batch_id, seq, book_id, account_id, trade_time, date, symbol, isin, side, quantity,
+                                         price, fees, currency, external_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                    &[
+                        &batch_id.0,
+                        &seq,
+                        &book.0,
+                        &t.account_id.0,
+                        &t.trade_time,
+                        &t.date,
+                        &t.symbol,
+                        &t.isin,
+                        &t.side,
+                        &t.quantity,
+                        &t.price,
+                        &t.fees,
+                        &t.currency.code(),
+                        &t.external_id,
+                    ],
+                )?;
+            }
+        }
+        Event::ImportProfileSaved(p) => {
+            tx.execute(
+                "INSERT INTO import_profiles (book_id, name, toml) VALUES ($1, $2, $3)
+                 ON CONFLICT (book_id, name) DO UPDATE SET toml = excluded.toml",
+                &[&book.0, &p.name, &p.toml],
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn index_line(
+    tx: &mut postgres::Transaction<'_>,
+    batch: BatchId,
+    item: &ReviewItem,
+    to: TxId,
+    created: bool,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO import_index (account_id, fingerprint, tx_id, batch_id, date, external_id, pending, created)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8
+          WHERE NOT EXISTS (SELECT 1 FROM import_index WHERE account_id = $1 AND fingerprint = $2 AND NOT deleted)",
+        &[
+            &item.account_id.0,
+            &&item.fingerprint.0[..],
+            &to.0,
+            &batch.0,
+            &item.date,
+            &item.external_id,
+            &item.pending,
+            &created,
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn tombstone(tx: &mut postgres::Transaction<'_>, tx_id: TxId) -> Result<()> {
+    tx.execute("UPDATE import_index SET deleted = true WHERE tx_id = $1", &[&tx_id.0])?;
+    Ok(())
+}
+
+pub(super) struct Lookup<'a, 'b> {
+    pub tx: &'a mut postgres::Transaction<'b>,
+}
+
+impl ImportLookup for Lookup<'_, '_> {
+    fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
+        let r = self.tx.query_one(
+            "SELECT EXISTS (SELECT 1 FROM import_index WHERE account_id = $1),
+                    EXISTS (SELECT 1 FROM postings WHERE account_id = $1)",
+            &[&account.0],
+        )?;
+        Ok((r.get(0), r.get(1)))
+    }
+
+    fn known(
+        &mut self,
+        account: AccountId,
+        batch: BatchId,
+        fingerprints: &[Fingerprint],
+        external_ids: &[&str],
+    ) -> Result<Vec<Known>> {
+        let fps: Vec<&[u8]> = fingerprints.iter().map(|f| &f.0[..]).collect();
+        let rows = self.tx.query(
+            "SELECT tx_id, fingerprint, external_id, pending, deleted FROM import_index
+              WHERE account_id = $1 AND batch_id <> $2
+                AND (fingerprint = ANY($3) OR external_id = ANY($4))",
+            &[&account.0, &batch.0, &fps, &external_ids],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Known {
+                    tx_id: TxId(r.get(0)),
+                    account_id: account,
+                    fingerprint: Fingerprint::from_slice(r.get(1)).ok_or_else(|| corrupt("fingerprint length"))?,
+                    external_id: r.get(2),
+                    pending: r.get(3),
+                    deleted: r.get(4),
+                })
+            })
+            .collect()
+    }
+
+    fn candidates(&mut self, account: AccountId, batch: BatchId, from: Date, to: Date) -> Result<Vec<Candidate>> {
+        let rows = self.tx.query(
+            "SELECT p.tx_id, p.date, p.amount, t.status = 'pending',
+                    EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created)
+               FROM postings p JOIN transactions t ON t.id = p.tx_id
+              WHERE p.account_id = $1 AND p.date BETWEEN $2 AND $3 AND NOT t.is_transfer
+                AND (t.status = 'pending' OR NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created))
+                AND NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.batch_id = $4)",
+            &[&account.0, &from, &to, &batch.0],
+        )?;
+        Ok(rows
+            .iter()
+            .filter(|r| !r.get::<_, bool>(4) || r.get::<_, bool>(3))
+            .map(|r| Candidate {
+                tx_id: TxId(r.get(0)),
+                account_id: account,
+                date: r.get(1),
+                amount: r.get::<_, Decimal>(2),
+                pending: r.get(3),
+                imported: r.get(4),
+            })
+            .collect())
+    }
+}
+
+pub(super) fn batches(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<BatchRow>> {
+    let rows = conn.query(
+        "SELECT id, file_name, sha256, format, counts, recorded_at, undone FROM import_batches
+          WHERE book_id = $1 ORDER BY position",
+        &[&book.0],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let counts: ImportCounts = serde_json::from_value(r.get(4)).map_err(corrupt)?;
+            let at: jiff::Timestamp = r.get(5);
+            Ok(BatchRow {
+                batch: r.get::<_, Uuid>(0).to_string(),
+                file: r.get(1),
+                sha256: r.get(2),
+                format: r.get(3),
+                recorded_at: at.to_string(),
+                undone: r.get(6),
+                counts,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn batch_transactions(conn: &mut impl GenericClient, book: BookId, batch: BatchId) -> Result<Vec<TxId>> {
+    let rows = conn.query(
+        "SELECT DISTINCT i.tx_id FROM import_index i JOIN transactions t ON t.id = i.tx_id
+          WHERE i.batch_id = $1 AND i.created AND t.book_id = $2 ORDER BY i.tx_id",
+        &[&batch.0, &book.0],
+    )?;
+    Ok(rows.iter().map(|r| TxId(r.get(0))).collect())
+}
+
+pub(super) fn reviews(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<ReviewRow>> {
+    let rows =
+        conn.query("SELECT batch_id, item FROM import_review WHERE book_id = $1 ORDER BY position, id", &[&book.0])?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReviewRow { batch_id: BatchId(r.get(0)), item: serde_json::from_value(r.get(1)).map_err(corrupt)? })
+        })
+        .collect()
+}
+
+pub(super) fn review(conn: &mut impl GenericClient, book: BookId, id: ReviewId) -> Result<Option<ReviewRow>> {
+    let row =
+        conn.query_opt("SELECT batch_id, item FROM import_review WHERE book_id = $1 AND id = $2", &[&book.0, &id.0])?;
+    row.map(|r| Ok(ReviewRow { batch_id: BatchId(r.get(0)), item: serde_json::from_value(r.get(1)).map_err(corrupt)? }))
+        .transpose()
+}
+
+pub(super) fn profiles(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<ProfileRow>> {
+    let rows = conn.query("SELECT name, toml FROM import_profiles WHERE book_id = $1 ORDER BY name", &[&book.0])?;
+    Ok(rows.iter().map(|r| ProfileRow { name: r.get(0), toml: r.get(1) }).collect())
+}
