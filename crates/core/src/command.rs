@@ -68,13 +68,30 @@ pub struct NewTransfer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    OpenBook { book_id: BookId, name: String, owner: Owner },
+    OpenBook {
+        book_id: BookId,
+        name: String,
+        owner: Owner,
+    },
     OpenAccount(NewAccount),
-    AddCategory { category_id: CategoryId, name: CategoryName, section: Section },
+    AddCategory {
+        category_id: CategoryId,
+        name: CategoryName,
+        section: Section,
+    },
     RecordTransaction(NewTransaction),
     Transfer(NewTransfer),
-    Recategorize { tx_id: TxId, category: Option<String> },
-    DeleteTransaction { tx_id: TxId },
+    Recategorize {
+        tx_id: TxId,
+        category: Option<String>,
+    },
+    DeleteTransaction {
+        tx_id: TxId,
+    },
+    /// Store exchange rates for reports in another currency.
+    ImportFxRates {
+        rates: Vec<crate::report::fx::FxRate>,
+    },
 }
 
 impl Command {

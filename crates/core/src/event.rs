@@ -37,6 +37,7 @@ pub enum Event {
     TransactionRecorded(Transaction),
     TransactionRecategorized(Recategorized),
     TransactionDeleted(Deleted),
+    FxRatesImported(FxRatesImported),
 }
 
 /// The income/expense leg now points at another category (or none); the
@@ -52,6 +53,13 @@ pub struct Recategorized {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deleted {
     pub tx_id: TxId,
+}
+
+/// Exchange rates the book converts reports with; a later rate for the
+/// same pair and date replaces an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxRatesImported {
+    pub rates: Vec<crate::report::fx::FxRate>,
 }
 
 /// Why stored event data could not be read back.
@@ -73,6 +81,7 @@ impl Event {
             Event::TransactionRecorded(_) => "transaction_recorded",
             Event::TransactionRecategorized(_) => "transaction_recategorized",
             Event::TransactionDeleted(_) => "transaction_deleted",
+            Event::FxRatesImported(_) => "fx_rates_imported",
         }
     }
 
@@ -100,6 +109,7 @@ impl Event {
             Event::TransactionRecorded(p) => serde_json::to_string(p),
             Event::TransactionRecategorized(p) => serde_json::to_string(p),
             Event::TransactionDeleted(p) => serde_json::to_string(p),
+            Event::FxRatesImported(p) => serde_json::to_string(p),
         };
         // Payloads are plain data with string keys: serialising cannot fail.
         json.unwrap_or_default()

@@ -17,7 +17,7 @@ use crate::category::{Category, CategoryName};
 use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
-use crate::event::{Book, Deleted, Event, Recategorized};
+use crate::event::{Book, Deleted, Event, FxRatesImported, Recategorized};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::money::Money;
 use crate::transaction::{Leg, Posting, Postings, Transaction};
@@ -126,6 +126,15 @@ impl Ledger {
                 }
                 Ok(vec![Event::TransactionDeleted(Deleted { tx_id: *tx_id })])
             }
+            Command::ImportFxRates { rates } => {
+                if let Some(r) = rates.iter().find(|r| r.rate <= Decimal::ZERO || r.base == r.quote) {
+                    return Err(LedgerError::BadFxRate(format!("{} {}/{} {}", r.date, r.base, r.quote, r.rate)));
+                }
+                if rates.is_empty() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![Event::FxRatesImported(FxRatesImported { rates: rates.clone() })])
+            }
         }
     }
 
@@ -226,6 +235,8 @@ impl Ledger {
             Event::TransactionDeleted(Deleted { tx_id }) => {
                 self.transactions.remove(tx_id);
             }
+            // Rates are read by reports, not by the ledger's decisions.
+            Event::FxRatesImported(_) => {}
         }
     }
 

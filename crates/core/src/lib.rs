@@ -18,6 +18,7 @@ pub mod iban;
 pub mod ids;
 pub mod ledger;
 pub mod money;
+pub mod report;
 pub mod transaction;
 
 pub use account::{Account, AccountKind};

@@ -9,12 +9,15 @@
 mod error;
 pub mod postgres;
 mod projection;
+mod reports;
 pub mod sqlite;
 pub mod testing;
 mod types;
 mod unit;
 
 use jiff::civil::Date;
+use kassa_core::report::ReportFacts;
+use kassa_core::report::fx::FxRate;
 use kassa_core::{Book, BookId, Command, Ledger, RecordedEvent};
 
 pub use error::{Result, StoreError};
@@ -63,6 +66,15 @@ pub trait Store: Send + Sync {
     /// Every projection row as canonical text, sorted: two stores with the
     /// same log give the same dump, which is how rebuild is tested.
     fn projection_dump(&self) -> Result<String>;
+
+    // --- reports ---
+    /// What reports read, from the projections: the chart, the monthly
+    /// aggregates and the daily balance changes, as of the end of `as_of`
+    /// (a business date; the as-of month is summed from its postings).
+    fn report_facts(&self, book: BookId, as_of: Option<Date>) -> Result<ReportFacts>;
+
+    /// The book's exchange rates, one per (pair, date).
+    fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -20,11 +20,15 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::reports::FlowDeltas;
 use crate::sqlite::{like_escape, owner_from, owner_parts, status_of};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+mod reports;
+
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("0001_init.sql")), (3, "reports", include_str!("0003_reports.sql"))];
 const REBUILD_PAGE: usize = 20_000;
 
 #[derive(Debug)]
@@ -239,7 +243,10 @@ impl Store for PgStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
-        tx.batch_execute("TRUNCATE books, accounts, categories, transactions, postings, daily_balances")?;
+        tx.batch_execute(
+            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances,
+                      monthly_category_totals, monthly_counterparty_totals, fx_rates",
+        )?;
         // Secondary indexes are built once at the end, not maintained per row.
         let indexes: Vec<(String, String)> = tx
             .query(
@@ -247,7 +254,8 @@ impl Store for PgStore {
                   WHERE schemaname = current_schema() AND indexname IN (
                         SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                          WHERE NOT x.indisprimary AND NOT x.indisunique)
-                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances')",
+                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances',
+                                      'monthly_category_totals', 'monthly_counterparty_totals', 'fx_rates')",
                 &[],
             )?
             .iter()
@@ -284,6 +292,9 @@ impl Store for PgStore {
             ("transactions", "id"),
             ("postings", "tx_id, seq"),
             ("daily_balances", "account_id, date"),
+            ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
+            ("monthly_counterparty_totals", "book_id, month, counterparty, currency"),
+            ("fx_rates", "book_id, base, quote, date"),
         ];
         let mut out = String::new();
         for (table, key) in tables {
@@ -295,6 +306,20 @@ impl Store for PgStore {
             }
         }
         Ok(out)
+    }
+
+    fn report_facts(&self, book: BookId, as_of: Option<Date>) -> Result<kassa_core::report::ReportFacts> {
+        let mut conn = self.conn()?;
+        // REPEATABLE READ: the chart and the aggregates from one snapshot.
+        let mut tx = conn.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).start()?;
+        let ledger = Uow { tx: &mut tx }.load_ledger(book)?;
+        let rows = reports::fact_rows(&mut tx, book, as_of)?;
+        tx.commit()?;
+        Ok(rows.into_facts(&ledger))
+    }
+
+    fn fx_rates(&self, book: BookId) -> Result<Vec<kassa_core::report::fx::FxRate>> {
+        reports::fx_rates(&mut *self.conn()?, book)
     }
 }
 
@@ -406,6 +431,7 @@ impl UnitOfWork for Uow<'_, '_> {
     fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
         let mut batch = TxBatch::default();
         let mut deltas = BalanceDeltas::default();
+        let mut flows = FlowDeltas::default();
         for re in events {
             let Some(book) = book_of(&re.stream) else {
                 continue;
@@ -446,9 +472,14 @@ impl UnitOfWork for Uow<'_, '_> {
                 Event::TransactionRecorded(t) => {
                     batch.push(book, t, re.position);
                     deltas.add(t, 1);
+                    flows.add(book, t, 1);
                 }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, .. }) => {
+                Event::TransactionRecategorized(Recategorized { tx_id, category, postings }) => {
                     batch.flush(tx)?;
+                    if let Some(old) = load_transaction(tx, book, *tx_id)? {
+                        flows.add(book, &old, -1);
+                        flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1);
+                    }
                     let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
                     tx.execute("UPDATE transactions SET category_id = $1 WHERE id = $2", &[&cat, &tx_id.0])?;
@@ -461,13 +492,16 @@ impl UnitOfWork for Uow<'_, '_> {
                     batch.flush(tx)?;
                     if let Some(t) = load_transaction(tx, book, *tx_id)? {
                         deltas.add(&t, -1);
+                        flows.add(book, &t, -1);
                     }
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
                 }
+                Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
             }
         }
         batch.flush(self.tx)?;
+        reports::flush_flows(self.tx, &flows)?;
         flush_deltas(self.tx, &deltas)
     }
 }
@@ -669,13 +703,13 @@ fn event_row(r: &postgres::Row) -> Result<RecordedEvent> {
 }
 
 /// The amount at its currency's scale, so "0" from an empty SUM prints "0.00".
-fn at_scale(amount: Decimal, currency: Currency) -> Decimal {
+pub(crate) fn at_scale(amount: Decimal, currency: Currency) -> Decimal {
     let mut a = amount;
     a.rescale(currency.minor_units());
     a
 }
 
-fn currency(s: &str) -> Result<Currency> {
+pub(crate) fn currency(s: &str) -> Result<Currency> {
     Currency::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

@@ -19,23 +19,30 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::reports::FlowDeltas;
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+mod reports;
+
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("0001_init.sql")), (3, "reports", include_str!("0003_reports.sql"))];
 
 /// Events read per round trip during rebuild: large enough to amortise the
 /// query, small enough to keep memory flat on a multi-million event log.
 const REBUILD_PAGE: usize = 20_000;
 
 /// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 6] = [
+const PROJECTIONS: [(&str, &str); 9] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
     ("transactions", "id"),
     ("postings", "tx_id, seq"),
     ("daily_balances", "account_id, date"),
+    ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
+    ("monthly_counterparty_totals", "book_id, month, counterparty, currency"),
+    ("fx_rates", "book_id, base, quote, date"),
 ];
 
 #[derive(Debug)]
@@ -315,6 +322,18 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+
+    fn report_facts(&self, book: BookId, as_of: Option<Date>) -> Result<kassa_core::report::ReportFacts> {
+        let mut conn = self.conn()?;
+        // One read transaction: the chart and the aggregates from one snapshot.
+        let tx = conn.transaction()?;
+        let ledger = Uow { tx: &tx }.load_ledger(book)?;
+        Ok(reports::fact_rows(&tx, book, as_of)?.into_facts(&ledger))
+    }
+
+    fn fx_rates(&self, book: BookId) -> Result<Vec<kassa_core::report::fx::FxRate>> {
+        reports::fx_rates(&*self.conn()?, book)
+    }
 }
 
 /// Name and DDL of the explicit indexes on projection tables (not the ones
@@ -485,6 +504,7 @@ impl UnitOfWork for Uow<'_> {
     fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
         let tx = self.tx;
         let mut deltas = BalanceDeltas::default();
+        let mut flows = FlowDeltas::default();
         for re in events {
             let Some(book) = book_of(&re.stream) else { continue };
             match &re.event {
@@ -555,8 +575,13 @@ impl UnitOfWork for Uow<'_> {
                         ])?;
                     }
                     deltas.add(t, 1);
+                    flows.add(book, t, 1);
                 }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, .. }) => {
+                Event::TransactionRecategorized(Recategorized { tx_id, category, postings }) => {
+                    if let Some(old) = self.load_transaction(book, *tx_id)? {
+                        flows.add(book, &old, -1);
+                        flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1);
+                    }
                     let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
                     tx.prepare_cached("UPDATE transactions SET category_id = ?1 WHERE id = ?2")?
@@ -570,12 +595,15 @@ impl UnitOfWork for Uow<'_> {
                 Event::TransactionDeleted(Deleted { tx_id }) => {
                     if let Some(t) = self.load_transaction(book, *tx_id)? {
                         deltas.add(&t, -1);
+                        flows.add(book, &t, -1);
                     }
                     tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
                 }
+                Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
             }
         }
+        reports::flush_flows(tx, &flows)?;
         flush_deltas(tx, &deltas)
     }
 }
@@ -679,11 +707,11 @@ pub(crate) fn status_of(s: &str) -> Status {
     if s == "pending" { Status::Pending } else { Status::Booked }
 }
 
-fn currency(s: &str) -> Result<Currency> {
+pub(crate) fn currency(s: &str) -> Result<Currency> {
     Currency::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
+pub(crate) fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
