@@ -26,7 +26,7 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn book(&self) -> anyhow::Result<Book> {
+    pub fn book(&self) -> anyhow::Result<Book> {
         let books = self.store.books()?;
         if let Some(b) = books.iter().find(|b| b.name == self.book_name) {
             return Ok(b.clone());
@@ -285,6 +285,16 @@ pub enum TxCmd {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Point a transaction at another category (or none with --uncategorized)
+    Recategorize {
+        id: Uuid,
+        #[arg(long, required_unless_present = "uncategorized")]
+        category: Option<String>,
+        #[arg(long, conflicts_with = "category")]
+        uncategorized: bool,
+    },
+    /// Delete a transaction (the log keeps it; reports --known-at still see it)
+    Delete { id: Uuid },
 }
 
 pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
@@ -320,6 +330,10 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             let rows = ctx.store.transactions(book.id, &TxFilter { account, from, to, category, search, limit })?;
             output::print(&rows, ctx.output)
         }
+        TxCmd::Recategorize { id, category, .. } => {
+            ctx.execute(book.id, &[Command::Recategorize { tx_id: TxId(id), category }])
+        }
+        TxCmd::Delete { id } => ctx.execute(book.id, &[Command::DeleteTransaction { tx_id: TxId(id) }]),
     }
 }
 

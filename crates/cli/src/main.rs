@@ -2,8 +2,10 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod export;
 mod ledger;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 
@@ -56,6 +58,14 @@ enum Command {
     /// Measure kassa against bare-SQL baselines
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Reports: balances, net worth, income and expense, cash flow, top, trends
+    #[command(subcommand)]
+    Report(report::ReportCmd),
+    /// Exchange rates for reports in one currency
+    #[command(subcommand)]
+    Fx(export::FxCmd),
+    /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
+    Export(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +131,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Events(a) => ledger::events(&ctx, a),
         Command::Rebuild => rebuild(store.as_ref()),
         Command::Bench(cmd) => bench::run(&cmd, cli.output),
+        Command::Report(cmd) => report::run(&ctx, cmd),
+        Command::Fx(cmd) => export::fx(&ctx, cmd),
+        Command::Export(a) => export::export(&ctx, a),
     }
 }
 
