@@ -2,6 +2,7 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod bench_reports;
 mod export;
 mod ledger;
 mod output;

@@ -161,13 +161,13 @@ pub struct Loaded {
     pub fx: FxTable,
 }
 
-pub fn load(ctx: &Ctx, c: &Common) -> anyhow::Result<Loaded> {
+pub fn load(ctx: &Ctx, c: &Common, parties: bool) -> anyhow::Result<Loaded> {
     let book = ctx.book()?;
     if let Some(at) = c.known_at {
         let (ledger, fx) = replay(ctx, book.id, Some(at))?;
         return Ok(Loaded { facts: ReportFacts::from_ledger(&ledger, c.as_of), fx });
     }
-    let facts = ctx.store.report_facts(book.id, c.as_of)?;
+    let facts = ctx.store.report_facts(book.id, c.as_of, parties)?;
     let fx = if c.currency.is_some() { FxTable::new(&ctx.store.fx_rates(book.id)?) } else { FxTable::default() };
     Ok(Loaded { facts, fx })
 }
@@ -229,7 +229,8 @@ fn common(cmd: &ReportCmd) -> &Common {
 
 pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
     let c = common(&cmd).clone();
-    let loaded = load(ctx, &c)?;
+    let parties = matches!(cmd, ReportCmd::Top { by: TopByArg::Counterparty, .. });
+    let loaded = load(ctx, &c, parties)?;
     let out = ctx.output;
     let f = &loaded.facts;
     if c.currency.is_some() && loaded.fx.is_empty() {

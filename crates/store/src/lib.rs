@@ -71,7 +71,8 @@ pub trait Store: Send + Sync {
     /// What reports read, from the projections: the chart, the monthly
     /// aggregates and the daily balance changes, as of the end of `as_of`
     /// (a business date; the as-of month is summed from its postings).
-    fn report_facts(&self, book: BookId, as_of: Option<Date>) -> Result<ReportFacts>;
+    /// Counterparty sums, the largest aggregate, are read only when asked for.
+    fn report_facts(&self, book: BookId, as_of: Option<Date>, counterparties: bool) -> Result<ReportFacts>;
 
     /// The book's exchange rates, one per (pair, date).
     fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>>;

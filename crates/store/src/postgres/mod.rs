@@ -308,12 +308,17 @@ impl Store for PgStore {
         Ok(out)
     }
 
-    fn report_facts(&self, book: BookId, as_of: Option<Date>) -> Result<kassa_core::report::ReportFacts> {
+    fn report_facts(
+        &self,
+        book: BookId,
+        as_of: Option<Date>,
+        counterparties: bool,
+    ) -> Result<kassa_core::report::ReportFacts> {
         let mut conn = self.conn()?;
         // REPEATABLE READ: the chart and the aggregates from one snapshot.
         let mut tx = conn.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).start()?;
         let ledger = Uow { tx: &mut tx }.load_ledger(book)?;
-        let rows = reports::fact_rows(&mut tx, book, as_of)?;
+        let rows = reports::fact_rows(&mut tx, book, as_of, counterparties)?;
         tx.commit()?;
         Ok(rows.into_facts(&ledger))
     }

@@ -87,7 +87,12 @@ pub(super) fn fx_rates(conn: &mut impl GenericClient, book: BookId) -> Result<Ve
         .collect()
 }
 
-pub(super) fn fact_rows(conn: &mut impl GenericClient, book: BookId, as_of: Option<Date>) -> Result<FactRows> {
+pub(super) fn fact_rows(
+    conn: &mut impl GenericClient,
+    book: BookId,
+    as_of: Option<Date>,
+    parties: bool,
+) -> Result<FactRows> {
     let split = as_of_split(as_of);
     let before = split.map(|(m, _, _)| m.to_string());
     let mut out = FactRows::default();
@@ -107,11 +112,16 @@ pub(super) fn fact_rows(conn: &mut impl GenericClient, book: BookId, as_of: Opti
             amount: money(r.get(4), r.get(3))?,
         });
     }
-    for r in conn.query(
-        "SELECT month, counterparty, currency, amount FROM monthly_counterparty_totals
-          WHERE book_id = $1 AND ($2::text IS NULL OR month < $2)",
-        &[&book.0, &before],
-    )? {
+    let party_rows = if parties {
+        conn.query(
+            "SELECT month, counterparty, currency, amount FROM monthly_counterparty_totals
+              WHERE book_id = $1 AND ($2::text IS NULL OR month < $2)",
+            &[&book.0, &before],
+        )?
+    } else {
+        vec![]
+    };
+    for r in party_rows {
         out.counterparties.push(CounterpartyTotal {
             month: month_of(r.get(0))?,
             counterparty: r.get(1),
@@ -128,7 +138,8 @@ pub(super) fn fact_rows(conn: &mut impl GenericClient, book: BookId, as_of: Opti
             &[&book.0, &first, &last],
         )? {
             let m = money(r.get(4), r.get(3))?;
-            out.add_partial(month, AccountId(r.get(0)), r.get::<_, Uuid>(1), r.get(2), m);
+            let cp = if parties { r.get(2) } else { None };
+            out.add_partial(month, AccountId(r.get(0)), r.get::<_, Uuid>(1), cp, m);
         }
     }
     for r in conn.query(

@@ -78,7 +78,7 @@ pub(super) fn fx_rates(conn: &Connection, book: BookId) -> Result<Vec<FxRate>> {
     Ok(out)
 }
 
-pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>) -> Result<FactRows> {
+pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, parties: bool) -> Result<FactRows> {
     let split = as_of_split(as_of);
     let before = split.map(|(m, _, _)| m.to_string());
     let mut out = FactRows::default();
@@ -96,18 +96,20 @@ pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>) ->
             amount: Money::from_minor_units(r.get(4)?, cur),
         });
     }
-    let mut st = conn.prepare_cached(
-        "SELECT month, counterparty, currency, amount_minor FROM monthly_counterparty_totals
-          WHERE book_id = ?1 AND (?2 IS NULL OR month < ?2)",
-    )?;
-    let mut rows = st.query(params![book.0, before])?;
-    while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(2)?)?;
-        out.counterparties.push(CounterpartyTotal {
-            month: month_of(&r.get::<_, String>(0)?)?,
-            counterparty: r.get(1)?,
-            amount: Money::from_minor_units(r.get(3)?, cur),
-        });
+    if parties {
+        let mut st = conn.prepare_cached(
+            "SELECT month, counterparty, currency, amount_minor FROM monthly_counterparty_totals
+              WHERE book_id = ?1 AND (?2 IS NULL OR month < ?2)",
+        )?;
+        let mut rows = st.query(params![book.0, before])?;
+        while let Some(r) = rows.next()? {
+            let cur = currency(&r.get::<_, String>(2)?)?;
+            out.counterparties.push(CounterpartyTotal {
+                month: month_of(&r.get::<_, String>(0)?)?,
+                counterparty: r.get(1)?,
+                amount: Money::from_minor_units(r.get(3)?, cur),
+            });
+        }
     }
     if let Some((month, first, last)) = split {
         let mut st = conn.prepare_cached(
@@ -120,7 +122,8 @@ pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>) ->
         while let Some(r) = rows.next()? {
             let cur = currency(&r.get::<_, String>(3)?)?;
             let m = Money::from_minor_units(r.get(4)?, cur);
-            out.add_partial(month, AccountId(r.get(0)?), r.get::<_, Uuid>(1)?, r.get(2)?, m);
+            let cp = if parties { r.get(2)? } else { None };
+            out.add_partial(month, AccountId(r.get(0)?), r.get::<_, Uuid>(1)?, cp, m);
         }
     }
     let mut st = conn.prepare_cached(

@@ -147,7 +147,7 @@ fn check(store: &dyn Store, book: BookId, probe_day: u8) -> Result<(), TestCaseE
             store.balances(book, as_of).unwrap().into_iter().map(|b| (b.account, b.balance.to_string())).collect();
         prop_assert_eq!(folded, projected, "as of {:?}", as_of);
 
-        let from_store = store.report_facts(book, as_of).unwrap();
+        let from_store = store.report_facts(book, as_of, true).unwrap();
         let from_log = ReportFacts::from_ledger(&ledger, as_of);
         prop_assert_eq!(&from_store, &from_log, "report facts as of {:?}", as_of);
         let scope = Scope { depth: Some(1), ..Scope::default() };
