@@ -72,7 +72,9 @@ struct Row {
 pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
     let (transactions, batch, pg, dates) = match cmd {
         BenchCmd::Ledger { transactions, batch, pg, dates } => (transactions, batch, pg, dates),
-        BenchCmd::Reports { db, transactions, runs } => return crate::bench_reports::run(db, *transactions, *runs, format),
+        BenchCmd::Reports { db, transactions, runs } => {
+            return crate::bench_reports::run(db, *transactions, *runs, format);
+        }
     };
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];

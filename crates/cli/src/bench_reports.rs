@@ -37,26 +37,73 @@ pub fn run(url: &str, transactions: usize, runs: usize, format: Format) -> anyho
     };
     let latest = Month::of(last);
     let year = Month::of(mid).year;
-    type Job<'a> = (&'static str, bool, Option<jiff::civil::Date>, Box<dyn Fn(&ReportFacts) -> anyhow::Result<String> + 'a>);
+    type Job<'a> =
+        (&'static str, bool, Option<jiff::civil::Date>, Box<dyn Fn(&ReportFacts) -> anyhow::Result<String> + 'a>);
     let json = |v: &dyn erased::Rows| v.json();
     let jobs: Vec<Job> = vec![
         ("balances", false, None, Box::new(move |f| json(&report::balances(f, GroupBy::Account, None, last)?))),
-        ("balances --as-of (mid-month)", false, Some(mid), Box::new(move |f| json(&report::balances(f, GroupBy::Kind, None, mid)?))),
-        ("networth --interval month", false, None, Box::new(|f| json(&report::networth(f, Interval::Month, None, None, None)?))),
-        ("networth --interval day", false, None, Box::new(|f| json(&report::networth(f, Interval::Day, None, None, None)?))),
-        ("monthly", false, None, Box::new(|f| json(&report::category_totals(f, Period::Month, Scope::default(), None)?))),
-        ("monthly --as-of (mid-month)", false, Some(mid), Box::new(|f| json(&report::category_totals(f, Period::Month, Scope::default(), None)?))),
-        ("yearly --year", false, None, Box::new(move |f| {
-            let s = Scope { from: Some(Month { year, month: 1 }), to: Some(Month { year, month: 12 }), depth: None };
-            json(&report::category_totals(f, Period::Month, s, None)?)
-        })),
-        ("history --depth 1", false, None, Box::new(|f| {
-            json(&report::category_totals(f, Period::Year, Scope { depth: Some(1), ..Scope::default() }, None)?)
-        })),
+        (
+            "balances --as-of (mid-month)",
+            false,
+            Some(mid),
+            Box::new(move |f| json(&report::balances(f, GroupBy::Kind, None, mid)?)),
+        ),
+        (
+            "networth --interval month",
+            false,
+            None,
+            Box::new(|f| json(&report::networth(f, Interval::Month, None, None, None)?)),
+        ),
+        (
+            "networth --interval day",
+            false,
+            None,
+            Box::new(|f| json(&report::networth(f, Interval::Day, None, None, None)?)),
+        ),
+        (
+            "monthly",
+            false,
+            None,
+            Box::new(|f| json(&report::category_totals(f, Period::Month, Scope::default(), None)?)),
+        ),
+        (
+            "monthly --as-of (mid-month)",
+            false,
+            Some(mid),
+            Box::new(|f| json(&report::category_totals(f, Period::Month, Scope::default(), None)?)),
+        ),
+        (
+            "yearly --year",
+            false,
+            None,
+            Box::new(move |f| {
+                let s =
+                    Scope { from: Some(Month { year, month: 1 }), to: Some(Month { year, month: 12 }), depth: None };
+                json(&report::category_totals(f, Period::Month, s, None)?)
+            }),
+        ),
+        (
+            "history --depth 1",
+            false,
+            None,
+            Box::new(|f| {
+                json(&report::category_totals(f, Period::Year, Scope { depth: Some(1), ..Scope::default() }, None)?)
+            }),
+        ),
         ("cashflow", false, None, Box::new(|f| json(&report::cashflow(f, Period::Month, Scope::default(), None)?))),
         ("cashflow --sankey", false, None, Box::new(|f| json(&report::sankey(f, Scope::default(), None)?))),
-        ("top --by category", false, None, Box::new(|f| json(&report::top(f, TopBy::Category, Scope::default(), 10, None)?))),
-        ("top --by counterparty", true, None, Box::new(|f| json(&report::top(f, TopBy::Counterparty, Scope::default(), 10, None)?))),
+        (
+            "top --by category",
+            false,
+            None,
+            Box::new(|f| json(&report::top(f, TopBy::Category, Scope::default(), 10, None)?)),
+        ),
+        (
+            "top --by counterparty",
+            true,
+            None,
+            Box::new(|f| json(&report::top(f, TopBy::Counterparty, Scope::default(), 10, None)?)),
+        ),
         ("trends", false, None, Box::new(move |f| json(&report::trends(f, latest, None, None)?))),
     ];
     let mut rows = vec![];
@@ -90,7 +137,13 @@ pub fn run(url: &str, transactions: usize, runs: usize, format: Format) -> anyho
 fn row(report: &'static str, rows: usize, times: &mut [Duration]) -> Row {
     times.sort();
     let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
-    Row { report, rows, median_ms: ms(times[times.len() / 2]), min_ms: ms(times[0]), max_ms: ms(times[times.len() - 1]) }
+    Row {
+        report,
+        rows,
+        median_ms: ms(times[times.len() / 2]),
+        min_ms: ms(times[0]),
+        max_ms: ms(times[times.len() - 1]),
+    }
 }
 
 fn build(store: &dyn kassa_store::Store, n: usize) -> anyhow::Result<kassa_core::BookId> {

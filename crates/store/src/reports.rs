@@ -15,7 +15,8 @@ use uuid::Uuid;
 pub(crate) struct FlowDeltas {
     /// (book, month, account, category or nil, currency) → change.
     pub flows: BTreeMap<(BookId, Month, AccountId, Uuid, Currency), Decimal>,
-    pub parties: BTreeMap<(BookId, Month, String, Currency), Decimal>,
+    /// (book, month, counterparty, category or nil, currency) → change.
+    pub parties: BTreeMap<(BookId, Month, String, Uuid, Currency), Decimal>,
 }
 
 impl FlowDeltas {
@@ -28,7 +29,7 @@ impl FlowDeltas {
         let cat = f.category.map_or(Uuid::nil(), |c| c.0);
         *self.flows.entry((book, f.month, f.account, cat, cur)).or_default() += amount;
         if let Some(cp) = f.counterparty {
-            *self.parties.entry((book, f.month, cp, cur)).or_default() += amount;
+            *self.parties.entry((book, f.month, cp, cat, cur)).or_default() += amount;
         }
     }
 
@@ -67,7 +68,12 @@ impl FactRows {
     ) {
         self.flows.push(FlowTotal { month, account, category: category_of(category), amount: m });
         if let Some(counterparty) = counterparty {
-            self.counterparties.push(CounterpartyTotal { month, counterparty, amount: m });
+            self.counterparties.push(CounterpartyTotal {
+                month,
+                counterparty,
+                category: category_of(category),
+                amount: m,
+            });
         }
     }
 

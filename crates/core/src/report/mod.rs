@@ -139,11 +139,13 @@ pub struct FlowTotal {
     pub amount: Money,
 }
 
-/// Sum of flows per (month, counterparty).
+/// Sum of flows per (month, counterparty, category): the category lets
+/// reports leave out payments in transfer categories, as by category.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterpartyTotal {
     pub month: Month,
     pub counterparty: String,
+    pub category: Option<CategoryId>,
     pub amount: Money,
 }
 
@@ -170,7 +172,8 @@ impl ReportFacts {
     /// the log), counting transactions dated on or before `as_of`.
     pub fn from_ledger(ledger: &Ledger, as_of: Option<Date>) -> ReportFacts {
         let mut flows: BTreeMap<(Month, AccountId, Option<CategoryId>), Money> = BTreeMap::new();
-        let mut parties: BTreeMap<(Month, String, crate::currency::Currency), Money> = BTreeMap::new();
+        let mut parties: BTreeMap<(Month, String, Option<CategoryId>, crate::currency::Currency), Money> =
+            BTreeMap::new();
         let mut daily: BTreeMap<(AccountId, Date), Money> = BTreeMap::new();
         for t in ledger.transactions().filter(|t| as_of.is_none_or(|d| t.date <= d)) {
             for (acc, m) in t.postings.accounts() {
@@ -180,7 +183,7 @@ impl ReportFacts {
                 let cur = f.amount.currency;
                 flows.entry((f.month, f.account, f.category)).or_insert(Money::zero(cur)).amount += f.amount.amount;
                 if let Some(cp) = f.counterparty {
-                    parties.entry((f.month, cp, cur)).or_insert(Money::zero(cur)).amount += f.amount.amount;
+                    parties.entry((f.month, cp, f.category, cur)).or_insert(Money::zero(cur)).amount += f.amount.amount;
                 }
             }
         }
@@ -193,7 +196,12 @@ impl ReportFacts {
                 .collect(),
             counterparties: parties
                 .into_iter()
-                .map(|((month, counterparty, _), amount)| CounterpartyTotal { month, counterparty, amount })
+                .map(|((month, counterparty, category, _), amount)| CounterpartyTotal {
+                    month,
+                    counterparty,
+                    category,
+                    amount,
+                })
                 .collect(),
             daily: daily.into_iter().map(|((account, date), amount)| DailyDelta { account, date, amount }).collect(),
         }
@@ -206,8 +214,11 @@ impl ReportFacts {
         self.accounts.sort_by_key(|a| a.id);
         self.categories.sort_by_key(|c| c.id);
         self.flows = merge(self.flows, |f| (f.month, f.account, f.category, f.amount.currency), |f| &mut f.amount);
-        self.counterparties =
-            merge(self.counterparties, |c| (c.month, c.counterparty.clone(), c.amount.currency), |c| &mut c.amount);
+        self.counterparties = merge(
+            self.counterparties,
+            |c| (c.month, c.counterparty.clone(), c.category, c.amount.currency),
+            |c| &mut c.amount,
+        );
         self.daily = merge(self.daily, |d| (d.account, d.date, d.amount.currency), |d| &mut d.amount);
         self
     }

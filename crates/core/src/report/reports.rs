@@ -428,7 +428,9 @@ pub fn top(
         }
         TopBy::Counterparty => {
             for c in f.counterparties.iter().filter(|c| scope.contains(c.month)) {
-                add(&mut sums, c.counterparty.clone(), conv(fx, c.amount, c.month.last_day())?);
+                if let Some(("expense" | "uncategorized", _)) = names.of(c.category, None) {
+                    add(&mut sums, c.counterparty.clone(), conv(fx, c.amount, c.month.last_day())?);
+                }
             }
         }
     }
@@ -443,8 +445,9 @@ pub fn top(
         let total: Decimal = list.iter().map(|(_, a)| *a).sum();
         list.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         for (i, (name, amount)) in list.into_iter().take(limit).enumerate() {
-            let share = (amount / total * Decimal::ONE_HUNDRED)
+            let mut share = (amount / total * Decimal::ONE_HUNDRED)
                 .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+            share.rescale(1);
             rows.push(TopLine { rank: i + 1, name, currency, amount: at_scale(amount, currency), share });
         }
     }

@@ -14,9 +14,10 @@ CREATE TABLE monthly_counterparty_totals (
     book_id      UUID    NOT NULL,
     month        TEXT    NOT NULL,
     counterparty TEXT    NOT NULL,
+    category_id  UUID    NOT NULL,
     currency     TEXT    NOT NULL,
     amount       NUMERIC NOT NULL,
-    PRIMARY KEY (book_id, month, counterparty, currency)
+    PRIMARY KEY (book_id, month, counterparty, category_id, currency)
 );
 
 CREATE TABLE fx_rates (
@@ -36,7 +37,8 @@ SELECT t.book_id, to_char(p.date, 'YYYY-MM'), p.account_id,
  GROUP BY 1, 2, 3, 4, 5 HAVING SUM(p.amount) <> 0;
 
 INSERT INTO monthly_counterparty_totals
-SELECT t.book_id, to_char(p.date, 'YYYY-MM'), t.counterparty, p.currency, SUM(p.amount)
+SELECT t.book_id, to_char(p.date, 'YYYY-MM'), t.counterparty,
+       COALESCE(t.category_id, '00000000-0000-0000-0000-000000000000'::uuid), p.currency, SUM(p.amount)
   FROM transactions t JOIN postings p ON p.tx_id = t.id
  WHERE NOT t.is_transfer AND p.leg = 'account' AND t.counterparty IS NOT NULL
- GROUP BY 1, 2, 3, 4 HAVING SUM(p.amount) <> 0;
+ GROUP BY 1, 2, 3, 4, 5 HAVING SUM(p.amount) <> 0;

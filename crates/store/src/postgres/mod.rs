@@ -293,7 +293,7 @@ impl Store for PgStore {
             ("postings", "tx_id, seq"),
             ("daily_balances", "account_id, date"),
             ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
-            ("monthly_counterparty_totals", "book_id, month, counterparty, currency"),
+            ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
             ("fx_rates", "book_id, base, quote, date"),
         ];
         let mut out = String::new();
@@ -630,10 +630,12 @@ fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> R
           WHERE d.account_id = u.a AND d.date = u.dt AND d.delta = 0",
         &[&accounts, &dates],
     )?;
+    // trim_scale: 0 + 0.01 − 0.01 is 0.00 but a balance never touched is 0;
+    // the canonical scale keeps the projection independent of event batching.
     let ids: Vec<Uuid> = deltas.totals.keys().map(|a| a.0).collect();
     let totals: Vec<Decimal> = deltas.totals.values().map(|m| m.amount).collect();
     tx.execute(
-        "UPDATE accounts a SET balance = a.balance + u.d FROM UNNEST($1::uuid[], $2::numeric[]) AS u(id, d) WHERE a.id = u.id",
+        "UPDATE accounts a SET balance = trim_scale(a.balance + u.d) FROM UNNEST($1::uuid[], $2::numeric[]) AS u(id, d) WHERE a.id = u.id",
         &[&ids, &totals],
     )?;
     Ok(())

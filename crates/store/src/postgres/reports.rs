@@ -45,26 +45,28 @@ pub(super) fn flush_flows(tx: &mut postgres::Transaction<'_>, d: &FlowDeltas) ->
             AND x.currency = u.k AND x.amount = 0",
         &[&book, &month, &acc, &cat, &cur],
     )?;
-    let (mut book, mut month, mut cp, mut cur, mut amount) = (vec![], vec![], vec![], vec![], vec![]);
-    for ((b, m, p, k), v) in &d.parties {
+    let (mut book, mut month, mut cp, mut cat, mut cur, mut amount) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for ((b, m, p, c, k), v) in &d.parties {
         book.push(b.0);
         month.push(m.to_string());
         cp.push(p.clone());
+        cat.push(*c);
         cur.push(k.code());
         amount.push(*v);
     }
     tx.execute(
-        "INSERT INTO monthly_counterparty_totals (book_id, month, counterparty, currency, amount)
-         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[])
-         ON CONFLICT (book_id, month, counterparty, currency)
+        "INSERT INTO monthly_counterparty_totals (book_id, month, counterparty, category_id, currency, amount)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::numeric[])
+         ON CONFLICT (book_id, month, counterparty, category_id, currency)
          DO UPDATE SET amount = monthly_counterparty_totals.amount + excluded.amount",
-        &[&book, &month, &cp, &cur, &amount],
+        &[&book, &month, &cp, &cat, &cur, &amount],
     )?;
     tx.execute(
-        "DELETE FROM monthly_counterparty_totals x USING UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[])
-                AS u(b, m, p, k)
-          WHERE x.book_id = u.b AND x.month = u.m AND x.counterparty = u.p AND x.currency = u.k AND x.amount = 0",
-        &[&book, &month, &cp, &cur],
+        "DELETE FROM monthly_counterparty_totals x
+          USING UNNEST($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(b, m, p, c, k)
+          WHERE x.book_id = u.b AND x.month = u.m AND x.counterparty = u.p AND x.category_id = u.c
+            AND x.currency = u.k AND x.amount = 0",
+        &[&book, &month, &cp, &cat, &cur],
     )?;
     Ok(())
 }
@@ -114,7 +116,7 @@ pub(super) fn fact_rows(
     }
     let party_rows = if parties {
         conn.query(
-            "SELECT month, counterparty, currency, amount FROM monthly_counterparty_totals
+            "SELECT month, counterparty, currency, amount, category_id FROM monthly_counterparty_totals
               WHERE book_id = $1 AND ($2::text IS NULL OR month < $2)",
             &[&book.0, &before],
         )?
@@ -125,6 +127,7 @@ pub(super) fn fact_rows(
         out.counterparties.push(CounterpartyTotal {
             month: month_of(r.get(0))?,
             counterparty: r.get(1),
+            category: category_of(r.get(4)),
             amount: money(r.get(3), r.get(2))?,
         });
     }

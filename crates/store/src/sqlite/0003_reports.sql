@@ -19,9 +19,10 @@ CREATE TABLE monthly_counterparty_totals (
     book_id      BLOB    NOT NULL,
     month        TEXT    NOT NULL,
     counterparty TEXT    NOT NULL,
+    category_id  BLOB    NOT NULL, -- nil UUID: uncategorised
     currency     TEXT    NOT NULL,
     amount_minor INTEGER NOT NULL,
-    PRIMARY KEY (book_id, month, counterparty, currency)
+    PRIMARY KEY (book_id, month, counterparty, category_id, currency)
 ) WITHOUT ROWID;
 
 -- 1 base = rate quote on date. Rates are not money: exact decimal text.
@@ -42,7 +43,8 @@ SELECT t.book_id, substr(p.date, 1, 7), p.account_id, COALESCE(t.category_id, ze
  GROUP BY 1, 2, 3, 4, 5 HAVING SUM(p.amount_minor) <> 0;
 
 INSERT INTO monthly_counterparty_totals
-SELECT t.book_id, substr(p.date, 1, 7), t.counterparty, p.currency, SUM(p.amount_minor)
+SELECT t.book_id, substr(p.date, 1, 7), t.counterparty, COALESCE(t.category_id, zeroblob(16)), p.currency,
+       SUM(p.amount_minor)
   FROM transactions t JOIN postings p ON p.tx_id = t.id
  WHERE t.is_transfer = 0 AND p.leg = 'account' AND t.counterparty IS NOT NULL
- GROUP BY 1, 2, 3, 4 HAVING SUM(p.amount_minor) <> 0;
+ GROUP BY 1, 2, 3, 4, 5 HAVING SUM(p.amount_minor) <> 0;

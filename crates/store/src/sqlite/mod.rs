@@ -41,7 +41,7 @@ const PROJECTIONS: [(&str, &str); 9] = [
     ("postings", "tx_id, seq"),
     ("daily_balances", "account_id, date"),
     ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
-    ("monthly_counterparty_totals", "book_id, month, counterparty, currency"),
+    ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
     ("fx_rates", "book_id, base, quote, date"),
 ];
 

@@ -34,20 +34,20 @@ pub(super) fn flush_flows(tx: &Connection, d: &FlowDeltas) -> Result<()> {
         prune.execute(params![book.0, month, acc.0, cat, cur.code()])?;
     }
     let mut up = tx.prepare_cached(
-        "INSERT INTO monthly_counterparty_totals (book_id, month, counterparty, currency, amount_minor)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (book_id, month, counterparty, currency)
+        "INSERT INTO monthly_counterparty_totals (book_id, month, counterparty, category_id, currency, amount_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (book_id, month, counterparty, category_id, currency)
          DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor",
     )?;
     let mut prune = tx.prepare_cached(
         "DELETE FROM monthly_counterparty_totals WHERE book_id = ?1 AND month = ?2 AND counterparty = ?3
-            AND currency = ?4 AND amount_minor = 0",
+            AND category_id = ?4 AND currency = ?5 AND amount_minor = 0",
     )?;
-    for ((book, month, cp, cur), amount) in &d.parties {
+    for ((book, month, cp, cat, cur), amount) in &d.parties {
         let minor = Money { amount: *amount, currency: *cur }.minor_units();
         let month = month.to_string();
-        up.execute(params![book.0, month, cp, cur.code(), minor])?;
-        prune.execute(params![book.0, month, cp, cur.code()])?;
+        up.execute(params![book.0, month, cp, cat, cur.code(), minor])?;
+        prune.execute(params![book.0, month, cp, cat, cur.code()])?;
     }
     Ok(())
 }
@@ -98,7 +98,7 @@ pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, pa
     }
     if parties {
         let mut st = conn.prepare_cached(
-            "SELECT month, counterparty, currency, amount_minor FROM monthly_counterparty_totals
+            "SELECT month, counterparty, currency, amount_minor, category_id FROM monthly_counterparty_totals
               WHERE book_id = ?1 AND (?2 IS NULL OR month < ?2)",
         )?;
         let mut rows = st.query(params![book.0, before])?;
@@ -107,6 +107,7 @@ pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, pa
             out.counterparties.push(CounterpartyTotal {
                 month: month_of(&r.get::<_, String>(0)?)?,
                 counterparty: r.get(1)?,
+                category: category_of(r.get(4)?),
                 amount: Money::from_minor_units(r.get(3)?, cur),
             });
         }
