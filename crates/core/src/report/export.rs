@@ -1,7 +1,7 @@
 //! The whole book (or a date range) as one row per posting, and as plain-text
 //! journals for hledger and beancount. Pure: the caller writes the files.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use jiff::civil::Date;
@@ -173,22 +173,20 @@ fn bean_string(s: &str) -> String {
 /// on the day of the book's first entry, then one transaction per entry.
 pub fn beancount(ledger: &Ledger, from: Option<Date>, to: Option<Date>) -> String {
     let txs = transactions_in(ledger, from, to);
-    let mut opens: BTreeMap<String, Date> = BTreeMap::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut first: Option<Date> = None;
     for t in &txs {
-        for p in t.postings.as_slice() {
-            let name = bean_account(ledger, &p.leg);
-            let e = opens.entry(name).or_insert(t.date);
-            *e = (*e).min(t.date);
-        }
+        names.extend(t.postings.as_slice().iter().map(|p| bean_account(ledger, &p.leg)));
+        first = Some(first.map_or(t.date, |d| d.min(t.date)));
     }
     for a in ledger.accounts() {
-        let e = opens.entry(bean_account(ledger, &Leg::Account(a.id))).or_insert(a.opened_on);
-        *e = (*e).min(a.opened_on);
+        names.insert(bean_account(ledger, &Leg::Account(a.id)));
+        first = Some(first.map_or(a.opened_on, |d| d.min(a.opened_on)));
     }
+    // Every account opens on the book's first day, before any entry uses it.
     let mut out = String::from("; exported by kassa\n\n");
-    let first = opens.values().min().copied();
-    for (name, _) in &opens {
-        if let Some(d) = first {
+    if let Some(d) = first {
+        for name in &names {
             let _ = writeln!(out, "{d} open {name}");
         }
     }

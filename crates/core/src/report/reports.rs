@@ -418,11 +418,8 @@ pub fn top(
     match by {
         TopBy::Category => {
             for fl in f.flows.iter().filter(|fl| scope.contains(fl.month)) {
-                match names.of(fl.category, scope.depth) {
-                    Some(("expense" | "uncategorized", name)) => {
-                        add(&mut sums, name, conv(fx, fl.amount, fl.month.last_day())?)
-                    }
-                    _ => {}
+                if let Some(("expense" | "uncategorized", name)) = names.of(fl.category, scope.depth) {
+                    add(&mut sums, name, conv(fx, fl.amount, fl.month.last_day())?)
                 }
             }
         }
