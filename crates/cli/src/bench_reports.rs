@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use kassa_core::report::{self, GroupBy, Interval, Month, Period, ReportFacts, Scope, TopBy};
+use kassa_core::report::{self, GroupBy, Interval, Month, Period, ReportFacts, Scope, TopBy, Wanted};
 use kassa_core::{Command, Ledger};
 use serde::Serialize;
 
@@ -31,50 +31,50 @@ pub fn run(url: &str, transactions: usize, runs: usize, format: Format) -> anyho
         None => build(store.as_ref(), transactions)?,
     };
     let (last, mid) = {
-        let f = store.report_facts(book, None, false)?;
+        let f = store.report_facts(book, None, Wanted::DAILY)?;
         let last = f.last_date().unwrap_or_default();
         (last, last.checked_sub(jiff::Span::new().days(400)).unwrap_or(last))
     };
     let latest = Month::of(last);
     let year = Month::of(mid).year;
     type Job<'a> =
-        (&'static str, bool, Option<jiff::civil::Date>, Box<dyn Fn(&ReportFacts) -> anyhow::Result<String> + 'a>);
+        (&'static str, Wanted, Option<jiff::civil::Date>, Box<dyn Fn(&ReportFacts) -> anyhow::Result<String> + 'a>);
     let json = |v: &dyn erased::Rows| v.json();
     let jobs: Vec<Job> = vec![
-        ("balances", false, None, Box::new(move |f| json(&report::balances(f, GroupBy::Account, None, last)?))),
+        ("balances", Wanted::DAILY, None, Box::new(move |f| json(&report::balances(f, GroupBy::Account, None, last)?))),
         (
             "balances --as-of (mid-month)",
-            false,
+            Wanted::DAILY,
             Some(mid),
             Box::new(move |f| json(&report::balances(f, GroupBy::Kind, None, mid)?)),
         ),
         (
             "networth --interval month",
-            false,
+            Wanted::DAILY,
             None,
             Box::new(|f| json(&report::networth(f, Interval::Month, None, None, None)?)),
         ),
         (
             "networth --interval day",
-            false,
+            Wanted::DAILY,
             None,
             Box::new(|f| json(&report::networth(f, Interval::Day, None, None, None)?)),
         ),
         (
             "monthly",
-            false,
+            Wanted::FLOWS,
             None,
             Box::new(|f| json(&report::category_totals(f, Period::Month, Scope::default(), None)?)),
         ),
         (
             "monthly --as-of (mid-month)",
-            false,
+            Wanted::FLOWS,
             Some(mid),
             Box::new(|f| json(&report::category_totals(f, Period::Month, Scope::default(), None)?)),
         ),
         (
             "yearly --year",
-            false,
+            Wanted::FLOWS,
             None,
             Box::new(move |f| {
                 let s =
@@ -84,35 +84,40 @@ pub fn run(url: &str, transactions: usize, runs: usize, format: Format) -> anyho
         ),
         (
             "history --depth 1",
-            false,
+            Wanted::FLOWS,
             None,
             Box::new(|f| {
                 json(&report::category_totals(f, Period::Year, Scope { depth: Some(1), ..Scope::default() }, None)?)
             }),
         ),
-        ("cashflow", false, None, Box::new(|f| json(&report::cashflow(f, Period::Month, Scope::default(), None)?))),
-        ("cashflow --sankey", false, None, Box::new(|f| json(&report::sankey(f, Scope::default(), None)?))),
+        (
+            "cashflow",
+            Wanted::FLOWS,
+            None,
+            Box::new(|f| json(&report::cashflow(f, Period::Month, Scope::default(), None)?)),
+        ),
+        ("cashflow --sankey", Wanted::FLOWS, None, Box::new(|f| json(&report::sankey(f, Scope::default(), None)?))),
         (
             "top --by category",
-            false,
+            Wanted::FLOWS,
             None,
             Box::new(|f| json(&report::top(f, TopBy::Category, Scope::default(), 10, None)?)),
         ),
         (
             "top --by counterparty",
-            true,
+            Wanted::COUNTERPARTIES,
             None,
             Box::new(|f| json(&report::top(f, TopBy::Counterparty, Scope::default(), 10, None)?)),
         ),
-        ("trends", false, None, Box::new(move |f| json(&report::trends(f, latest, None, None)?))),
+        ("trends", Wanted::FLOWS, None, Box::new(move |f| json(&report::trends(f, latest, None, None)?))),
     ];
     let mut rows = vec![];
-    for (name, parties, as_of, job) in &jobs {
+    for (name, want, as_of, job) in &jobs {
         let mut times = vec![];
         let mut n = 0;
         for _ in 0..runs.max(1) {
             let started = Instant::now();
-            let facts = store.report_facts(book, *as_of, *parties)?;
+            let facts = store.report_facts(book, *as_of, *want)?;
             let out = job(&facts)?;
             times.push(started.elapsed());
             n = serde_json::from_str::<serde_json::Value>(&out)?.as_array().map_or(0, Vec::len);

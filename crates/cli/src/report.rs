@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::report::fx::FxTable;
-use kassa_core::report::{self, Convert, GroupBy, Interval, Month, Period, ReportFacts, Scope, TopBy};
+use kassa_core::report::{self, Convert, GroupBy, Interval, Month, Period, ReportFacts, Scope, TopBy, Wanted};
 use kassa_core::{Currency, Event, Ledger};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -161,13 +161,13 @@ pub struct Loaded {
     pub fx: FxTable,
 }
 
-pub fn load(ctx: &Ctx, c: &Common, parties: bool) -> anyhow::Result<Loaded> {
+pub fn load(ctx: &Ctx, c: &Common, want: Wanted) -> anyhow::Result<Loaded> {
     let book = ctx.book()?;
     if let Some(at) = c.known_at {
         let (ledger, fx) = replay(ctx, book.id, Some(at))?;
         return Ok(Loaded { facts: ReportFacts::from_ledger(&ledger, c.as_of), fx });
     }
-    let facts = ctx.store.report_facts(book.id, c.as_of, parties)?;
+    let facts = ctx.store.report_facts(book.id, c.as_of, want)?;
     let fx = if c.currency.is_some() { FxTable::new(&ctx.store.fx_rates(book.id)?) } else { FxTable::default() };
     Ok(Loaded { facts, fx })
 }
@@ -229,8 +229,12 @@ fn common(cmd: &ReportCmd) -> &Common {
 
 pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
     let c = common(&cmd).clone();
-    let parties = matches!(cmd, ReportCmd::Top { by: TopByArg::Counterparty, .. });
-    let loaded = load(ctx, &c, parties)?;
+    let want = match cmd {
+        ReportCmd::Balances { .. } | ReportCmd::Networth { .. } => Wanted::DAILY,
+        ReportCmd::Top { by: TopByArg::Counterparty, .. } => Wanted::COUNTERPARTIES,
+        _ => Wanted::FLOWS,
+    };
+    let loaded = load(ctx, &c, want)?;
     let out = ctx.output;
     let f = &loaded.facts;
     if c.currency.is_some() && loaded.fx.is_empty() {

@@ -16,8 +16,8 @@ mod types;
 mod unit;
 
 use jiff::civil::Date;
-use kassa_core::report::ReportFacts;
 use kassa_core::report::fx::FxRate;
+use kassa_core::report::{ReportFacts, Wanted};
 use kassa_core::{Book, BookId, Command, Ledger, RecordedEvent};
 
 pub use error::{Result, StoreError};
@@ -71,8 +71,8 @@ pub trait Store: Send + Sync {
     /// What reports read, from the projections: the chart, the monthly
     /// aggregates and the daily balance changes, as of the end of `as_of`
     /// (a business date; the as-of month is summed from its postings).
-    /// Counterparty sums, the largest aggregate, are read only when asked for.
-    fn report_facts(&self, book: BookId, as_of: Option<Date>, counterparties: bool) -> Result<ReportFacts>;
+    /// Only the aggregates `want` names are read; the others stay empty.
+    fn report_facts(&self, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<ReportFacts>;
 
     /// The book's exchange rates, one per (pair, date).
     fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>>;

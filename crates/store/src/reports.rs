@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal, Month, ReportFacts, flow_of};
+use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal, Month, ReportFacts, Wanted, flow_of};
 use kassa_core::{AccountId, BookId, CategoryId, Currency, Ledger, Money, Transaction};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -57,17 +57,20 @@ pub(crate) struct FactRows {
 
 impl FactRows {
     /// Adds the raw postings of the as-of month, which the monthly
-    /// aggregates cannot cut mid-month: (account, category, counterparty, amount).
+    /// aggregates cannot cut mid-month, to the parts `want` names.
     pub fn add_partial(
         &mut self,
+        want: Wanted,
         month: Month,
         account: AccountId,
         category: Uuid,
-        counterparty: Option<String>,
+        party: Option<String>,
         m: Money,
     ) {
-        self.flows.push(FlowTotal { month, account, category: category_of(category), amount: m });
-        if let Some(counterparty) = counterparty {
+        if want.flows {
+            self.flows.push(FlowTotal { month, account, category: category_of(category), amount: m });
+        }
+        if let Some(counterparty) = party.filter(|_| want.counterparties) {
             self.counterparties.push(CounterpartyTotal {
                 month,
                 counterparty,

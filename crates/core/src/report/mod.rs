@@ -157,6 +157,24 @@ pub struct DailyDelta {
     pub amount: Money,
 }
 
+/// Which aggregates of [`ReportFacts`] a report reads; a store loads only
+/// those (the chart always comes along).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    pub flows: bool,
+    pub counterparties: bool,
+    pub daily: bool,
+}
+
+impl Wanted {
+    pub const ALL: Wanted = Wanted { flows: true, counterparties: true, daily: true };
+    /// Income / expense reports: monthly, yearly, history, cash flow, top by category, trends.
+    pub const FLOWS: Wanted = Wanted { flows: true, counterparties: false, daily: false };
+    /// Balances and net worth.
+    pub const DAILY: Wanted = Wanted { flows: false, counterparties: false, daily: true };
+    pub const COUNTERPARTIES: Wanted = Wanted { flows: false, counterparties: true, daily: false };
+}
+
 /// Everything the reports read: the chart and the three aggregates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportFacts {

@@ -312,13 +312,13 @@ impl Store for PgStore {
         &self,
         book: BookId,
         as_of: Option<Date>,
-        counterparties: bool,
+        want: kassa_core::report::Wanted,
     ) -> Result<kassa_core::report::ReportFacts> {
         let mut conn = self.conn()?;
         // REPEATABLE READ: the chart and the aggregates from one snapshot.
         let mut tx = conn.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).start()?;
         let ledger = Uow { tx: &mut tx }.load_ledger(book)?;
-        let rows = reports::fact_rows(&mut tx, book, as_of, counterparties)?;
+        let rows = reports::fact_rows(&mut tx, book, as_of, want)?;
         tx.commit()?;
         Ok(rows.into_facts(&ledger))
     }

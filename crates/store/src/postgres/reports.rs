@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 use kassa_core::report::fx::FxRate;
-use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal};
+use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal, Wanted};
 use kassa_core::{AccountId, BookId, Money};
 use postgres::GenericClient;
 use rust_decimal::Decimal;
@@ -93,7 +93,7 @@ pub(super) fn fact_rows(
     conn: &mut impl GenericClient,
     book: BookId,
     as_of: Option<Date>,
-    parties: bool,
+    want: Wanted,
 ) -> Result<FactRows> {
     let split = as_of_split(as_of);
     let before = split.map(|(m, _, _)| m.to_string());
@@ -102,36 +102,35 @@ pub(super) fn fact_rows(
         let c = currency(cur)?;
         Ok(Money { amount: at_scale(amount, c), currency: c })
     };
-    for r in conn.query(
-        "SELECT month, account_id, category_id, currency, amount FROM monthly_category_totals
-          WHERE book_id = $1 AND ($2::text IS NULL OR month < $2)",
-        &[&book.0, &before],
-    )? {
-        out.flows.push(FlowTotal {
-            month: month_of(r.get(0))?,
-            account: AccountId(r.get(1)),
-            category: category_of(r.get(2)),
-            amount: money(r.get(4), r.get(3))?,
-        });
+    if want.flows {
+        for r in conn.query(
+            "SELECT month, account_id, category_id, currency, amount FROM monthly_category_totals
+              WHERE book_id = $1 AND ($2::text IS NULL OR month < $2)",
+            &[&book.0, &before],
+        )? {
+            out.flows.push(FlowTotal {
+                month: month_of(r.get(0))?,
+                account: AccountId(r.get(1)),
+                category: category_of(r.get(2)),
+                amount: money(r.get(4), r.get(3))?,
+            });
+        }
     }
-    let party_rows = if parties {
-        conn.query(
+    if want.counterparties {
+        for r in conn.query(
             "SELECT month, counterparty, currency, amount, category_id FROM monthly_counterparty_totals
               WHERE book_id = $1 AND ($2::text IS NULL OR month < $2)",
             &[&book.0, &before],
-        )?
-    } else {
-        vec![]
-    };
-    for r in party_rows {
-        out.counterparties.push(CounterpartyTotal {
-            month: month_of(r.get(0))?,
-            counterparty: r.get(1),
-            category: category_of(r.get(4)),
-            amount: money(r.get(3), r.get(2))?,
-        });
+        )? {
+            out.counterparties.push(CounterpartyTotal {
+                month: month_of(r.get(0))?,
+                counterparty: r.get(1),
+                category: category_of(r.get(4)),
+                amount: money(r.get(3), r.get(2))?,
+            });
+        }
     }
-    if let Some((month, first, last)) = split {
+    if let Some((month, first, last)) = split.filter(|_| want.flows || want.counterparties) {
         for r in conn.query(
             "SELECT p.account_id, COALESCE(t.category_id, '00000000-0000-0000-0000-000000000000'::uuid), t.counterparty,
                     p.currency, SUM(p.amount)
@@ -141,16 +140,17 @@ pub(super) fn fact_rows(
             &[&book.0, &first, &last],
         )? {
             let m = money(r.get(4), r.get(3))?;
-            let cp = if parties { r.get(2) } else { None };
-            out.add_partial(month, AccountId(r.get(0)), r.get::<_, Uuid>(1), cp, m);
+            out.add_partial(want, month, AccountId(r.get(0)), r.get::<_, Uuid>(1), r.get(2), m);
         }
     }
-    for r in conn.query(
-        "SELECT d.account_id, d.date, d.delta, a.currency FROM accounts a JOIN daily_balances d ON d.account_id = a.id
-          WHERE a.book_id = $1 AND ($2::date IS NULL OR d.date <= $2)",
-        &[&book.0, &as_of],
-    )? {
-        out.daily.push(DailyDelta { account: AccountId(r.get(0)), date: r.get(1), amount: money(r.get(2), r.get(3))? });
+    if want.daily {
+        for r in conn.query(
+            "SELECT d.account_id, d.date, d.delta, a.currency FROM accounts a JOIN daily_balances d ON d.account_id = a.id
+              WHERE a.book_id = $1 AND ($2::date IS NULL OR d.date <= $2)",
+            &[&book.0, &as_of],
+        )? {
+            out.daily.push(DailyDelta { account: AccountId(r.get(0)), date: r.get(1), amount: money(r.get(2), r.get(3))? });
+        }
     }
     Ok(out)
 }

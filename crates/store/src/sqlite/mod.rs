@@ -327,13 +327,13 @@ impl Store for SqliteStore {
         &self,
         book: BookId,
         as_of: Option<Date>,
-        counterparties: bool,
+        want: kassa_core::report::Wanted,
     ) -> Result<kassa_core::report::ReportFacts> {
         let mut conn = self.conn()?;
         // One read transaction: the chart and the aggregates from one snapshot.
         let tx = conn.transaction()?;
         let ledger = Uow { tx: &tx }.load_ledger(book)?;
-        Ok(reports::fact_rows(&tx, book, as_of, counterparties)?.into_facts(&ledger))
+        Ok(reports::fact_rows(&tx, book, as_of, want)?.into_facts(&ledger))
     }
 
     fn fx_rates(&self, book: BookId) -> Result<Vec<kassa_core::report::fx::FxRate>> {

@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 use kassa_core::report::fx::FxRate;
-use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal};
+use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal, Wanted};
 use kassa_core::{AccountId, BookId, Money};
 use rusqlite::{Connection, params};
 use uuid::Uuid;
@@ -78,25 +78,27 @@ pub(super) fn fx_rates(conn: &Connection, book: BookId) -> Result<Vec<FxRate>> {
     Ok(out)
 }
 
-pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, parties: bool) -> Result<FactRows> {
+pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<FactRows> {
     let split = as_of_split(as_of);
     let before = split.map(|(m, _, _)| m.to_string());
     let mut out = FactRows::default();
-    let mut st = conn.prepare_cached(
-        "SELECT month, account_id, category_id, currency, amount_minor FROM monthly_category_totals
-          WHERE book_id = ?1 AND (?2 IS NULL OR month < ?2)",
-    )?;
-    let mut rows = st.query(params![book.0, before])?;
-    while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(3)?)?;
-        out.flows.push(FlowTotal {
-            month: month_of(&r.get::<_, String>(0)?)?,
-            account: AccountId(r.get(1)?),
-            category: category_of(r.get(2)?),
-            amount: Money::from_minor_units(r.get(4)?, cur),
-        });
+    if want.flows {
+        let mut st = conn.prepare_cached(
+            "SELECT month, account_id, category_id, currency, amount_minor FROM monthly_category_totals
+              WHERE book_id = ?1 AND (?2 IS NULL OR month < ?2)",
+        )?;
+        let mut rows = st.query(params![book.0, before])?;
+        while let Some(r) = rows.next()? {
+            let cur = currency(&r.get::<_, String>(3)?)?;
+            out.flows.push(FlowTotal {
+                month: month_of(&r.get::<_, String>(0)?)?,
+                account: AccountId(r.get(1)?),
+                category: category_of(r.get(2)?),
+                amount: Money::from_minor_units(r.get(4)?, cur),
+            });
+        }
     }
-    if parties {
+    if want.counterparties {
         let mut st = conn.prepare_cached(
             "SELECT month, counterparty, currency, amount_minor, category_id FROM monthly_counterparty_totals
               WHERE book_id = ?1 AND (?2 IS NULL OR month < ?2)",
@@ -112,7 +114,7 @@ pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, pa
             });
         }
     }
-    if let Some((month, first, last)) = split {
+    if let Some((month, first, last)) = split.filter(|_| want.flows || want.counterparties) {
         let mut st = conn.prepare_cached(
             "SELECT p.account_id, COALESCE(t.category_id, zeroblob(16)), t.counterparty, p.currency, SUM(p.amount_minor)
                FROM transactions t JOIN postings p ON p.tx_id = t.id
@@ -123,22 +125,23 @@ pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, pa
         while let Some(r) = rows.next()? {
             let cur = currency(&r.get::<_, String>(3)?)?;
             let m = Money::from_minor_units(r.get(4)?, cur);
-            let cp = if parties { r.get(2)? } else { None };
-            out.add_partial(month, AccountId(r.get(0)?), r.get::<_, Uuid>(1)?, cp, m);
+            out.add_partial(want, month, AccountId(r.get(0)?), r.get::<_, Uuid>(1)?, r.get(2)?, m);
         }
     }
-    let mut st = conn.prepare_cached(
-        "SELECT d.account_id, d.date, d.delta_minor, a.currency FROM accounts a JOIN daily_balances d ON d.account_id = a.id
-          WHERE a.book_id = ?1 AND (?2 IS NULL OR d.date <= ?2)",
-    )?;
-    let mut rows = st.query(params![book.0, as_of])?;
-    while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(3)?)?;
-        out.daily.push(DailyDelta {
-            account: AccountId(r.get(0)?),
-            date: r.get(1)?,
-            amount: Money::from_minor_units(r.get(2)?, cur),
-        });
+    if want.daily {
+        let mut st = conn.prepare_cached(
+            "SELECT d.account_id, d.date, d.delta_minor, a.currency FROM accounts a JOIN daily_balances d ON d.account_id = a.id
+              WHERE a.book_id = ?1 AND (?2 IS NULL OR d.date <= ?2)",
+        )?;
+        let mut rows = st.query(params![book.0, as_of])?;
+        while let Some(r) = rows.next()? {
+            let cur = currency(&r.get::<_, String>(3)?)?;
+            out.daily.push(DailyDelta {
+                account: AccountId(r.get(0)?),
+                date: r.get(1)?,
+                amount: Money::from_minor_units(r.get(2)?, cur),
+            });
+        }
     }
     Ok(out)
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use kassa_core::event::book_stream;
 use kassa_core::report::fx::FxRate;
-use kassa_core::report::{Period, ReportFacts, Scope, category_totals};
+use kassa_core::report::{Period, ReportFacts, Scope, Wanted, category_totals};
 use kassa_core::transaction::sums_by_currency;
 use kassa_core::{BookId, Command, Currency, Ledger, Section, TxId};
 use kassa_store::{Store, testing};
@@ -147,9 +147,15 @@ fn check(store: &dyn Store, book: BookId, probe_day: u8) -> Result<(), TestCaseE
             store.balances(book, as_of).unwrap().into_iter().map(|b| (b.account, b.balance.to_string())).collect();
         prop_assert_eq!(folded, projected, "as of {:?}", as_of);
 
-        let from_store = store.report_facts(book, as_of, true).unwrap();
+        let from_store = store.report_facts(book, as_of, Wanted::ALL).unwrap();
         let from_log = ReportFacts::from_ledger(&ledger, as_of);
         prop_assert_eq!(&from_store, &from_log, "report facts as of {:?}", as_of);
+        // Each report reads only its part; each part alone is the same.
+        prop_assert_eq!(&store.report_facts(book, as_of, Wanted::FLOWS).unwrap().flows, &from_log.flows);
+        prop_assert_eq!(&store.report_facts(book, as_of, Wanted::DAILY).unwrap().daily, &from_log.daily);
+        let parties = store.report_facts(book, as_of, Wanted::COUNTERPARTIES).unwrap();
+        prop_assert_eq!(&parties.counterparties, &from_log.counterparties);
+        prop_assert!(parties.flows.is_empty() && parties.daily.is_empty());
         let scope = Scope { depth: Some(1), ..Scope::default() };
         prop_assert_eq!(
             category_totals(&from_store, Period::Month, scope, None).unwrap(),
