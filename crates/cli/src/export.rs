@@ -86,6 +86,12 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
         }
     }
     tmp.as_file_mut().sync_all()?;
+    // Temporary files are private (0600); an export is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.persist(&a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
     let n = ledger
         .transactions()
