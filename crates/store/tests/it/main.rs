@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod props;
+mod reports;
 mod story;
 
 use jiff::civil::Date;
