@@ -47,6 +47,17 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 20_000)]
         chunk: usize,
     },
+    /// Build a book once in a database (kept for later runs), then time every report in-process
+    Reports {
+        /// Database URL holding (or to hold) the book named `bench`
+        #[arg(long)]
+        db: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        transactions: usize,
+        /// Timed runs per report
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,6 +82,9 @@ pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
     let (transactions, batch, pg, dates) = match cmd {
         BenchCmd::Ledger { transactions, batch, pg, dates } => (transactions, batch, pg, dates),
         BenchCmd::Import { rows, chunk } => return bench_import(*rows, *chunk, format),
+        BenchCmd::Reports { db, transactions, runs } => {
+            return crate::bench_reports::run(db, *transactions, *runs, format);
+        }
     };
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];
@@ -162,7 +176,7 @@ pub fn progress_bar(label: &str) -> ProgressBar {
     bar
 }
 
-fn book_setup(book: BookId) -> (Vec<Command>, Vec<String>, Vec<String>) {
+pub(crate) fn book_setup(book: BookId) -> (Vec<Command>, Vec<String>, Vec<String>) {
     let mut cmds = vec![Command::OpenBook { book_id: book, name: "bench".into(), owner: Owner::Local }];
     let accounts: Vec<String> = ["Checking", "Savings", "Card", "Cash", "Joint"].map(String::from).to_vec();
     for a in &accounts {
@@ -193,7 +207,7 @@ fn book_setup(book: BookId) -> (Vec<Command>, Vec<String>, Vec<String>) {
 
 /// Deterministic transactions over ten years: a xorshift stream, so every run
 /// of the benchmark writes the same data.
-struct Generator {
+pub(crate) struct Generator {
     state: u64,
     accounts: Vec<String>,
     categories: Vec<String>,
@@ -206,7 +220,7 @@ struct Generator {
 const TEN_YEARS: u64 = 3650;
 
 impl Generator {
-    fn new(accounts: Vec<String>, categories: Vec<String>, total: usize, dates: Dates) -> Generator {
+    pub(crate) fn new(accounts: Vec<String>, categories: Vec<String>, total: usize, dates: Dates) -> Generator {
         Generator {
             state: 0x9E37_79B9_7F4A_7C15,
             accounts,
@@ -237,7 +251,7 @@ impl Generator {
         self.state
     }
 
-    fn next(&mut self) -> Command {
+    pub(crate) fn next(&mut self) -> Command {
         let r = self.rand();
         let cents = (r % 20_000) as i64 + 1;
         let category = (r >> 20) as usize % self.categories.len();

@@ -267,13 +267,6 @@ pub enum TxCmd {
         #[arg(long)]
         pending: bool,
     },
-    /// Set (or with no --category, clear) a transaction's category by hand;
-    /// rules and the model never override it afterwards
-    Categorize {
-        id: TxId,
-        #[arg(long)]
-        category: Option<String>,
-    },
     /// List transactions, one row per account they touch
     List {
         #[arg(long)]
@@ -292,6 +285,17 @@ pub enum TxCmd {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Point a transaction at another category (or none with --uncategorized),
+    /// by hand: rules and the model never override it, and the model learns from it
+    Recategorize {
+        id: Uuid,
+        #[arg(long, required_unless_present = "uncategorized")]
+        category: Option<String>,
+        #[arg(long, conflicts_with = "category")]
+        uncategorized: bool,
+    },
+    /// Delete a transaction (the log keeps it; reports --known-at still see it)
+    Delete { id: Uuid },
 }
 
 pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
@@ -319,9 +323,6 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             println!("{tx_id}");
             Ok(())
         }
-        TxCmd::Categorize { id, category } => {
-            Ok(kassa_store::categorize::correct(ctx.store, book.id, &ctx.actor, id, category)?)
-        }
         TxCmd::List { account, from, to, category, search, limit } => {
             let ledger = ctx.store.ledger(book.id)?;
             let account = account.map(|a| ledger.resolve_account(&AccountRef::Name(a)).map(|a| a.id)).transpose()?;
@@ -331,6 +332,10 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             let rows = ctx.store.transactions(book.id, &TxFilter { account, from, to, category, search, limit })?;
             output::print(&rows, ctx.output)
         }
+        TxCmd::Recategorize { id, category, .. } => {
+            Ok(kassa_store::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?)
+        }
+        TxCmd::Delete { id } => ctx.execute(book.id, &[Command::DeleteTransaction { tx_id: TxId(id) }]),
     }
 }
 

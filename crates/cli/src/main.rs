@@ -2,10 +2,13 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod bench_reports;
 mod categorize;
+mod export;
 mod import;
 mod ledger;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 
@@ -69,6 +72,14 @@ enum Command {
     /// CSV import profiles: list, show, add
     #[command(subcommand)]
     Profile(import::ProfileCmd),
+    /// Reports: balances, net worth, income and expense, cash flow, top, trends
+    #[command(subcommand)]
+    Report(report::ReportCmd),
+    /// Exchange rates for reports in one currency
+    #[command(subcommand)]
+    Fx(export::FxCmd),
+    /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
+    Export(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -138,6 +149,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Categorize(c) => categorize::categorize(&ctx, c),
         Command::Import(a) => import::run(&ctx, a),
         Command::Profile(c) => import::profile(&ctx, c),
+        Command::Report(cmd) => report::run(&ctx, cmd),
+        Command::Fx(cmd) => export::fx(&ctx, cmd),
+        Command::Export(a) => export::export(&ctx, a),
     }
 }
 

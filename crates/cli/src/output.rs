@@ -16,7 +16,7 @@ pub enum Format {
 }
 
 /// Columns whose values are money: aligned right, grouped in thousands.
-const MONEY_COLUMNS: &[&str] = &["amount", "balance"];
+const MONEY_COLUMNS: &[&str] = &["amount", "balance", "in", "out", "net", "average"];
 
 pub fn print<T: Serialize>(rows: &[T], format: Format) -> anyhow::Result<()> {
     let values: Vec<Value> = rows.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;

@@ -271,7 +271,7 @@ fn rules_dry_run_apply_undo_and_manual_wins_through_the_binary() {
 
         // A manual choice sticks; the rule no longer touches it.
         let tx_id = rows[0]["id"].as_str().unwrap().to_string();
-        k.ok(&["tx", "categorize", &tx_id, "--category", "Shopping"]);
+        k.ok(&["tx", "recategorize", &tx_id, "--category", "Shopping"]);
         assert_eq!(k.json(&["rules", "apply"]).as_array().unwrap().len(), 0);
         let rows = k.json(&["tx", "list"]);
         assert_eq!(

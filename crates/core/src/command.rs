@@ -134,6 +134,10 @@ pub enum Command {
     UndoImport(BatchUndone),
     ImportTrades(TradesImported),
     SaveProfile(ProfileSaved),
+    /// Store exchange rates for reports in another currency.
+    ImportFxRates {
+        rates: Vec<crate::report::fx::FxRate>,
+    },
 }
 
 impl Command {

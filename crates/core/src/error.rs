@@ -64,6 +64,8 @@ pub enum LedgerError {
     UnknownRule(String),
     #[error(transparent)]
     Parse(#[from] ParseError),
+    #[error("exchange rate {0} must be positive and between two different currencies")]
+    BadFxRate(String),
 }
 
 fn suggestion(s: &Option<String>) -> String {

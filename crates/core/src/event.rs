@@ -92,6 +92,7 @@ events! {
     ImportBatchUndone(BatchUndone) = "import_batch_undone",
     TradesImported(TradesImported) = "trades_imported",
     ImportProfileSaved(ProfileSaved) = "import_profile_saved",
+    FxRatesImported(FxRatesImported) = "fx_rates_imported",
 }
 
 /// The income/expense leg now points at another category (or none); the
@@ -147,6 +148,13 @@ pub struct RuleDeleted {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deleted {
     pub tx_id: TxId,
+}
+
+/// Exchange rates the book converts reports with; a later rate for the
+/// same pair and date replaces an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FxRatesImported {
+    pub rates: Vec<crate::report::fx::FxRate>,
 }
 
 /// Why stored event data could not be read back.

@@ -18,7 +18,7 @@ use crate::category::{Category, CategoryName};
 use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
-use crate::event::{Annotated, Book, Deleted, Event, Recategorized, RuleDeleted, Suggested};
+use crate::event::{Annotated, Book, Deleted, Event, FxRatesImported, Recategorized, RuleDeleted, Suggested};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
 use crate::money::Money;
@@ -208,6 +208,15 @@ impl Ledger {
                 non_empty(&p.name)?;
                 Ok(vec![Event::ImportProfileSaved(p.clone())])
             }
+            Command::ImportFxRates { rates } => {
+                if let Some(r) = rates.iter().find(|r| r.rate <= Decimal::ZERO || r.base == r.quote) {
+                    return Err(LedgerError::BadFxRate(format!("{} {}/{} {}", r.date, r.base, r.quote, r.rate)));
+                }
+                if rates.is_empty() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![Event::FxRatesImported(FxRatesImported { rates: rates.clone() })])
+            }
         }
     }
 
@@ -381,6 +390,8 @@ impl Ledger {
             | Event::ImportBatchUndone(_)
             | Event::TradesImported(_)
             | Event::ImportProfileSaved(_) => {}
+            // Rates are read by reports, not by the ledger's decisions.
+            Event::FxRatesImported(_) => {}
         }
     }
 

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod import;
 pub mod ledger;
 pub mod money;
+pub mod report;
 pub mod transaction;
 
 pub use account::{Account, AccountKind};

@@ -11,12 +11,15 @@ mod error;
 pub mod import;
 pub mod postgres;
 mod projection;
+mod reports;
 pub mod sqlite;
 pub mod testing;
 mod types;
 mod unit;
 
 use jiff::civil::Date;
+use kassa_core::report::fx::FxRate;
+use kassa_core::report::{ReportFacts, Wanted};
 use kassa_core::{BatchId, Book, BookId, Command, Ledger, RecordedEvent, ReviewId, TxId};
 
 pub use error::{Result, StoreError};
@@ -92,6 +95,16 @@ pub trait Store: Send + Sync {
 
     /// Users' saved CSV profiles.
     fn import_profiles(&self, book: BookId) -> Result<Vec<import::ProfileRow>>;
+
+    // --- reports ---
+    /// What reports read, from the projections: the chart, the monthly
+    /// aggregates and the daily balance changes, as of the end of `as_of`
+    /// (a business date; the as-of month is summed from its postings).
+    /// Only the aggregates `want` names are read; the others stay empty.
+    fn report_facts(&self, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<ReportFacts>;
+
+    /// The book's exchange rates, one per (pair, date).
+    fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -21,14 +21,16 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::reports::FlowDeltas;
 use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
 mod import;
+mod reports;
 
 /// Every projection table: emptied by rebuild, listed by projection_dump.
-const PROJECTIONS: [(&str, &str); 13] = [
+const PROJECTIONS: [(&str, &str); 16] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -42,11 +44,15 @@ const PROJECTIONS: [(&str, &str); 13] = [
     ("import_profiles", "book_id, name"),
     ("rules", "book_id, id"),
     ("suggestions", "tx_id"),
+    ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
+    ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
+    ("fx_rates", "book_id, base, quote, date"),
 ];
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("0001_init.sql")),
     (2, "import", include_str!("0002_import.sql")),
+    (3, "reports", include_str!("0003_reports.sql")),
     (5, "categorize", include_str!("0005_categorize.sql")),
 ];
 const REBUILD_PAGE: usize = 20_000;
@@ -270,7 +276,8 @@ impl Store for PgStore {
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
         tx.batch_execute(
             "TRUNCATE books, accounts, categories, transactions, postings, daily_balances, rules, suggestions,
-                      import_batches, import_index, import_review, trades, import_profiles",
+                      import_batches, import_index, import_review, trades, import_profiles,
+                      monthly_category_totals, monthly_counterparty_totals, fx_rates",
         )?;
         // Secondary indexes are built once at the end, not maintained per row.
         let indexes: Vec<(String, String)> = tx
@@ -281,7 +288,8 @@ impl Store for PgStore {
                          WHERE NOT x.indisprimary AND NOT x.indisunique)
                     AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances',
                                       'rules', 'suggestions', 'import_batches', 'import_index', 'import_review',
-                                      'trades', 'import_profiles')",
+                                      'trades', 'import_profiles', 'monthly_category_totals',
+                                      'monthly_counterparty_totals', 'fx_rates')",
                 &[],
             )?
             .iter()
@@ -345,6 +353,25 @@ impl Store for PgStore {
             }
         }
         Ok(out)
+    }
+
+    fn report_facts(
+        &self,
+        book: BookId,
+        as_of: Option<Date>,
+        want: kassa_core::report::Wanted,
+    ) -> Result<kassa_core::report::ReportFacts> {
+        let mut conn = self.conn()?;
+        // REPEATABLE READ: the chart and the aggregates from one snapshot.
+        let mut tx = conn.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).start()?;
+        let ledger = Uow { tx: &mut tx }.load_ledger(book)?;
+        let rows = reports::fact_rows(&mut tx, book, as_of, want)?;
+        tx.commit()?;
+        Ok(rows.into_facts(&ledger))
+    }
+
+    fn fx_rates(&self, book: BookId) -> Result<Vec<kassa_core::report::fx::FxRate>> {
+        reports::fx_rates(&mut *self.conn()?, book)
     }
 
     fn import(&self, book: BookId, actor: &str, feed: &mut dyn crate::import::ImportFeed) -> Result<u64> {
@@ -518,6 +545,7 @@ impl UnitOfWork for Uow<'_, '_> {
     fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
         let mut batch = TxBatch::default();
         let mut deltas = BalanceDeltas::default();
+        let mut flows = FlowDeltas::default();
         for re in events {
             let Some(book) = book_of(&re.stream) else {
                 continue;
@@ -558,9 +586,14 @@ impl UnitOfWork for Uow<'_, '_> {
                 Event::TransactionRecorded(t) => {
                     batch.push(book, t, re.position);
                     deltas.add(t, 1);
+                    flows.add(book, t, 1);
                 }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, source, .. }) => {
+                Event::TransactionRecategorized(Recategorized { tx_id, category, source, postings, .. }) => {
                     batch.flush(tx)?;
+                    if let Some(old) = load_transaction(tx, book, *tx_id)? {
+                        flows.add(book, &old, -1);
+                        flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1);
+                    }
                     let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
                     tx.execute(
@@ -577,6 +610,7 @@ impl UnitOfWork for Uow<'_, '_> {
                     batch.flush(tx)?;
                     if let Some(t) = load_transaction(tx, book, *tx_id)? {
                         deltas.add(&t, -1);
+                        flows.add(book, &t, -1);
                     }
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
@@ -585,6 +619,13 @@ impl UnitOfWork for Uow<'_, '_> {
                 }
                 Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
                     batch.flush(tx)?;
+                    // A new counterparty moves the amount between counterparty totals.
+                    if counterparty.is_some()
+                        && let Some(old) = load_transaction(tx, book, *tx_id)?
+                    {
+                        flows.add(book, &old, -1);
+                        flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1);
+                    }
                     let tags = (!tags.is_empty()).then(|| serde_json::json!(tags));
                     tx.execute(
                         "UPDATE transactions SET counterparty = COALESCE($1, counterparty), notes = COALESCE($2, notes),
@@ -623,9 +664,11 @@ impl UnitOfWork for Uow<'_, '_> {
                     batch.flush(tx)?;
                     import::project(tx, book, re)?;
                 }
+                Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
             }
         }
         batch.flush(self.tx)?;
+        reports::flush_flows(self.tx, &flows)?;
         flush_deltas(self.tx, &deltas)
     }
 }
@@ -752,6 +795,8 @@ fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> R
           WHERE d.account_id = u.a AND d.date = u.dt AND d.delta = 0",
         &[&accounts, &dates],
     )?;
+    // trim_scale: 0 + 0.01 − 0.01 is 0.00 but a balance never touched is 0;
+    // the canonical scale keeps the projection independent of event batching.
     let ids: Vec<Uuid> = deltas.totals.keys().map(|a| a.0).collect();
     let totals: Vec<Decimal> = deltas.totals.values().map(|m| m.amount).collect();
     // Rounded to the currency's scale: a batch whose changes cancel out sends
@@ -836,13 +881,13 @@ fn event_row(r: &postgres::Row) -> Result<RecordedEvent> {
 }
 
 /// The amount at its currency's scale, so "0" from an empty SUM prints "0.00".
-fn at_scale(amount: Decimal, currency: Currency) -> Decimal {
+pub(crate) fn at_scale(amount: Decimal, currency: Currency) -> Decimal {
     let mut a = amount;
     a.rescale(currency.minor_units());
     a
 }
 
-fn currency(s: &str) -> Result<Currency> {
+pub(crate) fn currency(s: &str) -> Result<Currency> {
     Currency::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

@@ -20,14 +20,17 @@ use uuid::Uuid;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::reports::FlowDeltas;
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
 mod import;
+mod reports;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("0001_init.sql")),
     (2, "import", include_str!("0002_import.sql")),
+    (3, "reports", include_str!("0003_reports.sql")),
     (5, "categorize", include_str!("0005_categorize.sql")),
 ];
 
@@ -36,7 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 const REBUILD_PAGE: usize = 20_000;
 
 /// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 13] = [
+const PROJECTIONS: [(&str, &str); 16] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -50,6 +53,9 @@ const PROJECTIONS: [(&str, &str); 13] = [
     ("import_review", "id"),
     ("trades", "batch_id, seq"),
     ("import_profiles", "book_id, name"),
+    ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
+    ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
+    ("fx_rates", "book_id, base, quote, date"),
 ];
 
 #[derive(Debug)]
@@ -362,6 +368,23 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn report_facts(
+        &self,
+        book: BookId,
+        as_of: Option<Date>,
+        want: kassa_core::report::Wanted,
+    ) -> Result<kassa_core::report::ReportFacts> {
+        let mut conn = self.conn()?;
+        // One read transaction: the chart and the aggregates from one snapshot.
+        let tx = conn.transaction()?;
+        let ledger = Uow { tx: &tx }.load_ledger(book)?;
+        Ok(reports::fact_rows(&tx, book, as_of, want)?.into_facts(&ledger))
+    }
+
+    fn fx_rates(&self, book: BookId) -> Result<Vec<kassa_core::report::fx::FxRate>> {
+        reports::fx_rates(&*self.conn()?, book)
+    }
+
     fn import(&self, book: BookId, actor: &str, feed: &mut dyn crate::import::ImportFeed) -> Result<u64> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -598,6 +621,7 @@ impl UnitOfWork for Uow<'_> {
     fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
         let tx = self.tx;
         let mut deltas = BalanceDeltas::default();
+        let mut flows = FlowDeltas::default();
         for re in events {
             let Some(book) = book_of(&re.stream) else { continue };
             match &re.event {
@@ -669,8 +693,13 @@ impl UnitOfWork for Uow<'_> {
                         ])?;
                     }
                     deltas.add(t, 1);
+                    flows.add(book, t, 1);
                 }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, source, .. }) => {
+                Event::TransactionRecategorized(Recategorized { tx_id, category, source, postings, .. }) => {
+                    if let Some(old) = self.load_transaction(book, *tx_id)? {
+                        flows.add(book, &old, -1);
+                        flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1);
+                    }
                     let cat = category.map(|c| c.0);
                     let leg = if category.is_some() { "category" } else { "uncategorized" };
                     tx.prepare_cached("UPDATE transactions SET category_id = ?1, category_source = ?2 WHERE id = ?3")?
@@ -685,6 +714,7 @@ impl UnitOfWork for Uow<'_> {
                 Event::TransactionDeleted(Deleted { tx_id }) => {
                     if let Some(t) = self.load_transaction(book, *tx_id)? {
                         deltas.add(&t, -1);
+                        flows.add(book, &t, -1);
                     }
                     tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
@@ -692,6 +722,13 @@ impl UnitOfWork for Uow<'_> {
                     import::tombstone(tx, *tx_id)?;
                 }
                 Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
+                    // A new counterparty moves the amount between counterparty totals.
+                    if counterparty.is_some()
+                        && let Some(old) = self.load_transaction(book, *tx_id)?
+                    {
+                        flows.add(book, &old, -1);
+                        flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1);
+                    }
                     let tags = (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default());
                     tx.prepare_cached(
                         "UPDATE transactions SET counterparty = COALESCE(?1, counterparty), notes = COALESCE(?2, notes),
@@ -726,8 +763,10 @@ impl UnitOfWork for Uow<'_> {
                 | Event::ImportBatchUndone(_)
                 | Event::TradesImported(_)
                 | Event::ImportProfileSaved(_) => import::project(tx, book, re)?,
+                Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
             }
         }
+        reports::flush_flows(tx, &flows)?;
         flush_deltas(tx, &deltas)
     }
 }
@@ -834,11 +873,11 @@ pub(crate) fn status_of(s: &str) -> Status {
     if s == "pending" { Status::Pending } else { Status::Booked }
 }
 
-fn currency(s: &str) -> Result<Currency> {
+pub(crate) fn currency(s: &str) -> Result<Currency> {
     Currency::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
+pub(crate) fn parse_field<T: std::str::FromStr>(s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {

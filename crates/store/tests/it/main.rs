@@ -6,6 +6,7 @@ mod concurrency;
 mod import;
 mod import_props;
 mod props;
+mod reports;
 mod story;
 
 use jiff::civil::Date;
