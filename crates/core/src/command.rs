@@ -75,6 +75,10 @@ pub enum Command {
     Transfer(NewTransfer),
     Recategorize { tx_id: TxId, category: Option<String> },
     DeleteTransaction { tx_id: TxId },
+    RenameBook { name: String },
+    /// Closes the book: it refuses every later command.
+    CloseBook,
+    RenameAccount { account_id: AccountId, name: String },
 }
 
 impl Command {

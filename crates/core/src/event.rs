@@ -6,9 +6,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{
+    BookRoleGranted, BookRoleRevoked, OrgCreated, OrgMemberRemoved, OrgMemberSet, PasswordChanged, TokenIssued,
+    TokenRevoked, UserDisabled, UserRegistered,
+};
 use crate::account::Account;
 use crate::category::Category;
-use crate::ids::{BookId, CategoryId, OrgId, TxId, UserId};
+use crate::ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
 use crate::transaction::{Postings, Transaction};
 
 /// Who owns a book.
@@ -37,6 +41,39 @@ pub enum Event {
     TransactionRecorded(Transaction),
     TransactionRecategorized(Recategorized),
     TransactionDeleted(Deleted),
+    // --- access (issue 7): users, tokens, organisations, book roles; book edits ---
+    UserRegistered(UserRegistered),
+    PasswordChanged(PasswordChanged),
+    UserDisabled(UserDisabled),
+    TokenIssued(TokenIssued),
+    TokenRevoked(TokenRevoked),
+    OrgCreated(OrgCreated),
+    OrgMemberSet(OrgMemberSet),
+    OrgMemberRemoved(OrgMemberRemoved),
+    BookRoleGranted(BookRoleGranted),
+    BookRoleRevoked(BookRoleRevoked),
+    BookRenamed(BookRenamed),
+    BookClosed(BookClosed),
+    AccountRenamed(AccountRenamed),
+}
+
+/// The book's new name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookRenamed {
+    pub name: String,
+}
+
+/// The book is closed: it leaves every listing and refuses commands; its
+/// events stay in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookClosed {
+    pub book_id: BookId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRenamed {
+    pub account_id: AccountId,
+    pub name: String,
 }
 
 /// The income/expense leg now points at another category (or none); the
@@ -73,6 +110,19 @@ impl Event {
             Event::TransactionRecorded(_) => "transaction_recorded",
             Event::TransactionRecategorized(_) => "transaction_recategorized",
             Event::TransactionDeleted(_) => "transaction_deleted",
+            Event::UserRegistered(_) => "user_registered",
+            Event::PasswordChanged(_) => "password_changed",
+            Event::UserDisabled(_) => "user_disabled",
+            Event::TokenIssued(_) => "token_issued",
+            Event::TokenRevoked(_) => "token_revoked",
+            Event::OrgCreated(_) => "org_created",
+            Event::OrgMemberSet(_) => "org_member_set",
+            Event::OrgMemberRemoved(_) => "org_member_removed",
+            Event::BookRoleGranted(_) => "book_role_granted",
+            Event::BookRoleRevoked(_) => "book_role_revoked",
+            Event::BookRenamed(_) => "book_renamed",
+            Event::BookClosed(_) => "book_closed",
+            Event::AccountRenamed(_) => "account_renamed",
         }
     }
 
@@ -100,6 +150,19 @@ impl Event {
             Event::TransactionRecorded(p) => serde_json::to_string(p),
             Event::TransactionRecategorized(p) => serde_json::to_string(p),
             Event::TransactionDeleted(p) => serde_json::to_string(p),
+            Event::UserRegistered(p) => serde_json::to_string(p),
+            Event::PasswordChanged(p) => serde_json::to_string(p),
+            Event::UserDisabled(p) => serde_json::to_string(p),
+            Event::TokenIssued(p) => serde_json::to_string(p),
+            Event::TokenRevoked(p) => serde_json::to_string(p),
+            Event::OrgCreated(p) => serde_json::to_string(p),
+            Event::OrgMemberSet(p) => serde_json::to_string(p),
+            Event::OrgMemberRemoved(p) => serde_json::to_string(p),
+            Event::BookRoleGranted(p) => serde_json::to_string(p),
+            Event::BookRoleRevoked(p) => serde_json::to_string(p),
+            Event::BookRenamed(p) => serde_json::to_string(p),
+            Event::BookClosed(p) => serde_json::to_string(p),
+            Event::AccountRenamed(p) => serde_json::to_string(p),
         };
         // Payloads are plain data with string keys: serialising cannot fail.
         json.unwrap_or_default()

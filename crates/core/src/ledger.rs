@@ -17,7 +17,7 @@ use crate::category::{Category, CategoryName};
 use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
-use crate::event::{Book, Deleted, Event, Recategorized};
+use crate::event::{AccountRenamed, Book, BookClosed, BookRenamed, Deleted, Event, Recategorized};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::money::Money;
 use crate::transaction::{Leg, Posting, Postings, Transaction};
@@ -126,6 +126,25 @@ impl Ledger {
                 }
                 Ok(vec![Event::TransactionDeleted(Deleted { tx_id: *tx_id })])
             }
+            Command::RenameBook { name } => {
+                let name = non_empty(name)?;
+                Ok(vec![Event::BookRenamed(BookRenamed { name })])
+            }
+            Command::CloseBook => {
+                let id = self.book.as_ref().map(|b| b.id).ok_or(LedgerError::NoBook)?;
+                Ok(vec![Event::BookClosed(BookClosed { book_id: id })])
+            }
+            Command::RenameAccount { account_id, name } => {
+                let name = non_empty(name)?;
+                let account = self.resolve_account(&AccountRef::Id(*account_id))?;
+                if account.name == name {
+                    return Ok(vec![]);
+                }
+                if self.accounts.values().any(|x| x.id != *account_id && x.name.eq_ignore_ascii_case(&name)) {
+                    return Err(LedgerError::DuplicateAccount(name));
+                }
+                Ok(vec![Event::AccountRenamed(AccountRenamed { account_id: *account_id, name })])
+            }
         }
     }
 
@@ -226,6 +245,20 @@ impl Ledger {
             Event::TransactionDeleted(Deleted { tx_id }) => {
                 self.transactions.remove(tx_id);
             }
+            Event::BookRenamed(BookRenamed { name }) => {
+                if let Some(b) = self.book.as_mut() {
+                    b.name = name.clone();
+                }
+            }
+            // A closed book is no book: later commands get `NoBook`.
+            Event::BookClosed(_) => *self = Ledger::new(),
+            Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+                if let Some(a) = self.accounts.get_mut(account_id) {
+                    a.name = name.clone();
+                }
+            }
+            // Access events live in their own streams (ADR 004).
+            _ => {}
         }
     }
 

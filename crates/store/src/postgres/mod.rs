@@ -24,7 +24,10 @@ use crate::sqlite::{like_escape, owner_from, owner_parts, status_of};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+mod access;
+
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("0001_init.sql")), (4, "users", include_str!("0004_users.sql"))];
 const REBUILD_PAGE: usize = 20_000;
 
 #[derive(Debug)]
@@ -239,7 +242,10 @@ impl Store for PgStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
-        tx.batch_execute("TRUNCATE books, accounts, categories, transactions, postings, daily_balances")?;
+        tx.batch_execute(
+            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances,
+                      users, tokens, orgs, org_members, book_grants",
+        )?;
         // Secondary indexes are built once at the end, not maintained per row.
         let indexes: Vec<(String, String)> = tx
             .query(
@@ -247,7 +253,8 @@ impl Store for PgStore {
                   WHERE schemaname = current_schema() AND indexname IN (
                         SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                          WHERE NOT x.indisprimary AND NOT x.indisunique)
-                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances')",
+                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances',
+                                      'users', 'tokens', 'orgs', 'org_members', 'book_grants')",
                 &[],
             )?
             .iter()
@@ -284,6 +291,11 @@ impl Store for PgStore {
             ("transactions", "id"),
             ("postings", "tx_id, seq"),
             ("daily_balances", "account_id, date"),
+            access::TABLES[0],
+            access::TABLES[1],
+            access::TABLES[2],
+            access::TABLES[3],
+            access::TABLES[4],
         ];
         let mut out = String::new();
         for (table, key) in tables {
@@ -295,6 +307,83 @@ impl Store for PgStore {
             }
         }
         Ok(out)
+    }
+
+    // --- access (issue 7) ---
+
+    fn execute_stream(
+        &self,
+        stream: &str,
+        actor: &str,
+        decide: crate::access::Decide<'_>,
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        unit::with_retry(|| {
+            let mut tx = conn.transaction()?;
+            let out = crate::access::execute_stream(&mut Uow { tx: &mut tx }, stream, actor, decide)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn user(&self, id: kassa_core::UserId) -> Result<Option<crate::access::UserRow>> {
+        access::user(&mut *self.conn()?, id)
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<crate::access::UserRow>> {
+        access::user_by_email(&mut *self.conn()?, email)
+    }
+
+    fn users(&self) -> Result<Vec<crate::access::UserRow>> {
+        access::users(&mut *self.conn()?)
+    }
+
+    fn token_by_hash(&self, token_hash: &str) -> Result<Option<crate::access::TokenRow>> {
+        access::token_by_hash(&mut *self.conn()?, token_hash)
+    }
+
+    fn orgs(&self) -> Result<Vec<crate::access::OrgRow>> {
+        access::orgs(&mut *self.conn()?)
+    }
+
+    fn org_members(
+        &self,
+        org: Option<kassa_core::OrgId>,
+        user: Option<kassa_core::UserId>,
+    ) -> Result<Vec<crate::access::OrgMemberRow>> {
+        access::org_members(&mut *self.conn()?, org, user)
+    }
+
+    fn book(&self, id: BookId) -> Result<Option<Book>> {
+        access::book(&mut *self.conn()?, id)
+    }
+
+    fn book_grants(
+        &self,
+        book: Option<BookId>,
+        principals: &[kassa_core::access::Principal],
+    ) -> Result<Vec<crate::access::GrantRow>> {
+        access::book_grants(&mut *self.conn()?, book, principals)
+    }
+
+    fn tx_page(&self, book: BookId, q: &crate::access::TxPageQuery) -> Result<Vec<crate::access::TxItem>> {
+        access::tx_page(&mut *self.conn()?, book, q)
+    }
+
+    fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        access::read_stream_page(&mut *self.conn()?, stream, after, limit)
+    }
+
+    fn admin_overview(&self) -> Result<crate::access::Overview> {
+        access::admin_overview(&mut *self.conn()?)
+    }
+
+    fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
+        access::idempotent_get(&mut *self.conn()?, scope, key)
+    }
+
+    fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> Result<()> {
+        access::idempotent_put(&mut *self.conn()?, scope, key, reply)
     }
 }
 
@@ -407,6 +496,9 @@ impl UnitOfWork for Uow<'_, '_> {
         let mut batch = TxBatch::default();
         let mut deltas = BalanceDeltas::default();
         for re in events {
+            if access::project(self.tx, re)? {
+                continue;
+            }
             let Some(book) = book_of(&re.stream) else {
                 continue;
             };
@@ -465,6 +557,8 @@ impl UnitOfWork for Uow<'_, '_> {
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
                 }
+                // Users, tokens, organisations, roles and book edits: `access::project` above.
+                _ => {}
             }
         }
         batch.flush(self.tx)?;

@@ -22,20 +22,28 @@ use crate::projection::{BalanceDeltas, book_of, leg_name};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("0001_init.sql"))];
+mod access;
+
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("0001_init.sql")), (4, "users", include_str!("0004_users.sql"))];
 
 /// Events read per round trip during rebuild: large enough to amortise the
 /// query, small enough to keep memory flat on a multi-million event log.
 const REBUILD_PAGE: usize = 20_000;
 
 /// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 6] = [
+const PROJECTIONS: [(&str, &str); 11] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
     ("transactions", "id"),
     ("postings", "tx_id, seq"),
     ("daily_balances", "account_id, date"),
+    access::TABLES[0],
+    access::TABLES[1],
+    access::TABLES[2],
+    access::TABLES[3],
+    access::TABLES[4],
 ];
 
 #[derive(Debug)]
@@ -315,6 +323,83 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+
+    // --- access (issue 7) ---
+
+    fn execute_stream(
+        &self,
+        stream: &str,
+        actor: &str,
+        decide: crate::access::Decide<'_>,
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        unit::with_retry(|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = crate::access::execute_stream(&mut Uow { tx: &tx }, stream, actor, decide)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn user(&self, id: kassa_core::UserId) -> Result<Option<crate::access::UserRow>> {
+        access::user(&*self.conn()?, id)
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<crate::access::UserRow>> {
+        access::user_by_email(&*self.conn()?, email)
+    }
+
+    fn users(&self) -> Result<Vec<crate::access::UserRow>> {
+        access::users(&*self.conn()?)
+    }
+
+    fn token_by_hash(&self, token_hash: &str) -> Result<Option<crate::access::TokenRow>> {
+        access::token_by_hash(&*self.conn()?, token_hash)
+    }
+
+    fn orgs(&self) -> Result<Vec<crate::access::OrgRow>> {
+        access::orgs(&*self.conn()?)
+    }
+
+    fn org_members(
+        &self,
+        org: Option<kassa_core::OrgId>,
+        user: Option<kassa_core::UserId>,
+    ) -> Result<Vec<crate::access::OrgMemberRow>> {
+        access::org_members(&*self.conn()?, org, user)
+    }
+
+    fn book(&self, id: BookId) -> Result<Option<Book>> {
+        access::book(&*self.conn()?, id)
+    }
+
+    fn book_grants(
+        &self,
+        book: Option<BookId>,
+        principals: &[kassa_core::access::Principal],
+    ) -> Result<Vec<crate::access::GrantRow>> {
+        access::book_grants(&*self.conn()?, book, principals)
+    }
+
+    fn tx_page(&self, book: BookId, q: &crate::access::TxPageQuery) -> Result<Vec<crate::access::TxItem>> {
+        access::tx_page(&*self.conn()?, book, q)
+    }
+
+    fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        access::read_stream_page(&*self.conn()?, stream, after, limit)
+    }
+
+    fn admin_overview(&self) -> Result<crate::access::Overview> {
+        access::admin_overview(&*self.conn()?)
+    }
+
+    fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
+        access::idempotent_get(&*self.conn()?, scope, key)
+    }
+
+    fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> Result<()> {
+        access::idempotent_put(&*self.conn()?, scope, key, reply)
+    }
 }
 
 /// Name and DDL of the explicit indexes on projection tables (not the ones
@@ -486,6 +571,9 @@ impl UnitOfWork for Uow<'_> {
         let tx = self.tx;
         let mut deltas = BalanceDeltas::default();
         for re in events {
+            if access::project(tx, re)? {
+                continue;
+            }
             let Some(book) = book_of(&re.stream) else { continue };
             match &re.event {
                 Event::BookOpened(bk) => {
@@ -574,6 +662,8 @@ impl UnitOfWork for Uow<'_> {
                     tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
                 }
+                // Users, tokens, organisations, roles and book edits: `access::project` above.
+                _ => {}
             }
         }
         flush_deltas(tx, &deltas)
