@@ -4,6 +4,7 @@
 mod bench;
 mod ledger;
 mod output;
+mod server;
 
 use std::process::ExitCode;
 
@@ -56,6 +57,11 @@ enum Command {
     /// Measure kassa against bare-SQL baselines
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Serve the HTTP API (and its docs at /api/docs)
+    Serve(server::ServeArgs),
+    /// Users of the server: add, list, disable, reset-password
+    #[command(subcommand)]
+    User(server::UserCmd),
 }
 
 fn main() -> ExitCode {
@@ -109,8 +115,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None => default_db_url()?,
     };
     let store = kassa_store::open(&url).with_context(|| format!("cannot open {url}"))?;
+    let command = match cli.command {
+        Command::Serve(args) => return server::serve(store, args),
+        Command::User(cmd) => return server::user(store, cmd, cli.output, &actor()),
+        other => other,
+    };
     let ctx = ledger::Ctx { store: store.as_ref(), book_name: &cli.book, output: cli.output, actor: actor() };
-    match cli.command {
+    match command {
         Command::Init => ledger::init(&ctx, &url),
         Command::Book(c) => ledger::book(&ctx, c),
         Command::Account(c) => ledger::account(&ctx, c),
@@ -121,6 +132,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Events(a) => ledger::events(&ctx, a),
         Command::Rebuild => rebuild(store.as_ref()),
         Command::Bench(cmd) => bench::run(&cmd, cli.output),
+        Command::Serve(_) | Command::User(_) => unreachable!("handled above"),
     }
 }
 

@@ -220,9 +220,18 @@ pub enum TokenCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrgCommand {
     /// Creates the organisation with `creator` as its first admin.
-    Create { org_id: OrgId, name: String, creator: UserId },
-    SetMember { user_id: UserId, role: OrgRole },
-    RemoveMember { user_id: UserId },
+    Create {
+        org_id: OrgId,
+        name: String,
+        creator: UserId,
+    },
+    SetMember {
+        user_id: UserId,
+        role: OrgRole,
+    },
+    RemoveMember {
+        user_id: UserId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -388,7 +397,8 @@ pub fn decide_org(history: &[Event], cmd: &OrgCommand) -> Result<Vec<Event>, Acc
 }
 
 fn is_last_admin(org: &Org, user: UserId) -> bool {
-    org.members.get(&user) == Some(&OrgRole::Admin) && org.members.values().filter(|r| **r == OrgRole::Admin).count() == 1
+    org.members.get(&user) == Some(&OrgRole::Admin)
+        && org.members.values().filter(|r| **r == OrgRole::Admin).count() == 1
 }
 
 /// The grants of one book, as folded from its ACL stream.

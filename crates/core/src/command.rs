@@ -68,17 +68,35 @@ pub struct NewTransfer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    OpenBook { book_id: BookId, name: String, owner: Owner },
+    OpenBook {
+        book_id: BookId,
+        name: String,
+        owner: Owner,
+    },
     OpenAccount(NewAccount),
-    AddCategory { category_id: CategoryId, name: CategoryName, section: Section },
+    AddCategory {
+        category_id: CategoryId,
+        name: CategoryName,
+        section: Section,
+    },
     RecordTransaction(NewTransaction),
     Transfer(NewTransfer),
-    Recategorize { tx_id: TxId, category: Option<String> },
-    DeleteTransaction { tx_id: TxId },
-    RenameBook { name: String },
+    Recategorize {
+        tx_id: TxId,
+        category: Option<String>,
+    },
+    DeleteTransaction {
+        tx_id: TxId,
+    },
+    RenameBook {
+        name: String,
+    },
     /// Closes the book: it refuses every later command.
     CloseBook,
-    RenameAccount { account_id: AccountId, name: String },
+    RenameAccount {
+        account_id: AccountId,
+        name: String,
+    },
 }
 
 impl Command {

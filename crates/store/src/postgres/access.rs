@@ -330,9 +330,10 @@ pub(super) fn admin_overview(c: &mut impl GenericClient) -> Result<Overview> {
 }
 
 pub(super) fn idempotent_get(c: &mut impl GenericClient, scope: &str, key: &str) -> Result<Option<StoredResponse>> {
-    Ok(c.query_opt("SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2", &[
-        &scope, &key,
-    ])?
+    Ok(c.query_opt(
+        "SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        &[&scope, &key],
+    )?
     .map(|r| StoredResponse { fingerprint: r.get(0), status: r.get::<_, i32>(1) as u16, body: r.get(2) }))
 }
 

@@ -84,8 +84,10 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, re: &RecordedEvent) -> Res
         }
         Event::BookRoleRevoked(r) => {
             let (kind, id) = principal_parts(&r.principal);
-            tx.prepare_cached("DELETE FROM book_grants WHERE book_id = ?1 AND principal_kind = ?2 AND principal_id = ?3")?
-                .execute(params![r.book_id.0, kind, id])?;
+            tx.prepare_cached(
+                "DELETE FROM book_grants WHERE book_id = ?1 AND principal_kind = ?2 AND principal_id = ?3",
+            )?
+            .execute(params![r.book_id.0, kind, id])?;
         }
         Event::BookRenamed(BookRenamed { name }) => {
             let Some(book) = book_of(&re.stream) else { return Ok(true) };
@@ -291,10 +293,14 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
     Ok(out)
 }
 
-pub(super) fn read_stream_page(conn: &Connection, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-    let mut st = conn.prepare_cached(&format!(
-        "{EVENT_COLUMNS} WHERE s.name = ?1 AND e.version > ?2 ORDER BY e.version LIMIT ?3"
-    ))?;
+pub(super) fn read_stream_page(
+    conn: &Connection,
+    stream: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>> {
+    let mut st = conn
+        .prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 AND e.version > ?2 ORDER BY e.version LIMIT ?3"))?;
     let rows = st.query_map(params![stream, after, limit as i64], event_row)?;
     rows.map(|r| r?).collect()
 }

@@ -1,0 +1,1 @@
+//! The API story through real HTTP.
