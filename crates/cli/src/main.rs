@@ -106,6 +106,10 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Bench(bench::BenchCmd::Seed { transactions, batch }) = &cli.command {
+        let url = cli.db.clone().context("kassa bench seed needs --db URL")?;
+        return bench::seed(&url, *transactions, *batch);
+    }
     if let Command::Bench(cmd) = &cli.command {
         // Benchmarks make their own throw-away databases.
         return bench::run(cmd, cli.output);

@@ -472,7 +472,7 @@ async fn events(State(app): State<App>, Caller(actor): Caller, Params(q): Params
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kassa API", description = "Self-hosted finance: books, accounts, transactions, users and roles."),
-    modifiers(&Security, &Errors),
+    modifiers(&Security),
     components(schemas(ErrorBody))
 )]
 struct ApiDoc;
@@ -554,9 +554,17 @@ pub fn routes() -> OpenApiRouter<App> {
         .routes(routes!(events))
 }
 
+/// The router and its OpenAPI document, completed: the shared error
+/// responses are added once every route has registered its operations.
+pub fn split() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = routes().split_for_parts();
+    Errors.modify(&mut doc);
+    (router, doc)
+}
+
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
+    split().1
 }
 
 pub(crate) fn not_found_fallback() -> ApiError {

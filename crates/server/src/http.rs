@@ -40,7 +40,7 @@ struct InFlight(Arc<Mutex<HashSet<String>>>);
 
 /// The whole HTTP surface: API, its document and the docs UI.
 pub fn router(app: App) -> Router {
-    let (api, doc) = api::routes().split_for_parts();
+    let (api, doc) = api::split();
     let in_flight = InFlight::default();
     let request_id = HeaderName::from_static("x-request-id");
     let api = api

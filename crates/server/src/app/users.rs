@@ -189,7 +189,7 @@ impl App {
     pub fn disable_user(&self, actor: &str, email: &str) -> AppResult<UserRow> {
         let u = self.user_named(email)?;
         self.store.execute_stream(&user_stream(u.id), actor, &|h| Ok(decide_user(h, &UserCommand::Disable)?))?;
-        Ok(self.user_named(email)?)
+        self.user_named(email)
     }
 
     pub fn reset_password(&self, actor: &str, email: &str, password: &str) -> AppResult<UserRow> {

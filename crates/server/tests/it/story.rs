@@ -60,14 +60,23 @@ fn a_household_uses_the_api() {
         let mut c = Client { s: &s, token: None };
 
         // First run: the first registration makes the platform admin.
-        let (st, me) = c.json(Method::POST, "/api/v1/auth/register", Some(json!({"email": "Ann@Example.org", "password": PASSWORD})));
+        let (st, me) = c.json(
+            Method::POST,
+            "/api/v1/auth/register",
+            Some(json!({"email": "Ann@Example.org", "password": PASSWORD})),
+        );
         assert_eq!(st, StatusCode::CREATED, "{name}: {me}");
         assert_eq!(me["email"], "ann@example.org");
         assert_eq!(me["platform_admin"], true);
 
-        let (st, err) = c.json(Method::POST, "/api/v1/auth/login", Some(json!({"email": "ann@example.org", "password": "wrong password"})));
+        let (st, err) = c.json(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "ann@example.org", "password": "wrong password"})),
+        );
         assert_eq!((st, err["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")), "{name}");
-        let (st, login) = c.json(Method::POST, "/api/v1/auth/login", Some(json!({"email": "ann@example.org", "password": PASSWORD})));
+        let (st, login) =
+            c.json(Method::POST, "/api/v1/auth/login", Some(json!({"email": "ann@example.org", "password": PASSWORD})));
         assert_eq!(st, StatusCode::OK, "{name}: {login}");
         assert!(login["expires_at"].as_str().is_some());
         c.token = Some(login["token"].as_str().expect("token").to_string());
@@ -88,30 +97,54 @@ fn a_household_uses_the_api() {
 
         // Idempotency-Key: a repeated create is replayed, not repeated.
         let tx = json!({"account_id": a, "date": "2024-02-03", "amount": "-42.10", "description": "Groceries", "category": "Groceries"});
-        let first = c.send(Method::POST, &format!("/api/v1/books/{b}/transactions"), Some(tx.clone()), &[("Idempotency-Key", "k1")]);
+        let first = c.send(
+            Method::POST,
+            &format!("/api/v1/books/{b}/transactions"),
+            Some(tx.clone()),
+            &[("Idempotency-Key", "k1")],
+        );
         assert_eq!(first.status(), StatusCode::CREATED, "{name}");
         let first: Value = s.run(first.json()).expect("json");
-        let again = c.send(Method::POST, &format!("/api/v1/books/{b}/transactions"), Some(tx.clone()), &[("Idempotency-Key", "k1")]);
+        let again = c.send(
+            Method::POST,
+            &format!("/api/v1/books/{b}/transactions"),
+            Some(tx.clone()),
+            &[("Idempotency-Key", "k1")],
+        );
         assert_eq!(again.status(), StatusCode::CREATED);
         assert_eq!(again.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap_or("")), Some("true"));
         let again: Value = s.run(again.json()).expect("json");
         assert_eq!(first["id"], again["id"], "{name}");
         assert_eq!(first["amount"], "-42.10");
-        let other = c.send(Method::POST, &format!("/api/v1/books/{b}/transactions"), Some(json!({"account_id": a, "date": "2024-02-04", "amount": "1", "description": "x"})), &[("Idempotency-Key", "k1")]);
+        let other = c.send(
+            Method::POST,
+            &format!("/api/v1/books/{b}/transactions"),
+            Some(json!({"account_id": a, "date": "2024-02-04", "amount": "1", "description": "x"})),
+            &[("Idempotency-Key", "k1")],
+        );
         assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}: same key, other body");
         assert_eq!(count(&c, &b), 1);
 
         // Cursor pages, newest first, filtered by account and month.
         for day in 1..=25 {
             let body = json!({"account_id": a, "date": format!("2024-03-{day:02}"), "amount": "-1.00", "description": format!("day {day}")});
-            assert_eq!(c.json(Method::POST, &format!("/api/v1/books/{b}/transactions"), Some(body)).0, StatusCode::CREATED);
+            assert_eq!(
+                c.json(Method::POST, &format!("/api/v1/books/{b}/transactions"), Some(body)).0,
+                StatusCode::CREATED
+            );
         }
         let mut seen = vec![];
         let mut cursor = String::new();
         loop {
-            let (st, page) = c.json(Method::GET, &format!("/api/v1/books/{b}/transactions?account={a}&from=2024-03-01&to=2024-03-31&limit=10{cursor}"), None);
+            let (st, page) = c.json(
+                Method::GET,
+                &format!("/api/v1/books/{b}/transactions?account={a}&from=2024-03-01&to=2024-03-31&limit=10{cursor}"),
+                None,
+            );
             assert_eq!(st, StatusCode::OK, "{name}: {page}");
-            seen.extend(page["items"].as_array().expect("items").iter().map(|t| t["date"].as_str().unwrap_or("").to_string()));
+            seen.extend(
+                page["items"].as_array().expect("items").iter().map(|t| t["date"].as_str().unwrap_or("").to_string()),
+            );
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = format!("&cursor={next}"),
                 None => break,
@@ -126,15 +159,47 @@ fn a_household_uses_the_api() {
         let path = format!("/api/v1/books/{b}/transactions");
         let (st, e) = c.raw(Method::POST, "/api/v1/books", "{\"name\": ");
         assert_eq!((st, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed_json")), "{name}");
-        let (st, e) = c.json(Method::POST, &path, Some(json!({"account_id": a, "date": "2024-02-30", "amount": "1", "description": "x"})));
-        assert_eq!((st, e["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("date")), "{name}: {e}");
-        let (st, e) = c.json(Method::POST, &path, Some(json!({"account_id": a, "date": "2024-02-03", "amount": "1.2.3", "description": "x"})));
-        assert_eq!((st, e["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("amount")), "{name}: {e}");
-        let (st, e) = c.json(Method::POST, &path, Some(json!({"account_id": a, "date": "2024-02-03", "amount": 5, "description": "x"})));
+        let (st, e) = c.json(
+            Method::POST,
+            &path,
+            Some(json!({"account_id": a, "date": "2024-02-30", "amount": "1", "description": "x"})),
+        );
+        assert_eq!(
+            (st, e["details"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("date")),
+            "{name}: {e}"
+        );
+        let (st, e) = c.json(
+            Method::POST,
+            &path,
+            Some(json!({"account_id": a, "date": "2024-02-03", "amount": "1.2.3", "description": "x"})),
+        );
+        assert_eq!(
+            (st, e["details"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("amount")),
+            "{name}: {e}"
+        );
+        let (st, e) = c.json(
+            Method::POST,
+            &path,
+            Some(json!({"account_id": a, "date": "2024-02-03", "amount": 5, "description": "x"})),
+        );
         assert_eq!((st, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field")), "{name}: {e}");
-        let (st, e) = c.json(Method::POST, &path, Some(json!({"account_id": a, "date": "2024-02-03", "amount": "1", "description": "x", "category": "Nope"})));
-        assert_eq!((st, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_category")), "{name}: {e}");
-        let (st, _) = c.json(Method::POST, &path, Some(json!({"account_id": uuid::Uuid::now_v7(), "date": "2024-02-03", "amount": "1", "description": "x"})));
+        let (st, e) = c.json(
+            Method::POST,
+            &path,
+            Some(json!({"account_id": a, "date": "2024-02-03", "amount": "1", "description": "x", "category": "Nope"})),
+        );
+        assert_eq!(
+            (st, e["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_category")),
+            "{name}: {e}"
+        );
+        let (st, _) = c.json(
+            Method::POST,
+            &path,
+            Some(json!({"account_id": uuid::Uuid::now_v7(), "date": "2024-02-03", "amount": "1", "description": "x"})),
+        );
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         let (st, _) = c.json(Method::GET, &format!("/api/v1/books/{}/accounts", uuid::Uuid::now_v7()), None);
         assert_eq!(st, StatusCode::NOT_FOUND);
@@ -152,9 +217,14 @@ fn a_household_uses_the_api() {
         s.app.add_user("test", "bob@example.org", PASSWORD, false).expect("bob");
         let (_, org) = c.json(Method::POST, "/api/v1/orgs", Some(json!({"name": "Firm"})));
         let org = org["id"].as_str().expect("org").to_string();
-        let (st, _) = c.json(Method::POST, &format!("/api/v1/orgs/{org}/members"), Some(json!({"email": "bob@example.org", "role": "member"})));
+        let (st, _) = c.json(
+            Method::POST,
+            &format!("/api/v1/orgs/{org}/members"),
+            Some(json!({"email": "bob@example.org", "role": "member"})),
+        );
         assert_eq!(st, StatusCode::CREATED);
-        let (st, _) = c.json(Method::POST, &format!("/api/v1/books/{b}/members"), Some(json!({"org_id": org, "role": "editor"})));
+        let (st, _) =
+            c.json(Method::POST, &format!("/api/v1/books/{b}/members"), Some(json!({"org_id": org, "role": "editor"})));
         assert_eq!(st, StatusCode::CREATED);
         let bob_token = s.app.login("bob@example.org", PASSWORD, "test").expect("login").token;
         let bob = Client { s: &s, token: Some(bob_token) };
@@ -187,16 +257,16 @@ fn logins_are_rate_limited_per_account_and_per_address() {
         s.app.add_user("test", "eve@example.org", PASSWORD, false).expect("user");
         let c = Client { s: &s, token: None };
         let attempt = |password: &str| {
-            c.json(Method::POST, "/api/v1/auth/login", Some(json!({"email": "eve@example.org", "password": password}))).0
+            c.json(Method::POST, "/api/v1/auth/login", Some(json!({"email": "eve@example.org", "password": password})))
+                .0
         };
         for _ in 0..5 {
             assert_eq!(attempt("wrong password"), StatusCode::UNAUTHORIZED);
         }
         // The account is locked: even the right password gets 429 now.
         assert_eq!(attempt(PASSWORD), StatusCode::TOO_MANY_REQUESTS, "{}", s.name);
-        let other = |email: &str| {
-            c.json(Method::POST, "/api/v1/auth/login", Some(json!({"email": email, "password": "x"}))).0
-        };
+        let other =
+            |email: &str| c.json(Method::POST, "/api/v1/auth/login", Some(json!({"email": email, "password": "x"}))).0;
         assert_eq!(other("a@example.org"), StatusCode::UNAUTHORIZED);
         assert_eq!(other("b@example.org"), StatusCode::UNAUTHORIZED);
         // Eight attempts from this address in the window: the ninth is refused.
@@ -214,7 +284,11 @@ fn registration_follows_the_policy() {
         let token = s.app.login("root@example.org", PASSWORD, "t").expect("login").token;
         let _ = admin;
         let c = Client { s: &s, token: None };
-        let (st, e) = c.json(Method::POST, "/api/v1/auth/register", Some(json!({"email": "x@example.org", "password": PASSWORD})));
+        let (st, e) = c.json(
+            Method::POST,
+            "/api/v1/auth/register",
+            Some(json!({"email": "x@example.org", "password": PASSWORD})),
+        );
         assert_eq!((st, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("registration_closed")), "{}", s.name);
         let admin = Client { s: &s, token: Some(token) };
         let (st, invite) = admin.json(Method::POST, "/api/v1/admin/invites", None);
@@ -223,6 +297,10 @@ fn registration_follows_the_policy() {
         let body = json!({"email": "x@example.org", "password": PASSWORD, "invite": code});
         assert_eq!(c.json(Method::POST, "/api/v1/auth/register", Some(body.clone())).0, StatusCode::CREATED);
         let body = json!({"email": "y@example.org", "password": PASSWORD, "invite": code});
-        assert_eq!(c.json(Method::POST, "/api/v1/auth/register", Some(body)).0, StatusCode::UNPROCESSABLE_ENTITY, "an invite is used once");
+        assert_eq!(
+            c.json(Method::POST, "/api/v1/auth/register", Some(body)).0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an invite is used once"
+        );
     }
 }
