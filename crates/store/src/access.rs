@@ -104,26 +104,26 @@ pub struct TxPageQuery {
     pub limit: usize,
 }
 
-/// Where a row sits in the newest-first order: (date, log position, posting).
+/// Where a row sits in the newest-first order: (date, transaction id,
+/// posting). Ids are UUIDv7, so within a day the newest recorded comes
+/// first; and (account, date, tx_id, seq) is an index order on both
+/// backends, so a page is an index range scan that stops after `limit` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TxCursor {
     pub date: Date,
-    pub position: i64,
+    pub tx: uuid::Uuid,
     pub seq: i32,
 }
 
 impl TxCursor {
     pub fn encode(&self) -> String {
-        format!("{}.{}.{}", self.date, self.position, self.seq)
+        format!("{}.{}.{}", self.date, self.tx.simple(), self.seq)
     }
 
     pub fn decode(s: &str) -> Option<TxCursor> {
         let mut it = s.split('.');
-        let c = TxCursor {
-            date: it.next()?.parse().ok()?,
-            position: it.next()?.parse().ok()?,
-            seq: it.next()?.parse().ok()?,
-        };
+        let c =
+            TxCursor { date: it.next()?.parse().ok()?, tx: it.next()?.parse().ok()?, seq: it.next()?.parse().ok()? };
         it.next().is_none().then_some(c)
     }
 }

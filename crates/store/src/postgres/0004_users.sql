@@ -50,3 +50,6 @@ CREATE TABLE idempotency_keys (
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)
 );
+
+-- Register pages of the API: one account, newest first, a range scan.
+CREATE INDEX postings_account_page ON postings (account_id, date, tx_id, seq) WHERE account_id IS NOT NULL;

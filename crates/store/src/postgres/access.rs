@@ -204,7 +204,7 @@ pub(super) fn book_grants(
 pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
     let mut sql = String::from(
         "SELECT t.id, p.account_id, a.name, p.date, p.amount, p.currency, t.description, c.name, t.counterparty,
-                t.status, t.position, p.seq,
+                t.status, 0::bigint, p.seq,
                 (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
                   WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
            FROM postings p
@@ -218,7 +218,7 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
     let tx = q.tx.map(|t| t.0);
     let category_children = q.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
     let search = q.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
-    let before = q.before.map(|c| (c.date, c.position, c.seq));
+    let before = q.before.map(|c| (c.date, c.tx, c.seq));
     let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
     if let Some(a) = &account {
         args.push(a);
@@ -245,14 +245,15 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
         args.push(s);
         sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
     }
-    if let Some((date, position, seq)) = &before {
+    if let Some((date, tx, seq)) = &before {
         args.push(date);
-        args.push(position);
+        args.push(tx);
         args.push(seq);
         let n = args.len();
-        sql.push_str(&format!(" AND (p.date, t.position, p.seq) < (${}, ${}, ${})", n - 2, n - 1, n));
+        sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) < (${}, ${}, ${})", n - 2, n - 1, n));
     }
-    sql.push_str(&format!(" ORDER BY p.date DESC, t.position DESC, p.seq DESC LIMIT {}", q.limit));
+    // Index order of postings_account_page: a backwards range scan, stopped at `limit`.
+    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
     let rows = c.query(&sql, &args)?;
     rows.iter()
         .map(|r| {
@@ -270,7 +271,7 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
                 counterparty: r.get(8),
                 status: r.get(9),
                 transfer_account: r.get(12),
-                cursor: TxCursor { date, position: r.get(10), seq: r.get(11) },
+                cursor: TxCursor { date, tx: r.get(0), seq: r.get(11) },
             })
         })
         .collect()

@@ -226,7 +226,7 @@ pub(super) fn book_grants(conn: &Connection, book: Option<BookId>, principals: &
 pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
     let mut sql = String::from(
         "SELECT t.id, p.account_id, a.name, p.date, p.amount_minor, p.currency, t.description, c.name, t.counterparty,
-                t.status, t.position, p.seq,
+                t.status, 0, p.seq,
                 (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
                   WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
            FROM postings p
@@ -262,13 +262,13 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
         arg(&mut sql, " OR t.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
     }
     if let Some(c) = q.before {
-        arg(&mut sql, " AND (p.date < ?", Value::Text(c.date.to_string()));
-        arg(&mut sql, " OR (p.date = ?", Value::Text(c.date.to_string()));
-        arg(&mut sql, " AND (t.position < ?", Value::Integer(c.position));
-        arg(&mut sql, " OR (t.position = ?", Value::Integer(c.position));
-        arg(&mut sql, " AND p.seq < ?))))", Value::Integer(i64::from(c.seq)));
+        arg(&mut sql, " AND (p.date, p.tx_id, p.seq) < (?", Value::Text(c.date.to_string()));
+        arg(&mut sql, ", ?", blob(c.tx));
+        arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
     }
-    sql.push_str(&format!(" ORDER BY p.date DESC, t.position DESC, p.seq DESC LIMIT {}", q.limit));
+    // The postings index (account_id, date) carries the primary key (tx_id,
+    // seq) of this WITHOUT ROWID table: this order is a backwards index scan.
+    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
     let mut out = vec![];
@@ -287,7 +287,7 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
             counterparty: r.get(8)?,
             status: r.get(9)?,
             transfer_account: r.get(12)?,
-            cursor: TxCursor { date, position: r.get(10)?, seq: r.get(11)? },
+            cursor: TxCursor { date, tx: r.get(0)?, seq: r.get(11)? },
         });
     }
     Ok(out)
