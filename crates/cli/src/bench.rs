@@ -58,6 +58,51 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 7)]
         runs: usize,
     },
+    /// Fill the database `--db` names with a user (bench@example.org, password
+    /// `bench-password`) whose personal book holds N generated transactions:
+    /// the data set for the HTTP benchmarks in docs/BENCHMARKS.md
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        transactions: usize,
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+    },
+}
+
+/// `kassa bench seed`: a user with a big personal book, through the same
+/// application layer the API uses, then the generator's transactions.
+pub fn seed(url: &str, transactions: usize, batch: usize) -> anyhow::Result<()> {
+    let store = kassa_store::open(url).with_context(|| format!("cannot open {url}"))?;
+    store.migrate()?;
+    let app = kassa_server::App::new(std::sync::Arc::from(store), kassa_server::Config::default());
+    let user = app.add_user("bench", "bench@example.org", "bench-password", true)?;
+    let actor = kassa_server::app::Actor { user_id: user.id, platform_admin: true, token_id: None };
+    let book = BookId(app.list_books(&actor)?[0].id);
+    let (setup, accounts, categories) = book_setup(book);
+    // The personal book exists already: add the bench accounts and categories.
+    let existing = app.store.ledger(book)?;
+    let taken = |name: &CategoryName| existing.categories().any(|x| x.name.as_str() == name.as_str());
+    let extra: Vec<Command> =
+        setup.into_iter().skip(1).filter(|c| !matches!(c, Command::AddCategory { name, .. } if taken(name))).collect();
+    app.store.execute(book, "bench", &extra)?;
+    let mut generator = Generator::new(accounts, categories, transactions, Dates::Chronological);
+    let bar = progress_bar("seeding");
+    bar.set_length(transactions as u64);
+    let mut done = 0;
+    while done < transactions {
+        let n = batch.min(transactions - done);
+        let cmds: Vec<Command> = (0..n).map(|_| generator.next()).collect();
+        app.store.execute(book, "bench", &cmds)?;
+        done += n;
+        bar.set_position(done as u64);
+    }
+    bar.finish_and_clear();
+    let ledger = app.store.ledger(book)?;
+    println!("book {book}");
+    for a in ledger.accounts() {
+        println!("account {} {}", a.name, a.id);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -85,6 +130,7 @@ pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
         BenchCmd::Reports { db, transactions, runs } => {
             return crate::bench_reports::run(db, *transactions, *runs, format);
         }
+        BenchCmd::Seed { .. } => anyhow::bail!("kassa bench seed runs on the database --db names"),
     };
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];

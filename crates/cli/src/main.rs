@@ -9,6 +9,7 @@ mod import;
 mod ledger;
 mod output;
 mod report;
+mod server;
 
 use std::process::ExitCode;
 
@@ -80,6 +81,11 @@ enum Command {
     Fx(export::FxCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
+    /// Serve the HTTP API (and its docs at /api/docs)
+    Serve(server::ServeArgs),
+    /// Users of the server: add, list, disable, reset-password
+    #[command(subcommand)]
+    User(server::UserCmd),
 }
 
 fn main() -> ExitCode {
@@ -124,6 +130,10 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Bench(bench::BenchCmd::Seed { transactions, batch }) = &cli.command {
+        let url = cli.db.clone().context("kassa bench seed needs --db URL")?;
+        return bench::seed(&url, *transactions, *batch);
+    }
     if let Command::Bench(cmd) = &cli.command {
         // Benchmarks make their own throw-away databases.
         return bench::run(cmd, cli.output);
@@ -133,8 +143,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None => default_db_url()?,
     };
     let store = kassa_store::open(&url).with_context(|| format!("cannot open {url}"))?;
+    let command = match cli.command {
+        Command::Serve(args) => return server::serve(store, args),
+        Command::User(cmd) => return server::user(store, cmd, cli.output, &actor()),
+        other => other,
+    };
     let ctx = ledger::Ctx { store: store.as_ref(), book_name: &cli.book, output: cli.output, actor: actor() };
-    match cli.command {
+    match command {
         Command::Init => ledger::init(&ctx, &url),
         Command::Book(c) => ledger::book(&ctx, c),
         Command::Account(c) => ledger::account(&ctx, c),
@@ -152,6 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Fx(cmd) => export::fx(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
+        Command::Serve(_) | Command::User(_) => unreachable!("handled above"),
     }
 }
 

@@ -138,6 +138,15 @@ pub enum Command {
     ImportFxRates {
         rates: Vec<crate::report::fx::FxRate>,
     },
+    RenameBook {
+        name: String,
+    },
+    /// Closes the book: it refuses every later command.
+    CloseBook,
+    RenameAccount {
+        account_id: AccountId,
+        name: String,
+    },
 }
 
 impl Command {

@@ -6,10 +6,14 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{
+    BookRoleGranted, BookRoleRevoked, OrgCreated, OrgMemberRemoved, OrgMemberSet, PasswordChanged, TokenIssued,
+    TokenRevoked, UserDisabled, UserRegistered,
+};
 use crate::account::Account;
 use crate::categorize::Rule;
 use crate::category::Category;
-use crate::ids::{BookId, CategoryId, OrgId, TxId, UserId};
+use crate::ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
@@ -93,6 +97,39 @@ events! {
     TradesImported(TradesImported) = "trades_imported",
     ImportProfileSaved(ProfileSaved) = "import_profile_saved",
     FxRatesImported(FxRatesImported) = "fx_rates_imported",
+    // --- access (issue 7): users, tokens, organisations, book roles; book edits ---
+    UserRegistered(UserRegistered) = "user_registered",
+    PasswordChanged(PasswordChanged) = "password_changed",
+    UserDisabled(UserDisabled) = "user_disabled",
+    TokenIssued(TokenIssued) = "token_issued",
+    TokenRevoked(TokenRevoked) = "token_revoked",
+    OrgCreated(OrgCreated) = "org_created",
+    OrgMemberSet(OrgMemberSet) = "org_member_set",
+    OrgMemberRemoved(OrgMemberRemoved) = "org_member_removed",
+    BookRoleGranted(BookRoleGranted) = "book_role_granted",
+    BookRoleRevoked(BookRoleRevoked) = "book_role_revoked",
+    BookRenamed(BookRenamed) = "book_renamed",
+    BookClosed(BookClosed) = "book_closed",
+    AccountRenamed(AccountRenamed) = "account_renamed",
+}
+
+/// The book's new name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookRenamed {
+    pub name: String,
+}
+
+/// The book is closed: it leaves every listing and refuses commands; its
+/// events stay in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookClosed {
+    pub book_id: BookId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRenamed {
+    pub account_id: AccountId,
+    pub name: String,
 }
 
 /// The income/expense leg now points at another category (or none); the
@@ -247,7 +284,7 @@ mod tests {
         let events = vec![
             Event::BookOpened(Book { id: BookId(id), name: "b".into(), owner: Owner::Local }),
             Event::AccountOpened(Account {
-                id: crate::AccountId(id),
+                id: AccountId(id),
                 name: "a".into(),
                 kind: crate::AccountKind::Cash,
                 currency: Currency::EUR,

@@ -18,7 +18,10 @@ use crate::category::{Category, CategoryName};
 use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
-use crate::event::{Annotated, Book, Deleted, Event, FxRatesImported, Recategorized, RuleDeleted, Suggested};
+use crate::event::{
+    AccountRenamed, Annotated, Book, BookClosed, BookRenamed, Deleted, Event, FxRatesImported, Recategorized,
+    RuleDeleted, Suggested,
+};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
 use crate::money::Money;
@@ -217,6 +220,25 @@ impl Ledger {
                 }
                 Ok(vec![Event::FxRatesImported(FxRatesImported { rates: rates.clone() })])
             }
+            Command::RenameBook { name } => {
+                let name = non_empty(name)?;
+                Ok(vec![Event::BookRenamed(BookRenamed { name })])
+            }
+            Command::CloseBook => {
+                let id = self.book.as_ref().map(|b| b.id).ok_or(LedgerError::NoBook)?;
+                Ok(vec![Event::BookClosed(BookClosed { book_id: id })])
+            }
+            Command::RenameAccount { account_id, name } => {
+                let name = non_empty(name)?;
+                let account = self.resolve_account(&AccountRef::Id(*account_id))?;
+                if account.name == name {
+                    return Ok(vec![]);
+                }
+                if self.accounts.values().any(|x| x.id != *account_id && x.name.eq_ignore_ascii_case(&name)) {
+                    return Err(LedgerError::DuplicateAccount(name));
+                }
+                Ok(vec![Event::AccountRenamed(AccountRenamed { account_id: *account_id, name })])
+            }
         }
     }
 
@@ -392,6 +414,20 @@ impl Ledger {
             | Event::ImportProfileSaved(_) => {}
             // Rates are read by reports, not by the ledger's decisions.
             Event::FxRatesImported(_) => {}
+            Event::BookRenamed(BookRenamed { name }) => {
+                if let Some(b) = self.book.as_mut() {
+                    b.name = name.clone();
+                }
+            }
+            // A closed book is no book: later commands get `NoBook`.
+            Event::BookClosed(_) => *self = Ledger::new(),
+            Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+                if let Some(a) = self.accounts.get_mut(account_id) {
+                    a.name = name.clone();
+                }
+            }
+            // Access events live in their own streams (ADR 004).
+            _ => {}
         }
     }
 

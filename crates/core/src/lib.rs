@@ -7,6 +7,7 @@
 // Money is Decimal; a float in the core must say why (model weights do).
 #![warn(clippy::float_arithmetic)]
 
+pub mod access;
 pub mod account;
 pub mod categorize;
 pub mod category;

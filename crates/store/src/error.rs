@@ -23,6 +23,24 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("connection pool: {0}")]
     Pool(#[from] r2d2::Error),
+    /// A user, token, organisation or book-role command was refused.
+    #[error(transparent)]
+    Access(#[from] kassa_core::access::AccessError),
+}
+
+impl StoreError {
+    /// A UNIQUE constraint refused the write (an email or book name taken):
+    /// the caller's input clashes with existing data, not a server fault.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            StoreError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
 }
 
 impl From<kassa_core::event::DecodeError> for StoreError {

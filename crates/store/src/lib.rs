@@ -6,6 +6,7 @@
 //! optimistic-concurrency check and updates the projections. Reads come from
 //! the projections; [`Store::rebuild`] replays the log into empty ones.
 
+pub mod access;
 pub mod categorize;
 mod error;
 pub mod import;
@@ -18,9 +19,10 @@ mod types;
 mod unit;
 
 use jiff::civil::Date;
+use kassa_core::access::Principal;
 use kassa_core::report::fx::FxRate;
 use kassa_core::report::{ReportFacts, Wanted};
-use kassa_core::{BatchId, Book, BookId, Command, Ledger, RecordedEvent, ReviewId, TxId};
+use kassa_core::{BatchId, Book, BookId, Command, Ledger, OrgId, RecordedEvent, ReviewId, TxId, UserId};
 
 pub use error::{Result, StoreError};
 pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
@@ -105,6 +107,34 @@ pub trait Store: Send + Sync {
 
     /// The book's exchange rates, one per (pair, date).
     fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>>;
+
+    // --- access (issue 7): users, tokens, organisations, book roles, API reads ---
+
+    /// The write path for aggregates that are not a book (`user-…`, `token-…`,
+    /// `org-…`, `book-acl-…`): in one database transaction, reads the stream,
+    /// lets `decide` turn its history into new events, appends them with the
+    /// expected version and projects them; retried on a conflict.
+    fn execute_stream(&self, stream: &str, actor: &str, decide: access::Decide<'_>) -> Result<Vec<RecordedEvent>>;
+    fn user(&self, id: UserId) -> Result<Option<access::UserRow>>;
+    fn user_by_email(&self, email: &str) -> Result<Option<access::UserRow>>;
+    fn users(&self) -> Result<Vec<access::UserRow>>;
+    fn token_by_hash(&self, token_hash: &str) -> Result<Option<access::TokenRow>>;
+    fn orgs(&self) -> Result<Vec<access::OrgRow>>;
+    /// Members of one organisation, or the memberships of one user.
+    fn org_members(&self, org: Option<OrgId>, user: Option<UserId>) -> Result<Vec<access::OrgMemberRow>>;
+    /// An open book by id (closed books are gone from the projection).
+    fn book(&self, id: BookId) -> Result<Option<Book>>;
+    /// Grants on one book, or every grant to the given principals.
+    fn book_grants(&self, book: Option<BookId>, principals: &[Principal]) -> Result<Vec<access::GrantRow>>;
+    /// One page of a book's register, newest first.
+    fn tx_page(&self, book: BookId, q: &access::TxPageQuery) -> Result<Vec<access::TxItem>>;
+    /// Events of one stream with version > `after`, at most `limit`.
+    fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>>;
+    fn admin_overview(&self) -> Result<access::Overview>;
+    /// Replies to creates, kept for `Idempotency-Key` (not a projection: never rebuilt).
+    fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<access::StoredResponse>>;
+    /// Keeps a reply unless one is already stored for the key (the first wins).
+    fn idempotent_put(&self, scope: &str, key: &str, reply: &access::StoredResponse) -> Result<()>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -26,11 +26,12 @@ use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion}
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
+mod access;
 mod import;
 mod reports;
 
 /// Every projection table: emptied by rebuild, listed by projection_dump.
-const PROJECTIONS: [(&str, &str); 16] = [
+const PROJECTIONS: [(&str, &str); 21] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -47,12 +48,18 @@ const PROJECTIONS: [(&str, &str); 16] = [
     ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
     ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
     ("fx_rates", "book_id, base, quote, date"),
+    access::TABLES[0],
+    access::TABLES[1],
+    access::TABLES[2],
+    access::TABLES[3],
+    access::TABLES[4],
 ];
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("0001_init.sql")),
     (2, "import", include_str!("0002_import.sql")),
     (3, "reports", include_str!("0003_reports.sql")),
+    (4, "users", include_str!("0004_users.sql")),
     (5, "categorize", include_str!("0005_categorize.sql")),
 ];
 const REBUILD_PAGE: usize = 20_000;
@@ -277,7 +284,8 @@ impl Store for PgStore {
         tx.batch_execute(
             "TRUNCATE books, accounts, categories, transactions, postings, daily_balances, rules, suggestions,
                       import_batches, import_index, import_review, trades, import_profiles,
-                      monthly_category_totals, monthly_counterparty_totals, fx_rates",
+                      monthly_category_totals, monthly_counterparty_totals, fx_rates,
+                      users, tokens, orgs, org_members, book_grants",
         )?;
         // Secondary indexes are built once at the end, not maintained per row.
         let indexes: Vec<(String, String)> = tx
@@ -289,7 +297,8 @@ impl Store for PgStore {
                     AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances',
                                       'rules', 'suggestions', 'import_batches', 'import_index', 'import_review',
                                       'trades', 'import_profiles', 'monthly_category_totals',
-                                      'monthly_counterparty_totals', 'fx_rates')",
+                                      'monthly_counterparty_totals', 'fx_rates', 'users', 'tokens', 'orgs',
+                                      'org_members', 'book_grants')",
                 &[],
             )?
             .iter()
@@ -353,6 +362,83 @@ impl Store for PgStore {
             }
         }
         Ok(out)
+    }
+
+    // --- access (issue 7) ---
+
+    fn execute_stream(
+        &self,
+        stream: &str,
+        actor: &str,
+        decide: crate::access::Decide<'_>,
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        unit::with_retry(|| {
+            let mut tx = conn.transaction()?;
+            let out = crate::access::execute_stream(&mut Uow { tx: &mut tx }, stream, actor, decide)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn user(&self, id: kassa_core::UserId) -> Result<Option<crate::access::UserRow>> {
+        access::user(&mut *self.conn()?, id)
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<crate::access::UserRow>> {
+        access::user_by_email(&mut *self.conn()?, email)
+    }
+
+    fn users(&self) -> Result<Vec<crate::access::UserRow>> {
+        access::users(&mut *self.conn()?)
+    }
+
+    fn token_by_hash(&self, token_hash: &str) -> Result<Option<crate::access::TokenRow>> {
+        access::token_by_hash(&mut *self.conn()?, token_hash)
+    }
+
+    fn orgs(&self) -> Result<Vec<crate::access::OrgRow>> {
+        access::orgs(&mut *self.conn()?)
+    }
+
+    fn org_members(
+        &self,
+        org: Option<kassa_core::OrgId>,
+        user: Option<kassa_core::UserId>,
+    ) -> Result<Vec<crate::access::OrgMemberRow>> {
+        access::org_members(&mut *self.conn()?, org, user)
+    }
+
+    fn book(&self, id: BookId) -> Result<Option<Book>> {
+        access::book(&mut *self.conn()?, id)
+    }
+
+    fn book_grants(
+        &self,
+        book: Option<BookId>,
+        principals: &[kassa_core::access::Principal],
+    ) -> Result<Vec<crate::access::GrantRow>> {
+        access::book_grants(&mut *self.conn()?, book, principals)
+    }
+
+    fn tx_page(&self, book: BookId, q: &crate::access::TxPageQuery) -> Result<Vec<crate::access::TxItem>> {
+        access::tx_page(&mut *self.conn()?, book, q)
+    }
+
+    fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        access::read_stream_page(&mut *self.conn()?, stream, after, limit)
+    }
+
+    fn admin_overview(&self) -> Result<crate::access::Overview> {
+        access::admin_overview(&mut *self.conn()?)
+    }
+
+    fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
+        access::idempotent_get(&mut *self.conn()?, scope, key)
+    }
+
+    fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> Result<()> {
+        access::idempotent_put(&mut *self.conn()?, scope, key, reply)
     }
 
     fn report_facts(
@@ -547,6 +633,9 @@ impl UnitOfWork for Uow<'_, '_> {
         let mut deltas = BalanceDeltas::default();
         let mut flows = FlowDeltas::default();
         for re in events {
+            if access::project(self.tx, re)? {
+                continue;
+            }
             let Some(book) = book_of(&re.stream) else {
                 continue;
             };
@@ -665,6 +754,8 @@ impl UnitOfWork for Uow<'_, '_> {
                     import::project(tx, book, re)?;
                 }
                 Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
+                // Users, tokens, organisations, roles and book edits: `access::project` above.
+                _ => {}
             }
         }
         batch.flush(self.tx)?;

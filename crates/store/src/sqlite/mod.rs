@@ -24,6 +24,7 @@ use crate::reports::FlowDeltas;
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
+mod access;
 mod import;
 mod reports;
 
@@ -31,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("0001_init.sql")),
     (2, "import", include_str!("0002_import.sql")),
     (3, "reports", include_str!("0003_reports.sql")),
+    (4, "users", include_str!("0004_users.sql")),
     (5, "categorize", include_str!("0005_categorize.sql")),
 ];
 
@@ -39,7 +41,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 const REBUILD_PAGE: usize = 20_000;
 
 /// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 16] = [
+const PROJECTIONS: [(&str, &str); 21] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -56,6 +58,11 @@ const PROJECTIONS: [(&str, &str); 16] = [
     ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
     ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
     ("fx_rates", "book_id, base, quote, date"),
+    access::TABLES[0],
+    access::TABLES[1],
+    access::TABLES[2],
+    access::TABLES[3],
+    access::TABLES[4],
 ];
 
 #[derive(Debug)]
@@ -368,6 +375,83 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    // --- access (issue 7) ---
+
+    fn execute_stream(
+        &self,
+        stream: &str,
+        actor: &str,
+        decide: crate::access::Decide<'_>,
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut conn = self.conn()?;
+        unit::with_retry(|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = crate::access::execute_stream(&mut Uow { tx: &tx }, stream, actor, decide)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn user(&self, id: kassa_core::UserId) -> Result<Option<crate::access::UserRow>> {
+        access::user(&*self.conn()?, id)
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<crate::access::UserRow>> {
+        access::user_by_email(&*self.conn()?, email)
+    }
+
+    fn users(&self) -> Result<Vec<crate::access::UserRow>> {
+        access::users(&*self.conn()?)
+    }
+
+    fn token_by_hash(&self, token_hash: &str) -> Result<Option<crate::access::TokenRow>> {
+        access::token_by_hash(&*self.conn()?, token_hash)
+    }
+
+    fn orgs(&self) -> Result<Vec<crate::access::OrgRow>> {
+        access::orgs(&*self.conn()?)
+    }
+
+    fn org_members(
+        &self,
+        org: Option<kassa_core::OrgId>,
+        user: Option<kassa_core::UserId>,
+    ) -> Result<Vec<crate::access::OrgMemberRow>> {
+        access::org_members(&*self.conn()?, org, user)
+    }
+
+    fn book(&self, id: BookId) -> Result<Option<Book>> {
+        access::book(&*self.conn()?, id)
+    }
+
+    fn book_grants(
+        &self,
+        book: Option<BookId>,
+        principals: &[kassa_core::access::Principal],
+    ) -> Result<Vec<crate::access::GrantRow>> {
+        access::book_grants(&*self.conn()?, book, principals)
+    }
+
+    fn tx_page(&self, book: BookId, q: &crate::access::TxPageQuery) -> Result<Vec<crate::access::TxItem>> {
+        access::tx_page(&*self.conn()?, book, q)
+    }
+
+    fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        access::read_stream_page(&*self.conn()?, stream, after, limit)
+    }
+
+    fn admin_overview(&self) -> Result<crate::access::Overview> {
+        access::admin_overview(&*self.conn()?)
+    }
+
+    fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
+        access::idempotent_get(&*self.conn()?, scope, key)
+    }
+
+    fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> Result<()> {
+        access::idempotent_put(&*self.conn()?, scope, key, reply)
+    }
+
     fn report_facts(
         &self,
         book: BookId,
@@ -623,6 +707,9 @@ impl UnitOfWork for Uow<'_> {
         let mut deltas = BalanceDeltas::default();
         let mut flows = FlowDeltas::default();
         for re in events {
+            if access::project(tx, re)? {
+                continue;
+            }
             let Some(book) = book_of(&re.stream) else { continue };
             match &re.event {
                 Event::BookOpened(bk) => {
@@ -764,6 +851,8 @@ impl UnitOfWork for Uow<'_> {
                 | Event::TradesImported(_)
                 | Event::ImportProfileSaved(_) => import::project(tx, book, re)?,
                 Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
+                // Users, tokens, organisations, roles and book edits: `access::project` above.
+                _ => {}
             }
         }
         reports::flush_flows(tx, &flows)?;

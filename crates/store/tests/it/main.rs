@@ -1,6 +1,7 @@
 //! The store's integration tests: one story, run on SQLite and (when
 //! `KASSA_TEST_PG` is set) on PostgreSQL.
 
+mod access;
 mod categorize;
 mod concurrency;
 mod import;

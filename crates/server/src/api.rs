@@ -1,0 +1,572 @@
+//! The `/api/v1` resources: one small handler per operation, each taking
+//! its input apart, calling the application layer in `spawn_blocking` (the
+//! store is synchronous) and shaping the reply. The route table is the
+//! OpenAPI document: `utoipa_axum::routes!` registers a handler and its
+//! documentation together, so an undocumented route cannot exist.
+
+// utoipa's `params(…)` expansion spells the IntoParams types out in full.
+#![allow(unused_qualifications)]
+
+use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kassa_core::{AccountId, BookId, OrgId, TxId};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::app::books::*;
+use crate::app::orgs::*;
+use crate::app::{Actor, App, AppError, AppResult};
+use crate::error::{ApiError, ErrorBody};
+
+/// JSON bodies whose rejections come out as our error format.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Body<T>(pub T);
+
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Ids<T>(pub T);
+
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Params<T>(pub T);
+
+/// The authenticated caller: a bearer token, or the session cookie the web uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub Actor);
+
+pub const SESSION_COOKIE: &str = "kassa_session";
+
+pub fn credential(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return v.strip_prefix("Bearer ").map(|t| t.trim().to_string());
+    }
+    let cookies = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+    cookies.flat_map(|c| c.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == SESSION_COOKIE).then(|| v.to_string())
+    })
+}
+
+impl FromRequestParts<App> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Caller, ApiError> {
+        let Some(secret) = credential(&parts.headers) else {
+            return Err(AppError::Unauthorized("missing credentials: send Authorization: Bearer <token>".into()).into());
+        };
+        let actor = blocking(app, move |app| app.authenticate(&secret)).await?;
+        Ok(Caller(actor))
+    }
+}
+
+/// Runs a use case on the blocking pool: the store is synchronous (ADR 001).
+pub async fn blocking<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce(&App) -> AppResult<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let app = app.clone();
+    match tokio::task::spawn_blocking(move || f(&app)).await {
+        Ok(r) => r.map_err(ApiError::from),
+        Err(e) => Err(AppError::Internal(format!("task failed: {e}")).into()),
+    }
+}
+
+type Reply<T> = Result<axum::Json<T>, ApiError>;
+type Created<T> = Result<(StatusCode, axum::Json<T>), ApiError>;
+
+fn created<T>(t: T) -> (StatusCode, axum::Json<T>) {
+    (StatusCode::CREATED, axum::Json(t))
+}
+
+// ---------------------------------------------------------------- auth
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub token: String,
+    /// RFC 3339
+    pub expires_at: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    /// Required under the `invite` policy
+    #[serde(default)]
+    pub invite: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub platform_admin: bool,
+    pub disabled: bool,
+}
+
+impl From<kassa_store::access::UserRow> for UserView {
+    fn from(u: kassa_store::access::UserRow) -> UserView {
+        UserView { id: u.id.0, email: u.email, platform_admin: u.platform_admin, disabled: u.disabled }
+    }
+}
+
+/// Log in: a token for the API, also set as an HttpOnly session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(
+    State(app): State<App>,
+    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Body(req): Body<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let client = addr.ip().to_string();
+    let t = blocking(&app, move |app| app.login(&req.email, &req.password, &client)).await?;
+    let max_age = app.config.token_ttl.as_secs();
+    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}", t.token);
+    let body = TokenResponse { token: t.token, expires_at: t.expires_at.to_string() };
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+/// Log out: revokes the token the request came with.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204)))]
+async fn logout(State(app): State<App>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    blocking(&app, move |app| app.logout(&actor)).await?;
+    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+/// Register under the server's policy (open, invite or closed).
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = UserView)))]
+async fn register(State(app): State<App>, Body(req): Body<RegisterRequest>) -> Created<UserView> {
+    let u = blocking(&app, move |app| app.register(&req.email, &req.password, req.invite.as_deref())).await?;
+    Ok(created(u.into()))
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserView)))]
+async fn me(State(app): State<App>, Caller(actor): Caller) -> Reply<UserView> {
+    Ok(axum::Json(blocking(&app, move |app| app.me(&actor)).await?.into()))
+}
+
+// ---------------------------------------------------------------- admin
+
+/// An invitation code for registration (platform admins).
+#[utoipa::path(post, path = "/api/v1/admin/invites", tag = "admin", security(("bearer" = [])),
+    responses((status = 201, body = TokenResponse)))]
+async fn invite(State(app): State<App>, Caller(actor): Caller) -> Created<TokenResponse> {
+    let t = blocking(&app, move |app| app.invite(&actor)).await?;
+    Ok(created(TokenResponse { token: t.token, expires_at: t.expires_at.to_string() }))
+}
+
+/// Cross-tenant aggregates (platform admins): never a single transaction.
+#[utoipa::path(get, path = "/api/v1/admin/overview", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Overview)))]
+async fn overview(State(app): State<App>, Caller(actor): Caller) -> Reply<Overview> {
+    Ok(axum::Json(blocking(&app, move |app| app.overview(&actor)).await?))
+}
+
+// ---------------------------------------------------------------- books
+
+#[utoipa::path(get, path = "/api/v1/books", tag = "books", security(("bearer" = [])),
+    responses((status = 200, body = [BookView])))]
+async fn list_books(State(app): State<App>, Caller(actor): Caller) -> Reply<Vec<BookView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.list_books(&actor)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/books", tag = "books", security(("bearer" = [])), request_body = CreateBook,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    responses((status = 201, body = BookView)))]
+async fn create_book(State(app): State<App>, Caller(actor): Caller, Body(req): Body<CreateBook>) -> Created<BookView> {
+    Ok(created(blocking(&app, move |app| app.create_book(&actor, &req)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/books/{book}", tag = "books", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 200, body = BookView)))]
+async fn get_book(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<BookView> {
+    Ok(axum::Json(blocking(&app, move |app| app.book_view(&actor, BookId(book))).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/books/{book}", tag = "books", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), request_body = PatchBook, responses((status = 200, body = BookView)))]
+async fn patch_book(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<PatchBook>,
+) -> Reply<BookView> {
+    Ok(axum::Json(blocking(&app, move |app| app.rename_book(&actor, BookId(book), &req)).await?))
+}
+
+/// Closes the book; its events stay in the log.
+#[utoipa::path(delete, path = "/api/v1/books/{book}", tag = "books", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 204)))]
+async fn delete_book(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    blocking(&app, move |app| app.close_book(&actor, BookId(book))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- accounts
+
+#[utoipa::path(get, path = "/api/v1/books/{book}/accounts", tag = "accounts", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 200, body = [AccountView])))]
+async fn list_accounts(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<AccountView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.accounts(&actor, BookId(book))).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/books/{book}/accounts", tag = "accounts", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = CreateAccount, responses((status = 201, body = AccountView)))]
+async fn create_account(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<CreateAccount>,
+) -> Created<AccountView> {
+    Ok(created(blocking(&app, move |app| app.create_account(&actor, BookId(book), &req)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/books/{book}/accounts/{id}", tag = "accounts", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 200, body = AccountView)))]
+async fn get_account(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, Uuid)>,
+) -> Reply<AccountView> {
+    Ok(axum::Json(blocking(&app, move |app| app.account(&actor, BookId(book), AccountId(id))).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/books/{book}/accounts/{id}", tag = "accounts", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("id" = Uuid, Path)), request_body = PatchAccount,
+    responses((status = 200, body = AccountView)))]
+async fn patch_account(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, Uuid)>,
+    Body(req): Body<PatchAccount>,
+) -> Reply<AccountView> {
+    Ok(axum::Json(blocking(&app, move |app| app.rename_account(&actor, BookId(book), AccountId(id), &req)).await?))
+}
+
+// ---------------------------------------------------------------- transactions
+
+#[utoipa::path(get, path = "/api/v1/books/{book}/transactions", tag = "transactions", security(("bearer" = [])),
+    params(("book" = Uuid, Path), TxQuery), responses((status = 200, body = TxPage)))]
+async fn list_transactions(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<TxQuery>,
+) -> Reply<TxPage> {
+    Ok(axum::Json(blocking(&app, move |app| app.transactions(&actor, BookId(book), &q)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/books/{book}/transactions", tag = "transactions", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = CreateTransaction, responses((status = 201, body = TxView)))]
+async fn create_transaction(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<CreateTransaction>,
+) -> Created<TxView> {
+    Ok(created(blocking(&app, move |app| app.create_transaction(&actor, BookId(book), &req)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/books/{book}/transactions/{id}", tag = "transactions", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 200, body = TxView)))]
+async fn get_transaction(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, Uuid)>,
+) -> Reply<TxView> {
+    Ok(axum::Json(blocking(&app, move |app| app.transaction(&actor, BookId(book), TxId(id))).await?))
+}
+
+/// Recategorise.
+#[utoipa::path(patch, path = "/api/v1/books/{book}/transactions/{id}", tag = "transactions", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("id" = Uuid, Path)), request_body = PatchTransaction,
+    responses((status = 200, body = TxView)))]
+async fn patch_transaction(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, Uuid)>,
+    Body(req): Body<PatchTransaction>,
+) -> Reply<TxView> {
+    Ok(axum::Json(blocking(&app, move |app| app.recategorize(&actor, BookId(book), TxId(id), &req)).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/books/{book}/transactions/{id}", tag = "transactions", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 204)))]
+async fn delete_transaction(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    blocking(&app, move |app| app.delete_transaction(&actor, BookId(book), TxId(id))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/books/{book}/transfers", tag = "transactions", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = CreateTransfer, responses((status = 201, body = TxView)))]
+async fn create_transfer(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<CreateTransfer>,
+) -> Created<TxView> {
+    Ok(created(blocking(&app, move |app| app.transfer(&actor, BookId(book), &req)).await?))
+}
+
+// ---------------------------------------------------------------- categories
+
+#[utoipa::path(get, path = "/api/v1/books/{book}/categories", tag = "categories", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 200, body = [CategoryView])))]
+async fn list_categories(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+) -> Reply<Vec<CategoryView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.categories(&actor, BookId(book))).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/books/{book}/categories", tag = "categories", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = CreateCategory, responses((status = 201, body = CategoryView)))]
+async fn create_category(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<CreateCategory>,
+) -> Created<CategoryView> {
+    Ok(created(blocking(&app, move |app| app.create_category(&actor, BookId(book), &req)).await?))
+}
+
+// ---------------------------------------------------------------- members
+
+#[utoipa::path(get, path = "/api/v1/books/{book}/members", tag = "members", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 200, body = [MemberView])))]
+async fn list_members(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<MemberView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.members(&actor, BookId(book))).await?))
+}
+
+/// Grant a role (replacing the principal's earlier one).
+#[utoipa::path(post, path = "/api/v1/books/{book}/members", tag = "members", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = AddMember, responses((status = 201, body = [MemberView])))]
+async fn add_member(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<AddMember>,
+) -> Created<Vec<MemberView>> {
+    Ok(created(blocking(&app, move |app| app.add_member(&actor, BookId(book), &req)).await?))
+}
+
+/// Revoke the role of a user or organisation (by its id).
+#[utoipa::path(delete, path = "/api/v1/books/{book}/members/{member}", tag = "members", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("member" = Uuid, Path)), responses((status = 204)))]
+async fn remove_member(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, member)): Ids<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    blocking(&app, move |app| app.remove_member(&actor, BookId(book), member)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- organisations
+
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "organisations", security(("bearer" = [])),
+    responses((status = 200, body = [OrgView])))]
+async fn list_orgs(State(app): State<App>, Caller(actor): Caller) -> Reply<Vec<OrgView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.orgs(&actor)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "organisations", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = CreateOrg, responses((status = 201, body = OrgView)))]
+async fn create_org(State(app): State<App>, Caller(actor): Caller, Body(req): Body<CreateOrg>) -> Created<OrgView> {
+    Ok(created(blocking(&app, move |app| app.create_org(&actor, &req)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "organisations", security(("bearer" = [])),
+    params(("org" = Uuid, Path)), responses((status = 200, body = [OrgMemberView])))]
+async fn list_org_members(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(org): Ids<Uuid>,
+) -> Reply<Vec<OrgMemberView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.org_members(&actor, OrgId(org))).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/members", tag = "organisations", security(("bearer" = [])),
+    params(("org" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = AddOrgMember, responses((status = 201, body = [OrgMemberView])))]
+async fn add_org_member(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(org): Ids<Uuid>,
+    Body(req): Body<AddOrgMember>,
+) -> Created<Vec<OrgMemberView>> {
+    Ok(created(blocking(&app, move |app| app.add_org_member(&actor, OrgId(org), &req)).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user}", tag = "organisations", security(("bearer" = [])),
+    params(("org" = Uuid, Path), ("user" = Uuid, Path)), responses((status = 204)))]
+async fn remove_org_member(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((org, user)): Ids<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    blocking(&app, move |app| app.remove_org_member(&actor, OrgId(org), user)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- events
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// The book whose audit trail to read
+    pub book: Uuid,
+    /// Events after this stream version (default 0)
+    pub after: Option<i64>,
+    /// Page size, 1..=1000 (default 100)
+    pub limit: Option<i64>,
+}
+
+/// A book's audit trail: its events in order, with actor and times.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
+    params(EventsQuery), responses((status = 200, body = EventPage)))]
+async fn events(State(app): State<App>, Caller(actor): Caller, Params(q): Params<EventsQuery>) -> Reply<EventPage> {
+    Ok(axum::Json(
+        blocking(&app, move |app| app.events(&actor, BookId(q.book), q.after.unwrap_or(0), q.limit.unwrap_or(100)))
+            .await?,
+    ))
+}
+
+// ---------------------------------------------------------------- document
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kassa API", description = "Self-hosted finance: books, accounts, transactions, users and roles."),
+    modifiers(&Security),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every operation can answer with the shared error body under these codes;
+/// saying so once here keeps each handler's annotation short.
+struct Errors;
+
+impl Modify for Errors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let errors = [
+            ("400", "Malformed request"),
+            ("401", "Missing or invalid credentials"),
+            ("403", "The caller's role does not allow this"),
+            ("404", "No such resource, or not visible to the caller"),
+            ("409", "Conflicts with existing data"),
+            ("413", "Body too large"),
+            ("415", "Body is not JSON"),
+            ("422", "A field is invalid, or the ledger refuses the request"),
+            ("429", "Too many attempts"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in
+                [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten()
+            {
+                for (code, description) in errors {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description(description)
+                            .content(
+                                "application/json",
+                                ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                            )
+                            .build()
+                            .into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The API's routes with their documentation. Imports and reports add their
+/// `routes!(…)` here when their issues land.
+pub fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(register))
+        .routes(routes!(me))
+        .routes(routes!(invite))
+        .routes(routes!(overview))
+        .routes(routes!(list_books, create_book))
+        .routes(routes!(get_book, patch_book, delete_book))
+        .routes(routes!(list_accounts, create_account))
+        .routes(routes!(get_account, patch_account))
+        .routes(routes!(list_transactions, create_transaction))
+        .routes(routes!(get_transaction, patch_transaction, delete_transaction))
+        .routes(routes!(create_transfer))
+        .routes(routes!(list_categories, create_category))
+        .routes(routes!(list_members, add_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(list_orgs, create_org))
+        .routes(routes!(list_org_members, add_org_member))
+        .routes(routes!(remove_org_member))
+        .routes(routes!(events))
+}
+
+/// The router and its OpenAPI document, completed: the shared error
+/// responses are added once every route has registered its operations.
+pub fn split() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = routes().split_for_parts();
+    Errors.modify(&mut doc);
+    (router, doc)
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    split().1
+}
+
+pub(crate) fn not_found_fallback() -> ApiError {
+    ApiError::not_found("route")
+}

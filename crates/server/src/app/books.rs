@@ -1,0 +1,749 @@
+//! Books and everything in them, with the role checks: who may see or change
+//! which book, account and transaction. Every API resource under
+//! `/books/{book}` is one function here.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use kassa_core::access::{AclCommand, BookRole, OrgRole, Principal, acl_stream, decide_acl};
+use kassa_core::money::parse_decimal;
+use kassa_core::{
+    AccountId, AccountKind, AccountRef, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban, NewAccount,
+    NewTransaction, NewTransfer, OrgId, Owner, Section, Status, TxId, UserId,
+};
+use kassa_store::access::{TxCursor, TxItem, TxPageQuery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Actor, App, AppError, AppResult, new_id};
+
+/// What the caller may do in one book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookAccess {
+    pub book: Book,
+    /// The highest role held; `Spender` when that is all.
+    pub role: BookRole,
+    /// For a spender: the accounts they may use.
+    pub spender_accounts: Vec<AccountId>,
+}
+
+impl BookAccess {
+    fn require(&self, role: BookRole) -> AppResult<()> {
+        if self.role >= role && !(self.role == BookRole::Spender && role != BookRole::Spender) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("this needs the {} role on the book", role.as_str())))
+        }
+    }
+
+    /// Viewers and up see everything; a spender sees their accounts.
+    fn sees_account(&self, id: AccountId) -> bool {
+        self.role != BookRole::Spender || self.spender_accounts.contains(&id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnerView {
+    /// `local`, `user` or `organisation`
+    pub kind: String,
+    pub id: Option<uuid::Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BookView {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub owner: OwnerView,
+    /// The caller's role: owner, editor, viewer or spender.
+    pub role: String,
+}
+
+impl BookView {
+    fn of(a: &BookAccess) -> BookView {
+        let (kind, id) = match a.book.owner {
+            Owner::Local => ("local", None),
+            Owner::User(u) => ("user", Some(u.0)),
+            Owner::Organisation(o) => ("organisation", Some(o.0)),
+        };
+        BookView {
+            id: a.book.id.0,
+            name: a.book.name.clone(),
+            owner: OwnerView { kind: kind.into(), id },
+            role: a.role.as_str().into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBook {
+    pub name: String,
+    /// Create the book for an organisation the caller administers.
+    #[serde(default)]
+    pub org_id: Option<uuid::Uuid>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBook {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub kind: String,
+    pub currency: String,
+    pub iban: Option<String>,
+    pub institution: Option<String>,
+    #[schema(value_type = String, format = Date)]
+    pub opened_on: Date,
+    /// Current balance, a decimal string.
+    pub balance: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    pub name: String,
+    /// checking, savings, cash, credit_card, loan or brokerage
+    pub kind: String,
+    /// ISO 4217 code
+    pub currency: String,
+    #[serde(default)]
+    pub iban: Option<String>,
+    #[serde(default)]
+    pub number: Option<String>,
+    #[serde(default)]
+    pub institution: Option<String>,
+    /// YYYY-MM-DD; today when absent
+    #[serde(default)]
+    pub opened_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchAccount {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TxView {
+    pub id: uuid::Uuid,
+    pub account_id: uuid::Uuid,
+    pub account: String,
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    /// Signed decimal string, in the account's currency.
+    pub amount: String,
+    pub currency: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub counterparty: Option<String>,
+    pub status: String,
+    pub transfer_account: Option<String>,
+}
+
+impl From<&TxItem> for TxView {
+    fn from(t: &TxItem) -> TxView {
+        TxView {
+            id: t.id.0,
+            account_id: t.account_id.0,
+            account: t.account.clone(),
+            date: t.date,
+            amount: t.amount.to_string(),
+            currency: t.currency.to_string(),
+            description: t.description.clone(),
+            category: t.category.clone(),
+            counterparty: t.counterparty.clone(),
+            status: t.status.clone(),
+            transfer_account: t.transfer_account.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TxPage {
+    pub items: Vec<TxView>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TxQuery {
+    /// Account id
+    pub account: Option<String>,
+    /// First date, YYYY-MM-DD
+    pub from: Option<String>,
+    /// Last date, YYYY-MM-DD
+    pub to: Option<String>,
+    /// Category name (children included)
+    pub category: Option<String>,
+    /// Text in description or counterparty
+    pub q: Option<String>,
+    /// From a previous page's `next_cursor`
+    pub cursor: Option<String>,
+    /// Page size, 1..=500 (default 100)
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTransaction {
+    pub account_id: uuid::Uuid,
+    /// YYYY-MM-DD
+    pub date: String,
+    /// Signed decimal string: + in, − out
+    pub amount: String,
+    pub description: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub counterparty: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTransaction {
+    /// The new category name, or null for none.
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTransfer {
+    pub from_account_id: uuid::Uuid,
+    pub to_account_id: uuid::Uuid,
+    /// YYYY-MM-DD
+    pub date: String,
+    /// Positive decimal string, in the source account's currency
+    pub amount: String,
+    /// What arrives, when the currencies differ
+    #[serde(default)]
+    pub to_amount: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryView {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub section: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCategory {
+    /// `Parent:Child` names
+    pub name: String,
+    /// income, expense or transfer
+    pub section: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    /// `user` or `organisation`
+    pub kind: String,
+    pub id: uuid::Uuid,
+    /// The user's email or the organisation's name
+    pub name: String,
+    pub role: String,
+    pub account_id: Option<uuid::Uuid>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    /// The user to grant to (or give `org_id`)
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The organisation whose members get the role
+    #[serde(default)]
+    pub org_id: Option<uuid::Uuid>,
+    /// owner, editor, viewer or spender
+    pub role: String,
+    /// For `spender`: the one account they may use
+    #[serde(default)]
+    pub account_id: Option<uuid::Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    pub position: i64,
+    pub version: i64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub data: serde_json::Value,
+    pub actor: String,
+    pub occurred_at: String,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventView>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BalanceTotal {
+    pub currency: String,
+    pub kind: String,
+    pub total: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryTotal {
+    pub category: String,
+    pub currency: String,
+    pub total: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RiskFlags {
+    pub overdrawn_accounts: i64,
+    pub large_outflows: i64,
+    /// Failing imports; null until imports are served by the API.
+    pub failing_imports: Option<i64>,
+}
+
+/// Aggregates across every tenant; never a single transaction.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Overview {
+    pub users: i64,
+    pub organisations: i64,
+    pub books: i64,
+    pub balances: Vec<BalanceTotal>,
+    pub top_expense_categories: Vec<CategoryTotal>,
+    pub risk_flags: RiskFlags,
+}
+
+fn date(field: &str, s: &str) -> AppResult<Date> {
+    s.trim().parse::<Date>().map_err(|_| AppError::invalid(field, format!("invalid date '{s}' (expected YYYY-MM-DD)")))
+}
+
+fn opt_date(field: &str, s: &Option<String>) -> AppResult<Option<Date>> {
+    s.as_deref().map(|s| date(field, s)).transpose()
+}
+
+fn name(field: &str, s: &str) -> AppResult<String> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 200 {
+        return Err(AppError::invalid(field, "must be 1 to 200 characters"));
+    }
+    Ok(t.to_string())
+}
+
+fn decimal(field: &str, s: &str) -> AppResult<rust_decimal::Decimal> {
+    parse_decimal(s).map_err(|e| AppError::invalid(field, e))
+}
+
+impl App {
+    /// The caller's role on a book. A book the caller has no role on is "not
+    /// found", never "forbidden": its existence is not disclosed.
+    pub fn access(&self, actor: &Actor, book: BookId) -> AppResult<BookAccess> {
+        let not_found = || AppError::NotFound("book".into());
+        let b = self.store.book(book)?.ok_or_else(not_found)?;
+        let orgs: BTreeMap<OrgId, OrgRole> =
+            self.store.org_members(None, Some(actor.user_id))?.into_iter().map(|m| (m.org_id, m.role)).collect();
+        let mut role = match b.owner {
+            Owner::User(u) if u == actor.user_id => Some(BookRole::Owner),
+            Owner::Organisation(o) => match orgs.get(&o) {
+                Some(OrgRole::Admin) => Some(BookRole::Owner),
+                Some(OrgRole::Member) => Some(BookRole::Viewer),
+                None => None,
+            },
+            _ => None,
+        };
+        let mut spender_accounts = vec![];
+        for g in self.store.book_grants(Some(book), &[])? {
+            let mine = match g.principal {
+                Principal::User(u) => u == actor.user_id,
+                Principal::Organisation(o) => orgs.contains_key(&o),
+            };
+            if !mine {
+                continue;
+            }
+            if let Some(a) = g.account_id {
+                spender_accounts.push(a);
+            }
+            role = role.max(Some(g.role));
+        }
+        let role = role.ok_or_else(not_found)?;
+        Ok(BookAccess { book: b, role, spender_accounts })
+    }
+
+    pub fn list_books(&self, actor: &Actor) -> AppResult<Vec<BookView>> {
+        let mut out = vec![];
+        for b in self.store.books()? {
+            if let Ok(a) = self.access(actor, b.id) {
+                out.push(BookView::of(&a));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn create_book(&self, actor: &Actor, input: &CreateBook) -> AppResult<BookView> {
+        let book_name = name("name", &input.name)?;
+        let owner = match input.org_id {
+            None => Owner::User(actor.user_id),
+            Some(org) => {
+                let org = OrgId(org);
+                let role = self.store.org_members(Some(org), Some(actor.user_id))?.first().map(|m| m.role);
+                match role {
+                    Some(OrgRole::Admin) => Owner::Organisation(org),
+                    Some(OrgRole::Member) => {
+                        return Err(AppError::Forbidden("only an organisation admin can create its books".into()));
+                    }
+                    None => return Err(AppError::invalid("org_id", "unknown organisation")),
+                }
+            }
+        };
+        let id = self.open_book(&actor.tag(), &book_name, owner)?;
+        self.book_view(actor, id)
+    }
+
+    pub fn book_view(&self, actor: &Actor, book: BookId) -> AppResult<BookView> {
+        Ok(BookView::of(&self.access(actor, book)?))
+    }
+
+    pub fn rename_book(&self, actor: &Actor, book: BookId, input: &PatchBook) -> AppResult<BookView> {
+        self.access(actor, book)?.require(BookRole::Owner)?;
+        let cmd = Command::RenameBook { name: name("name", &input.name)? };
+        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.book_view(actor, book)
+    }
+
+    pub fn close_book(&self, actor: &Actor, book: BookId) -> AppResult<()> {
+        self.access(actor, book)?.require(BookRole::Owner)?;
+        self.store.execute(book, &actor.tag(), &[Command::CloseBook])?;
+        Ok(())
+    }
+
+    pub fn accounts(&self, actor: &Actor, book: BookId) -> AppResult<Vec<AccountView>> {
+        let access = self.access(actor, book)?;
+        let ledger = self.store.ledger(book)?;
+        let balances: BTreeMap<String, String> =
+            self.store.balances(book, None)?.into_iter().map(|b| (b.account, b.balance.to_string())).collect();
+        Ok(ledger
+            .accounts()
+            .filter(|a| access.sees_account(a.id))
+            .map(|a| AccountView {
+                id: a.id.0,
+                name: a.name.clone(),
+                kind: a.kind.as_str().into(),
+                currency: a.currency.to_string(),
+                iban: a.iban.as_ref().map(|i| i.as_str().to_string()),
+                institution: a.institution.clone(),
+                opened_on: a.opened_on,
+                balance: balances.get(&a.name).cloned().unwrap_or_else(|| "0".into()),
+            })
+            .collect())
+    }
+
+    pub fn account(&self, actor: &Actor, book: BookId, id: AccountId) -> AppResult<AccountView> {
+        self.accounts(actor, book)?
+            .into_iter()
+            .find(|a| a.id == id.0)
+            .ok_or_else(|| AppError::NotFound("account".into()))
+    }
+
+    pub fn create_account(&self, actor: &Actor, book: BookId, input: &CreateAccount) -> AppResult<AccountView> {
+        self.access(actor, book)?.require(BookRole::Editor)?;
+        let account_id = AccountId(new_id());
+        let cmd = Command::OpenAccount(NewAccount {
+            account_id,
+            name: name("name", &input.name)?,
+            kind: input.kind.parse::<AccountKind>().map_err(|e| AppError::invalid("kind", e))?,
+            currency: Currency::parse(&input.currency).map_err(|e| AppError::invalid("currency", e))?,
+            iban: input.iban.as_deref().map(Iban::parse).transpose().map_err(|e| AppError::invalid("iban", e))?,
+            number: input.number.clone(),
+            institution: input.institution.clone(),
+            location: None,
+            opened_on: opt_date("opened_on", &input.opened_on)?.unwrap_or_else(|| jiff::Zoned::now().date()),
+        });
+        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.account(actor, book, account_id)
+    }
+
+    pub fn rename_account(
+        &self,
+        actor: &Actor,
+        book: BookId,
+        id: AccountId,
+        input: &PatchAccount,
+    ) -> AppResult<AccountView> {
+        let access = self.access(actor, book)?;
+        if !access.sees_account(id) {
+            return Err(AppError::NotFound("account".into()));
+        }
+        access.require(BookRole::Editor)?;
+        self.account(actor, book, id)?;
+        let cmd = Command::RenameAccount { account_id: id, name: name("name", &input.name)? };
+        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.account(actor, book, id)
+    }
+
+    pub fn transactions(&self, actor: &Actor, book: BookId, q: &TxQuery) -> AppResult<TxPage> {
+        let access = self.access(actor, book)?;
+        let account = q
+            .account
+            .as_deref()
+            .map(|a| a.parse::<uuid::Uuid>().map(AccountId).map_err(|_| AppError::invalid("account", "not an id")))
+            .transpose()?;
+        let account = match (access.role, account) {
+            (BookRole::Spender, Some(a)) if !access.sees_account(a) => {
+                return Err(AppError::NotFound("account".into()));
+            }
+            (BookRole::Spender, None) => access.spender_accounts.first().copied(),
+            (_, a) => a,
+        };
+        let limit = q.limit.unwrap_or(100);
+        if !(1..=500).contains(&limit) {
+            return Err(AppError::invalid("limit", "must be between 1 and 500"));
+        }
+        let before = q
+            .cursor
+            .as_deref()
+            .map(|c| TxCursor::decode(c).ok_or_else(|| AppError::invalid("cursor", "not a cursor from this API")))
+            .transpose()?;
+        let query = TxPageQuery {
+            account,
+            from: opt_date("from", &q.from)?,
+            to: opt_date("to", &q.to)?,
+            category: q.category.clone().filter(|c| !c.trim().is_empty()),
+            search: q.q.clone().filter(|s| !s.trim().is_empty()),
+            tx: None,
+            before,
+            limit: limit as usize + 1,
+        };
+        let mut rows = self.store.tx_page(book, &query)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = more.then(|| rows.last().map(|r| r.cursor.encode())).flatten();
+        Ok(TxPage { items: rows.iter().map(TxView::from).collect(), next_cursor })
+    }
+
+    pub fn transaction(&self, actor: &Actor, book: BookId, id: TxId) -> AppResult<TxView> {
+        let access = self.access(actor, book)?;
+        self.transaction_seen(&access, id)
+    }
+
+    fn transaction_seen(&self, access: &BookAccess, id: TxId) -> AppResult<TxView> {
+        let q = TxPageQuery { tx: Some(id), limit: 8, ..TxPageQuery::default() };
+        self.store
+            .tx_page(access.book.id, &q)?
+            .iter()
+            .find(|r| access.sees_account(r.account_id))
+            .map(TxView::from)
+            .ok_or_else(|| AppError::NotFound("transaction".into()))
+    }
+
+    pub fn create_transaction(&self, actor: &Actor, book: BookId, input: &CreateTransaction) -> AppResult<TxView> {
+        let access = self.access(actor, book)?;
+        let account = AccountId(input.account_id);
+        if access.role == BookRole::Spender {
+            if !access.sees_account(account) {
+                return Err(AppError::Forbidden("a spender records on their own account only".into()));
+            }
+        } else {
+            access.require(BookRole::Editor)?;
+        }
+        let tx_id = TxId(new_id());
+        let cmd = Command::RecordTransaction(NewTransaction {
+            tx_id,
+            account: AccountRef::Id(account),
+            date: date("date", &input.date)?,
+            amount: decimal("amount", &input.amount)?,
+            description: input.description.trim().to_string(),
+            category: input.category.clone().filter(|c| !c.trim().is_empty()),
+            counterparty: input.counterparty.clone(),
+            tags: vec![],
+            notes: None,
+            external_id: None,
+            status: Status::Booked,
+            // A category given through the API is the caller's own choice: manual.
+            category_source: None,
+        });
+        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.transaction_seen(&access, tx_id)
+    }
+
+    pub fn recategorize(&self, actor: &Actor, book: BookId, id: TxId, input: &PatchTransaction) -> AppResult<TxView> {
+        let access = self.access(actor, book)?;
+        self.transaction_seen(&access, id)?;
+        access.require(BookRole::Editor)?;
+        let cmd =
+            Command::Recategorize { tx_id: id, category: input.category.clone().filter(|c| !c.trim().is_empty()) };
+        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.transaction_seen(&access, id)
+    }
+
+    pub fn delete_transaction(&self, actor: &Actor, book: BookId, id: TxId) -> AppResult<()> {
+        let access = self.access(actor, book)?;
+        self.transaction_seen(&access, id)?;
+        access.require(BookRole::Editor)?;
+        self.store.execute(book, &actor.tag(), &[Command::DeleteTransaction { tx_id: id }])?;
+        Ok(())
+    }
+
+    pub fn transfer(&self, actor: &Actor, book: BookId, input: &CreateTransfer) -> AppResult<TxView> {
+        let access = self.access(actor, book)?;
+        access.require(BookRole::Editor)?;
+        let tx_id = TxId(new_id());
+        let cmd = Command::Transfer(NewTransfer {
+            tx_id,
+            from: AccountRef::Id(AccountId(input.from_account_id)),
+            to: AccountRef::Id(AccountId(input.to_account_id)),
+            date: date("date", &input.date)?,
+            amount: decimal("amount", &input.amount)?,
+            to_amount: input.to_amount.as_deref().map(|a| decimal("to_amount", a)).transpose()?,
+            description: input.description.clone().unwrap_or_else(|| "Transfer".into()),
+            external_id: None,
+        });
+        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.transaction_seen(&access, tx_id)
+    }
+
+    pub fn categories(&self, actor: &Actor, book: BookId) -> AppResult<Vec<CategoryView>> {
+        self.access(actor, book)?;
+        let ledger = self.store.ledger(book)?;
+        let mut out: Vec<CategoryView> = ledger
+            .categories()
+            .map(|c| CategoryView { id: c.id.0, name: c.name.as_str().into(), section: c.section.as_str().into() })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    pub fn create_category(&self, actor: &Actor, book: BookId, input: &CreateCategory) -> AppResult<CategoryView> {
+        self.access(actor, book)?.require(BookRole::Editor)?;
+        let category_id = CategoryId(new_id());
+        let name = CategoryName::parse(&input.name).map_err(|e| AppError::invalid("name", e))?;
+        let section = input.section.parse::<Section>().map_err(|e| AppError::invalid("section", e))?;
+        self.store.execute(book, &actor.tag(), &[Command::AddCategory { category_id, name: name.clone(), section }])?;
+        Ok(CategoryView { id: category_id.0, name: name.as_str().into(), section: section.as_str().into() })
+    }
+
+    pub fn members(&self, actor: &Actor, book: BookId) -> AppResult<Vec<MemberView>> {
+        self.access(actor, book)?.require(BookRole::Viewer)?;
+        let users: BTreeMap<UserId, String> = self.store.users()?.into_iter().map(|u| (u.id, u.email)).collect();
+        let orgs: BTreeMap<OrgId, String> = self.store.orgs()?.into_iter().map(|o| (o.id, o.name)).collect();
+        Ok(self
+            .store
+            .book_grants(Some(book), &[])?
+            .into_iter()
+            .map(|g| {
+                let (kind, id, name) = match g.principal {
+                    Principal::User(u) => ("user", u.0, users.get(&u).cloned().unwrap_or_default()),
+                    Principal::Organisation(o) => ("organisation", o.0, orgs.get(&o).cloned().unwrap_or_default()),
+                };
+                MemberView {
+                    kind: kind.into(),
+                    id,
+                    name,
+                    role: g.role.as_str().into(),
+                    account_id: g.account_id.map(|a| a.0),
+                }
+            })
+            .collect())
+    }
+
+    pub fn add_member(&self, actor: &Actor, book: BookId, input: &AddMember) -> AppResult<Vec<MemberView>> {
+        self.access(actor, book)?.require(BookRole::Owner)?;
+        let principal = match (&input.email, input.org_id) {
+            (Some(email), None) => {
+                let email = kassa_core::access::normalise_email(email)?;
+                let u = self.store.user_by_email(&email)?.ok_or_else(|| AppError::invalid("email", "no such user"))?;
+                Principal::User(u.id)
+            }
+            (None, Some(org)) => {
+                if !self.store.orgs()?.iter().any(|o| o.id.0 == org) {
+                    return Err(AppError::invalid("org_id", "no such organisation"));
+                }
+                Principal::Organisation(OrgId(org))
+            }
+            _ => return Err(AppError::invalid("email", "give exactly one of email and org_id")),
+        };
+        let role = BookRole::parse(&input.role)
+            .ok_or_else(|| AppError::invalid("role", "expected owner, editor, viewer or spender"))?;
+        let account_id = input.account_id.map(AccountId);
+        if let Some(a) = account_id
+            && self.store.ledger(book)?.account(a).is_none()
+        {
+            return Err(AppError::invalid("account_id", "no such account in this book"));
+        }
+        let cmd = AclCommand::Grant { principal, role, account_id };
+        self.store.execute_stream(&acl_stream(book), &actor.tag(), &|h| Ok(decide_acl(book, h, &cmd)?))?;
+        self.members(actor, book)
+    }
+
+    pub fn remove_member(&self, actor: &Actor, book: BookId, member: uuid::Uuid) -> AppResult<()> {
+        self.access(actor, book)?.require(BookRole::Owner)?;
+        let grant = self.store.book_grants(Some(book), &[])?.into_iter().find(|g| match g.principal {
+            Principal::User(u) => u.0 == member,
+            Principal::Organisation(o) => o.0 == member,
+        });
+        let Some(g) = grant else { return Err(AppError::NotFound("member".into())) };
+        let cmd = AclCommand::Revoke { principal: g.principal };
+        self.store.execute_stream(&acl_stream(book), &actor.tag(), &|h| Ok(decide_acl(book, h, &cmd)?))?;
+        Ok(())
+    }
+
+    /// The book's audit trail: its ledger stream, in order.
+    pub fn events(&self, actor: &Actor, book: BookId, after: i64, limit: i64) -> AppResult<EventPage> {
+        self.access(actor, book)?.require(BookRole::Viewer)?;
+        if !(1..=1000).contains(&limit) {
+            return Err(AppError::invalid("limit", "must be between 1 and 1000"));
+        }
+        let rows =
+            self.store.read_stream_page(&kassa_core::event::book_stream(book), after.max(0), limit as usize + 1)?;
+        let more = rows.len() > limit as usize;
+        let items: Vec<EventView> = rows
+            .iter()
+            .take(limit as usize)
+            .map(|e| EventView {
+                position: e.position,
+                version: e.version,
+                event_type: e.event.type_name().into(),
+                data: e.event.data(),
+                actor: e.meta.actor.clone(),
+                occurred_at: e.meta.occurred_at.to_string(),
+                recorded_at: e.meta.recorded_at.to_string(),
+            })
+            .collect();
+        let next_after = more.then(|| items.last().map(|e| e.version)).flatten();
+        Ok(EventPage { items, next_after })
+    }
+
+    pub fn overview(&self, actor: &Actor) -> AppResult<Overview> {
+        if !actor.platform_admin {
+            return Err(AppError::Forbidden("only a platform admin sees the overview".into()));
+        }
+        let o = self.store.admin_overview()?;
+        Ok(Overview {
+            users: o.users,
+            organisations: o.organisations,
+            books: o.books,
+            balances: o
+                .balances
+                .into_iter()
+                .map(|(c, kind, t)| BalanceTotal { currency: c.to_string(), kind, total: t.to_string() })
+                .collect(),
+            top_expense_categories: o
+                .top_expenses
+                .into_iter()
+                .map(|(category, c, t)| CategoryTotal { category, currency: c.to_string(), total: t.to_string() })
+                .collect(),
+            risk_flags: RiskFlags {
+                overdrawn_accounts: o.overdrawn_accounts,
+                large_outflows: o.large_outflows,
+                failing_imports: None,
+            },
+        })
+    }
+}

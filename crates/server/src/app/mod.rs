@@ -1,0 +1,249 @@
+//! The application layer: every use case of the API and of the `kassa user`
+//! commands, as plain synchronous functions over the store. Handlers and CLI
+//! commands only translate their input into these calls, so no business rule
+//! (who may do what, what a field must look like) lives in either.
+//!
+//! This is an edge: it reads the clock, draws random tokens and hashes
+//! passwords. The rules themselves are decided in `kassa_core`.
+
+pub mod books;
+pub mod orgs;
+pub mod users;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kassa_core::access::AccessError;
+use kassa_core::{LedgerError, UserId};
+use kassa_store::{Store, StoreError};
+
+/// Who may register without the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Open,
+    /// With a code a platform admin issued.
+    Invite,
+    Closed,
+}
+
+impl std::str::FromStr for Registration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "open" => Ok(Registration::Open),
+            "invite" => Ok(Registration::Invite),
+            "closed" => Ok(Registration::Closed),
+            _ => Err(format!("unknown registration policy '{s}' (expected open, invite or closed)")),
+        }
+    }
+}
+
+/// Argon2id cost. The default is the OWASP minimum; tests turn it down.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl Default for PasswordCost {
+    fn default() -> Self {
+        PasswordCost { memory_kib: 19_456, iterations: 2 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub registration: Registration,
+    /// How long a login token lives.
+    pub token_ttl: Duration,
+    pub password_cost: PasswordCost,
+    /// Failed logins per account in `login_window` before it is locked for the rest of it.
+    pub login_failures_per_account: u32,
+    /// Login attempts per client address in `login_window`.
+    pub login_attempts_per_ip: u32,
+    pub login_window: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            registration: Registration::Closed,
+            token_ttl: Duration::from_secs(30 * 24 * 3600),
+            password_cost: PasswordCost::default(),
+            login_failures_per_account: 5,
+            login_attempts_per_ip: 30,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The store plus what lives only in this process (login counters).
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub config: Config,
+    limiter: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("backend", &self.store.backend()).field("config", &self.config).finish()
+    }
+}
+
+/// The authenticated caller of a use case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub platform_admin: bool,
+    /// The token the request came with (logout revokes it); `None` from the CLI.
+    pub token_id: Option<uuid::Uuid>,
+}
+
+impl Actor {
+    /// The `actor` recorded on the events this caller causes.
+    pub fn tag(&self) -> String {
+        format!("user:{}", self.user_id)
+    }
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> App {
+        App { store, config, limiter: Arc::new(Mutex::new(HashMap::new())) }
+    }
+
+    /// Counts one event against `key`; `Err(seconds)` when over `limit` in the window.
+    fn count(&self, key: String, limit: u32) -> Result<(), u64> {
+        let mut map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let window = self.config.login_window;
+        if map.len() > 100_000 {
+            map.retain(|_, (_, start)| now.duration_since(*start) < window);
+        }
+        let entry = map.entry(key).or_insert((0, now));
+        if now.duration_since(entry.1) >= window {
+            *entry = (0, now);
+        }
+        if entry.0 >= limit {
+            return Err(window.saturating_sub(now.duration_since(entry.1)).as_secs().max(1));
+        }
+        entry.0 += 1;
+        Ok(())
+    }
+
+    fn is_limited(&self, key: &str, limit: u32) -> Option<u64> {
+        let map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let (n, start) = map.get(key)?;
+        let elapsed = Instant::now().duration_since(*start);
+        (*n >= limit && elapsed < self.config.login_window)
+            .then(|| self.config.login_window.saturating_sub(elapsed).as_secs().max(1))
+    }
+
+    fn forget(&self, key: &str) {
+        self.limiter.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+/// Why a use case did not happen. Each has a stable `code` for API clients.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    /// A field of the input is malformed or out of range.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// A well-formed request the ledger refuses (unknown category, …).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    #[error("too many attempts; retry in {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    #[error("registration is {0}")]
+    RegistrationClosed(&'static str),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
+        AppError::Invalid { field: field.to_string(), message: message.to_string() }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid { .. } => "invalid_field",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Refused { code, .. } => code,
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::RegistrationClosed(_) => "registration_closed",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unique_violation() {
+            return AppError::Conflict("a resource with that name already exists".into());
+        }
+        match e {
+            StoreError::Ledger(l) => l.into(),
+            StoreError::Access(a) => a.into(),
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<LedgerError> for AppError {
+    fn from(e: LedgerError) -> Self {
+        let message = e.to_string();
+        match e {
+            LedgerError::UnknownTransaction(_) => AppError::NotFound("transaction".into()),
+            LedgerError::NoBook => AppError::NotFound("book".into()),
+            LedgerError::DuplicateAccount(_)
+            | LedgerError::DuplicateCategory(_)
+            | LedgerError::DuplicateTransaction(_) => AppError::Conflict(message),
+            LedgerError::BookExists => AppError::Conflict(message),
+            LedgerError::UnknownAccount { .. } => AppError::Refused { code: "unknown_account", message },
+            LedgerError::UnknownCategory { .. } => AppError::Refused { code: "unknown_category", message },
+            LedgerError::Parse(p) => AppError::Refused { code: "invalid_value", message: p.to_string() },
+            _ => AppError::Refused { code: "refused", message },
+        }
+    }
+}
+
+impl From<AccessError> for AppError {
+    fn from(e: AccessError) -> Self {
+        let message = e.to_string();
+        match e {
+            AccessError::InvalidEmail(_) => AppError::invalid("email", message),
+            AccessError::EmptyName(_) => AppError::invalid("name", message),
+            AccessError::SpenderAccount => AppError::invalid("account_id", message),
+            AccessError::UserExists | AccessError::TokenExists | AccessError::OrgExists => AppError::Conflict(message),
+            AccessError::UnknownUser => AppError::NotFound("user".into()),
+            AccessError::UnknownToken => AppError::NotFound("token".into()),
+            AccessError::UnknownOrg => AppError::NotFound("organisation".into()),
+            AccessError::NotMember => AppError::NotFound("member".into()),
+            AccessError::LastAdmin => AppError::Refused { code: "last_admin", message },
+            AccessError::UserDisabled => AppError::Forbidden(message),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// A new time-ordered id.
+pub(crate) fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,0 +1,180 @@
+//! Serving: the middleware around the API (request ids, tracing, timeouts,
+//! body limits, gzip, security headers, CSRF, idempotency keys) and
+//! `serve` with graceful shutdown.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use kassa_store::access::StoredResponse;
+use sha2::{Digest, Sha256};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, blocking, credential};
+use crate::app::{App, AppError};
+use crate::error::ApiError;
+
+/// Largest request body: JSON resources are small; uploads get their own limit.
+pub const BODY_LIMIT: usize = 1 << 20;
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Idempotency keys whose first request is still running.
+#[derive(Clone, Default)]
+struct InFlight(Arc<Mutex<HashSet<String>>>);
+
+/// The whole HTTP surface: API, its document and the docs UI.
+pub fn router(app: App) -> Router {
+    let (api, doc) = api::split();
+    let in_flight = InFlight::default();
+    let request_id = HeaderName::from_static("x-request-id");
+    let api = api
+        .layer(middleware::from_fn_with_state((app.clone(), in_flight), idempotency))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                )),
+        );
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
+        .fallback(|| async { api::not_found_fallback() })
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(|_| {
+                    ApiError::from(AppError::Internal("handler panicked".into())).into_response()
+                }))
+                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+                .layer(CompressionLayer::new())
+                .layer(CsrfLayer::new())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                )),
+        )
+}
+
+/// `Idempotency-Key` on a POST: the first reply (unless a 5xx) is stored per
+/// caller and key and replayed for repeats with the same method, path and
+/// body; a different request under the same key is refused.
+async fn idempotency(State((app, in_flight)): State<(App, InFlight)>, req: Request, next: Next) -> Response {
+    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (Some(key), true) = (key, req.method() == Method::POST) else { return next.run(req).await };
+    if key.is_empty() || key.len() > 200 {
+        let mut e =
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "Idempotency-Key: 1 to 200 characters");
+        e.details = serde_json::json!({ "field": "Idempotency-Key" });
+        return e.into_response();
+    }
+    // Keys are scoped to the credential, so two callers never share one.
+    let scope = credential(req.headers()).map_or_else(|| "anonymous".to_string(), |c| hex::encode(Sha256::digest(c)));
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large")
+            .into_response();
+    };
+    let fingerprint = {
+        let mut h = Sha256::new();
+        h.update(parts.method.as_str());
+        h.update(parts.uri.path());
+        h.update(&bytes);
+        hex::encode(h.finalize())
+    };
+    let (s, k) = (scope.clone(), key.clone());
+    match blocking(&app, move |app| Ok(app.store.idempotent_get(&s, &k)?)).await {
+        Ok(Some(stored)) if stored.fingerprint == fingerprint => return replay(stored),
+        Ok(Some(_)) => {
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
+            )
+            .into_response();
+        }
+        Ok(None) => {}
+        Err(e) => return e.into_response(),
+    }
+    let slot = format!("{scope}/{key}");
+    if !in_flight.0.lock().unwrap_or_else(|e| e.into_inner()).insert(slot.clone()) {
+        return ApiError::new(StatusCode::CONFLICT, "idempotency_in_progress", "a request with this key is running")
+            .into_response();
+    }
+    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (parts, body) = resp.into_parts();
+    let out = match to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            if !parts.status.is_server_error() {
+                let reply = StoredResponse {
+                    fingerprint,
+                    status: parts.status.as_u16(),
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                };
+                if let Err(e) = blocking(&app, move |app| Ok(app.store.idempotent_put(&scope, &key, &reply)?)).await {
+                    tracing::warn!(?e, "could not keep the idempotent reply");
+                }
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(_) => ApiError::from(AppError::Internal("unreadable response body".into())).into_response(),
+    };
+    in_flight.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&slot);
+    out
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json"), (HeaderName::from_static("idempotent-replayed"), "true")],
+        stored.body,
+    )
+        .into_response()
+}
+
+/// Serves until `shutdown` resolves, then lets running requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

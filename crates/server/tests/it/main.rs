@@ -1,0 +1,74 @@
+//! The server's integration tests: real HTTP on port 0, against SQLite and
+//! (with `KASSA_TEST_PG`) PostgreSQL.
+
+mod matrix;
+mod story;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kassa_server::app::{Actor, App, Config, PasswordCost, Registration};
+use kassa_store::testing::{self, TestDb};
+
+/// A running server on a fresh database, with the runtime it runs on.
+/// The synchronous PostgreSQL client must not be used on a runtime thread,
+/// so tests are plain `#[test]`s that drive the runtime with `run`.
+#[allow(missing_debug_implementations)]
+pub struct Server {
+    // Field order is drop order: the runtime (and the clones of `app` its
+    // tasks hold) goes first, so the store's last reference is dropped here,
+    // off the runtime, where the synchronous PostgreSQL client may block.
+    rt: tokio::runtime::Runtime,
+    pub base: String,
+    pub app: App,
+    pub http: reqwest::Client,
+    pub name: &'static str,
+    _db: TestDb,
+}
+
+pub fn test_config() -> Config {
+    Config {
+        registration: Registration::Open,
+        // Cheap hashes: the tests make dozens of users.
+        password_cost: PasswordCost { memory_kib: 64, iterations: 1 },
+        login_attempts_per_ip: 100_000,
+        login_window: Duration::from_secs(600),
+        ..Config::default()
+    }
+}
+
+impl Server {
+    pub fn start(db: TestDb, config: Config) -> Server {
+        let store: Arc<dyn kassa_store::Store> = Arc::from(kassa_store::open(&db.url).expect("open"));
+        let app = App::new(store, config);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let served = app.clone();
+        rt.spawn(async move {
+            kassa_server::serve(listener, served, std::future::pending()).await.expect("serve");
+        });
+        let http = reqwest::Client::builder().no_proxy().build().expect("client");
+        Server { base, app, http, name: db.name, rt, _db: db }
+    }
+
+    pub fn run<T>(&self, f: impl Future<Output = T>) -> T {
+        self.rt.block_on(f)
+    }
+}
+
+pub fn databases() -> Vec<TestDb> {
+    testing::all()
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Adds a user and logs them in; returns the actor and a bearer token.
+pub fn user(app: &App, email: &str, admin: bool) -> (Actor, String) {
+    let u = app.add_user("test", email, PASSWORD, admin).expect("add user");
+    let token = app.login(email, PASSWORD, "test").expect("login").token;
+    (app.authenticate(&token).expect("authenticate"), {
+        let _ = u;
+        token
+    })
+}

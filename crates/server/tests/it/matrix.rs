@@ -1,0 +1,231 @@
+//! The authorization matrix: every operation of the OpenAPI document (the
+//! route table) × every kind of caller → the expected status. An operation
+//! without a row here, or a row without an operation, fails the test.
+
+use kassa_core::BookId;
+use kassa_core::access::{BookRole, OrgRole};
+use kassa_server::app::books::{AddMember, CreateAccount, CreateBook, CreateTransaction};
+use kassa_server::app::orgs::{AddOrgMember, CreateOrg};
+use kassa_server::app::{Actor, App};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{PASSWORD, Server, databases, test_config, user};
+
+const PERSONAS: [&str; 8] =
+    ["anonymous", "other", "viewer", "editor", "owner", "spender", "org_admin", "platform_admin"];
+
+/// (method, path, expected status per persona in `PERSONAS` order)
+const MATRIX: &[(&str, &str, [u16; 8])] = &[
+    //                                                         anon other view  edit  own  spend orgad admin
+    ("POST", "/api/v1/auth/login", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/auth/logout", [401, 204, 204, 204, 204, 204, 204, 204]),
+    ("POST", "/api/v1/auth/register", [201, 201, 201, 201, 201, 201, 201, 201]),
+    ("GET", "/api/v1/me", [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/admin/invites", [401, 403, 403, 403, 403, 403, 403, 201]),
+    ("GET", "/api/v1/admin/overview", [401, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET", "/api/v1/books", [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/books", [401, 201, 201, 201, 201, 201, 201, 201]),
+    ("GET", "/api/v1/books/{book}", [401, 404, 200, 200, 200, 200, 404, 404]),
+    ("PATCH", "/api/v1/books/{book}", [401, 404, 403, 403, 200, 403, 404, 404]),
+    ("DELETE", "/api/v1/books/{book}", [401, 404, 403, 403, 204, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/accounts", [401, 404, 200, 200, 200, 200, 404, 404]),
+    ("POST", "/api/v1/books/{book}/accounts", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/accounts/{id}", [401, 404, 200, 200, 200, 200, 404, 404]),
+    ("PATCH", "/api/v1/books/{book}/accounts/{id}", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/transactions", [401, 404, 200, 200, 200, 200, 404, 404]),
+    ("POST", "/api/v1/books/{book}/transactions", [401, 404, 403, 201, 201, 201, 404, 404]),
+    ("GET", "/api/v1/books/{book}/transactions/{id}", [401, 404, 200, 200, 200, 200, 404, 404]),
+    ("PATCH", "/api/v1/books/{book}/transactions/{id}", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("DELETE", "/api/v1/books/{book}/transactions/{id}", [401, 404, 403, 204, 204, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/transfers", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/categories", [401, 404, 200, 200, 200, 200, 404, 404]),
+    ("POST", "/api/v1/books/{book}/categories", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/members", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/members", [401, 404, 403, 403, 201, 403, 404, 404]),
+    ("DELETE", "/api/v1/books/{book}/members/{member}", [401, 404, 403, 403, 204, 403, 404, 404]),
+    ("GET", "/api/v1/orgs", [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/orgs", [401, 201, 201, 201, 201, 201, 201, 201]),
+    ("GET", "/api/v1/orgs/{org}/members", [401, 404, 404, 200, 404, 404, 200, 404]),
+    ("POST", "/api/v1/orgs/{org}/members", [401, 404, 404, 403, 404, 404, 201, 404]),
+    ("DELETE", "/api/v1/orgs/{org}/members/{user}", [401, 404, 404, 403, 404, 404, 204, 404]),
+    ("GET", "/api/v1/events", [401, 404, 200, 200, 200, 403, 404, 404]),
+];
+
+/// The users of the matrix, made once per database.
+struct People {
+    actors: Vec<Option<Actor>>,
+    emails: Vec<String>,
+    org: Uuid,
+}
+
+/// One book as every persona sees it: owner's, with the grants.
+struct Target {
+    book: BookId,
+    account: Uuid,
+    other_account: Uuid,
+    tx: Uuid,
+}
+
+fn people(app: &App) -> People {
+    let mut actors = vec![None];
+    let mut emails = vec![String::new()];
+    for p in &PERSONAS[1..] {
+        let email = format!("{p}@example.org");
+        let (actor, _) = user(app, &email, *p == "platform_admin");
+        actors.push(Some(actor));
+        emails.push(email);
+    }
+    let org_admin = actors[6].expect("org admin");
+    let org = app.create_org(&org_admin, &CreateOrg { name: "Acme".into() }).expect("org").id;
+    let add = AddOrgMember { email: emails[3].clone(), role: OrgRole::Member.as_str().into() };
+    app.add_org_member(&org_admin, kassa_core::OrgId(org), &add).expect("org member");
+    People { actors, emails, org }
+}
+
+fn target(app: &App, p: &People) -> Target {
+    let owner = p.actors[4].expect("owner");
+    let name = format!("book {}", Uuid::now_v7());
+    let book = BookId(app.create_book(&owner, &CreateBook { name, org_id: None }).expect("book").id);
+    let account = |name: &str| CreateAccount {
+        name: name.into(),
+        kind: "checking".into(),
+        currency: "EUR".into(),
+        iban: None,
+        number: None,
+        institution: None,
+        opened_on: Some("2024-01-01".into()),
+    };
+    let a1 = app.create_account(&owner, book, &account("Spending")).expect("a1").id;
+    let a2 = app.create_account(&owner, book, &account("Savings")).expect("a2").id;
+    for (i, role) in [(2, BookRole::Viewer), (3, BookRole::Editor), (5, BookRole::Spender)] {
+        let grant = AddMember {
+            email: Some(p.emails[i].clone()),
+            org_id: None,
+            role: role.as_str().into(),
+            account_id: (role == BookRole::Spender).then_some(a1),
+        };
+        app.add_member(&owner, book, &grant).expect("grant");
+    }
+    let tx = |account_id| CreateTransaction {
+        account_id,
+        date: "2024-03-05".into(),
+        amount: "-12.50".into(),
+        description: "Coffee".into(),
+        category: None,
+        counterparty: None,
+    };
+    let t1 = app.create_transaction(&owner, book, &tx(a1)).expect("t1").id;
+    app.create_transaction(&owner, book, &tx(a2)).expect("t2");
+    Target { book, account: a1, other_account: a2, tx: t1 }
+}
+
+fn fill(path: &str, t: &Target, p: &People) -> String {
+    let id = if path.contains("/accounts/") { t.account } else { t.tx };
+    let mut out = path
+        .replace("{book}", &t.book.to_string())
+        .replace("{id}", &id.to_string())
+        .replace("{member}", &p.actors[2].expect("viewer").user_id.to_string())
+        .replace("{org}", &p.org.to_string())
+        .replace("{user}", &p.actors[3].expect("editor").user_id.to_string());
+    if path == "/api/v1/events" {
+        out.push_str(&format!("?book={}", t.book));
+    }
+    out
+}
+
+fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Value> {
+    let unique = Uuid::now_v7().simple().to_string();
+    let b = match (method, path) {
+        ("POST", "/api/v1/auth/login") => json!({ "email": p.emails[4], "password": PASSWORD }),
+        ("POST", "/api/v1/auth/register") => json!({ "email": format!("{unique}@example.org"), "password": PASSWORD }),
+        ("POST", "/api/v1/books") | ("PATCH", "/api/v1/books/{book}") => json!({ "name": unique }),
+        ("POST", "/api/v1/books/{book}/accounts") => json!({ "name": unique, "kind": "cash", "currency": "EUR" }),
+        ("PATCH", "/api/v1/books/{book}/accounts/{id}") => json!({ "name": unique }),
+        ("POST", "/api/v1/books/{book}/transactions") => json!({
+            "account_id": t.account, "date": "2024-03-06", "amount": "-3.20", "description": "Bus"
+        }),
+        ("PATCH", "/api/v1/books/{book}/transactions/{id}") => json!({ "category": "Groceries" }),
+        ("POST", "/api/v1/books/{book}/transfers") => json!({
+            "from_account_id": t.account, "to_account_id": t.other_account, "date": "2024-03-07", "amount": "5.00"
+        }),
+        ("POST", "/api/v1/books/{book}/categories") => {
+            json!({ "name": format!("Misc:{unique}"), "section": "expense" })
+        }
+        ("POST", "/api/v1/books/{book}/members") => json!({ "email": p.emails[1], "role": "viewer" }),
+        ("POST", "/api/v1/orgs") => json!({ "name": unique }),
+        ("POST", "/api/v1/orgs/{org}/members") => json!({ "email": p.emails[2], "role": "member" }),
+        (_, _) => return None,
+    };
+    Some(b)
+}
+
+async fn call(s: &Server, method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> u16 {
+    let mut req = s.http.request(Method::from_bytes(method.as_bytes()).expect("method"), format!("{}{url}", s.base));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.expect("send").status().as_u16()
+}
+
+#[test]
+fn every_documented_operation_has_a_row_and_every_row_an_operation() {
+    let doc = serde_json::to_value(kassa_server::openapi()).expect("doc");
+    let mut documented = vec![];
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "patch", "put", "delete"] {
+            if item.get(method).is_some() {
+                documented.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    documented.sort();
+    let mut rows: Vec<(String, String)> = MATRIX.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    rows.sort();
+    let missing: Vec<_> = documented.iter().filter(|d| !rows.contains(d)).collect();
+    let stale: Vec<_> = rows.iter().filter(|r| !documented.contains(r)).collect();
+    assert!(missing.is_empty(), "operations without a row in MATRIX: {missing:?}");
+    assert!(stale.is_empty(), "rows in MATRIX for operations that do not exist: {stale:?}");
+}
+
+#[test]
+fn every_endpoint_answers_every_caller_as_the_matrix_says() {
+    for db in databases() {
+        let s = Server::start(db, test_config());
+        let people = people(&s.app);
+        let shared = target(&s.app, &people);
+        let mut failures = vec![];
+        for (method, path, expected) in MATRIX {
+            for (i, persona) in PERSONAS.iter().enumerate() {
+                // Writes get a fresh book, organisation membership and token,
+                // so one cell's success cannot change the next cell's answer.
+                let fresh = *method != "GET";
+                let t = if fresh { target(&s.app, &people) } else { shared_clone(&shared) };
+                if fresh && path.starts_with("/api/v1/orgs/{org}/members") {
+                    let admin = people.actors[6].expect("org admin");
+                    let org = kassa_core::OrgId(people.org);
+                    let add = AddOrgMember { email: people.emails[3].clone(), role: "member".into() };
+                    s.app.add_org_member(&admin, org, &add).expect("re-add member");
+                    let _ = s.app.remove_org_member(&admin, org, people.actors[2].expect("viewer").user_id.0);
+                }
+                let token =
+                    people.actors[i].map(|_| s.app.login(&people.emails[i], PASSWORD, "matrix").expect("login").token);
+                let url = fill(path, &t, &people);
+                let got = s.run(call(&s, method, &url, token.as_deref(), body(method, path, &t, &people)));
+                if got != expected[i] {
+                    failures
+                        .push(format!("{}: {method} {path} as {persona}: expected {}, got {got}", s.name, expected[i]));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "authorization matrix differs:\n{}", failures.join("\n"));
+    }
+}
+
+fn shared_clone(t: &Target) -> Target {
+    Target { book: t.book, account: t.account, other_account: t.other_account, tx: t.tx }
+}

@@ -1,0 +1,193 @@
+//! The store side of users, tokens, organisations and book roles (ADR 004):
+//! row shapes read by the server, and the generic write path for aggregates
+//! that are not a book — load the stream, decide, append with the expected
+//! version, project, all inside the caller's database transaction.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use kassa_core::access::{BookRole, OrgRole, Principal, TokenKind};
+use kassa_core::{AccountId, BookId, Currency, Event, OrgId, RecordedEvent, TxId, UserId};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::types::NewEvent;
+use crate::unit::{UnitOfWork, clock};
+
+/// What `Store::execute_stream` asks of its caller: given the stream's
+/// events so far, the new events (or a refusal). Pure functions from
+/// `kassa_core::access` are what go here.
+pub type Decide<'a> = &'a (dyn Fn(&[Event]) -> Result<Vec<Event>> + Sync);
+
+/// A backend's unit of work plus reading one stream inside it.
+pub(crate) trait StreamUow: UnitOfWork {
+    fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>>;
+}
+
+pub(crate) fn execute_stream(
+    uow: &mut dyn StreamUow,
+    stream: &str,
+    actor: &str,
+    decide: Decide<'_>,
+) -> Result<Vec<RecordedEvent>> {
+    let version = uow.stream_version(stream)?;
+    let history = if version == 0 { vec![] } else { uow.load_stream(stream)? };
+    let events = decide(&history)?;
+    if events.is_empty() {
+        return Ok(vec![]);
+    }
+    let (now, today) = clock();
+    let new: Vec<NewEvent> = events
+        .into_iter()
+        .map(|event| NewEvent { occurred_at: event.business_date().unwrap_or(today), event, actor: actor.to_string() })
+        .collect();
+    let recorded = uow.append(stream, version, &new, now)?;
+    uow.project(&recorded)?;
+    Ok(recorded)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub platform_admin: bool,
+    pub disabled: bool,
+}
+
+/// A token looked up by its hash, with what authentication needs of its holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub token_id: uuid::Uuid,
+    pub user_id: UserId,
+    pub kind: TokenKind,
+    pub expires_at: Timestamp,
+    pub revoked: bool,
+    pub user_disabled: bool,
+    pub platform_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgRow {
+    pub id: OrgId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgMemberRow {
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub email: String,
+    pub role: OrgRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrantRow {
+    pub book_id: BookId,
+    pub principal: Principal,
+    pub role: BookRole,
+    pub account_id: Option<AccountId>,
+}
+
+/// Filters and cursor of one page of an account register, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxPageQuery {
+    pub account: Option<AccountId>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub category: Option<String>,
+    pub search: Option<String>,
+    pub tx: Option<TxId>,
+    /// Rows strictly older than this position.
+    pub before: Option<TxCursor>,
+    pub limit: usize,
+}
+
+/// Where a row sits in the newest-first order: (date, transaction id,
+/// posting). Ids are UUIDv7, so within a day the newest recorded comes
+/// first; and (account, date, tx_id, seq) is an index order on both
+/// backends, so a page is an index range scan that stops after `limit` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxCursor {
+    pub date: Date,
+    pub tx: uuid::Uuid,
+    pub seq: i32,
+}
+
+impl TxCursor {
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}", self.date, self.tx.simple(), self.seq)
+    }
+
+    pub fn decode(s: &str) -> Option<TxCursor> {
+        let mut it = s.split('.');
+        let c =
+            TxCursor { date: it.next()?.parse().ok()?, tx: it.next()?.parse().ok()?, seq: it.next()?.parse().ok()? };
+        it.next().is_none().then_some(c)
+    }
+}
+
+/// One register line: a transaction seen from one of its accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxItem {
+    pub id: TxId,
+    pub account_id: AccountId,
+    pub account: String,
+    pub date: Date,
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub description: String,
+    pub category: Option<String>,
+    pub counterparty: Option<String>,
+    pub status: String,
+    pub transfer_account: Option<String>,
+    pub cursor: TxCursor,
+}
+
+/// Cross-tenant figures for the platform admin: counts and sums only.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Overview {
+    pub users: i64,
+    pub organisations: i64,
+    pub books: i64,
+    /// (currency, account kind, total)
+    pub balances: Vec<(Currency, String, Decimal)>,
+    /// (category name, currency, total spent), largest first, at most ten.
+    pub top_expenses: Vec<(String, Currency, Decimal)>,
+    /// Asset accounts with a negative balance.
+    pub overdrawn_accounts: i64,
+    /// Outflows over five times their account's average outflow (and over 1,000).
+    pub large_outflows: i64,
+}
+
+/// A stored reply to a create, replayed for a repeated `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+}
+
+pub(crate) fn principal_parts(p: &Principal) -> (&'static str, uuid::Uuid) {
+    match p {
+        Principal::User(u) => ("user", u.0),
+        Principal::Organisation(o) => ("organisation", o.0),
+    }
+}
+
+pub(crate) fn principal_from(kind: &str, id: uuid::Uuid) -> Principal {
+    if kind == "organisation" { Principal::Organisation(OrgId(id)) } else { Principal::User(UserId(id)) }
+}
+
+pub(crate) fn token_kind(s: &str) -> TokenKind {
+    if s == "invite" { TokenKind::Invite } else { TokenKind::Session }
+}
+
+pub(crate) fn org_role(s: &str) -> OrgRole {
+    OrgRole::parse(s).unwrap_or(OrgRole::Member)
+}
+
+pub(crate) fn book_role(s: &str) -> Result<BookRole> {
+    BookRole::parse(s).ok_or_else(|| crate::StoreError::Corrupt(format!("book role '{s}'")))
+}

@@ -1,0 +1,348 @@
+//! PostgreSQL side of users, tokens, organisations, book roles and the API's
+//! reads (register pages, audit trail, admin overview, idempotency keys).
+
+use jiff::Timestamp;
+use kassa_core::access::Principal;
+use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::{AccountId, Book, BookId, Event, OrgId, RecordedEvent, TxId, UserId};
+use postgres::GenericClient;
+use postgres::types::ToSql;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{EVENT_COLUMNS, Uow, at_scale, currency, event_row};
+use crate::access::{
+    GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem, TxPageQuery,
+    UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+};
+use crate::error::Result;
+use crate::projection::book_of;
+use crate::sqlite::{like_escape, owner_from};
+
+/// The projection tables this module owns, emptied and refilled by rebuild.
+pub(super) const TABLES: [(&str, &str); 5] = [
+    ("users", "id"),
+    ("tokens", "id"),
+    ("orgs", "id"),
+    ("org_members", "org_id, user_id"),
+    ("book_grants", "book_id, principal_kind, principal_id"),
+];
+
+impl StreamUow for Uow<'_, '_> {
+    fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
+        let rows = self.tx.query(&format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"), &[&stream])?;
+        rows.iter().map(|r| Ok(event_row(r)?.event)).collect()
+    }
+}
+
+/// Folds one event into this module's projections; `false` when the event
+/// is not one of ours.
+pub(super) fn project(tx: &mut postgres::Transaction<'_>, re: &RecordedEvent) -> Result<bool> {
+    match &re.event {
+        Event::UserRegistered(u) => {
+            tx.execute(
+                "INSERT INTO users (id, email, password_hash, platform_admin, disabled) VALUES ($1, $2, $3, $4, false)",
+                &[&u.user_id.0, &u.email, &u.password_hash, &u.platform_admin],
+            )?;
+        }
+        Event::PasswordChanged(p) => {
+            tx.execute("UPDATE users SET password_hash = $1 WHERE id = $2", &[&p.password_hash, &p.user_id.0])?;
+        }
+        Event::UserDisabled(u) => {
+            tx.execute("UPDATE users SET disabled = true WHERE id = $1", &[&u.user_id.0])?;
+        }
+        Event::TokenIssued(t) => {
+            tx.execute(
+                "INSERT INTO tokens (id, user_id, kind, token_hash, expires_at, revoked) VALUES ($1, $2, $3, $4, $5, false)",
+                &[&t.token_id, &t.user_id.0, &t.kind.as_str(), &t.token_hash, &t.expires_at],
+            )?;
+        }
+        Event::TokenRevoked(t) => {
+            tx.execute("UPDATE tokens SET revoked = true WHERE id = $1", &[&t.token_id])?;
+        }
+        Event::OrgCreated(o) => {
+            tx.execute("INSERT INTO orgs (id, name) VALUES ($1, $2)", &[&o.org_id.0, &o.name])?;
+        }
+        Event::OrgMemberSet(m) => {
+            tx.execute(
+                "INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, $3)
+                 ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+                &[&m.org_id.0, &m.user_id.0, &m.role.as_str()],
+            )?;
+        }
+        Event::OrgMemberRemoved(m) => {
+            tx.execute("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2", &[&m.org_id.0, &m.user_id.0])?;
+        }
+        Event::BookRoleGranted(g) => {
+            let (kind, id) = principal_parts(&g.principal);
+            tx.execute(
+                "INSERT INTO book_grants (book_id, principal_kind, principal_id, role, account_id) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (book_id, principal_kind, principal_id) DO UPDATE SET role = excluded.role, account_id = excluded.account_id",
+                &[&g.book_id.0, &kind, &id, &g.role.as_str(), &g.account_id.map(|a| a.0)],
+            )?;
+        }
+        Event::BookRoleRevoked(r) => {
+            let (kind, id) = principal_parts(&r.principal);
+            tx.execute(
+                "DELETE FROM book_grants WHERE book_id = $1 AND principal_kind = $2 AND principal_id = $3",
+                &[&r.book_id.0, &kind, &id],
+            )?;
+        }
+        Event::BookRenamed(BookRenamed { name }) => {
+            let Some(book) = book_of(&re.stream) else { return Ok(true) };
+            tx.execute("UPDATE books SET name = $1 WHERE id = $2", &[name, &book.0])?;
+        }
+        Event::BookClosed(BookClosed { book_id }) => {
+            tx.execute("DELETE FROM books WHERE id = $1", &[&book_id.0])?;
+        }
+        Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+            tx.execute("UPDATE accounts SET name = $1 WHERE id = $2", &[name, &account_id.0])?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn user_row(r: &postgres::Row) -> UserRow {
+    UserRow {
+        id: UserId(r.get(0)),
+        email: r.get(1),
+        password_hash: r.get(2),
+        platform_admin: r.get(3),
+        disabled: r.get(4),
+    }
+}
+
+const USER_COLUMNS: &str = "SELECT id, email, password_hash, platform_admin, disabled FROM users";
+
+pub(super) fn user(c: &mut impl GenericClient, id: UserId) -> Result<Option<UserRow>> {
+    Ok(c.query_opt(&format!("{USER_COLUMNS} WHERE id = $1"), &[&id.0])?.as_ref().map(user_row))
+}
+
+pub(super) fn user_by_email(c: &mut impl GenericClient, email: &str) -> Result<Option<UserRow>> {
+    Ok(c.query_opt(&format!("{USER_COLUMNS} WHERE email = $1"), &[&email])?.as_ref().map(user_row))
+}
+
+pub(super) fn users(c: &mut impl GenericClient) -> Result<Vec<UserRow>> {
+    Ok(c.query(&format!("{USER_COLUMNS} ORDER BY email"), &[])?.iter().map(user_row).collect())
+}
+
+pub(super) fn token_by_hash(c: &mut impl GenericClient, hash: &str) -> Result<Option<TokenRow>> {
+    let row = c.query_opt(
+        "SELECT t.id, t.user_id, t.kind, t.expires_at, t.revoked, u.disabled, u.platform_admin
+           FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        &[&hash],
+    )?;
+    Ok(row.map(|r| TokenRow {
+        token_id: r.get(0),
+        user_id: UserId(r.get(1)),
+        kind: token_kind(r.get(2)),
+        expires_at: r.get::<_, Timestamp>(3),
+        revoked: r.get(4),
+        user_disabled: r.get(5),
+        platform_admin: r.get(6),
+    }))
+}
+
+pub(super) fn orgs(c: &mut impl GenericClient) -> Result<Vec<OrgRow>> {
+    Ok(c.query("SELECT id, name FROM orgs ORDER BY name, id", &[])?
+        .iter()
+        .map(|r| OrgRow { id: OrgId(r.get(0)), name: r.get(1) })
+        .collect())
+}
+
+pub(super) fn org_members(
+    c: &mut impl GenericClient,
+    org: Option<OrgId>,
+    user: Option<UserId>,
+) -> Result<Vec<OrgMemberRow>> {
+    let rows = c.query(
+        "SELECT m.org_id, m.user_id, u.email, m.role FROM org_members m JOIN users u ON u.id = m.user_id
+          WHERE ($1::uuid IS NULL OR m.org_id = $1) AND ($2::uuid IS NULL OR m.user_id = $2) ORDER BY u.email",
+        &[&org.map(|o| o.0), &user.map(|u| u.0)],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| OrgMemberRow {
+            org_id: OrgId(r.get(0)),
+            user_id: UserId(r.get(1)),
+            email: r.get(2),
+            role: org_role(r.get(3)),
+        })
+        .collect())
+}
+
+pub(super) fn book(c: &mut impl GenericClient, id: BookId) -> Result<Option<Book>> {
+    let row = c.query_opt("SELECT name, owner_kind, owner_id FROM books WHERE id = $1", &[&id.0])?;
+    row.map(|r| Ok(Book { id, name: r.get(0), owner: owner_from(r.get(1), r.get(2))? })).transpose()
+}
+
+pub(super) fn book_grants(
+    c: &mut impl GenericClient,
+    book: Option<BookId>,
+    principals: &[Principal],
+) -> Result<Vec<GrantRow>> {
+    let ids: Vec<Uuid> = principals.iter().map(|p| principal_parts(p).1).collect();
+    let rows = c.query(
+        "SELECT book_id, principal_kind, principal_id, role, account_id FROM book_grants
+          WHERE ($1::uuid IS NULL OR book_id = $1) AND (cardinality($2::uuid[]) = 0 OR principal_id = ANY($2))
+          ORDER BY book_id, principal_kind, principal_id",
+        &[&book.map(|b| b.0), &ids],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(GrantRow {
+                book_id: BookId(r.get(0)),
+                principal: principal_from(r.get(1), r.get(2)),
+                role: book_role(r.get(3))?,
+                account_id: r.get::<_, Option<Uuid>>(4).map(AccountId),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
+    let mut sql = String::from(
+        "SELECT t.id, p.account_id, a.name, p.date, p.amount, p.currency, t.description, c.name, t.counterparty,
+                t.status, 0::bigint, p.seq,
+                (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+                  WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+           FROM postings p
+           JOIN transactions t ON t.id = p.tx_id
+           JOIN accounts a ON a.id = p.account_id
+           LEFT JOIN categories c ON c.id = t.category_id
+          WHERE p.book_id = $1 AND p.account_id IS NOT NULL",
+    );
+    let book_uuid = book.0;
+    let account = q.account.map(|a| a.0);
+    let tx = q.tx.map(|t| t.0);
+    let category_children = q.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
+    let search = q.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
+    let before = q.before.map(|c| (c.date, c.tx, c.seq));
+    let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
+    if let Some(a) = &account {
+        args.push(a);
+        sql.push_str(&format!(" AND p.account_id = ${}", args.len()));
+    }
+    if let Some(t) = &tx {
+        args.push(t);
+        sql.push_str(&format!(" AND p.tx_id = ${}", args.len()));
+    }
+    if let Some(d) = &q.from {
+        args.push(d);
+        sql.push_str(&format!(" AND p.date >= ${}", args.len()));
+    }
+    if let Some(d) = &q.to {
+        args.push(d);
+        sql.push_str(&format!(" AND p.date <= ${}", args.len()));
+    }
+    if let (Some(c), Some(children)) = (&q.category, &category_children) {
+        args.push(c);
+        args.push(children);
+        sql.push_str(&format!(" AND (lower(c.name) = lower(${}) OR c.name ILIKE ${})", args.len() - 1, args.len()));
+    }
+    if let Some(s) = &search {
+        args.push(s);
+        sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
+    }
+    if let Some((date, tx, seq)) = &before {
+        args.push(date);
+        args.push(tx);
+        args.push(seq);
+        let n = args.len();
+        sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) < (${}, ${}, ${})", n - 2, n - 1, n));
+    }
+    // Index order of postings_account_page: a backwards range scan, stopped at `limit`.
+    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
+    let rows = c.query(&sql, &args)?;
+    rows.iter()
+        .map(|r| {
+            let cur = currency(r.get(5))?;
+            let date = r.get(3);
+            Ok(TxItem {
+                id: TxId(r.get(0)),
+                account_id: AccountId(r.get(1)),
+                account: r.get(2),
+                date,
+                amount: at_scale(r.get(4), cur),
+                currency: cur,
+                description: r.get(6),
+                category: r.get(7),
+                counterparty: r.get(8),
+                status: r.get(9),
+                transfer_account: r.get(12),
+                cursor: TxCursor { date, tx: r.get(0), seq: r.get(11) },
+            })
+        })
+        .collect()
+}
+
+pub(super) fn read_stream_page(
+    c: &mut impl GenericClient,
+    stream: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>> {
+    let rows = c.query(
+        &format!("{EVENT_COLUMNS} WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3"),
+        &[&stream, &after, &(limit as i64)],
+    )?;
+    rows.iter().map(event_row).collect()
+}
+
+pub(super) fn admin_overview(c: &mut impl GenericClient) -> Result<Overview> {
+    let mut count = |sql: &str| -> Result<i64> { Ok(c.query_one(sql, &[])?.get(0)) };
+    let mut o = Overview {
+        users: count("SELECT COUNT(*) FROM users")?,
+        organisations: count("SELECT COUNT(*) FROM orgs")?,
+        books: count("SELECT COUNT(*) FROM books")?,
+        overdrawn_accounts: count(
+            "SELECT COUNT(*) FROM accounts a JOIN books b ON b.id = a.book_id
+              WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance < 0",
+        )?,
+        large_outflows: count(
+            "SELECT COUNT(*) FROM postings p JOIN books b ON b.id = p.book_id
+               JOIN (SELECT account_id, AVG(-amount) AS avg_out FROM postings
+                      WHERE account_id IS NOT NULL AND amount < 0 GROUP BY account_id) s
+                 ON s.account_id = p.account_id
+              WHERE p.amount < -1000 AND -p.amount > 5 * s.avg_out",
+        )?,
+        ..Overview::default()
+    };
+    for r in c.query(
+        "SELECT a.currency, a.kind, SUM(a.balance) FROM accounts a JOIN books b ON b.id = a.book_id
+          GROUP BY a.currency, a.kind ORDER BY a.currency, a.kind",
+        &[],
+    )? {
+        let cur = currency(r.get(0))?;
+        o.balances.push((cur, r.get(1), at_scale(r.get::<_, Decimal>(2), cur)));
+    }
+    for r in c.query(
+        "SELECT c.name, p.currency, SUM(p.amount) AS spent FROM postings p
+           JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
+          WHERE p.leg = 'category' AND c.section = 'expense'
+          GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
+        &[],
+    )? {
+        let cur = currency(r.get(1))?;
+        o.top_expenses.push((r.get(0), cur, at_scale(r.get::<_, Decimal>(2), cur)));
+    }
+    Ok(o)
+}
+
+pub(super) fn idempotent_get(c: &mut impl GenericClient, scope: &str, key: &str) -> Result<Option<StoredResponse>> {
+    Ok(c.query_opt(
+        "SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        &[&scope, &key],
+    )?
+    .map(|r| StoredResponse { fingerprint: r.get(0), status: r.get::<_, i32>(1) as u16, body: r.get(2) }))
+}
+
+pub(super) fn idempotent_put(c: &mut impl GenericClient, scope: &str, key: &str, reply: &StoredResponse) -> Result<()> {
+    c.execute(
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (scope, key) DO NOTHING",
+        &[&scope, &key, &reply.fingerprint, &i32::from(reply.status), &reply.body],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,364 @@
+//! SQLite side of users, tokens, organisations, book roles and the API's
+//! reads (register pages, audit trail, admin overview, idempotency keys).
+
+use jiff::Timestamp;
+use kassa_core::access::Principal;
+use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::{AccountId, Book, BookId, Event, Money, OrgId, RecordedEvent, TxId, UserId};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use uuid::Uuid;
+
+use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, like_escape, owner_from};
+use crate::access::{
+    GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem, TxPageQuery,
+    UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+};
+use crate::error::{Result, StoreError};
+use crate::projection::book_of;
+
+/// The projection tables this module owns, emptied and refilled by rebuild.
+pub(super) const TABLES: [(&str, &str); 5] = [
+    ("users", "id"),
+    ("tokens", "id"),
+    ("orgs", "id"),
+    ("org_members", "org_id, user_id"),
+    ("book_grants", "book_id, principal_kind, principal_id"),
+];
+
+impl StreamUow for Uow<'_> {
+    fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
+        let mut st = self.tx.prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 ORDER BY e.version"))?;
+        let rows = st.query_map([stream], event_row)?;
+        rows.map(|r| Ok(r??.event)).collect()
+    }
+}
+
+/// Folds one event into this module's projections; `false` when the event
+/// is not one of ours.
+pub(super) fn project(tx: &rusqlite::Transaction<'_>, re: &RecordedEvent) -> Result<bool> {
+    match &re.event {
+        Event::UserRegistered(u) => {
+            tx.prepare_cached(
+                "INSERT INTO users (id, email, password_hash, platform_admin, disabled) VALUES (?1, ?2, ?3, ?4, 0)",
+            )?
+            .execute(params![u.user_id.0, u.email, u.password_hash, u.platform_admin])?;
+        }
+        Event::PasswordChanged(p) => {
+            tx.prepare_cached("UPDATE users SET password_hash = ?1 WHERE id = ?2")?
+                .execute(params![p.password_hash, p.user_id.0])?;
+        }
+        Event::UserDisabled(u) => {
+            tx.prepare_cached("UPDATE users SET disabled = 1 WHERE id = ?1")?.execute([u.user_id.0])?;
+        }
+        Event::TokenIssued(t) => {
+            tx.prepare_cached(
+                "INSERT INTO tokens (id, user_id, kind, token_hash, expires_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+            )?
+            .execute(params![t.token_id, t.user_id.0, t.kind.as_str(), t.token_hash, t.expires_at.to_string()])?;
+        }
+        Event::TokenRevoked(t) => {
+            tx.prepare_cached("UPDATE tokens SET revoked = 1 WHERE id = ?1")?.execute([t.token_id])?;
+        }
+        Event::OrgCreated(o) => {
+            tx.prepare_cached("INSERT INTO orgs (id, name) VALUES (?1, ?2)")?.execute(params![o.org_id.0, o.name])?;
+        }
+        Event::OrgMemberSet(m) => {
+            tx.prepare_cached(
+                "INSERT INTO org_members (org_id, user_id, role) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+            )?
+            .execute(params![m.org_id.0, m.user_id.0, m.role.as_str()])?;
+        }
+        Event::OrgMemberRemoved(m) => {
+            tx.prepare_cached("DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2")?
+                .execute(params![m.org_id.0, m.user_id.0])?;
+        }
+        Event::BookRoleGranted(g) => {
+            let (kind, id) = principal_parts(&g.principal);
+            tx.prepare_cached(
+                "INSERT INTO book_grants (book_id, principal_kind, principal_id, role, account_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (book_id, principal_kind, principal_id) DO UPDATE SET role = excluded.role, account_id = excluded.account_id",
+            )?
+            .execute(params![g.book_id.0, kind, id, g.role.as_str(), g.account_id.map(|a| a.0)])?;
+        }
+        Event::BookRoleRevoked(r) => {
+            let (kind, id) = principal_parts(&r.principal);
+            tx.prepare_cached(
+                "DELETE FROM book_grants WHERE book_id = ?1 AND principal_kind = ?2 AND principal_id = ?3",
+            )?
+            .execute(params![r.book_id.0, kind, id])?;
+        }
+        Event::BookRenamed(BookRenamed { name }) => {
+            let Some(book) = book_of(&re.stream) else { return Ok(true) };
+            tx.prepare_cached("UPDATE books SET name = ?1 WHERE id = ?2")?.execute(params![name, book.0])?;
+        }
+        Event::BookClosed(BookClosed { book_id }) => {
+            tx.prepare_cached("DELETE FROM books WHERE id = ?1")?.execute([book_id.0])?;
+        }
+        Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+            tx.prepare_cached("UPDATE accounts SET name = ?1 WHERE id = ?2")?.execute(params![name, account_id.0])?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: UserId(r.get(0)?),
+        email: r.get(1)?,
+        password_hash: r.get(2)?,
+        platform_admin: r.get(3)?,
+        disabled: r.get(4)?,
+    })
+}
+
+const USER_COLUMNS: &str = "SELECT id, email, password_hash, platform_admin, disabled FROM users";
+
+pub(super) fn user(conn: &Connection, id: UserId) -> Result<Option<UserRow>> {
+    Ok(conn.prepare_cached(&format!("{USER_COLUMNS} WHERE id = ?1"))?.query_row([id.0], user_row).optional()?)
+}
+
+pub(super) fn user_by_email(conn: &Connection, email: &str) -> Result<Option<UserRow>> {
+    Ok(conn.prepare_cached(&format!("{USER_COLUMNS} WHERE email = ?1"))?.query_row([email], user_row).optional()?)
+}
+
+pub(super) fn users(conn: &Connection) -> Result<Vec<UserRow>> {
+    let mut st = conn.prepare_cached(&format!("{USER_COLUMNS} ORDER BY email"))?;
+    let rows = st.query_map([], user_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(super) fn token_by_hash(conn: &Connection, hash: &str) -> Result<Option<TokenRow>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT t.id, t.user_id, t.kind, t.expires_at, t.revoked, u.disabled, u.platform_admin
+               FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
+        )?
+        .query_row([hash], |r| {
+            Ok((
+                r.get::<_, Uuid>(0)?,
+                r.get::<_, Uuid>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, bool>(5)?,
+                r.get::<_, bool>(6)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, user, kind, expires, revoked, disabled, admin)) = row else { return Ok(None) };
+    Ok(Some(TokenRow {
+        token_id: id,
+        user_id: UserId(user),
+        kind: token_kind(&kind),
+        expires_at: expires.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        revoked,
+        user_disabled: disabled,
+        platform_admin: admin,
+    }))
+}
+
+pub(super) fn orgs(conn: &Connection) -> Result<Vec<OrgRow>> {
+    let mut st = conn.prepare_cached("SELECT id, name FROM orgs ORDER BY name, id")?;
+    let rows = st.query_map([], |r| Ok(OrgRow { id: OrgId(r.get(0)?), name: r.get(1)? }))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(super) fn org_members(conn: &Connection, org: Option<OrgId>, user: Option<UserId>) -> Result<Vec<OrgMemberRow>> {
+    let mut st = conn.prepare_cached(
+        "SELECT m.org_id, m.user_id, u.email, m.role FROM org_members m JOIN users u ON u.id = m.user_id
+          WHERE (?1 IS NULL OR m.org_id = ?1) AND (?2 IS NULL OR m.user_id = ?2) ORDER BY u.email",
+    )?;
+    let rows = st.query_map(params![org.map(|o| o.0), user.map(|u| u.0)], |r| {
+        Ok(OrgMemberRow {
+            org_id: OrgId(r.get(0)?),
+            user_id: UserId(r.get(1)?),
+            email: r.get(2)?,
+            role: org_role(&r.get::<_, String>(3)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(super) fn book(conn: &Connection, id: BookId) -> Result<Option<Book>> {
+    let row = conn
+        .prepare_cached("SELECT name, owner_kind, owner_id FROM books WHERE id = ?1")?
+        .query_row([id.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<Uuid>>(2)?)))
+        .optional()?;
+    row.map(|(name, kind, owner)| Ok(Book { id, name, owner: owner_from(&kind, owner)? })).transpose()
+}
+
+pub(super) fn book_grants(conn: &Connection, book: Option<BookId>, principals: &[Principal]) -> Result<Vec<GrantRow>> {
+    let mut sql =
+        String::from("SELECT book_id, principal_kind, principal_id, role, account_id FROM book_grants WHERE 1 = 1");
+    let mut args: Vec<Value> = vec![];
+    if let Some(b) = book {
+        args.push(blob(b.0));
+        sql.push_str(&format!(" AND book_id = ?{}", args.len()));
+    }
+    if !principals.is_empty() {
+        let ids: Vec<String> = principals
+            .iter()
+            .map(|p| {
+                args.push(blob(principal_parts(p).1));
+                format!("?{}", args.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND principal_id IN ({})", ids.join(", ")));
+    }
+    sql.push_str(" ORDER BY book_id, principal_kind, principal_id");
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(params_from_iter(args.iter()))?;
+    let mut out = vec![];
+    while let Some(r) = rows.next()? {
+        out.push(GrantRow {
+            book_id: BookId(r.get(0)?),
+            principal: principal_from(&r.get::<_, String>(1)?, r.get(2)?),
+            role: book_role(&r.get::<_, String>(3)?)?,
+            account_id: r.get::<_, Option<Uuid>>(4)?.map(AccountId),
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
+    let mut sql = String::from(
+        "SELECT t.id, p.account_id, a.name, p.date, p.amount_minor, p.currency, t.description, c.name, t.counterparty,
+                t.status, 0, p.seq,
+                (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+                  WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+           FROM postings p
+           JOIN transactions t ON t.id = p.tx_id
+           JOIN accounts a ON a.id = p.account_id
+           LEFT JOIN categories c ON c.id = t.category_id
+          WHERE p.book_id = ?1 AND p.account_id IS NOT NULL",
+    );
+    let mut args: Vec<Value> = vec![blob(book.0)];
+    let mut arg = |sql: &mut String, clause: &str, value: Value| {
+        args.push(value);
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(a) = q.account {
+        arg(&mut sql, " AND p.account_id = ?", blob(a.0));
+    }
+    if let Some(t) = q.tx {
+        arg(&mut sql, " AND p.tx_id = ?", blob(t.0));
+    }
+    if let Some(d) = q.from {
+        arg(&mut sql, " AND p.date >= ?", Value::Text(d.to_string()));
+    }
+    if let Some(d) = q.to {
+        arg(&mut sql, " AND p.date <= ?", Value::Text(d.to_string()));
+    }
+    if let Some(c) = &q.category {
+        arg(&mut sql, " AND (c.name = ? COLLATE NOCASE", Value::Text(c.clone()));
+        arg(&mut sql, " OR c.name LIKE ? ESCAPE '\\')", Value::Text(format!("{}:%", like_escape(c))));
+    }
+    if let Some(s) = &q.search {
+        let pattern = format!("%{}%", like_escape(s));
+        arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", Value::Text(pattern.clone()));
+        arg(&mut sql, " OR t.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
+    }
+    if let Some(c) = q.before {
+        arg(&mut sql, " AND (p.date, p.tx_id, p.seq) < (?", Value::Text(c.date.to_string()));
+        arg(&mut sql, ", ?", blob(c.tx));
+        arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
+    }
+    // The postings index (account_id, date) carries the primary key (tx_id,
+    // seq) of this WITHOUT ROWID table: this order is a backwards index scan.
+    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(params_from_iter(args.iter()))?;
+    let mut out = vec![];
+    while let Some(r) = rows.next()? {
+        let cur = currency(&r.get::<_, String>(5)?)?;
+        let date = r.get(3)?;
+        out.push(TxItem {
+            id: TxId(r.get(0)?),
+            account_id: AccountId(r.get(1)?),
+            account: r.get(2)?,
+            date,
+            amount: Money::from_minor_units(r.get(4)?, cur).amount,
+            currency: cur,
+            description: r.get(6)?,
+            category: r.get(7)?,
+            counterparty: r.get(8)?,
+            status: r.get(9)?,
+            transfer_account: r.get(12)?,
+            cursor: TxCursor { date, tx: r.get(0)?, seq: r.get(11)? },
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn read_stream_page(
+    conn: &Connection,
+    stream: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>> {
+    let mut st = conn
+        .prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 AND e.version > ?2 ORDER BY e.version LIMIT ?3"))?;
+    let rows = st.query_map(params![stream, after, limit as i64], event_row)?;
+    rows.map(|r| r?).collect()
+}
+
+pub(super) fn admin_overview(conn: &Connection) -> Result<Overview> {
+    let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+    let mut o = Overview {
+        users: count("SELECT COUNT(*) FROM users")?,
+        organisations: count("SELECT COUNT(*) FROM orgs")?,
+        books: count("SELECT COUNT(*) FROM books")?,
+        overdrawn_accounts: count(
+            "SELECT COUNT(*) FROM accounts a JOIN books b ON b.id = a.book_id
+              WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance_minor < 0",
+        )?,
+        large_outflows: count(
+            "SELECT COUNT(*) FROM postings p JOIN books b ON b.id = p.book_id
+               JOIN (SELECT account_id, AVG(-amount_minor) AS avg_out FROM postings
+                      WHERE account_id IS NOT NULL AND amount_minor < 0 GROUP BY account_id) s
+                 ON s.account_id = p.account_id
+              WHERE p.amount_minor < -100000 AND -p.amount_minor > 5 * s.avg_out",
+        )?,
+        ..Overview::default()
+    };
+    let mut st = conn.prepare(
+        "SELECT a.currency, a.kind, SUM(a.balance_minor) FROM accounts a JOIN books b ON b.id = a.book_id
+          GROUP BY a.currency, a.kind ORDER BY a.currency, a.kind",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let cur = currency(&r.get::<_, String>(0)?)?;
+        o.balances.push((cur, r.get(1)?, Money::from_minor_units(r.get(2)?, cur).amount));
+    }
+    let mut st = conn.prepare(
+        "SELECT c.name, p.currency, SUM(p.amount_minor) AS spent FROM postings p
+           JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
+          WHERE p.leg = 'category' AND c.section = 'expense'
+          GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let cur = currency(&r.get::<_, String>(1)?)?;
+        o.top_expenses.push((r.get(0)?, cur, Money::from_minor_units(r.get(2)?, cur).amount));
+    }
+    Ok(o)
+}
+
+pub(super) fn idempotent_get(conn: &Connection, scope: &str, key: &str) -> Result<Option<StoredResponse>> {
+    Ok(conn
+        .prepare_cached("SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = ?1 AND key = ?2")?
+        .query_row([scope, key], |r| Ok(StoredResponse { fingerprint: r.get(0)?, status: r.get(1)?, body: r.get(2)? }))
+        .optional()?)
+}
+
+pub(super) fn idempotent_put(conn: &Connection, scope: &str, key: &str, reply: &StoredResponse) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (scope, key) DO NOTHING",
+    )?
+    .execute(params![scope, key, reply.fingerprint, reply.status, reply.body, Timestamp::now().to_string()])?;
+    Ok(())
+}
