@@ -233,6 +233,9 @@ fn print_reports(reports: &[ImportReport], format: Format) -> anyhow::Result<()>
             "transfers": sum(|r| r.transfers),
             "proposed_transfers": sum(|r| r.proposed_transfers),
             "trades": sum(|r| r.trades),
+            "categorized_by_rules": sum(|r| r.categorized_by_rules),
+            "categorized_by_model": sum(|r| r.categorized_by_model),
+            "suggested": sum(|r| r.suggested),
             "errors": reports.iter().flat_map(|r| r.errors.iter().cloned()).collect::<Vec<_>>(),
             "error_count": sum(|r| r.error_count),
             "dry_run": reports.first().is_some_and(|r| r.dry_run),
@@ -252,6 +255,9 @@ fn print_reports(reports: &[ImportReport], format: Format) -> anyhow::Result<()>
         deleted: u64,
         transfers: u64,
         trades: u64,
+        /// Categorised on arrival by rules or the model.
+        categorized: u64,
+        suggested: u64,
         errors: u64,
         batch: String,
     }
@@ -266,6 +272,8 @@ fn print_reports(reports: &[ImportReport], format: Format) -> anyhow::Result<()>
             deleted: r.deleted,
             transfers: r.transfers,
             trades: r.trades,
+            categorized: r.categorized_by_rules + r.categorized_by_model,
+            suggested: r.suggested,
             errors: r.error_count,
             batch: r.batch.clone().unwrap_or_else(|| "(dry run)".into()),
         })

@@ -66,3 +66,67 @@ fn import_reimport_undo_and_a_bad_file() {
         assert!(profiles.as_array().unwrap().iter().any(|p| p["name"] == "Revolut"));
     }
 }
+
+/// A generated history as kassa's native CSV; `with_category` false leaves
+/// the category (and section) empty, as a bank export would.
+fn history_csv(rows: &[kassa_core::categorize::synth::SynthTx], with_category: bool, prefix: &str) -> String {
+    let mut w = csv_writer();
+    for (i, t) in rows.iter().enumerate() {
+        let section = if t.amount.is_sign_negative() { "expense" } else { "income" };
+        w.push_str(&format!(
+            "{prefix}{i},Checking,{},{},EUR,{},{},\"{}\",\"{}\",,\n",
+            t.date,
+            t.amount,
+            if with_category { section } else { "" },
+            if with_category { t.category.as_str() } else { "" },
+            t.description.replace('"', "'"),
+            t.counterparty.as_deref().unwrap_or("").replace('"', "'"),
+        ));
+    }
+    w
+}
+
+fn csv_writer() -> String {
+    "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id\n".into()
+}
+
+#[test]
+fn an_import_is_categorised_by_the_model_with_sources_and_suggestions_visible() {
+    let history: Vec<_> =
+        kassa_core::categorize::synth::history(3, 10).into_iter().filter(|t| t.currency == "EUR").collect();
+    let split = jiff::civil::date(2022, 9, 1);
+    let (old, new): (Vec<_>, Vec<_>) = history.into_iter().partition(|t| t.date < split);
+    let new: Vec<_> = new.into_iter().take(120).collect();
+    for db in testing::all() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old_file, new_file) = (dir.path().join("history.csv"), dir.path().join("new.csv"));
+        std::fs::write(&old_file, history_csv(&old, true, "h")).unwrap();
+        std::fs::write(&new_file, history_csv(&new, false, "n")).unwrap();
+        let url = &db.url;
+        assert!(kassa(url, &["init"]).status.success());
+        let first = json(url, &["import", old_file.to_str().unwrap(), "--create-accounts"]);
+        assert!(first["new"].as_u64().unwrap() > 300, "{}: {first}", db.name);
+        // No training step: the import trains the model on the history it finds.
+        let second = json(url, &["import", new_file.to_str().unwrap()]);
+        let by_model = second["categorized_by_model"].as_u64().unwrap();
+        assert!(by_model * 2 > new.len() as u64, "{}: {second}", db.name);
+
+        let rows = json(url, &["tx", "list", "--from", "2022-09-01"]);
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), new.len());
+        let model = rows.iter().filter(|r| r["category_source"] == "model").count();
+        let suggested = rows.iter().filter(|r| r["suggestion"].is_object()).count();
+        assert_eq!(model as u64, by_model, "{}", db.name);
+        assert_eq!(suggested as u64, second["suggested"].as_u64().unwrap(), "{}", db.name);
+        for r in rows {
+            assert!(r.get("category_source").is_some() && r.get("suggestion").is_some(), "{r}");
+            if let Some(s) = r["suggestion"].as_object() {
+                assert!(s["category"].is_string() && s["confidence"].as_f64().unwrap() < 1.0, "{r}");
+                assert_eq!(r["category"], Value::Null, "a suggestion is only kept for uncategorised rows");
+            }
+        }
+        // The history kept its source; the model never overwrote it.
+        let old_rows = json(url, &["tx", "list", "--to", "2022-08-31", "--limit", "50"]);
+        assert!(old_rows.as_array().unwrap().iter().all(|r| r["category_source"] == "import"), "{}", db.name);
+    }
+}
