@@ -1,58 +1,20 @@
 //! End-to-end: the real `kassa` binary on SQLite and (when configured)
 //! PostgreSQL, checked through its JSON output and exit codes.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{Kassa, databases};
 use kassa_store::testing;
 use serde_json::Value;
 
-struct Kassa {
-    url: String,
-}
-
-impl Kassa {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_kassa"))
-            .args(["--db", &self.url])
-            .args(args)
-            .env_remove("KASSA_BOOK")
-            .output()
-            .expect("run kassa")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "kassa {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["-o", "json"]);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
-    fn balances(&self, extra: &[&str]) -> Vec<(String, String)> {
-        let mut args = vec!["balance"];
-        args.extend(extra);
-        self.json(&args)
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["account"].as_str().unwrap().to_string(), r["balance"].as_str().unwrap().to_string()))
-            .collect()
-    }
-}
-
-/// Fresh databases, as URLs the binary opens itself. The `TestDb`s are kept
-/// so their cleanup runs after the test.
-fn databases() -> Vec<(testing::TestDb, Kassa)> {
-    testing::all()
-        .into_iter()
-        .map(|db| {
-            let k = Kassa { url: db.url.clone() };
-            (db, k)
-        })
+fn balances(k: &Kassa, extra: &[&str]) -> Vec<(String, String)> {
+    let mut args = vec!["balance"];
+    args.extend(extra);
+    k.json(&args)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["account"].as_str().unwrap().to_string(), r["balance"].as_str().unwrap().to_string()))
         .collect()
 }
 
@@ -122,15 +84,15 @@ fn round_trip_balances_as_of_and_rebuild() {
         ]);
 
         let now = pairs(&[("Checking", "1487.66"), ("Savings", "1000.00")]);
-        assert_eq!(k.balances(&[]), now, "{}", db.name);
+        assert_eq!(balances(&k, &[]), now, "{}", db.name);
         assert_eq!(
-            k.balances(&["--as-of", "2024-02-05"]),
+            balances(&k, &["--as-of", "2024-02-05"]),
             pairs(&[("Checking", "2487.66"), ("Savings", "0.00")]),
             "{}",
             db.name
         );
         assert_eq!(
-            k.balances(&["--as-of", "2024-01-01"]),
+            balances(&k, &["--as-of", "2024-01-01"]),
             pairs(&[("Checking", "0.00"), ("Savings", "0.00")]),
             "{}",
             db.name
@@ -165,8 +127,8 @@ fn round_trip_balances_as_of_and_rebuild() {
         assert_eq!(csv.lines().count(), 2);
 
         k.ok(&["rebuild"]);
-        assert_eq!(k.balances(&[]), now, "after rebuild on {}", db.name);
-        assert_eq!(k.balances(&["--as-of", "2024-02-05"]), pairs(&[("Checking", "2487.66"), ("Savings", "0.00")]));
+        assert_eq!(balances(&k, &[]), now, "after rebuild on {}", db.name);
+        assert_eq!(balances(&k, &["--as-of", "2024-02-05"]), pairs(&[("Checking", "2487.66"), ("Savings", "0.00")]));
 
         let events = k.json(&["events", "--limit", "3"]);
         let events = events.as_array().unwrap();

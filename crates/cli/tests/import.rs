@@ -1,20 +1,17 @@
 //! End-to-end: `kassa import` through the real binary on both backends.
 
-use std::process::Command;
+mod common;
 
+use common::Kassa;
 use kassa_store::testing;
 use serde_json::Value;
 
 fn kassa(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kassa")).args(["--db", url]).args(args).env_remove("KASSA_BOOK").output().unwrap()
+    Kassa { url: url.to_string() }.run(args)
 }
 
 fn json(url: &str, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["-o", "json"]);
-    let out = kassa(url, &all);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    Kassa { url: url.to_string() }.json(args)
 }
 
 const FILE: &str = "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id

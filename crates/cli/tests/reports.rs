@@ -4,43 +4,28 @@
 //! must print exactly what the SQLite run printed.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use kassa_store::testing;
+mod common;
+
+use common::{Kassa, databases};
 use serde_json::{Value, json};
 
-struct Kassa {
-    url: String,
+/// What these tests ask of the binary beyond the shared helper.
+trait ReportKassa {
+    fn tx(
+        &self,
+        account: &str,
+        date: &str,
+        amount: &str,
+        description: &str,
+        category: Option<&str>,
+        cp: Option<&str>,
+    ) -> String;
+    fn last_recorded_at(&self) -> String;
 }
 
-impl Kassa {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_kassa"))
-            .args(["--db", &self.url])
-            .args(args)
-            .env_remove("KASSA_BOOK")
-            .output()
-            .expect("run kassa")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "kassa {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn err(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "kassa {args:?} should have failed");
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["-o", "json"]);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
+impl ReportKassa for Kassa {
     fn tx(
         &self,
         account: &str,
@@ -66,16 +51,6 @@ impl Kassa {
         let events = self.json(&["events", "--limit", "1"]);
         events[0]["recorded_at"].as_str().unwrap().to_string()
     }
-}
-
-fn databases() -> Vec<(testing::TestDb, Kassa)> {
-    testing::all()
-        .into_iter()
-        .map(|db| {
-            let k = Kassa { url: db.url.clone() };
-            (db, k)
-        })
-        .collect()
 }
 
 /// Four accounts, two months, every kind of row a report meets: income,
