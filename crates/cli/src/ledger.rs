@@ -329,7 +329,8 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             if let Some(c) = &category {
                 check_category_filter(&ledger, c)?;
             }
-            let rows = ctx.store.transactions(book.id, &TxFilter { account, from, to, category, search, limit })?;
+            let rows =
+                ctx.store.transactions(book.id, &TxFilter { id: None, account, from, to, category, search, limit })?;
             output::print(&rows, ctx.output)
         }
         TxCmd::Recategorize { id, category, .. } => {

@@ -245,8 +245,8 @@ fn retrain_if_stale(store: &dyn Store, book: BookId) -> Result<()> {
 pub fn correct(store: &dyn Store, book: BookId, actor: &str, tx: TxId, category: Option<String>) -> Result<()> {
     store.execute(book, actor, &[Command::Recategorize { tx_id: tx, category: category.clone() }])?;
     let (Some(category), Some(mut stored)) = (category, store.load_model(book)?) else { return Ok(()) };
-    let rows = store.transactions(book, &TxFilter::default())?;
-    let Some(row) = rows.iter().find(|r| r.id == tx.to_string()) else { return Ok(()) };
+    let rows = store.transactions(book, &TxFilter { id: Some(tx), ..TxFilter::default() })?;
+    let Some(row) = rows.first() else { return Ok(()) };
     let mut model = Categorizer::from_json(&stored.json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     model.learn(&view(row), &category);
     stored.json = model.to_json();

@@ -24,6 +24,8 @@ pub struct NewEvent {
 /// a category matches its children too (`Transport` finds `Transport:Fuel`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TxFilter {
+    /// One transaction (its rows on every account it touches).
+    pub id: Option<kassa_core::TxId>,
     pub account: Option<kassa_core::AccountId>,
     pub from: Option<Date>,
     pub to: Option<Date>,

@@ -577,9 +577,9 @@ impl App {
         let access = self.access(actor, book)?;
         self.transaction_seen(&access, id)?;
         access.require(BookRole::Editor)?;
-        let cmd =
-            Command::Recategorize { tx_id: id, category: input.category.clone().filter(|c| !c.trim().is_empty()) };
-        self.store.execute(book, &actor.tag(), &[cmd])?;
+        // A manual choice, which the book's categoriser learns at once.
+        let category = input.category.clone().filter(|c| !c.trim().is_empty());
+        kassa_store::categorize::correct(self.store.as_ref(), book, &actor.tag(), id, category)?;
         self.transaction_seen(&access, id)
     }
 

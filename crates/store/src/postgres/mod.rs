@@ -203,10 +203,15 @@ impl Store for PgStore {
         );
         let book_uuid = book.0;
         let account = f.account.map(|a| a.0);
+        let id = f.id.map(|t| t.0);
         let category = f.category.clone();
         let category_children = f.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
         let search = f.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
         let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
+        if let Some(t) = &id {
+            args.push(t);
+            sql.push_str(&format!(" AND p.tx_id = ${}", args.len()));
+        }
         if let Some(a) = &account {
             args.push(a);
             sql.push_str(&format!(" AND p.account_id = ${}", args.len()));

@@ -230,6 +230,9 @@ impl Store for SqliteStore {
             args.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
+        if let Some(id) = f.id {
+            arg(&mut sql, " AND p.tx_id = ?", blob(id.0));
+        }
         if let Some(a) = f.account {
             arg(&mut sql, " AND p.account_id = ?", blob(a.0));
         }
