@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod charts;
 pub mod error;
 pub mod http;
 
