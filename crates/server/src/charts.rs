@@ -215,6 +215,8 @@ fn chart_id(title: &str, data: &impl Hash) -> String {
 struct Svg {
     out: String,
     marks: Vec<String>,
+    /// Whether marks are tab stops.
+    focusable: bool,
 }
 
 impl Svg {
@@ -227,7 +229,7 @@ impl Svg {
             esc(title),
             esc(desc)
         );
-        Svg { out, marks: Vec::new() }
+        Svg { out, marks: Vec::new(), focusable: true }
     }
 
     fn push(&mut self, element: &str) {
@@ -273,8 +275,9 @@ impl Svg {
         let (label, value) = (esc(label), esc(value));
         let title = if label.is_empty() { value.clone() } else { format!("{label}: {value}") };
         let (x, y) = (px(x), y.max(30.0));
+        let tabindex = if self.focusable { " tabindex=\"0\"" } else { "" };
         self.marks.push(format!(
-            "<g class=\"kc-pt\" tabindex=\"0\"><title>{title}</title><{tag} class=\"{}\" {attrs}/>\
+            "<g class=\"kc-pt\"{tabindex}><title>{title}</title><{tag} class=\"{}\" {attrs}/>\
              <text class=\"kc-tip\" x=\"{x}\" y=\"{}\" text-anchor=\"{anchor}\">{label}</text>\
              <text class=\"kc-tip kc-tip-value\" x=\"{x}\" y=\"{}\" text-anchor=\"{anchor}\">{value}</text></g>",
             format!("kc-hit {class}").trim_end(),
@@ -547,10 +550,17 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
     for (i, pts) in sorted.iter().enumerate().filter(|(_, p)| p.len() > 1) {
         svg.push(&format!("<path class=\"kc-line kc-series-{}\" d=\"{}\"/>", i % 8, path(pts)));
     }
+    // One mark per 3px column (closer points cannot be told apart by a
+    // pointer), the column's last point; tab stops only while they are few
+    // enough to walk through — the desc summarises a long series instead.
+    let column = |d: Date| ((x(d) - ML) / 3.0).floor();
+    svg.focusable = points().count() <= 100;
     for (i, (s, pts)) in series.iter().zip(&sorted).enumerate() {
         // a long daily series would be a row of beads: its dots show on hover only
         let class = if pts.len() > 40 { String::new() } else { format!("kc-dot kc-series-{}", i % 8) };
-        for &(d, v) in pts {
+        let last_in_column =
+            pts.iter().enumerate().filter(|(j, p)| pts.get(j + 1).is_none_or(|n| column(n.0) != column(p.0)));
+        for (_, &(d, v)) in last_in_column {
             let (cx, cy) = (x(d), y(v));
             let attrs = format!("cx=\"{}\" cy=\"{}\" r=\"3.5\"", px(cx), px(cy));
             let label = if s.name.is_empty() { d.to_string() } else { format!("{}, {d}", s.name) };

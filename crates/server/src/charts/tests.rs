@@ -115,7 +115,7 @@ fn axis_ticks_are_round_and_cover_the_range() {
 #[test]
 fn axis_labels_fall_back_to_exact_numbers_when_compact_ones_would_repeat() {
     let drawn = |lo, hi| {
-        let mut svg = Svg { out: String::new(), marks: Vec::new() };
+        let mut svg = Svg { out: String::new(), marks: Vec::new(), focusable: true };
         Axis::new(lo, hi).draw(&mut svg, 0.0, 100.0);
         svg.out
     };
@@ -299,6 +299,14 @@ fn every_mark_is_focusable_with_its_details_and_long_series_hide_their_dots() {
     assert_eq!(svg.matches("class=\"kc-hit\"").count(), 90);
     assert!(!svg.contains("kc-dot"), "no beads on a long series");
     assert!(svg.contains("<title>Cash, 2026-03-31: 423.00 EUR</title>"));
+    let years: Vec<(Date, Decimal)> =
+        (0..1000).map(|i| (date(2024, 1, 1) + jiff::Span::new().days(i), Decimal::from(i % 17))).collect();
+    let svg = line("Years", &[Series { name: "Cash".into(), points: years }], eur(), false);
+    check(&svg);
+    let marks = svg.matches("<g class=\"kc-pt\"><title>Cash, ").count();
+    assert!((100..=140).contains(&marks) && !svg.contains("tabindex"), "{marks} marks, one per 3px column");
+    assert!(svg.contains("<title>Cash, 2026-09-26: 13.00 EUR</title>"), "the last point has a mark");
+    assert!(svg.len() < 64_000, "a long series stays small: {} bytes", svg.len());
     let bars = stacked_bars("B", &months(), &income_and_expenses(), eur());
     assert_eq!(bars.matches("<g class=\"kc-pt\" tabindex=\"0\">").count(), bars.matches("class=\"kc-bar ").count());
     let last_bar = bars.rfind("class=\"kc-bar ").unwrap();
