@@ -390,6 +390,43 @@ impl Axis {
     }
 }
 
+/// The frame of a line or bar chart: a legend when there are several
+/// series, and below it the value axis for `lo..=hi`.
+struct Plot {
+    axis: Axis,
+    top: f64,
+    bottom: f64,
+}
+
+impl Plot {
+    fn draw(svg: &mut Svg, names: &[&str], lo: Decimal, hi: Decimal) -> Plot {
+        let top = if names.len() > 1 { svg.legend(names, 14.0) + 10.0 } else { 12.0 };
+        let (axis, bottom) = (Axis::new(to_f64(lo), to_f64(hi)), H - MB);
+        axis.draw(svg, top, bottom);
+        Plot { axis, top, bottom }
+    }
+
+    fn y(&self, v: Decimal) -> f64 {
+        self.axis.y(to_f64(v), self.top, self.bottom)
+    }
+
+    /// The x-axis labels under the plot; a second-row label is left out
+    /// where it would run into the previous one.
+    fn x_labels(&self, svg: &mut Svg, ticks: &[Tick]) {
+        let (y, mut last_bottom) = (self.bottom + 14.0, None::<f64>);
+        for t in ticks {
+            svg.line("kc-axis", (t.x, self.bottom), (t.x, self.bottom + 4.0));
+            svg.text((t.x, y), "middle", "kc-label", &t.top);
+            if let Some(b) = &t.bottom
+                && last_bottom.is_none_or(|last| t.x - last >= text_w(b) + 8.0)
+            {
+                svg.text((t.x, y + 13.0), "middle", "kc-label", b);
+                last_bottom = Some(t.x);
+            }
+        }
+    }
+}
+
 /// `k × nice × 10^exp` exactly, if a Decimal can hold it.
 fn tick_value(k: i64, nice: i32, exp: i32) -> Option<Decimal> {
     let m = i128::from(k) * i128::from(nice);
@@ -403,20 +440,6 @@ struct Tick {
     x: f64,
     top: String,
     bottom: Option<String>,
-}
-
-fn draw_x_labels(svg: &mut Svg, ticks: &[Tick], y: f64) {
-    let mut last_bottom: Option<f64> = None;
-    for t in ticks {
-        svg.line("kc-axis", (t.x, y - 14.0), (t.x, y - 10.0));
-        svg.text((t.x, y), "middle", "kc-label", &t.top);
-        if let Some(b) = &t.bottom
-            && last_bottom.is_none_or(|last| t.x - last >= text_w(b) + 8.0)
-        {
-            svg.text((t.x, y + 13.0), "middle", "kc-label", b);
-            last_bottom = Some(t.x);
-        }
-    }
 }
 
 fn month_index(d: Date) -> i32 {
@@ -508,15 +531,8 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
     let desc = format!("{first} to {last}. {}.", summary.join("; "));
     let mut svg = Svg::new(&chart_id(title, &(series, currency, area)), title, &desc, H);
 
-    let top = if series.len() > 1 {
-        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-        svg.legend(&names, 14.0) + 10.0
-    } else {
-        12.0
-    };
-    let bottom = H - MB;
-    let axis = Axis::new(to_f64(lo), to_f64(hi));
-    axis.draw(&mut svg, top, bottom);
+    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    let plot = Plot::draw(&mut svg, &names, lo, hi);
 
     let span_days = last.duration_since(first).as_secs() as f64 / 86_400.0;
     let x = |d: Date| {
@@ -526,11 +542,11 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
             (ML + W - MR) / 2.0
         }
     };
-    let y = |v: Decimal| axis.y(to_f64(v), top, bottom);
+    let y = |v: Decimal| plot.y(v);
     let max_labels = ((W - ML - MR) / 44.0) as usize;
     let ticks: Vec<Tick> =
         date_ticks(first, last, max_labels).into_iter().map(|(d, top, bottom)| Tick { x: x(d), top, bottom }).collect();
-    draw_x_labels(&mut svg, &ticks, bottom + 14.0);
+    plot.x_labels(&mut svg, &ticks);
 
     let path = |pts: &[(Date, Decimal)]| -> String {
         pts.iter()
@@ -605,16 +621,9 @@ pub fn stacked_bars(title: &str, labels: &[String], stacks: &[Stack], currency: 
     let desc = format!("{range}. {}.", totals.join("; "));
     let mut svg = Svg::new(&chart_id(title, &(labels, stacks, currency)), title, &desc, H);
 
-    let top = if stacks.len() > 1 {
-        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
-        svg.legend(&names, 14.0) + 10.0
-    } else {
-        12.0
-    };
-    let bottom = H - MB;
-    let axis = Axis::new(to_f64(lo), to_f64(hi));
-    axis.draw(&mut svg, top, bottom);
-    let y = |v: Decimal| axis.y(to_f64(v), top, bottom);
+    let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    let plot = Plot::draw(&mut svg, &names, lo, hi);
+    let y = |v: Decimal| plot.y(v);
 
     let band = (W - ML - MR) / labels.len() as f64;
     let bar_w = (band * 0.7).min(48.0);
@@ -667,7 +676,7 @@ pub fn stacked_bars(title: &str, labels: &[String], stacks: &[Stack], currency: 
             shown.push(t);
         }
     }
-    draw_x_labels(&mut svg, &shown, bottom + 14.0);
+    plot.x_labels(&mut svg, &shown);
     svg.finish()
 }
 
