@@ -177,9 +177,9 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// Estimated width of 12–13px text: there are no font metrics server-side,
-/// so layout keeps generous gaps instead.
+/// so this errs wide (DejaVu Sans, a wide fallback, fits).
 fn text_w(s: &str) -> f64 {
-    s.chars().count() as f64 * 7.0
+    s.chars().count() as f64 * 7.4
 }
 
 // ---- ids -------------------------------------------------------------------------
@@ -822,6 +822,13 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
     let value: Vec<Decimal> = (0..n).map(|v| inflow[v].max(outflow[v])).collect();
 
     let max_depth = depth.iter().copied().max().unwrap_or(0);
+    // where money ends (expense categories) lines up in the last column, its
+    // labels in the right margin instead of over the links
+    for v in 0..n {
+        if !links.iter().any(|l| l.0 == v && forward(l)) {
+            depth[v] = max_depth;
+        }
+    }
     let mut columns: Vec<Vec<usize>> = vec![Vec::new(); max_depth + 1];
     for v in 0..n {
         columns[depth[v]].push(v);
@@ -843,15 +850,20 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
         columns.len(),
         largest.join("; ")
     );
-    let tallest = columns.iter().map(Vec::len).max().unwrap_or(1);
-    let height = (20.0 + tallest as f64 * 26.0).max(200.0);
-    let mut svg = Svg::new(&chart_id(title, &(flows, currency)), title, &desc, height);
-
-    // geometry: columns between label margins, one scale for all columns
+    // geometry: columns between label margins, one scale for all columns;
+    // labels ("name amount") go left of the first column, right of the last
+    // and above the nodes of middle columns, where links pass on both sides
     const NODE_W: f64 = 10.0;
-    const GAP: f64 = 14.0;
-    const SIDE: f64 = 112.0;
-    let (top, avail) = (10.0, height - 20.0);
+    const GAP: f64 = 16.0;
+    let tallest = columns.iter().map(Vec::len).max().unwrap_or(1) as f64;
+    let top = if max_depth > 1 { 26.0 } else { 10.0 };
+    let avail = (tallest * 26.0).max(180.0);
+    let labels: Vec<(String, String)> = (0..n).map(|v| (clip(names[v], 14), compact(value[v]))).collect();
+    let margin = |d: usize| {
+        let widest = (0..n).filter(|&v| depth[v] == d).map(|v| text_w(&labels[v].0) + text_w(&labels[v].1) + 4.0);
+        widest.fold(0.0, f64::max) + 14.0
+    };
+    let (left, right) = (margin(0), margin(max_depth));
     let scale = columns
         .iter()
         .map(|c| {
@@ -869,59 +881,62 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
         let used: f64 = c.iter().map(|&v| h[v]).sum::<f64>() + GAP * (c.len() as f64 - 1.0);
         let mut at = top + (avail - used).max(0.0) / 2.0;
         for &v in c {
-            x[v] = SIDE + d as f64 * (W - 2.0 * SIDE - NODE_W) / max_depth.max(1) as f64;
+            x[v] = left + d as f64 * (W - left - right - NODE_W) / max_depth.max(1) as f64;
             y[v] = at;
             at += h[v] + GAP;
         }
     }
 
-    // stack each node's links in the order of the nodes at their other end
+    // Stack each node's links in the order of the nodes at their other end;
+    // back links (closing a cycle) leave and enter at the bottom and run
+    // back in lanes under the diagram.
     let width = |v: Decimal| to_f64(v) * scale;
     let mid = |v: usize| y[v] + h[v] / 2.0;
+    let key = |l: &(usize, usize, Decimal), other: usize| if forward(l) { mid(other) } else { f64::INFINITY };
     let mut link_order: Vec<usize> = (0..links.len()).collect();
     let mut start = vec![0.0; links.len()];
     let mut end = vec![0.0; links.len()];
     let mut offset = vec![0.0; n];
-    link_order.sort_by(|&i, &j| mid(links[i].1).total_cmp(&mid(links[j].1)));
+    link_order.sort_by(|&i, &j| key(&links[i], links[i].1).total_cmp(&key(&links[j], links[j].1)));
     for &i in &link_order {
         let (a, _, v) = links[i];
         start[i] = y[a] + offset[a] + width(v) / 2.0;
         offset[a] += width(v);
     }
     offset.fill(0.0);
-    link_order.sort_by(|&i, &j| mid(links[i].0).total_cmp(&mid(links[j].0)));
+    link_order.sort_by(|&i, &j| key(&links[i], links[i].0).total_cmp(&key(&links[j], links[j].0)));
     for &i in &link_order {
         let (_, b, v) = links[i];
         end[i] = y[b] + offset[b] + width(v) / 2.0;
         offset[b] += width(v);
     }
+    let mut lanes = top + avail + 10.0;
+    let mut lane = vec![0.0; links.len()];
+    for (i, l) in links.iter().enumerate().filter(|(_, l)| !forward(l)) {
+        lane[i] = lanes + width(l.2) / 2.0;
+        lanes += width(l.2) + 4.0;
+    }
 
+    let height = lanes + 6.0;
+    let mut svg = Svg::new(&chart_id(title, &(flows, currency)), title, &desc, height);
     for (i, l) in links.iter().enumerate() {
         let (a, b, v) = *l;
-        let (x0, x1) = (x[a] + NODE_W, x[b]);
-        let (c0, c1) = if forward(l) { ((x0 + x1) / 2.0, (x0 + x1) / 2.0) } else { (x0 + 60.0, x1 - 60.0) };
-        let attrs = format!(
-            "d=\"M{} {} C{} {} {} {} {} {}\" stroke-width=\"{}\"",
-            px(x0),
-            px(start[i]),
-            px(c0),
-            px(start[i]),
-            px(c1),
-            px(end[i]),
-            px(x1),
-            px(end[i]),
-            px(width(v).max(1.0))
-        );
-        let details = format!("{} → {}", names[a], names[b]);
+        let (x0, x1, s, e) = (x[a] + NODE_W, x[b], px(start[i]), px(end[i]));
+        let d = if forward(l) {
+            let c = px((x0 + x1) / 2.0);
+            format!("M{} {s} C{c} {s} {c} {e} {} {e}", px(x0), px(x1))
+        } else {
+            let (half, ly) = (width(v) / 2.0, px(lane[i]));
+            let xr = px((x0 + half + 12.0).min(W - half));
+            let xl = px((x1 - half - 12.0).max(half));
+            let (x0, x1) = (px(x0), px(x1));
+            format!("M{x0} {s} C{xr} {s} {xr} {ly} {x0} {ly} L{x1} {ly} C{xl} {ly} {xl} {e} {x1} {e}")
+        };
+        let attrs = format!("d=\"{d}\" stroke-width=\"{}\"", px(width(v).max(1.0)));
+        let tip =
+            if forward(l) { ((x0 + x1) / 2.0, (start[i] + end[i]) / 2.0 + 4.0) } else { ((x0 + x1) / 2.0, lane[i]) };
         let class = format!("kc-link kc-series-{}", a % 8);
-        svg.mark(
-            "path",
-            &class,
-            &attrs,
-            &details,
-            &money(v, currency),
-            ((x0 + x1) / 2.0, (start[i] + end[i]) / 2.0 + 4.0),
-        );
+        svg.mark("path", &class, &attrs, &format!("{} → {}", names[a], names[b]), &money(v, currency), tip);
     }
     for v in 0..n {
         let attrs = format!("x=\"{}\" y=\"{}\" width=\"{NODE_W}\" height=\"{}\"", px(x[v]), px(y[v]), px(h[v]));
@@ -929,13 +944,17 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
         svg.mark("rect", &class, &attrs, names[v], &money(value[v], currency), (x[v] + NODE_W / 2.0, y[v] - 5.0));
     }
     for v in 0..n {
-        let (lx, anchor) = if depth[v] == 0 { (x[v] - 5.0, "end") } else { (x[v] + NODE_W + 5.0, "start") };
+        let (lx, ly, anchor) = match depth[v] {
+            0 => (x[v] - 5.0, mid(v) + 4.0, "end"),
+            d if d == max_depth => (x[v] + NODE_W + 5.0, mid(v) + 4.0, "start"),
+            _ => (x[v] + NODE_W / 2.0, y[v] - 5.0, "middle"),
+        };
         svg.push(&format!(
             "<text class=\"kc-legend kc-halo\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{} <tspan class=\"kc-muted\">{}</tspan></text>",
             px(lx),
-            px(mid(v) + 4.0),
-            esc(&clip(names[v], 14)),
-            esc(&compact(value[v]))
+            px(ly),
+            esc(&labels[v].0),
+            esc(&labels[v].1)
         ));
     }
     svg.finish()
