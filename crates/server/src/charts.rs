@@ -824,9 +824,9 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
     let max_depth = depth.iter().copied().max().unwrap_or(0);
     // where money ends (expense categories) lines up in the last column, its
     // labels in the right margin instead of over the links
-    for v in 0..n {
+    for (v, d) in depth.iter_mut().enumerate() {
         if !links.iter().any(|l| l.0 == v && forward(l)) {
-            depth[v] = max_depth;
+            *d = max_depth;
         }
     }
     let mut columns: Vec<Vec<usize>> = vec![Vec::new(); max_depth + 1];
