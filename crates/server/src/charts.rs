@@ -554,11 +554,14 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
             .map(|(i, &(d, v))| format!("{}{} {}", if i == 0 { "M" } else { " L" }, px(x(d)), px(y(v))))
             .collect()
     };
-    if area && let (Some(p0), Some(pn)) = (sorted[0].first(), sorted[0].last()) {
+    if area
+        && let Some(s0) = sorted.first()
+        && let (Some(p0), Some(pn)) = (s0.first(), s0.last())
+    {
         let base = px(y(Decimal::ZERO));
         svg.push(&format!(
             "<path class=\"kc-area kc-series-0\" d=\"{} L{} {base} L{} {base} Z\"/>",
-            path(&sorted[0]),
+            path(s0),
             px(x(pn.0)),
             px(x(p0.0))
         ));
