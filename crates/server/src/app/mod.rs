@@ -9,6 +9,7 @@
 pub mod books;
 pub mod imports;
 pub mod orgs;
+pub mod reports;
 pub mod users;
 
 use std::collections::HashMap;
