@@ -3,6 +3,7 @@
 //! cause is never sent to the client.
 
 use axum::Json;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -110,6 +111,29 @@ impl From<QueryRejection> for ApiError {
         let mut out = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", r.body_text());
         out.details = serde_json::json!({ "field": "query" });
         out
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(r: MultipartRejection) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("expected Content-Type: multipart/form-data with a boundary ({})", r.body_text()),
+        )
+    }
+}
+
+impl From<MultipartError> for ApiError {
+    fn from(e: MultipartError) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large");
+        }
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_multipart",
+            format!("malformed multipart body: {}", e.body_text()),
+        )
     }
 }
 
