@@ -515,11 +515,11 @@ pub struct ImportForm {
     pub skip_bad_rows: bool,
 }
 
-fn flag(field: &str, value: &str) -> Result<bool, ApiError> {
+fn flag(field: &str, value: &str) -> AppResult<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "" | "false" | "0" | "off" | "no" => Ok(false),
         "true" | "1" | "on" | "yes" => Ok(true),
-        _ => Err(AppError::invalid(field, "expected true or false").into()),
+        _ => Err(AppError::invalid(field, "expected true or false")),
     }
 }
 
@@ -665,7 +665,7 @@ impl Modify for Errors {
             ("404", "No such resource, or not visible to the caller"),
             ("409", "Conflicts with existing data"),
             ("413", "Body too large"),
-            ("415", "Body is not JSON"),
+            ("415", "Body is not of the documented media type"),
             ("422", "A field is invalid, or the ledger refuses the request"),
             ("429", "Too many attempts"),
         ];

@@ -27,7 +27,9 @@ pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `invalid_field`, `not_found`.
     pub code: String,
     pub message: String,
-    /// `{"field": …}` for invalid input; otherwise null.
+    /// `{"field": …}` for invalid input; for a refused import the file and
+    /// its bad rows (`line`, `field`, `message`) or unknown `accounts`;
+    /// otherwise null.
     pub details: Option<serde_json::Value>,
 }
 

@@ -7,12 +7,12 @@
 
 use kassa_core::BookId;
 use kassa_server::app::Actor;
-use kassa_server::app::books::{CreateAccount, CreateBook};
+use kassa_server::app::books::CreateBook;
 use kassa_server::app::reports::{REPORT_NAMES, ReportQuery};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{Server, databases, multipart, test_config, user};
+use crate::{Server, checking, databases, multipart, test_config, user};
 
 const STATEMENT: &[u8] = include_bytes!("../data/statement.csv");
 const BAD: &[u8] = include_bytes!("../data/bad.csv");
@@ -30,16 +30,7 @@ impl Fixture {
         let (actor, token) = user(&s.app, "ann@example.org", false);
         let book =
             BookId(s.app.create_book(&actor, &CreateBook { name: "Household".into(), org_id: None }).expect("book").id);
-        let account = CreateAccount {
-            name: "Checking".into(),
-            kind: "checking".into(),
-            currency: "EUR".into(),
-            iban: None,
-            number: None,
-            institution: None,
-            opened_on: Some("2024-01-01".into()),
-        };
-        s.app.create_account(&actor, book, &account).expect("account");
+        s.app.create_account(&actor, book, &checking("Checking")).expect("account");
         Fixture { s, actor, token, book }
     }
 

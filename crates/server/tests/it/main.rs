@@ -90,3 +90,16 @@ pub fn multipart(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (Stri
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// A EUR checking account opened on 2024-01-01.
+pub fn checking(name: &str) -> kassa_server::app::books::CreateAccount {
+    kassa_server::app::books::CreateAccount {
+        name: name.into(),
+        kind: "checking".into(),
+        currency: "EUR".into(),
+        iban: None,
+        number: None,
+        institution: None,
+        opened_on: Some("2024-01-01".into()),
+    }
+}

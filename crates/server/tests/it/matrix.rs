@@ -4,7 +4,7 @@
 
 use kassa_core::BookId;
 use kassa_core::access::{BookRole, OrgRole};
-use kassa_server::app::books::{AddMember, CreateAccount, CreateBook, CreateTransaction};
+use kassa_server::app::books::{AddMember, CreateBook, CreateTransaction};
 use kassa_server::app::imports::{ImportRequest, Upload};
 use kassa_server::app::orgs::{AddOrgMember, CreateOrg};
 use kassa_server::app::{Actor, App};
@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{PASSWORD, Server, databases, multipart, test_config, user};
+use crate::{PASSWORD, Server, checking, databases, multipart, test_config, user};
 
 const PERSONAS: [&str; 8] =
     ["anonymous", "other", "viewer", "editor", "owner", "spender", "org_admin", "platform_admin"];
@@ -103,17 +103,8 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
     let owner = p.actors[4].expect("owner");
     let name = format!("book {}", Uuid::now_v7());
     let book = BookId(app.create_book(&owner, &CreateBook { name, org_id: None }).expect("book").id);
-    let account = |name: &str| CreateAccount {
-        name: name.into(),
-        kind: "checking".into(),
-        currency: "EUR".into(),
-        iban: None,
-        number: None,
-        institution: None,
-        opened_on: Some("2024-01-01".into()),
-    };
-    let a1 = app.create_account(&owner, book, &account("Spending")).expect("a1").id;
-    let a2 = app.create_account(&owner, book, &account("Savings")).expect("a2").id;
+    let a1 = app.create_account(&owner, book, &checking("Spending")).expect("a1").id;
+    let a2 = app.create_account(&owner, book, &checking("Savings")).expect("a2").id;
     for (i, role) in [(2, BookRole::Viewer), (3, BookRole::Editor), (5, BookRole::Spender)] {
         let grant = AddMember {
             email: Some(p.emails[i].clone()),
