@@ -3,6 +3,7 @@
 
 mod matrix;
 mod story;
+mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
