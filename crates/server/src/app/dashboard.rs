@@ -135,7 +135,8 @@ impl App {
         let mut f = self.visible_facts(&access, Wanted::DAILY)?;
         f.accounts.retain(|a| a.id == id);
         f.daily.retain(|d| d.account == id);
-        let account = accounts_of(&f, today).groups.into_iter().flat_map(|g| g.accounts).next().ok_or_else(not_found)?;
+        let account =
+            accounts_of(&f, today).groups.into_iter().flat_map(|g| g.accounts).next().ok_or_else(not_found)?;
         let history = histories(&f, today)?.into_iter().next().map(|h| h.points).unwrap_or_default();
         Ok(AccountDetail { account, history })
     }

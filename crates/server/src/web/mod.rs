@@ -7,7 +7,10 @@
 //! from the binary: a page never names another origin, which the CSP
 //! below enforces in the browser.
 
+pub mod accounts;
 pub mod auth;
+pub mod home;
+pub mod transactions;
 
 use askama::Template;
 use axum::Router;
@@ -37,13 +40,21 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/static/kassa.css", get(css))
         .route("/static/kassa.js", get(js))
+        .route("/static/charts.css", get(chart_css))
         .route("/book", post(switch_book))
         .merge(auth::routes())
+        .merge(home::routes())
+        .merge(accounts::routes())
+        .merge(transactions::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
 }
 
 async fn css() -> Response {
     asset("text/css; charset=utf-8", include_str!("../../static/kassa.css"))
+}
+
+async fn chart_css() -> Response {
+    asset("text/css; charset=utf-8", crate::charts::CHART_CSS)
 }
 
 async fn js() -> Response {
