@@ -80,7 +80,6 @@ pub enum Alert {
 
 #[derive(Debug, Clone)]
 pub struct Home {
-    pub today: Date,
     pub month: Month,
     pub accounts: Accounts,
     /// Net worth at the month ends of the last three years and today.
@@ -186,7 +185,7 @@ impl App {
                 });
             }
         }
-        Ok(Home { today, month, history: histories(&f, today)?, accounts, month_flows, spending, recent, alerts })
+        Ok(Home { month, history: histories(&f, today)?, accounts, month_flows, spending, recent, alerts })
     }
 
     /// Gives every transaction in `ids` the category `category` (none when

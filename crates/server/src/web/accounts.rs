@@ -80,6 +80,8 @@ impl GroupView {
 struct AccountsPage {
     layout: Layout,
     groups: Vec<GroupView>,
+    /// The account list shows institution, location and currency.
+    detailed: bool,
     totals: Vec<Amount>,
 }
 
@@ -96,6 +98,7 @@ async fn list(State(app): State<App>, session: Session) -> PageResult {
     Ok(render(&AccountsPage {
         layout: session.layout(title, Nav::Accounts),
         groups: accounts.groups.iter().map(GroupView::of).collect(),
+        detailed: true,
         totals: accounts.totals.iter().map(|(c, t)| Amount::of(*t, *c)).collect(),
     }))
 }

@@ -12,7 +12,7 @@ use kassa_core::report::TopLine;
 use rust_decimal::Decimal;
 
 use super::accounts::GroupView;
-use super::transactions::{Amount, TxLine};
+use super::transactions::{Amount, TxTable};
 use super::{Layout, Nav, PageResult, Session, encode, load, render};
 use crate::app::App;
 use crate::app::dashboard::{Alert, Home};
@@ -119,8 +119,10 @@ struct HomePage {
     spending: Vec<SpendView>,
     spending_charts: Vec<String>,
     groups: Vec<GroupView>,
-    recent: Vec<TxLine>,
-    book: uuid::Uuid,
+    /// The account list is the short one.
+    detailed: bool,
+    /// The newest transactions.
+    table: TxTable,
 }
 
 impl HomePage {
@@ -176,10 +178,10 @@ impl HomePage {
                 .collect(),
             spending_charts,
             groups: h.accounts.groups.iter().map(GroupView::of).collect(),
-            recent: h.recent.iter().map(TxLine::of).collect(),
+            detailed: false,
+            table: TxTable::plain("The newest transactions".into(), &h.recent, book),
             month,
             layout,
-            book,
         }
     }
 }

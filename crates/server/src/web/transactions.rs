@@ -110,19 +110,31 @@ pub struct TxTable {
 }
 
 impl TxTable {
+    /// Rows without controls or paging (the home page's newest rows).
+    pub fn plain(label: String, items: &[TxView], book: uuid::Uuid) -> TxTable {
+        TxTable {
+            label,
+            rows: items.iter().map(TxLine::of).collect(),
+            show_account: true,
+            can_edit: false,
+            categories: vec![],
+            book,
+            back: "/".into(),
+            newer: None,
+            older: None,
+        }
+    }
+
     /// A page of the register with its paging links to `path` under the same filters.
     pub fn new(session: &Session, label: String, page: TxPage, path: &str, q: &TxQuery) -> Result<TxTable, PageError> {
         let book = session.book()?.id;
         Ok(TxTable {
-            label,
-            rows: page.items.iter().map(TxLine::of).collect(),
             show_account: q.account.is_none(),
             can_edit: session.can_edit(),
-            categories: vec![],
-            book,
             back: without_flash(&session.here),
-            newer: page.prev_cursor.map(|c| link(path, book, q, ("newer", &c))),
-            older: page.next_cursor.map(|c| link(path, book, q, ("cursor", &c))),
+            newer: page.prev_cursor.as_ref().map(|c| link(path, book, q, ("newer", c))),
+            older: page.next_cursor.as_ref().map(|c| link(path, book, q, ("cursor", c))),
+            ..TxTable::plain(label, &page.items, book)
         })
     }
 

@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 use kassa_core::Currency;
 use kassa_server::charts::money;
+use kassa_store::testing::TestDb;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::{Value, json};
@@ -79,6 +80,15 @@ fn fixture(s: &Server) -> Fixture {
     Fixture { book, token, giro, visa, tx, first }
 }
 
+/// A server with the fixture, and its owner signed in to the pages.
+fn signed_in(db: TestDb) -> (Server, Fixture, reqwest::Client, String) {
+    let s = Server::start(db, test_config());
+    let f = fixture(&s);
+    let http = client();
+    let cookie = web_login(&s, &http, "owner@example.org");
+    (s, f, http, cookie)
+}
+
 fn eur(amount: &str) -> String {
     money(amount.parse().expect("decimal"), Currency::EUR)
 }
@@ -122,10 +132,7 @@ fn category(s: &Server, f: &Fixture, description: &str) -> Value {
 #[test]
 fn home_and_accounts_show_balances_month_totals_and_charts() {
     for db in databases() {
-        let s = Server::start(db, test_config());
-        let f = fixture(&s);
-        let http = client();
-        let cookie = web_login(&s, &http, "owner@example.org");
+        let (s, f, http, cookie) = signed_in(db);
 
         let home = get(&s, &http, &cookie, "/");
         // Net worth: 3,879.50 on the giro, 500.00 saved, 79.90 owed on the card.
@@ -185,10 +192,7 @@ fn an_empty_book_gets_a_welcome_that_links_to_import() {
 #[test]
 fn the_register_filters_by_account_category_text_date_and_amount() {
     for db in databases() {
-        let s = Server::start(db, test_config());
-        let f = fixture(&s);
-        let http = client();
-        let cookie = web_login(&s, &http, "owner@example.org");
+        let (s, f, http, cookie) = signed_in(db);
         let page = |query: &str| get(&s, &http, &cookie, &format!("/transactions?book={}&{query}", f.book));
 
         assert_eq!(rows(&page("")), ALL, "{}", s.name);
@@ -220,10 +224,7 @@ fn the_register_filters_by_account_category_text_date_and_amount() {
 #[test]
 fn the_register_pages_forward_and_back_across_boundaries() {
     for db in databases() {
-        let s = Server::start(db, test_config());
-        let f = fixture(&s);
-        let http = client();
-        let cookie = web_login(&s, &http, "owner@example.org");
+        let (s, f, http, cookie) = signed_in(db);
 
         let first = get(&s, &http, &cookie, &format!("/transactions?book={}&limit=2", f.book));
         assert_eq!(rows(&first), ALL[..2], "{}", s.name);
@@ -253,10 +254,7 @@ fn the_register_pages_forward_and_back_across_boundaries() {
 #[test]
 fn categorising_inline_and_in_bulk_changes_the_transactions() {
     for db in databases() {
-        let s = Server::start(db, test_config());
-        let f = fixture(&s);
-        let http = client();
-        let cookie = web_login(&s, &http, "owner@example.org");
+        let (s, f, http, cookie) = signed_in(db);
         let back = format!("/transactions?book={}&q=e", f.book);
 
         let html = get(&s, &http, &cookie, &back);
@@ -335,5 +333,46 @@ fn a_viewer_gets_no_category_controls_and_a_forged_post_is_refused() {
         let cookie = web_login(&s, &http, "stranger@example.org");
         let (st, _) = post(&s, &http, &cookie, &inline, &[("category", "Travel")]);
         assert_eq!(st, StatusCode::NOT_FOUND, "{}", s.name);
+    }
+}
+
+#[test]
+fn amount_bounds_compare_in_each_currencys_own_units() {
+    for db in databases() {
+        let s = Server::start(db, test_config());
+        let (actor, token) = user(&s.app, "fx@example.org", false);
+        let book = s.app.list_books(&actor).expect("books")[0].id.to_string();
+        for (currency, amount) in [("JPY", "-1500"), ("BHD", "-1.250"), ("EUR", "-1500.00")] {
+            let body = json!({"name": currency, "kind": "checking", "currency": currency, "opened_on": "2020-01-01"});
+            let account = create(&s, &token, &format!("/books/{book}/accounts"), body);
+            let body = json!({"account_id": account, "date": "2024-05-01", "amount": amount, "description": currency});
+            create(&s, &token, &format!("/books/{book}/transactions"), body);
+        }
+        let found = |query: &str| -> Vec<String> {
+            let path = format!("/books/{book}/transactions?{query}");
+            let (st, page) = api(&s, &token, reqwest::Method::GET, &path, None);
+            assert_eq!(st, StatusCode::OK, "{}: {query}: {page}", s.name);
+            let mut names: Vec<String> = page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|t| t["currency"].as_str().unwrap_or("").into())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(found("min_amount=1500"), ["EUR", "JPY"], "{}", s.name);
+        assert_eq!(found("min_amount=1.25&max_amount=1.25"), ["BHD"], "{}", s.name);
+        assert_eq!(found("min_amount=1.2501"), ["EUR", "JPY"], "{}", s.name);
+        assert_eq!(found("max_amount=1.2499"), Vec::<String>::new(), "{}", s.name);
+        assert_eq!(found("max_amount=1499.999"), ["BHD"], "{}", s.name);
+        let (st, err) = api(
+            &s,
+            &token,
+            reqwest::Method::GET,
+            &format!("/books/{book}/transactions?min_amount=3&max_amount=2"),
+            None,
+        );
+        assert_eq!((st, err["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("max_amount")));
     }
 }

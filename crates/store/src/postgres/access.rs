@@ -246,19 +246,14 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
         args.push(s);
         sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
     }
-    if let Some((date, tx, seq)) = &before {
-        args.push(date);
-        args.push(tx);
-        args.push(seq);
-        let n = args.len();
-        sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) < (${}, ${}, ${})", n - 2, n - 1, n));
-    }
-    if let Some((date, tx, seq)) = &after {
-        args.push(date);
-        args.push(tx);
-        args.push(seq);
-        let n = args.len();
-        sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) > (${}, ${}, ${})", n - 2, n - 1, n));
+    for (cursor, op) in [(&before, '<'), (&after, '>')] {
+        if let Some((date, tx, seq)) = cursor {
+            args.push(date);
+            args.push(tx);
+            args.push(seq);
+            let n = args.len();
+            sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) {op} (${}, ${}, ${})", n - 2, n - 1, n));
+        }
     }
     if let Some(min) = &q.min_amount {
         args.push(min);

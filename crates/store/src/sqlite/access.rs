@@ -265,15 +265,12 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
         arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", Value::Text(pattern.clone()));
         arg(&mut sql, " OR t.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
     }
-    if let Some(c) = q.before {
-        arg(&mut sql, " AND (p.date, p.tx_id, p.seq) < (?", Value::Text(c.date.to_string()));
-        arg(&mut sql, ", ?", blob(c.tx));
-        arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
-    }
-    if let Some(c) = q.after {
-        arg(&mut sql, " AND (p.date, p.tx_id, p.seq) > (?", Value::Text(c.date.to_string()));
-        arg(&mut sql, ", ?", blob(c.tx));
-        arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
+    for (cursor, op) in [(q.before, '<'), (q.after, '>')] {
+        if let Some(c) = cursor {
+            arg(&mut sql, &format!(" AND (p.date, p.tx_id, p.seq) {op} (?"), Value::Text(c.date.to_string()));
+            arg(&mut sql, ", ?", blob(c.tx));
+            arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
+        }
     }
     if let Some(min) = q.min_amount {
         arg(&mut sql, &format!(" AND {} >= ?", amount_size()), Value::Integer(in_finest_units(min, true)));
