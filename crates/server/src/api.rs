@@ -138,7 +138,7 @@ async fn login(
     let client = addr.ip().to_string();
     let t = blocking(&app, move |app| app.login(&req.email, &req.password, &client)).await?;
     let max_age = app.config.token_ttl.as_secs();
-    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}", t.token);
+    let cookie = crate::web::session_cookie(&t.token, max_age);
     let body = TokenResponse { token: t.token, expires_at: t.expires_at.to_string() };
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
 }
@@ -148,7 +148,7 @@ async fn login(
     responses((status = 204)))]
 async fn logout(State(app): State<App>, Caller(actor): Caller) -> Result<Response, ApiError> {
     blocking(&app, move |app| app.logout(&actor)).await?;
-    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let clear = crate::web::session_cookie("", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 

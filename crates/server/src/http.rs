@@ -40,11 +40,12 @@ pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 #[derive(Clone, Default)]
 struct InFlight(Arc<Mutex<HashSet<String>>>);
 
-/// The whole HTTP surface: API, its document and the docs UI.
+/// The whole HTTP surface: API, its document, the docs UI and the web pages.
 pub fn router(app: App) -> Router {
     let (api, doc) = api::split();
     let in_flight = InFlight::default();
     let request_id = HeaderName::from_static("x-request-id");
+    let web = crate::web::routes().with_state(app.clone());
     let api = api
         .layer(middleware::from_fn_with_state((app.clone(), in_flight), idempotency))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -62,6 +63,7 @@ pub fn router(app: App) -> Router {
         );
     Router::new()
         .merge(api)
+        .merge(web)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .fallback(|| async { api::not_found_fallback() })
         .layer(

@@ -7,6 +7,7 @@
 //! passwords. The rules themselves are decided in `kassa_core`.
 
 pub mod books;
+pub mod dashboard;
 pub mod imports;
 pub mod orgs;
 pub mod reports;

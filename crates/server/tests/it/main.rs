@@ -4,6 +4,8 @@
 mod imports;
 mod matrix;
 mod story;
+mod web;
+mod web_pages;
 
 use std::sync::Arc;
 use std::time::Duration;
