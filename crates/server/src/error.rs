@@ -43,7 +43,9 @@ impl ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> ApiError {
         let status = match &e {
-            AppError::Invalid { .. } | AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Refused { .. } | AppError::Rejected { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::RegistrationClosed(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -57,6 +59,7 @@ impl From<AppError> for ApiError {
                 out.message = format!("{field}: {message}");
                 out.details = serde_json::json!({ "field": field });
             }
+            AppError::Rejected { details, .. } => out.details = details,
             AppError::RateLimited { retry_after } => out.retry_after = Some(retry_after),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

@@ -28,7 +28,7 @@ pub struct BookAccess {
 }
 
 impl BookAccess {
-    fn require(&self, role: BookRole) -> AppResult<()> {
+    pub(crate) fn require(&self, role: BookRole) -> AppResult<()> {
         if self.role >= role && !(self.role == BookRole::Spender && role != BookRole::Spender) {
             Ok(())
         } else {

@@ -7,6 +7,7 @@
 //! passwords. The rules themselves are decided in `kassa_core`.
 
 pub mod books;
+pub mod imports;
 pub mod orgs;
 pub mod users;
 
@@ -162,6 +163,10 @@ pub enum AppError {
     /// A well-formed request the ledger refuses (unknown category, …).
     #[error("{message}")]
     Refused { code: &'static str, message: String },
+    /// Input the use case cannot take, with what a client needs to show
+    /// why (an import's bad rows by line and field, its unknown accounts).
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String, details: serde_json::Value },
     #[error("too many attempts; retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
     #[error("registration is {0}")]
@@ -182,7 +187,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
-            AppError::Refused { code, .. } => code,
+            AppError::Refused { code, .. } | AppError::Rejected { code, .. } => code,
             AppError::RateLimited { .. } => "rate_limited",
             AppError::RegistrationClosed(_) => "registration_closed",
             AppError::Internal(_) => "internal",
