@@ -6,8 +6,10 @@
 //! This is an edge: it reads the clock, draws random tokens and hashes
 //! passwords. The rules themselves are decided in `kassa_core`.
 
+pub mod account;
 pub mod books;
 pub mod imports;
+pub mod mapping;
 pub mod orgs;
 pub mod users;
 

@@ -8,6 +8,8 @@
 //! below enforces in the browser.
 
 pub mod auth;
+pub mod import;
+pub mod settings;
 
 use askama::Template;
 use axum::Router;
@@ -39,6 +41,8 @@ pub fn routes() -> Router<App> {
         .route("/static/kassa.js", get(js))
         .route("/book", post(switch_book))
         .merge(auth::routes())
+        .merge(settings::routes())
+        .merge(import::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
 }
 

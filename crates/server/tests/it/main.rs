@@ -4,6 +4,7 @@
 mod matrix;
 mod story;
 mod web;
+mod web_tools;
 
 use std::sync::Arc;
 use std::time::Duration;

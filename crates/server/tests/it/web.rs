@@ -11,7 +11,7 @@ use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 use crate::{PASSWORD, Server, databases, test_config};
 
 /// A browser-like client that does not follow redirects, so each hop is seen.
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
