@@ -39,6 +39,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/static/kassa.css", get(css))
         .route("/static/kassa.js", get(js))
+        .route("/static/charts.css", get(chart_css))
         .route("/book", post(switch_book))
         .merge(auth::routes())
         .merge(settings::routes())
@@ -52,6 +53,10 @@ async fn css() -> Response {
 
 async fn js() -> Response {
     asset("text/javascript; charset=utf-8", include_str!("../../static/kassa.js"))
+}
+
+async fn chart_css() -> Response {
+    asset("text/css; charset=utf-8", crate::charts::CHART_CSS)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
