@@ -11,6 +11,7 @@ pub mod books;
 pub mod imports;
 pub mod mapping;
 pub mod orgs;
+pub mod reports;
 pub mod users;
 
 use std::collections::HashMap;
