@@ -7,8 +7,10 @@
 //! from the binary: a page never names another origin, which the CSP
 //! below enforces in the browser.
 
+pub mod admin;
 pub mod auth;
 pub mod import;
+pub mod reports;
 pub mod settings;
 
 use askama::Template;
@@ -44,6 +46,8 @@ pub fn routes() -> Router<App> {
         .merge(auth::routes())
         .merge(settings::routes())
         .merge(import::routes())
+        .merge(reports::routes())
+        .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
 }
 

@@ -283,3 +283,123 @@ fn settings_change_the_password_tokens_and_members() {
         assert_eq!(login("a new long password"), StatusCode::SEE_OTHER, "{}: the new one works", s.name);
     }
 }
+
+/// The `<tr>` of a report table whose row header is `label`.
+fn row<'a>(page: &'a str, label: &str) -> &'a str {
+    let start =
+        page.find(&format!("<th scope=\"row\">{label}</th>")).unwrap_or_else(|| panic!("no row {label}: {page}"));
+    let end = page[start..].find("</tr>").map_or(page.len(), |e| start + e);
+    &page[start..end]
+}
+
+#[test]
+fn reports_show_month_totals_follow_a_recategorise_and_travel_in_time() {
+    for db in databases() {
+        let s = Server::start(db, test_config());
+        let http = client();
+        let (actor, book) = owner(&s, "rep@example.org", false);
+        let cookie = web_login(&s, &http, "rep@example.org");
+        let giro = s.app.accounts(&actor, book).expect("accounts")[0].id;
+        let coffee = kassa_server::app::books::CreateTransaction {
+            account_id: giro,
+            date: "2026-03-01".into(),
+            amount: "-10.00".into(),
+            description: "Coffee".into(),
+            category: Some("Eating Out:Coffee".into()),
+            counterparty: None,
+        };
+        s.app.create_transaction(&actor, book, &coffee).expect("coffee");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let before_import = jiff::Timestamp::now();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let file = kassa_server::app::imports::Upload { name: "sparkasse.csv".into(), bytes: STATEMENT.to_vec() };
+        let req = kassa_server::app::imports::ImportRequest { account: Some("Giro".into()), ..Default::default() };
+        s.app.import(&actor, book, &[file], &req).expect("import");
+
+        let march = format!("/reports?view=monthly&from=2026-03&to=2026-03&book={}", book.0);
+        let (status, page) = get(&s, &http, &cookie, &march);
+        assert_eq!(status, StatusCode::OK, "{}: {page}", s.name);
+        assert!(page.contains("<svg"), "a chart: {page}");
+        assert!(row(&page, "Eating Out:Coffee").contains("−10.00 EUR"), "{}", s.name);
+        assert!(row(&page, "Uncategorized").contains("2,396.30 EUR"), "{}", s.name);
+        assert!(row(&page, "Net").contains("2,386.30 EUR"), "{}", s.name);
+
+        // Recategorise the groceries through the API; the page follows.
+        let rewe = s
+            .app
+            .transactions(&actor, book, &TxQuery { q: Some("REWE".into()), ..TxQuery::default() })
+            .expect("find")
+            .items
+            .remove(0);
+        let token = s.app.login("rep@example.org", PASSWORD, "test").expect("token").token;
+        let patched = s
+            .run(
+                http.patch(format!("{}/api/v1/books/{}/transactions/{}", s.base, book.0, rewe.id))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({ "category": "Groceries" }))
+                    .send(),
+            )
+            .expect("patch");
+        assert_eq!(patched.status(), StatusCode::OK, "{}", s.name);
+        let (_, page) = get(&s, &http, &cookie, &march);
+        assert!(row(&page, "Groceries").contains("−42.50 EUR"), "{}", s.name);
+        assert!(row(&page, "Uncategorized").contains("2,438.80 EUR"), "{}", s.name);
+        assert!(row(&page, "Net").contains("2,386.30 EUR"), "the net stays: {}", s.name);
+
+        // Known at a moment before the import: only the coffee.
+        let then = format!("{march}&known_at={before_import}");
+        let (status, page) = get(&s, &http, &cookie, &then);
+        assert_eq!(status, StatusCode::OK, "{}: {page}", s.name);
+        assert!(row(&page, "Net").contains("−10.00 EUR"), "{}: {page}", s.name);
+        assert!(!page.contains("<th scope=\"row\">Uncategorized</th>"), "{}", s.name);
+        assert!(page.contains(&format!("value=\"{before_import}\"")), "the form keeps the moment");
+        // The tabs keep the time travel.
+        assert!(
+            page.contains(&format!(
+                "/reports?view=cashflow&#38;known_at={}",
+                before_import.to_string().replace(':', "%3A")
+            )),
+            "{page}"
+        );
+
+        for view in ["yearly&year=2026", "history", "cashflow&from=2026-01&to=2026-03", "trends&month=2026-03"] {
+            let (status, page) = get(&s, &http, &cookie, &format!("/reports?view={view}"));
+            assert_eq!(status, StatusCode::OK, "{}: {view}: {page}", s.name);
+            assert!(page.contains("<svg") && page.contains("<table class=\"report\">"), "{view}: {page}");
+        }
+        let (_, page) = get(&s, &http, &cookie, "/reports?view=cashflow&from=2026-03&to=2026-03");
+        assert!(
+            page.contains("Where the money went") && row(&page, "Giro → Groceries").contains("42.50 EUR"),
+            "{page}"
+        );
+
+        let (status, page) = get(&s, &http, &cookie, "/reports?as_of=yesterday");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", s.name);
+        assert!(page.contains("as_of: invalid &#39;yesterday&#39;"), "{page}");
+    }
+}
+
+#[test]
+fn admin_is_for_platform_admins_only() {
+    for db in databases() {
+        let s = Server::start(db, test_config());
+        let http = client();
+        owner(&s, "root@example.org", true);
+        owner(&s, "plain@example.org", false);
+        let admin = web_login(&s, &http, "root@example.org");
+        let plain = web_login(&s, &http, "plain@example.org");
+
+        let (status, page) = get(&s, &http, &admin, "/admin");
+        assert_eq!(status, StatusCode::OK, "{}: {page}", s.name);
+        assert!(page.contains("<dt>Users</dt><dd>2</dd>") && page.contains("<dt>Books</dt><dd>2</dd>"), "{page}");
+        assert!(page.contains("Balances in EUR by account kind"), "{page}");
+        let (_, home) = get(&s, &http, &admin, "/settings");
+        assert!(home.contains("href=\"/admin\""), "admins see the link");
+
+        let (status, page) = get(&s, &http, &plain, "/admin");
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}", s.name);
+        assert!(page.contains("only a platform admin"), "{page}");
+        let (_, home) = get(&s, &http, &plain, "/settings");
+        assert!(!home.contains("href=\"/admin\""), "others do not");
+    }
+}
