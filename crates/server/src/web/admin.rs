@@ -42,6 +42,9 @@ struct CurrencyBlock {
     expense_chart: String,
 }
 
+/// Named amounts of one currency: a donut's slices and a table's rows.
+type Slices = Vec<(String, Decimal)>;
+
 struct Line {
     name: String,
     amount: String,
@@ -65,7 +68,7 @@ fn line(name: &str, amount: Decimal, c: Currency) -> Line {
 async fn page(State(app): State<App>, session: Session) -> PageResult {
     let actor = session.actor;
     let o = load(&app, move |app| app.overview(&actor)).await?;
-    let mut by_currency: BTreeMap<Currency, (Vec<(String, Decimal)>, Vec<(String, Decimal)>)> = BTreeMap::new();
+    let mut by_currency: BTreeMap<Currency, (Slices, Slices)> = BTreeMap::new();
     for b in &o.balances {
         by_currency.entry(currency(&b.currency)?).or_default().0.push((b.kind.replace('_', " "), decimal(&b.total)?));
     }

@@ -78,6 +78,11 @@ enum Held {
 }
 
 impl Entry {
+    /// Only its uploader sees an entry, and only until it expires.
+    fn live_for(&self, user: UserId) -> bool {
+        self.user == user && self.at.elapsed() < STASH_TTL
+    }
+
     fn bytes(&self) -> usize {
         match &self.held {
             Held::Pending { files, .. } => files.iter().map(|f| f.bytes.len()).sum(),
@@ -120,7 +125,7 @@ impl Stash {
     /// The entry `id`, if it is `user`'s and has not expired.
     fn get(&self, id: uuid::Uuid, user: UserId) -> Option<(BookId, Held)> {
         let map = self.lock();
-        let e = map.get(&id).filter(|e| e.user == user && e.at.elapsed() < STASH_TTL)?;
+        let e = map.get(&id).filter(|e| e.live_for(user))?;
         Some((e.book, e.held.clone()))
     }
 
@@ -130,11 +135,24 @@ impl Stash {
         }
     }
 
+    /// New options for a pending entry; `false` when there is none (it
+    /// expired, or a confirm took it).
+    fn reoption(&self, id: uuid::Uuid, user: UserId, new: ImportRequest) -> bool {
+        let mut map = self.lock();
+        match map.get_mut(&id).filter(|e| e.live_for(user)) {
+            Some(Entry { held: Held::Pending { req, .. }, .. }) => {
+                *req = new;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Marks a pending entry as running and hands out its files: the one
     /// step a confirm takes, so a second confirm finds nothing to run.
     fn start(&self, id: uuid::Uuid, user: UserId) -> Option<(BookId, Arc<[Upload]>, ImportRequest)> {
         let mut map = self.lock();
-        let e = map.get_mut(&id).filter(|e| e.user == user && e.at.elapsed() < STASH_TTL)?;
+        let e = map.get_mut(&id).filter(|e| e.live_for(user))?;
         let Held::Pending { files, req } = e.held.clone() else { return None };
         e.held = Held::Running;
         Some((e.book, files, req))
@@ -364,7 +382,7 @@ struct PreviewPage {
 }
 
 enum PreviewState {
-    Preview { files: Vec<FilePreview>, options: Options },
+    Preview { files: Vec<FilePreview>, options: Box<Options> },
     Running,
     Done(Vec<ImportView>),
 }
@@ -415,7 +433,7 @@ async fn show_preview(
                         FilePreview { name: f.name.clone(), size: size(f.bytes.len()), mapping, outcome }
                     })
                     .collect();
-                Ok(PreviewState::Preview { files: previews, options: load_options(app, &s, book, req)? })
+                Ok(PreviewState::Preview { files: previews, options: Box::new(load_options(app, &s, book, req)?) })
             })
             .await?
         }
@@ -438,9 +456,9 @@ async fn change_options(
     axum::Form(f): axum::Form<OptionsForm>,
 ) -> PageResult {
     let id = stash_id(&id)?;
-    let (_, held) = stash.get(id, session.user.id).ok_or_else(gone)?;
-    let Held::Pending { files, .. } = held else { return Err(gone()) };
-    stash.set(id, Held::Pending { files, req: f.request() });
+    if !stash.reoption(id, session.user.id, f.request()) {
+        return Err(gone());
+    }
     Ok(Redirect::to(&format!("/import/{id}")).into_response())
 }
 

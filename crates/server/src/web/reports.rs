@@ -236,6 +236,10 @@ fn months(from: Option<&str>, to: Option<&str>, seen: &BTreeSet<String>) -> Vec<
 
 type CategoryCell = (String, String, String, Currency, Decimal);
 
+/// (section rank, is a total or net line, section, category) → period → amount:
+/// the rows of one currency's table in display order.
+type CategoryLines = BTreeMap<(u8, bool, String, String), BTreeMap<String, Decimal>>;
+
 fn section_rank(section: &str) -> u8 {
     match section {
         "income" => 0,
@@ -249,8 +253,7 @@ fn section_rank(section: &str) -> u8 {
 /// currency, stacked bars (income up, expenses down) and a table with one
 /// column per period and a total.
 fn categories(title: &str, columns: Vec<String>, cells: impl Iterator<Item = CategoryCell>) -> Vec<Block> {
-    let mut by_currency: BTreeMap<Currency, BTreeMap<(u8, bool, String, String), BTreeMap<String, Decimal>>> =
-        BTreeMap::new();
+    let mut by_currency: BTreeMap<Currency, CategoryLines> = BTreeMap::new();
     for (period, section, category, currency, amount) in cells {
         let summary = category == "Total" || section == "net";
         by_currency
