@@ -55,12 +55,12 @@ async fn css() -> Response {
     asset("text/css; charset=utf-8", include_str!("../../static/kassa.css"))
 }
 
-async fn js() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../../static/kassa.js"))
-}
-
 async fn chart_css() -> Response {
     asset("text/css; charset=utf-8", crate::charts::CHART_CSS)
+}
+
+async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("../../static/kassa.js"))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
