@@ -348,9 +348,9 @@ async fn upload(
     form: Multipart,
 ) -> PageResult {
     let book = session.book_id()?;
-    if !session.can_edit() {
-        return Err(AppError::Forbidden("importing needs the editor role on the book".into()).into());
-    }
+    let actor = session.actor;
+    // Asked before the body is read: a viewer's upload is not taken in vain.
+    load(&app, move |app| app.may_import(&actor, book)).await?;
     match read_form(form).await {
         Ok((files, req)) => {
             let id = stash.put(session.user.id, book, files, req)?;
@@ -470,16 +470,26 @@ async fn confirm(
 ) -> PageResult {
     let id = stash_id(&id)?;
     let (book, files, req) = stash.start(id, session.user.id).ok_or_else(gone)?;
-    let (actor, kept, real) = (session.actor, files.clone(), ImportRequest { dry_run: false, ..req.clone() });
-    match load(&app, move |app| app.import(&actor, book, &kept, &real)).await {
-        Ok(views) => {
-            stash.set(id, Held::Done(views));
-            Ok(Redirect::to(&format!("/import/{id}")).into_response())
-        }
+    let (actor, kept) = (session.actor, stash.clone());
+    // The stash learns the outcome on the blocking pool itself: if the
+    // request times out first, the import still finishes, and a reload of
+    // the preview's URL shows its result instead of "running" forever.
+    let done = load(&app, move |app| {
+        let real = ImportRequest { dry_run: false, ..req.clone() };
+        let outcome = app.import(&actor, book, &files, &real);
+        // Nothing was stored on a failure: the files wait for another try.
+        let held = match &outcome {
+            Ok(views) => Held::Done(views.clone()),
+            Err(_) => Held::Pending { files, req },
+        };
+        kept.set(id, held);
+        outcome.map(|_| ())
+    })
+    .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/import/{id}")).into_response()),
         Err(PageError(e)) => {
-            // Nothing was stored: the files wait for another try.
-            let held = Held::Pending { files, req };
-            stash.set(id, held.clone());
+            let (_, held) = stash.get(id, session.user.id).ok_or_else(gone)?;
             show_preview(&app, &session, id, book, held, Some(e)).await
         }
     }

@@ -4,7 +4,7 @@
 //! members) and `/admin` (platform admins only).
 
 use kassa_core::BookId;
-use kassa_server::app::books::{CreateAccount, TxQuery};
+use kassa_server::app::books::{AddMember, CreateAccount, TxQuery};
 use kassa_server::app::{Actor, App};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
@@ -125,6 +125,18 @@ fn import_previews_then_confirms_and_undoes() {
         let other = web_login(&s, &http, "other@example.org");
         assert_eq!(get(&s, &http, &other, &preview).0, StatusCode::NOT_FOUND);
         assert_eq!(post(&s, &http, &other, &format!("{preview}/confirm"), &[]).status, StatusCode::NOT_FOUND);
+        // Nor, as a viewer of the book, upload into it.
+        let grant = AddMember {
+            email: Some("other@example.org".into()),
+            org_id: None,
+            role: "viewer".into(),
+            account_id: None,
+        };
+        s.app.add_member(&actor, book, &grant).expect("grant");
+        let viewer = format!("{other}; kassa_book={}", book.0);
+        let r = upload(&s, &http, &viewer, &[("sparkasse.csv", STATEMENT)], &[("account", "Giro")]);
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", s.name);
+        assert!(get(&s, &http, &viewer, "/import").1.contains("Your role on this book cannot import"));
 
         let r = post(&s, &http, &cookie, &format!("{preview}/confirm"), &[]);
         assert_eq!(
