@@ -135,6 +135,12 @@ pub trait Store: Send + Sync {
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<access::StoredResponse>>;
     /// Keeps a reply unless one is already stored for the key (the first wins).
     fn idempotent_put(&self, scope: &str, key: &str, reply: &access::StoredResponse) -> Result<()>;
+
+    // --- settings ---
+
+    /// A user's login and API tokens that are not revoked (expired ones
+    /// included: the caller knows the time), newest first.
+    fn user_tokens(&self, user: UserId) -> Result<Vec<access::UserToken>>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -6,9 +6,11 @@
 //! This is an edge: it reads the clock, draws random tokens and hashes
 //! passwords. The rules themselves are decided in `kassa_core`.
 
+pub mod account;
 pub mod books;
 pub mod dashboard;
 pub mod imports;
+pub mod mapping;
 pub mod orgs;
 pub mod reports;
 pub mod users;

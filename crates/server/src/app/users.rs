@@ -38,7 +38,7 @@ pub fn hash_password(cost: PasswordCost, password: &str) -> AppResult<String> {
 
 /// Argon2's own comparison is constant-time; the cost parameters are read
 /// from the stored hash, so old hashes verify after the default changes.
-fn verify_password(hash: &str, password: &str) -> bool {
+pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
@@ -132,7 +132,7 @@ impl App {
         }
     }
 
-    fn issue(&self, user: UserId, kind: TokenKind, ttl: std::time::Duration) -> AppResult<IssuedToken> {
+    pub(crate) fn issue(&self, user: UserId, kind: TokenKind, ttl: std::time::Duration) -> AppResult<IssuedToken> {
         let token = random_secret()?;
         let ttl = jiff::SignedDuration::try_from(ttl).map_err(|e| AppError::Internal(e.to_string()))?;
         let expires_at = Timestamp::now()

@@ -6,6 +6,7 @@ mod matrix;
 mod story;
 mod web;
 mod web_pages;
+mod web_tools;
 
 use std::sync::Arc;
 use std::time::Duration;

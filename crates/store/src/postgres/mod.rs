@@ -496,6 +496,16 @@ impl Store for PgStore {
     fn import_profiles(&self, book: BookId) -> Result<Vec<crate::import::ProfileRow>> {
         import::profiles(&mut *self.conn()?, book)
     }
+
+    // --- settings ---
+
+    fn user_tokens(&self, user: kassa_core::UserId) -> Result<Vec<crate::access::UserToken>> {
+        let rows = self.conn()?.query(
+            "SELECT id, expires_at FROM tokens WHERE user_id = $1 AND kind = 'session' AND NOT revoked ORDER BY id DESC",
+            &[&user.0],
+        )?;
+        Ok(rows.iter().map(|r| crate::access::UserToken { token_id: r.get(0), expires_at: r.get(1) }).collect())
+    }
 }
 
 impl crate::import::ImportLookup for Uow<'_, '_> {

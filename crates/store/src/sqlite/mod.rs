@@ -503,6 +503,22 @@ impl Store for SqliteStore {
     fn import_profiles(&self, book: BookId) -> Result<Vec<crate::import::ProfileRow>> {
         import::profiles(&*self.conn()?, book)
     }
+
+    // --- settings ---
+
+    fn user_tokens(&self, user: kassa_core::UserId) -> Result<Vec<crate::access::UserToken>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, expires_at FROM tokens WHERE user_id = ?1 AND kind = 'session' AND revoked = 0 ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([user.0], |r| Ok((r.get::<_, Uuid>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|r| {
+            let (token_id, expires) = r?;
+            let expires_at = expires.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(crate::access::UserToken { token_id, expires_at })
+        })
+        .collect()
+    }
 }
 
 impl crate::import::ImportLookup for Uow<'_> {
