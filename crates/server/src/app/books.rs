@@ -37,7 +37,7 @@ impl BookAccess {
     }
 
     /// Viewers and up see everything; a spender sees their accounts.
-    fn sees_account(&self, id: AccountId) -> bool {
+    pub(crate) fn sees_account(&self, id: AccountId) -> bool {
         self.role != BookRole::Spender || self.spender_accounts.contains(&id)
     }
 }
@@ -168,6 +168,8 @@ pub struct TxPage {
     pub items: Vec<TxView>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `newer` for the previous (newer) page; absent on the first page.
+    pub prev_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -185,6 +187,14 @@ pub struct TxQuery {
     pub q: Option<String>,
     /// From a previous page's `next_cursor`
     pub cursor: Option<String>,
+    /// From a page's `prev_cursor`: the page of newer rows before it
+    pub newer: Option<String>,
+    /// Smallest amount, by size (either sign), a decimal
+    pub min_amount: Option<String>,
+    /// Largest amount, by size (either sign), a decimal
+    pub max_amount: Option<String>,
+    /// Only transactions without a category
+    pub uncategorized: Option<bool>,
     /// Page size, 1..=500 (default 100)
     pub limit: Option<i64>,
 }
@@ -506,11 +516,25 @@ impl App {
         if !(1..=500).contains(&limit) {
             return Err(AppError::invalid("limit", "must be between 1 and 500"));
         }
-        let before = q
-            .cursor
-            .as_deref()
-            .map(|c| TxCursor::decode(c).ok_or_else(|| AppError::invalid("cursor", "not a cursor from this API")))
-            .transpose()?;
+        let cursor = |field: &str, c: &Option<String>| {
+            c.as_deref()
+                .map(|c| TxCursor::decode(c).ok_or_else(|| AppError::invalid(field, "not a cursor from this API")))
+                .transpose()
+        };
+        let (before, after) = (cursor("cursor", &q.cursor)?, cursor("newer", &q.newer)?);
+        let size = |field: &str, s: &Option<String>| -> AppResult<Option<rust_decimal::Decimal>> {
+            let Some(d) = s.as_deref().map(|s| decimal(field, s)).transpose()? else { return Ok(None) };
+            if d.is_sign_negative() {
+                return Err(AppError::invalid(field, "is compared with the amount's size: give it without a sign"));
+            }
+            Ok(Some(d))
+        };
+        let (min_amount, max_amount) = (size("min_amount", &q.min_amount)?, size("max_amount", &q.max_amount)?);
+        if let (Some(min), Some(max)) = (min_amount, max_amount)
+            && min > max
+        {
+            return Err(AppError::invalid("max_amount", "must not be below min_amount"));
+        }
         let query = TxPageQuery {
             account,
             from: opt_date("from", &q.from)?,
@@ -519,13 +543,24 @@ impl App {
             search: q.q.clone().filter(|s| !s.trim().is_empty()),
             tx: None,
             before,
+            after,
+            min_amount,
+            max_amount,
+            uncategorized: q.uncategorized.unwrap_or(false),
             limit: limit as usize + 1,
         };
         let mut rows = self.store.tx_page(book, &query)?;
         let more = rows.len() > limit as usize;
+        // Paging back, the extra row is the newest one, beyond the page.
+        if more && after.is_some() {
+            rows.remove(0);
+        }
         rows.truncate(limit as usize);
-        let next_cursor = more.then(|| rows.last().map(|r| r.cursor.encode())).flatten();
-        Ok(TxPage { items: rows.iter().map(TxView::from).collect(), next_cursor })
+        // A page reached by a cursor has rows on the side it came from.
+        let (older, newer) = if after.is_some() { (true, more) } else { (more, before.is_some()) };
+        let next_cursor = older.then(|| rows.last().map(|r| r.cursor.encode())).flatten();
+        let prev_cursor = newer.then(|| rows.first().map(|r| r.cursor.encode())).flatten();
+        Ok(TxPage { items: rows.iter().map(TxView::from).collect(), next_cursor, prev_cursor })
     }
 
     pub fn transaction(&self, actor: &Actor, book: BookId, id: TxId) -> AppResult<TxView> {
@@ -533,7 +568,7 @@ impl App {
         self.transaction_seen(&access, id)
     }
 
-    fn transaction_seen(&self, access: &BookAccess, id: TxId) -> AppResult<TxView> {
+    pub(crate) fn transaction_seen(&self, access: &BookAccess, id: TxId) -> AppResult<TxView> {
         let q = TxPageQuery { tx: Some(id), limit: 8, ..TxPageQuery::default() };
         self.store
             .tx_page(access.book.id, &q)?

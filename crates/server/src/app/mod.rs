@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod books;
+pub mod dashboard;
 pub mod imports;
 pub mod mapping;
 pub mod orgs;

@@ -12,11 +12,14 @@
 // of some hundred bytes on a path that is not hot.
 #![allow(clippy::result_large_err)]
 
+pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod home;
 pub mod import;
 pub mod reports;
 pub mod settings;
+pub mod transactions;
 
 use askama::Template;
 use axum::Router;
@@ -49,6 +52,9 @@ pub fn routes() -> Router<App> {
         .route("/static/charts.css", get(chart_css))
         .route("/book", post(switch_book))
         .merge(auth::routes())
+        .merge(home::routes())
+        .merge(accounts::routes())
+        .merge(transactions::routes())
         .merge(settings::routes())
         .merge(import::routes())
         .merge(reports::routes())

@@ -5,6 +5,7 @@ mod imports;
 mod matrix;
 mod story;
 mod web;
+mod web_pages;
 mod web_tools;
 
 use std::sync::Arc;

@@ -219,6 +219,7 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
     let category_children = q.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
     let search = q.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
     let before = q.before.map(|c| (c.date, c.tx, c.seq));
+    let after = q.after.map(|c| (c.date, c.tx, c.seq));
     let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
     if let Some(a) = &account {
         args.push(a);
@@ -245,17 +246,32 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
         args.push(s);
         sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
     }
-    if let Some((date, tx, seq)) = &before {
-        args.push(date);
-        args.push(tx);
-        args.push(seq);
-        let n = args.len();
-        sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) < (${}, ${}, ${})", n - 2, n - 1, n));
+    for (cursor, op) in [(&before, '<'), (&after, '>')] {
+        if let Some((date, tx, seq)) = cursor {
+            args.push(date);
+            args.push(tx);
+            args.push(seq);
+            let n = args.len();
+            sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) {op} (${}, ${}, ${})", n - 2, n - 1, n));
+        }
+    }
+    if let Some(min) = &q.min_amount {
+        args.push(min);
+        sql.push_str(&format!(" AND abs(p.amount) >= ${}", args.len()));
+    }
+    if let Some(max) = &q.max_amount {
+        args.push(max);
+        sql.push_str(&format!(" AND abs(p.amount) <= ${}", args.len()));
+    }
+    if q.uncategorized {
+        sql.push_str(" AND t.category_id IS NULL AND NOT t.is_transfer");
     }
     // Index order of postings_account_page: a backwards range scan, stopped at `limit`.
-    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
+    let dir = q.scan_order();
+    sql.push_str(&format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT {}", q.limit));
     let rows = c.query(&sql, &args)?;
-    rows.iter()
+    let items = rows
+        .iter()
         .map(|r| {
             let cur = currency(r.get(5))?;
             let date = r.get(3);
@@ -274,7 +290,8 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
                 cursor: TxCursor { date, tx: r.get(0), seq: r.get(11) },
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(q.newest_first(items))
 }
 
 pub(super) fn read_stream_page(

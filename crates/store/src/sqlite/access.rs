@@ -1,12 +1,16 @@
 //! SQLite side of users, tokens, organisations, book roles and the API's
 //! reads (register pages, audit trail, admin overview, idempotency keys).
 
+use std::sync::OnceLock;
+
 use jiff::Timestamp;
 use kassa_core::access::Principal;
 use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
-use kassa_core::{AccountId, Book, BookId, Event, Money, OrgId, RecordedEvent, TxId, UserId};
+use kassa_core::{AccountId, Book, BookId, Currency, Event, Money, OrgId, RecordedEvent, TxId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, like_escape, owner_from};
@@ -261,14 +265,26 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
         arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", Value::Text(pattern.clone()));
         arg(&mut sql, " OR t.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
     }
-    if let Some(c) = q.before {
-        arg(&mut sql, " AND (p.date, p.tx_id, p.seq) < (?", Value::Text(c.date.to_string()));
-        arg(&mut sql, ", ?", blob(c.tx));
-        arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
+    for (cursor, op) in [(q.before, '<'), (q.after, '>')] {
+        if let Some(c) = cursor {
+            arg(&mut sql, &format!(" AND (p.date, p.tx_id, p.seq) {op} (?"), Value::Text(c.date.to_string()));
+            arg(&mut sql, ", ?", blob(c.tx));
+            arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
+        }
+    }
+    if let Some(min) = q.min_amount {
+        arg(&mut sql, &format!(" AND {} >= ?", amount_size()), Value::Integer(in_finest_units(min, true)));
+    }
+    if let Some(max) = q.max_amount {
+        arg(&mut sql, &format!(" AND {} <= ?", amount_size()), Value::Integer(in_finest_units(max, false)));
+    }
+    if q.uncategorized {
+        sql.push_str(" AND t.category_id IS NULL AND t.is_transfer = 0");
     }
     // The postings index (account_id, date) carries the primary key (tx_id,
     // seq) of this WITHOUT ROWID table: this order is a backwards index scan.
-    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
+    let dir = q.scan_order();
+    sql.push_str(&format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT {}", q.limit));
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
     let mut out = vec![];
@@ -290,7 +306,36 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
             cursor: TxCursor { date, tx: r.get(0)?, seq: r.get(11)? },
         });
     }
-    Ok(out)
+    Ok(q.newest_first(out))
+}
+
+/// The digits after the point of the currency with the smallest minor unit.
+fn finest_scale() -> u32 {
+    Currency::all().map(|c| c.minor_units()).max().unwrap_or(2)
+}
+
+/// `amount_minor` counts each currency's own minor units, so a bound on
+/// an amount's size compares in the finest unit any currency has: this is
+/// the size of `p.amount_minor` in that unit.
+fn amount_size() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let finest = finest_scale();
+        let mut sql = String::from("abs(p.amount_minor) * CASE p.currency");
+        for c in Currency::all().filter(|c| c.minor_units() != 2) {
+            sql.push_str(&format!(" WHEN '{}' THEN {}", c.code(), 10_i64.pow(finest - c.minor_units())));
+        }
+        sql.push_str(&format!(" ELSE {} END", 10_i64.pow(finest - 2)));
+        sql
+    })
+}
+
+/// A bound in the finest unit, rounded so that no amount is wrongly let in:
+/// up for a lower bound, down for an upper one.
+fn in_finest_units(bound: Decimal, lower: bool) -> i64 {
+    let scaled = bound * Decimal::from(10_i64.pow(finest_scale()));
+    let rounded = if lower { scaled.ceil() } else { scaled.floor() };
+    rounded.to_i64().unwrap_or(if rounded.is_sign_negative() { i64::MIN } else { i64::MAX })
 }
 
 pub(super) fn read_stream_page(
