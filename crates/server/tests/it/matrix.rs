@@ -95,6 +95,7 @@ fn target(app: &App, p: &People) -> Target {
         iban: None,
         number: None,
         institution: None,
+        location: None,
         opened_on: Some("2024-01-01".into()),
     };
     let a1 = app.create_account(&owner, book, &account("Spending")).expect("a1").id;
