@@ -41,18 +41,19 @@ fn write(w: &mut csv::Writer<Vec<u8>>, record: &[String]) {
     let _ = w.write_record(record);
 }
 
-/// The bank's own words for a booking, German style.
-fn booking_text(m: &Mv) -> &'static str {
+/// How a German bank books a movement: its business transaction code
+/// (GVC, for MT940) and its booking text.
+fn german_booking(m: &Mv) -> (&'static str, &'static str) {
     match (m.how, m.amount > Decimal::ZERO) {
-        (How::Card, _) => "KARTENZAHLUNG",
-        (How::DirectDebit, _) => "FOLGELASTSCHRIFT",
-        (How::StandingOrder, _) => "DAUERAUFTRAG",
-        (How::Transfer, true) => "GUTSCHR. UEBERWEISUNG",
-        (How::Transfer, false) => "ONLINE-UEBERWEISUNG",
-        (How::Salary, _) => "LOHN GEHALT",
-        (How::Interest, _) => "ABSCHLUSS",
-        (How::Cash, _) => "BARGELDAUSZAHLUNG",
-        (How::Fee, _) => "ENTGELTABSCHLUSS",
+        (How::Card, _) => ("106", "KARTENZAHLUNG"),
+        (How::DirectDebit, _) => ("105", "FOLGELASTSCHRIFT"),
+        (How::StandingOrder, _) => ("117", "DAUERAUFTRAG"),
+        (How::Transfer, true) => ("166", "GUTSCHR. UEBERWEISUNG"),
+        (How::Transfer, false) => ("116", "ONLINE-UEBERWEISUNG"),
+        (How::Salary, _) => ("153", "LOHN GEHALT"),
+        (How::Interest, _) => ("805", "ABSCHLUSS"),
+        (How::Cash, _) => ("083", "BARGELDAUSZAHLUNG"),
+        (How::Fee, _) => ("805", "ENTGELTABSCHLUSS"),
     }
 }
 
@@ -87,7 +88,7 @@ pub fn sparkasse_csv(accounts: &[(&Acct, &[Mv])]) -> Vec<u8> {
                 a.iban.clone().unwrap_or_default(),
                 date.clone(),
                 date,
-                booking_text(m).into(),
+                german_booking(m).1.into(),
                 m.text.clone(),
                 m.party.clone(),
                 m.party_id.clone().unwrap_or_default(),
@@ -436,17 +437,8 @@ fn swift_lines(value: &str) -> String {
 /// purpose with its SEPA tag in 27-character `?20`–`?29` pieces, the
 /// counterparty's BIC, IBAN and name in `?30`–`?33`.
 fn field86(m: &Mv, reference: &str) -> String {
-    let code = match (m.how, m.amount > Decimal::ZERO) {
-        (How::Card, _) => "106",
-        (How::DirectDebit, _) => "105",
-        (How::StandingOrder, _) => "117",
-        (How::Transfer, true) => "166",
-        (How::Transfer, false) => "116",
-        (How::Salary, _) => "153",
-        (How::Cash, _) => "083",
-        (How::Interest | How::Fee, _) => "805",
-    };
-    let mut out = format!("{code}?00{}", booking_text(m));
+    let (code, text) = german_booking(m);
+    let mut out = format!("{code}?00{text}");
     let purpose = swift_text(&format!("EREF+{reference} SVWZ+{}", m.text));
     let chars: Vec<char> = purpose.chars().collect();
     for (k, piece) in chars.chunks(27).take(10).enumerate() {

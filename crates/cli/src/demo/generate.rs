@@ -159,12 +159,21 @@ fn file(name: String, bytes: Vec<u8>, account: Option<&'static str>, rows: usize
     BankFile { name, bytes, account, rows }
 }
 
-/// What the demo sets up for one persona: accounts first, then these files.
+/// What the demo sets up in one persona's book: categories beyond the
+/// defaults (name, section), accounts and rule files first, then the files.
 #[derive(Debug, Clone)]
 pub struct Persona {
+    pub categories: &'static [(&'static str, &'static str)],
     pub accounts: Vec<Acct>,
+    pub rules: Vec<&'static str>,
     pub files: Vec<BankFile>,
 }
+
+const HOUSEHOLD_RULES: &str = include_str!("rules/household.toml");
+
+/// Where a card is used: counterparty, the text the bank prints, and the
+/// range of a purchase in cents.
+type Shop = (&'static str, &'static str, i64, i64);
 
 /// Movements per account, kept only inside the persona's three years.
 struct Story {
@@ -188,6 +197,15 @@ impl Story {
     fn book(&mut self, account: &'static str, date: Date, cents: i64, how: How, party: &str, text: &str) {
         let date = if matches!(how, How::Card | How::Cash) { date } else { bank_day(date) };
         self.add(account, mv(date, eur(cents), how, party, text));
+    }
+
+    /// `times` card payments on random days of `month`, each at one of `shops`.
+    fn shop(&mut self, rng: &mut Rng, account: &'static str, month: Date, times: i64, shops: &[Shop]) {
+        for _ in 0..times {
+            let (party, text, lo, hi) = *rng.pick(shops);
+            let date = day(month, rng.int(1, 28) as i8);
+            self.book(account, date, -rng.int(lo, hi), How::Card, party, text);
+        }
     }
 
     /// The first day of every month the story touches.
@@ -236,6 +254,23 @@ fn year_slice(rows: &[Mv], year: i16) -> (Decimal, Vec<Mv>) {
     (before, rows.iter().filter(|m| m.date.year() == year).cloned().collect())
 }
 
+const RESTAURANTS: &[Shop] = &[
+    ("MUSTAFAS GEMUESE KEBAP", "Berlin", 7_50, 16_00),
+    ("CURRY 36", "Berlin", 6_80, 14_50),
+    ("TRATTORIA DA ENZO", "Berlin", 28_00, 74_00),
+    ("BURGERMEISTER", "Berlin", 11_00, 24_00),
+    ("MARKTHALLE NEUN", "Berlin", 14_00, 42_00),
+    ("LIEFERANDO.DE", "Berlin", 18_00, 39_00),
+    ("SUSHI CIRCLE MITTE", "Berlin", 22_00, 58_00),
+];
+
+const CAFES: &[Shop] = &[
+    ("EINSTEIN KAFFEE", "Berlin", 3_20, 7_40),
+    ("STARBUCKS 0231", "Berlin", 3_20, 7_40),
+    ("BALZAC COFFEE", "Berlin", 3_20, 7_40),
+    ("THE BARN ROASTERY", "Berlin", 3_20, 7_40),
+];
+
 const SUPERMARKETS: &[(&str, &str)] = &[
     ("REWE Markt GmbH", "REWE SAGT DANKE"),
     ("EDEKA Center", "EDEKA CENTER"),
@@ -268,7 +303,7 @@ pub fn individual(today: Date, seed: u64) -> Persona {
     let months = s.months();
     let mut salary = 3_412_50;
     let mut world_price = 78_40; // iShares Core MSCI World, cents
-    let mut depot_cash = Decimal::ZERO;
+    let mut allianz = 0;
     let mut trades = vec![];
     let trips: [(usize, &str); 4] = [(8, "NYC"), (14, "LDN"), (25, "LIS"), (33, "LDN")];
     for (i, &m) in months.iter().enumerate() {
@@ -353,76 +388,31 @@ pub fn individual(today: Date, seed: u64) -> Persona {
         s.book("Girokonto", deposit, -250_00, How::Transfer, "flatex DEGIRO Bank AG", "Einzahlung DEGIRO 80412377");
         let depot_day = deposit.saturating_add(1.day());
         s.add("Depot", mv(depot_day, eur(250_00), How::Transfer, "", "Storting"));
-        depot_cash += eur(250_00);
         world_price = world_price * (1000 + rng.int(-35, 52)) / 1000;
         let price = eur(world_price);
-        let qty = (depot_cash / price).floor();
-        if qty > Decimal::ZERO {
-            let trade_day = bank_day(depot_day.saturating_add(1.day()));
-            let q = qty.to_string();
-            s.add(
-                "Depot",
-                mv(
-                    trade_day,
-                    -(qty * price),
-                    How::Transfer,
-                    "ISHARES CORE MSCI WORLD UCITS ETF USD (ACC)",
-                    &format!("Koop {q} @ {} EUR", formats::de_decimal(price, false)),
-                )
-                .id("IE00B4L5Y983"),
-            );
-            s.add("Depot", mv(trade_day, eur(-1_00), How::Fee, "", "DEGIRO Transactiekosten en/of kosten van derden"));
-            depot_cash -= qty * price + eur(1_00);
-            trades.push(Trade {
-                date: trade_day,
-                symbol: "EUNL",
-                isin: "IE00B4L5Y983",
-                buy: true,
-                quantity: qty.try_into().unwrap_or(0),
-                price,
-                fees: eur(1_00),
-            });
+        let cash: Decimal = s.rows("Depot").iter().map(|r| r.amount).sum();
+        let qty: i64 = ((cash - eur(1_00)) / price).floor().try_into().unwrap_or(0);
+        if qty > 0 {
+            order(&mut s, &mut trades, bank_day(depot_day.saturating_add(1.day())), WORLD, qty, price);
         }
-        if m.month() == 5 && i > 2 {
-            let date = bank_day(day(m, 12));
-            s.add("Depot", mv(date, eur(68_40), How::Interest, "ALLIANZ SE", "Dividend").id("DE0008404005"));
-            s.add("Depot", mv(date, eur(-18_04), How::Fee, "ALLIANZ SE", "Dividendbelasting").id("DE0008404005"));
-        }
+        // A one-off: five Allianz shares, two sold later; dividends each May.
         if i == 2 {
             let date = bank_day(day(m, 8));
             s.add("Girokonto", mv(date, eur(-1_100_00), How::Transfer, "flatex DEGIRO Bank AG", "Einzahlung DEGIRO"));
             s.add("Depot", mv(date, eur(1_100_00), How::Transfer, "", "Storting"));
-            let price = eur(214_60);
-            s.add(
-                "Depot",
-                mv(
-                    date.saturating_add(1.day()),
-                    -(price * Decimal::from(5)),
-                    How::Transfer,
-                    "ALLIANZ SE",
-                    "Koop 5 @ 214,60 EUR",
-                )
-                .id("DE0008404005"),
-            );
-            s.add(
-                "Depot",
-                mv(
-                    date.saturating_add(1.day()),
-                    eur(-1_00),
-                    How::Fee,
-                    "",
-                    "DEGIRO Transactiekosten en/of kosten van derden",
-                ),
-            );
-            trades.push(Trade {
-                date: date.saturating_add(1.day()),
-                symbol: "ALV",
-                isin: "DE0008404005",
-                buy: true,
-                quantity: 5,
-                price,
-                fees: eur(1_00),
-            });
+            order(&mut s, &mut trades, date.saturating_add(1.day()), ALLIANZ, 5, eur(214_60));
+            allianz = 5;
+        }
+        if i == 28 {
+            order(&mut s, &mut trades, bank_day(day(m, 16)), ALLIANZ, -2, eur(268_30));
+            allianz -= 2;
+        }
+        if m.month() == 5 && allianz > 0 {
+            let date = bank_day(day(m, 12));
+            let gross = eur(13_68 * allianz);
+            let tax = (gross * Decimal::new(26_375, 5)).round_dp(2);
+            s.add("Depot", mv(date, gross, How::Interest, ALLIANZ.0, "Dividend").id(ALLIANZ.1));
+            s.add("Depot", mv(date, -tax, How::Fee, ALLIANZ.0, "Dividendbelasting").id(ALLIANZ.1));
         }
 
         // Groceries every week, the drugstore twice a month, cash now and then.
@@ -445,86 +435,42 @@ pub fn individual(today: Date, seed: u64) -> Persona {
                 );
             }
         }
-        for _ in 0..2 {
-            let (party, text) = rng.pick(&[("dm-drogerie markt", "DM FIL. 1187"), ("ROSSMANN", "ROSSMANN 2231")]);
-            s.book(
-                "Girokonto",
-                day(m, rng.int(1, 28) as i8),
-                -rng.int(6_45, 38_90),
-                How::Card,
-                party,
-                &format!("{text} Berlin"),
-            );
-        }
+        let drugstores = [("dm-drogerie markt", "DM FIL. 1187 Berlin"), ("ROSSMANN", "ROSSMANN 2231 Berlin")];
+        s.shop(&mut rng, "Girokonto", m, 2, &drugstores.map(|(p, t)| (p, t, 6_45, 38_90)));
         if rng.chance(60) {
-            s.book(
-                "Girokonto",
-                day(m, rng.int(1, 28) as i8),
-                -100_00 * rng.int(1, 2),
-                How::Cash,
-                "",
-                "Bargeldauszahlung GA 0417 Berliner Sparkasse",
-            );
+            let date = day(m, rng.int(1, 28) as i8);
+            let cents = -100_00 * rng.int(1, 2);
+            s.book("Girokonto", date, cents, How::Cash, "", "Bargeldauszahlung GA 0417 Berliner Sparkasse");
         }
         // A few one-offs no rule knows: the model guesses or leaves them.
         if rng.chance(35) {
-            let (party, text) = *rng.pick(&[
-                ("PayPal Europe", "PP.7711.PP Kleinanzeigen Kauf"),
-                ("Spaeti Oranienstrasse", "Spaeti Oranienstr Berlin"),
-                ("Mauerpark Flohmarkt", "Flohmarkt Mauerpark"),
-                ("M. Schneider", "Geschenk Geburtstag Mama"),
-            ]);
-            s.book("Girokonto", day(m, rng.int(1, 28) as i8), -rng.int(12_00, 85_00), How::Card, party, text);
+            let one_offs = [
+                ("PayPal Europe", "PP.7711.PP Kleinanzeigen Kauf", 12_00, 85_00),
+                ("Spaeti Oranienstrasse", "Spaeti Oranienstr Berlin", 4_00, 19_00),
+                ("Mauerpark Flohmarkt", "Flohmarkt Mauerpark", 5_00, 40_00),
+                ("M. Schneider", "Geschenk Geburtstag Mama", 30_00, 80_00),
+            ];
+            s.shop(&mut rng, "Girokonto", m, 1, &one_offs);
         }
 
         // The Visa card: eating out, coffee, subscriptions, shopping, trains.
-        for _ in 0..rng.int(3, 6) {
-            let (name, lo, hi) = *rng.pick(&[
-                ("MUSTAFAS GEMUESE KEBAP", 7_50, 16_00),
-                ("CURRY 36", 6_80, 14_50),
-                ("TRATTORIA DA ENZO", 28_00, 74_00),
-                ("BURGERMEISTER", 11_00, 24_00),
-                ("MARKTHALLE NEUN", 14_00, 42_00),
-                ("LIEFERANDO.DE", 18_00, 39_00),
-                ("SUSHI CIRCLE MITTE", 22_00, 58_00),
-            ]);
-            s.book("DKB Visa", day(m, rng.int(1, 28) as i8), -rng.int(lo, hi), How::Card, name, "Berlin");
-        }
-        for _ in 0..rng.int(3, 7) {
-            let name = *rng.pick(&["EINSTEIN KAFFEE", "STARBUCKS 0231", "BALZAC COFFEE", "THE BARN ROASTERY"]);
-            s.book("DKB Visa", day(m, rng.int(1, 28) as i8), -rng.int(3_20, 7_40), How::Card, name, "Berlin");
-        }
+        let n = rng.int(3, 6);
+        s.shop(&mut rng, "DKB Visa", m, n, RESTAURANTS);
+        let n = rng.int(3, 7);
+        s.shop(&mut rng, "DKB Visa", m, n, CAFES);
         s.book("DKB Visa", day(m, 12), -13_99, How::Card, "NETFLIX.COM", "Amsterdam NL");
         s.book("DKB Visa", day(m, 20), -10_99, How::Card, "SPOTIFY P1A2B3C4D5", "Stockholm SE");
         s.book("DKB Visa", day(m, 3), -2_99, How::Card, "APPLE.COM/BILL", "Cork IE");
-        for _ in 0..rng.int(0, 3) {
-            s.book(
-                "DKB Visa",
-                day(m, rng.int(1, 28) as i8),
-                -rng.int(9_99, 119_00),
-                How::Card,
-                "AMAZON EU SARL",
-                "AMAZON.DE Luxembourg",
-            );
-        }
-        if rng.chance(40) {
-            s.book(
-                "DKB Visa",
-                day(m, rng.int(1, 28) as i8),
-                -rng.int(29_90, 129_90),
-                How::Card,
-                "DB VERTRIEB GMBH",
-                "bahn.de Fahrkarte",
-            );
-        }
-        if rng.chance(30) {
-            let name = *rng.pick(&["ZALANDO SE", "IKEA DEUTSCHLAND", "UNIQLO BERLIN"]);
-            s.book("DKB Visa", day(m, rng.int(1, 28) as i8), -rng.int(19_95, 149_00), How::Card, name, "Berlin");
-        }
-        if rng.chance(25) {
-            let name = *rng.pick(&["KINO INTERNATIONAL", "EVENTIM DE", "STEAMGAMES.COM"]);
-            s.book("DKB Visa", day(m, rng.int(1, 28) as i8), -rng.int(9_50, 79_00), How::Card, name, "Berlin");
-        }
+        let n = rng.int(0, 3);
+        s.shop(&mut rng, "DKB Visa", m, n, &[("AMAZON EU SARL", "AMAZON.DE Luxembourg", 9_99, 119_00)]);
+        let n = i64::from(rng.chance(40));
+        s.shop(&mut rng, "DKB Visa", m, n, &[("DB VERTRIEB GMBH", "bahn.de Fahrkarte", 29_90, 129_90)]);
+        let n = i64::from(rng.chance(30));
+        let shops = [("ZALANDO SE", "Berlin"), ("IKEA DEUTSCHLAND", "Berlin"), ("UNIQLO BERLIN", "Berlin")];
+        s.shop(&mut rng, "DKB Visa", m, n, &shops.map(|(p, t)| (p, t, 19_95, 149_00)));
+        let n = i64::from(rng.chance(25));
+        let fun = [("KINO INTERNATIONAL", "Berlin"), ("EVENTIM DE", "Bremen"), ("STEAMGAMES.COM", "Bellevue US")];
+        s.shop(&mut rng, "DKB Visa", m, n, &fun.map(|(p, t)| (p, t, 9_50, 79_00)));
         if rng.chance(15) {
             s.add(
                 "DKB Visa",
@@ -570,7 +516,33 @@ pub fn individual(today: Date, seed: u64) -> Persona {
     let broker = s.rows("Depot");
     files.push(file("DEGIRO_Account.csv".into(), formats::degiro_csv(&broker), Some("Depot"), broker.len()));
     files.push(file("trades.csv".into(), formats::trades_csv("Depot", &trades), None, trades.len()));
-    Persona { accounts: vec![giro, spar, visa, revolut, depot], files }
+    Persona {
+        categories: &[("Own Transfer", "transfer"), ("Investments", "transfer"), ("Cash", "expense")],
+        accounts: vec![giro, spar, visa, revolut, depot],
+        rules: vec![HOUSEHOLD_RULES, include_str!("rules/individual.toml")],
+        files,
+    }
+}
+
+/// A security as DEGIRO names it: product, ISIN, exchange symbol.
+type Security = (&'static str, &'static str, &'static str);
+
+const WORLD: Security = ("ISHARES CORE MSCI WORLD UCITS ETF USD (ACC)", "IE00B4L5Y983", "EUNL");
+const ALLIANZ: Security = ("ALLIANZ SE", "DE0008404005", "ALV");
+
+/// A DEGIRO order (`quantity` < 0 sells): the cash line and the fee on the
+/// depot's statement, and the trade for `trades.csv`. An order outside the
+/// story's three years is not placed.
+fn order(s: &mut Story, trades: &mut Vec<Trade>, date: Date, security: Security, quantity: i64, price: Decimal) {
+    if date < s.from || date > s.to {
+        return;
+    }
+    let (product, isin, symbol) = security;
+    let verb = if quantity > 0 { "Koop" } else { "Verkoop" };
+    let text = format!("{verb} {} @ {} EUR", quantity.abs(), formats::de_decimal(price, false));
+    s.add("Depot", mv(date, -(Decimal::from(quantity) * price), How::Transfer, product, &text).id(isin));
+    s.add("Depot", mv(date, eur(-1_00), How::Fee, "", "DEGIRO Transactiekosten en/of kosten van derden"));
+    trades.push(Trade { date, symbol, isin, buy: quantity > 0, quantity: quantity.abs(), price, fees: eur(1_00) });
 }
 
 /// A trip abroad: flights and hotel on the Visa card; in London the spending
@@ -798,37 +770,24 @@ pub fn family(today: Date, seed: u64) -> Persona {
                 s.book("Gemeinschaftskonto", d, -rng.int(62_00, 168_00), How::Card, party, &format!("{text} Leipzig"));
             }
         }
-        for _ in 0..2 {
-            let (party, text) =
-                *rng.pick(&[("ARAL Station 2841", "ARAL Leipzig"), ("Shell Deutschland", "SHELL 1034 Leipzig")]);
-            s.book("Gemeinschaftskonto", day(m, rng.int(1, 28) as i8), -rng.int(52_00, 84_00), How::Card, party, text);
-        }
-        s.book(
+        let fuel = [("ARAL Station 2841", "ARAL Leipzig"), ("Shell Deutschland", "SHELL 1034 Leipzig")];
+        s.shop(&mut rng, "Gemeinschaftskonto", m, 2, &fuel.map(|(p, t)| (p, t, 52_00, 84_00)));
+        s.shop(&mut rng, "Gemeinschaftskonto", m, 1, &[("dm-drogerie markt", "DM FIL. 0712 Leipzig", 12_00, 48_00)]);
+        let n = i64::from(rng.chance(40));
+        let shops = [
+            ("IKEA Leipzig", "IKEA DEUTSCHLAND", 18_00, 189_00),
+            ("Decathlon", "DECATHLON LEIPZIG", 14_00, 120_00),
+            ("myToys.de", "MYTOYS GMBH", 12_00, 89_00),
+        ];
+        s.shop(&mut rng, "Gemeinschaftskonto", m, n, &shops);
+        let n = i64::from(rng.chance(30));
+        s.shop(
+            &mut rng,
             "Gemeinschaftskonto",
-            day(m, rng.int(1, 28) as i8),
-            -rng.int(12_00, 48_00),
-            How::Card,
-            "dm-drogerie markt",
-            "DM FIL. 0712 Leipzig",
+            m,
+            n,
+            &[("Apotheke am Markt", "Apotheke am Markt Leipzig", 8_50, 42_00)],
         );
-        if rng.chance(40) {
-            let (party, text) = *rng.pick(&[
-                ("IKEA Leipzig", "IKEA DEUTSCHLAND"),
-                ("Decathlon", "DECATHLON LEIPZIG"),
-                ("myToys.de", "MYTOYS GMBH"),
-            ]);
-            s.book("Gemeinschaftskonto", day(m, rng.int(1, 28) as i8), -rng.int(18_00, 189_00), How::Card, party, text);
-        }
-        if rng.chance(30) {
-            s.book(
-                "Gemeinschaftskonto",
-                day(m, rng.int(1, 28) as i8),
-                -rng.int(8_50, 42_00),
-                How::Card,
-                "Apotheke am Markt",
-                "Apotheke am Markt Leipzig",
-            );
-        }
         // Cash: from the joint account into a wallet, spent at the bakery,
         // the market and the ice-cream parlour; pocket money from the jar.
         for (n, who) in [(0, "Wallet Jonas"), (1, "Wallet Anna")] {
@@ -899,7 +858,20 @@ pub fn family(today: Date, seed: u64) -> Persona {
     let cash = [&jonas, &anna, &jar, &chf];
     let rows: Vec<(&Acct, Mv)> = cash.iter().flat_map(|a| s.rows(a.name).into_iter().map(move |r| (*a, r))).collect();
     files.push(file("cash-log.csv".into(), formats::kassa_csv(&rows), None, rows.len()));
-    Persona { accounts: vec![joint, jonas, anna, jar, chf], files }
+    Persona {
+        categories: &[
+            ("Household Contributions", "income"),
+            ("Housing:Mortgage", "expense"),
+            ("Childcare", "expense"),
+            ("Kids:Pocket Money", "expense"),
+            ("Transport:Car", "expense"),
+            ("Transport:Parking", "expense"),
+            ("Cash Withdrawal", "transfer"),
+        ],
+        accounts: vec![joint, jonas, anna, jar, chf],
+        rules: vec![HOUSEHOLD_RULES, include_str!("rules/family.toml")],
+        files,
+    }
 }
 
 /// Demo Company GmbH, a Berlin software studio: operating, reserve and
@@ -1042,30 +1014,25 @@ pub fn company(today: Date, seed: u64) -> Persona {
             );
         }
         // Company cards: Alex travels to clients, Sam buys tools and parts.
-        for _ in 0..rng.int(6, 10) {
-            let (name, lo, hi) = *rng.pick(&[
-                ("DB VERTRIEB GMBH", 59_00, 139_00),
-                ("MOTEL ONE HAMBURG", 89_00, 139_00),
-                ("LUFTHANSA", 149_00, 389_00),
-                ("TAXI BERLIN 4711", 14_00, 38_00),
-                ("RESTAURANT NOLA", 42_00, 186_00),
-                ("SHELL 1203 HAMBURG", 48_00, 92_00),
-            ]);
-            s.add(
-                "Card Alex",
-                mv(day(m, rng.int(1, 28) as i8), -rng.cents(lo, hi), How::Card, name, "Geschaeftsreise"),
-            );
-        }
-        for _ in 0..rng.int(4, 8) {
-            let (name, lo, hi) = *rng.pick(&[
-                ("JETBRAINS S.R.O.", 24_90, 24_90),
-                ("AMAZON EU SARL", 19_00, 249_00),
-                ("CONRAD ELECTRONIC", 12_00, 160_00),
-                ("EVENTBRITE", 49_00, 399_00),
-                ("DB VERTRIEB GMBH", 29_90, 89_90),
-            ]);
-            s.add("Card Sam", mv(day(m, rng.int(1, 28) as i8), -rng.cents(lo, hi), How::Card, name, "Berlin"));
-        }
+        let n = rng.int(6, 10);
+        let travel = [
+            ("DB VERTRIEB GMBH", 59_00, 139_00),
+            ("MOTEL ONE HAMBURG", 89_00, 139_00),
+            ("LUFTHANSA", 149_00, 389_00),
+            ("TAXI BERLIN 4711", 14_00, 38_00),
+            ("RESTAURANT NOLA", 42_00, 186_00),
+            ("SHELL 1203 HAMBURG", 48_00, 92_00),
+        ];
+        s.shop(&mut rng, "Card Alex", m, n, &travel.map(|(p, lo, hi)| (p, "Geschaeftsreise", lo, hi)));
+        let n = rng.int(4, 8);
+        let tools = [
+            ("JETBRAINS S.R.O.", 24_90, 24_90),
+            ("AMAZON EU SARL", 19_00, 249_00),
+            ("CONRAD ELECTRONIC", 12_00, 160_00),
+            ("EVENTBRITE", 49_00, 399_00),
+            ("DB VERTRIEB GMBH", 29_90, 89_90),
+        ];
+        s.shop(&mut rng, "Card Sam", m, n, &tools.map(|(p, lo, hi)| (p, "Berlin", lo, hi)));
     }
     settle_card(&mut s, "Card Alex", "Geschaeftskonto", "Deutsche Bank AG", "Kreditkartenabrechnung 4571********0042");
     settle_card(&mut s, "Card Sam", "Geschaeftskonto", "Deutsche Bank AG", "Kreditkartenabrechnung 4571********0077");
@@ -1087,7 +1054,21 @@ pub fn company(today: Date, seed: u64) -> Persona {
         let bytes = formats::ofx_cards(&[(&alex, alex_opening, &a[..]), (&sam, sam_opening, &b[..])], today);
         files.push(file(format!("Firmenkarten_{y}.ofx"), bytes, None, a.len() + b.len()));
     }
-    Persona { accounts: vec![operating, reserve, payroll, alex, sam], files }
+    Persona {
+        categories: &[
+            ("Revenue", "income"),
+            ("Office:Rent", "expense"),
+            ("Office:Telecom", "expense"),
+            ("Office:Supplies", "expense"),
+            ("Software & Hosting", "expense"),
+            ("Payroll:Salaries", "expense"),
+            ("Payroll:Social Security", "expense"),
+            ("Payroll:Wage Tax", "expense"),
+        ],
+        accounts: vec![operating, reserve, payroll, alex, sam],
+        rules: vec![include_str!("rules/company.toml")],
+        files,
+    }
 }
 
 #[cfg(test)]
@@ -1107,6 +1088,25 @@ mod tests {
                 assert_eq!(parsed.rows.len() + parsed.trades.len(), f.rows, "{}", f.name);
                 assert!(f.rows > 0, "{} is empty", f.name);
             }
+        }
+    }
+
+    /// Same seed and day, same files; every row within the three years up
+    /// to today, the newest a few days old at most.
+    #[test]
+    fn deterministic_and_dated_from_today() {
+        let today = Date::constant(2026, 3, 14);
+        let bytes = |p: Persona| p.files.into_iter().map(|f| f.bytes).collect::<Vec<_>>();
+        assert_eq!(bytes(company(today, 7)), bytes(company(today, 7)));
+        for persona in [individual(today, 7), family(today, 7), company(today, 7)] {
+            let parsed: Vec<_> = persona.files.iter().map(|f| kassa_import::parse(&f.bytes, None, None)).collect();
+            let dates: Vec<Date> = parsed
+                .iter()
+                .flat_map(|p| p.rows.iter().map(|r| r.date).chain(p.trades.iter().map(|t| t.date)))
+                .collect();
+            let (oldest, newest) = (dates.iter().min().unwrap(), dates.iter().max().unwrap());
+            assert_eq!(*oldest, Date::constant(2023, 3, 14), "the story starts three years back");
+            assert!(*newest <= today && *newest >= Date::constant(2026, 3, 10), "newest {newest}");
         }
     }
 

@@ -97,8 +97,8 @@ pub fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Refuses a database that holds anything but an unfinished demo's nothing:
-/// the demo must never mix its personas into real books.
+/// Refuses a database with other data, or with a demo that stopped half
+/// way: the demo never mixes its personas into real books.
 fn check_fresh(app: &App, url: &str) -> anyhow::Result<()> {
     let users = app.store.users()?;
     if users.iter().any(|u| LOGINS.iter().any(|(e, _)| *e == u.email)) {
@@ -125,43 +125,18 @@ fn seed(app: &App, today: Date) -> anyhow::Result<u64> {
     user("sam@demo.kassa", false)?;
 
     let book = personal_book(app, &lena, "Lena Fischer")?;
-    let persona = generate::individual(today, SEED);
-    let extra = [("Own Transfer", "transfer"), ("Investments", "transfer"), ("Cash", "expense")];
-    let rules = [include_str!("rules/household.toml"), include_str!("rules/individual.toml")];
-    rows += fill(app, &lena, book, &persona, &extra, &rules, today)?;
+    rows += fill(app, &lena, book, &generate::individual(today, SEED), today)?;
 
     let book = personal_book(app, &jonas, "Weber household")?;
-    let persona = generate::family(today, SEED);
-    let extra = [
-        ("Household Contributions", "income"),
-        ("Housing:Mortgage", "expense"),
-        ("Childcare", "expense"),
-        ("Kids:Pocket Money", "expense"),
-        ("Transport:Car", "expense"),
-        ("Transport:Parking", "expense"),
-        ("Cash Withdrawal", "transfer"),
-    ];
-    let rules = [include_str!("rules/household.toml"), include_str!("rules/family.toml")];
-    rows += fill(app, &jonas, book, &persona, &extra, &rules, today)?;
+    rows += fill(app, &jonas, book, &generate::family(today, SEED), today)?;
     let partner =
         AddMember { email: Some("partner@demo.kassa".into()), org_id: None, role: "editor".into(), account_id: None };
     app.add_member(&jonas, book, &partner)?;
 
     let org = app.create_org(&boss, &CreateOrg { name: "Demo Company".into() })?;
-    let book =
-        BookId(app.create_book(&boss, &CreateBook { name: "Demo Company GmbH".into(), org_id: Some(org.id) })?.id);
-    let persona = generate::company(today, SEED);
-    let extra = [
-        ("Revenue", "income"),
-        ("Office:Rent", "expense"),
-        ("Office:Telecom", "expense"),
-        ("Office:Supplies", "expense"),
-        ("Software & Hosting", "expense"),
-        ("Payroll:Salaries", "expense"),
-        ("Payroll:Social Security", "expense"),
-        ("Payroll:Wage Tax", "expense"),
-    ];
-    rows += fill(app, &boss, book, &persona, &extra, &[include_str!("rules/company.toml")], today)?;
+    let company = CreateBook { name: "Demo Company GmbH".into(), org_id: Some(org.id) };
+    let book = BookId(app.create_book(&boss, &company)?.id);
+    rows += fill(app, &boss, book, &generate::company(today, SEED), today)?;
     for (employee, card) in [("alex@demo.kassa", "Card Alex"), ("sam@demo.kassa", "Card Sam")] {
         let account = app.accounts(&boss, book)?.into_iter().find(|a| a.name == card).context("company card")?;
         let grant = AddMember {
@@ -187,16 +162,8 @@ fn personal_book(app: &App, actor: &Actor, name: &str) -> anyhow::Result<BookId>
 
 /// Categories, accounts and rules for one book, then its bank files through
 /// the importer, then the older transfer proposals accepted.
-fn fill(
-    app: &App,
-    actor: &Actor,
-    book: BookId,
-    persona: &Persona,
-    categories: &[(&str, &str)],
-    rule_files: &[&str],
-    today: Date,
-) -> anyhow::Result<u64> {
-    for (name, section) in categories {
+fn fill(app: &App, actor: &Actor, book: BookId, persona: &Persona, today: Date) -> anyhow::Result<u64> {
+    for (name, section) in persona.categories {
         app.create_category(actor, book, &CreateCategory { name: (*name).into(), section: (*section).into() })?;
     }
     let opened = today.saturating_sub(3.years()).to_string();
@@ -214,7 +181,7 @@ fn fill(
         app.create_account(actor, book, &input).with_context(|| format!("account {}", a.name))?;
     }
     let mut rules = vec![];
-    for text in rule_files {
+    for text in &persona.rules {
         rules.extend(import_toml(text).context("the demo's rule file")?);
     }
     app.store.execute(book, &actor.tag(), &rules.into_iter().map(Command::SaveRule).collect::<Vec<_>>())?;
