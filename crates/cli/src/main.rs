@@ -4,6 +4,7 @@
 mod bench;
 mod bench_reports;
 mod categorize;
+mod demo;
 mod export;
 mod import;
 mod ledger;
@@ -86,6 +87,8 @@ enum Command {
     /// Users of the server: add, list, disable, reset-password
     #[command(subcommand)]
     User(server::UserCmd),
+    /// A demo database with four personas, served (default: its own file in your data directory)
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -138,6 +141,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         // Benchmarks make their own throw-away databases.
         return bench::run(cmd, cli.output);
     }
+    if let Command::Demo(args) = &cli.command {
+        let url = match &cli.db {
+            Some(url) => url.clone(),
+            None => demo::default_db_url()?,
+        };
+        return demo::run(&url, args);
+    }
     let url = match &cli.db {
         Some(url) => url.clone(),
         None => default_db_url()?,
@@ -167,7 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Fx(cmd) => export::fx(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
-        Command::Serve(_) | Command::User(_) => unreachable!("handled above"),
+        Command::Serve(_) | Command::User(_) | Command::Demo(_) => unreachable!("handled above"),
     }
 }
 

@@ -97,6 +97,8 @@ pub struct AccountView {
     pub currency: String,
     pub iban: Option<String>,
     pub institution: Option<String>,
+    /// Where the money is kept ("wallet", "home safe"), for cash.
+    pub location: Option<String>,
     #[schema(value_type = String, format = Date)]
     pub opened_on: Date,
     /// Current balance, a decimal string.
@@ -117,6 +119,9 @@ pub struct CreateAccount {
     pub number: Option<String>,
     #[serde(default)]
     pub institution: Option<String>,
+    /// Where the money is kept ("wallet", "home safe")
+    #[serde(default)]
+    pub location: Option<String>,
     /// YYYY-MM-DD; today when absent
     #[serde(default)]
     pub opened_on: Option<String>,
@@ -449,6 +454,7 @@ impl App {
                 currency: a.currency.to_string(),
                 iban: a.iban.as_ref().map(|i| i.as_str().to_string()),
                 institution: a.institution.clone(),
+                location: a.location.clone(),
                 opened_on: a.opened_on,
                 balance: balances.get(&a.name).cloned().unwrap_or_else(|| "0".into()),
             })
@@ -473,7 +479,7 @@ impl App {
             iban: input.iban.as_deref().map(Iban::parse).transpose().map_err(|e| AppError::invalid("iban", e))?,
             number: input.number.clone(),
             institution: input.institution.clone(),
-            location: None,
+            location: input.location.clone(),
             opened_on: opt_date("opened_on", &input.opened_on)?.unwrap_or_else(|| jiff::Zoned::now().date()),
         });
         self.store.execute(book, &actor.tag(), &[cmd])?;

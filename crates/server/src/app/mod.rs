@@ -63,6 +63,9 @@ pub struct Config {
     /// How long a login token lives.
     pub token_ttl: Duration,
     pub password_cost: PasswordCost,
+    /// Shortest password a user may choose. `kassa demo` lowers it for its
+    /// published logins; everything else keeps the default.
+    pub min_password_chars: usize,
     /// Failed logins per account in `login_window` before it is locked for the rest of it.
     pub login_failures_per_account: u32,
     /// Login attempts per client address in `login_window`.
@@ -76,6 +79,7 @@ impl Default for Config {
             registration: Registration::Closed,
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             password_cost: PasswordCost::default(),
+            min_password_chars: 8,
             login_failures_per_account: 5,
             login_attempts_per_ip: 30,
             login_window: Duration::from_secs(15 * 60),

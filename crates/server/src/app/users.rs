@@ -13,8 +13,6 @@ use sha2::{Digest, Sha256};
 
 use super::{Actor, App, AppError, AppResult, PasswordCost, Registration, new_id};
 
-const MIN_PASSWORD: usize = 8;
-
 /// A new login token: the secret is returned once and only its hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedToken {
@@ -29,9 +27,6 @@ fn argon2(cost: PasswordCost) -> AppResult<Argon2<'static>> {
 }
 
 pub fn hash_password(cost: PasswordCost, password: &str) -> AppResult<String> {
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::invalid("password", format!("must be at least {MIN_PASSWORD} characters")));
-    }
     let hash = argon2(cost)?.hash_password(password.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(hash.to_string())
 }
@@ -60,12 +55,21 @@ impl App {
         if self.store.user_by_email(&email)?.is_some() {
             return Err(AppError::Conflict(format!("a user with email {email} already exists")));
         }
-        let password_hash = hash_password(self.config.password_cost, password)?;
+        let password_hash = self.new_password_hash(password)?;
         let user_id = UserId(new_id());
         let cmd = UserCommand::Register { user_id, email: email.clone(), password_hash, platform_admin };
         self.store.execute_stream(&user_stream(user_id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
         self.open_book(actor, &email, Owner::User(user_id))?;
         self.store.user(user_id)?.ok_or_else(|| AppError::Internal("user vanished".into()))
+    }
+
+    /// A password someone chose, checked against the configured minimum, hashed.
+    fn new_password_hash(&self, password: &str) -> AppResult<String> {
+        let min = self.config.min_password_chars;
+        if password.chars().count() < min {
+            return Err(AppError::invalid("password", format!("must be at least {min} characters")));
+        }
+        hash_password(self.config.password_cost, password)
     }
 
     /// Opens a book with the default categories.
@@ -194,7 +198,7 @@ impl App {
 
     pub fn reset_password(&self, actor: &str, email: &str, password: &str) -> AppResult<UserRow> {
         let u = self.user_named(email)?;
-        let cmd = UserCommand::ChangePassword { password_hash: hash_password(self.config.password_cost, password)? };
+        let cmd = UserCommand::ChangePassword { password_hash: self.new_password_hash(password)? };
         self.store.execute_stream(&user_stream(u.id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
         self.user_named(email)
     }

@@ -103,6 +103,7 @@ pub fn checking(name: &str) -> kassa_server::app::books::CreateAccount {
         iban: None,
         number: None,
         institution: None,
+        location: None,
         opened_on: Some("2024-01-01".into()),
     }
 }

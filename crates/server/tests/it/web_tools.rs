@@ -84,6 +84,7 @@ fn owner(s: &Server, email: &str, admin: bool) -> (Actor, BookId) {
         iban: None,
         number: None,
         institution: None,
+        location: None,
         opened_on: Some("2026-01-01".into()),
     };
     s.app.create_account(&actor, book, &giro).expect("account");
