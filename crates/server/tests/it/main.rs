@@ -2,6 +2,7 @@
 //! (with `KASSA_TEST_PG`) PostgreSQL.
 
 mod matrix;
+mod revocation;
 mod story;
 
 use std::sync::Arc;
