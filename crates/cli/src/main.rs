@@ -2,6 +2,7 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod bench_api;
 mod bench_reports;
 mod categorize;
 mod demo;
@@ -136,6 +137,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Bench(bench::BenchCmd::Seed { transactions, batch }) = &cli.command {
         let url = cli.db.clone().context("kassa bench seed needs --db URL")?;
         return bench::seed(&url, *transactions, *batch);
+    }
+    if let Command::Bench(bench::BenchCmd::Api(args)) = &cli.command {
+        let url = cli.db.clone().context("kassa bench api needs --db URL")?;
+        return bench_api::run(&url, args, cli.output);
     }
     if let Command::Bench(cmd) = &cli.command {
         // Benchmarks make their own throw-away databases.

@@ -184,15 +184,6 @@ pub struct Overview {
     pub large_outflows: i64,
 }
 
-/// One of a user's tokens as their settings page lists it; the secret's
-/// hash stays in the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserToken {
-    /// A UUIDv7: its timestamp is when the token was issued.
-    pub token_id: uuid::Uuid,
-    pub expires_at: Timestamp,
-}
-
 /// A stored reply to a create, replayed for a repeated `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {

@@ -119,6 +119,8 @@ pub trait Store: Send + Sync {
     fn user_by_email(&self, email: &str) -> Result<Option<access::UserRow>>;
     fn users(&self) -> Result<Vec<access::UserRow>>;
     fn token_by_hash(&self, token_hash: &str) -> Result<Option<access::TokenRow>>;
+    /// Every token issued to the user, revoked and expired ones included.
+    fn user_tokens(&self, user: UserId) -> Result<Vec<access::TokenRow>>;
     fn orgs(&self) -> Result<Vec<access::OrgRow>>;
     /// Members of one organisation, or the memberships of one user.
     fn org_members(&self, org: Option<OrgId>, user: Option<UserId>) -> Result<Vec<access::OrgMemberRow>>;
@@ -135,12 +137,6 @@ pub trait Store: Send + Sync {
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<access::StoredResponse>>;
     /// Keeps a reply unless one is already stored for the key (the first wins).
     fn idempotent_put(&self, scope: &str, key: &str, reply: &access::StoredResponse) -> Result<()>;
-
-    // --- settings ---
-
-    /// A user's login and API tokens that are not revoked (expired ones
-    /// included: the caller knows the time), newest first.
-    fn user_tokens(&self, user: UserId) -> Result<Vec<access::UserToken>>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -41,7 +41,9 @@ impl App {
             .store
             .user_tokens(actor.user_id)?
             .into_iter()
-            .filter(|t| t.expires_at > now)
+            // The store lists them oldest first (ids are time-ordered).
+            .rev()
+            .filter(|t| t.kind == TokenKind::Session && !t.revoked && t.expires_at > now)
             .map(|t| TokenView {
                 id: t.token_id,
                 created_at: issued_at(t.token_id),
@@ -63,10 +65,10 @@ impl App {
 
     /// Revokes one of the caller's own tokens; anyone else's is "not found".
     pub fn revoke_token(&self, actor: &Actor, id: uuid::Uuid) -> AppResult<()> {
-        if !self.store.user_tokens(actor.user_id)?.iter().any(|t| t.token_id == id) {
+        if !self.store.user_tokens(actor.user_id)?.iter().any(|t| t.token_id == id && t.kind == TokenKind::Session) {
             return Err(AppError::NotFound("token".into()));
         }
-        self.store.execute_stream(&token_stream(id), &actor.tag(), &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
+        self.write_access(&token_stream(id), &actor.tag(), &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
         Ok(())
     }
 
@@ -89,11 +91,10 @@ impl App {
             e => e,
         })?;
         let cmd = UserCommand::ChangePassword { password_hash };
-        self.store.execute_stream(&user_stream(user.id), &actor.tag(), &|h| Ok(decide_user(h, &cmd)?))?;
+        self.write_access(&user_stream(user.id), &actor.tag(), &|h| Ok(decide_user(h, &cmd)?))?;
         let others: Vec<TokenView> = self.tokens(actor)?.into_iter().filter(|t| !t.current).collect();
         for t in &others {
-            self.store
-                .execute_stream(&token_stream(t.id), &actor.tag(), &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
+            self.write_access(&token_stream(t.id), &actor.tag(), &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
         }
         Ok(others.len())
     }

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod books;
+mod cache;
 pub mod dashboard;
 pub mod imports;
 pub mod mapping;
@@ -20,8 +21,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kassa_core::access::AccessError;
-use kassa_core::{LedgerError, UserId};
+use kassa_core::{LedgerError, RecordedEvent, UserId};
+use kassa_store::access::Decide;
 use kassa_store::{Store, StoreError};
+
+use self::cache::AccessCache;
 
 /// Who may register without the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +75,11 @@ pub struct Config {
     /// Login attempts per client address in `login_window`.
     pub login_attempts_per_ip: u32,
     pub login_window: Duration,
+    /// How long a token's holder and their role on a book are remembered
+    /// between requests (zero: not at all). Access writes through this
+    /// process forget them at once; this bounds how late one made by another
+    /// process is seen.
+    pub access_cache_ttl: Duration,
 }
 
 impl Default for Config {
@@ -83,16 +92,19 @@ impl Default for Config {
             login_failures_per_account: 5,
             login_attempts_per_ip: 30,
             login_window: Duration::from_secs(15 * 60),
+            access_cache_ttl: Duration::from_secs(2),
         }
     }
 }
 
-/// The store plus what lives only in this process (login counters).
+/// The store plus what lives only in this process (login counters, the
+/// access cache).
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
     pub config: Config,
     limiter: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    cache: Arc<AccessCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -119,7 +131,17 @@ impl Actor {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: Config) -> App {
-        App { store, config, limiter: Arc::new(Mutex::new(HashMap::new())) }
+        let cache = Arc::new(AccessCache::new(config.access_cache_ttl));
+        App { store, config, limiter: Arc::new(Mutex::new(HashMap::new())), cache }
+    }
+
+    /// Writes to a user, token, organisation or book-role stream: the only
+    /// way the application changes who may do what, so the access cache is
+    /// emptied here, after the commit.
+    pub(crate) fn write_access(&self, stream: &str, actor: &str, decide: Decide<'_>) -> AppResult<Vec<RecordedEvent>> {
+        let written = self.store.execute_stream(stream, actor, decide);
+        self.cache.invalidate();
+        Ok(written?)
     }
 
     /// Counts one event against `key`; `Err(seconds)` when over `limit` in the window.

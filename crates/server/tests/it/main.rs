@@ -3,6 +3,7 @@
 
 mod imports;
 mod matrix;
+mod revocation;
 mod story;
 mod web;
 mod web_pages;
