@@ -50,7 +50,7 @@ pub struct DemoArgs {
 /// The logins the demo prints, in order, with what each one shows.
 const LOGINS: &[(&str, &str)] = &[
     ("individual@demo.kassa", "Lena Fischer: three years over Sparkasse, DKB Visa, Revolut and a DEGIRO depot"),
-    ("family@demo.kassa", "Weber household: a joint account and cash wallets by location, shared with partner@"),
+    ("family@demo.kassa", "Weber household: joint account, cash wallets by location; shared with partner@demo.kassa"),
     ("partner@demo.kassa", "Anna Weber, editor of the Weber household"),
     ("company@demo.kassa", "Demo Company GmbH: operating, reserve and payroll accounts, two company cards"),
     ("alex@demo.kassa", "employee with a company card: sees only that card (spender)"),
