@@ -68,7 +68,7 @@ struct Row {
 }
 
 /// The server child: killed when dropped, so a failed run leaves nothing behind.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -158,7 +158,7 @@ fn prepare(url: &str, args: &ApiArgs) -> anyhow::Result<(String, String)> {
     Ok((token, path))
 }
 
-fn wait_listening(addr: &str, server: &mut Server) -> anyhow::Result<()> {
+pub(crate) fn wait_listening(addr: &str, server: &mut Server) -> anyhow::Result<()> {
     let started = Instant::now();
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = server.0.try_wait()? {
