@@ -46,7 +46,7 @@ pub struct Flow {
 pub const CHART_CSS: &str = "\
 .kc-chart{--kc-c0:#2563eb;--kc-c1:#d97706;--kc-c2:#059669;--kc-c3:#dc2626;--kc-c4:#7c3aed;\
 --kc-c5:#0891b2;--kc-c6:#db2777;--kc-c7:#65a30d;--kc-fg:#1f2937;--kc-muted:#6b7280;--kc-grid:#e5e7eb;\
---kc-bg:#fff;display:block;height:auto;font:inherit;font-size:12px;overflow:visible}
+--kc-bg:#fff;display:block;height:auto;font:inherit;font-size:13px;overflow:visible}
 @media (prefers-color-scheme:dark){.kc-chart{--kc-c0:#60a5fa;--kc-c1:#fbbf24;--kc-c2:#34d399;\
 --kc-c3:#f87171;--kc-c4:#a78bfa;--kc-c5:#22d3ee;--kc-c6:#f472b6;--kc-c7:#a3e635;--kc-fg:#e5e7eb;\
 --kc-muted:#9ca3af;--kc-grid:#374151;--kc-bg:#111827}}
@@ -54,24 +54,23 @@ pub const CHART_CSS: &str = "\
 .kc-series-3{color:var(--kc-c3)}.kc-series-4{color:var(--kc-c4)}.kc-series-5{color:var(--kc-c5)}\
 .kc-series-6{color:var(--kc-c6)}.kc-series-7{color:var(--kc-c7)}
 .kc-chart text{fill:var(--kc-fg)}
-.kc-chart .kc-label,.kc-chart .kc-muted{fill:var(--kc-muted);font-size:11px}
+.kc-chart .kc-label,.kc-chart .kc-muted{fill:var(--kc-muted);font-size:12px}
 .kc-grid{stroke:var(--kc-grid);stroke-width:1}
 .kc-axis{stroke:var(--kc-muted);stroke-width:1}
 .kc-zero{stroke:var(--kc-muted);stroke-width:1.5}
 .kc-line{fill:none;stroke:currentColor;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}
 .kc-area{fill:currentColor;fill-opacity:.15;stroke:none}
 .kc-dot{fill:currentColor;stroke:var(--kc-bg);stroke-width:1}
-.kc-dense{opacity:0}
 .kc-bar,.kc-slice,.kc-node,.kc-swatch{fill:currentColor}
 .kc-slice{stroke:var(--kc-bg);stroke-width:1}
 .kc-link{fill:none;stroke:currentColor;stroke-opacity:.3}
 .kc-pt{outline:none}
-.kc-pt:hover .kc-dense,.kc-pt:focus .kc-dense{opacity:1}
-.kc-pt:hover>.kc-bar,.kc-pt:focus>.kc-bar,.kc-pt:hover>.kc-slice,.kc-pt:focus>.kc-slice,\
-.kc-pt:hover>.kc-node,.kc-pt:focus>.kc-node,.kc-pt:focus>.kc-dot{stroke:var(--kc-fg);stroke-width:2}
-.kc-pt:hover>.kc-link,.kc-pt:focus>.kc-link{stroke-opacity:.6}
-.kc-chart .kc-tip{display:none;font-weight:600;stroke:var(--kc-bg);stroke-width:4px;\
-stroke-linejoin:round;paint-order:stroke;pointer-events:none}
+.kc-chart .kc-hit{fill:transparent;stroke:transparent}
+.kc-pt:hover>.kc-hit:not(.kc-link),.kc-pt:focus>.kc-hit:not(.kc-link){stroke:var(--kc-fg);stroke-width:2px}
+.kc-pt:hover>.kc-hit.kc-link,.kc-pt:focus>.kc-hit.kc-link{stroke:currentColor;stroke-opacity:.4}
+.kc-chart .kc-tip,.kc-chart .kc-halo{stroke:var(--kc-bg);stroke-width:4px;stroke-linejoin:round;paint-order:stroke}
+.kc-chart .kc-tip{display:none;pointer-events:none}
+.kc-chart .kc-tip-value{font-weight:600}
 .kc-pt:hover .kc-tip,.kc-pt:focus .kc-tip{display:inline}
 .kc-pt:hover~.kc-total,.kc-pt:focus~.kc-total{visibility:hidden}
 .kc-chart .kc-total-value{font-size:14px;font-weight:600}
@@ -177,10 +176,10 @@ fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_owned() } else { s.chars().take(n - 1).chain(['…']).collect() }
 }
 
-/// Estimated width of 11–12px text: there are no font metrics server-side,
-/// so layout keeps generous gaps instead.
+/// Estimated width of 12–13px text: there are no font metrics server-side,
+/// so this errs wide (DejaVu Sans, a wide fallback, fits).
 fn text_w(s: &str) -> f64 {
-    s.chars().count() as f64 * 6.5
+    s.chars().count() as f64 * 7.4
 }
 
 // ---- ids -------------------------------------------------------------------------
@@ -209,23 +208,33 @@ fn chart_id(title: &str, data: &impl Hash) -> String {
 
 // ---- the SVG being written ----------------------------------------------------
 
-struct Svg(String);
+/// An SVG being written. Marks are drawn twice: the coloured shape in place,
+/// and a transparent copy carrying its title and tip in a layer written
+/// last, so a shown tip is never covered by a later bar or node (SVG paints
+/// in document order and has no z-index).
+struct Svg {
+    out: String,
+    marks: Vec<String>,
+    /// Whether marks are tab stops.
+    focusable: bool,
+}
 
 impl Svg {
     fn new(id: &str, title: &str, desc: &str, height: f64) -> Svg {
-        Svg(format!(
+        let out = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"kc-chart\" viewBox=\"0 0 {W} {}\" width=\"100%\" \
              role=\"img\" aria-labelledby=\"{id}-t\" aria-describedby=\"{id}-d\">\n\
              <title id=\"{id}-t\">{}</title>\n<desc id=\"{id}-d\">{}</desc>\n",
             px(height),
             esc(title),
             esc(desc)
-        ))
+        );
+        Svg { out, marks: Vec::new(), focusable: true }
     }
 
     fn push(&mut self, element: &str) {
-        self.0.push_str(element);
-        self.0.push('\n');
+        self.out.push_str(element);
+        self.out.push('\n');
     }
 
     fn text(&mut self, (x, y): (f64, f64), anchor: &str, class: &str, text: &str) {
@@ -247,9 +256,15 @@ impl Svg {
         ));
     }
 
-    /// A data mark: `shape` plus its details as a `<title>` (pointer hover,
-    /// screen readers) and as a tip at `at` shown on hover and focus.
-    fn mark(&mut self, shape: &str, details: &str, (x, y): (f64, f64)) {
+    /// A data mark: a `<tag class attrs/>` (none drawn when `class` is
+    /// empty) whose hit copy has "label: value" as its `<title>` (pointer
+    /// hover, screen readers) and a two-line tip — label over value, narrow
+    /// enough for a phone — with the value line at `at`, shown on hover and
+    /// focus.
+    fn mark(&mut self, tag: &str, class: &str, attrs: &str, label: &str, value: &str, (x, y): (f64, f64)) {
+        if !class.is_empty() {
+            self.push(&format!("<{tag} class=\"{class}\" {attrs}/>"));
+        }
         let anchor = if x < W / 4.0 {
             "start"
         } else if x > W * 0.75 {
@@ -257,13 +272,25 @@ impl Svg {
         } else {
             "middle"
         };
-        let details = esc(details);
-        self.push(&format!(
-            "<g class=\"kc-pt\" tabindex=\"0\"><title>{details}</title>{shape}\
-             <text class=\"kc-tip\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{details}</text></g>",
-            px(x),
-            px(y.max(12.0))
+        let (label, value) = (esc(label), esc(value));
+        let title = if label.is_empty() { value.clone() } else { format!("{label}: {value}") };
+        let (x, y) = (px(x), y.max(30.0));
+        let tabindex = if self.focusable { " tabindex=\"0\"" } else { "" };
+        self.marks.push(format!(
+            "<g class=\"kc-pt\"{tabindex}><title>{title}</title><{tag} class=\"{}\" {attrs}/>\
+             <text class=\"kc-tip\" x=\"{x}\" y=\"{}\" text-anchor=\"{anchor}\">{label}</text>\
+             <text class=\"kc-tip kc-tip-value\" x=\"{x}\" y=\"{}\" text-anchor=\"{anchor}\">{value}</text></g>",
+            format!("kc-hit {class}").trim_end(),
+            px(y - 16.0),
+            px(y)
         ));
+    }
+
+    /// Writes the marks' hit layer now, above everything drawn so far.
+    fn flush_marks(&mut self) {
+        for m in std::mem::take(&mut self.marks) {
+            self.push(&m);
+        }
     }
 
     /// A row of colour swatches and names starting at `y`; returns its height.
@@ -288,8 +315,9 @@ impl Svg {
     }
 
     fn finish(mut self) -> String {
-        self.0.push_str("</svg>");
-        self.0
+        self.flush_marks();
+        self.out.push_str("</svg>");
+        self.out
     }
 }
 
@@ -362,6 +390,43 @@ impl Axis {
     }
 }
 
+/// The frame of a line or bar chart: a legend when there are several
+/// series, and below it the value axis for `lo..=hi`.
+struct Plot {
+    axis: Axis,
+    top: f64,
+    bottom: f64,
+}
+
+impl Plot {
+    fn draw(svg: &mut Svg, names: &[&str], lo: Decimal, hi: Decimal) -> Plot {
+        let top = if names.len() > 1 { svg.legend(names, 14.0) + 10.0 } else { 12.0 };
+        let (axis, bottom) = (Axis::new(to_f64(lo), to_f64(hi)), H - MB);
+        axis.draw(svg, top, bottom);
+        Plot { axis, top, bottom }
+    }
+
+    fn y(&self, v: Decimal) -> f64 {
+        self.axis.y(to_f64(v), self.top, self.bottom)
+    }
+
+    /// The x-axis labels under the plot; a second-row label is left out
+    /// where it would run into the previous one.
+    fn x_labels(&self, svg: &mut Svg, ticks: &[Tick]) {
+        let (y, mut last_bottom) = (self.bottom + 14.0, None::<f64>);
+        for t in ticks {
+            svg.line("kc-axis", (t.x, self.bottom), (t.x, self.bottom + 4.0));
+            svg.text((t.x, y), "middle", "kc-label", &t.top);
+            if let Some(b) = &t.bottom
+                && last_bottom.is_none_or(|last| t.x - last >= text_w(b) + 8.0)
+            {
+                svg.text((t.x, y + 13.0), "middle", "kc-label", b);
+                last_bottom = Some(t.x);
+            }
+        }
+    }
+}
+
 /// `k × nice × 10^exp` exactly, if a Decimal can hold it.
 fn tick_value(k: i64, nice: i32, exp: i32) -> Option<Decimal> {
     let m = i128::from(k) * i128::from(nice);
@@ -375,20 +440,6 @@ struct Tick {
     x: f64,
     top: String,
     bottom: Option<String>,
-}
-
-fn draw_x_labels(svg: &mut Svg, ticks: &[Tick], y: f64) {
-    let mut last_bottom: Option<f64> = None;
-    for t in ticks {
-        svg.line("kc-axis", (t.x, y - 14.0), (t.x, y - 10.0));
-        svg.text((t.x, y), "middle", "kc-label", &t.top);
-        if let Some(b) = &t.bottom
-            && last_bottom.is_none_or(|last| t.x - last >= text_w(b) + 8.0)
-        {
-            svg.text((t.x, y + 13.0), "middle", "kc-label", b);
-            last_bottom = Some(t.x);
-        }
-    }
 }
 
 fn month_index(d: Date) -> i32 {
@@ -480,15 +531,8 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
     let desc = format!("{first} to {last}. {}.", summary.join("; "));
     let mut svg = Svg::new(&chart_id(title, &(series, currency, area)), title, &desc, H);
 
-    let top = if series.len() > 1 {
-        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-        svg.legend(&names, 14.0) + 10.0
-    } else {
-        12.0
-    };
-    let bottom = H - MB;
-    let axis = Axis::new(to_f64(lo), to_f64(hi));
-    axis.draw(&mut svg, top, bottom);
+    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    let plot = Plot::draw(&mut svg, &names, lo, hi);
 
     let span_days = last.duration_since(first).as_secs() as f64 / 86_400.0;
     let x = |d: Date| {
@@ -498,11 +542,11 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
             (ML + W - MR) / 2.0
         }
     };
-    let y = |v: Decimal| axis.y(to_f64(v), top, bottom);
+    let y = |v: Decimal| plot.y(v);
     let max_labels = ((W - ML - MR) / 44.0) as usize;
     let ticks: Vec<Tick> =
         date_ticks(first, last, max_labels).into_iter().map(|(d, top, bottom)| Tick { x: x(d), top, bottom }).collect();
-    draw_x_labels(&mut svg, &ticks, bottom + 14.0);
+    plot.x_labels(&mut svg, &ticks);
 
     let path = |pts: &[(Date, Decimal)]| -> String {
         pts.iter()
@@ -510,11 +554,14 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
             .map(|(i, &(d, v))| format!("{}{} {}", if i == 0 { "M" } else { " L" }, px(x(d)), px(y(v))))
             .collect()
     };
-    if area && let (Some(p0), Some(pn)) = (sorted[0].first(), sorted[0].last()) {
+    if area
+        && let Some(s0) = sorted.first()
+        && let (Some(p0), Some(pn)) = (s0.first(), s0.last())
+    {
         let base = px(y(Decimal::ZERO));
         svg.push(&format!(
             "<path class=\"kc-area kc-series-0\" d=\"{} L{} {base} L{} {base} Z\"/>",
-            path(&sorted[0]),
+            path(s0),
             px(x(pn.0)),
             px(x(p0.0))
         ));
@@ -522,19 +569,21 @@ pub fn line(title: &str, series: &[Series], currency: Currency, area: bool) -> S
     for (i, pts) in sorted.iter().enumerate().filter(|(_, p)| p.len() > 1) {
         svg.push(&format!("<path class=\"kc-line kc-series-{}\" d=\"{}\"/>", i % 8, path(pts)));
     }
+    // One mark per 3px column (closer points cannot be told apart by a
+    // pointer), the column's last point; tab stops only while they are few
+    // enough to walk through — the desc summarises a long series instead.
+    let column = |d: Date| ((x(d) - ML) / 3.0).floor();
+    svg.focusable = points().count() <= 100;
     for (i, (s, pts)) in series.iter().zip(&sorted).enumerate() {
-        // a long daily series would be a row of beads: dots appear on hover only
-        let dense = if pts.len() > 40 { " kc-dense" } else { "" };
-        for &(d, v) in pts {
+        // a long daily series would be a row of beads: its dots show on hover only
+        let class = if pts.len() > 40 { String::new() } else { format!("kc-dot kc-series-{}", i % 8) };
+        let last_in_column =
+            pts.iter().enumerate().filter(|(j, p)| pts.get(j + 1).is_none_or(|n| column(n.0) != column(p.0)));
+        for (_, &(d, v)) in last_in_column {
             let (cx, cy) = (x(d), y(v));
-            let shape = format!(
-                "<circle class=\"kc-dot kc-series-{}{dense}\" cx=\"{}\" cy=\"{}\" r=\"3.5\"/>",
-                i % 8,
-                px(cx),
-                px(cy)
-            );
+            let attrs = format!("cx=\"{}\" cy=\"{}\" r=\"3.5\"", px(cx), px(cy));
             let label = if s.name.is_empty() { d.to_string() } else { format!("{}, {d}", s.name) };
-            svg.mark(&shape, &format!("{label}: {}", money(v, currency)), (cx, cy - 9.0));
+            svg.mark("circle", &class, &attrs, &label, &money(v, currency), (cx, cy - 9.0));
         }
     }
     svg.finish()
@@ -575,21 +624,13 @@ pub fn stacked_bars(title: &str, labels: &[String], stacks: &[Stack], currency: 
     let desc = format!("{range}. {}.", totals.join("; "));
     let mut svg = Svg::new(&chart_id(title, &(labels, stacks, currency)), title, &desc, H);
 
-    let top = if stacks.len() > 1 {
-        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
-        svg.legend(&names, 14.0) + 10.0
-    } else {
-        12.0
-    };
-    let bottom = H - MB;
-    let axis = Axis::new(to_f64(lo), to_f64(hi));
-    axis.draw(&mut svg, top, bottom);
-    let y = |v: Decimal| axis.y(to_f64(v), top, bottom);
+    let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    let plot = Plot::draw(&mut svg, &names, lo, hi);
+    let y = |v: Decimal| plot.y(v);
 
     let band = (W - ML - MR) / labels.len() as f64;
     let bar_w = (band * 0.7).min(48.0);
     let centre = |i: usize| ML + band * (i as f64 + 0.5);
-    svg.push("<g class=\"kc-bars\">");
     for (i, label) in labels.iter().enumerate() {
         let (mut up, mut down) = (Decimal::ZERO, Decimal::ZERO);
         for (j, s) in stacks.iter().enumerate() {
@@ -601,20 +642,18 @@ pub fn stacked_bars(title: &str, labels: &[String], stacks: &[Stack], currency: 
             let from = *end;
             *end = end.saturating_add(v);
             let (y0, y1) = (y(from), y(*end));
-            let shape = format!(
-                "<rect class=\"kc-bar kc-series-{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
-                j % 8,
+            let attrs = format!(
+                "x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
                 px(centre(i) - bar_w / 2.0),
                 px(y0.min(y1)),
                 px(bar_w),
                 px((y0 - y1).abs().max(0.5))
             );
             let name = if s.name.is_empty() { label.clone() } else { format!("{}, {label}", s.name) };
-            svg.mark(&shape, &format!("{name}: {}", money(v, currency)), (centre(i), y0.min(y1) - 5.0));
+            let class = format!("kc-bar kc-series-{}", j % 8);
+            svg.mark("rect", &class, &attrs, &name, &money(v, currency), (centre(i), y0.min(y1) - 5.0));
         }
     }
-    svg.push("</g>");
-
     let months: Option<Vec<(i16, i8)>> = labels.iter().map(|l| year_month(l)).collect();
     let ticks: Vec<Tick> = match months {
         Some(months) => months
@@ -640,7 +679,7 @@ pub fn stacked_bars(title: &str, labels: &[String], stacks: &[Stack], currency: 
             shown.push(t);
         }
     }
-    draw_x_labels(&mut svg, &shown, bottom + 14.0);
+    plot.x_labels(&mut svg, &shown);
     svg.finish()
 }
 
@@ -690,10 +729,9 @@ pub fn donut(title: &str, slices: &[(String, Decimal)], currency: Currency) -> S
         let tm = (t0 + t1) / 2.0;
         // two arcs of at most half a turn each: no large-arc flag, and a
         // single slice still draws a full ring
-        let shape = format!(
-            "<path class=\"kc-slice kc-series-{}\" d=\"M{} A{outer} {outer} 0 0 1 {} A{outer} {outer} 0 0 1 {} \
-             L{} A{inner} {inner} 0 0 0 {} A{inner} {inner} 0 0 0 {} Z\"/>",
-            i % 8,
+        let attrs = format!(
+            "d=\"M{} A{outer} {outer} 0 0 1 {} A{outer} {outer} 0 0 1 {} \
+             L{} A{inner} {inner} 0 0 0 {} A{inner} {inner} 0 0 0 {} Z\"",
             at(outer, t0),
             at(outer, tm),
             at(outer, t1),
@@ -701,8 +739,11 @@ pub fn donut(title: &str, slices: &[(String, Decimal)], currency: Currency) -> S
             at(inner, tm),
             at(inner, t0)
         );
-        svg.mark(&shape, &format!("{name}: {} ({})", money(*v, currency), share(*v)), (cx, cy + 4.0));
+        let class = format!("kc-slice kc-series-{}", i % 8);
+        svg.mark("path", &class, &attrs, name, &format!("{} ({})", money(*v, currency), share(*v)), (cx, cy + 12.0));
     }
+    // after the slices' tips, so hovering a slice can hide it (`.kc-pt:hover ~ .kc-total`)
+    svg.flush_marks();
     let shown_total = money(total, currency);
     let shown_total =
         if shown_total.chars().count() > 15 { format!("{} {}", compact(total), currency.code()) } else { shown_total };
@@ -719,7 +760,8 @@ pub fn donut(title: &str, slices: &[(String, Decimal)], currency: Currency) -> S
             i % 8,
             px(row - 9.0)
         ));
-        svg.text((262.0, row), "start", "kc-legend", &clip(name, 22));
+        svg.text((262.0, row), "start", "kc-legend", &clip(name, 15));
+        svg.text((W - 46.0, row), "end", "kc-label", &compact(*v));
         svg.text((W - 8.0, row), "end", "kc-label", &share(*v));
     }
     svg.finish()
@@ -783,6 +825,13 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
     let value: Vec<Decimal> = (0..n).map(|v| inflow[v].max(outflow[v])).collect();
 
     let max_depth = depth.iter().copied().max().unwrap_or(0);
+    // where money ends (expense categories) lines up in the last column, its
+    // labels in the right margin instead of over the links
+    for (v, d) in depth.iter_mut().enumerate() {
+        if !links.iter().any(|l| l.0 == v && forward(l)) {
+            *d = max_depth;
+        }
+    }
     let mut columns: Vec<Vec<usize>> = vec![Vec::new(); max_depth + 1];
     for v in 0..n {
         columns[depth[v]].push(v);
@@ -804,15 +853,20 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
         columns.len(),
         largest.join("; ")
     );
-    let tallest = columns.iter().map(Vec::len).max().unwrap_or(1);
-    let height = (20.0 + tallest as f64 * 26.0).max(200.0);
-    let mut svg = Svg::new(&chart_id(title, &(flows, currency)), title, &desc, height);
-
-    // geometry: columns between label margins, one scale for all columns
+    // geometry: columns between label margins, one scale for all columns;
+    // labels ("name amount") go left of the first column, right of the last
+    // and above the nodes of middle columns, where links pass on both sides
     const NODE_W: f64 = 10.0;
-    const GAP: f64 = 14.0;
-    const SIDE: f64 = 112.0;
-    let (top, avail) = (10.0, height - 20.0);
+    const GAP: f64 = 16.0;
+    let tallest = columns.iter().map(Vec::len).max().unwrap_or(1) as f64;
+    let top = if max_depth > 1 { 26.0 } else { 10.0 };
+    let avail = (tallest * 26.0).max(180.0);
+    let labels: Vec<(String, String)> = (0..n).map(|v| (clip(names[v], 14), compact(value[v]))).collect();
+    let margin = |d: usize| {
+        let widest = (0..n).filter(|&v| depth[v] == d).map(|v| text_w(&labels[v].0) + text_w(&labels[v].1) + 4.0);
+        widest.fold(0.0, f64::max) + 14.0
+    };
+    let (left, right) = (margin(0), margin(max_depth));
     let scale = columns
         .iter()
         .map(|c| {
@@ -830,71 +884,80 @@ pub fn sankey(title: &str, flows: &[Flow], currency: Currency) -> String {
         let used: f64 = c.iter().map(|&v| h[v]).sum::<f64>() + GAP * (c.len() as f64 - 1.0);
         let mut at = top + (avail - used).max(0.0) / 2.0;
         for &v in c {
-            x[v] = SIDE + d as f64 * (W - 2.0 * SIDE - NODE_W) / max_depth.max(1) as f64;
+            x[v] = left + d as f64 * (W - left - right - NODE_W) / max_depth.max(1) as f64;
             y[v] = at;
             at += h[v] + GAP;
         }
     }
 
-    // stack each node's links in the order of the nodes at their other end
+    // Stack each node's links in the order of the nodes at their other end;
+    // back links (closing a cycle) leave and enter at the bottom and run
+    // back in lanes under the diagram.
     let width = |v: Decimal| to_f64(v) * scale;
     let mid = |v: usize| y[v] + h[v] / 2.0;
+    let key = |l: &(usize, usize, Decimal), other: usize| if forward(l) { mid(other) } else { f64::INFINITY };
     let mut link_order: Vec<usize> = (0..links.len()).collect();
     let mut start = vec![0.0; links.len()];
     let mut end = vec![0.0; links.len()];
     let mut offset = vec![0.0; n];
-    link_order.sort_by(|&i, &j| mid(links[i].1).total_cmp(&mid(links[j].1)));
+    link_order.sort_by(|&i, &j| key(&links[i], links[i].1).total_cmp(&key(&links[j], links[j].1)));
     for &i in &link_order {
         let (a, _, v) = links[i];
         start[i] = y[a] + offset[a] + width(v) / 2.0;
         offset[a] += width(v);
     }
     offset.fill(0.0);
-    link_order.sort_by(|&i, &j| mid(links[i].0).total_cmp(&mid(links[j].0)));
+    link_order.sort_by(|&i, &j| key(&links[i], links[i].0).total_cmp(&key(&links[j], links[j].0)));
     for &i in &link_order {
         let (_, b, v) = links[i];
         end[i] = y[b] + offset[b] + width(v) / 2.0;
         offset[b] += width(v);
     }
+    let mut lanes = top + avail + 10.0;
+    let mut lane = vec![0.0; links.len()];
+    for (i, l) in links.iter().enumerate().filter(|(_, l)| !forward(l)) {
+        lane[i] = lanes + width(l.2) / 2.0;
+        lanes += width(l.2) + 4.0;
+    }
 
+    let height = lanes + 6.0;
+    let mut svg = Svg::new(&chart_id(title, &(flows, currency)), title, &desc, height);
     for (i, l) in links.iter().enumerate() {
         let (a, b, v) = *l;
-        let (x0, x1) = (x[a] + NODE_W, x[b]);
-        let (c0, c1) = if forward(l) { ((x0 + x1) / 2.0, (x0 + x1) / 2.0) } else { (x0 + 60.0, x1 - 60.0) };
-        let shape = format!(
-            "<path class=\"kc-link kc-series-{}\" d=\"M{} {} C{} {} {} {} {} {}\" stroke-width=\"{}\"/>",
-            a % 8,
-            px(x0),
-            px(start[i]),
-            px(c0),
-            px(start[i]),
-            px(c1),
-            px(end[i]),
-            px(x1),
-            px(end[i]),
-            px(width(v).max(1.0))
-        );
-        let details = format!("{} → {}: {}", names[a], names[b], money(v, currency));
-        svg.mark(&shape, &details, ((x0 + x1) / 2.0, (start[i] + end[i]) / 2.0 - 6.0));
+        let (x0, x1, s, e) = (x[a] + NODE_W, x[b], px(start[i]), px(end[i]));
+        let d = if forward(l) {
+            let c = px((x0 + x1) / 2.0);
+            format!("M{} {s} C{c} {s} {c} {e} {} {e}", px(x0), px(x1))
+        } else {
+            let (half, ly) = (width(v) / 2.0, px(lane[i]));
+            let xr = px((x0 + half + 12.0).min(W - half));
+            let xl = px((x1 - half - 12.0).max(half));
+            let (x0, x1) = (px(x0), px(x1));
+            format!("M{x0} {s} C{xr} {s} {xr} {ly} {x0} {ly} L{x1} {ly} C{xl} {ly} {xl} {e} {x1} {e}")
+        };
+        let attrs = format!("d=\"{d}\" stroke-width=\"{}\"", px(width(v).max(1.0)));
+        let tip =
+            if forward(l) { ((x0 + x1) / 2.0, (start[i] + end[i]) / 2.0 + 4.0) } else { ((x0 + x1) / 2.0, lane[i]) };
+        let class = format!("kc-link kc-series-{}", a % 8);
+        svg.mark("path", &class, &attrs, &format!("{} → {}", names[a], names[b]), &money(v, currency), tip);
     }
     for v in 0..n {
-        let shape = format!(
-            "<rect class=\"kc-node kc-series-{}\" x=\"{}\" y=\"{}\" width=\"{NODE_W}\" height=\"{}\"/>",
-            v % 8,
-            px(x[v]),
-            px(y[v]),
-            px(h[v])
-        );
-        svg.mark(&shape, &format!("{}: {}", names[v], money(value[v], currency)), (x[v] + NODE_W / 2.0, y[v] - 5.0));
+        let attrs = format!("x=\"{}\" y=\"{}\" width=\"{NODE_W}\" height=\"{}\"", px(x[v]), px(y[v]), px(h[v]));
+        let class = format!("kc-node kc-series-{}", v % 8);
+        svg.mark("rect", &class, &attrs, names[v], &money(value[v], currency), (x[v] + NODE_W / 2.0, y[v] - 5.0));
     }
     for v in 0..n {
-        let (lx, anchor) = if depth[v] == 0 { (x[v] - 5.0, "end") } else { (x[v] + NODE_W + 5.0, "start") };
+        let (lx, ly, anchor) = match depth[v] {
+            0 => (x[v] - 5.0, mid(v) + 4.0, "end"),
+            d if d == max_depth => (x[v] + NODE_W + 5.0, mid(v) + 4.0, "start"),
+            _ => (x[v] + NODE_W / 2.0, y[v] - 5.0, "middle"),
+        };
         svg.push(&format!(
-            "<text class=\"kc-legend\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{} <tspan class=\"kc-muted\">{}</tspan></text>",
+            "<text class=\"kc-legend kc-halo\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{} <tspan class=\"kc-muted\">{}</tspan></text>",
             px(lx),
-            px(mid(v) + 4.0),
-            esc(&clip(names[v], 14)),
-            esc(&compact(value[v]))
+            px(ly),
+            esc(&labels[v].0),
+            esc(&labels[v].1)
         ));
     }
     svg.finish()

@@ -3,6 +3,7 @@
 //! cause is never sent to the client.
 
 use axum::Json;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +27,9 @@ pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `invalid_field`, `not_found`.
     pub code: String,
     pub message: String,
-    /// `{"field": …}` for invalid input; otherwise null.
+    /// `{"field": …}` for invalid input; for a refused import the file and
+    /// its bad rows (`line`, `field`, `message`) or unknown `accounts`;
+    /// otherwise null.
     pub details: Option<serde_json::Value>,
 }
 
@@ -110,6 +113,29 @@ impl From<QueryRejection> for ApiError {
         let mut out = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", r.body_text());
         out.details = serde_json::json!({ "field": "query" });
         out
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(r: MultipartRejection) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("expected Content-Type: multipart/form-data with a boundary ({})", r.body_text()),
+        )
+    }
+}
+
+impl From<MultipartError> for ApiError {
+    fn from(e: MultipartError) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large");
+        }
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_multipart",
+            format!("malformed multipart body: {}", e.body_text()),
+        )
     }
 }
 

@@ -245,6 +245,12 @@ impl From<ImportError> for AppError {
 }
 
 impl App {
+    /// Whether the caller may import into `book` (owners and editors): asked
+    /// before an upload is read, so a large body is not taken in vain.
+    pub fn may_import(&self, actor: &Actor, book: BookId) -> AppResult<()> {
+        self.access(actor, book)?.require(BookRole::Editor)
+    }
+
     /// Imports `files` into `book` with the same engine as `kassa import`
     /// (owners and editors). Each file is one batch. With several files a
     /// failure stores none of them: they are all dry-run first. A dry run
@@ -256,9 +262,12 @@ impl App {
         files: &[Upload],
         req: &ImportRequest,
     ) -> AppResult<Vec<ImportView>> {
-        self.access(actor, book)?.require(BookRole::Editor)?;
+        self.may_import(actor, book)?;
         if files.is_empty() {
             return Err(AppError::invalid("file", "no file uploaded"));
+        }
+        if files.iter().any(|f| f.name.trim().is_empty()) {
+            return Err(AppError::invalid("file", "every file needs a name"));
         }
         let opts = self.import_options(book, req)?;
         if files.len() > 1 && !opts.dry_run {
@@ -267,20 +276,25 @@ impl App {
                 self.import_one(actor, book, f, &dry)?;
             }
         }
-        files.iter().map(|f| self.import_one(actor, book, f, &opts).map(ImportView::from)).collect()
+        files
+            .iter()
+            .map(|f| match self.import_one(actor, book, f, &opts) {
+                Ok(r) => Ok(r.into()),
+                Err(ImportError::BadRows { report, .. }) if opts.dry_run => Ok((*report).into()),
+                Err(e) => Err(e.into()),
+            })
+            .collect()
     }
 
-    fn import_one(&self, actor: &Actor, book: BookId, f: &Upload, opts: &ImportOptions) -> AppResult<ImportReport> {
-        let name = f.name.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid("file", "every file needs a name"));
-        }
-        let input = Input::Bytes { name, bytes: &f.bytes };
-        match kassa_store::import::import_file(self.store.as_ref(), book, &actor.tag(), input, opts, None) {
-            Ok(r) => Ok(r),
-            Err(ImportError::BadRows { report, .. }) if opts.dry_run => Ok(*report),
-            Err(e) => Err(e.into()),
-        }
+    fn import_one(
+        &self,
+        actor: &Actor,
+        book: BookId,
+        f: &Upload,
+        opts: &ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        let input = Input::Bytes { name: f.name.trim(), bytes: &f.bytes };
+        kassa_store::import::import_file(self.store.as_ref(), book, &actor.tag(), input, opts, None)
     }
 
     fn import_options(&self, book: BookId, req: &ImportRequest) -> AppResult<ImportOptions> {

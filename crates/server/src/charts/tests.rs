@@ -114,12 +114,15 @@ fn axis_ticks_are_round_and_cover_the_range() {
 
 #[test]
 fn axis_labels_fall_back_to_exact_numbers_when_compact_ones_would_repeat() {
-    let mut svg = Svg(String::new());
-    Axis::new(10_000.0, 10_300.0).draw(&mut svg, 0.0, 100.0);
-    assert!(svg.0.contains(">10,050<") && svg.0.contains(">10,300<"), "{}", svg.0);
-    let mut svg = Svg(String::new());
-    Axis::new(-35_000.0, 20_000.0).draw(&mut svg, 0.0, 100.0);
-    assert!(svg.0.contains(">−40k<") && svg.0.contains("class=\"kc-zero\""), "{}", svg.0);
+    let drawn = |lo, hi| {
+        let mut svg = Svg { out: String::new(), marks: Vec::new(), focusable: true };
+        Axis::new(lo, hi).draw(&mut svg, 0.0, 100.0);
+        svg.out
+    };
+    let fine = drawn(10_000.0, 10_300.0);
+    assert!(fine.contains(">10,050<") && fine.contains(">10,300<"), "{fine}");
+    let coarse = drawn(-35_000.0, 20_000.0);
+    assert!(coarse.contains(">−40k<") && coarse.contains("class=\"kc-zero\""), "{coarse}");
 }
 
 fn ticks(first: Date, last: Date, max: usize) -> Vec<String> {
@@ -287,6 +290,30 @@ fn single_point_and_flat_series_get_an_axis() {
 }
 
 #[test]
+fn every_mark_is_focusable_with_its_details_and_long_series_hide_their_dots() {
+    let daily: Vec<(Date, Decimal)> =
+        (0..90).map(|i| (date(2026, 1, 1) + jiff::Span::new().days(i), Decimal::from(i * 7 - 200))).collect();
+    let svg = line("Daily", &[Series { name: "Cash".into(), points: daily }], eur(), false);
+    check(&svg);
+    assert_eq!(svg.matches("<g class=\"kc-pt\" tabindex=\"0\"><title>Cash, 2026-").count(), 90);
+    assert_eq!(svg.matches("class=\"kc-hit\"").count(), 90);
+    assert!(!svg.contains("kc-dot"), "no beads on a long series");
+    assert!(svg.contains("<title>Cash, 2026-03-31: 423.00 EUR</title>"));
+    let years: Vec<(Date, Decimal)> =
+        (0..1000).map(|i| (date(2024, 1, 1) + jiff::Span::new().days(i), Decimal::from(i % 17))).collect();
+    let svg = line("Years", &[Series { name: "Cash".into(), points: years }], eur(), false);
+    check(&svg);
+    let marks = svg.matches("<g class=\"kc-pt\"><title>Cash, ").count();
+    assert!((100..=140).contains(&marks) && !svg.contains("tabindex"), "{marks} marks, one per 3px column");
+    assert!(svg.contains("<title>Cash, 2026-09-26: 13.00 EUR</title>"), "the last point has a mark");
+    assert!(svg.len() < 64_000, "a long series stays small: {} bytes", svg.len());
+    let bars = stacked_bars("B", &months(), &income_and_expenses(), eur());
+    assert_eq!(bars.matches("<g class=\"kc-pt\" tabindex=\"0\">").count(), bars.matches("class=\"kc-bar ").count());
+    let last_bar = bars.rfind("class=\"kc-bar ").unwrap();
+    assert!(bars.find("kc-pt").unwrap() > last_bar, "tips are drawn above every bar");
+}
+
+#[test]
 fn bar_labels_that_are_not_months_are_thinned_not_overlapped() {
     let labels: Vec<String> = (1..=30).map(|i| format!("Week {i}")).collect();
     let svg = stacked_bars("Weekly", &labels, &[Stack { name: "Spent".into(), values: vec![Decimal::TEN; 30] }], eur());
@@ -356,7 +383,7 @@ fn css_themes_every_class_the_charts_use_and_has_a_dark_mode() {
     for class in
         ["kc-chart", "kc-series-7", "kc-grid", "kc-zero", "kc-axis", "kc-label", "kc-line", "kc-area", "kc-bar"]
             .into_iter()
-            .chain(["kc-slice", "kc-link", "kc-node", "kc-dot", "kc-dense", "kc-tip", "kc-pt", "kc-total", "kc-swatch"])
+            .chain(["kc-slice", "kc-link", "kc-node", "kc-dot", "kc-hit", "kc-tip", "kc-pt", "kc-total", "kc-swatch"])
     {
         assert!(CHART_CSS.contains(&format!(".{class}")), "{class}");
     }

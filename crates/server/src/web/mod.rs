@@ -7,9 +7,18 @@
 //! from the binary: a page never names another origin, which the CSP
 //! below enforces in the browser.
 
+// `PageError` carries the API's error, JSON details included, and is only
+// built on a failure that then renders a page: boxing it would save a copy
+// of some hundred bytes on a path that is not hot.
+#![allow(clippy::result_large_err)]
+
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod home;
+pub mod import;
+pub mod reports;
+pub mod settings;
 pub mod transactions;
 
 use askama::Template;
@@ -46,6 +55,10 @@ pub fn routes() -> Router<App> {
         .merge(home::routes())
         .merge(accounts::routes())
         .merge(transactions::routes())
+        .merge(settings::routes())
+        .merge(import::routes())
+        .merge(reports::routes())
+        .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
 }
 

@@ -386,7 +386,7 @@ fn the_home_points_out_a_category_far_above_its_average() {
         let body = json!({"name": "Giro", "kind": "checking", "currency": "EUR", "opened_on": "2020-01-01"});
         let giro = create(&s, &token, &format!("/books/{book}/accounts"), body);
         let first = jiff::Zoned::now().date().first_of_month();
-        let mut record = |date: Date, amount: String, category: &str| {
+        let record = |date: Date, amount: String, category: &str| {
             let body = json!({"account_id": giro, "date": date.to_string(), "amount": amount,
                 "description": category, "category": category});
             create(&s, &token, &format!("/books/{book}/transactions"), body);
