@@ -25,6 +25,9 @@ pub const BULK_LIMIT: usize = 500;
 /// How far back the home page looks for transactions still without a category.
 const UNCATEGORIZED_DAYS: i64 = 90;
 
+/// At most this many "far above average" categories are pointed out.
+const TREND_ALERTS: usize = 3;
+
 /// How many months of history the net worth and balance charts show.
 const HISTORY_MONTHS: u32 = 36;
 
@@ -174,17 +177,25 @@ impl App {
                 alerts.push(Alert::ReviewWaiting { count });
             }
         }
-        for t in report::trends(&f, month, None, None).map_err(internal)? {
-            if t.section == "expense" && t.flag == "high" {
-                alerts.push(Alert::AboveAverage {
+        // Spending is negative, so `average − amount` is how much more went
+        // out than usual; a category new this month has no average to exceed.
+        let mut above: Vec<(Decimal, Alert)> = report::trends(&f, month, None, None)
+            .map_err(internal)?
+            .into_iter()
+            .filter(|t| t.section == "expense" && t.flag == "high")
+            .filter_map(|t| {
+                let alert = Alert::AboveAverage {
+                    change_pct: t.change_pct?,
                     category: t.category,
                     currency: t.currency,
                     amount: -t.amount,
                     average: -t.average,
-                    change_pct: t.change_pct.unwrap_or_default(),
-                });
-            }
-        }
+                };
+                Some((t.average - t.amount, alert))
+            })
+            .collect();
+        above.sort_by_key(|(excess, _)| std::cmp::Reverse(*excess));
+        alerts.extend(above.into_iter().take(TREND_ALERTS).map(|(_, a)| a));
         Ok(Home { month, history: histories(&f, today)?, accounts, month_flows, spending, recent, alerts })
     }
 

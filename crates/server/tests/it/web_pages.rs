@@ -376,3 +376,36 @@ fn amount_bounds_compare_in_each_currencys_own_units() {
         assert_eq!((st, err["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("max_amount")));
     }
 }
+
+#[test]
+fn the_home_points_out_a_category_far_above_its_average() {
+    for db in databases() {
+        let s = Server::start(db, test_config());
+        let (actor, token) = user(&s.app, "trend@example.org", false);
+        let book = s.app.list_books(&actor).expect("books")[0].id.to_string();
+        let body = json!({"name": "Giro", "kind": "checking", "currency": "EUR", "opened_on": "2020-01-01"});
+        let giro = create(&s, &token, &format!("/books/{book}/accounts"), body);
+        let first = jiff::Zoned::now().date().first_of_month();
+        let record = |date: Date, amount: String, category: &str| {
+            let body = json!({"account_id": giro, "date": date.to_string(), "amount": amount,
+                "description": category, "category": category});
+            create(&s, &token, &format!("/books/{book}/transactions"), body);
+        };
+        for k in 1..=12 {
+            let date = first.checked_sub(jiff::Span::new().months(k)).expect("date");
+            record(date, format!("-{}.00", 95 + k % 3 * 5), "Groceries");
+        }
+        record(first, "-400.00".into(), "Groceries");
+        record(first, "-300.00".into(), "Travel");
+        let http = client();
+        let cookie = web_login(&s, &http, "trend@example.org");
+        let home = get(&s, &http, &cookie, "/");
+        assert!(home.contains(&format!("Groceries: {} spent this month", eur("400.00"))), "{}: {home}", s.name);
+        assert!(home.contains(&format!("above the monthly average of {}", eur("100.00"))), "{}", s.name);
+        assert!(
+            !home.contains(&format!("Travel: {} spent", eur("300.00"))),
+            "{}: a category new this month has no average to exceed",
+            s.name
+        );
+    }
+}

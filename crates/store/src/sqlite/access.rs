@@ -291,7 +291,11 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
     // range scan in either direction that stops after `limit` rows. The limit
     // is a parameter so that one cached statement serves every page size.
     let dir = q.scan_order();
-    arg(&mut sql, &format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ?"), Value::Integer(q.limit as i64));
+    arg(
+        &mut sql,
+        &format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ?"),
+        Value::Integer(q.limit as i64),
+    );
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
     let mut out = vec![];
