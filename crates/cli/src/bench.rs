@@ -67,6 +67,9 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 5_000)]
         batch: usize,
     },
+    /// The HTTP benchmark: seed (or reuse) the database `--db` names, serve
+    /// it from this binary and load one register page with wrk
+    Api(crate::bench_api::ApiArgs),
 }
 
 /// `kassa bench seed`: a user with a big personal book, through the same
@@ -130,7 +133,7 @@ pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
         BenchCmd::Reports { db, transactions, runs } => {
             return crate::bench_reports::run(db, *transactions, *runs, format);
         }
-        BenchCmd::Seed { .. } => anyhow::bail!("kassa bench seed runs on the database --db names"),
+        BenchCmd::Seed { .. } | BenchCmd::Api(_) => anyhow::bail!("this benchmark runs on the database --db names"),
     };
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];

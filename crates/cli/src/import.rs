@@ -125,12 +125,8 @@ fn review(ctx: &Ctx, book: kassa_core::BookId, accept: Option<String>, dup: Opti
     Ok(())
 }
 
-/// A profile by name: the book's saved ones first, then the built-ins.
 fn find_profile(ctx: &Ctx, book: kassa_core::BookId, name: &str) -> anyhow::Result<Option<Profile>> {
-    if let Some(p) = ctx.store.import_profiles(book)?.into_iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
-        return Ok(Some(Profile::from_toml(&p.toml).map_err(|e| anyhow::anyhow!("saved profile {name}: {e}"))?));
-    }
-    Ok(builtin_profiles().into_iter().find(|p| p.name.eq_ignore_ascii_case(name)))
+    Ok(kassa_server::app::imports::find_profile(ctx.store, book, name)?)
 }
 
 fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::Result<()> {

@@ -2,8 +2,10 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod bench_api;
 mod bench_reports;
 mod categorize;
+mod demo;
 mod export;
 mod import;
 mod ledger;
@@ -86,6 +88,8 @@ enum Command {
     /// Users of the server: add, list, disable, reset-password
     #[command(subcommand)]
     User(server::UserCmd),
+    /// A demo database with four personas, served (default: its own file in your data directory)
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -134,9 +138,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let url = cli.db.clone().context("kassa bench seed needs --db URL")?;
         return bench::seed(&url, *transactions, *batch);
     }
+    if let Command::Bench(bench::BenchCmd::Api(args)) = &cli.command {
+        let url = cli.db.clone().context("kassa bench api needs --db URL")?;
+        return bench_api::run(&url, args, cli.output);
+    }
     if let Command::Bench(cmd) = &cli.command {
         // Benchmarks make their own throw-away databases.
         return bench::run(cmd, cli.output);
+    }
+    if let Command::Demo(args) = &cli.command {
+        let url = match &cli.db {
+            Some(url) => url.clone(),
+            None => demo::default_db_url()?,
+        };
+        return demo::run(&url, args);
     }
     let url = match &cli.db {
         Some(url) => url.clone(),
@@ -167,7 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Fx(cmd) => export::fx(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
-        Command::Serve(_) | Command::User(_) => unreachable!("handled above"),
+        Command::Serve(_) | Command::User(_) | Command::Demo(_) => unreachable!("handled above"),
     }
 }
 

@@ -1,16 +1,14 @@
-//! `kassa report …`: every report reads the store's aggregates (or, with
-//! `--known-at`, a ledger replayed from the log as it stood then), hands them
-//! to the pure report maths in `kassa_core::report` and prints the rows.
+//! `kassa report …`: clap parsing and printing. The reports themselves
+//! (facts from the store's aggregates or, with `--known-at`, from the log
+//! replayed as it stood then; FX; the report maths) are the application
+//! layer's `reports::run`, which the API and the web pages call too.
 
-use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use kassa_core::report::fx::FxTable;
-use kassa_core::report::{self, Convert, GroupBy, Interval, Month, Period, ReportFacts, Scope, TopBy, Wanted};
-use kassa_core::{Currency, Event, Ledger};
-use rust_decimal::Decimal;
-use serde::Serialize;
+use kassa_core::Currency;
+use kassa_core::report::{GroupBy, Interval, Month, Period, TopBy};
+use kassa_server::app::reports::{self, Report, ReportRequest};
 
 use crate::ledger::Ctx;
 use crate::output;
@@ -154,66 +152,6 @@ fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
     s.trim().parse().map_err(|_| format!("invalid timestamp '{s}' (expected RFC 3339 such as 2026-05-01T12:00:00Z)"))
 }
 
-/// The facts and rates a report reads: from the projections, or replayed
-/// from the log up to `--known-at`.
-pub struct Loaded {
-    pub facts: ReportFacts,
-    pub fx: FxTable,
-}
-
-pub fn load(ctx: &Ctx, c: &Common, want: Wanted) -> anyhow::Result<Loaded> {
-    let book = ctx.book()?;
-    if let Some(at) = c.known_at {
-        let (ledger, fx) = replay(ctx, book.id, Some(at))?;
-        return Ok(Loaded { facts: ReportFacts::from_ledger(&ledger, c.as_of), fx });
-    }
-    let facts = ctx.store.report_facts(book.id, c.as_of, want)?;
-    let fx = if c.currency.is_some() { FxTable::new(&ctx.store.fx_rates(book.id)?) } else { FxTable::default() };
-    Ok(Loaded { facts, fx })
-}
-
-/// The book's ledger (every transaction) and FX rates, folded from its
-/// stream, up to events recorded at or before `known_at` when given.
-pub fn replay(ctx: &Ctx, book: kassa_core::BookId, known_at: Option<Timestamp>) -> anyhow::Result<(Ledger, FxTable)> {
-    let events = ctx.store.read_stream(&kassa_core::event::book_stream(book)).context("reading the event log")?;
-    let mut ledger = Ledger::new();
-    let mut fx = FxTable::default();
-    for e in events.iter().filter(|e| known_at.is_none_or(|t| e.meta.recorded_at <= t)) {
-        if let Event::FxRatesImported(r) = &e.event {
-            for rate in &r.rates {
-                fx.insert(rate);
-            }
-        }
-        ledger.apply(&e.event);
-    }
-    Ok((ledger, fx))
-}
-
-fn today() -> Date {
-    jiff::Zoned::now().date()
-}
-
-/// `{month, section, category, currency, amount}`: the row of `report monthly` and `yearly`.
-#[derive(Debug, Serialize)]
-pub struct MonthlyRow {
-    pub month: String,
-    pub section: String,
-    pub category: String,
-    pub currency: Currency,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub amount: Decimal,
-}
-
-#[derive(Debug, Serialize)]
-pub struct YearRow {
-    pub year: String,
-    pub section: String,
-    pub category: String,
-    pub currency: Currency,
-    #[serde(with = "rust_decimal::serde::str")]
-    pub amount: Decimal,
-}
-
 fn common(cmd: &ReportCmd) -> &Common {
     match cmd {
         ReportCmd::Balances { common, .. }
@@ -227,109 +165,58 @@ fn common(cmd: &ReportCmd) -> &Common {
     }
 }
 
+/// Builds the application layer's report request from the command line,
+/// runs it on the book and prints its rows.
 pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
     let c = common(&cmd).clone();
-    let want = match cmd {
-        ReportCmd::Balances { .. } | ReportCmd::Networth { .. } => Wanted::DAILY,
-        ReportCmd::Top { by: TopByArg::Counterparty, .. } => Wanted::COUNTERPARTIES,
-        _ => Wanted::FLOWS,
-    };
-    let loaded = load(ctx, &c, want)?;
-    let out = ctx.output;
-    let f = &loaded.facts;
-    if c.currency.is_some() && loaded.fx.is_empty() {
-        bail!("no exchange rates in this book: run `kassa fx import FILE` first");
-    }
-    let fx = c.currency.map(|to| Convert { table: &loaded.fx, to });
-    let scope = |from: Option<Month>, to: Option<Month>| Scope { from, to, depth: c.depth };
-    match cmd {
-        ReportCmd::Balances { by, .. } => {
-            let by = match by {
+    let report = match cmd {
+        ReportCmd::Balances { by, .. } => Report::Balances {
+            by: match by {
                 By::Account => GroupBy::Account,
                 By::Kind => GroupBy::Kind,
                 By::Location => GroupBy::Location,
                 By::Institution => GroupBy::Institution,
-            };
-            output::print(&report::balances(f, by, fx, c.as_of.unwrap_or_else(today))?, out)
-        }
-        ReportCmd::Networth { interval, from, to, .. } => {
-            let interval = match interval {
+            },
+        },
+        ReportCmd::Networth { interval, from, to, .. } => Report::Networth {
+            interval: match interval {
                 IntervalArg::Day => Interval::Day,
                 IntervalArg::Week => Interval::Week,
                 IntervalArg::Month => Interval::Month,
                 IntervalArg::Year => Interval::Year,
-            };
-            let to = to.or(c.as_of);
-            output::print(&report::networth(f, interval, from, to, fx)?, out)
-        }
-        ReportCmd::Monthly { from, to, .. } => monthly(f, scope(from, to), fx, out),
-        ReportCmd::Yearly { year, .. } => {
-            let s = scope(Some(Month { year, month: 1 }), Some(Month { year, month: 12 }));
-            monthly(f, s, fx, out)
-        }
-        ReportCmd::History { .. } => {
-            let rows: Vec<YearRow> = report::category_totals(f, Period::Year, scope(None, None), fx)?
-                .into_iter()
-                .map(|l| YearRow {
-                    year: l.period,
-                    section: l.section,
-                    category: l.category,
-                    currency: l.currency,
-                    amount: l.amount,
-                })
-                .collect();
-            output::print(&rows, out)
-        }
-        ReportCmd::Cashflow { interval, from, to, sankey, .. } => {
-            if sankey {
-                output::print(&report::sankey(f, scope(from, to), fx)?, out)
-            } else {
-                let p = match interval {
-                    PeriodArg::Month => Period::Month,
-                    PeriodArg::Year => Period::Year,
-                };
-                output::print(&report::cashflow(f, p, scope(from, to), fx)?, out)
-            }
-        }
+            },
+            from,
+            to,
+        },
+        ReportCmd::Monthly { from, to, .. } => Report::Monthly { from, to },
+        ReportCmd::Yearly { year, .. } => Report::Yearly { year },
+        ReportCmd::History { .. } => Report::History,
+        ReportCmd::Cashflow { sankey: true, from, to, .. } => Report::Sankey { from, to },
+        ReportCmd::Cashflow { interval, from, to, .. } => Report::Cashflow {
+            period: match interval {
+                PeriodArg::Month => Period::Month,
+                PeriodArg::Year => Period::Year,
+            },
+            from,
+            to,
+        },
         ReportCmd::Top { by, period, limit, .. } => {
-            let s = match period.as_deref().map(str::trim) {
-                None => scope(None, None),
-                Some(p) if p.len() == 4 => {
-                    let year: i16 =
-                        p.parse().map_err(|_| anyhow::anyhow!("invalid --period '{p}' (expected YYYY or YYYY-MM)"))?;
-                    scope(Some(Month { year, month: 1 }), Some(Month { year, month: 12 }))
-                }
-                Some(p) => {
-                    let m = parse_month(p)
-                        .map_err(|_| anyhow::anyhow!("invalid --period '{p}' (expected YYYY or YYYY-MM)"))?;
-                    scope(Some(m), Some(m))
-                }
+            let (from, to) = match period.as_deref() {
+                None => (None, None),
+                Some(p) => reports::parse_period(p)
+                    .map(|(a, b)| (Some(a), Some(b)))
+                    .map_err(|_| anyhow::anyhow!("invalid --period '{}' (expected YYYY or YYYY-MM)", p.trim()))?,
             };
             let by = match by {
                 TopByArg::Category => TopBy::Category,
                 TopByArg::Counterparty => TopBy::Counterparty,
             };
-            output::print(&report::top(f, by, s, limit, fx)?, out)
+            Report::Top { by, from, to, limit }
         }
-        ReportCmd::Trends { month, .. } => {
-            let Some(month) = month.or_else(|| report::months(f).last().copied()) else {
-                return output::print::<report::TrendLine>(&[], out);
-            };
-            output::print(&report::trends(f, month, c.depth, fx)?, out)
-        }
-    }
-}
-
-fn monthly(f: &ReportFacts, s: Scope, fx: Option<Convert>, out: output::Format) -> anyhow::Result<()> {
-    let rows: Vec<MonthlyRow> = report::category_totals(f, Period::Month, s, fx)?
-        .into_iter()
-        .map(|l| MonthlyRow {
-            month: l.period,
-            section: l.section,
-            category: l.category,
-            currency: l.currency,
-            amount: l.amount,
-        })
-        .collect();
-    output::print(&rows, out)
+        ReportCmd::Trends { month, .. } => Report::Trends { month },
+    };
+    let req = ReportRequest { report, as_of: c.as_of, known_at: c.known_at, currency: c.currency, depth: c.depth };
+    let rows = reports::run(ctx.store, ctx.book()?.id, &req)?.rows()?;
+    print!("{}", output::render(&rows, ctx.output)?);
+    Ok(())
 }

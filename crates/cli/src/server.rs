@@ -53,7 +53,7 @@ struct UserLine {
     disabled: bool,
 }
 
-fn app(store: Box<dyn kassa_store::Store>, config: Config) -> App {
+pub fn app(store: Box<dyn kassa_store::Store>, config: Config) -> App {
     App::new(Arc::from(store), config)
 }
 
@@ -87,23 +87,28 @@ pub fn user(store: Box<dyn kassa_store::Store>, cmd: UserCmd, format: Format, ac
 }
 
 pub fn serve(store: Box<dyn kassa_store::Store>, args: ServeArgs) -> anyhow::Result<()> {
+    store.migrate()?;
+    let config = Config { registration: args.registration, ..Config::default() };
+    serve_app(app(store, config), &args.bind, |addr| {
+        eprintln!("kassa listening on http://{addr} (API under /api/v1, docs at /api/docs)");
+    })
+}
+
+/// Serves `app` on `bind` until Ctrl-C or SIGTERM: what `kassa serve` and
+/// `kassa demo` both run. `ready` hears the bound address (the real port
+/// when `bind` asks for port 0) before the first request is taken.
+pub fn serve_app(app: App, bind: &str, ready: impl FnOnce(std::net::SocketAddr)) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .try_init();
-    store.migrate()?;
-    let config = Config { registration: args.registration, ..Config::default() };
-    let app = app(store, config);
     // Dropped after the runtime: the synchronous PostgreSQL client must not
     // close its connections on a runtime thread.
     let keep = app.clone();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.bind)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.bind))?;
-        let addr = listener.local_addr()?;
-        eprintln!("kassa listening on http://{addr} (API under /api/v1, docs at /api/docs)");
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+        ready(listener.local_addr()?);
         kassa_server::serve(listener, app, shutdown_signal()).await?;
         eprintln!("kassa stopped");
         Ok::<_, anyhow::Error>(())

@@ -33,19 +33,27 @@ pub fn parse(bytes: &[u8], profile: Option<&Profile>) -> ParsedFile {
 
 /// [`parse`], also returning the profile that was used.
 pub fn read(bytes: &[u8], profile: Option<&Profile>) -> CsvImport {
+    let (profile, sniffed, mut diagnostics) = choose(bytes, profile);
+    let mut parsed = parse_with(bytes, &profile);
+    diagnostics.append(&mut parsed.diagnostics);
+    parsed.diagnostics = diagnostics;
+    CsvImport { profile, sniffed, parsed }
+}
+
+/// The profile [`read`] takes for a file without reading its rows: the
+/// given one, else the built-in matched by the header, else a sniffed
+/// proposal (`true`, with notes on what the sniffer was unsure about).
+/// An import preview shows it as the mapping that will be used.
+pub fn choose(bytes: &[u8], profile: Option<&Profile>) -> (Profile, bool, Vec<Diagnostic>) {
     if let Some(p) = profile {
-        return CsvImport { profile: p.clone(), sniffed: false, parsed: parse_with(bytes, p) };
+        return (p.clone(), false, vec![]);
     }
     let decoded = decode(bytes, None);
     if let Some(p) = match_profile(&decoded.text) {
-        return CsvImport { profile: p.clone(), sniffed: false, parsed: parse_with(bytes, p) };
+        return (p.clone(), false, vec![]);
     }
     let (p, notes) = sniff::propose_text(&decoded.text, decoded.encoding);
-    let mut parsed = parse_with(bytes, &p);
-    let mut diagnostics = notes;
-    diagnostics.append(&mut parsed.diagnostics);
-    parsed.diagnostics = diagnostics;
-    CsvImport { profile: p, sniffed: true, parsed }
+    (p, true, notes)
 }
 
 /// The "unknown layout" flow: a proposed profile for the user to confirm or

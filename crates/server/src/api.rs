@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kassa_core::{AccountId, BookId, OrgId, TxId};
+use kassa_core::{AccountId, BatchId, BookId, OrgId, ReviewId, TxId};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -20,7 +20,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::app::books::*;
+use crate::app::imports::*;
 use crate::app::orgs::*;
+use crate::app::reports::{ReportQuery, ReportRows};
 use crate::app::{Actor, App, AppError, AppResult};
 use crate::error::{ApiError, ErrorBody};
 
@@ -467,6 +469,166 @@ async fn events(State(app): State<App>, Caller(actor): Caller, Params(q): Params
     ))
 }
 
+// ---------------------------------------------------------------- imports
+
+/// Largest upload: a few years of statements from several banks.
+pub const UPLOAD_LIMIT: usize = 64 << 20;
+/// The upload route, as the router matches it (the idempotency middleware
+/// buffers its bodies up to `UPLOAD_LIMIT`).
+pub const UPLOAD_PATH: &str = "/api/v1/books/{book}/imports";
+
+/// A multipart upload whose rejections come out as our error format.
+#[derive(Debug)]
+pub struct Form(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Form {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Form, ApiError> {
+        Ok(Form(axum::extract::Multipart::from_request(req, state).await?))
+    }
+}
+
+/// The form of `POST /imports`, for the document; the handler reads the parts.
+#[derive(Debug, ToSchema)]
+pub struct ImportForm {
+    /// A bank file (CSV, OFX/QFX, QIF, camt.05x, MT940, kassa CSV); repeat the part for several
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub file: Vec<Vec<u8>>,
+    /// Put every row on this account (by name)
+    #[schema(required = false)]
+    pub account: String,
+    /// auto (default), csv, ofx, qif, camt, mt940, kassa-csv or trades
+    #[schema(required = false)]
+    pub format: String,
+    /// A CSV profile by name (saved in the book, or built in)
+    #[schema(required = false)]
+    pub profile: String,
+    /// Open accounts the file names that the book lacks
+    #[schema(required = false)]
+    pub create_accounts: bool,
+    /// Preview: report what would happen, store nothing (200 instead of 201)
+    #[schema(required = false)]
+    pub dry_run: bool,
+    /// Store the good rows of a file with bad ones
+    #[schema(required = false)]
+    pub skip_bad_rows: bool,
+}
+
+fn flag(field: &str, value: &str) -> AppResult<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "off" | "no" => Ok(false),
+        "true" | "1" | "on" | "yes" => Ok(true),
+        _ => Err(AppError::invalid(field, "expected true or false")),
+    }
+}
+
+/// Upload bank files: each becomes one import batch, with the same engine and
+/// summary as `kassa import`. A bad row fails the file with 422 naming file,
+/// line and field, and nothing is stored (unless `skip_bad_rows`).
+#[utoipa::path(post, path = "/api/v1/books/{book}/imports", tag = "imports", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body(content = ImportForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = [ImportView], description = "Imported"),
+        (status = 200, body = [ImportView], description = "Dry run: what would happen")))]
+async fn upload_imports(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Form(mut form): Form,
+) -> Result<Response, ApiError> {
+    let book = BookId(book);
+    // Refuse before reading a large body the caller may not send here.
+    blocking(&app, move |app| app.may_import(&actor, book)).await?;
+    let mut files = vec![];
+    let mut req = ImportRequest::default();
+    while let Some(field) = form.next_field().await? {
+        let part = field.name().unwrap_or_default().to_string();
+        if part == "file" {
+            let name = field.file_name().unwrap_or_default().to_string();
+            files.push(Upload { name, bytes: field.bytes().await?.into() });
+            continue;
+        }
+        let value = field.text().await?;
+        match part.as_str() {
+            "account" => req.account = Some(value),
+            "format" => req.format = Some(value),
+            "profile" => req.profile = Some(value),
+            "create_accounts" => req.create_accounts = flag(&part, &value)?,
+            "dry_run" => req.dry_run = flag(&part, &value)?,
+            "skip_bad_rows" => req.skip_bad_rows = flag(&part, &value)?,
+            _ => return Err(AppError::invalid(&part, "not a field of an import").into()),
+        }
+    }
+    let status = if req.dry_run { StatusCode::OK } else { StatusCode::CREATED };
+    let reports = blocking(&app, move |app| app.import(&actor, book, &files, &req)).await?;
+    Ok((status, axum::Json(reports)).into_response())
+}
+
+/// The book's import batches, oldest first.
+#[utoipa::path(get, path = "/api/v1/books/{book}/imports", tag = "imports", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 200, body = [BatchView])))]
+async fn list_imports(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<BatchView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.import_batches(&actor, BookId(book))).await?))
+}
+
+/// Delete exactly the transactions a batch recorded.
+#[utoipa::path(post, path = "/api/v1/books/{book}/imports/{id}/undo", tag = "imports", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("id" = Uuid, Path)), responses((status = 200, body = UndoView)))]
+async fn undo_import(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, Uuid)>,
+) -> Reply<UndoView> {
+    Ok(axum::Json(blocking(&app, move |app| app.undo_import(&actor, BookId(book), BatchId(id))).await?))
+}
+
+/// Rows held for review: possible duplicates, pending postings, proposed transfers.
+#[utoipa::path(get, path = "/api/v1/books/{book}/imports/review", tag = "imports", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 200, body = [ReviewView])))]
+async fn list_reviews(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<ReviewView>> {
+    Ok(axum::Json(blocking(&app, move |app| app.import_reviews(&actor, BookId(book))).await?))
+}
+
+/// Settle a review item: accept it as a new transaction, or mark it a duplicate.
+#[utoipa::path(post, path = "/api/v1/books/{book}/imports/review/{id}", tag = "imports", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("id" = Uuid, Path)), request_body = ResolveReview,
+    responses((status = 200, body = ResolvedView)))]
+async fn resolve_review(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, Uuid)>,
+    Body(req): Body<ResolveReview>,
+) -> Reply<ResolvedView> {
+    Ok(axum::Json(blocking(&app, move |app| app.resolve_review(&actor, BookId(book), ReviewId(id), &req)).await?))
+}
+
+// ---------------------------------------------------------------- reports
+
+/// A report: its name and its rows, whose fields depend on the report.
+#[derive(Debug, ToSchema)]
+pub struct ReportBody {
+    /// The report's name
+    pub report: String,
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A report: balances, networth, monthly, yearly, history, cashflow, sankey,
+/// top or trends. A parameter the report does not take is refused (422).
+#[utoipa::path(get, path = "/api/v1/books/{book}/reports/{name}", tag = "reports", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("name" = String, Path, description = "The report",
+        example = "monthly", pattern = "^(balances|networth|monthly|yearly|history|cashflow|sankey|top|trends)$"),
+        ReportQuery),
+    responses((status = 200, body = ReportBody)))]
+async fn report(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, name)): Ids<(Uuid, String)>,
+    Params(q): Params<ReportQuery>,
+) -> Reply<ReportRows> {
+    Ok(axum::Json(blocking(&app, move |app| app.report(&actor, BookId(book), &q.parse(&name)?)).await?))
+}
+
 // ---------------------------------------------------------------- document
 
 #[derive(OpenApi)]
@@ -503,7 +665,7 @@ impl Modify for Errors {
             ("404", "No such resource, or not visible to the caller"),
             ("409", "Conflicts with existing data"),
             ("413", "Body too large"),
-            ("415", "Body is not JSON"),
+            ("415", "Body is not of the documented media type"),
             ("422", "A field is invalid, or the ledger refuses the request"),
             ("429", "Too many attempts"),
         ];
@@ -528,9 +690,12 @@ impl Modify for Errors {
     }
 }
 
-/// The API's routes with their documentation. Imports and reports add their
-/// `routes!(…)` here when their issues land.
+/// The API's routes with their documentation.
 pub fn routes() -> OpenApiRouter<App> {
+    // Uploads get their own body limit instead of the JSON one.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(upload_imports, list_imports))
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -552,6 +717,11 @@ pub fn routes() -> OpenApiRouter<App> {
         .routes(routes!(list_org_members, add_org_member))
         .routes(routes!(remove_org_member))
         .routes(routes!(events))
+        .merge(uploads)
+        .routes(routes!(undo_import))
+        .routes(routes!(list_reviews))
+        .routes(routes!(resolve_review))
+        .routes(routes!(report))
 }
 
 /// The router and its OpenAPI document, completed: the shared error

@@ -3,6 +3,7 @@
 //! cause is never sent to the client.
 
 use axum::Json;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +27,9 @@ pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `invalid_field`, `not_found`.
     pub code: String,
     pub message: String,
-    /// `{"field": …}` for invalid input; otherwise null.
+    /// `{"field": …}` for invalid input; for a refused import the file and
+    /// its bad rows (`line`, `field`, `message`) or unknown `accounts`;
+    /// otherwise null.
     pub details: Option<serde_json::Value>,
 }
 
@@ -43,7 +46,9 @@ impl ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> ApiError {
         let status = match &e {
-            AppError::Invalid { .. } | AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Refused { .. } | AppError::Rejected { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::RegistrationClosed(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -57,6 +62,7 @@ impl From<AppError> for ApiError {
                 out.message = format!("{field}: {message}");
                 out.details = serde_json::json!({ "field": field });
             }
+            AppError::Rejected { details, .. } => out.details = details,
             AppError::RateLimited { retry_after } => out.retry_after = Some(retry_after),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
@@ -107,6 +113,29 @@ impl From<QueryRejection> for ApiError {
         let mut out = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", r.body_text());
         out.details = serde_json::json!({ "field": "query" });
         out
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(r: MultipartRejection) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("expected Content-Type: multipart/form-data with a boundary ({})", r.body_text()),
+        )
+    }
+}
+
+impl From<MultipartError> for ApiError {
+    fn from(e: MultipartError) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large");
+        }
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_multipart",
+            format!("malformed multipart body: {}", e.body_text()),
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -30,9 +29,12 @@ use crate::api::{self, blocking, credential};
 use crate::app::{App, AppError};
 use crate::error::ApiError;
 
-/// Largest request body: JSON resources are small; uploads get their own limit.
+/// Largest request body: JSON resources are small; uploads get their own
+/// limit (`api::UPLOAD_LIMIT`).
 pub const BODY_LIMIT: usize = 1 << 20;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Uploads parse and store whole files: they may take longer than the rest.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Idempotency keys whose first request is still running.
 #[derive(Clone, Default)]
@@ -75,7 +77,7 @@ pub fn router(app: App) -> Router {
                 .layer(CatchPanicLayer::custom(|_| {
                     ApiError::from(AppError::Internal("handler panicked".into())).into_response()
                 }))
-                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+                .layer(middleware::from_fn(timeout))
                 .layer(CompressionLayer::new())
                 .layer(CsrfLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
@@ -93,9 +95,47 @@ pub fn router(app: App) -> Router {
         )
 }
 
+/// The boundary of a `multipart/form-data` body, from its Content-Type.
+fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let (kind, params) = ct.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// Request timeout: uploads get `UPLOAD_TIMEOUT`, everything else `REQUEST_TIMEOUT`.
+async fn timeout(req: Request, next: Next) -> Response {
+    let limit = if multipart_boundary(req.headers()).is_some() { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long").into_response()
+        }
+    }
+}
+
+/// What identifies a request body for an idempotency key. A multipart body
+/// is hashed without its boundary, which clients draw at random per send: a
+/// retried upload is the same request.
+fn body_fingerprint(h: &mut Sha256, bytes: &[u8], boundary: Option<&str>) {
+    let Some(b) = boundary.filter(|b| !b.is_empty()) else { return h.update(bytes) };
+    let mut start = 0;
+    for at in memchr::memmem::find_iter(bytes, b.as_bytes()) {
+        h.update(&bytes[start..at]);
+        start = at + b.len();
+    }
+    h.update(&bytes[start..]);
+}
+
 /// `Idempotency-Key` on a POST: the first reply (unless a 5xx) is stored per
 /// caller and key and replayed for repeats with the same method, path and
-/// body; a different request under the same key is refused.
+/// body; a different request under the same key is refused. Uploads are
+/// buffered up to their own limit.
 async fn idempotency(State((app, in_flight)): State<(App, InFlight)>, req: Request, next: Next) -> Response {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let (Some(key), true) = (key, req.method() == Method::POST) else { return next.run(req).await };
@@ -107,8 +147,10 @@ async fn idempotency(State((app, in_flight)): State<(App, InFlight)>, req: Reque
     }
     // Keys are scoped to the credential, so two callers never share one.
     let scope = credential(req.headers()).map_or_else(|| "anonymous".to_string(), |c| hex::encode(Sha256::digest(c)));
+    let upload = req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == api::UPLOAD_PATH);
+    let boundary = multipart_boundary(req.headers());
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+    let Ok(bytes) = to_bytes(body, if upload { api::UPLOAD_LIMIT } else { BODY_LIMIT }).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large")
             .into_response();
     };
@@ -116,7 +158,7 @@ async fn idempotency(State((app, in_flight)): State<(App, InFlight)>, req: Reque
         let mut h = Sha256::new();
         h.update(parts.method.as_str());
         h.update(parts.uri.path());
-        h.update(&bytes);
+        body_fingerprint(&mut h, &bytes, boundary.as_deref());
         hex::encode(h.finalize())
     };
     let (s, k) = (scope.clone(), key.clone());

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod app;
+pub mod charts;
 pub mod error;
 pub mod http;
 pub mod web;

@@ -101,6 +101,14 @@ pub struct TxPageQuery {
     pub tx: Option<TxId>,
     /// Rows strictly older than this position.
     pub before: Option<TxCursor>,
+    /// Rows strictly newer than this position, nearest first, still
+    /// returned newest first: the page before a page, for paging back.
+    pub after: Option<TxCursor>,
+    /// Only rows whose amount is at least / at most this in size (either sign).
+    pub min_amount: Option<Decimal>,
+    pub max_amount: Option<Decimal>,
+    /// Only transactions without a category (transfers between own accounts need none).
+    pub uncategorized: bool,
     pub limit: usize,
 }
 
@@ -113,6 +121,21 @@ pub struct TxCursor {
     pub date: Date,
     pub tx: uuid::Uuid,
     pub seq: i32,
+}
+
+impl TxPageQuery {
+    /// The SQL direction of the page's index scan: backwards unless paging back.
+    pub(crate) fn scan_order(&self) -> &'static str {
+        if self.after.is_some() { "ASC" } else { "DESC" }
+    }
+
+    /// Rows read in scan order, newest first again.
+    pub(crate) fn newest_first(&self, mut rows: Vec<TxItem>) -> Vec<TxItem> {
+        if self.after.is_some() {
+            rows.reverse();
+        }
+        rows
+    }
 }
 
 impl TxCursor {

@@ -243,12 +243,29 @@ fn retrain_if_stale(store: &dyn Store, book: BookId) -> Result<()> {
 /// A person sets a transaction's category: recorded as manual, and the
 /// stored model learns from it at once (an online update, no retraining).
 pub fn correct(store: &dyn Store, book: BookId, actor: &str, tx: TxId, category: Option<String>) -> Result<()> {
-    store.execute(book, actor, &[Command::Recategorize { tx_id: tx, category: category.clone() }])?;
+    correct_many(store, book, actor, &[tx], category)
+}
+
+/// [`correct`] for several transactions at once, in one write: all of them
+/// get the category, or (on any refusal) none.
+pub fn correct_many(
+    store: &dyn Store,
+    book: BookId,
+    actor: &str,
+    txs: &[TxId],
+    category: Option<String>,
+) -> Result<()> {
+    let cmds: Vec<Command> =
+        txs.iter().map(|&tx_id| Command::Recategorize { tx_id, category: category.clone() }).collect();
+    store.execute(book, actor, &cmds)?;
     let (Some(category), Some(mut stored)) = (category, store.load_model(book)?) else { return Ok(()) };
-    let rows = store.transactions(book, &TxFilter { id: Some(tx), ..TxFilter::default() })?;
-    let Some(row) = rows.first() else { return Ok(()) };
     let mut model = Categorizer::from_json(&stored.json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    model.learn(&view(row), &category);
+    for &tx in txs {
+        let rows = store.transactions(book, &TxFilter { id: Some(tx), ..TxFilter::default() })?;
+        if let Some(row) = rows.first() {
+            model.learn(&view(row), &category);
+        }
+    }
     stored.json = model.to_json();
     store.save_model(book, &stored)
 }

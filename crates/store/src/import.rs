@@ -142,6 +142,10 @@ pub struct ImportReport {
     pub trades: u64,
     /// Bad rows as `file:line:field: message` (the first 100).
     pub errors: Vec<String>,
+    /// The same rows with line and field apart, for callers that show them
+    /// in a table (the API); not serialised, `errors` already says it.
+    #[serde(skip)]
+    pub bad_rows: Vec<Diagnostic>,
     pub error_count: u64,
     pub warnings: u64,
     pub accounts_created: Vec<String>,
@@ -478,6 +482,7 @@ impl Feed<'_> {
     fn bad(&mut self, line: usize, field: Option<&str>, message: &str) {
         self.report.error_count += 1;
         if self.report.errors.len() < 100 {
+            self.report.bad_rows.push(Diagnostic::error(line, field, message));
             let field = field.map(|f| format!("{f}: ")).unwrap_or_default();
             self.report.errors.push(format!("{}:{line}: {field}{message}", self.file));
         }

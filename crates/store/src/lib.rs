@@ -119,6 +119,8 @@ pub trait Store: Send + Sync {
     fn user_by_email(&self, email: &str) -> Result<Option<access::UserRow>>;
     fn users(&self) -> Result<Vec<access::UserRow>>;
     fn token_by_hash(&self, token_hash: &str) -> Result<Option<access::TokenRow>>;
+    /// Every token issued to the user, revoked and expired ones included.
+    fn user_tokens(&self, user: UserId) -> Result<Vec<access::TokenRow>>;
     fn orgs(&self) -> Result<Vec<access::OrgRow>>;
     /// Members of one organisation, or the memberships of one user.
     fn org_members(&self, org: Option<OrgId>, user: Option<UserId>) -> Result<Vec<access::OrgMemberRow>>;

@@ -28,7 +28,7 @@ pub struct BookAccess {
 }
 
 impl BookAccess {
-    fn require(&self, role: BookRole) -> AppResult<()> {
+    pub(crate) fn require(&self, role: BookRole) -> AppResult<()> {
         if self.role >= role && !(self.role == BookRole::Spender && role != BookRole::Spender) {
             Ok(())
         } else {
@@ -37,7 +37,7 @@ impl BookAccess {
     }
 
     /// Viewers and up see everything; a spender sees their accounts.
-    fn sees_account(&self, id: AccountId) -> bool {
+    pub(crate) fn sees_account(&self, id: AccountId) -> bool {
         self.role != BookRole::Spender || self.spender_accounts.contains(&id)
     }
 }
@@ -97,6 +97,8 @@ pub struct AccountView {
     pub currency: String,
     pub iban: Option<String>,
     pub institution: Option<String>,
+    /// Where the money is kept ("wallet", "home safe"), for cash.
+    pub location: Option<String>,
     #[schema(value_type = String, format = Date)]
     pub opened_on: Date,
     /// Current balance, a decimal string.
@@ -117,6 +119,9 @@ pub struct CreateAccount {
     pub number: Option<String>,
     #[serde(default)]
     pub institution: Option<String>,
+    /// Where the money is kept ("wallet", "home safe")
+    #[serde(default)]
+    pub location: Option<String>,
     /// YYYY-MM-DD; today when absent
     #[serde(default)]
     pub opened_on: Option<String>,
@@ -145,20 +150,20 @@ pub struct TxView {
     pub transfer_account: Option<String>,
 }
 
-impl From<&TxItem> for TxView {
-    fn from(t: &TxItem) -> TxView {
+impl From<TxItem> for TxView {
+    fn from(t: TxItem) -> TxView {
         TxView {
             id: t.id.0,
             account_id: t.account_id.0,
-            account: t.account.clone(),
+            account: t.account,
             date: t.date,
             amount: t.amount.to_string(),
             currency: t.currency.to_string(),
-            description: t.description.clone(),
-            category: t.category.clone(),
-            counterparty: t.counterparty.clone(),
-            status: t.status.clone(),
-            transfer_account: t.transfer_account.clone(),
+            description: t.description,
+            category: t.category,
+            counterparty: t.counterparty,
+            status: t.status,
+            transfer_account: t.transfer_account,
         }
     }
 }
@@ -168,6 +173,8 @@ pub struct TxPage {
     pub items: Vec<TxView>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `newer` for the previous (newer) page; absent on the first page.
+    pub prev_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -185,6 +192,14 @@ pub struct TxQuery {
     pub q: Option<String>,
     /// From a previous page's `next_cursor`
     pub cursor: Option<String>,
+    /// From a page's `prev_cursor`: the page of newer rows before it
+    pub newer: Option<String>,
+    /// Smallest amount, by size (either sign), a decimal
+    pub min_amount: Option<String>,
+    /// Largest amount, by size (either sign), a decimal
+    pub max_amount: Option<String>,
+    /// Only transactions without a category
+    pub uncategorized: Option<bool>,
     /// Page size, 1..=500 (default 100)
     pub limit: Option<i64>,
 }
@@ -344,8 +359,13 @@ fn decimal(field: &str, s: &str) -> AppResult<rust_decimal::Decimal> {
 
 impl App {
     /// The caller's role on a book. A book the caller has no role on is "not
-    /// found", never "forbidden": its existence is not disclosed.
+    /// found", never "forbidden": its existence is not disclosed. Remembered
+    /// briefly (see `cache`).
     pub fn access(&self, actor: &Actor, book: BookId) -> AppResult<BookAccess> {
+        self.cache.access(actor.user_id, book, || self.load_access(actor, book))
+    }
+
+    fn load_access(&self, actor: &Actor, book: BookId) -> AppResult<BookAccess> {
         let not_found = || AppError::NotFound("book".into());
         let b = self.store.book(book)?.ok_or_else(not_found)?;
         let orgs: BTreeMap<OrgId, OrgRole> =
@@ -414,13 +434,21 @@ impl App {
     pub fn rename_book(&self, actor: &Actor, book: BookId, input: &PatchBook) -> AppResult<BookView> {
         self.access(actor, book)?.require(BookRole::Owner)?;
         let cmd = Command::RenameBook { name: name("name", &input.name)? };
-        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.write_book(actor, book, cmd)?;
         self.book_view(actor, book)
     }
 
     pub fn close_book(&self, actor: &Actor, book: BookId) -> AppResult<()> {
         self.access(actor, book)?.require(BookRole::Owner)?;
-        self.store.execute(book, &actor.tag(), &[Command::CloseBook])?;
+        self.write_book(actor, book, Command::CloseBook)
+    }
+
+    /// A change to the book itself, which `BookAccess` holds: the access
+    /// cache is emptied after the commit.
+    fn write_book(&self, actor: &Actor, book: BookId, cmd: Command) -> AppResult<()> {
+        let written = self.store.execute(book, &actor.tag(), &[cmd]);
+        self.cache.invalidate();
+        written?;
         Ok(())
     }
 
@@ -439,6 +467,7 @@ impl App {
                 currency: a.currency.to_string(),
                 iban: a.iban.as_ref().map(|i| i.as_str().to_string()),
                 institution: a.institution.clone(),
+                location: a.location.clone(),
                 opened_on: a.opened_on,
                 balance: balances.get(&a.name).cloned().unwrap_or_else(|| "0".into()),
             })
@@ -463,7 +492,7 @@ impl App {
             iban: input.iban.as_deref().map(Iban::parse).transpose().map_err(|e| AppError::invalid("iban", e))?,
             number: input.number.clone(),
             institution: input.institution.clone(),
-            location: None,
+            location: input.location.clone(),
             opened_on: opt_date("opened_on", &input.opened_on)?.unwrap_or_else(|| jiff::Zoned::now().date()),
         });
         self.store.execute(book, &actor.tag(), &[cmd])?;
@@ -506,11 +535,25 @@ impl App {
         if !(1..=500).contains(&limit) {
             return Err(AppError::invalid("limit", "must be between 1 and 500"));
         }
-        let before = q
-            .cursor
-            .as_deref()
-            .map(|c| TxCursor::decode(c).ok_or_else(|| AppError::invalid("cursor", "not a cursor from this API")))
-            .transpose()?;
+        let cursor = |field: &str, c: &Option<String>| {
+            c.as_deref()
+                .map(|c| TxCursor::decode(c).ok_or_else(|| AppError::invalid(field, "not a cursor from this API")))
+                .transpose()
+        };
+        let (before, after) = (cursor("cursor", &q.cursor)?, cursor("newer", &q.newer)?);
+        let size = |field: &str, s: &Option<String>| -> AppResult<Option<rust_decimal::Decimal>> {
+            let Some(d) = s.as_deref().map(|s| decimal(field, s)).transpose()? else { return Ok(None) };
+            if d.is_sign_negative() {
+                return Err(AppError::invalid(field, "is compared with the amount's size: give it without a sign"));
+            }
+            Ok(Some(d))
+        };
+        let (min_amount, max_amount) = (size("min_amount", &q.min_amount)?, size("max_amount", &q.max_amount)?);
+        if let (Some(min), Some(max)) = (min_amount, max_amount)
+            && min > max
+        {
+            return Err(AppError::invalid("max_amount", "must not be below min_amount"));
+        }
         let query = TxPageQuery {
             account,
             from: opt_date("from", &q.from)?,
@@ -519,13 +562,24 @@ impl App {
             search: q.q.clone().filter(|s| !s.trim().is_empty()),
             tx: None,
             before,
+            after,
+            min_amount,
+            max_amount,
+            uncategorized: q.uncategorized.unwrap_or(false),
             limit: limit as usize + 1,
         };
         let mut rows = self.store.tx_page(book, &query)?;
         let more = rows.len() > limit as usize;
+        // Paging back, the extra row is the newest one, beyond the page.
+        if more && after.is_some() {
+            rows.remove(0);
+        }
         rows.truncate(limit as usize);
-        let next_cursor = more.then(|| rows.last().map(|r| r.cursor.encode())).flatten();
-        Ok(TxPage { items: rows.iter().map(TxView::from).collect(), next_cursor })
+        // A page reached by a cursor has rows on the side it came from.
+        let (older, newer) = if after.is_some() { (true, more) } else { (more, before.is_some()) };
+        let next_cursor = older.then(|| rows.last().map(|r| r.cursor.encode())).flatten();
+        let prev_cursor = newer.then(|| rows.first().map(|r| r.cursor.encode())).flatten();
+        Ok(TxPage { items: rows.into_iter().map(TxView::from).collect(), next_cursor, prev_cursor })
     }
 
     pub fn transaction(&self, actor: &Actor, book: BookId, id: TxId) -> AppResult<TxView> {
@@ -533,11 +587,11 @@ impl App {
         self.transaction_seen(&access, id)
     }
 
-    fn transaction_seen(&self, access: &BookAccess, id: TxId) -> AppResult<TxView> {
+    pub(crate) fn transaction_seen(&self, access: &BookAccess, id: TxId) -> AppResult<TxView> {
         let q = TxPageQuery { tx: Some(id), limit: 8, ..TxPageQuery::default() };
         self.store
             .tx_page(access.book.id, &q)?
-            .iter()
+            .into_iter()
             .find(|r| access.sees_account(r.account_id))
             .map(TxView::from)
             .ok_or_else(|| AppError::NotFound("transaction".into()))
@@ -678,7 +732,7 @@ impl App {
             return Err(AppError::invalid("account_id", "no such account in this book"));
         }
         let cmd = AclCommand::Grant { principal, role, account_id };
-        self.store.execute_stream(&acl_stream(book), &actor.tag(), &|h| Ok(decide_acl(book, h, &cmd)?))?;
+        self.write_access(&acl_stream(book), &actor.tag(), &|h| Ok(decide_acl(book, h, &cmd)?))?;
         self.members(actor, book)
     }
 
@@ -690,7 +744,7 @@ impl App {
         });
         let Some(g) = grant else { return Err(AppError::NotFound("member".into())) };
         let cmd = AclCommand::Revoke { principal: g.principal };
-        self.store.execute_stream(&acl_stream(book), &actor.tag(), &|h| Ok(decide_acl(book, h, &cmd)?))?;
+        self.write_access(&acl_stream(book), &actor.tag(), &|h| Ok(decide_acl(book, h, &cmd)?))?;
         Ok(())
     }
 

@@ -6,8 +6,14 @@
 //! This is an edge: it reads the clock, draws random tokens and hashes
 //! passwords. The rules themselves are decided in `kassa_core`.
 
+pub mod account;
 pub mod books;
+mod cache;
+pub mod dashboard;
+pub mod imports;
+pub mod mapping;
 pub mod orgs;
+pub mod reports;
 pub mod users;
 
 use std::collections::HashMap;
@@ -15,8 +21,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kassa_core::access::AccessError;
-use kassa_core::{LedgerError, UserId};
+use kassa_core::{LedgerError, RecordedEvent, UserId};
+use kassa_store::access::Decide;
 use kassa_store::{Store, StoreError};
+
+use self::cache::AccessCache;
 
 /// Who may register without the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +67,19 @@ pub struct Config {
     /// How long a login token lives.
     pub token_ttl: Duration,
     pub password_cost: PasswordCost,
+    /// Shortest password a user may choose. `kassa demo` lowers it for its
+    /// published logins; everything else keeps the default.
+    pub min_password_chars: usize,
     /// Failed logins per account in `login_window` before it is locked for the rest of it.
     pub login_failures_per_account: u32,
     /// Login attempts per client address in `login_window`.
     pub login_attempts_per_ip: u32,
     pub login_window: Duration,
+    /// How long a token's holder and their role on a book are remembered
+    /// between requests (zero: not at all). Access writes through this
+    /// process forget them at once; this bounds how late one made by another
+    /// process is seen.
+    pub access_cache_ttl: Duration,
 }
 
 impl Default for Config {
@@ -71,19 +88,23 @@ impl Default for Config {
             registration: Registration::Closed,
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             password_cost: PasswordCost::default(),
+            min_password_chars: 8,
             login_failures_per_account: 5,
             login_attempts_per_ip: 30,
             login_window: Duration::from_secs(15 * 60),
+            access_cache_ttl: Duration::from_secs(2),
         }
     }
 }
 
-/// The store plus what lives only in this process (login counters).
+/// The store plus what lives only in this process (login counters, the
+/// access cache).
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
     pub config: Config,
     limiter: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    cache: Arc<AccessCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -110,7 +131,17 @@ impl Actor {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: Config) -> App {
-        App { store, config, limiter: Arc::new(Mutex::new(HashMap::new())) }
+        let cache = Arc::new(AccessCache::new(config.access_cache_ttl));
+        App { store, config, limiter: Arc::new(Mutex::new(HashMap::new())), cache }
+    }
+
+    /// Writes to a user, token, organisation or book-role stream: the only
+    /// way the application changes who may do what, so the access cache is
+    /// emptied here, after the commit.
+    pub(crate) fn write_access(&self, stream: &str, actor: &str, decide: Decide<'_>) -> AppResult<Vec<RecordedEvent>> {
+        let written = self.store.execute_stream(stream, actor, decide);
+        self.cache.invalidate();
+        Ok(written?)
     }
 
     /// Counts one event against `key`; `Err(seconds)` when over `limit` in the window.
@@ -162,6 +193,10 @@ pub enum AppError {
     /// A well-formed request the ledger refuses (unknown category, …).
     #[error("{message}")]
     Refused { code: &'static str, message: String },
+    /// Input the use case cannot take, with what a client needs to show
+    /// why (an import's bad rows by line and field, its unknown accounts).
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String, details: serde_json::Value },
     #[error("too many attempts; retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
     #[error("registration is {0}")]
@@ -182,7 +217,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
-            AppError::Refused { code, .. } => code,
+            AppError::Refused { code, .. } | AppError::Rejected { code, .. } => code,
             AppError::RateLimited { .. } => "rate_limited",
             AppError::RegistrationClosed(_) => "registration_closed",
             AppError::Internal(_) => "internal",

@@ -53,7 +53,7 @@ impl App {
     pub fn create_org(&self, actor: &Actor, input: &CreateOrg) -> AppResult<OrgView> {
         let org_id = OrgId(new_id());
         let cmd = OrgCommand::Create { org_id, name: input.name.clone(), creator: actor.user_id };
-        self.store.execute_stream(&org_stream(org_id), &actor.tag(), &|h| Ok(decide_org(h, &cmd)?))?;
+        self.write_access(&org_stream(org_id), &actor.tag(), &|h| Ok(decide_org(h, &cmd)?))?;
         Ok(OrgView { id: org_id.0, name: input.name.trim().into(), role: OrgRole::Admin.as_str().into() })
     }
 
@@ -84,7 +84,7 @@ impl App {
         let user = self.store.user_by_email(&email)?.ok_or_else(|| AppError::invalid("email", "no such user"))?;
         let role = OrgRole::parse(&input.role).ok_or_else(|| AppError::invalid("role", "expected admin or member"))?;
         let cmd = OrgCommand::SetMember { user_id: user.id, role };
-        self.store.execute_stream(&org_stream(org), &actor.tag(), &|h| Ok(decide_org(h, &cmd)?))?;
+        self.write_access(&org_stream(org), &actor.tag(), &|h| Ok(decide_org(h, &cmd)?))?;
         self.org_members(actor, org)
     }
 
@@ -93,7 +93,7 @@ impl App {
             return Err(AppError::Forbidden("only an organisation admin changes its members".into()));
         }
         let cmd = OrgCommand::RemoveMember { user_id: kassa_core::UserId(user) };
-        self.store.execute_stream(&org_stream(org), &actor.tag(), &|h| Ok(decide_org(h, &cmd)?))?;
+        self.write_access(&org_stream(org), &actor.tag(), &|h| Ok(decide_org(h, &cmd)?))?;
         Ok(())
     }
 }

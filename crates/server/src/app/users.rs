@@ -13,8 +13,6 @@ use sha2::{Digest, Sha256};
 
 use super::{Actor, App, AppError, AppResult, PasswordCost, Registration, new_id};
 
-const MIN_PASSWORD: usize = 8;
-
 /// A new login token: the secret is returned once and only its hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedToken {
@@ -29,16 +27,13 @@ fn argon2(cost: PasswordCost) -> AppResult<Argon2<'static>> {
 }
 
 pub fn hash_password(cost: PasswordCost, password: &str) -> AppResult<String> {
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::invalid("password", format!("must be at least {MIN_PASSWORD} characters")));
-    }
     let hash = argon2(cost)?.hash_password(password.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(hash.to_string())
 }
 
 /// Argon2's own comparison is constant-time; the cost parameters are read
 /// from the stored hash, so old hashes verify after the default changes.
-fn verify_password(hash: &str, password: &str) -> bool {
+pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
@@ -60,12 +55,21 @@ impl App {
         if self.store.user_by_email(&email)?.is_some() {
             return Err(AppError::Conflict(format!("a user with email {email} already exists")));
         }
-        let password_hash = hash_password(self.config.password_cost, password)?;
+        let password_hash = self.new_password_hash(password)?;
         let user_id = UserId(new_id());
         let cmd = UserCommand::Register { user_id, email: email.clone(), password_hash, platform_admin };
-        self.store.execute_stream(&user_stream(user_id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
+        self.write_access(&user_stream(user_id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
         self.open_book(actor, &email, Owner::User(user_id))?;
         self.store.user(user_id)?.ok_or_else(|| AppError::Internal("user vanished".into()))
+    }
+
+    /// A password someone chose, checked against the configured minimum, hashed.
+    fn new_password_hash(&self, password: &str) -> AppResult<String> {
+        let min = self.config.min_password_chars;
+        if password.chars().count() < min {
+            return Err(AppError::invalid("password", format!("must be at least {min} characters")));
+        }
+        hash_password(self.config.password_cost, password)
     }
 
     /// Opens a book with the default categories.
@@ -96,7 +100,7 @@ impl App {
                     row.filter(|t| t.kind == TokenKind::Invite && !t.revoked && t.expires_at > Timestamp::now());
                 let Some(t) = valid else { return Err(AppError::invalid("invite", "unknown or used invitation")) };
                 let user = self.add_user("register", email, password, false)?;
-                self.store.execute_stream(&token_stream(t.token_id), &format!("user:{}", user.id), &|h| {
+                self.write_access(&token_stream(t.token_id), &format!("user:{}", user.id), &|h| {
                     Ok(decide_token(h, &TokenCommand::Revoke)?)
                 })?;
                 Ok(user)
@@ -132,7 +136,7 @@ impl App {
         }
     }
 
-    fn issue(&self, user: UserId, kind: TokenKind, ttl: std::time::Duration) -> AppResult<IssuedToken> {
+    pub(crate) fn issue(&self, user: UserId, kind: TokenKind, ttl: std::time::Duration) -> AppResult<IssuedToken> {
         let token = random_secret()?;
         let ttl = jiff::SignedDuration::try_from(ttl).map_err(|e| AppError::Internal(e.to_string()))?;
         let expires_at = Timestamp::now()
@@ -142,24 +146,33 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let token_id = new_id();
         let cmd = TokenCommand::Issue { token_id, user_id: user, kind, token_hash: token_hash(&token), expires_at };
-        self.store.execute_stream(&token_stream(token_id), &format!("user:{user}"), &|h| Ok(decide_token(h, &cmd)?))?;
+        self.write_access(&token_stream(token_id), &format!("user:{user}"), &|h| Ok(decide_token(h, &cmd)?))?;
         Ok(IssuedToken { token, expires_at })
     }
 
-    /// The caller a token belongs to, or 401.
+    /// The caller a token belongs to, or 401. Remembered briefly (see `cache`).
     pub fn authenticate(&self, secret: &str) -> AppResult<Actor> {
         let unauthorized = || AppError::Unauthorized("missing, expired or revoked token".into());
-        let t = self.store.token_by_hash(&token_hash(secret))?.ok_or_else(unauthorized)?;
-        if t.revoked || t.user_disabled || t.kind != TokenKind::Session || t.expires_at <= Timestamp::now() {
+        let hash: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        let (actor, expires_at) = self.cache.token(hash, || {
+            let t = self.store.token_by_hash(&hex::encode(hash))?.ok_or_else(unauthorized)?;
+            if t.revoked || t.user_disabled || t.kind != TokenKind::Session {
+                return Err(unauthorized());
+            }
+            Ok((
+                Actor { user_id: t.user_id, platform_admin: t.platform_admin, token_id: Some(t.token_id) },
+                t.expires_at,
+            ))
+        })?;
+        if expires_at <= Timestamp::now() {
             return Err(unauthorized());
         }
-        Ok(Actor { user_id: t.user_id, platform_admin: t.platform_admin, token_id: Some(t.token_id) })
+        Ok(actor)
     }
 
     pub fn logout(&self, actor: &Actor) -> AppResult<()> {
         if let Some(id) = actor.token_id {
-            self.store
-                .execute_stream(&token_stream(id), &actor.tag(), &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
+            self.write_access(&token_stream(id), &actor.tag(), &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
         }
         Ok(())
     }
@@ -188,14 +201,20 @@ impl App {
     /// A disabled user can no longer log in, and their tokens stop working.
     pub fn disable_user(&self, actor: &str, email: &str) -> AppResult<UserRow> {
         let u = self.user_named(email)?;
-        self.store.execute_stream(&user_stream(u.id), actor, &|h| Ok(decide_user(h, &UserCommand::Disable)?))?;
+        self.write_access(&user_stream(u.id), actor, &|h| Ok(decide_user(h, &UserCommand::Disable)?))?;
         self.user_named(email)
     }
 
+    /// A new password ends every session and invitation of the user: whoever
+    /// knew the old one may hold a token. The password changes first, so no
+    /// new token can be had with the old one while the others are revoked.
     pub fn reset_password(&self, actor: &str, email: &str, password: &str) -> AppResult<UserRow> {
         let u = self.user_named(email)?;
-        let cmd = UserCommand::ChangePassword { password_hash: hash_password(self.config.password_cost, password)? };
-        self.store.execute_stream(&user_stream(u.id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
+        let cmd = UserCommand::ChangePassword { password_hash: self.new_password_hash(password)? };
+        self.write_access(&user_stream(u.id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
+        for t in self.store.user_tokens(u.id)?.into_iter().filter(|t| !t.revoked) {
+            self.write_access(&token_stream(t.token_id), actor, &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
+        }
         self.user_named(email)
     }
 }

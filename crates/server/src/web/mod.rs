@@ -7,7 +7,19 @@
 //! from the binary: a page never names another origin, which the CSP
 //! below enforces in the browser.
 
+// `PageError` carries the API's error, JSON details included, and is only
+// built on a failure that then renders a page: boxing it would save a copy
+// of some hundred bytes on a path that is not hot.
+#![allow(clippy::result_large_err)]
+
+pub mod accounts;
+pub mod admin;
 pub mod auth;
+pub mod home;
+pub mod import;
+pub mod reports;
+pub mod settings;
+pub mod transactions;
 
 use askama::Template;
 use axum::Router;
@@ -37,13 +49,25 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/static/kassa.css", get(css))
         .route("/static/kassa.js", get(js))
+        .route("/static/charts.css", get(chart_css))
         .route("/book", post(switch_book))
         .merge(auth::routes())
+        .merge(home::routes())
+        .merge(accounts::routes())
+        .merge(transactions::routes())
+        .merge(settings::routes())
+        .merge(import::routes())
+        .merge(reports::routes())
+        .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
 }
 
 async fn css() -> Response {
     asset("text/css; charset=utf-8", include_str!("../../static/kassa.css"))
+}
+
+async fn chart_css() -> Response {
+    asset("text/css; charset=utf-8", crate::charts::CHART_CSS)
 }
 
 async fn js() -> Response {

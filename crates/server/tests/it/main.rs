@@ -1,9 +1,13 @@
 //! The server's integration tests: real HTTP on port 0, against SQLite and
 //! (with `KASSA_TEST_PG`) PostgreSQL.
 
+mod imports;
 mod matrix;
+mod revocation;
 mod story;
 mod web;
+mod web_pages;
+mod web_tools;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,4 +76,35 @@ pub fn user(app: &App, email: &str, admin: bool) -> (Actor, String) {
         let _ = u;
         token
     })
+}
+
+/// A `multipart/form-data` body with `boundary`: its Content-Type and bytes.
+/// Parts are (name, file name for a file part, content).
+pub fn multipart(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let mut body = vec![];
+    for (name, file, content) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        if let Some(f) = file {
+            body.extend_from_slice(format!("; filename=\"{f}\"\r\nContent-Type: text/csv").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n\r\n");
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A EUR checking account opened on 2024-01-01.
+pub fn checking(name: &str) -> kassa_server::app::books::CreateAccount {
+    kassa_server::app::books::CreateAccount {
+        name: name.into(),
+        kind: "checking".into(),
+        currency: "EUR".into(),
+        iban: None,
+        number: None,
+        institution: None,
+        location: None,
+        opened_on: Some("2024-01-01".into()),
+    }
 }

@@ -4,14 +4,15 @@
 
 use kassa_core::BookId;
 use kassa_core::access::{BookRole, OrgRole};
-use kassa_server::app::books::{AddMember, CreateAccount, CreateBook, CreateTransaction};
+use kassa_server::app::books::{AddMember, CreateBook, CreateTransaction};
+use kassa_server::app::imports::{ImportRequest, Upload};
 use kassa_server::app::orgs::{AddOrgMember, CreateOrg};
 use kassa_server::app::{Actor, App};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{PASSWORD, Server, databases, test_config, user};
+use crate::{PASSWORD, Server, checking, databases, multipart, test_config, user};
 
 const PERSONAS: [&str; 8] =
     ["anonymous", "other", "viewer", "editor", "owner", "spender", "org_admin", "platform_admin"];
@@ -51,6 +52,12 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("POST", "/api/v1/orgs/{org}/members", [401, 404, 404, 403, 404, 404, 201, 404]),
     ("DELETE", "/api/v1/orgs/{org}/members/{user}", [401, 404, 404, 403, 404, 404, 204, 404]),
     ("GET", "/api/v1/events", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/imports", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/imports", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/imports/{id}/undo", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/imports/review", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/imports/review/{id}", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/reports/{name}", [401, 404, 200, 200, 200, 403, 404, 404]),
 ];
 
 /// The users of the matrix, made once per database.
@@ -61,12 +68,20 @@ struct People {
 }
 
 /// One book as every persona sees it: owner's, with the grants.
+#[derive(Clone, Copy)]
 struct Target {
     book: BookId,
     account: Uuid,
     other_account: Uuid,
     tx: Uuid,
+    /// An import batch and a review item, for the rows that need them.
+    batch: Option<Uuid>,
+    review: Option<Uuid>,
 }
+
+/// A bank statement for the account `Spending`: a new row, and one that may
+/// be the hand-typed coffee of the target book (held for review).
+const STATEMENT: &[u8] = b"Date,Description,Amount\n2024-03-04,Bakery,-2.10\n2024-03-06,COFFEE BAR 42,-12.50\n";
 
 fn people(app: &App) -> People {
     let mut actors = vec![None];
@@ -84,21 +99,12 @@ fn people(app: &App) -> People {
     People { actors, emails, org }
 }
 
-fn target(app: &App, p: &People) -> Target {
+fn target(app: &App, p: &People, with_import: bool) -> Target {
     let owner = p.actors[4].expect("owner");
     let name = format!("book {}", Uuid::now_v7());
     let book = BookId(app.create_book(&owner, &CreateBook { name, org_id: None }).expect("book").id);
-    let account = |name: &str| CreateAccount {
-        name: name.into(),
-        kind: "checking".into(),
-        currency: "EUR".into(),
-        iban: None,
-        number: None,
-        institution: None,
-        opened_on: Some("2024-01-01".into()),
-    };
-    let a1 = app.create_account(&owner, book, &account("Spending")).expect("a1").id;
-    let a2 = app.create_account(&owner, book, &account("Savings")).expect("a2").id;
+    let a1 = app.create_account(&owner, book, &checking("Spending")).expect("a1").id;
+    let a2 = app.create_account(&owner, book, &checking("Savings")).expect("a2").id;
     for (i, role) in [(2, BookRole::Viewer), (3, BookRole::Editor), (5, BookRole::Spender)] {
         let grant = AddMember {
             email: Some(p.emails[i].clone()),
@@ -118,25 +124,56 @@ fn target(app: &App, p: &People) -> Target {
     };
     let t1 = app.create_transaction(&owner, book, &tx(a1)).expect("t1").id;
     app.create_transaction(&owner, book, &tx(a2)).expect("t2");
-    Target { book, account: a1, other_account: a2, tx: t1 }
+    let (mut batch, mut review) = (None, None);
+    if with_import {
+        let upload = Upload { name: "statement.csv".into(), bytes: STATEMENT.to_vec() };
+        let opts = ImportRequest { account: Some("Spending".into()), ..ImportRequest::default() };
+        let imported = app.import(&owner, book, &[upload], &opts).expect("import");
+        batch = imported[0].batch.as_deref().map(|b| b.parse().expect("batch id"));
+        review = app.import_reviews(&owner, book).expect("reviews").first().map(|r| r.id.parse().expect("review id"));
+    }
+    Target { book, account: a1, other_account: a2, tx: t1, batch, review }
 }
 
 fn fill(path: &str, t: &Target, p: &People) -> String {
-    let id = if path.contains("/accounts/") { t.account } else { t.tx };
+    let id = if path.contains("/accounts/") {
+        t.account
+    } else if path.contains("/imports/review/") {
+        t.review.expect("a review item")
+    } else if path.contains("/imports/") {
+        t.batch.expect("a batch")
+    } else {
+        t.tx
+    };
     let mut out = path
         .replace("{book}", &t.book.to_string())
         .replace("{id}", &id.to_string())
         .replace("{member}", &p.actors[2].expect("viewer").user_id.to_string())
         .replace("{org}", &p.org.to_string())
-        .replace("{user}", &p.actors[3].expect("editor").user_id.to_string());
+        .replace("{user}", &p.actors[3].expect("editor").user_id.to_string())
+        .replace("{name}", "monthly");
     if path == "/api/v1/events" {
         out.push_str(&format!("?book={}", t.book));
     }
     out
 }
 
-fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Value> {
+enum Payload {
+    Json(Value),
+    /// Content-Type and body of a multipart upload.
+    Form(String, Vec<u8>),
+}
+
+fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Payload> {
     let unique = Uuid::now_v7().simple().to_string();
+    if (method, path) == ("POST", "/api/v1/books/{book}/imports") {
+        let parts: &[(&str, Option<&str>, &[u8])] = &[
+            ("file", Some("statement.csv"), b"Date,Description,Amount\n2024-03-08,Bus,-2.80\n"),
+            ("account", None, b"Spending"),
+        ];
+        let (ct, bytes) = multipart(&unique, parts);
+        return Some(Payload::Form(ct, bytes));
+    }
     let b = match (method, path) {
         ("POST", "/api/v1/auth/login") => json!({ "email": p.emails[4], "password": PASSWORD }),
         ("POST", "/api/v1/auth/register") => json!({ "email": format!("{unique}@example.org"), "password": PASSWORD }),
@@ -156,18 +193,21 @@ fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Value> {
         ("POST", "/api/v1/books/{book}/members") => json!({ "email": p.emails[1], "role": "viewer" }),
         ("POST", "/api/v1/orgs") => json!({ "name": unique }),
         ("POST", "/api/v1/orgs/{org}/members") => json!({ "email": p.emails[2], "role": "member" }),
+        ("POST", "/api/v1/books/{book}/imports/review/{id}") => json!({ "resolution": "accept" }),
         (_, _) => return None,
     };
-    Some(b)
+    Some(Payload::Json(b))
 }
 
-async fn call(s: &Server, method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> u16 {
+async fn call(s: &Server, method: &str, url: &str, token: Option<&str>, body: Option<Payload>) -> u16 {
     let mut req = s.http.request(Method::from_bytes(method.as_bytes()).expect("method"), format!("{}{url}", s.base));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
-    if let Some(b) = body {
-        req = req.json(&b);
+    match body {
+        Some(Payload::Json(b)) => req = req.json(&b),
+        Some(Payload::Form(ct, bytes)) => req = req.header("content-type", ct).body(bytes),
+        None => {}
     }
     req.send().await.expect("send").status().as_u16()
 }
@@ -197,14 +237,14 @@ fn every_endpoint_answers_every_caller_as_the_matrix_says() {
     for db in databases() {
         let s = Server::start(db, test_config());
         let people = people(&s.app);
-        let shared = target(&s.app, &people);
+        let shared = target(&s.app, &people, true);
         let mut failures = vec![];
         for (method, path, expected) in MATRIX {
             for (i, persona) in PERSONAS.iter().enumerate() {
                 // Writes get a fresh book, organisation membership and token,
                 // so one cell's success cannot change the next cell's answer.
                 let fresh = *method != "GET";
-                let t = if fresh { target(&s.app, &people) } else { shared_clone(&shared) };
+                let t = if fresh { target(&s.app, &people, path.contains("/imports/")) } else { shared };
                 if fresh && path.starts_with("/api/v1/orgs/{org}/members") {
                     let admin = people.actors[6].expect("org admin");
                     let org = kassa_core::OrgId(people.org);
@@ -224,8 +264,4 @@ fn every_endpoint_answers_every_caller_as_the_matrix_says() {
         }
         assert!(failures.is_empty(), "authorization matrix differs:\n{}", failures.join("\n"));
     }
-}
-
-fn shared_clone(t: &Target) -> Target {
-    Target { book: t.book, account: t.account, other_account: t.other_account, tx: t.tx }
 }

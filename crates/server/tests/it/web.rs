@@ -8,10 +8,14 @@ use std::collections::{BTreeSet, VecDeque};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 
-use crate::{PASSWORD, Server, databases, test_config};
+use kassa_core::BookId;
+use kassa_server::app::books::CreateTransaction;
+use kassa_server::web::Nav;
+
+use crate::{PASSWORD, Server, checking, databases, test_config, user};
 
 /// A browser-like client that does not follow redirects, so each hop is seen.
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
@@ -154,9 +158,25 @@ fn no_page_loads_anything_from_another_origin() {
     for db in databases() {
         let s = Server::start(db, test_config());
         let http = client();
-        s.app.add_user("test", "web@example.org", PASSWORD, true).expect("user");
+        let (actor, _) = user(&s.app, "web@example.org", true);
+        let book = BookId(s.app.list_books(&actor).expect("books")[0].id);
+        let account = s.app.create_account(&actor, book, &checking("Checking")).expect("account");
+        let tx = CreateTransaction {
+            account_id: account.id,
+            date: "2024-03-05".into(),
+            amount: "-12.50".into(),
+            description: "Coffee <b>& cake</b>".into(),
+            category: None,
+            counterparty: None,
+        };
+        s.app.create_transaction(&actor, book, &tx).expect("transaction");
         let cookie = web_login(&s, &http, "web@example.org");
         let seen = crawl(&s, &http, &cookie);
-        assert!(seen.contains("/"), "{}: {seen:?}", s.name);
+        // Every page of the navigation is reachable by links, the admin's too.
+        let mut expected: Vec<String> = Nav::MAIN.iter().map(|(_, href, _)| href.to_string()).collect();
+        expected.extend(["/admin".to_string(), format!("/accounts/{}", account.id)]);
+        for path in expected {
+            assert!(seen.contains(&path), "{}: {path} not reached; crawled {seen:?}", s.name);
+        }
     }
 }

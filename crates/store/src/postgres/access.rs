@@ -10,7 +10,7 @@ use postgres::types::ToSql;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{EVENT_COLUMNS, Uow, at_scale, currency, event_row};
+use super::{Conn, EVENT_COLUMNS, Uow, at_scale, currency, event_row};
 use crate::access::{
     GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem, TxPageQuery,
     UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
@@ -127,13 +127,11 @@ pub(super) fn users(c: &mut impl GenericClient) -> Result<Vec<UserRow>> {
     Ok(c.query(&format!("{USER_COLUMNS} ORDER BY email"), &[])?.iter().map(user_row).collect())
 }
 
-pub(super) fn token_by_hash(c: &mut impl GenericClient, hash: &str) -> Result<Option<TokenRow>> {
-    let row = c.query_opt(
-        "SELECT t.id, t.user_id, t.kind, t.expires_at, t.revoked, u.disabled, u.platform_admin
-           FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-        &[&hash],
-    )?;
-    Ok(row.map(|r| TokenRow {
+const TOKEN_COLUMNS: &str = "SELECT t.id, t.user_id, t.kind, t.expires_at, t.revoked, u.disabled, u.platform_admin
+                               FROM tokens t JOIN users u ON u.id = t.user_id";
+
+fn token_row(r: &postgres::Row) -> TokenRow {
+    TokenRow {
         token_id: r.get(0),
         user_id: UserId(r.get(1)),
         kind: token_kind(r.get(2)),
@@ -141,7 +139,18 @@ pub(super) fn token_by_hash(c: &mut impl GenericClient, hash: &str) -> Result<Op
         revoked: r.get(4),
         user_disabled: r.get(5),
         platform_admin: r.get(6),
-    }))
+    }
+}
+
+pub(super) fn token_by_hash(c: &mut impl GenericClient, hash: &str) -> Result<Option<TokenRow>> {
+    Ok(c.query_opt(&format!("{TOKEN_COLUMNS} WHERE t.token_hash = $1"), &[&hash])?.as_ref().map(token_row))
+}
+
+pub(super) fn user_tokens(c: &mut impl GenericClient, user: UserId) -> Result<Vec<TokenRow>> {
+    Ok(c.query(&format!("{TOKEN_COLUMNS} WHERE t.user_id = $1 ORDER BY t.id"), &[&user.0])?
+        .iter()
+        .map(token_row)
+        .collect())
 }
 
 pub(super) fn orgs(c: &mut impl GenericClient) -> Result<Vec<OrgRow>> {
@@ -201,17 +210,22 @@ pub(super) fn book_grants(
         .collect()
 }
 
-pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    let mut sql = String::from(
+pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
+    // With an account, the book is checked on the account's row (read once
+    // per page), so the posting columns all come from the account's page
+    // index. Without one, the book's page index serves.
+    let book_check = if q.account.is_some() { "a.book_id" } else { "p.book_id" };
+    let mut sql = format!(
         "SELECT t.id, p.account_id, a.name, p.date, p.amount, p.currency, t.description, c.name, t.counterparty,
-                t.status, 0::bigint, p.seq,
-                (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                  WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+                t.status, p.seq,
+                CASE WHEN t.is_transfer THEN
+                  (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+                    WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1) END
            FROM postings p
            JOIN transactions t ON t.id = p.tx_id
            JOIN accounts a ON a.id = p.account_id
            LEFT JOIN categories c ON c.id = t.category_id
-          WHERE p.book_id = $1 AND p.account_id IS NOT NULL",
+          WHERE {book_check} = $1 AND p.account_id IS NOT NULL"
     );
     let book_uuid = book.0;
     let account = q.account.map(|a| a.0);
@@ -219,6 +233,7 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
     let category_children = q.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
     let search = q.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
     let before = q.before.map(|c| (c.date, c.tx, c.seq));
+    let after = q.after.map(|c| (c.date, c.tx, c.seq));
     let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
     if let Some(a) = &account {
         args.push(a);
@@ -245,17 +260,37 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
         args.push(s);
         sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
     }
-    if let Some((date, tx, seq)) = &before {
-        args.push(date);
-        args.push(tx);
-        args.push(seq);
-        let n = args.len();
-        sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) < (${}, ${}, ${})", n - 2, n - 1, n));
+    for (cursor, op) in [(&before, '<'), (&after, '>')] {
+        if let Some((date, tx, seq)) = cursor {
+            args.push(date);
+            args.push(tx);
+            args.push(seq);
+            let n = args.len();
+            sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) {op} (${}, ${}, ${})", n - 2, n - 1, n));
+        }
     }
-    // Index order of postings_account_page: a backwards range scan, stopped at `limit`.
-    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
-    let rows = c.query(&sql, &args)?;
-    rows.iter()
+    if let Some(min) = &q.min_amount {
+        args.push(min);
+        sql.push_str(&format!(" AND abs(p.amount) >= ${}", args.len()));
+    }
+    if let Some(max) = &q.max_amount {
+        args.push(max);
+        sql.push_str(&format!(" AND abs(p.amount) <= ${}", args.len()));
+    }
+    if q.uncategorized {
+        sql.push_str(" AND t.category_id IS NULL AND NOT t.is_transfer");
+    }
+    // Both page indexes end in (date, tx_id, seq): a range scan in either
+    // direction, stopped at `limit`. The limit is a parameter so that one
+    // prepared statement serves every page size.
+    let dir = q.scan_order();
+    let limit = q.limit as i64;
+    args.push(&limit);
+    sql.push_str(&format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ${}", args.len()));
+    let statement = c.prepared(&sql)?;
+    let rows = c.query(&statement, &args)?;
+    let items = rows
+        .iter()
         .map(|r| {
             let cur = currency(r.get(5))?;
             let date = r.get(3);
@@ -270,11 +305,12 @@ pub(super) fn tx_page(c: &mut impl GenericClient, book: BookId, q: &TxPageQuery)
                 category: r.get(7),
                 counterparty: r.get(8),
                 status: r.get(9),
-                transfer_account: r.get(12),
-                cursor: TxCursor { date, tx: r.get(0), seq: r.get(11) },
+                transfer_account: r.get(11),
+                cursor: TxCursor { date, tx: r.get(0), seq: r.get(10) },
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(q.newest_first(items))
 }
 
 pub(super) fn read_stream_page(

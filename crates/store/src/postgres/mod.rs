@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "reports", include_str!("0003_reports.sql")),
     (4, "users", include_str!("0004_users.sql")),
     (5, "categorize", include_str!("0005_categorize.sql")),
+    (6, "register_pages", include_str!("0006_register_pages.sql")),
 ];
 const REBUILD_PAGE: usize = 20_000;
 
@@ -69,20 +70,30 @@ struct Manager {
     config: postgres::Config,
 }
 
+/// A pooled client with the statements prepared on it so far.
+struct PgConn {
+    client: Client,
+    prepared: HashMap<String, postgres::Statement>,
+}
+
+/// Statements kept per connection; the register's query has a few dozen
+/// shapes (one per combination of filters), everything else is one each.
+const PREPARED_PER_CONNECTION: usize = 128;
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = Client;
+    type Connection = PgConn;
     type Error = postgres::Error;
 
-    fn connect(&self) -> Result<Client, postgres::Error> {
-        self.config.connect(NoTls)
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        Ok(PgConn { client: self.config.connect(NoTls)?, prepared: HashMap::new() })
     }
 
-    fn is_valid(&self, conn: &mut Client) -> Result<(), postgres::Error> {
-        conn.simple_query("").map(|_| ())
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
     }
 
-    fn has_broken(&self, conn: &mut Client) -> bool {
-        conn.is_closed()
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
     }
 }
 
@@ -97,12 +108,52 @@ impl PgStore {
         let pool = r2d2::Pool::builder()
             .max_size(8)
             .connection_timeout(std::time::Duration::from_secs(10))
+            // No round trip to test a connection at every checkout: a
+            // connection the server closed is known closed (`has_broken`)
+            // and dropped; one that dies unnoticed fails one query and is
+            // dropped then.
+            .test_on_check_out(false)
             .build(Manager { config })?;
         Ok(PgStore { pool })
     }
 
-    fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        Ok(self.pool.get()?)
+    fn conn(&self) -> Result<Conn> {
+        Ok(Conn(self.pool.get()?))
+    }
+}
+
+/// A connection checked out of the pool: a `Client`, plus `prepared`.
+struct Conn(r2d2::PooledConnection<Manager>);
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.0.client
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.0.client
+    }
+}
+
+impl Conn {
+    /// `sql` prepared once per connection: PostgreSQL parses and plans it
+    /// once, and every later use is a single round trip (`Client::query`
+    /// with a string prepares it anew each time: two round trips and a
+    /// plan). For the queries of every API request.
+    fn prepared(&mut self, sql: &str) -> Result<postgres::Statement> {
+        let conn = &mut *self.0;
+        if let Some(st) = conn.prepared.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = conn.client.prepare(sql)?;
+        if conn.prepared.len() >= PREPARED_PER_CONNECTION {
+            conn.prepared.clear();
+        }
+        conn.prepared.insert(sql.to_string(), st.clone());
+        Ok(st)
     }
 }
 
@@ -402,6 +453,10 @@ impl Store for PgStore {
         access::token_by_hash(&mut *self.conn()?, token_hash)
     }
 
+    fn user_tokens(&self, user: kassa_core::UserId) -> Result<Vec<crate::access::TokenRow>> {
+        access::user_tokens(&mut *self.conn()?, user)
+    }
+
     fn orgs(&self) -> Result<Vec<crate::access::OrgRow>> {
         access::orgs(&mut *self.conn()?)
     }
@@ -427,7 +482,7 @@ impl Store for PgStore {
     }
 
     fn tx_page(&self, book: BookId, q: &crate::access::TxPageQuery) -> Result<Vec<crate::access::TxItem>> {
-        access::tx_page(&mut *self.conn()?, book, q)
+        access::tx_page(&mut self.conn()?, book, q)
     }
 
     fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {

@@ -1,12 +1,16 @@
 //! SQLite side of users, tokens, organisations, book roles and the API's
 //! reads (register pages, audit trail, admin overview, idempotency keys).
 
+use std::sync::OnceLock;
+
 use jiff::Timestamp;
 use kassa_core::access::Principal;
 use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
-use kassa_core::{AccountId, Book, BookId, Event, Money, OrgId, RecordedEvent, TxId, UserId};
+use kassa_core::{AccountId, Book, BookId, Currency, Event, Money, OrgId, RecordedEvent, TxId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, like_escape, owner_from};
@@ -130,34 +134,35 @@ pub(super) fn users(conn: &Connection) -> Result<Vec<UserRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+const TOKEN_COLUMNS: &str = "SELECT t.id, t.user_id, t.kind, t.expires_at, t.revoked, u.disabled, u.platform_admin
+                               FROM tokens t JOIN users u ON u.id = t.user_id";
+
+fn token_row(r: &rusqlite::Row<'_>) -> Result<TokenRow> {
+    Ok(TokenRow {
+        token_id: r.get(0)?,
+        user_id: UserId(r.get(1)?),
+        kind: token_kind(&r.get::<_, String>(2)?),
+        expires_at: r.get::<_, String>(3)?.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        revoked: r.get(4)?,
+        user_disabled: r.get(5)?,
+        platform_admin: r.get(6)?,
+    })
+}
+
 pub(super) fn token_by_hash(conn: &Connection, hash: &str) -> Result<Option<TokenRow>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT t.id, t.user_id, t.kind, t.expires_at, t.revoked, u.disabled, u.platform_admin
-               FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
-        )?
-        .query_row([hash], |r| {
-            Ok((
-                r.get::<_, Uuid>(0)?,
-                r.get::<_, Uuid>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, bool>(5)?,
-                r.get::<_, bool>(6)?,
-            ))
-        })
-        .optional()?;
-    let Some((id, user, kind, expires, revoked, disabled, admin)) = row else { return Ok(None) };
-    Ok(Some(TokenRow {
-        token_id: id,
-        user_id: UserId(user),
-        kind: token_kind(&kind),
-        expires_at: expires.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        revoked,
-        user_disabled: disabled,
-        platform_admin: admin,
-    }))
+    let mut st = conn.prepare_cached(&format!("{TOKEN_COLUMNS} WHERE t.token_hash = ?1"))?;
+    let mut rows = st.query([hash])?;
+    rows.next()?.map(token_row).transpose()
+}
+
+pub(super) fn user_tokens(conn: &Connection, user: UserId) -> Result<Vec<TokenRow>> {
+    let mut st = conn.prepare_cached(&format!("{TOKEN_COLUMNS} WHERE t.user_id = ?1 ORDER BY t.id"))?;
+    let mut rows = st.query([user.0])?;
+    let mut out = vec![];
+    while let Some(r) = rows.next()? {
+        out.push(token_row(r)?);
+    }
+    Ok(out)
 }
 
 pub(super) fn orgs(conn: &Connection) -> Result<Vec<OrgRow>> {
@@ -224,16 +229,21 @@ pub(super) fn book_grants(conn: &Connection, book: Option<BookId>, principals: &
 }
 
 pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    let mut sql = String::from(
+    // With an account, the book is checked on the account's row (read once
+    // per page): the account's page index then holds every posting column
+    // the page needs. Without one, the book's page index serves.
+    let book_check = if q.account.is_some() { "a.book_id" } else { "p.book_id" };
+    let mut sql = format!(
         "SELECT t.id, p.account_id, a.name, p.date, p.amount_minor, p.currency, t.description, c.name, t.counterparty,
-                t.status, 0, p.seq,
-                (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                  WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1)
+                t.status, p.seq,
+                CASE WHEN t.is_transfer THEN
+                  (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+                    WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1) END
            FROM postings p
            JOIN transactions t ON t.id = p.tx_id
            JOIN accounts a ON a.id = p.account_id
            LEFT JOIN categories c ON c.id = t.category_id
-          WHERE p.book_id = ?1 AND p.account_id IS NOT NULL",
+          WHERE {book_check} = ?1 AND p.account_id IS NOT NULL"
     );
     let mut args: Vec<Value> = vec![blob(book.0)];
     let mut arg = |sql: &mut String, clause: &str, value: Value| {
@@ -261,14 +271,27 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
         arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", Value::Text(pattern.clone()));
         arg(&mut sql, " OR t.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
     }
-    if let Some(c) = q.before {
-        arg(&mut sql, " AND (p.date, p.tx_id, p.seq) < (?", Value::Text(c.date.to_string()));
-        arg(&mut sql, ", ?", blob(c.tx));
-        arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
+    for (cursor, op) in [(q.before, '<'), (q.after, '>')] {
+        if let Some(c) = cursor {
+            arg(&mut sql, &format!(" AND (p.date, p.tx_id, p.seq) {op} (?"), Value::Text(c.date.to_string()));
+            arg(&mut sql, ", ?", blob(c.tx));
+            arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
+        }
     }
-    // The postings index (account_id, date) carries the primary key (tx_id,
-    // seq) of this WITHOUT ROWID table: this order is a backwards index scan.
-    sql.push_str(&format!(" ORDER BY p.date DESC, p.tx_id DESC, p.seq DESC LIMIT {}", q.limit));
+    if let Some(min) = q.min_amount {
+        arg(&mut sql, &format!(" AND {} >= ?", amount_size()), Value::Integer(in_finest_units(min, true)));
+    }
+    if let Some(max) = q.max_amount {
+        arg(&mut sql, &format!(" AND {} <= ?", amount_size()), Value::Integer(in_finest_units(max, false)));
+    }
+    if q.uncategorized {
+        sql.push_str(" AND t.category_id IS NULL AND t.is_transfer = 0");
+    }
+    // Both page indexes end in (date, tx_id, seq): this order is an index
+    // range scan in either direction that stops after `limit` rows. The limit
+    // is a parameter so that one cached statement serves every page size.
+    let dir = q.scan_order();
+    arg(&mut sql, &format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ?"), Value::Integer(q.limit as i64));
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
     let mut out = vec![];
@@ -286,11 +309,40 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
             category: r.get(7)?,
             counterparty: r.get(8)?,
             status: r.get(9)?,
-            transfer_account: r.get(12)?,
-            cursor: TxCursor { date, tx: r.get(0)?, seq: r.get(11)? },
+            transfer_account: r.get(11)?,
+            cursor: TxCursor { date, tx: r.get(0)?, seq: r.get(10)? },
         });
     }
-    Ok(out)
+    Ok(q.newest_first(out))
+}
+
+/// The digits after the point of the currency with the smallest minor unit.
+fn finest_scale() -> u32 {
+    Currency::all().map(|c| c.minor_units()).max().unwrap_or(2)
+}
+
+/// `amount_minor` counts each currency's own minor units, so a bound on
+/// an amount's size compares in the finest unit any currency has: this is
+/// the size of `p.amount_minor` in that unit.
+fn amount_size() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let finest = finest_scale();
+        let mut sql = String::from("abs(p.amount_minor) * CASE p.currency");
+        for c in Currency::all().filter(|c| c.minor_units() != 2) {
+            sql.push_str(&format!(" WHEN '{}' THEN {}", c.code(), 10_i64.pow(finest - c.minor_units())));
+        }
+        sql.push_str(&format!(" ELSE {} END", 10_i64.pow(finest - 2)));
+        sql
+    })
+}
+
+/// A bound in the finest unit, rounded so that no amount is wrongly let in:
+/// up for a lower bound, down for an upper one.
+fn in_finest_units(bound: Decimal, lower: bool) -> i64 {
+    let scaled = bound * Decimal::from(10_i64.pow(finest_scale()));
+    let rounded = if lower { scaled.ceil() } else { scaled.floor() };
+    rounded.to_i64().unwrap_or(if rounded.is_sign_negative() { i64::MIN } else { i64::MAX })
 }
 
 pub(super) fn read_stream_page(

@@ -1,0 +1,220 @@
+//! `kassa demo`: a database with four personas — a person, a family, a
+//! company and a platform admin — and the server on it, in one command.
+//!
+//! Nothing here takes a shortcut past the product: users, organisations,
+//! books, members, accounts and categories are made by the application layer
+//! (the calls `kassa user add` and the API make), rules are saved as `kassa
+//! rules import` saves them, and every transaction arrives through the
+//! importer, from bank files [`generate`] writes in each bank's own format.
+//! Transfer proposals older than six weeks are accepted as a person would in
+//! `kassa import review`; the newer ones stay in the review queue to be seen.
+
+mod formats;
+mod generate;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use kassa_core::categorize::rules::import_toml;
+use kassa_core::import::ReviewKind;
+use kassa_core::{BookId, Command};
+use kassa_server::app::books::{AddMember, CreateAccount, CreateBook, CreateCategory, PatchBook};
+use kassa_server::app::orgs::CreateOrg;
+use kassa_server::app::{Actor, App, Config};
+use kassa_store::import::{ImportOptions, ImportReport, Input, Resolution};
+
+use crate::server;
+use generate::Persona;
+
+/// Every demo login's password.
+pub const PASSWORD: &str = "demo";
+
+/// The seed of every persona's history ("kassa" in ASCII).
+const SEED: u64 = 0x006b_6173_7361;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on; port 0 picks a free one
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Create (or find) the demo data, then exit instead of serving
+    #[arg(long)]
+    seed_only: bool,
+}
+
+/// The logins the demo prints, in order, with what each one shows.
+const LOGINS: &[(&str, &str)] = &[
+    ("individual@demo.kassa", "Lena Fischer: three years over Sparkasse, DKB Visa, Revolut and a DEGIRO depot"),
+    ("family@demo.kassa", "Weber household: a joint account and cash wallets by location, shared with partner@"),
+    ("partner@demo.kassa", "Anna Weber, editor of the Weber household"),
+    ("company@demo.kassa", "Demo Company GmbH: operating, reserve and payroll accounts, two company cards"),
+    ("alex@demo.kassa", "employee with a company card: sees only that card (spender)"),
+    ("sam@demo.kassa", "employee with a company card: sees only that card (spender)"),
+    ("admin@demo.kassa", "platform admin: the overview of every tenant"),
+];
+
+/// Created last, so its presence means the seeding finished.
+const LAST: &str = "admin@demo.kassa";
+
+/// `sqlite://…/kassa/demo.sqlite` in the user's data directory.
+pub fn default_db_url() -> anyhow::Result<String> {
+    let dir = dirs::data_dir().context("no data directory on this system; pass --db")?.join("kassa");
+    Ok(format!("sqlite://{}", dir.join("demo.sqlite").display()))
+}
+
+pub fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
+    let store = kassa_store::open(url).with_context(|| format!("cannot open {url}"))?;
+    store.migrate()?;
+    // The published password is shorter than a real account may choose;
+    // only the seeding allows it, the server below keeps the default rule.
+    let seeding = server::app(store, Config { min_password_chars: PASSWORD.len(), ..Config::default() });
+    if seeding.store.user_by_email(LAST)?.is_some() {
+        eprintln!("kassa demo: reusing the demo data in {url}");
+    } else {
+        check_fresh(&seeding, url)?;
+        let started = Instant::now();
+        let today = jiff::Zoned::now().date();
+        let rows = seed(&seeding, today)?;
+        eprintln!("kassa demo: seeded {rows} imported rows into {url} in {:.1?}", started.elapsed());
+    }
+    if args.seed_only {
+        return Ok(());
+    }
+    let app = App::new(Arc::clone(&seeding.store), Config::default());
+    drop(seeding);
+    server::serve_app(app, &args.bind, |addr| {
+        println!("kassa demo: http://{addr}/");
+        println!("Log in with any of these; the password is '{PASSWORD}' for all:");
+        for (email, what) in LOGINS {
+            println!("  {email:<23} {what}");
+        }
+        println!("Ctrl-C stops the server; run `kassa demo` again to reuse the data.");
+    })
+}
+
+/// Refuses a database with other data, or with a demo that stopped half
+/// way: the demo never mixes its personas into real books.
+fn check_fresh(app: &App, url: &str) -> anyhow::Result<()> {
+    let users = app.store.users()?;
+    if users.iter().any(|u| LOGINS.iter().any(|(e, _)| *e == u.email)) {
+        bail!("an earlier `kassa demo` stopped before it finished in {url}; remove that database and run it again");
+    }
+    if !users.is_empty() || !app.store.books()?.is_empty() {
+        bail!("{url} already holds data; `kassa demo` only fills a new database (pass --db with a new file)");
+    }
+    Ok(())
+}
+
+/// Creates every persona; returns how many rows were imported.
+fn seed(app: &App, today: Date) -> anyhow::Result<u64> {
+    let mut rows = 0;
+    let user = |email: &str, admin: bool| -> anyhow::Result<Actor> {
+        let u = app.add_user("kassa-demo", email, PASSWORD, admin)?;
+        Ok(Actor { user_id: u.id, platform_admin: admin, token_id: None })
+    };
+    let lena = user("individual@demo.kassa", false)?;
+    let jonas = user("family@demo.kassa", false)?;
+    user("partner@demo.kassa", false)?;
+    let boss = user("company@demo.kassa", false)?;
+    user("alex@demo.kassa", false)?;
+    user("sam@demo.kassa", false)?;
+
+    let book = personal_book(app, &lena, "Lena Fischer")?;
+    rows += fill(app, &lena, book, &generate::individual(today, SEED), today)?;
+
+    let book = personal_book(app, &jonas, "Weber household")?;
+    rows += fill(app, &jonas, book, &generate::family(today, SEED), today)?;
+    let partner =
+        AddMember { email: Some("partner@demo.kassa".into()), org_id: None, role: "editor".into(), account_id: None };
+    app.add_member(&jonas, book, &partner)?;
+
+    let org = app.create_org(&boss, &CreateOrg { name: "Demo Company".into() })?;
+    let company = CreateBook { name: "Demo Company GmbH".into(), org_id: Some(org.id) };
+    let book = BookId(app.create_book(&boss, &company)?.id);
+    rows += fill(app, &boss, book, &generate::company(today, SEED), today)?;
+    for (employee, card) in [("alex@demo.kassa", "Card Alex"), ("sam@demo.kassa", "Card Sam")] {
+        let account = app.accounts(&boss, book)?.into_iter().find(|a| a.name == card).context("company card")?;
+        let grant = AddMember {
+            email: Some(employee.into()),
+            org_id: None,
+            role: "spender".into(),
+            account_id: Some(account.id),
+        };
+        app.add_member(&boss, book, &grant)?;
+    }
+
+    user(LAST, true)?;
+    Ok(rows)
+}
+
+/// The book `add_user` made for `actor`, renamed.
+fn personal_book(app: &App, actor: &Actor, name: &str) -> anyhow::Result<BookId> {
+    let own = app.list_books(actor)?.into_iter().next().context("the user's personal book")?;
+    let book = BookId(own.id);
+    app.rename_book(actor, book, &PatchBook { name: name.into() })?;
+    Ok(book)
+}
+
+/// Categories, accounts and rules for one book, then its bank files through
+/// the importer, then the older transfer proposals accepted.
+fn fill(app: &App, actor: &Actor, book: BookId, persona: &Persona, today: Date) -> anyhow::Result<u64> {
+    for (name, section) in persona.categories {
+        app.create_category(actor, book, &CreateCategory { name: (*name).into(), section: (*section).into() })?;
+    }
+    let opened = today.saturating_sub(3.years()).to_string();
+    for a in &persona.accounts {
+        let input = CreateAccount {
+            name: a.name.into(),
+            kind: a.kind.into(),
+            currency: a.currency.into(),
+            iban: a.iban.clone(),
+            number: a.number.clone(),
+            institution: Some(a.institution.to_string()).filter(|i| !i.is_empty()),
+            location: a.location.map(str::to_string),
+            opened_on: Some(opened.clone()),
+        };
+        app.create_account(actor, book, &input).with_context(|| format!("account {}", a.name))?;
+    }
+    let mut rules = vec![];
+    for text in &persona.rules {
+        rules.extend(import_toml(text).context("the demo's rule file")?);
+    }
+    app.store.execute(book, &actor.tag(), &rules.into_iter().map(Command::SaveRule).collect::<Vec<_>>())?;
+
+    let dir = tempfile::tempdir()?;
+    let mut rows = 0;
+    for f in &persona.files {
+        let path = dir.path().join(&f.name);
+        std::fs::write(&path, &f.bytes).with_context(|| path.display().to_string())?;
+        let report = import(app, actor, book, &path, f.account)?;
+        // A row the parser skipped without a diagnostic would vanish silently.
+        if report.rows + report.trades != f.rows as u64 {
+            bail!("{}: the demo wrote {} rows, the importer read {}", f.name, f.rows, report.rows + report.trades);
+        }
+        rows += report.new + report.trades;
+    }
+    let cutoff = today.saturating_sub(42.days());
+    for r in app.store.import_reviews(book)? {
+        if r.item.kind == ReviewKind::Transfer && r.item.date < cutoff {
+            kassa_store::import::resolve_review(
+                app.store.as_ref(),
+                book,
+                &actor.tag(),
+                r.item.review_id,
+                Resolution::Accept,
+            )?;
+        }
+    }
+    Ok(rows)
+}
+
+/// One file, as `kassa import FILE [--account A]` imports it.
+fn import(app: &App, actor: &Actor, book: BookId, path: &Path, account: Option<&str>) -> anyhow::Result<ImportReport> {
+    let opts = ImportOptions { account: account.map(str::to_string), ..ImportOptions::default() };
+    Ok(kassa_store::import::import_file(app.store.as_ref(), book, &actor.tag(), Input::File(path), &opts, None)?)
+}

@@ -1,0 +1,278 @@
+//! What the dashboard pages need beyond the API's one-resource calls: the
+//! home page's figures, accounts with their balance histories, and one
+//! category for many transactions at once. The rules are those of
+//! `books`: the caller's access first, and a spender's figures cut to the
+//! accounts they may use.
+//!
+//! Figures come from `Store::report_facts` (monthly and daily aggregates),
+//! never from replaying or listing a book's transactions, so a page costs
+//! the same on a thousand rows as on a million.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use kassa_core::access::BookRole;
+use kassa_core::report::{self, CashflowLine, Interval, Month, Period, ReportFacts, Scope, TopBy, TopLine, Wanted};
+use kassa_core::{AccountId, AccountKind, BookId, Currency, TxId};
+use rust_decimal::Decimal;
+
+use super::books::{BookAccess, TxQuery, TxView};
+use super::{Actor, App, AppError, AppResult};
+
+/// The most transactions one bulk categorisation may name (a register page's largest size).
+pub const BULK_LIMIT: usize = 500;
+
+/// How far back the home page looks for transactions still without a category.
+const UNCATEGORIZED_DAYS: i64 = 90;
+
+/// How many months of history the net worth and balance charts show.
+const HISTORY_MONTHS: u32 = 36;
+
+/// One account and its balance at the end of today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLine {
+    pub id: AccountId,
+    pub name: String,
+    pub kind: AccountKind,
+    pub currency: Currency,
+    pub institution: Option<String>,
+    pub location: Option<String>,
+    pub balance: Decimal,
+}
+
+/// The accounts of one kind, with their totals per currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountGroup {
+    pub kind: AccountKind,
+    pub accounts: Vec<AccountLine>,
+    pub totals: Vec<(Currency, Decimal)>,
+}
+
+/// The accounts a caller sees, grouped by kind in the order of
+/// `AccountKind::ALL`, and what they add up to per currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accounts {
+    pub groups: Vec<AccountGroup>,
+    /// Net worth now: every balance summed, per currency.
+    pub totals: Vec<(Currency, Decimal)>,
+}
+
+/// Balances at month ends (and today) in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub currency: Currency,
+    pub points: Vec<(Date, Decimal)>,
+}
+
+/// Something on the home page that wants attention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alert {
+    /// An asset account below zero.
+    Overdrawn { account: AccountId, name: String, balance: Decimal, currency: Currency },
+    /// Transactions without a category since `since`; `more` when there are
+    /// more than `count` (the count stops at a page).
+    Uncategorized { count: usize, more: bool, since: Date },
+    /// Imported rows held until someone decides what they are.
+    ReviewWaiting { count: usize },
+    /// An expense category this month far above its trailing twelve-month mean.
+    AboveAverage { category: String, currency: Currency, amount: Decimal, average: Decimal, change_pct: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub month: Month,
+    pub accounts: Accounts,
+    /// Net worth at the month ends of the last three years and today.
+    pub history: Vec<History>,
+    /// This month's money in, out and net, per currency.
+    pub month_flows: Vec<CashflowLine>,
+    /// This month's spending by expense category, largest first, per currency.
+    pub spending: Vec<TopLine>,
+    /// The newest transactions.
+    pub recent: Vec<TxView>,
+    pub alerts: Vec<Alert>,
+}
+
+/// One account's page: the account and its balance over time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDetail {
+    pub account: AccountLine,
+    pub history: Vec<(Date, Decimal)>,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+impl App {
+    /// Report facts cut to the accounts the caller sees. Counterparty sums
+    /// are not per account, so a spender gets none.
+    fn visible_facts(&self, access: &BookAccess, want: Wanted) -> AppResult<ReportFacts> {
+        let mut f = self.store.report_facts(access.book.id, None, want)?;
+        if access.role == BookRole::Spender {
+            f.accounts.retain(|a| access.sees_account(a.id));
+            f.flows.retain(|fl| access.sees_account(fl.account));
+            f.daily.retain(|d| access.sees_account(d.account));
+            f.counterparties.clear();
+        }
+        Ok(f)
+    }
+
+    /// Every account the caller sees with its balance today, grouped by kind.
+    pub fn account_overview(&self, actor: &Actor, book: BookId, today: Date) -> AppResult<Accounts> {
+        let access = self.access(actor, book)?;
+        Ok(accounts_of(&self.visible_facts(&access, Wanted::DAILY)?, today))
+    }
+
+    /// One account with its balance at each month end of the last three years.
+    pub fn account_detail(&self, actor: &Actor, book: BookId, id: AccountId, today: Date) -> AppResult<AccountDetail> {
+        let access = self.access(actor, book)?;
+        let not_found = || AppError::NotFound("account".into());
+        if !access.sees_account(id) {
+            return Err(not_found());
+        }
+        let mut f = self.visible_facts(&access, Wanted::DAILY)?;
+        f.accounts.retain(|a| a.id == id);
+        f.daily.retain(|d| d.account == id);
+        let account =
+            accounts_of(&f, today).groups.into_iter().flat_map(|g| g.accounts).next().ok_or_else(not_found)?;
+        let history = histories(&f, today)?.into_iter().next().map(|h| h.points).unwrap_or_default();
+        Ok(AccountDetail { account, history })
+    }
+
+    /// Everything the home page shows, as of `today`.
+    pub fn home(&self, actor: &Actor, book: BookId, today: Date) -> AppResult<Home> {
+        let access = self.access(actor, book)?;
+        let f = self.visible_facts(&access, Wanted { flows: true, counterparties: false, daily: true })?;
+        let month = Month::of(today);
+        let scope = Scope { from: Some(month), to: Some(month), depth: None };
+        let accounts = accounts_of(&f, today);
+        let month_flows = report::cashflow(&f, Period::Month, scope, None).map_err(internal)?;
+        let spending = report::top(&f, TopBy::Category, scope, usize::MAX, None).map_err(internal)?;
+        let recent = self.transactions(actor, book, &TxQuery { limit: Some(10), ..TxQuery::default() })?.items;
+
+        let mut alerts: Vec<Alert> = accounts
+            .groups
+            .iter()
+            .filter(|g| !g.kind.is_liability())
+            .flat_map(|g| &g.accounts)
+            .filter(|a| a.balance.is_sign_negative() && !a.balance.is_zero())
+            .map(|a| Alert::Overdrawn { account: a.id, name: a.name.clone(), balance: a.balance, currency: a.currency })
+            .collect();
+        let since = today.checked_sub(jiff::Span::new().days(UNCATEGORIZED_DAYS)).map_err(internal)?;
+        let open = self.transactions(
+            actor,
+            book,
+            &TxQuery { uncategorized: Some(true), from: Some(since.to_string()), ..TxQuery::default() },
+        )?;
+        if !open.items.is_empty() {
+            alerts.push(Alert::Uncategorized { count: open.items.len(), more: open.next_cursor.is_some(), since });
+        }
+        if access.role >= BookRole::Viewer {
+            let count = self.import_reviews(actor, book)?.len();
+            if count > 0 {
+                alerts.push(Alert::ReviewWaiting { count });
+            }
+        }
+        for t in report::trends(&f, month, None, None).map_err(internal)? {
+            if t.section == "expense" && t.flag == "high" {
+                alerts.push(Alert::AboveAverage {
+                    category: t.category,
+                    currency: t.currency,
+                    amount: -t.amount,
+                    average: -t.average,
+                    change_pct: t.change_pct.unwrap_or_default(),
+                });
+            }
+        }
+        Ok(Home { month, history: histories(&f, today)?, accounts, month_flows, spending, recent, alerts })
+    }
+
+    /// Gives every transaction in `ids` the category `category` (none when
+    /// `None`) in one write: all of them, or — when any is unknown to the
+    /// caller or refused — none. Returns how many were named.
+    pub fn recategorize_many(
+        &self,
+        actor: &Actor,
+        book: BookId,
+        ids: &[TxId],
+        category: Option<String>,
+    ) -> AppResult<usize> {
+        let access = self.access(actor, book)?;
+        if ids.is_empty() {
+            return Err(AppError::invalid("tx", "choose at least one transaction"));
+        }
+        if ids.len() > BULK_LIMIT {
+            return Err(AppError::invalid("tx", format!("at most {BULK_LIMIT} transactions at once")));
+        }
+        for &id in ids {
+            self.transaction_seen(&access, id)?;
+        }
+        access.require(BookRole::Editor)?;
+        let category = category.filter(|c| !c.trim().is_empty());
+        kassa_store::categorize::correct_many(self.store.as_ref(), book, &actor.tag(), ids, category)?;
+        Ok(ids.len())
+    }
+}
+
+/// Balances at the end of `today` from the daily changes, grouped by kind.
+fn accounts_of(f: &ReportFacts, today: Date) -> Accounts {
+    let mut balance: BTreeMap<AccountId, Decimal> = BTreeMap::new();
+    for d in f.daily.iter().filter(|d| d.date <= today) {
+        *balance.entry(d.account).or_default() += d.amount.amount;
+    }
+    let mut totals: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    let groups = AccountKind::ALL
+        .iter()
+        .filter_map(|&kind| {
+            let mut accounts: Vec<AccountLine> = f
+                .accounts
+                .iter()
+                .filter(|a| a.kind == kind)
+                .map(|a| {
+                    let mut b = balance.get(&a.id).copied().unwrap_or_default();
+                    b.rescale(a.currency.minor_units());
+                    AccountLine {
+                        id: a.id,
+                        name: a.name.clone(),
+                        kind,
+                        currency: a.currency,
+                        institution: a.institution.clone(),
+                        location: a.location.clone(),
+                        balance: b,
+                    }
+                })
+                .collect();
+            if accounts.is_empty() {
+                return None;
+            }
+            accounts.sort_by(|a, b| a.name.cmp(&b.name));
+            let mut group: BTreeMap<Currency, Decimal> = BTreeMap::new();
+            for a in &accounts {
+                *group.entry(a.currency).or_default() += a.balance;
+                *totals.entry(a.currency).or_default() += a.balance;
+            }
+            Some(AccountGroup { kind, accounts, totals: group.into_iter().collect() })
+        })
+        .collect();
+    Accounts { groups, totals: totals.into_iter().collect() }
+}
+
+/// The net worth of the facts' accounts per currency at each month end of
+/// the last three years (from the first transaction, when later) and today.
+fn histories(f: &ReportFacts, today: Date) -> AppResult<Vec<History>> {
+    let Some(first) = f.first_date().filter(|d| *d <= today) else { return Ok(vec![]) };
+    let from = first.max(Month::of(today).minus(HISTORY_MONTHS).last_day());
+    let lines = report::networth(f, Interval::Month, Some(from), Some(today), None).map_err(internal)?;
+    let mut per_currency: BTreeMap<Currency, BTreeMap<Date, Decimal>> = BTreeMap::new();
+    // Each date lists its accounts, then the net worth per currency: the
+    // later line wins, so an account that happens to be called "Net worth"
+    // cannot stand in for the sum.
+    for l in lines.iter().filter(|l| l.account == "Net worth") {
+        per_currency.entry(l.currency).or_default().insert(l.date, l.balance);
+    }
+    Ok(per_currency
+        .into_iter()
+        .map(|(currency, points)| History { currency, points: points.into_iter().collect() })
+        .collect())
+}

@@ -1,0 +1,154 @@
+//! `/accounts` (every account the user sees, by kind, with totals) and
+//! `/accounts/{id}` (its balance over time and its register, paged like
+//! `/transactions`).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use kassa_core::{AccountId, AccountKind, BookId};
+
+use super::home::empty_page;
+use super::transactions::{Amount, Flash, PAGE_SIZE, TxTable};
+use super::{Layout, Nav, PageResult, Session, load, render};
+use crate::app::App;
+use crate::app::books::TxQuery;
+use crate::app::dashboard::{AccountGroup, AccountLine};
+use crate::charts::{self, Series};
+
+pub fn routes() -> Router<App> {
+    Router::new().route("/accounts", get(list)).route("/accounts/{id}", get(detail))
+}
+
+pub fn kind_label(kind: AccountKind) -> &'static str {
+    match kind {
+        AccountKind::Checking => "Checking",
+        AccountKind::Savings => "Savings",
+        AccountKind::Cash => "Cash",
+        AccountKind::CreditCard => "Credit cards",
+        AccountKind::Loan => "Loans",
+        AccountKind::Brokerage => "Brokerage",
+    }
+}
+
+/// One account as a table row.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub kind: &'static str,
+    pub institution: String,
+    pub location: String,
+    pub currency: String,
+    pub balance: Amount,
+}
+
+impl AccountRow {
+    fn of(a: &AccountLine) -> AccountRow {
+        AccountRow {
+            id: a.id.0,
+            name: a.name.clone(),
+            kind: kind_label(a.kind),
+            institution: a.institution.clone().unwrap_or_default(),
+            location: a.location.clone().unwrap_or_default(),
+            currency: a.currency.to_string(),
+            balance: Amount::of(a.balance, a.currency),
+        }
+    }
+}
+
+/// The accounts of one kind with their totals.
+#[derive(Debug, Clone)]
+pub struct GroupView {
+    pub label: &'static str,
+    pub accounts: Vec<AccountRow>,
+    pub totals: Vec<Amount>,
+}
+
+impl GroupView {
+    pub fn of(g: &AccountGroup) -> GroupView {
+        GroupView {
+            label: kind_label(g.kind),
+            accounts: g.accounts.iter().map(AccountRow::of).collect(),
+            totals: g.totals.iter().map(|(c, t)| Amount::of(*t, *c)).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage {
+    layout: Layout,
+    groups: Vec<GroupView>,
+    /// The account list shows institution, location and currency.
+    detailed: bool,
+    totals: Vec<Amount>,
+}
+
+async fn list(State(app): State<App>, session: Session) -> PageResult {
+    let title = "Accounts";
+    let Some(book) = session.book.as_ref().map(|b| BookId(b.id)) else {
+        return Ok(empty_page(&session, title, Nav::Accounts));
+    };
+    let (actor, today) = (session.actor, jiff::Zoned::now().date());
+    let accounts = load(&app, move |app| app.account_overview(&actor, book, today)).await?;
+    if accounts.groups.is_empty() {
+        return Ok(empty_page(&session, title, Nav::Accounts));
+    }
+    Ok(render(&AccountsPage {
+        layout: session.layout(title, Nav::Accounts),
+        groups: accounts.groups.iter().map(GroupView::of).collect(),
+        detailed: true,
+        totals: accounts.totals.iter().map(|(c, t)| Amount::of(*t, *c)).collect(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    flash: Flash,
+    account: AccountRow,
+    chart: Option<String>,
+    table: TxTable,
+}
+
+async fn detail(
+    State(app): State<App>,
+    session: Session,
+    Path(id): Path<uuid::Uuid>,
+    Query(q): Query<TxQuery>,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    let (actor, book, today) = (session.actor, session.book_id()?, jiff::Zoned::now().date());
+    // Only the paging of the register comes from the URL here.
+    let q = TxQuery {
+        account: Some(id.to_string()),
+        cursor: q.cursor,
+        newer: q.newer,
+        limit: Some(PAGE_SIZE),
+        ..TxQuery::default()
+    };
+    let query = q.clone();
+    let (detail, page) = load(&app, move |app| {
+        let detail = app.account_detail(&actor, book, AccountId(id), today)?;
+        Ok((detail, app.transactions(&actor, book, &query)?))
+    })
+    .await?;
+    let a = &detail.account;
+    let chart = (!detail.history.is_empty()).then(|| {
+        let series = Series { name: a.name.clone(), points: detail.history.clone() };
+        charts::line(&format!("Balance of {}", a.name), &[series], a.currency, true)
+    });
+    let path = format!("/accounts/{id}");
+    let table = TxTable::new(&session, format!("Transactions of {}", a.name), page, &path, &q)?
+        .with_categories(&app, &session)
+        .await?;
+    Ok(render(&AccountPage {
+        layout: session.layout(a.name.clone(), Nav::Accounts),
+        flash,
+        account: AccountRow::of(a),
+        chart,
+        table,
+    }))
+}

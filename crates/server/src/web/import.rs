@@ -1,0 +1,511 @@
+//! `/import`: upload bank files, preview what importing them would do,
+//! confirm, see the result, and undo past batches. The preview is a dry
+//! run of `App::import` — the same engine, options and checks as the real
+//! import and the API — so what it shows is what confirming does.
+//!
+//! Between the preview and the confirm the uploaded bytes wait in a
+//! [`Stash`] in this process, under a random id bound to the person who
+//! uploaded them and the book they chose; the browser carries only that
+//! id. Posting the files again instead would send them twice and need a
+//! file input the browser cannot refill, and a database table would store
+//! files nobody decided to keep. The stash is bounded: entries expire
+//! after [`STASH_TTL`], a person keeps at most [`PER_USER`] (their oldest
+//! goes first), and all entries together hold at most [`STASH_LIMIT`]
+//! bytes. Confirming moves an entry to "running" under the lock, so a
+//! double submit cannot import twice; the result then replaces the bytes,
+//! and the confirm redirects to it (Post/Redirect/Get). The cost of this
+//! choice: behind several server processes, preview and confirm must reach
+//! the same one (sticky sessions), and a restart forgets pending previews.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use kassa_core::{BatchId, BookId, UserId};
+use serde::Deserialize;
+
+use super::{Layout, Nav, PageError, PageResult, Session, load, render};
+use crate::app::books::AccountView;
+use crate::app::imports::{BatchView, ImportRequest, ImportView, ProfileView, Upload};
+use crate::app::mapping::MappingView;
+use crate::app::{App, AppError};
+use crate::error::ApiError;
+
+/// Largest upload (all files of one form together).
+pub const UPLOAD_LIMIT: usize = 32 << 20;
+/// Most bytes all pending previews may hold together.
+pub const STASH_LIMIT: usize = 128 << 20;
+/// How long a preview waits for its confirm.
+pub const STASH_TTL: Duration = Duration::from_secs(30 * 60);
+/// Pending previews per person.
+pub const PER_USER: usize = 3;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/import", get(upload_page).post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
+        .route("/import/{id}", get(preview))
+        .route("/import/{id}/options", post(change_options))
+        .route("/import/{id}/confirm", post(confirm))
+        .route("/import/{id}/cancel", post(cancel))
+        .route("/import/batches/{batch}/undo", post(undo))
+        .layer(Extension(Stash::default()))
+}
+
+// --- the stash ------------------------------------------------------------------
+
+/// Uploads awaiting their confirm, and the results of confirmed ones.
+#[derive(Clone, Default)]
+struct Stash(Arc<Mutex<HashMap<uuid::Uuid, Entry>>>);
+
+struct Entry {
+    user: UserId,
+    book: BookId,
+    at: Instant,
+    held: Held,
+}
+
+#[derive(Clone)]
+enum Held {
+    Pending { files: Arc<[Upload]>, req: ImportRequest },
+    Running,
+    Done(Vec<ImportView>),
+}
+
+impl Entry {
+    /// Only its uploader sees an entry, and only until it expires.
+    fn live_for(&self, user: UserId) -> bool {
+        self.user == user && self.at.elapsed() < STASH_TTL
+    }
+
+    fn bytes(&self) -> usize {
+        match &self.held {
+            Held::Pending { files, .. } => files.iter().map(|f| f.bytes.len()).sum(),
+            Held::Running | Held::Done(_) => 0,
+        }
+    }
+}
+
+impl Stash {
+    fn lock(&self) -> MutexGuard<'_, HashMap<uuid::Uuid, Entry>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `files` for `user` and returns the id to confirm them by.
+    fn put(&self, user: UserId, book: BookId, files: Vec<Upload>, req: ImportRequest) -> Result<uuid::Uuid, PageError> {
+        let size: usize = files.iter().map(|f| f.bytes.len()).sum();
+        let mut map = self.lock();
+        let now = Instant::now();
+        map.retain(|_, e| now.duration_since(e.at) < STASH_TTL);
+        let mut mine: Vec<(uuid::Uuid, Instant)> =
+            map.iter().filter(|(_, e)| e.user == user).map(|(id, e)| (*id, e.at)).collect();
+        mine.sort_by_key(|(_, at)| *at);
+        for (id, _) in mine.iter().take((mine.len() + 1).saturating_sub(PER_USER)) {
+            map.remove(id);
+        }
+        if map.values().map(Entry::bytes).sum::<usize>() + size > STASH_LIMIT {
+            return Err(PageError(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "The server holds too many uploads awaiting confirmation; try again in a few minutes.",
+            )));
+        }
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
+        let id = uuid::Builder::from_random_bytes(random).into_uuid();
+        map.insert(id, Entry { user, book, at: now, held: Held::Pending { files: files.into(), req } });
+        Ok(id)
+    }
+
+    /// The entry `id`, if it is `user`'s and has not expired.
+    fn get(&self, id: uuid::Uuid, user: UserId) -> Option<(BookId, Held)> {
+        let map = self.lock();
+        let e = map.get(&id).filter(|e| e.live_for(user))?;
+        Some((e.book, e.held.clone()))
+    }
+
+    fn set(&self, id: uuid::Uuid, held: Held) {
+        if let Some(e) = self.lock().get_mut(&id) {
+            e.held = held;
+        }
+    }
+
+    /// New options for a pending entry; `false` when there is none (it
+    /// expired, or a confirm took it).
+    fn reoption(&self, id: uuid::Uuid, user: UserId, new: ImportRequest) -> bool {
+        let mut map = self.lock();
+        match map.get_mut(&id).filter(|e| e.live_for(user)) {
+            Some(Entry { held: Held::Pending { req, .. }, .. }) => {
+                *req = new;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Marks a pending entry as running and hands out its files: the one
+    /// step a confirm takes, so a second confirm finds nothing to run.
+    fn start(&self, id: uuid::Uuid, user: UserId) -> Option<(BookId, Arc<[Upload]>, ImportRequest)> {
+        let mut map = self.lock();
+        let e = map.get_mut(&id).filter(|e| e.live_for(user))?;
+        let Held::Pending { files, req } = e.held.clone() else { return None };
+        e.held = Held::Running;
+        Some((e.book, files, req))
+    }
+
+    fn remove(&self, id: uuid::Uuid, user: UserId) {
+        let mut map = self.lock();
+        if map.get(&id).is_some_and(|e| e.user == user) {
+            map.remove(&id);
+        }
+    }
+}
+
+fn gone() -> PageError {
+    AppError::NotFound("this upload (it expired after 30 minutes or was imported already; upload it again)".into())
+        .into()
+}
+
+fn stash_id(s: &str) -> Result<uuid::Uuid, PageError> {
+    s.parse().map_err(|_| gone())
+}
+
+// --- the options ------------------------------------------------------------------
+
+/// The import options as the forms send them (checkboxes are present or absent).
+#[derive(Debug, Default, Deserialize)]
+struct OptionsForm {
+    account: Option<String>,
+    format: Option<String>,
+    profile: Option<String>,
+    create_accounts: Option<String>,
+    skip_bad_rows: Option<String>,
+}
+
+impl OptionsForm {
+    fn set(&mut self, name: &str, value: String) -> Result<(), AppError> {
+        let slot = match name {
+            "account" => &mut self.account,
+            "format" => &mut self.format,
+            "profile" => &mut self.profile,
+            "create_accounts" => &mut self.create_accounts,
+            "skip_bad_rows" => &mut self.skip_bad_rows,
+            _ => return Err(AppError::invalid(name, "not a field of the import form")),
+        };
+        *slot = Some(value);
+        Ok(())
+    }
+
+    fn request(self) -> ImportRequest {
+        let given = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        ImportRequest {
+            account: given(self.account),
+            format: given(self.format).filter(|f| f != "auto"),
+            profile: given(self.profile),
+            create_accounts: self.create_accounts.is_some(),
+            dry_run: false,
+            skip_bad_rows: self.skip_bad_rows.is_some(),
+        }
+    }
+}
+
+/// The formats the form offers, as `ImportRequest::format` names them.
+const FORMATS: [(&str, &str); 8] = [
+    ("auto", "Detect from the content"),
+    ("csv", "Bank CSV"),
+    ("ofx", "OFX / QFX"),
+    ("qif", "QIF"),
+    ("camt", "camt.052/053/054 (ISO 20022)"),
+    ("mt940", "MT940"),
+    ("kassa-csv", "kassa transactions.csv"),
+    ("trades", "kassa trades.csv"),
+];
+
+/// What the option fields show: the book's accounts and profiles and the
+/// values chosen so far.
+struct Options {
+    accounts: Vec<AccountView>,
+    profiles: Vec<ProfileView>,
+    formats: [(&'static str, &'static str); 8],
+    req: ImportRequest,
+}
+
+impl Options {
+    fn format(&self) -> &str {
+        self.req.format.as_deref().unwrap_or("auto")
+    }
+
+    fn account(&self) -> &str {
+        self.req.account.as_deref().unwrap_or("")
+    }
+
+    fn profile(&self) -> &str {
+        self.req.profile.as_deref().unwrap_or("")
+    }
+}
+
+fn load_options(app: &App, session: &Session, book: BookId, req: ImportRequest) -> crate::app::AppResult<Options> {
+    Ok(Options {
+        accounts: app.accounts(&session.actor, book)?,
+        profiles: app.import_profiles(&session.actor, book)?,
+        formats: FORMATS,
+        req,
+    })
+}
+
+// --- the upload page ------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct UploadPage {
+    layout: Layout,
+    book: uuid::Uuid,
+    can_edit: bool,
+    undone: Option<u64>,
+    error: Option<String>,
+    options: Options,
+    /// Newest first.
+    batches: Vec<BatchView>,
+    upload_mib: usize,
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadQuery {
+    undone: Option<u64>,
+}
+
+async fn upload_page(State(app): State<App>, session: Session, Query(q): Query<UploadQuery>) -> PageResult {
+    show_upload(&app, session, q.undone, None).await
+}
+
+async fn show_upload(app: &App, session: Session, undone: Option<u64>, error: Option<ApiError>) -> PageResult {
+    let book = session.book_id()?;
+    let s = session.clone();
+    let (options, mut batches) = load(app, move |app| {
+        Ok((load_options(app, &s, book, ImportRequest::default())?, app.import_batches(&s.actor, book)?))
+    })
+    .await?;
+    batches.reverse();
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let mut layout = session.layout("Import", Nav::Import);
+    layout.here = "/import".into();
+    let page = UploadPage {
+        layout,
+        book: book.0,
+        can_edit: session.can_edit(),
+        undone,
+        error: error.map(|e| e.message),
+        options,
+        batches,
+        upload_mib: UPLOAD_LIMIT >> 20,
+    };
+    let mut resp = render(&page);
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// The multipart form: files under `files`, options beside them.
+async fn read_form(mut form: Multipart) -> Result<(Vec<Upload>, ImportRequest), ApiError> {
+    let too_big = |e: axum::extract::multipart::MultipartError| {
+        let message = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("files: the upload is larger than {} MiB", UPLOAD_LIMIT >> 20)
+        } else {
+            format!("files: {}", e.body_text())
+        };
+        ApiError::new(e.status(), "invalid_upload", message)
+    };
+    let mut files = vec![];
+    let mut options = OptionsForm::default();
+    while let Some(field) = form.next_field().await.map_err(too_big)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "files" {
+            let file = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(too_big)?;
+            // A browser sends one empty part when no file was chosen.
+            if !(file.is_empty() && bytes.is_empty()) {
+                files.push(Upload { name: file, bytes: bytes.to_vec() });
+            }
+        } else {
+            let value = field.text().await.map_err(too_big)?;
+            options.set(&name, value)?;
+        }
+    }
+    if files.is_empty() {
+        return Err(AppError::invalid("files", "choose at least one file").into());
+    }
+    Ok((files, options.request()))
+}
+
+async fn upload(
+    State(app): State<App>,
+    Extension(stash): Extension<Stash>,
+    session: Session,
+    form: Multipart,
+) -> PageResult {
+    let book = session.book_id()?;
+    let actor = session.actor;
+    // Asked before the body is read: a viewer's upload is not taken in vain.
+    load(&app, move |app| app.may_import(&actor, book)).await?;
+    match read_form(form).await {
+        Ok((files, req)) => {
+            let id = stash.put(session.user.id, book, files, req)?;
+            Ok(Redirect::to(&format!("/import/{id}")).into_response())
+        }
+        Err(e) => show_upload(&app, session, None, Some(e)).await,
+    }
+}
+
+// --- preview and result -----------------------------------------------------------
+
+/// One file's dry run: what importing it would do, or why it cannot be.
+struct FilePreview {
+    name: String,
+    size: String,
+    mapping: Option<MappingView>,
+    outcome: Result<ImportView, String>,
+}
+
+#[derive(Template)]
+#[template(path = "import_preview.html")]
+struct PreviewPage {
+    layout: Layout,
+    id: uuid::Uuid,
+    book: String,
+    book_id: uuid::Uuid,
+    error: Option<String>,
+    state: PreviewState,
+}
+
+enum PreviewState {
+    Preview { files: Vec<FilePreview>, options: Box<Options> },
+    Running,
+    Done(Vec<ImportView>),
+}
+
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1 << 20 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20)),
+    }
+}
+
+async fn preview(
+    State(app): State<App>,
+    Extension(stash): Extension<Stash>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = stash_id(&id)?;
+    let (book, held) = stash.get(id, session.user.id).ok_or_else(gone)?;
+    show_preview(&app, &session, id, book, held, None).await
+}
+
+async fn show_preview(
+    app: &App,
+    session: &Session,
+    id: uuid::Uuid,
+    book: BookId,
+    held: Held,
+    error: Option<ApiError>,
+) -> PageResult {
+    let state = match held {
+        Held::Running => PreviewState::Running,
+        Held::Done(views) => PreviewState::Done(views),
+        Held::Pending { files, req } => {
+            let s = session.clone();
+            load(app, move |app| {
+                let dry = ImportRequest { dry_run: true, ..req.clone() };
+                let previews = files
+                    .iter()
+                    .map(|f| {
+                        // Each file alone, so one that cannot be read does not hide the others.
+                        let outcome = app
+                            .import(&s.actor, book, std::slice::from_ref(f), &dry)
+                            .map(|mut v| v.remove(0))
+                            .map_err(|e| ApiError::from(e).message);
+                        let mapping = app.csv_mapping(&s.actor, book, f, &req).ok().flatten();
+                        FilePreview { name: f.name.clone(), size: size(f.bytes.len()), mapping, outcome }
+                    })
+                    .collect();
+                Ok(PreviewState::Preview { files: previews, options: Box::new(load_options(app, &s, book, req)?) })
+            })
+            .await?
+        }
+    };
+    let name = session.books.iter().find(|b| b.id == book.0).map_or_else(String::new, |b| b.name.clone());
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let title = if matches!(state, PreviewState::Done(_)) { "Import result" } else { "Import preview" };
+    let mut layout = session.layout(title, Nav::Import);
+    layout.here = "/import".into();
+    let page = PreviewPage { layout, id, book: name, book_id: book.0, error: error.map(|e| e.message), state };
+    let mut resp = render(&page);
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn change_options(
+    Extension(stash): Extension<Stash>,
+    session: Session,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<OptionsForm>,
+) -> PageResult {
+    let id = stash_id(&id)?;
+    if !stash.reoption(id, session.user.id, f.request()) {
+        return Err(gone());
+    }
+    Ok(Redirect::to(&format!("/import/{id}")).into_response())
+}
+
+async fn confirm(
+    State(app): State<App>,
+    Extension(stash): Extension<Stash>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = stash_id(&id)?;
+    let (book, files, req) = stash.start(id, session.user.id).ok_or_else(gone)?;
+    let (actor, kept) = (session.actor, stash.clone());
+    // The stash learns the outcome on the blocking pool itself: if the
+    // request times out first, the import still finishes, and a reload of
+    // the preview's URL shows its result instead of "running" forever.
+    let done = load(&app, move |app| {
+        let real = ImportRequest { dry_run: false, ..req.clone() };
+        let outcome = app.import(&actor, book, &files, &real);
+        // Nothing was stored on a failure: the files wait for another try.
+        let held = match &outcome {
+            Ok(views) => Held::Done(views.clone()),
+            Err(_) => Held::Pending { files, req },
+        };
+        kept.set(id, held);
+        outcome.map(|_| ())
+    })
+    .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/import/{id}")).into_response()),
+        Err(PageError(e)) => {
+            let (_, held) = stash.get(id, session.user.id).ok_or_else(gone)?;
+            show_preview(&app, &session, id, book, held, Some(e)).await
+        }
+    }
+}
+
+async fn cancel(Extension(stash): Extension<Stash>, session: Session, Path(id): Path<String>) -> PageResult {
+    stash.remove(stash_id(&id)?, session.user.id);
+    Ok(Redirect::to("/import").into_response())
+}
+
+async fn undo(State(app): State<App>, session: Session, Path(batch): Path<String>) -> PageResult {
+    let book = session.book_id()?;
+    let batch: BatchId = batch.parse().map_err(|_| PageError::from(AppError::NotFound("batch".into())))?;
+    let actor = session.actor;
+    match load(&app, move |app| app.undo_import(&actor, book, batch)).await {
+        Ok(u) => Ok(Redirect::to(&format!("/import?book={}&undone={}", book.0, u.deleted)).into_response()),
+        Err(PageError(e)) => show_upload(&app, session, None, Some(e)).await,
+    }
+}
