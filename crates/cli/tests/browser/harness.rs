@@ -16,12 +16,14 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use tempfile::TempDir;
+use thirtyfour::cdp::domains::emulation::{MediaFeature, SetEmulatedMedia};
+use thirtyfour::components::SelectElement;
 use thirtyfour::extensions::query::ElementPollerWithTimeout;
 use thirtyfour::prelude::*;
 use thirtyfour::{ChromeCapabilities, ChromiumLikeCapabilities};
@@ -34,17 +36,27 @@ const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (390, 844);
 /// How long a process may take to say it is ready, and an element to appear.
 const STARTUP: Duration = Duration::from_secs(60);
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(100);
 
 /// The last lines a child process wrote, for failure messages.
 type Log = Arc<Mutex<VecDeque<String>>>;
 
-/// Reads `stream` to its end on its own thread (so the child never blocks on
-/// a full pipe), keeping the last lines in `log`; the receiver gets the
-/// first line `pick` accepts, or disconnects when the stream ends first.
-fn watch(stream: impl Read + Send + 'static, log: Log, pick: fn(&str) -> Option<String>) -> Receiver<String> {
+/// Reads a child's stdout and stderr to their end on threads of their own
+/// (so it never blocks on a full pipe), keeping the last lines in `log`;
+/// the receiver gets what `pick` makes of the first line it accepts, or
+/// disconnects when both streams end first.
+fn watch(child: &mut Child, log: &Log, pick: fn(&str) -> Option<String>) -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
+    let out: Box<dyn Read + Send> = Box::new(child.stdout.take().unwrap());
+    let err: Box<dyn Read + Send> = Box::new(child.stderr.take().unwrap());
+    for stream in [out, err] {
+        follow(stream, log.clone(), pick, tx.clone());
+    }
+    rx
+}
+
+fn follow(stream: Box<dyn Read + Send>, log: Log, pick: fn(&str) -> Option<String>, tx: Sender<String>) {
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stream).lines() {
@@ -61,7 +73,6 @@ fn watch(stream: impl Read + Send + 'static, log: Log, pick: fn(&str) -> Option<
             log.push_back(line);
         }
     });
-    rx
 }
 
 fn tail(log: &Log) -> String {
@@ -127,18 +138,63 @@ impl Server {
             let out = add.wait_with_output().unwrap();
             assert!(out.status.success(), "kassa user add {email}: {}", String::from_utf8_lossy(&out.stderr));
         }
+        Server::start(dir, &["--db", &db, "serve", "--bind", "127.0.0.1:0"])
+    }
+
+    /// `kassa demo` on a copy of the demo database (seeded once, see
+    /// [`seeded_demo`]), so a test may change it freely.
+    pub fn demo() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.sqlite");
+        std::fs::copy(seeded_demo(), &db).expect("copy the demo database");
+        let db = format!("sqlite://{}", db.display());
+        Server::start(dir, &["demo", "--bind", "127.0.0.1:0", "--db", &db])
+    }
+
+    /// Runs `kassa ARGS` until it names its URL: `kassa serve` on stderr,
+    /// `kassa demo` as its first line on stdout.
+    fn start(dir: TempDir, args: &[&str]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kassa"));
-        cmd.args(["--db", &db, "serve", "--bind", "127.0.0.1:0"]).env("KASSA_LOG", "warn");
+        cmd.args(args).env("KASSA_LOG", "warn");
         let mut process = Group::spawn(&mut cmd);
         let log = Log::default();
-        let found = watch(process.0.stderr.take().unwrap(), log.clone(), |line| {
-            let rest = line.strip_prefix("kassa listening on ")?;
-            Some(rest.split_whitespace().next()?.trim_end_matches('/').to_string())
+        let found = watch(&mut process.0, &log, |line| {
+            let rest = line.strip_prefix("kassa listening on ").or_else(|| line.strip_prefix("kassa demo: "))?;
+            let url = rest.split_whitespace().next()?;
+            url.starts_with("http://").then(|| url.trim_end_matches('/').to_string())
         });
-        let _stdout = watch(process.0.stdout.take().unwrap(), log.clone(), |_| None);
-        let base = ready(&found, &log, "kassa serve");
+        let base = ready(&found, &log, &format!("kassa {}", args.join(" ")));
         Server { base, log, _process: process, _dir: dir }
     }
+}
+
+/// The demo database, made by `kassa demo --seed-only` once and kept under
+/// the target directory for as long as the same binary runs on the same day
+/// (the demo's history ends today); seeding takes a minute in a debug build.
+fn seeded_demo() -> &'static Path {
+    static SEEDED: OnceLock<PathBuf> = OnceLock::new();
+    SEEDED.get_or_init(|| {
+        let bin = Path::new(env!("CARGO_BIN_EXE_kassa"));
+        let meta = std::fs::metadata(bin).expect("the kassa binary");
+        let built = meta.modified().unwrap().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let day = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() / 86_400;
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-demo");
+        let path = dir.join(format!("demo-{built}-{}-{day}.sqlite", meta.len()));
+        if path.exists() {
+            return path;
+        }
+        // Older seeds are of another binary or day.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let partial = dir.join("seeding.sqlite");
+        let out = Command::new(bin)
+            .args(["demo", "--seed-only", "--db", &format!("sqlite://{}", partial.display())])
+            .output()
+            .expect("run kassa demo --seed-only");
+        assert!(out.status.success(), "kassa demo --seed-only: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::rename(&partial, &path).unwrap();
+        path
+    })
 }
 
 /// Headless Chromium on its own profile, through its own chromedriver.
@@ -187,10 +243,7 @@ impl Browser {
         cmd.arg(format!("--port={port}"));
         let mut chromedriver = Group::spawn(&mut cmd);
         let log = Log::default();
-        let found = watch(chromedriver.0.stdout.take().unwrap(), log.clone(), |line| {
-            line.contains("started successfully").then(String::new)
-        });
-        let _stderr = watch(chromedriver.0.stderr.take().unwrap(), log.clone(), |_| None);
+        let found = watch(&mut chromedriver.0, &log, |line| line.contains("started successfully").then(String::new));
         ready(&found, &log, "chromedriver");
 
         let profile = tempfile::tempdir().unwrap();
@@ -229,7 +282,10 @@ impl Browser {
             .expect("install the CSP listener");
 
         let failures = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-failures");
-        let shots = std::env::var_os("KASSA_SCREENSHOTS").map(PathBuf::from);
+        // Relative to the workspace, not to this crate (cargo's working
+        // directory for tests), so `KASSA_SCREENSHOTS=docs/screenshots` works.
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let shots = std::env::var_os("KASSA_SCREENSHOTS").map(|dir| workspace.join(dir));
         if let Some(dir) = &shots {
             std::fs::create_dir_all(dir).unwrap();
         }
@@ -275,28 +331,53 @@ impl Browser {
 
     /// Opens `path` and checks the page as [`arrived`](Self::arrived) does.
     pub async fn open(&self, path: &str) {
-        let r = self.driver.goto(self.url(path)).await;
-        self.check(r, format!("open {path}")).await;
+        self.go(path).await;
         self.arrived(path).await;
     }
 
+    /// Navigates to `path` that redirects: follow with `arrived`.
+    pub async fn go(&self, path: &str) {
+        let r = self.driver.goto(self.url(path)).await;
+        self.check(r, format!("open {path}")).await;
+    }
+
+    /// Marks the page shown now, before an action that leaves it, so the
+    /// next [`arrived`](Self::arrived) waits for another document even when
+    /// the URL stays the same (a form posted back to its own page).
+    pub async fn leaving(&self) {
+        self.js("window.__kassaLeft = true").await;
+    }
+
     /// Waits until the browser shows `path` (path and query, as the server
-    /// redirected or a form led), then fails on any reference to another
-    /// origin in the page or among what it loaded, and on any CSP violation.
+    /// redirected or a form led), loaded, then fails on any reference to
+    /// another origin in the page or among what it loaded, and on any CSP
+    /// violation.
     pub async fn arrived(&self, path: &str) {
         let want = self.url(path);
+        self.wait_for_page(|url| url == want, &want).await;
+    }
+
+    /// As [`arrived`](Self::arrived), for a URL that starts with `prefix`;
+    /// returns its path and query.
+    pub async fn arrived_under(&self, prefix: &str) -> String {
+        let want = self.url(prefix);
+        let url = self.wait_for_page(|url| url.starts_with(&want), &format!("{want}…")).await;
+        url.strip_prefix(&self.base).unwrap_or(&url).to_string()
+    }
+
+    async fn wait_for_page(&self, wanted: impl Fn(&str) -> bool, want: &str) -> String {
         let deadline = Instant::now() + WAIT;
-        loop {
-            let at = self.check(self.driver.current_url().await, "read the URL").await;
-            let state = self.js("return document.readyState").await;
-            if at.as_str() == want && state == "complete" {
-                break;
+        let at = loop {
+            let at = self.check(self.driver.current_url().await, "read the URL").await.to_string();
+            let state = self.js("return window.__kassaLeft ? 'the page before' : document.readyState").await;
+            if wanted(&at) && state == "complete" {
+                break at;
             }
             if Instant::now() > deadline {
                 self.fail(format!("expected to be at {want} (loaded), still at {at} ({state})")).await;
             }
             tokio::time::sleep(POLL).await;
-        }
+        };
         let found = self
             .js(r#"
                 const here = location.origin;
@@ -316,9 +397,10 @@ impl Browser {
             .await;
         for (key, what) in [("foreign", "names or loaded another origin"), ("csp", "violates its CSP")] {
             if found[key].as_array().is_some_and(|a| !a.is_empty()) {
-                self.fail(format!("{path} {what}: {}", found[key])).await;
+                self.fail(format!("{at} {what}: {}", found[key])).await;
             }
         }
+        at
     }
 
     /// The JSON value a script returns.
@@ -351,6 +433,30 @@ impl Browser {
         self.check(el.click().await, format!("click `{css}`")).await;
     }
 
+    /// Clicks a button or link that leads to another page; see
+    /// [`leaving`](Self::leaving).
+    pub async fn submit(&self, css: &str) {
+        self.leaving().await;
+        self.click(css).await;
+    }
+
+    /// Picks the option with `value` in the select `css`, as a click would.
+    pub async fn choose(&self, css: &str, value: &str) {
+        let el = self.find(css).await;
+        let select = self.check(SelectElement::new(&el).await, format!("`{css}` as a select")).await;
+        self.check(select.select_by_value(value).await, format!("choose {value:?} in `{css}`")).await;
+    }
+
+    /// The visible text of every element matching `css` (none is fine).
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let r = self.driver.query(By::Css(css)).nowait().all_from_selector().await;
+        let mut texts = Vec::new();
+        for el in self.check(r, format!("find every `{css}`")).await {
+            texts.push(self.check(el.text().await, format!("read the text of `{css}`")).await);
+        }
+        texts
+    }
+
     pub async fn cookie(&self, name: &str) -> Option<String> {
         let all = self.check(self.driver.get_all_cookies().await, "read the cookies").await;
         all.into_iter().find(|c| c.name == name).map(|c| c.value)
@@ -364,6 +470,19 @@ impl Browser {
         if phone {
             self.full_page(&dir.join(format!("{name}-phone.png")), PHONE, true).await;
         }
+    }
+
+    /// With `KASSA_SCREENSHOTS`, saves the page as `<name>-dark.png` in the
+    /// dark colour scheme a browser set to dark mode asks for.
+    pub async fn screenshot_dark(&self, name: &str) {
+        let Some(dir) = &self.shots else { return };
+        let cdp = self.driver.cdp();
+        let dark = vec![MediaFeature { name: "prefers-color-scheme".into(), value: "dark".into() }];
+        let r = cdp.send(SetEmulatedMedia { media: None, features: Some(dark) }).await;
+        self.check(r, "emulate dark mode").await;
+        self.full_page(&dir.join(format!("{name}-dark.png")), DESKTOP, false).await;
+        let r = cdp.send(SetEmulatedMedia { media: None, features: Some(Vec::new()) }).await;
+        self.check(r, "end dark mode").await;
     }
 
     /// A screenshot of the whole page laid out `width` wide: the viewport is
