@@ -10,6 +10,7 @@ mod harness;
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use harness::{Browser, Server, browser_available};
 use rust_decimal::Decimal;
@@ -133,6 +134,36 @@ async fn logging_in_through_the_form() {
     b.arrived("/login?next=/settings").await;
 }
 
+/// The check every page passes is not vacuous: it sees a reference to
+/// another origin, a request to one, and a blocked inline style.
+#[tokio::test]
+async fn the_origin_check_sees_what_it_should() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::serve(&[]);
+    let b = Browser::start(&server).await;
+    b.open("/login").await;
+    assert_eq!(b.strays().await, (Vec::new(), Vec::new()));
+    b.js("const a = document.createElement('a'); a.href = 'https://cdn.example.org/x.js'; document.body.append(a);
+          const img = document.createElement('img'); img.src = 'http://127.0.0.2:9/pixel.png'; document.body.append(img);
+          document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">inline</p>');")
+        .await;
+    // The image request is refused by the CSP before it is made; wait for the report.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (foreign, csp) = loop {
+        let (foreign, csp) = b.strays().await;
+        if csp.len() >= 2 || Instant::now() > deadline {
+            break (foreign, csp);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(foreign.contains(&"https://cdn.example.org/x.js".to_string()), "{foreign:?}");
+    assert!(foreign.contains(&"http://127.0.0.2:9/pixel.png".to_string()), "{foreign:?}");
+    assert!(csp.iter().any(|v| v.starts_with("img-src http://127.0.0.2:9/pixel.png")), "{csp:?}");
+    assert!(csp.iter().any(|v| v.starts_with("style-src-attr inline")), "{csp:?}");
+}
+
 /// The issue's story: log in, see the home chart, import a CSV through the
 /// page, find its rows in /transactions, recategorise one, see the report
 /// change.
@@ -170,7 +201,7 @@ async fn import_find_recategorise_and_see_the_report_change() {
         if heading(&b).await == "Import result" {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         b.open(&preview).await;
     }
     assert_eq!(heading(&b).await, "Import result");

@@ -378,6 +378,19 @@ impl Browser {
             }
             tokio::time::sleep(POLL).await;
         };
+        let (foreign, csp) = self.strays().await;
+        for (found, what) in [(foreign, "names or loaded another origin"), (csp, "violates its CSP")] {
+            if !found.is_empty() {
+                self.fail(format!("{at} {what}: {found:?}")).await;
+            }
+        }
+        at
+    }
+
+    /// What the page shown names or loaded from another origin (`src`,
+    /// `href` and form actions, and every resource fetched), and the CSP
+    /// violations reported since it began to load.
+    pub async fn strays(&self) -> (Vec<String>, Vec<String>) {
         let found = self
             .js(r#"
                 const here = location.origin;
@@ -392,15 +405,13 @@ impl Browser {
                     const url = new URL(u, document.baseURI);
                     return url.protocol !== 'data:' && url.origin !== here;
                 });
-                return { foreign, csp: window.__kassaCsp || [] };
+                return [foreign, window.__kassaCsp || []];
             "#)
             .await;
-        for (key, what) in [("foreign", "names or loaded another origin"), ("csp", "violates its CSP")] {
-            if found[key].as_array().is_some_and(|a| !a.is_empty()) {
-                self.fail(format!("{at} {what}: {}", found[key])).await;
-            }
-        }
-        at
+        let list = |v: &Value| {
+            v.as_array().into_iter().flatten().map(|s| s.as_str().unwrap_or_default().to_string()).collect()
+        };
+        (list(&found[0]), list(&found[1]))
     }
 
     /// The JSON value a script returns.
