@@ -70,6 +70,9 @@ pub enum BenchCmd {
     /// The HTTP benchmark: seed (or reuse) the database `--db` names, serve
     /// it from this binary and load one register page with wrk
     Api(crate::bench_api::ApiArgs),
+    /// Every web page of the demo personas, timed one request at a time
+    /// against this binary's server, beside its static stylesheet
+    Pages(crate::bench_pages::PagesArgs),
 }
 
 /// `kassa bench seed`: a user with a big personal book, through the same
@@ -133,7 +136,7 @@ pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
         BenchCmd::Reports { db, transactions, runs } => {
             return crate::bench_reports::run(db, *transactions, *runs, format);
         }
-        BenchCmd::Seed { .. } | BenchCmd::Api(_) => anyhow::bail!("this benchmark runs on the database --db names"),
+        BenchCmd::Seed { .. } | BenchCmd::Api(_) | BenchCmd::Pages(_) => anyhow::bail!("this benchmark runs on the database --db names"),
     };
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];

@@ -68,7 +68,7 @@ struct Row {
 }
 
 /// The server child: killed when dropped, so a failed run leaves nothing behind.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -140,9 +140,10 @@ fn prepare(url: &str, args: &ApiArgs) -> anyhow::Result<(String, String)> {
     }
     eprintln!("using the existing bench user's book in {url}");
     if url.starts_with("postgres") {
-        // Current planner statistics, as autovacuum keeps them on a default
-        // server (the one this is measured on runs with autovacuum off).
-        postgres::Client::connect(url, postgres::NoTls)?.batch_execute("ANALYZE")?;
+        // Planner statistics and visibility map as autovacuum keeps them on
+        // a default server after a bulk load (the PostgreSQL this was
+        // measured on runs with autovacuum off).
+        postgres::Client::connect(url, postgres::NoTls)?.batch_execute("VACUUM ANALYZE")?;
     }
     let app = kassa_server::App::new(std::sync::Arc::from(store), kassa_server::Config::default());
     let token = app.login(EMAIL, PASSWORD, "bench")?.token;
@@ -158,7 +159,7 @@ fn prepare(url: &str, args: &ApiArgs) -> anyhow::Result<(String, String)> {
     Ok((token, path))
 }
 
-fn wait_listening(addr: &str, server: &mut Server) -> anyhow::Result<()> {
+pub(crate) fn wait_listening(addr: &str, server: &mut Server) -> anyhow::Result<()> {
     let started = Instant::now();
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = server.0.try_wait()? {

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_api;
+mod bench_pages;
 mod bench_reports;
 mod categorize;
 mod demo;
@@ -141,6 +142,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Bench(bench::BenchCmd::Api(args)) = &cli.command {
         let url = cli.db.clone().context("kassa bench api needs --db URL")?;
         return bench_api::run(&url, args, cli.output);
+    }
+    if let Command::Bench(bench::BenchCmd::Pages(args)) = &cli.command {
+        let url = cli.db.clone().context("kassa bench pages needs --db URL (the demo is seeded there)")?;
+        return bench_pages::run(&url, args, cli.output);
     }
     if let Command::Bench(cmd) = &cli.command {
         // Benchmarks make their own throw-away databases.

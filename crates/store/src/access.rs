@@ -168,6 +168,24 @@ pub struct TxItem {
     pub cursor: TxCursor,
 }
 
+/// Currency codes of consecutive register rows, parsed once per run of one
+/// code: a page is nearly always in one currency.
+#[derive(Debug, Default)]
+pub(crate) struct CurrencyMemo(Option<Currency>);
+
+impl CurrencyMemo {
+    pub(crate) fn parse(&mut self, code: &str) -> Result<Currency> {
+        match self.0 {
+            Some(c) if c.code() == code => Ok(c),
+            _ => {
+                let c = Currency::parse(code).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                self.0 = Some(c);
+                Ok(c)
+            }
+        }
+    }
+}
+
 /// Cross-tenant figures for the platform admin: counts and sums only.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Overview {

@@ -1087,6 +1087,12 @@ mod tests {
                 assert!(errors.is_empty(), "{}: {errors:?}", f.name);
                 assert_eq!(parsed.rows.len() + parsed.trades.len(), f.rows, "{}", f.name);
                 assert!(f.rows > 0, "{} is empty", f.name);
+                if f.name.ends_with(".csv") && !matches!(f.name.as_str(), "trades.csv" | "cash-log.csv") {
+                    let text = String::from_utf8_lossy(&f.bytes);
+                    let profile = kassa_import::profile::match_profile(&text).map(|p| p.name.as_str());
+                    let want = ["Sparkasse (DE)", "Revolut", "DEGIRO (NL)"];
+                    assert!(profile.is_some_and(|p| want.contains(&p)), "{}: read as {profile:?}", f.name);
+                }
             }
         }
     }

@@ -50,7 +50,7 @@ pub struct DemoArgs {
 /// The logins the demo prints, in order, with what each one shows.
 const LOGINS: &[(&str, &str)] = &[
     ("individual@demo.kassa", "Lena Fischer: three years over Sparkasse, DKB Visa, Revolut and a DEGIRO depot"),
-    ("family@demo.kassa", "Weber household: a joint account and cash wallets by location, shared with partner@"),
+    ("family@demo.kassa", "Weber household: joint account, cash wallets by location; shared with partner@demo.kassa"),
     ("partner@demo.kassa", "Anna Weber, editor of the Weber household"),
     ("company@demo.kassa", "Demo Company GmbH: operating, reserve and payroll accounts, two company cards"),
     ("alex@demo.kassa", "employee with a company card: sees only that card (spender)"),
@@ -67,11 +67,13 @@ pub fn default_db_url() -> anyhow::Result<String> {
     Ok(format!("sqlite://{}", dir.join("demo.sqlite").display()))
 }
 
-pub fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
+/// Seeds the demo into the database `url` names, or finds it there; the
+/// app over it with the default configuration.
+pub fn ensure(url: &str) -> anyhow::Result<App> {
     let store = kassa_store::open(url).with_context(|| format!("cannot open {url}"))?;
     store.migrate()?;
     // The published password is shorter than a real account may choose;
-    // only the seeding allows it, the server below keeps the default rule.
+    // only the seeding allows it, the server keeps the default rule.
     let seeding = server::app(store, Config { min_password_chars: PASSWORD.len(), ..Config::default() });
     if seeding.store.user_by_email(LAST)?.is_some() {
         eprintln!("kassa demo: reusing the demo data in {url}");
@@ -82,11 +84,14 @@ pub fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
         let rows = seed(&seeding, today)?;
         eprintln!("kassa demo: seeded {rows} imported rows into {url} in {:.1?}", started.elapsed());
     }
+    Ok(App::new(Arc::clone(&seeding.store), Config::default()))
+}
+
+pub fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
+    let app = ensure(url)?;
     if args.seed_only {
         return Ok(());
     }
-    let app = App::new(Arc::clone(&seeding.store), Config::default());
-    drop(seeding);
     server::serve_app(app, &args.bind, |addr| {
         println!("kassa demo: http://{addr}/");
         println!("Log in with any of these; the password is '{PASSWORD}' for all:");

@@ -158,7 +158,7 @@ impl From<TxItem> for TxView {
             account: t.account,
             date: t.date,
             amount: t.amount.to_string(),
-            currency: t.currency.to_string(),
+            currency: t.currency.code().to_string(),
             description: t.description,
             category: t.category,
             counterparty: t.counterparty,

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::{Conn, EVENT_COLUMNS, Uow, at_scale, currency, event_row};
 use crate::access::{
-    GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem, TxPageQuery,
-    UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem,
+    TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::Result;
 use crate::projection::book_of;
@@ -289,10 +289,11 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     sql.push_str(&format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ${}", args.len()));
     let statement = c.prepared(&sql)?;
     let rows = c.query(&statement, &args)?;
+    let mut currencies = CurrencyMemo::default();
     let items = rows
         .iter()
         .map(|r| {
-            let cur = currency(r.get(5))?;
+            let cur = currencies.parse(r.get(5))?;
             let date = r.get(3);
             Ok(TxItem {
                 id: TxId(r.get(0)),

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, like_escape, owner_from};
 use crate::access::{
-    GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem, TxPageQuery,
-    UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem,
+    TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::{Result, StoreError};
 use crate::projection::book_of;
@@ -298,9 +298,10 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
     );
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
-    let mut out = vec![];
+    let mut out = Vec::with_capacity(q.limit);
+    let mut currencies = CurrencyMemo::default();
     while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(5)?)?;
+        let cur = currencies.parse(r.get_ref(5)?.as_str().map_err(|e| StoreError::Corrupt(e.to_string()))?)?;
         let date = r.get(3)?;
         out.push(TxItem {
             id: TxId(r.get(0)?),

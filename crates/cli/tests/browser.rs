@@ -1,0 +1,306 @@
+//! End-to-end tests in a real browser: Debian's headless Chromium, driven
+//! through chromedriver, against the real `kassa` binary. Skipped (loudly)
+//! when Chromium is not installed, unless `KASSA_REQUIRE_BROWSER=1`.
+//! With `KASSA_SCREENSHOTS=<dir>` (relative to the workspace root) they also
+//! save screenshots of every page they visit there; that is how
+//! `docs/screenshots` is made.
+
+#[path = "browser/harness.rs"]
+mod harness;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use harness::{Browser, Server, browser_available};
+use rust_decimal::Decimal;
+
+const EMAIL: &str = "e2e@example.org";
+const PASSWORD: &str = "correct horse battery";
+/// Three card payments in June 2025 whose descriptions start with `KASSA-E2E`.
+const IMPORT_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/browser-import.csv");
+const IMPORT_MONTH: &str = "2025-06";
+
+/// Logs in through the form and lands on the home page.
+async fn log_in(b: &Browser, email: &str, password: &str) {
+    b.open("/login").await;
+    b.fill("#email", email).await;
+    b.fill("#password", password).await;
+    b.submit("form[action='/login'] button[type=submit]").await;
+    b.arrived("/").await;
+}
+
+/// The demo served, and a browser logged in to it as `email`; `None` when
+/// the browser tests are skipped.
+async fn demo_as(email: &str) -> Option<(Server, Browser)> {
+    if !browser_available() {
+        return None;
+    }
+    let server = Server::demo();
+    let b = Browser::start(&server).await;
+    log_in(&b, email, "demo").await;
+    Some((server, b))
+}
+
+async fn log_out(b: &Browser) {
+    b.submit("form.logout button[type=submit]").await;
+    b.arrived("/login").await;
+}
+
+/// The page's one `h1`.
+async fn heading(b: &Browser) -> String {
+    let all = b.texts("h1").await;
+    if all.len() != 1 {
+        b.fail(format!("expected one h1, found {all:?}")).await;
+    }
+    all.into_iter().next().unwrap()
+}
+
+/// `1,234.56 EUR` or `−12.50 EUR` as the number it shows.
+fn amount(text: &str) -> Decimal {
+    let number = text.trim().trim_end_matches(|c: char| c.is_ascii_uppercase()).trim();
+    Decimal::from_str(&number.replace('−', "-").replace(',', "")).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+}
+
+/// The EUR figures of the monthly report for one month, by row label.
+async fn month_report(b: &Browser, month: &str) -> HashMap<String, Decimal> {
+    b.open(&format!("/reports?view=monthly&from={month}&to={month}")).await;
+    let rows = b
+        .js(r#"
+            const table = [...document.querySelectorAll('table.report')]
+                .find(t => t.caption && t.caption.textContent.includes('EUR'));
+            return table ? [...table.tBodies[0].rows]
+                .filter(r => r.cells.length > 1)
+                .map(r => [r.cells[0].textContent.trim(), r.cells[1].textContent.trim()]) : null;
+        "#)
+        .await;
+    let Some(rows) = rows.as_array() else { b.fail("no EUR table in the monthly report").await };
+    rows.iter().map(|r| (r[0].as_str().unwrap().to_string(), amount(r[1].as_str().unwrap()))).collect()
+}
+
+/// The `dt` → `dd` pairs of the import counts on the page.
+async fn import_counts(b: &Browser) -> HashMap<String, String> {
+    let pairs = b
+        .js("return [...document.querySelectorAll('dl.counts > div')]
+                 .map(d => [d.querySelector('dt').textContent.trim(), d.querySelector('dd').textContent.trim()])")
+        .await;
+    pairs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn logging_in_through_the_form() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::serve(&[(EMAIL, PASSWORD)]);
+    let b = Browser::start(&server).await;
+
+    // A page behind the login sends the browser to the form, remembering where it was going.
+    b.go("/settings").await;
+    b.arrived("/login?next=/settings").await;
+    b.screenshot("login", true).await;
+
+    b.fill("#email", EMAIL).await;
+    b.fill("#password", "not the password").await;
+    b.submit("form[action='/login'] button[type=submit]").await;
+    b.arrived("/login").await;
+    let alert = b.text("p.alert[role=alert]").await;
+    if alert.is_empty() {
+        b.fail("a wrong password shows no error").await;
+    }
+    if b.cookie("kassa_session").await.is_some() {
+        b.fail("a wrong password set a session cookie").await;
+    }
+    // The form keeps the email and where to go next, not the password.
+    let email = b.find("#email").await;
+    assert_eq!(b.check(email.value().await, "read #email").await.as_deref(), Some(EMAIL));
+    let password = b.find("#password").await;
+    assert_eq!(b.check(password.value().await, "read #password").await.as_deref(), Some(""));
+
+    b.fill("#password", PASSWORD).await;
+    b.submit("form[action='/login'] button[type=submit]").await;
+    b.arrived("/settings").await;
+    assert_eq!(heading(&b).await, "Settings");
+    if b.cookie("kassa_session").await.is_none() {
+        b.fail("logging in set no session cookie").await;
+    }
+    log_out(&b).await;
+    b.go("/settings").await;
+    b.arrived("/login?next=/settings").await;
+}
+
+/// The check every page passes is not vacuous: it sees a reference to
+/// another origin, a request to one, and a blocked inline style.
+#[tokio::test]
+async fn the_origin_check_sees_what_it_should() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::serve(&[]);
+    let b = Browser::start(&server).await;
+    b.open("/login").await;
+    assert_eq!(b.strays().await, (Vec::new(), Vec::new()));
+    b.js("const a = document.createElement('a'); a.href = 'https://cdn.example.org/x.js'; document.body.append(a);
+          const img = document.createElement('img'); img.src = 'http://127.0.0.2:9/pixel.png'; document.body.append(img);
+          document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">inline</p>');")
+        .await;
+    // The image request is refused by the CSP before it is made; wait for the report.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (foreign, csp) = loop {
+        let (foreign, csp) = b.strays().await;
+        if csp.len() >= 2 || Instant::now() > deadline {
+            break (foreign, csp);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(foreign.contains(&"https://cdn.example.org/x.js".to_string()), "{foreign:?}");
+    assert!(foreign.contains(&"http://127.0.0.2:9/pixel.png".to_string()), "{foreign:?}");
+    assert!(csp.iter().any(|v| v.starts_with("img-src http://127.0.0.2:9/pixel.png")), "{csp:?}");
+    assert!(csp.iter().any(|v| v.starts_with("style-src-attr inline")), "{csp:?}");
+}
+
+/// The issue's story: log in, see the home chart, import a CSV through the
+/// page, find its rows in /transactions, recategorise one, see the report
+/// change.
+#[tokio::test]
+async fn import_find_recategorise_and_see_the_report_change() {
+    let Some((_server, b)) = demo_as("individual@demo.kassa").await else { return };
+
+    // The net worth chart: an SVG line through the months of the history.
+    let line = b.find("section[aria-labelledby=nw-title] figure.chart svg path.kc-line").await;
+    let d = b.check(line.attr("d").await, "read the chart's path").await.unwrap_or_default();
+    if d.matches('L').count() < 12 {
+        b.fail(format!("the net worth line has too few points: {d:.80}")).await;
+    }
+
+    // Upload, preview (nothing stored yet), confirm.
+    b.open("/import").await;
+    let files = b.find("#files").await;
+    b.check(files.send_keys(IMPORT_FILE).await, "choose the file").await;
+    b.choose("#opt-account", "DKB Visa").await;
+    b.submit("form[action='/import'] button[type=submit]").await;
+    let preview = b.arrived_under("/import/").await;
+    assert_eq!(heading(&b).await, "Import preview");
+    let counts = import_counts(&b).await;
+    for (what, want) in [("Format", "csv"), ("Rows", "3"), ("New", "3"), ("Duplicates", "0"), ("Errors", "0")] {
+        if counts.get(what).map(String::as_str) != Some(want) {
+            b.fail(format!("the preview should count {what} = {want}: {counts:?}")).await;
+        }
+    }
+    b.screenshot("import-preview", false).await;
+    b.submit("form[action$='/confirm'] button[type=submit]").await;
+    b.arrived_under("/import/").await;
+    // A large import may still run when the page answers; this one is small,
+    // but the page may say so once: look again, a bounded number of times.
+    for _ in 0..20 {
+        if heading(&b).await == "Import result" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        b.open(&preview).await;
+    }
+    assert_eq!(heading(&b).await, "Import result");
+    let counts = import_counts(&b).await;
+    if counts.get("New").map(String::as_str) != Some("3") {
+        b.fail(format!("the import should store 3 new rows: {counts:?}")).await;
+    }
+    b.screenshot("import-result", false).await;
+
+    // The rows are found by searching their description.
+    b.open("/transactions").await;
+    b.fill("form[role=search] input[name=q]", "KASSA-E2E").await;
+    b.submit("form[role=search] button[type=submit]").await;
+    let search = b.arrived_under("/transactions?").await;
+    let found = b.texts("table.register tbody tr td:nth-child(3)").await;
+    for want in ["Zebra Bakery", "Okapi Bookshop", "Quokka Cinema"] {
+        if !found.iter().any(|d| d.contains(want)) {
+            b.fail(format!("searching KASSA-E2E should find {want}: {found:?}")).await;
+        }
+    }
+    if found.len() != 3 {
+        b.fail(format!("searching KASSA-E2E should find exactly the 3 imported rows: {found:?}")).await;
+    }
+
+    // Recategorise the bakery payment through its inline control.
+    let select = "select[aria-label^='Category of 2025-06-03 KASSA-E2E Zebra Bakery']";
+    let old = b.js(&format!("return document.querySelector(\"{select}\").value")).await;
+    let old = old.as_str().unwrap_or_default().to_string();
+    let new = if old == "Travel" { "Shopping" } else { "Travel" };
+    let before = month_report(&b, IMPORT_MONTH).await;
+    b.open(&search).await;
+    b.leaving().await;
+    b.choose(select, new).await;
+    b.arrived_under("/transactions?").await;
+    let flash = b.text("p.ok[role=status]").await;
+    if !flash.contains(new) {
+        b.fail(format!("recategorising should say the row is now in {new}: {flash:?}")).await;
+    }
+    let now = b.js(&format!("return document.querySelector(\"{select}\").value")).await;
+    assert_eq!(now.as_str(), Some(new), "the row's control shows its new category");
+
+    // The monthly report moves the 12.50 from the old category to the new.
+    let after = month_report(&b, IMPORT_MONTH).await;
+    let figure = |report: &HashMap<String, Decimal>, category: &str| report.get(category).copied().unwrap_or_default();
+    let paid = Decimal::new(-1250, 2);
+    assert_eq!(figure(&after, new) - figure(&before, new), paid, "{new}: before {before:?}, after {after:?}");
+    if !old.is_empty() {
+        assert_eq!(figure(&after, &old) - figure(&before, &old), -paid, "{old}: before {before:?}, after {after:?}");
+        assert_eq!(figure(&after, "Total expense"), figure(&before, "Total expense"), "the total stays");
+    }
+}
+
+/// Every page, as each kind of user sees it, with the origin and CSP checks
+/// of the harness; with `KASSA_SCREENSHOTS`, the README's screenshots.
+#[tokio::test]
+async fn every_page_stays_on_its_own_origin() {
+    let Some((_server, b)) = demo_as("individual@demo.kassa").await else { return };
+    assert_eq!(heading(&b).await, "Lena Fischer");
+    b.screenshot("home", true).await;
+    b.screenshot_dark("home").await;
+
+    b.open("/accounts").await;
+    assert_eq!(heading(&b).await, "Accounts");
+    b.screenshot("accounts", false).await;
+    let first = b.find("main a[href^='/accounts/']").await;
+    let first = b.check(first.attr("href").await, "read an account link").await.unwrap();
+    b.open(&first).await;
+    b.find("main figure.chart svg").await;
+    b.screenshot("account", true).await;
+
+    for (path, title, name, phone) in [
+        ("/transactions", "Transactions", "transactions", true),
+        ("/import", "Import", "import", false),
+        ("/settings", "Settings", "settings", false),
+    ] {
+        b.open(path).await;
+        assert_eq!(heading(&b).await, title, "{path}");
+        b.screenshot(name, phone).await;
+    }
+
+    b.open("/reports").await;
+    let tabs = b.js("return [...document.querySelectorAll('nav.tabs a')].map(a => a.getAttribute('href'))").await;
+    let tabs: Vec<String> = tabs.as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+    assert!(tabs.len() >= 5, "report views: {tabs:?}");
+    for tab in tabs {
+        let view = tab.split(['?', '&']).find_map(|kv| kv.strip_prefix("view=")).expect("a view= link").to_string();
+        b.open(&tab).await;
+        assert_eq!(heading(&b).await, "Reports", "{tab}");
+        b.find("main .chart svg").await;
+        b.screenshot(&format!("reports-{view}"), view == "monthly").await;
+    }
+
+    // Only platform admins see the admin page.
+    b.open("/admin").await;
+    assert_eq!(heading(&b).await, "403 Forbidden");
+    b.open("/").await;
+    log_out(&b).await;
+    log_in(&b, "admin@demo.kassa", "demo").await;
+    b.open("/admin").await;
+    assert_eq!(heading(&b).await, "Platform overview");
+    b.screenshot("admin", false).await;
+}
