@@ -136,7 +136,9 @@ pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
         BenchCmd::Reports { db, transactions, runs } => {
             return crate::bench_reports::run(db, *transactions, *runs, format);
         }
-        BenchCmd::Seed { .. } | BenchCmd::Api(_) | BenchCmd::Pages(_) => anyhow::bail!("this benchmark runs on the database --db names"),
+        BenchCmd::Seed { .. } | BenchCmd::Api(_) | BenchCmd::Pages(_) => {
+            anyhow::bail!("this benchmark runs on the database --db names")
+        }
     };
     let (n, batch) = (*transactions, (*batch).max(1));
     let mut rows = vec![];
