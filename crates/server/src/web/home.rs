@@ -114,7 +114,8 @@ struct HomePage {
     month: String,
     alerts: Vec<AlertView>,
     net_worth: Vec<Amount>,
-    net_worth_charts: Vec<String>,
+    /// (caption, SVG) per currency.
+    net_worth_charts: Vec<(String, String)>,
     month_flows: Vec<MonthView>,
     spending: Vec<SpendView>,
     spending_charts: Vec<String>,
@@ -132,8 +133,10 @@ impl HomePage {
             .history
             .iter()
             .map(|s| {
+                let title = format!("Net worth in {}", s.currency);
                 let series = Series { name: format!("Net worth ({})", s.currency), points: s.points.clone() };
-                charts::line(&format!("Net worth in {}", s.currency), &[series], s.currency, true)
+                let svg = charts::line(&title, &[series], s.currency, true);
+                (format!("{title}, at each month end"), svg)
             })
             .collect();
         let mut spending_charts = vec![];
