@@ -37,7 +37,7 @@ pub enum UserCmd {
     Disable {
         email: String,
     },
-    /// Set a new password, read from stdin
+    /// Set a new password, read from stdin; ends all of the user's sessions and invitations
     ResetPassword {
         email: String,
         #[arg(long, required = true)]
