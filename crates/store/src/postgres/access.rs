@@ -215,17 +215,21 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     // per page), so the posting columns all come from the account's page
     // index. Without one, the book's page index serves.
     let book_check = if q.account.is_some() { "a.book_id" } else { "p.book_id" };
+    // The page first, then its categories: joined on the (at most `limit`)
+    // rows of the page, the lookups are memoised per category instead of
+    // made for every row.
     let mut sql = format!(
-        "SELECT t.id, p.account_id, a.name, p.date, p.amount, p.currency, t.description, c.name, t.counterparty,
-                t.status, p.seq,
-                CASE WHEN t.is_transfer THEN
-                  (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                    WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1) END
-           FROM postings p
-           JOIN transactions t ON t.id = p.tx_id
-           JOIN accounts a ON a.id = p.account_id
-           LEFT JOIN categories c ON c.id = t.category_id
-          WHERE {book_check} = $1 AND p.account_id IS NOT NULL"
+        "SELECT pg.id, pg.account_id, pg.account, pg.date, pg.amount, pg.currency, pg.description, c.name,
+                pg.counterparty, pg.status, pg.seq, pg.transfer_account
+           FROM (SELECT t.id, p.account_id, a.name AS account, p.date, p.amount, p.currency, t.description,
+                        t.category_id, t.counterparty, t.status, p.seq,
+                        CASE WHEN t.is_transfer THEN
+                          (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+                            WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1) END AS transfer_account
+                   FROM postings p
+                   JOIN transactions t ON t.id = p.tx_id
+                   JOIN accounts a ON a.id = p.account_id
+                  WHERE {book_check} = $1 AND p.account_id IS NOT NULL"
     );
     let book_uuid = book.0;
     let account = q.account.map(|a| a.0);
@@ -254,7 +258,11 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     if let (Some(c), Some(children)) = (&q.category, &category_children) {
         args.push(c);
         args.push(children);
-        sql.push_str(&format!(" AND (lower(c.name) = lower(${}) OR c.name ILIKE ${})", args.len() - 1, args.len()));
+        sql.push_str(&format!(
+            " AND t.category_id IN (SELECT id FROM categories WHERE book_id = $1 AND (lower(name) = lower(${}) OR name ILIKE ${}))",
+            args.len() - 1,
+            args.len()
+        ));
     }
     if let Some(s) = &search {
         args.push(s);
@@ -286,7 +294,12 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     let dir = q.scan_order();
     let limit = q.limit as i64;
     args.push(&limit);
-    sql.push_str(&format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ${}", args.len()));
+    sql.push_str(&format!(
+        " ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ${}) pg
+          LEFT JOIN categories c ON c.id = pg.category_id
+          ORDER BY pg.date {dir}, pg.id {dir}, pg.seq {dir}",
+        args.len()
+    ));
     let statement = c.prepared(&sql)?;
     let rows = c.query(&statement, &args)?;
     let mut currencies = CurrencyMemo::default();

@@ -3,7 +3,8 @@
 //! exactly by `rebuild`.
 
 use kassa_core::access::*;
-use kassa_core::{BookId, Command, OrgId, UserId};
+use kassa_core::{BookId, Command, OrgId, Section, UserId};
+use kassa_store::access::TxPageQuery;
 use kassa_store::{StoreError, testing};
 
 use crate::*;
@@ -81,5 +82,93 @@ fn access_streams_project_and_rebuild_exactly() {
         let before = s.projection_dump().unwrap();
         s.rebuild(&mut |_, _| {}).unwrap();
         assert_eq!(s.projection_dump().unwrap(), before, "{}: rebuild after close differs", db.name);
+    }
+}
+
+/// One register page: (description, category, transfer account) per row.
+fn page(s: &dyn kassa_store::Store, book: BookId, q: TxPageQuery) -> Vec<(String, Option<String>, Option<String>)> {
+    s.tx_page(book, &TxPageQuery { limit: 50, ..q })
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.description, r.category, r.transfer_account))
+        .collect()
+}
+
+fn row(description: &str, category: Option<&str>, transfer: Option<&str>) -> (String, Option<String>, Option<String>) {
+    (description.into(), category.map(Into::into), transfer.map(Into::into))
+}
+
+#[test]
+fn register_pages_filter_and_name_their_rows() {
+    for db in testing::all() {
+        let s = db.store.as_ref();
+        let (book, other) = (BookId(id()), BookId(id()));
+        s.execute(
+            book,
+            "t",
+            &[
+                open_book(book),
+                account("Checking", Currency::EUR),
+                account("Savings", Currency::EUR),
+                category("Food", Section::Expense),
+                category("Food:Coffee", Section::Expense),
+                category("Salary", Section::Income),
+                tx("Checking", "2024-03-01", "-3.50", Some("Food:Coffee")),
+                tx("Checking", "2024-03-02", "-20", Some("Food")),
+                tx("Checking", "2024-03-03", "1000", Some("Salary")),
+                tx("Checking", "2024-03-04", "-7", None),
+                transfer("Checking", "Savings", "2024-03-05", "100", None),
+                tx("Checking", "2024-04-01", "-1", Some("Food")),
+            ],
+        )
+        .unwrap();
+        // Another book with a category of the same name: never in this book's pages.
+        s.execute(
+            other,
+            "t",
+            &[
+                open_book(other),
+                account("Wallet", Currency::EUR),
+                category("Food", Section::Expense),
+                tx("Wallet", "2024-03-02", "-5", Some("Food")),
+            ],
+        )
+        .unwrap();
+        let checking = s.ledger(book).unwrap().accounts().find(|a| a.name == "Checking").unwrap().id;
+        let march = TxPageQuery { from: Some(d("2024-03-01")), to: Some(d("2024-03-31")), ..TxPageQuery::default() };
+
+        let one_account = page(s, book, TxPageQuery { account: Some(checking), ..march.clone() });
+        assert_eq!(
+            one_account,
+            vec![
+                row("transfer", None, Some("Savings")),
+                row("Checking -7", None, None),
+                row("Checking 1000", Some("Salary"), None),
+                row("Checking -20", Some("Food"), None),
+                row("Checking -3.50", Some("Food:Coffee"), None),
+            ],
+            "{}",
+            db.name
+        );
+        // The whole book: the transfer once from each side.
+        let whole = page(s, book, march.clone());
+        assert_eq!(&whole[..2], &[row("transfer", None, Some("Checking")), row("transfer", None, Some("Savings"))]);
+        assert_eq!(whole.len(), 6, "{}", db.name);
+        // A category takes its children, ignores case, stays in the book.
+        let food = page(s, book, TxPageQuery { category: Some("food".into()), ..TxPageQuery::default() });
+        let expected = vec![
+            row("Checking -1", Some("Food"), None),
+            row("Checking -20", Some("Food"), None),
+            row("Checking -3.50", Some("Food:Coffee"), None),
+        ];
+        assert_eq!(food, expected, "{}", db.name);
+        let coffee = page(s, book, TxPageQuery { category: Some("Food:Coffee".into()), ..TxPageQuery::default() });
+        assert_eq!(coffee, vec![row("Checking -3.50", Some("Food:Coffee"), None)], "{}", db.name);
+        let search = page(s, book, TxPageQuery { search: Some("1000".into()), ..TxPageQuery::default() });
+        assert_eq!(search, vec![row("Checking 1000", Some("Salary"), None)], "{}", db.name);
+        // Pages continue after the cursor.
+        let first = s.tx_page(book, &TxPageQuery { account: Some(checking), limit: 2, ..march.clone() }).unwrap();
+        let rest = TxPageQuery { account: Some(checking), before: Some(first[1].cursor), ..march };
+        assert_eq!(page(s, book, rest), one_account[2..].to_vec(), "{}", db.name);
     }
 }
