@@ -442,7 +442,8 @@ fn flows(edges: Vec<SankeyEdge>) -> Vec<Block> {
                 .iter()
                 .map(|e| Row {
                     label: format!("{} → {}", e.source, e.target),
-                    cells: vec![amount(e.amount, currency)],
+                    // A flow's size has no sign: neither income green nor spending red.
+                    cells: vec![Cell { text: charts::money(e.amount, currency), class: "" }],
                     strong: false,
                 })
                 .collect();
