@@ -68,7 +68,23 @@ struct Row {
 }
 
 /// The server child: killed when dropped, so a failed run leaves nothing behind.
-pub(crate) struct Server(pub(crate) Child);
+pub(crate) struct Server(Child);
+
+impl Server {
+    /// `kassa serve` from this binary on `url`, once it accepts connections.
+    pub(crate) fn start(url: &str, bind: &str) -> anyhow::Result<Server> {
+        let mut server = Server(
+            Command::new(std::env::current_exe()?)
+                .args(["--db", url, "serve", "--bind", bind])
+                .env("KASSA_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .context("cannot start kassa serve")?,
+        );
+        wait_listening(bind, &mut server)?;
+        Ok(server)
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -80,15 +96,7 @@ impl Drop for Server {
 pub fn run(url: &str, args: &ApiArgs, format: Format) -> anyhow::Result<()> {
     let backend = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
     let (token, path) = prepare(url, args)?;
-    let mut server = Server(
-        Command::new(std::env::current_exe()?)
-            .args(["--db", url, "serve", "--bind", &args.bind])
-            .env("KASSA_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .context("cannot start kassa serve")?,
-    );
-    wait_listening(&args.bind, &mut server)?;
+    let server = Server::start(url, &args.bind)?;
     let items = check_page(&args.bind, &path, &token)?;
     eprintln!("one page: {items} transactions; GET {path}");
     let url = format!("http://{}{path}", args.bind);
@@ -159,7 +167,7 @@ fn prepare(url: &str, args: &ApiArgs) -> anyhow::Result<(String, String)> {
     Ok((token, path))
 }
 
-pub(crate) fn wait_listening(addr: &str, server: &mut Server) -> anyhow::Result<()> {
+fn wait_listening(addr: &str, server: &mut Server) -> anyhow::Result<()> {
     let started = Instant::now();
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = server.0.try_wait()? {

@@ -7,14 +7,13 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 
-use crate::bench_api::{Server, wait_listening};
+use crate::bench_api::Server;
 use crate::output::{self, Format};
 
 #[derive(Debug, Args)]
@@ -67,15 +66,7 @@ const VISITS: &[(&str, &[&str])] = &[
 pub fn run(url: &str, args: &PagesArgs, format: Format) -> anyhow::Result<()> {
     let app = crate::demo::ensure(url)?;
     drop(app);
-    let mut server = Server(
-        Command::new(std::env::current_exe()?)
-            .args(["--db", url, "serve", "--bind", &args.bind])
-            .env("KASSA_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .context("cannot start kassa serve")?,
-    );
-    wait_listening(&args.bind, &mut server)?;
+    let server = Server::start(url, &args.bind)?;
     let addr = args.bind.as_str();
     let (css, baseline) = time(addr, "/static/kassa.css", None, args.runs)?;
     let floor = median(&baseline);

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 
 use crate::web::{client, web_login};
-use crate::{PASSWORD, Server, databases, test_config, user};
+use crate::{PASSWORD, Server, checking, databases, test_config, user};
 
 const STATEMENT: &[u8] = include_bytes!("../data/sparkasse.csv");
 const BAD_STATEMENT: &[u8] = include_bytes!("../data/sparkasse-bad.csv");
@@ -77,16 +77,7 @@ fn upload(s: &Server, http: &reqwest::Client, cookie: &str, files: &[(&str, &[u8
 fn owner(s: &Server, email: &str, admin: bool) -> (Actor, BookId) {
     let (actor, _) = user(&s.app, email, admin);
     let book = BookId(s.app.list_books(&actor).expect("books")[0].id);
-    let giro = CreateAccount {
-        name: "Giro".into(),
-        kind: "checking".into(),
-        currency: "EUR".into(),
-        iban: None,
-        number: None,
-        institution: None,
-        location: None,
-        opened_on: Some("2026-01-01".into()),
-    };
+    let giro = CreateAccount { opened_on: Some("2026-01-01".into()), ..checking("Giro") };
     s.app.create_account(&actor, book, &giro).expect("account");
     (actor, book)
 }
