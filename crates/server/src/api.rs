@@ -9,7 +9,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kassa_core::{AccountId, BatchId, BookId, OrgId, ReviewId, TxId};
 use serde::{Deserialize, Serialize};
@@ -63,7 +63,10 @@ impl FromRequestParts<App> for Caller {
         let Some(secret) = credential(&parts.headers) else {
             return Err(AppError::Unauthorized("missing credentials: send Authorization: Bearer <token>".into()).into());
         };
-        let actor = blocking(app, move |app| app.authenticate(&secret)).await?;
+        let actor = match app.authenticate_remembered(&secret) {
+            Some(remembered) => remembered?,
+            None => blocking(app, move |app| app.authenticate(&secret)).await?,
+        };
         Ok(Caller(actor))
     }
 }
@@ -80,11 +83,49 @@ pub async fn blocking<T: Send + 'static>(
     }
 }
 
-type Reply<T> = Result<axum::Json<T>, ApiError>;
-type Created<T> = Result<(StatusCode, axum::Json<T>), ApiError>;
+/// A JSON reply. Unlike `axum::Json`, it serialises into a plain `Vec`:
+/// axum's `BytesMut` writer costs ~45 instructions per write call, about
+/// 0.36 M of them on a register page of 100 rows (docs/BENCHMARKS.md).
+#[derive(Debug)]
+pub struct Json<T>(pub T);
 
-fn created<T>(t: T) -> (StatusCode, axum::Json<T>) {
-    (StatusCode::CREATED, axum::Json(t))
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match JsonBytes::of(&self.0, 128) {
+            Ok(bytes) => bytes.into_response(),
+            Err(e) => ApiError::from(e).into_response(),
+        }
+    }
+}
+
+/// A reply serialised where it was made: on the blocking thread that read
+/// it, so its rows are allocated and freed on one thread, and the async
+/// workers only move bytes.
+#[derive(Debug)]
+pub struct JsonBytes(Vec<u8>);
+
+impl JsonBytes {
+    /// `capacity`: a guess at the size, so that the buffer is not grown
+    /// (and copied) a dozen times on a large reply.
+    fn of<T: Serialize>(value: &T, capacity: usize) -> AppResult<JsonBytes> {
+        let mut out = Vec::with_capacity(capacity);
+        serde_json::to_writer(&mut out, value)
+            .map_err(|e| AppError::Internal(format!("serialising the reply: {e}")))?;
+        Ok(JsonBytes(out))
+    }
+}
+
+impl IntoResponse for JsonBytes {
+    fn into_response(self) -> Response {
+        ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], self.0).into_response()
+    }
+}
+
+type Reply<T> = Result<Json<T>, ApiError>;
+type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
+
+fn created<T>(t: T) -> (StatusCode, Json<T>) {
+    (StatusCode::CREATED, Json(t))
 }
 
 // ---------------------------------------------------------------- auth
@@ -140,7 +181,7 @@ async fn login(
     let max_age = app.config.token_ttl.as_secs();
     let cookie = crate::web::session_cookie(&t.token, max_age);
     let body = TokenResponse { token: t.token, expires_at: t.expires_at.to_string() };
-    Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
 /// Log out: revokes the token the request came with.
@@ -164,7 +205,7 @@ async fn register(State(app): State<App>, Body(req): Body<RegisterRequest>) -> C
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserView)))]
 async fn me(State(app): State<App>, Caller(actor): Caller) -> Reply<UserView> {
-    Ok(axum::Json(blocking(&app, move |app| app.me(&actor)).await?.into()))
+    Ok(Json(blocking(&app, move |app| app.me(&actor)).await?.into()))
 }
 
 // ---------------------------------------------------------------- admin
@@ -181,7 +222,7 @@ async fn invite(State(app): State<App>, Caller(actor): Caller) -> Created<TokenR
 #[utoipa::path(get, path = "/api/v1/admin/overview", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = Overview)))]
 async fn overview(State(app): State<App>, Caller(actor): Caller) -> Reply<Overview> {
-    Ok(axum::Json(blocking(&app, move |app| app.overview(&actor)).await?))
+    Ok(Json(blocking(&app, move |app| app.overview(&actor)).await?))
 }
 
 // ---------------------------------------------------------------- books
@@ -189,7 +230,7 @@ async fn overview(State(app): State<App>, Caller(actor): Caller) -> Reply<Overvi
 #[utoipa::path(get, path = "/api/v1/books", tag = "books", security(("bearer" = [])),
     responses((status = 200, body = [BookView])))]
 async fn list_books(State(app): State<App>, Caller(actor): Caller) -> Reply<Vec<BookView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.list_books(&actor)).await?))
+    Ok(Json(blocking(&app, move |app| app.list_books(&actor)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/books", tag = "books", security(("bearer" = [])), request_body = CreateBook,
@@ -202,7 +243,7 @@ async fn create_book(State(app): State<App>, Caller(actor): Caller, Body(req): B
 #[utoipa::path(get, path = "/api/v1/books/{book}", tag = "books", security(("bearer" = [])),
     params(("book" = Uuid, Path)), responses((status = 200, body = BookView)))]
 async fn get_book(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<BookView> {
-    Ok(axum::Json(blocking(&app, move |app| app.book_view(&actor, BookId(book))).await?))
+    Ok(Json(blocking(&app, move |app| app.book_view(&actor, BookId(book))).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/books/{book}", tag = "books", security(("bearer" = [])),
@@ -213,7 +254,7 @@ async fn patch_book(
     Ids(book): Ids<Uuid>,
     Body(req): Body<PatchBook>,
 ) -> Reply<BookView> {
-    Ok(axum::Json(blocking(&app, move |app| app.rename_book(&actor, BookId(book), &req)).await?))
+    Ok(Json(blocking(&app, move |app| app.rename_book(&actor, BookId(book), &req)).await?))
 }
 
 /// Closes the book; its events stay in the log.
@@ -233,7 +274,7 @@ async fn delete_book(
 #[utoipa::path(get, path = "/api/v1/books/{book}/accounts", tag = "accounts", security(("bearer" = [])),
     params(("book" = Uuid, Path)), responses((status = 200, body = [AccountView])))]
 async fn list_accounts(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<AccountView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.accounts(&actor, BookId(book))).await?))
+    Ok(Json(blocking(&app, move |app| app.accounts(&actor, BookId(book))).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/books/{book}/accounts", tag = "accounts", security(("bearer" = [])),
@@ -255,7 +296,7 @@ async fn get_account(
     Caller(actor): Caller,
     Ids((book, id)): Ids<(Uuid, Uuid)>,
 ) -> Reply<AccountView> {
-    Ok(axum::Json(blocking(&app, move |app| app.account(&actor, BookId(book), AccountId(id))).await?))
+    Ok(Json(blocking(&app, move |app| app.account(&actor, BookId(book), AccountId(id))).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/books/{book}/accounts/{id}", tag = "accounts", security(("bearer" = [])),
@@ -267,7 +308,7 @@ async fn patch_account(
     Ids((book, id)): Ids<(Uuid, Uuid)>,
     Body(req): Body<PatchAccount>,
 ) -> Reply<AccountView> {
-    Ok(axum::Json(blocking(&app, move |app| app.rename_account(&actor, BookId(book), AccountId(id), &req)).await?))
+    Ok(Json(blocking(&app, move |app| app.rename_account(&actor, BookId(book), AccountId(id), &req)).await?))
 }
 
 // ---------------------------------------------------------------- transactions
@@ -279,8 +320,13 @@ async fn list_transactions(
     Caller(actor): Caller,
     Ids(book): Ids<Uuid>,
     Params(q): Params<TxQuery>,
-) -> Reply<TxPage> {
-    Ok(axum::Json(blocking(&app, move |app| app.transactions(&actor, BookId(book), &q)).await?))
+) -> Result<JsonBytes, ApiError> {
+    blocking(&app, move |app| {
+        let page = app.transactions(&actor, BookId(book), &q)?;
+        // A row is ~300 bytes of JSON.
+        JsonBytes::of(&page, 256 + 320 * page.items.len())
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/books/{book}/transactions", tag = "transactions", security(("bearer" = [])),
@@ -302,7 +348,7 @@ async fn get_transaction(
     Caller(actor): Caller,
     Ids((book, id)): Ids<(Uuid, Uuid)>,
 ) -> Reply<TxView> {
-    Ok(axum::Json(blocking(&app, move |app| app.transaction(&actor, BookId(book), TxId(id))).await?))
+    Ok(Json(blocking(&app, move |app| app.transaction(&actor, BookId(book), TxId(id))).await?))
 }
 
 /// Recategorise.
@@ -315,7 +361,7 @@ async fn patch_transaction(
     Ids((book, id)): Ids<(Uuid, Uuid)>,
     Body(req): Body<PatchTransaction>,
 ) -> Reply<TxView> {
-    Ok(axum::Json(blocking(&app, move |app| app.recategorize(&actor, BookId(book), TxId(id), &req)).await?))
+    Ok(Json(blocking(&app, move |app| app.recategorize(&actor, BookId(book), TxId(id), &req)).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/books/{book}/transactions/{id}", tag = "transactions", security(("bearer" = [])),
@@ -350,7 +396,7 @@ async fn list_categories(
     Caller(actor): Caller,
     Ids(book): Ids<Uuid>,
 ) -> Reply<Vec<CategoryView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.categories(&actor, BookId(book))).await?))
+    Ok(Json(blocking(&app, move |app| app.categories(&actor, BookId(book))).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/books/{book}/categories", tag = "categories", security(("bearer" = [])),
@@ -370,7 +416,7 @@ async fn create_category(
 #[utoipa::path(get, path = "/api/v1/books/{book}/members", tag = "members", security(("bearer" = [])),
     params(("book" = Uuid, Path)), responses((status = 200, body = [MemberView])))]
 async fn list_members(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<MemberView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.members(&actor, BookId(book))).await?))
+    Ok(Json(blocking(&app, move |app| app.members(&actor, BookId(book))).await?))
 }
 
 /// Grant a role (replacing the principal's earlier one).
@@ -403,7 +449,7 @@ async fn remove_member(
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "organisations", security(("bearer" = [])),
     responses((status = 200, body = [OrgView])))]
 async fn list_orgs(State(app): State<App>, Caller(actor): Caller) -> Reply<Vec<OrgView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.orgs(&actor)).await?))
+    Ok(Json(blocking(&app, move |app| app.orgs(&actor)).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "organisations", security(("bearer" = [])),
@@ -420,7 +466,7 @@ async fn list_org_members(
     Caller(actor): Caller,
     Ids(org): Ids<Uuid>,
 ) -> Reply<Vec<OrgMemberView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.org_members(&actor, OrgId(org))).await?))
+    Ok(Json(blocking(&app, move |app| app.org_members(&actor, OrgId(org))).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/members", tag = "organisations", security(("bearer" = [])),
@@ -463,7 +509,7 @@ pub struct EventsQuery {
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
     params(EventsQuery), responses((status = 200, body = EventPage)))]
 async fn events(State(app): State<App>, Caller(actor): Caller, Params(q): Params<EventsQuery>) -> Reply<EventPage> {
-    Ok(axum::Json(
+    Ok(Json(
         blocking(&app, move |app| app.events(&actor, BookId(q.book), q.after.unwrap_or(0), q.limit.unwrap_or(100)))
             .await?,
     ))
@@ -562,14 +608,14 @@ async fn upload_imports(
     }
     let status = if req.dry_run { StatusCode::OK } else { StatusCode::CREATED };
     let reports = blocking(&app, move |app| app.import(&actor, book, &files, &req)).await?;
-    Ok((status, axum::Json(reports)).into_response())
+    Ok((status, Json(reports)).into_response())
 }
 
 /// The book's import batches, oldest first.
 #[utoipa::path(get, path = "/api/v1/books/{book}/imports", tag = "imports", security(("bearer" = [])),
     params(("book" = Uuid, Path)), responses((status = 200, body = [BatchView])))]
 async fn list_imports(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<BatchView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.import_batches(&actor, BookId(book))).await?))
+    Ok(Json(blocking(&app, move |app| app.import_batches(&actor, BookId(book))).await?))
 }
 
 /// Delete exactly the transactions a batch recorded.
@@ -580,14 +626,14 @@ async fn undo_import(
     Caller(actor): Caller,
     Ids((book, id)): Ids<(Uuid, Uuid)>,
 ) -> Reply<UndoView> {
-    Ok(axum::Json(blocking(&app, move |app| app.undo_import(&actor, BookId(book), BatchId(id))).await?))
+    Ok(Json(blocking(&app, move |app| app.undo_import(&actor, BookId(book), BatchId(id))).await?))
 }
 
 /// Rows held for review: possible duplicates, pending postings, proposed transfers.
 #[utoipa::path(get, path = "/api/v1/books/{book}/imports/review", tag = "imports", security(("bearer" = [])),
     params(("book" = Uuid, Path)), responses((status = 200, body = [ReviewView])))]
 async fn list_reviews(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<ReviewView>> {
-    Ok(axum::Json(blocking(&app, move |app| app.import_reviews(&actor, BookId(book))).await?))
+    Ok(Json(blocking(&app, move |app| app.import_reviews(&actor, BookId(book))).await?))
 }
 
 /// Settle a review item: accept it as a new transaction, or mark it a duplicate.
@@ -600,7 +646,7 @@ async fn resolve_review(
     Ids((book, id)): Ids<(Uuid, Uuid)>,
     Body(req): Body<ResolveReview>,
 ) -> Reply<ResolvedView> {
-    Ok(axum::Json(blocking(&app, move |app| app.resolve_review(&actor, BookId(book), ReviewId(id), &req)).await?))
+    Ok(Json(blocking(&app, move |app| app.resolve_review(&actor, BookId(book), ReviewId(id), &req)).await?))
 }
 
 // ---------------------------------------------------------------- reports
@@ -626,7 +672,7 @@ async fn report(
     Ids((book, name)): Ids<(Uuid, String)>,
     Params(q): Params<ReportQuery>,
 ) -> Reply<ReportRows> {
-    Ok(axum::Json(blocking(&app, move |app| app.report(&actor, BookId(book), &q.parse(&name)?)).await?))
+    Ok(Json(blocking(&app, move |app| app.report(&actor, BookId(book), &q.parse(&name)?)).await?))
 }
 
 // ---------------------------------------------------------------- document

@@ -56,6 +56,11 @@ impl AccessCache {
         self.through(|e| &mut e.tokens, hash, load)
     }
 
+    /// The remembered holder of a token, if fresh, without loading anything.
+    pub(crate) fn remembered_token(&self, hash: [u8; 32]) -> Option<(Actor, Timestamp)> {
+        self.fresh(|e| &mut e.tokens, &hash, Instant::now())
+    }
+
     pub(crate) fn access(
         &self,
         user: UserId,
@@ -90,15 +95,10 @@ impl AccessCache {
             return load();
         }
         let started = Instant::now();
-        let generation = {
-            let mut e = self.lock();
-            if let Some((v, at)) = pick(&mut e).get(&key)
-                && started.duration_since(*at) < self.ttl
-            {
-                return Ok(v.clone());
-            }
-            e.generation
-        };
+        if let Some(v) = self.fresh(&pick, &key, started) {
+            return Ok(v);
+        }
+        let generation = self.lock().generation;
         let v = load()?;
         let mut e = self.lock();
         if e.generation == generation {
@@ -114,5 +114,16 @@ impl AccessCache {
             map.insert(key, (v.clone(), started));
         }
         Ok(v)
+    }
+
+    fn fresh<K: Hash + Eq, V: Clone>(
+        &self,
+        pick: impl Fn(&mut Entries) -> &mut Timed<K, V>,
+        key: &K,
+        now: Instant,
+    ) -> Option<V> {
+        let mut e = self.lock();
+        let (v, at) = pick(&mut e).get(key)?;
+        (now.duration_since(*at) < self.ttl).then(|| v.clone())
     }
 }

@@ -38,7 +38,11 @@ pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
 }
 
 pub fn token_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    hex::encode(secret_hash(secret))
+}
+
+fn secret_hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 fn random_secret() -> AppResult<String> {
@@ -152,8 +156,7 @@ impl App {
 
     /// The caller a token belongs to, or 401. Remembered briefly (see `cache`).
     pub fn authenticate(&self, secret: &str) -> AppResult<Actor> {
-        let unauthorized = || AppError::Unauthorized("missing, expired or revoked token".into());
-        let hash: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        let hash = secret_hash(secret);
         let (actor, expires_at) = self.cache.token(hash, || {
             let t = self.store.token_by_hash(&hex::encode(hash))?.ok_or_else(unauthorized)?;
             if t.revoked || t.user_disabled || t.kind != TokenKind::Session {
@@ -164,10 +167,15 @@ impl App {
                 t.expires_at,
             ))
         })?;
-        if expires_at <= Timestamp::now() {
-            return Err(unauthorized());
-        }
-        Ok(actor)
+        unexpired(actor, expires_at)
+    }
+
+    /// `authenticate` answered from the cache alone, or `None` when it would
+    /// have to ask the store: a caller on an async thread then need not hop
+    /// to a blocking one for a token seen moments ago.
+    pub fn authenticate_remembered(&self, secret: &str) -> Option<AppResult<Actor>> {
+        let (actor, expires_at) = self.cache.remembered_token(secret_hash(secret))?;
+        Some(unexpired(actor, expires_at))
     }
 
     pub fn logout(&self, actor: &Actor) -> AppResult<()> {
@@ -223,4 +231,15 @@ impl App {
 fn dummy_hash(cost: PasswordCost) -> &'static String {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| random_secret().and_then(|s| hash_password(cost, &s)).unwrap_or_default())
+}
+
+fn unauthorized() -> AppError {
+    AppError::Unauthorized("missing, expired or revoked token".into())
+}
+
+fn unexpired(actor: Actor, expires_at: Timestamp) -> AppResult<Actor> {
+    if expires_at <= Timestamp::now() {
+        return Err(unauthorized());
+    }
+    Ok(actor)
 }
