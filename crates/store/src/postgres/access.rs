@@ -211,25 +211,23 @@ pub(super) fn book_grants(
 }
 
 pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    // With an account, the book is checked on the account's row (read once
-    // per page), so the posting columns all come from the account's page
-    // index. Without one, the book's page index serves.
-    let book_check = if q.account.is_some() { "a.book_id" } else { "p.book_id" };
+    // One range of the register (migration 0007) in page order. With an
+    // account, the book is checked on the account's row, read once per page.
+    let book_check = if q.account.is_some() { "a.book_id" } else { "r.book_id" };
     // The page first, then its categories: joined on the (at most `limit`)
     // rows of the page, the lookups are memoised per category instead of
     // made for every row.
     let mut sql = format!(
-        "SELECT pg.id, pg.account_id, pg.account, pg.date, pg.amount, pg.currency, pg.description, c.name,
+        "SELECT pg.tx_id, pg.account_id, pg.account, pg.date, pg.amount, pg.currency, pg.description, c.name,
                 pg.counterparty, pg.status, pg.seq, pg.transfer_account
-           FROM (SELECT t.id, p.account_id, a.name AS account, p.date, p.amount, p.currency, t.description,
-                        t.category_id, t.counterparty, t.status, p.seq,
-                        CASE WHEN t.is_transfer THEN
+           FROM (SELECT r.tx_id, r.account_id, a.name AS account, r.date, r.amount, r.currency, r.description,
+                        r.category_id, r.counterparty, r.status, r.seq,
+                        CASE WHEN r.is_transfer THEN
                           (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                            WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1) END AS transfer_account
-                   FROM postings p
-                   JOIN transactions t ON t.id = p.tx_id
-                   JOIN accounts a ON a.id = p.account_id
-                  WHERE {book_check} = $1 AND p.account_id IS NOT NULL"
+                            WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1) END AS transfer_account
+                   FROM register r
+                   JOIN accounts a ON a.id = r.account_id
+                  WHERE {book_check} = $1"
     );
     let book_uuid = book.0;
     let account = q.account.map(|a| a.0);
@@ -241,32 +239,37 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
     if let Some(a) = &account {
         args.push(a);
-        sql.push_str(&format!(" AND p.account_id = ${}", args.len()));
+        sql.push_str(&format!(" AND r.account_id = ${}", args.len()));
     }
     if let Some(t) = &tx {
         args.push(t);
-        sql.push_str(&format!(" AND p.tx_id = ${}", args.len()));
+        // By the register's key: `r.tx_id = $n` alone would scan the book.
+        sql.push_str(&format!(
+            " AND (r.account_id, r.date, r.tx_id, r.seq) IN
+                (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = ${} AND account_id IS NOT NULL)",
+            args.len()
+        ));
     }
     if let Some(d) = &q.from {
         args.push(d);
-        sql.push_str(&format!(" AND p.date >= ${}", args.len()));
+        sql.push_str(&format!(" AND r.date >= ${}", args.len()));
     }
     if let Some(d) = &q.to {
         args.push(d);
-        sql.push_str(&format!(" AND p.date <= ${}", args.len()));
+        sql.push_str(&format!(" AND r.date <= ${}", args.len()));
     }
     if let (Some(c), Some(children)) = (&q.category, &category_children) {
         args.push(c);
         args.push(children);
         sql.push_str(&format!(
-            " AND t.category_id IN (SELECT id FROM categories WHERE book_id = $1 AND (lower(name) = lower(${}) OR name ILIKE ${}))",
+            " AND r.category_id IN (SELECT id FROM categories WHERE book_id = $1 AND (lower(name) = lower(${}) OR name ILIKE ${}))",
             args.len() - 1,
             args.len()
         ));
     }
     if let Some(s) = &search {
         args.push(s);
-        sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
+        sql.push_str(&format!(" AND (r.description ILIKE ${0} OR r.counterparty ILIKE ${0})", args.len()));
     }
     for (cursor, op) in [(&before, '<'), (&after, '>')] {
         if let Some((date, tx, seq)) = cursor {
@@ -274,30 +277,30 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
             args.push(tx);
             args.push(seq);
             let n = args.len();
-            sql.push_str(&format!(" AND (p.date, p.tx_id, p.seq) {op} (${}, ${}, ${})", n - 2, n - 1, n));
+            sql.push_str(&format!(" AND (r.date, r.tx_id, r.seq) {op} (${}, ${}, ${})", n - 2, n - 1, n));
         }
     }
     if let Some(min) = &q.min_amount {
         args.push(min);
-        sql.push_str(&format!(" AND abs(p.amount) >= ${}", args.len()));
+        sql.push_str(&format!(" AND abs(r.amount) >= ${}", args.len()));
     }
     if let Some(max) = &q.max_amount {
         args.push(max);
-        sql.push_str(&format!(" AND abs(p.amount) <= ${}", args.len()));
+        sql.push_str(&format!(" AND abs(r.amount) <= ${}", args.len()));
     }
     if q.uncategorized {
-        sql.push_str(" AND t.category_id IS NULL AND NOT t.is_transfer");
+        sql.push_str(" AND r.category_id IS NULL AND NOT r.is_transfer");
     }
-    // Both page indexes end in (date, tx_id, seq): a range scan in either
-    // direction, stopped at `limit`. The limit is a parameter so that one
-    // prepared statement serves every page size.
+    // The register's key and its book index both end in (date, tx_id, seq):
+    // a range scan in either direction, stopped at `limit`. The limit is a
+    // parameter so that one prepared statement serves every page size.
     let dir = q.scan_order();
     let limit = q.limit as i64;
     args.push(&limit);
     sql.push_str(&format!(
-        " ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ${}) pg
+        " ORDER BY r.date {dir}, r.tx_id {dir}, r.seq {dir} LIMIT ${}) pg
           LEFT JOIN categories c ON c.id = pg.category_id
-          ORDER BY pg.date {dir}, pg.id {dir}, pg.seq {dir}",
+          ORDER BY pg.date {dir}, pg.tx_id {dir}, pg.seq {dir}",
         args.len()
     ));
     let statement = c.prepared(&sql)?;

@@ -31,12 +31,13 @@ mod import;
 mod reports;
 
 /// Every projection table: emptied by rebuild, listed by projection_dump.
-const PROJECTIONS: [(&str, &str); 21] = [
+const PROJECTIONS: [(&str, &str); 22] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
     ("transactions", "id"),
     ("postings", "tx_id, seq"),
+    ("register", "account_id, date, tx_id, seq"),
     ("daily_balances", "account_id, date"),
     ("import_batches", "id"),
     ("import_index", "account_id, fingerprint, tx_id, deleted"),
@@ -62,6 +63,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "users", include_str!("0004_users.sql")),
     (5, "categorize", include_str!("0005_categorize.sql")),
     (6, "register_pages", include_str!("0006_register_pages.sql")),
+    (7, "register", include_str!("0007_register.sql")),
 ];
 const REBUILD_PAGE: usize = 20_000;
 
@@ -337,24 +339,18 @@ impl Store for PgStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
-        tx.batch_execute(
-            "TRUNCATE books, accounts, categories, transactions, postings, daily_balances, rules, suggestions,
-                      import_batches, import_index, import_review, trades, import_profiles,
-                      monthly_category_totals, monthly_counterparty_totals, fx_rates,
-                      users, tokens, orgs, org_members, book_grants",
-        )?;
+        tx.batch_execute(&format!("TRUNCATE {}", PROJECTIONS.map(|(t, _)| t).join(", ")))?;
         // Secondary indexes are built once at the end, not maintained per row.
+        let tables = PROJECTIONS.map(|(t, _)| format!("'{t}'")).join(", ");
         let indexes: Vec<(String, String)> = tx
             .query(
-                "SELECT indexname, indexdef FROM pg_indexes
-                  WHERE schemaname = current_schema() AND indexname IN (
-                        SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-                         WHERE NOT x.indisprimary AND NOT x.indisunique)
-                    AND tablename IN ('books', 'accounts', 'categories', 'transactions', 'postings', 'daily_balances',
-                                      'rules', 'suggestions', 'import_batches', 'import_index', 'import_review',
-                                      'trades', 'import_profiles', 'monthly_category_totals',
-                                      'monthly_counterparty_totals', 'fx_rates', 'users', 'tokens', 'orgs',
-                                      'org_members', 'book_grants')",
+                &format!(
+                    "SELECT indexname, indexdef FROM pg_indexes
+                      WHERE schemaname = current_schema() AND indexname IN (
+                            SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                             WHERE NOT x.indisprimary AND NOT x.indisunique)
+                        AND tablename IN ({tables})"
+                ),
                 &[],
             )?
             .iter()
@@ -754,6 +750,10 @@ impl UnitOfWork for Uow<'_, '_> {
                         "UPDATE postings SET leg = $1, category_id = $2 WHERE tx_id = $3 AND leg IN ('category', 'uncategorized')",
                         &[&leg, &cat, &tx_id.0],
                     )?;
+                    tx.execute(
+                        &format!("UPDATE register SET category_id = $1 WHERE {}", register_rows_of_tx("$2")),
+                        &[&cat, &tx_id.0],
+                    )?;
                 }
                 Event::TransactionDeleted(Deleted { tx_id }) => {
                     batch.flush(tx)?;
@@ -761,6 +761,7 @@ impl UnitOfWork for Uow<'_, '_> {
                         deltas.add(&t, -1);
                         flows.add(book, &t, -1);
                     }
+                    tx.execute(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("$1")), &[&tx_id.0])?;
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
@@ -781,6 +782,12 @@ impl UnitOfWork for Uow<'_, '_> {
                                                  tags = $3 WHERE id = $4",
                         &[counterparty, notes, &tags, &tx_id.0],
                     )?;
+                    if counterparty.is_some() {
+                        tx.execute(
+                            &format!("UPDATE register SET counterparty = $1 WHERE {}", register_rows_of_tx("$2")),
+                            &[counterparty, &tx_id.0],
+                        )?;
+                    }
                 }
                 Event::CategorySuggested(Suggested { tx_id, category, confidence_permille }) => {
                     batch.flush(tx)?;
@@ -922,9 +929,27 @@ impl TxBatch {
                 &self.p_amount,
             ],
         )?;
+        tx.execute(
+            "INSERT INTO register (account_id, date, tx_id, seq, book_id, currency, amount, description, category_id,
+                                   counterparty, status, is_transfer)
+             SELECT p.account_id, p.date, p.tx_id, p.seq, p.book_id, p.currency, p.amount, t.description, t.category_id,
+                    t.counterparty, t.status, t.is_transfer
+               FROM postings p JOIN transactions t ON t.id = p.tx_id
+              WHERE p.tx_id = ANY($1) AND p.account_id IS NOT NULL",
+            &[&self.id],
+        )?;
         *self = TxBatch::default();
         Ok(())
     }
+}
+
+/// The register rows of one transaction, by primary key: the register is
+/// keyed by account first, so `tx_id = $n` alone would scan all of it.
+fn register_rows_of_tx(param: &str) -> String {
+    format!(
+        "(account_id, date, tx_id, seq) IN
+           (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = {param} AND account_id IS NOT NULL)"
+    )
 }
 
 fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> Result<()> {

@@ -229,20 +229,18 @@ pub(super) fn book_grants(conn: &Connection, book: Option<BookId>, principals: &
 }
 
 pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    // With an account, the book is checked on the account's row (read once
-    // per page): the account's page index then holds every posting column
-    // the page needs. Without one, the book's page index serves.
-    let book_check = if q.account.is_some() { "a.book_id" } else { "p.book_id" };
+    // One range of the register (migration 0007) in page order. With an
+    // account, the book is checked on the account's row, read once per page.
+    let book_check = if q.account.is_some() { "a.book_id" } else { "r.book_id" };
     let mut sql = format!(
-        "SELECT t.id, p.account_id, a.name, p.date, p.amount_minor, p.currency, t.description, t.category_id,
-                t.counterparty, t.status, p.seq,
-                CASE WHEN t.is_transfer THEN
+        "SELECT r.tx_id, r.account_id, a.name, r.date, r.amount_minor, r.currency, r.description, r.category_id,
+                r.counterparty, r.status, r.seq,
+                CASE WHEN r.is_transfer THEN
                   (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                    WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1) END
-           FROM postings p
-           JOIN transactions t ON t.id = p.tx_id
-           JOIN accounts a ON a.id = p.account_id
-          WHERE {book_check} = ?1 AND p.account_id IS NOT NULL"
+                    WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1) END
+           FROM register r
+           JOIN accounts a ON a.id = r.account_id
+          WHERE {book_check} = ?1"
     );
     let mut args: Vec<Value> = vec![blob(book.0)];
     let mut arg = |sql: &mut String, clause: &str, value: Value| {
@@ -250,30 +248,36 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
     };
     if let Some(a) = q.account {
-        arg(&mut sql, " AND p.account_id = ?", blob(a.0));
+        arg(&mut sql, " AND r.account_id = ?", blob(a.0));
     }
     if let Some(t) = q.tx {
-        arg(&mut sql, " AND p.tx_id = ?", blob(t.0));
+        // By the register's key: `r.tx_id = ?` alone would scan the book.
+        arg(
+            &mut sql,
+            " AND (r.account_id, r.date, r.tx_id, r.seq) IN
+                (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = ? AND account_id IS NOT NULL)",
+            blob(t.0),
+        );
     }
     if let Some(d) = q.from {
-        arg(&mut sql, " AND p.date >= ?", Value::Text(d.to_string()));
+        arg(&mut sql, " AND r.date >= ?", Value::Text(d.to_string()));
     }
     if let Some(d) = q.to {
-        arg(&mut sql, " AND p.date <= ?", Value::Text(d.to_string()));
+        arg(&mut sql, " AND r.date <= ?", Value::Text(d.to_string()));
     }
     if let Some(c) = &q.category {
-        sql.push_str(" AND t.category_id IN (SELECT id FROM categories WHERE book_id = ?1");
+        sql.push_str(" AND r.category_id IN (SELECT id FROM categories WHERE book_id = ?1");
         arg(&mut sql, " AND (name = ? COLLATE NOCASE", Value::Text(c.clone()));
         arg(&mut sql, " OR name LIKE ? ESCAPE '\\'))", Value::Text(format!("{}:%", like_escape(c))));
     }
     if let Some(s) = &q.search {
         let pattern = format!("%{}%", like_escape(s));
-        arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", Value::Text(pattern.clone()));
-        arg(&mut sql, " OR t.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
+        arg(&mut sql, " AND (r.description LIKE ? ESCAPE '\\'", Value::Text(pattern.clone()));
+        arg(&mut sql, " OR r.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
     }
     for (cursor, op) in [(q.before, '<'), (q.after, '>')] {
         if let Some(c) = cursor {
-            arg(&mut sql, &format!(" AND (p.date, p.tx_id, p.seq) {op} (?"), Value::Text(c.date.to_string()));
+            arg(&mut sql, &format!(" AND (r.date, r.tx_id, r.seq) {op} (?"), Value::Text(c.date.to_string()));
             arg(&mut sql, ", ?", blob(c.tx));
             arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
         }
@@ -285,15 +289,16 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
         arg(&mut sql, &format!(" AND {} <= ?", amount_size()), Value::Integer(in_finest_units(max, false)));
     }
     if q.uncategorized {
-        sql.push_str(" AND t.category_id IS NULL AND t.is_transfer = 0");
+        sql.push_str(" AND r.category_id IS NULL AND r.is_transfer = 0");
     }
-    // Both page indexes end in (date, tx_id, seq): this order is an index
-    // range scan in either direction that stops after `limit` rows. The limit
-    // is a parameter so that one cached statement serves every page size.
+    // The register's key and its book index both end in (date, tx_id, seq):
+    // this order is a range scan in either direction that stops after `limit`
+    // rows. The limit is a parameter so that one cached statement serves
+    // every page size.
     let dir = q.scan_order();
     arg(
         &mut sql,
-        &format!(" ORDER BY p.date {dir}, p.tx_id {dir}, p.seq {dir} LIMIT ?"),
+        &format!(" ORDER BY r.date {dir}, r.tx_id {dir}, r.seq {dir} LIMIT ?"),
         Value::Integer(q.limit as i64),
     );
     let mut st = conn.prepare_cached(&sql)?;
@@ -343,12 +348,12 @@ fn finest_scale() -> u32 {
 
 /// `amount_minor` counts each currency's own minor units, so a bound on
 /// an amount's size compares in the finest unit any currency has: this is
-/// the size of `p.amount_minor` in that unit.
+/// the size of the register's `r.amount_minor` in that unit.
 fn amount_size() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
         let finest = finest_scale();
-        let mut sql = String::from("abs(p.amount_minor) * CASE p.currency");
+        let mut sql = String::from("abs(r.amount_minor) * CASE r.currency");
         for c in Currency::all().filter(|c| c.minor_units() != 2) {
             sql.push_str(&format!(" WHEN '{}' THEN {}", c.code(), 10_i64.pow(finest - c.minor_units())));
         }

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "users", include_str!("0004_users.sql")),
     (5, "categorize", include_str!("0005_categorize.sql")),
     (6, "register_pages", include_str!("0006_register_pages.sql")),
+    (7, "register", include_str!("0007_register.sql")),
 ];
 
 /// Events read per round trip during rebuild: large enough to amortise the
@@ -43,12 +44,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 const REBUILD_PAGE: usize = 20_000;
 
 /// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 21] = [
+const PROJECTIONS: [(&str, &str); 22] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
     ("transactions", "id"),
     ("postings", "tx_id, seq"),
+    ("register", "account_id, date, tx_id, seq"),
     ("daily_balances", "account_id, date"),
     ("rules", "book_id, id"),
     ("suggestions", "tx_id"),
@@ -781,6 +783,11 @@ impl UnitOfWork for Uow<'_> {
                         "INSERT INTO postings (tx_id, seq, book_id, date, leg, account_id, category_id, currency, amount_minor)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     )?;
+                    let mut register = tx.prepare_cached(
+                        "INSERT INTO register (account_id, date, tx_id, seq, book_id, currency, amount_minor, description,
+                                               category_id, counterparty, status, is_transfer)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    )?;
                     for (seq, p) in t.postings.as_slice().iter().enumerate() {
                         let (account, category) = leg_ids(&p.leg);
                         st.execute(params![
@@ -794,6 +801,22 @@ impl UnitOfWork for Uow<'_> {
                             p.amount.currency.code(),
                             p.amount.minor_units()
                         ])?;
+                        if account.is_some() {
+                            register.execute(params![
+                                account,
+                                t.date,
+                                t.id.0,
+                                seq as i64,
+                                book.0,
+                                p.amount.currency.code(),
+                                p.amount.minor_units(),
+                                t.description,
+                                t.postings.category().map(|c| c.0),
+                                t.counterparty,
+                                t.status.as_str(),
+                                t.postings.is_transfer()
+                            ])?;
+                        }
                     }
                     deltas.add(t, 1);
                     flows.add(book, t, 1);
@@ -813,12 +836,19 @@ impl UnitOfWork for Uow<'_> {
                           WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')",
                     )?
                     .execute(params![leg, cat, tx_id.0])?;
+                    tx.prepare_cached(&format!(
+                        "UPDATE register SET category_id = ?1 WHERE {}",
+                        register_rows_of_tx("?2")
+                    ))?
+                    .execute(params![cat, tx_id.0])?;
                 }
                 Event::TransactionDeleted(Deleted { tx_id }) => {
                     if let Some(t) = self.load_transaction(book, *tx_id)? {
                         deltas.add(&t, -1);
                         flows.add(book, &t, -1);
                     }
+                    tx.prepare_cached(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("?1")))?
+                        .execute(params![tx_id.0])?;
                     tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
@@ -838,6 +868,13 @@ impl UnitOfWork for Uow<'_> {
                                                  tags = ?3 WHERE id = ?4",
                     )?
                     .execute(params![counterparty, notes, tags, tx_id.0])?;
+                    if counterparty.is_some() {
+                        tx.prepare_cached(&format!(
+                            "UPDATE register SET counterparty = ?1 WHERE {}",
+                            register_rows_of_tx("?2")
+                        ))?
+                        .execute(params![counterparty, tx_id.0])?;
+                    }
                 }
                 Event::CategorySuggested(Suggested { tx_id, category, confidence_permille }) => {
                     tx.prepare_cached(
@@ -937,6 +974,15 @@ pub(crate) fn suggestion(category: Option<String>, permille: Option<i64>) -> Opt
 
 fn blob(id: Uuid) -> Value {
     Value::Blob(id.as_bytes().to_vec())
+}
+
+/// The register rows of one transaction, by primary key: the register is
+/// keyed by account first, so `tx_id = ?` alone would scan all of it.
+fn register_rows_of_tx(param: &str) -> String {
+    format!(
+        "(account_id, date, tx_id, seq) IN
+           (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = {param} AND account_id IS NOT NULL)"
+    )
 }
 
 fn leg_ids(leg: &Leg) -> (Option<Uuid>, Option<Uuid>) {

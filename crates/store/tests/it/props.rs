@@ -2,7 +2,8 @@
 //! balances, the book sums to zero per currency, projected balances equal a
 //! fold of the log, `rebuild` reproduces the projections exactly, and the
 //! report aggregates read from the projections equal the ones recomputed
-//! from the replayed log (so every report computed from them is equal too).
+//! from the replayed log (so every report computed from them is equal too),
+//! and the register shows every account posting as the log has it now.
 
 use std::collections::BTreeMap;
 
@@ -207,6 +208,30 @@ fn check(store: &dyn Store, book: BookId, probe_day: u8) -> Result<(), TestCaseE
         }
     }
     prop_assert_eq!(rates, want.into_iter().map(|(d, r)| format!("{d} {r}")).collect::<Vec<_>>());
+
+    // The register (the API's pages) shows every account posting of the log
+    // with the transaction's current category and counterparty, newest first.
+    let mut want = vec![];
+    for t in ledger.transactions() {
+        let named = |a: kassa_core::AccountId| ledger.account(a).unwrap().name.clone();
+        let category = t.postings.category().map(|c| ledger.category(c).unwrap().name.as_str().to_string());
+        let legs: Vec<_> = t.postings.accounts().collect();
+        for (account, money) in &legs {
+            let other = legs.iter().find(|(a, _)| a != account).map(|(a, _)| named(*a));
+            let row = (t.date, t.id, named(*account), money.amount, t.description.clone(), category.clone());
+            want.push((row, t.counterparty.clone(), other));
+        }
+    }
+    want.sort_by(|a, b| (b.0.0, b.0.1).cmp(&(a.0.0, a.0.1)).then(a.0.2.cmp(&b.0.2)));
+    let limit = want.len() + 1;
+    let mut register: Vec<_> = store
+        .tx_page(book, &kassa_store::access::TxPageQuery { limit, ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .map(|r| ((r.date, r.id, r.account, r.amount, r.description, r.category), r.counterparty, r.transfer_account))
+        .collect();
+    register.sort_by(|a, b| (b.0.0, b.0.1).cmp(&(a.0.0, a.0.1)).then(a.0.2.cmp(&b.0.2)));
+    prop_assert_eq!(register, want);
 
     let before = store.projection_dump().unwrap();
     store.rebuild(&mut |_, _| {}).unwrap();

@@ -1,0 +1,33 @@
+-- The register: one row per posting on an account, carrying what a register
+-- page shows (issue 7). A page of an account is one range of its primary
+-- key: before it, each row of a page also looked its transaction up by
+-- primary key, and its category, 430 buffer reads a page (docs/BENCHMARKS.md).
+-- Kept by the projection beside `postings` and `transactions`; rebuilt by
+-- `rebuild` like every projection.
+CREATE TABLE register (
+    account_id   UUID    NOT NULL,
+    date         DATE    NOT NULL,
+    tx_id        UUID    NOT NULL,
+    seq          INTEGER NOT NULL,
+    book_id      UUID    NOT NULL,
+    currency     TEXT    NOT NULL,
+    amount       NUMERIC NOT NULL,
+    description  TEXT    NOT NULL,
+    category_id  UUID,
+    counterparty TEXT,
+    status       TEXT    NOT NULL,
+    is_transfer  BOOLEAN NOT NULL,
+    PRIMARY KEY (account_id, date, tx_id, seq)
+);
+-- The whole book, newest first.
+CREATE INDEX register_book ON register (book_id, date, tx_id, seq);
+
+INSERT INTO register
+SELECT p.account_id, p.date, p.tx_id, p.seq, p.book_id, p.currency, p.amount,
+       t.description, t.category_id, t.counterparty, t.status, t.is_transfer
+  FROM postings p JOIN transactions t ON t.id = p.tx_id
+ WHERE p.account_id IS NOT NULL
+ ORDER BY p.account_id, p.date, p.tx_id, p.seq;
+
+-- Only register pages read the book's postings in page order.
+DROP INDEX postings_book_page;
