@@ -32,6 +32,10 @@ pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Sugges
 pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
 
+    /// How many connections the store's pool holds: more threads than this
+    /// calling it at once only queue for a connection.
+    fn connections(&self) -> usize;
+
     /// Creates or upgrades the schema; returns the migrations it applied.
     fn migrate(&self) -> Result<Vec<String>>;
 

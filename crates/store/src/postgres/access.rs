@@ -243,12 +243,7 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     }
     if let Some(t) = &tx {
         args.push(t);
-        // By the register's key: `r.tx_id = $n` alone would scan the book.
-        sql.push_str(&format!(
-            " AND (r.account_id, r.date, r.tx_id, r.seq) IN
-                (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = ${} AND account_id IS NOT NULL)",
-            args.len()
-        ));
+        sql.push_str(&format!(" AND {}", super::register_rows_of_tx("r.", &format!("${}", args.len()))));
     }
     if let Some(d) = &q.from {
         args.push(d);
@@ -354,9 +349,9 @@ pub(super) fn admin_overview(c: &mut impl GenericClient) -> Result<Overview> {
               WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance < 0",
         )?,
         large_outflows: count(
-            "SELECT COUNT(*) FROM postings p JOIN books b ON b.id = p.book_id
-               JOIN (SELECT account_id, AVG(-amount) AS avg_out FROM postings
-                      WHERE account_id IS NOT NULL AND amount < 0 GROUP BY account_id) s
+            "SELECT COUNT(*) FROM register p JOIN books b ON b.id = p.book_id
+               JOIN (SELECT account_id, AVG(-amount) AS avg_out FROM register
+                      WHERE amount < 0 GROUP BY account_id) s
                  ON s.account_id = p.account_id
               WHERE p.amount < -1000 AND -p.amount > 5 * s.avg_out",
         )?,

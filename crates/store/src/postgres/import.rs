@@ -154,7 +154,7 @@ impl ImportLookup for Lookup<'_, '_> {
     fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
         let r = self.tx.query_one(
             "SELECT EXISTS (SELECT 1 FROM import_index WHERE account_id = $1),
-                    EXISTS (SELECT 1 FROM postings WHERE account_id = $1)",
+                    EXISTS (SELECT 1 FROM register WHERE account_id = $1)",
             &[&account.0],
         )?;
         Ok((r.get(0), r.get(1)))
@@ -190,11 +190,11 @@ impl ImportLookup for Lookup<'_, '_> {
 
     fn candidates(&mut self, account: AccountId, batch: BatchId, from: Date, to: Date) -> Result<Vec<Candidate>> {
         let rows = self.tx.query(
-            "SELECT p.tx_id, p.date, p.amount, t.status = 'pending',
+            "SELECT p.tx_id, p.date, p.amount, p.status = 'pending',
                     EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created)
-               FROM postings p JOIN transactions t ON t.id = p.tx_id
-              WHERE p.account_id = $1 AND p.date BETWEEN $2 AND $3 AND NOT t.is_transfer
-                AND (t.status = 'pending' OR NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created))
+               FROM register p
+              WHERE p.account_id = $1 AND p.date BETWEEN $2 AND $3 AND NOT p.is_transfer
+                AND (p.status = 'pending' OR NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created))
                 AND NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.batch_id = $4)",
             &[&account.0, &from, &to, &batch.0],
         )?;

@@ -164,6 +164,10 @@ impl Store for PgStore {
         Backend::Postgres
     }
 
+    fn connections(&self) -> usize {
+        self.pool.max_size() as usize
+    }
+
     fn migrate(&self) -> Result<Vec<String>> {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
@@ -246,13 +250,13 @@ impl Store for PgStore {
                     (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
                       WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1),
                     t.category_source, sc.name, s.confidence_permille::bigint
-               FROM postings p
+               FROM register p
                JOIN transactions t ON t.id = p.tx_id
                JOIN accounts a ON a.id = p.account_id
                LEFT JOIN categories c ON c.id = t.category_id
                LEFT JOIN suggestions s ON s.tx_id = t.id
                LEFT JOIN categories sc ON sc.id = s.category_id
-              WHERE p.book_id = $1 AND p.account_id IS NOT NULL",
+              WHERE p.book_id = $1",
         );
         let book_uuid = book.0;
         let account = f.account.map(|a| a.0);
@@ -263,7 +267,7 @@ impl Store for PgStore {
         let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
         if let Some(t) = &id {
             args.push(t);
-            sql.push_str(&format!(" AND p.tx_id = ${}", args.len()));
+            sql.push_str(&format!(" AND {}", register_rows_of_tx("p.", &format!("${}", args.len()))));
         }
         if let Some(a) = &account {
             args.push(a);
@@ -751,7 +755,7 @@ impl UnitOfWork for Uow<'_, '_> {
                         &[&leg, &cat, &tx_id.0],
                     )?;
                     tx.execute(
-                        &format!("UPDATE register SET category_id = $1 WHERE {}", register_rows_of_tx("$2")),
+                        &format!("UPDATE register SET category_id = $1 WHERE {}", register_rows_of_tx("", "$2")),
                         &[&cat, &tx_id.0],
                     )?;
                 }
@@ -761,7 +765,7 @@ impl UnitOfWork for Uow<'_, '_> {
                         deltas.add(&t, -1);
                         flows.add(book, &t, -1);
                     }
-                    tx.execute(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("$1")), &[&tx_id.0])?;
+                    tx.execute(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("", "$1")), &[&tx_id.0])?;
                     tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
                     tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
@@ -784,7 +788,7 @@ impl UnitOfWork for Uow<'_, '_> {
                     )?;
                     if counterparty.is_some() {
                         tx.execute(
-                            &format!("UPDATE register SET counterparty = $1 WHERE {}", register_rows_of_tx("$2")),
+                            &format!("UPDATE register SET counterparty = $1 WHERE {}", register_rows_of_tx("", "$2")),
                             &[counterparty, &tx_id.0],
                         )?;
                     }
@@ -831,7 +835,8 @@ impl UnitOfWork for Uow<'_, '_> {
     }
 }
 
-/// Transaction and posting rows waiting for one `UNNEST` insert each.
+/// Transaction, posting and register rows waiting for one `UNNEST` insert
+/// each.
 #[derive(Default)]
 struct TxBatch {
     id: Vec<Uuid>,
@@ -856,6 +861,10 @@ struct TxBatch {
     p_category: Vec<Option<Uuid>>,
     p_currency: Vec<&'static str>,
     p_amount: Vec<Decimal>,
+    /// The register's rows: indexes of account postings into the `p_`
+    /// columns and of their transactions into the transaction columns.
+    r_posting: Vec<usize>,
+    r_tx: Vec<usize>,
 }
 
 impl TxBatch {
@@ -879,6 +888,10 @@ impl TxBatch {
                 Leg::Category(c) => (None, Some(c.0)),
                 Leg::Uncategorized | Leg::Conversion => (None, None),
             };
+            if account.is_some() {
+                self.r_posting.push(self.p_tx.len());
+                self.r_tx.push(self.id.len() - 1);
+            }
             self.p_tx.push(t.id.0);
             self.p_seq.push(seq as i32);
             self.p_book.push(book.0);
@@ -929,14 +942,29 @@ impl TxBatch {
                 &self.p_amount,
             ],
         )?;
+        // Built from the batch, not by joining the tables just written: with
+        // the statistics of a table still filling, PostgreSQL hashed the
+        // whole of `transactions` for every batch.
+        let (rp, rt) = (&self.r_posting, &self.r_tx);
         tx.execute(
             "INSERT INTO register (account_id, date, tx_id, seq, book_id, currency, amount, description, category_id,
                                    counterparty, status, is_transfer)
-             SELECT p.account_id, p.date, p.tx_id, p.seq, p.book_id, p.currency, p.amount, t.description, t.category_id,
-                    t.counterparty, t.status, t.is_transfer
-               FROM postings p JOIN transactions t ON t.id = p.tx_id
-              WHERE p.tx_id = ANY($1) AND p.account_id IS NOT NULL",
-            &[&self.id],
+             SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::uuid[], $4::int[], $5::uuid[], $6::text[], $7::numeric[],
+                                  $8::text[], $9::uuid[], $10::text[], $11::text[], $12::bool[])",
+            &[
+                &rp.iter().map(|i| self.p_account[*i]).collect::<Vec<_>>(),
+                &rp.iter().map(|i| self.p_date[*i]).collect::<Vec<_>>(),
+                &rp.iter().map(|i| self.p_tx[*i]).collect::<Vec<_>>(),
+                &rp.iter().map(|i| self.p_seq[*i]).collect::<Vec<_>>(),
+                &rp.iter().map(|i| self.p_book[*i]).collect::<Vec<_>>(),
+                &rp.iter().map(|i| self.p_currency[*i]).collect::<Vec<_>>(),
+                &rp.iter().map(|i| self.p_amount[*i]).collect::<Vec<_>>(),
+                &rt.iter().map(|i| self.description[*i].as_str()).collect::<Vec<_>>(),
+                &rt.iter().map(|i| self.category[*i]).collect::<Vec<_>>(),
+                &rt.iter().map(|i| self.counterparty[*i].as_deref()).collect::<Vec<_>>(),
+                &rt.iter().map(|i| self.status[*i]).collect::<Vec<_>>(),
+                &rt.iter().map(|i| self.transfer[*i]).collect::<Vec<_>>(),
+            ],
         )?;
         *self = TxBatch::default();
         Ok(())
@@ -944,10 +972,11 @@ impl TxBatch {
 }
 
 /// The register rows of one transaction, by primary key: the register is
-/// keyed by account first, so `tx_id = $n` alone would scan all of it.
-fn register_rows_of_tx(param: &str) -> String {
+/// keyed by account first, so `tx_id = ?` alone would scan all of it.
+/// `alias` qualifies the register's columns (`"r."`, or `""`).
+pub(crate) fn register_rows_of_tx(alias: &str, param: &str) -> String {
     format!(
-        "(account_id, date, tx_id, seq) IN
+        "({alias}account_id, {alias}date, {alias}tx_id, {alias}seq) IN
            (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = {param} AND account_id IS NOT NULL)"
     )
 }

@@ -252,12 +252,7 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
     }
     if let Some(t) = q.tx {
         // By the register's key: `r.tx_id = ?` alone would scan the book.
-        arg(
-            &mut sql,
-            " AND (r.account_id, r.date, r.tx_id, r.seq) IN
-                (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = ? AND account_id IS NOT NULL)",
-            blob(t.0),
-        );
+        arg(&mut sql, &format!(" AND {}", super::register_rows_of_tx("r.", "?")), blob(t.0));
     }
     if let Some(d) = q.from {
         arg(&mut sql, " AND r.date >= ?", Value::Text(d.to_string()));
@@ -393,9 +388,9 @@ pub(super) fn admin_overview(conn: &Connection) -> Result<Overview> {
               WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance_minor < 0",
         )?,
         large_outflows: count(
-            "SELECT COUNT(*) FROM postings p JOIN books b ON b.id = p.book_id
-               JOIN (SELECT account_id, AVG(-amount_minor) AS avg_out FROM postings
-                      WHERE account_id IS NOT NULL AND amount_minor < 0 GROUP BY account_id) s
+            "SELECT COUNT(*) FROM register p JOIN books b ON b.id = p.book_id
+               JOIN (SELECT account_id, AVG(-amount_minor) AS avg_out FROM register
+                      WHERE amount_minor < 0 GROUP BY account_id) s
                  ON s.account_id = p.account_id
               WHERE p.amount_minor < -100000 AND -p.amount_minor > 5 * s.avg_out",
         )?,

@@ -185,7 +185,7 @@ impl ImportLookup for Lookup<'_> {
             .query_row([account.0], |r| r.get(0))?;
         let txs: bool = self
             .tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM postings WHERE account_id = ?1)")?
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM register WHERE account_id = ?1)")?
             .query_row([account.0], |r| r.get(0))?;
         Ok((imports, txs))
     }
@@ -237,11 +237,11 @@ impl ImportLookup for Lookup<'_> {
 
     fn candidates(&mut self, account: AccountId, batch: BatchId, from: Date, to: Date) -> Result<Vec<Candidate>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT p.tx_id, p.date, p.amount_minor, p.currency, t.status,
+            "SELECT p.tx_id, p.date, p.amount_minor, p.currency, p.status,
                     EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created = 1)
-               FROM postings p JOIN transactions t ON t.id = p.tx_id
-              WHERE p.account_id = ?1 AND p.date BETWEEN ?2 AND ?3 AND t.is_transfer = 0
-                AND (t.status = 'pending' OR NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created = 1))
+               FROM register p
+              WHERE p.account_id = ?1 AND p.date BETWEEN ?2 AND ?3 AND p.is_transfer = 0
+                AND (p.status = 'pending' OR NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.created = 1))
                 AND NOT EXISTS (SELECT 1 FROM import_index i WHERE i.tx_id = p.tx_id AND i.batch_id = ?4)",
         )?;
         let mut rows = st.query(params![account.0, from, to, batch.0])?;

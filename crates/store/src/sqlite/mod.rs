@@ -138,6 +138,10 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    fn connections(&self) -> usize {
+        self.pool.max_size() as usize
+    }
+
     fn migrate(&self) -> Result<Vec<String>> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -228,13 +232,13 @@ impl Store for SqliteStore {
                     (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
                       WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1),
                     t.category_source, sc.name, s.confidence_permille
-               FROM postings p
+               FROM register p
                JOIN transactions t ON t.id = p.tx_id
                JOIN accounts a ON a.id = p.account_id
                LEFT JOIN categories c ON c.id = t.category_id
                LEFT JOIN suggestions s ON s.tx_id = t.id
                LEFT JOIN categories sc ON sc.id = s.category_id
-              WHERE p.book_id = ?1 AND p.account_id IS NOT NULL",
+              WHERE p.book_id = ?1",
         );
         let mut args: Vec<Value> = vec![blob(book.0)];
         let mut arg = |sql: &mut String, clause: &str, value: Value| {
@@ -242,7 +246,7 @@ impl Store for SqliteStore {
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
         if let Some(id) = f.id {
-            arg(&mut sql, " AND p.tx_id = ?", blob(id.0));
+            arg(&mut sql, &format!(" AND {}", register_rows_of_tx("p.", "?")), blob(id.0));
         }
         if let Some(a) = f.account {
             arg(&mut sql, " AND p.account_id = ?", blob(a.0));
@@ -838,7 +842,7 @@ impl UnitOfWork for Uow<'_> {
                     .execute(params![leg, cat, tx_id.0])?;
                     tx.prepare_cached(&format!(
                         "UPDATE register SET category_id = ?1 WHERE {}",
-                        register_rows_of_tx("?2")
+                        register_rows_of_tx("", "?2")
                     ))?
                     .execute(params![cat, tx_id.0])?;
                 }
@@ -847,7 +851,7 @@ impl UnitOfWork for Uow<'_> {
                         deltas.add(&t, -1);
                         flows.add(book, &t, -1);
                     }
-                    tx.prepare_cached(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("?1")))?
+                    tx.prepare_cached(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("", "?1")))?
                         .execute(params![tx_id.0])?;
                     tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
                     tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
@@ -871,7 +875,7 @@ impl UnitOfWork for Uow<'_> {
                     if counterparty.is_some() {
                         tx.prepare_cached(&format!(
                             "UPDATE register SET counterparty = ?1 WHERE {}",
-                            register_rows_of_tx("?2")
+                            register_rows_of_tx("", "?2")
                         ))?
                         .execute(params![counterparty, tx_id.0])?;
                     }
@@ -978,9 +982,10 @@ fn blob(id: Uuid) -> Value {
 
 /// The register rows of one transaction, by primary key: the register is
 /// keyed by account first, so `tx_id = ?` alone would scan all of it.
-fn register_rows_of_tx(param: &str) -> String {
+/// `alias` qualifies the register's columns (`"r."`, or `""`).
+pub(crate) fn register_rows_of_tx(alias: &str, param: &str) -> String {
     format!(
-        "(account_id, date, tx_id, seq) IN
+        "({alias}account_id, {alias}date, {alias}tx_id, {alias}seq) IN
            (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = {param} AND account_id IS NOT NULL)"
     )
 }
