@@ -12,6 +12,17 @@ pub(crate) fn book_of(stream: &str) -> Option<BookId> {
     stream.strip_prefix("book-")?.parse().ok()
 }
 
+/// The register rows of one transaction, by primary key: the register is
+/// keyed by account first, so `tx_id = ?` alone would scan all of it. The
+/// same SQL on both backends; `alias` qualifies the register's columns
+/// (`"r."`, or `""`) and `param` is the placeholder (`?2`, `$1`).
+pub(crate) fn register_rows_of_tx(alias: &str, param: &str) -> String {
+    format!(
+        "({alias}account_id, {alias}date, {alias}tx_id, {alias}seq) IN
+           (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = {param} AND account_id IS NOT NULL)"
+    )
+}
+
 pub(crate) fn leg_name(leg: &Leg) -> &'static str {
     match leg {
         Leg::Account(_) => "account",

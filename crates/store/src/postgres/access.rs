@@ -243,7 +243,7 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     }
     if let Some(t) = &tx {
         args.push(t);
-        sql.push_str(&format!(" AND {}", super::register_rows_of_tx("r.", &format!("${}", args.len()))));
+        sql.push_str(&format!(" AND {}", crate::projection::register_rows_of_tx("r.", &format!("${}", args.len()))));
     }
     if let Some(d) = &q.from {
         args.push(d);

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::projection::{BalanceDeltas, book_of, leg_name, register_rows_of_tx};
 use crate::reports::FlowDeltas;
 use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
@@ -969,16 +969,6 @@ impl TxBatch {
         *self = TxBatch::default();
         Ok(())
     }
-}
-
-/// The register rows of one transaction, by primary key: the register is
-/// keyed by account first, so `tx_id = ?` alone would scan all of it.
-/// `alias` qualifies the register's columns (`"r."`, or `""`).
-pub(crate) fn register_rows_of_tx(alias: &str, param: &str) -> String {
-    format!(
-        "({alias}account_id, {alias}date, {alias}tx_id, {alias}seq) IN
-           (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = {param} AND account_id IS NOT NULL)"
-    )
 }
 
 fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> Result<()> {

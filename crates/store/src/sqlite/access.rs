@@ -252,7 +252,7 @@ pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Resul
     }
     if let Some(t) = q.tx {
         // By the register's key: `r.tx_id = ?` alone would scan the book.
-        arg(&mut sql, &format!(" AND {}", super::register_rows_of_tx("r.", "?")), blob(t.0));
+        arg(&mut sql, &format!(" AND {}", crate::projection::register_rows_of_tx("r.", "?")), blob(t.0));
     }
     if let Some(d) = q.from {
         arg(&mut sql, " AND r.date >= ?", Value::Text(d.to_string()));

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, book_of, leg_name};
+use crate::projection::{BalanceDeltas, book_of, leg_name, register_rows_of_tx};
 use crate::reports::FlowDeltas;
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
@@ -978,16 +978,6 @@ pub(crate) fn suggestion(category: Option<String>, permille: Option<i64>) -> Opt
 
 fn blob(id: Uuid) -> Value {
     Value::Blob(id.as_bytes().to_vec())
-}
-
-/// The register rows of one transaction, by primary key: the register is
-/// keyed by account first, so `tx_id = ?` alone would scan all of it.
-/// `alias` qualifies the register's columns (`"r."`, or `""`).
-pub(crate) fn register_rows_of_tx(alias: &str, param: &str) -> String {
-    format!(
-        "({alias}account_id, {alias}date, {alias}tx_id, {alias}seq) IN
-           (SELECT account_id, date, tx_id, seq FROM postings WHERE tx_id = {param} AND account_id IS NOT NULL)"
-    )
 }
 
 fn leg_ids(leg: &Leg) -> (Option<Uuid>, Option<Uuid>) {
