@@ -80,9 +80,9 @@ pub enum BenchCmd {
 pub fn seed(url: &str, transactions: usize, batch: usize) -> anyhow::Result<()> {
     let store = kassa_store::open(url).with_context(|| format!("cannot open {url}"))?;
     store.migrate()?;
-    let app = kassa_server::App::new(std::sync::Arc::from(store), kassa_server::Config::default());
+    let app = kassa_app::App::new(std::sync::Arc::from(store), kassa_app::Config::default());
     let user = app.add_user("bench", "bench@example.org", "bench-password", true)?;
-    let actor = kassa_server::app::Actor { user_id: user.id, platform_admin: true, token_id: None };
+    let actor = kassa_app::Actor { user_id: user.id, platform_admin: true, token_id: None };
     let book = BookId(app.list_books(&actor)?[0].id);
     let (setup, accounts, categories) = book_setup(book);
     // The personal book exists already: add the bench accounts and categories.
@@ -463,16 +463,17 @@ fn bench_import(n: usize, chunk: usize, format: Format) -> anyhow::Result<()> {
     let (mut setup, _, _) = book_setup(book);
     setup.retain(|c| !matches!(c, Command::AddCategory { .. }));
     store.execute(book, "bench", &setup)?;
-    let opts = kassa_store::import::ImportOptions { chunk, ..Default::default() };
+    let opts = kassa_app::import::ImportOptions { chunk, ..Default::default() };
     let bar = progress_bar("sqlite: importing");
     bar.set_length(n as u64);
     let mut tick = |d: u64| bar.set_position(d);
     let started = Instant::now();
-    let report = kassa_store::import::import_file(
+    let report = kassa_app::import::import_file(
         store.as_ref(),
+        &kassa_app::SystemClock,
         book,
         "bench",
-        kassa_store::import::Input::File(&csv_path),
+        kassa_app::import::Input::File(&csv_path),
         &opts,
         Some(&mut tick),
     )?;
@@ -482,11 +483,12 @@ fn bench_import(n: usize, chunk: usize, format: Format) -> anyhow::Result<()> {
 
     // Re-import of the same file: every row found by its bank id, none added.
     let started = Instant::now();
-    let again = kassa_store::import::import_file(
+    let again = kassa_app::import::import_file(
         store.as_ref(),
+        &kassa_app::SystemClock,
         book,
         "bench",
-        kassa_store::import::Input::File(&csv_path),
+        kassa_app::import::Input::File(&csv_path),
         &opts,
         None,
     )?;

@@ -153,7 +153,7 @@ fn prepare(url: &str, args: &ApiArgs) -> anyhow::Result<(String, String)> {
         // measured on runs with autovacuum off).
         postgres::Client::connect(url, postgres::NoTls)?.batch_execute("VACUUM ANALYZE")?;
     }
-    let app = kassa_server::App::new(std::sync::Arc::from(store), kassa_server::Config::default());
+    let app = kassa_app::App::new(std::sync::Arc::from(store), kassa_app::Config::default());
     let token = app.login(EMAIL, PASSWORD, "bench")?.token;
     let actor = app.authenticate(&token)?;
     let book = app.list_books(&actor)?.into_iter().next().context("the bench user has no book")?.id;

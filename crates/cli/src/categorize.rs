@@ -4,11 +4,12 @@
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
+use kassa_app::SystemClock;
+use kassa_app::categorize as service;
 use kassa_core::Command;
 use kassa_core::categorize::evaluate::benchmark;
 use kassa_core::categorize::rules::{export_json, export_toml, import_json, import_toml};
 use kassa_core::categorize::{ModelKind, Rule, synth};
-use kassa_store::categorize as service;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -324,13 +325,19 @@ pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
         }
         CategorizeCmd::Train => {
             let book = ctx.book()?;
-            let r = service::train(ctx.store, book.id)?;
+            let r = service::train(ctx.store, &SystemClock, book.id)?;
             output::print(&[r], ctx.output)
         }
         CategorizeCmd::Run { from, to, dry_run } => {
             let book = ctx.book()?;
-            let report =
-                service::run(ctx.store, book.id, &ctx.actor, service::Scope { from, to, only: None }, dry_run)?;
+            let report = service::run(
+                ctx.store,
+                &SystemClock,
+                book.id,
+                &ctx.actor,
+                service::Scope { from, to, only: None },
+                dry_run,
+            )?;
             print_run(ctx, &report)
         }
         CategorizeCmd::Review { accept_above } => {

@@ -56,7 +56,7 @@ fn date(s: &str) -> Result<Date, String> {
 /// `out`, renamed into place at the end: a failed export leaves nothing.
 pub fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
     let book = ctx.book()?;
-    let (ledger, _) = kassa_server::app::reports::replay(ctx.store, book.id, a.known_at)?;
+    let (ledger, _) = kassa_app::reports::replay(ctx.store, book.id, a.known_at)?;
     let dir = a.out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     let mut rows = 0;

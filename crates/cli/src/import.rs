@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use kassa_app::SystemClock;
+use kassa_app::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
 use kassa_core::import::ProfileSaved;
 use kassa_core::{AccountRef, BatchId, Command, ReviewId};
 use kassa_import::Format as FileFormat;
 use kassa_import::profile::{Profile, builtin_profiles};
-use kassa_store::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
 use serde::Serialize;
 
 use crate::ledger::Ctx;
@@ -72,7 +73,7 @@ pub fn run(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         Some(ImportCmd::List) => output::print(&ctx.store.import_batches(book.id)?, ctx.output),
         Some(ImportCmd::Undo { batch }) => {
             let id: BatchId = batch.trim().parse().map_err(|_| anyhow::anyhow!("'{batch}' is not a batch id"))?;
-            let n = kassa_store::import::undo(ctx.store, book.id, &ctx.actor, id)?;
+            let n = kassa_app::import::undo(ctx.store, book.id, &ctx.actor, id)?;
             eprintln!("undid batch {id}: {n} transaction(s) deleted");
             Ok(())
         }
@@ -117,7 +118,7 @@ fn review(ctx: &Ctx, book: kassa_core::BookId, accept: Option<String>, dup: Opti
         }
     };
     let rid: ReviewId = id.trim().parse().map_err(|_| anyhow::anyhow!("'{id}' is not a review id"))?;
-    let tx = kassa_store::import::resolve_review(ctx.store, book, &ctx.actor, rid, how)?;
+    let tx = kassa_app::import::resolve_review(ctx.store, book, &ctx.actor, rid, how)?;
     match tx {
         Some(t) => println!("{t}"),
         None => eprintln!("review item {rid} settled"),
@@ -126,7 +127,7 @@ fn review(ctx: &Ctx, book: kassa_core::BookId, accept: Option<String>, dup: Opti
 }
 
 fn find_profile(ctx: &Ctx, book: kassa_core::BookId, name: &str) -> anyhow::Result<Option<Profile>> {
-    Ok(kassa_server::app::imports::find_profile(ctx.store, book, name)?)
+    Ok(kassa_app::imports::find_profile(ctx.store, book, name)?)
 }
 
 fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::Result<()> {
@@ -188,8 +189,15 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
                 b.set_position(n);
             }
         };
-        let result =
-            kassa_store::import::import_file(ctx.store, book, &ctx.actor, Input::File(path), &opts, Some(&mut tick));
+        let result = kassa_app::import::import_file(
+            ctx.store,
+            &SystemClock,
+            book,
+            &ctx.actor,
+            Input::File(path),
+            &opts,
+            Some(&mut tick),
+        );
         if let Some(b) = &bar {
             b.finish_and_clear();
         }

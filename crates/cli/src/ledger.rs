@@ -334,7 +334,7 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             output::print(&rows, ctx.output)
         }
         TxCmd::Recategorize { id, category, .. } => {
-            Ok(kassa_store::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?)
+            Ok(kassa_app::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?)
         }
         TxCmd::Delete { id } => ctx.execute(book.id, &[Command::DeleteTransaction { tx_id: TxId(id) }]),
     }

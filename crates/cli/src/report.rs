@@ -6,9 +6,10 @@
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use jiff::civil::Date;
+use kassa_app::SystemClock;
+use kassa_app::reports::{self, Report, ReportRequest};
 use kassa_core::Currency;
 use kassa_core::report::{GroupBy, Interval, Month, Period, TopBy};
-use kassa_server::app::reports::{self, Report, ReportRequest};
 
 use crate::ledger::Ctx;
 use crate::output;
@@ -216,7 +217,7 @@ pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
         ReportCmd::Trends { month, .. } => Report::Trends { month },
     };
     let req = ReportRequest { report, as_of: c.as_of, known_at: c.known_at, currency: c.currency, depth: c.depth };
-    let rows = reports::run(ctx.store, ctx.book()?.id, &req)?.rows()?;
+    let rows = reports::run(ctx.store, &SystemClock, ctx.book()?.id, &req)?.rows()?;
     print!("{}", output::render(&rows, ctx.output)?);
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use kassa_server::app::{App, Config, Registration};
+use kassa_app::{App, Config, Registration};
 use serde::Serialize;
 
 use crate::output::{self, Format};

@@ -19,12 +19,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::app::books::*;
-use crate::app::imports::*;
-use crate::app::orgs::*;
-use crate::app::reports::{ReportQuery, ReportRows};
-use crate::app::{Actor, App, AppError, AppResult};
 use crate::error::{ApiError, ErrorBody};
+use kassa_app::books::*;
+use kassa_app::imports::*;
+use kassa_app::orgs::*;
+use kassa_app::reports::{ReportQuery, ReportRows};
+use kassa_app::{Actor, App, AppError, AppResult};
 
 /// JSON bodies whose rejections come out as our error format.
 #[derive(Debug, FromRequest)]
@@ -162,8 +162,8 @@ pub struct UserView {
     pub disabled: bool,
 }
 
-impl From<kassa_store::access::UserRow> for UserView {
-    fn from(u: kassa_store::access::UserRow) -> UserView {
+impl From<kassa_app::UserRow> for UserView {
+    fn from(u: kassa_app::UserRow) -> UserView {
         UserView { id: u.id.0, email: u.email, platform_admin: u.platform_admin, disabled: u.disabled }
     }
 }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppError;
+use kassa_app::AppError;
 
 #[derive(Debug)]
 pub struct ApiError {

@@ -14,7 +14,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use kassa_store::access::StoredResponse;
+use kassa_app::StoredResponse;
 use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -26,8 +26,8 @@ use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, blocking, credential};
-use crate::app::{App, AppError};
 use crate::error::ApiError;
+use kassa_app::{App, AppError};
 
 /// Largest request body: JSON resources are small; uploads get their own
 /// limit (`api::UPLOAD_LIMIT`).

@@ -7,7 +7,6 @@
 //! the projections; [`Store::rebuild`] replays the log into empty ones.
 
 pub mod access;
-pub mod categorize;
 mod error;
 pub mod import;
 pub mod postgres;

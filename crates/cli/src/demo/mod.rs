@@ -20,13 +20,13 @@ use anyhow::{Context, bail};
 use clap::Args;
 use jiff::ToSpan;
 use jiff::civil::Date;
+use kassa_app::books::{AddMember, CreateAccount, CreateBook, CreateCategory, PatchBook};
+use kassa_app::import::{ImportOptions, ImportReport, Input, Resolution};
+use kassa_app::orgs::CreateOrg;
+use kassa_app::{Actor, App, Config};
 use kassa_core::categorize::rules::import_toml;
 use kassa_core::import::ReviewKind;
 use kassa_core::{BookId, Command};
-use kassa_server::app::books::{AddMember, CreateAccount, CreateBook, CreateCategory, PatchBook};
-use kassa_server::app::orgs::CreateOrg;
-use kassa_server::app::{Actor, App, Config};
-use kassa_store::import::{ImportOptions, ImportReport, Input, Resolution};
 
 use crate::server;
 use generate::Persona;
@@ -206,7 +206,7 @@ fn fill(app: &App, actor: &Actor, book: BookId, persona: &Persona, today: Date) 
     let cutoff = today.saturating_sub(42.days());
     for r in app.store.import_reviews(book)? {
         if r.item.kind == ReviewKind::Transfer && r.item.date < cutoff {
-            kassa_store::import::resolve_review(
+            kassa_app::import::resolve_review(
                 app.store.as_ref(),
                 book,
                 &actor.tag(),
@@ -221,5 +221,13 @@ fn fill(app: &App, actor: &Actor, book: BookId, persona: &Persona, today: Date) 
 /// One file, as `kassa import FILE [--account A]` imports it.
 fn import(app: &App, actor: &Actor, book: BookId, path: &Path, account: Option<&str>) -> anyhow::Result<ImportReport> {
     let opts = ImportOptions { account: account.map(str::to_string), ..ImportOptions::default() };
-    Ok(kassa_store::import::import_file(app.store.as_ref(), book, &actor.tag(), Input::File(path), &opts, None)?)
+    Ok(kassa_app::import::import_file(
+        app.store.as_ref(),
+        app.clock.as_ref(),
+        book,
+        &actor.tag(),
+        Input::File(path),
+        &opts,
+        None,
+    )?)
 }

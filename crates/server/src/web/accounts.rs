@@ -11,10 +11,10 @@ use kassa_core::{AccountId, AccountKind, BookId};
 use super::home::empty_page;
 use super::transactions::{Amount, Flash, PAGE_SIZE, TxTable};
 use super::{Layout, Nav, PageResult, Session, load, render};
-use crate::app::App;
-use crate::app::books::TxQuery;
-use crate::app::dashboard::{AccountGroup, AccountLine};
 use crate::charts::{self, Series};
+use kassa_app::App;
+use kassa_app::books::TxQuery;
+use kassa_app::dashboard::{AccountGroup, AccountLine};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/accounts", get(list)).route("/accounts/{id}", get(detail))

@@ -14,9 +14,9 @@ use kassa_core::Currency;
 use rust_decimal::Decimal;
 
 use super::{Layout, Nav, PageResult, Session, load, render};
-use crate::app::books::RiskFlags;
-use crate::app::{App, AppError, AppResult};
 use crate::charts;
+use kassa_app::books::RiskFlags;
+use kassa_app::{App, AppError, AppResult};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/admin", get(page))

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{Session, local_path, render, session_cookie};
 use crate::api::blocking;
-use crate::app::App;
+use kassa_app::App;
 
 pub fn routes() -> Router<App> {
     Router::new().route("/login", get(login_page).post(login)).route("/logout", post(logout))

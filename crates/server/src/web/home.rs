@@ -14,9 +14,9 @@ use rust_decimal::Decimal;
 use super::accounts::GroupView;
 use super::transactions::{Amount, TxTable};
 use super::{Layout, Nav, PageResult, Session, encode, load, render};
-use crate::app::App;
-use crate::app::dashboard::{Alert, Home};
 use crate::charts::{self, Series};
+use kassa_app::App;
+use kassa_app::dashboard::{Alert, Home};
 
 /// What the reports call spending without a category.
 const UNCATEGORIZED: &str = "Uncategorized";

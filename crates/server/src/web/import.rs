@@ -31,11 +31,11 @@ use kassa_core::{BatchId, BookId, UserId};
 use serde::Deserialize;
 
 use super::{Layout, Nav, PageError, PageResult, Session, load, render};
-use crate::app::books::AccountView;
-use crate::app::imports::{BatchView, ImportRequest, ImportView, ProfileView, Upload};
-use crate::app::mapping::MappingView;
-use crate::app::{App, AppError};
 use crate::error::ApiError;
+use kassa_app::books::AccountView;
+use kassa_app::imports::{BatchView, ImportRequest, ImportView, ProfileView, Upload};
+use kassa_app::mapping::MappingView;
+use kassa_app::{App, AppError};
 
 /// Largest upload (all files of one form together).
 pub const UPLOAD_LIMIT: usize = 32 << 20;
@@ -116,7 +116,7 @@ impl Stash {
             )));
         }
         let mut random = [0u8; 16];
-        getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
+        kassa_app::clock::random_bytes(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
         let id = uuid::Builder::from_random_bytes(random).into_uuid();
         map.insert(id, Entry { user, book, at: now, held: Held::Pending { files: files.into(), req } });
         Ok(id)
@@ -249,7 +249,7 @@ impl Options {
     }
 }
 
-fn load_options(app: &App, session: &Session, book: BookId, req: ImportRequest) -> crate::app::AppResult<Options> {
+fn load_options(app: &App, session: &Session, book: BookId, req: ImportRequest) -> kassa_app::AppResult<Options> {
     Ok(Options {
         accounts: app.accounts(&session.actor, book)?,
         profiles: app.import_profiles(&session.actor, book)?,

@@ -28,15 +28,15 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use kassa_app::UserRow;
 use kassa_core::BookId;
-use kassa_store::access::UserRow;
 use serde::Deserialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::api::{SESSION_COOKIE, blocking, credential};
-use crate::app::books::BookView;
-use crate::app::{Actor, App, AppError};
 use crate::error::ApiError;
+use kassa_app::books::BookView;
+use kassa_app::{Actor, App, AppError};
 
 /// The cookie that remembers which book the pages show.
 pub const BOOK_COOKIE: &str = "kassa_book";
@@ -293,7 +293,7 @@ impl IntoResponse for PageError {
 /// A page that only needs the app: runs `f` on the blocking pool.
 pub async fn load<T: Send + 'static>(
     app: &App,
-    f: impl FnOnce(&App) -> crate::app::AppResult<T> + Send + 'static,
+    f: impl FnOnce(&App) -> kassa_app::AppResult<T> + Send + 'static,
 ) -> Result<T, PageError> {
     blocking(app, f).await.map_err(PageError)
 }

@@ -22,9 +22,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{Layout, Nav, PageError, PageResult, Session, encode, load, render};
-use crate::app::reports::{ReportQuery, ReportRows};
-use crate::app::{Actor, App, AppError, AppResult};
 use crate::charts::{self, Flow, Series, Stack};
+use kassa_app::reports::{ReportQuery, ReportRows};
+use kassa_app::{Actor, App, AppError, AppResult};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/reports", get(page))

@@ -1,6 +1,6 @@
 //! `/settings`: the signed-in person's profile, password and tokens, and
 //! the members of the current book. Every change is one app call
-//! (`app::account`, `app::books`); the page only shows and asks.
+//! (`kassa_app::account`, `kassa_app::books`); the page only shows and asks.
 //!
 //! A changed thing answers with a redirect back to `/settings` and a fixed
 //! notice code (never text from the URL). A new API token is the
@@ -18,12 +18,12 @@ use kassa_core::BookId;
 use serde::Deserialize;
 
 use super::{Layout, Nav, PageError, PageResult, Session, encode, load, render, session_cookie};
-use crate::app::account::{MAX_TOKEN_DAYS, TokenView};
-use crate::app::books::{AccountView, AddMember, BookView, MemberView};
-use crate::app::orgs::OrgView;
-use crate::app::users::IssuedToken;
-use crate::app::{App, AppError};
 use crate::error::ApiError;
+use kassa_app::account::{MAX_TOKEN_DAYS, TokenView};
+use kassa_app::books::{AccountView, AddMember, BookView, MemberView};
+use kassa_app::orgs::OrgView;
+use kassa_app::users::IssuedToken;
+use kassa_app::{App, AppError};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -174,7 +174,7 @@ async fn change(
     app: &App,
     session: Session,
     code: &str,
-    f: impl FnOnce(&App) -> crate::app::AppResult<()> + Send + 'static,
+    f: impl FnOnce(&App) -> kassa_app::AppResult<()> + Send + 'static,
 ) -> PageResult {
     match load(app, f).await {
         Ok(()) => Ok(done(&session, code)),

@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 use super::home::empty_page;
 use super::{Layout, Nav, PageError, PageResult, Session, encode, load, local_path, render};
-use crate::app::books::{AccountView, CategoryView, PatchTransaction, TxPage, TxQuery, TxView};
-use crate::app::{App, AppError};
 use crate::charts::money;
+use kassa_app::books::{AccountView, CategoryView, PatchTransaction, TxPage, TxQuery, TxView};
+use kassa_app::{App, AppError};
 
 /// Rows per register page: small enough that a phone gets it quickly
 /// with a category select on every row.

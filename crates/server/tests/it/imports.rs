@@ -5,10 +5,10 @@
 //! uploads; reports over HTTP equal the application layer's and follow a
 //! recategorisation.
 
+use kassa_app::Actor;
+use kassa_app::books::CreateBook;
+use kassa_app::reports::{REPORT_NAMES, ReportQuery};
 use kassa_core::BookId;
-use kassa_server::app::Actor;
-use kassa_server::app::books::CreateBook;
-use kassa_server::app::reports::{REPORT_NAMES, ReportQuery};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -12,7 +12,7 @@ mod web_tools;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kassa_server::app::{Actor, App, Config, PasswordCost, Registration};
+use kassa_app::{Actor, App, Config, PasswordCost, Registration};
 use kassa_store::testing::{self, TestDb};
 
 /// A running server on a fresh database, with the runtime it runs on.
@@ -96,8 +96,8 @@ pub fn multipart(boundary: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (Stri
 }
 
 /// A EUR checking account opened on 2024-01-01.
-pub fn checking(name: &str) -> kassa_server::app::books::CreateAccount {
-    kassa_server::app::books::CreateAccount {
+pub fn checking(name: &str) -> kassa_app::books::CreateAccount {
+    kassa_app::books::CreateAccount {
         name: name.into(),
         kind: "checking".into(),
         currency: "EUR".into(),

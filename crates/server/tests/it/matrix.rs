@@ -2,12 +2,12 @@
 //! route table) × every kind of caller → the expected status. An operation
 //! without a row here, or a row without an operation, fails the test.
 
+use kassa_app::books::{AddMember, CreateBook, CreateTransaction};
+use kassa_app::imports::{ImportRequest, Upload};
+use kassa_app::orgs::{AddOrgMember, CreateOrg};
+use kassa_app::{Actor, App};
 use kassa_core::BookId;
 use kassa_core::access::{BookRole, OrgRole};
-use kassa_server::app::books::{AddMember, CreateBook, CreateTransaction};
-use kassa_server::app::imports::{ImportRequest, Upload};
-use kassa_server::app::orgs::{AddOrgMember, CreateOrg};
-use kassa_server::app::{Actor, App};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;

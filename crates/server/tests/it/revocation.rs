@@ -8,10 +8,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kassa_app::books::{AddMember, CreateBook, PatchBook};
+use kassa_app::orgs::{AddOrgMember, CreateOrg};
+use kassa_app::{App, Config};
 use kassa_core::{BookId, OrgId};
-use kassa_server::app::books::{AddMember, CreateBook, PatchBook};
-use kassa_server::app::orgs::{AddOrgMember, CreateOrg};
-use kassa_server::app::{App, Config};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -278,7 +278,7 @@ fn logins_are_rate_limited_per_account_and_per_address() {
 fn registration_follows_the_policy() {
     for db in databases() {
         let mut config = test_config();
-        config.registration = kassa_server::app::Registration::Invite;
+        config.registration = kassa_app::Registration::Invite;
         let s = Server::start(db, config);
         let admin = s.app.add_user("test", "root@example.org", PASSWORD, true).expect("admin");
         let token = s.app.login("root@example.org", PASSWORD, "t").expect("login").token;

@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, VecDeque};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 
+use kassa_app::books::CreateTransaction;
 use kassa_core::BookId;
-use kassa_server::app::books::CreateTransaction;
 use kassa_server::web::Nav;
 
 use crate::{PASSWORD, Server, checking, databases, test_config, user};

@@ -3,9 +3,9 @@
 //! a recategorise, `known_at`), `/settings` (password, API tokens, book
 //! members) and `/admin` (platform admins only).
 
+use kassa_app::books::{AddMember, CreateAccount, TxQuery};
+use kassa_app::{Actor, App};
 use kassa_core::BookId;
-use kassa_server::app::books::{AddMember, CreateAccount, TxQuery};
-use kassa_server::app::{Actor, App};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 
@@ -304,7 +304,7 @@ fn reports_show_month_totals_follow_a_recategorise_and_travel_in_time() {
         let (actor, book) = owner(&s, "rep@example.org", false);
         let cookie = web_login(&s, &http, "rep@example.org");
         let giro = s.app.accounts(&actor, book).expect("accounts")[0].id;
-        let coffee = kassa_server::app::books::CreateTransaction {
+        let coffee = kassa_app::books::CreateTransaction {
             account_id: giro,
             date: "2026-03-01".into(),
             amount: "-10.00".into(),
@@ -316,8 +316,8 @@ fn reports_show_month_totals_follow_a_recategorise_and_travel_in_time() {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let before_import = jiff::Timestamp::now();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let file = kassa_server::app::imports::Upload { name: "sparkasse.csv".into(), bytes: STATEMENT.to_vec() };
-        let req = kassa_server::app::imports::ImportRequest { account: Some("Giro".into()), ..Default::default() };
+        let file = kassa_app::imports::Upload { name: "sparkasse.csv".into(), bytes: STATEMENT.to_vec() };
+        let req = kassa_app::imports::ImportRequest { account: Some("Giro".into()), ..Default::default() };
         s.app.import(&actor, book, &[file], &req).expect("import");
 
         let march = format!("/reports?view=monthly&from=2026-03&to=2026-03&book={}", book.0);

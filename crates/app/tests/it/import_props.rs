@@ -5,7 +5,8 @@
 
 use std::time::Instant;
 
-use kassa_store::import::{self, ImportError, ImportOptions, Input};
+use kassa_app::SystemClock;
+use kassa_app::import::{self, ImportError, ImportOptions, Input};
 use kassa_store::testing;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -46,6 +47,7 @@ fn the_import_path_never_loses_or_doubles() {
                 let run = |o: &ImportOptions| {
                     import::import_file(
                         store,
+                        &SystemClock,
                         b,
                         "prop",
                         Input::Bytes { name: "p.csv", bytes: file.as_bytes() },

@@ -9,7 +9,10 @@
 pub mod account;
 pub mod books;
 mod cache;
+pub mod categorize;
+pub mod clock;
 pub mod dashboard;
+pub mod import;
 pub mod imports;
 pub mod mapping;
 pub mod orgs;
@@ -25,7 +28,12 @@ use kassa_core::{LedgerError, RecordedEvent, UserId};
 use kassa_store::access::Decide;
 use kassa_store::{Store, StoreError};
 
+// The stored rows the HTTP edge maps to its replies, so it needs no store.
+pub use kassa_store::access::{StoredResponse, UserRow};
+
 use self::cache::AccessCache;
+pub(crate) use self::clock::new_id;
+pub use self::clock::{Clock, SystemClock};
 
 /// Who may register without the CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +111,7 @@ impl Default for Config {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub config: Config,
+    pub clock: Arc<dyn Clock>,
     limiter: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
     cache: Arc<AccessCache>,
 }
@@ -131,8 +140,13 @@ impl Actor {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: Config) -> App {
-        let cache = Arc::new(AccessCache::new(config.access_cache_ttl));
-        App { store, config, limiter: Arc::new(Mutex::new(HashMap::new())), cache }
+        App::with_clock(store, config, Arc::new(SystemClock))
+    }
+
+    /// An application whose "now" comes from `clock` (tests fix it).
+    pub fn with_clock(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> App {
+        let cache = Arc::new(AccessCache::new(config.access_cache_ttl, clock.clone()));
+        App { store, config, clock, limiter: Arc::new(Mutex::new(HashMap::new())), cache }
     }
 
     /// Writes to a user, token, organisation or book-role stream: the only
@@ -147,7 +161,7 @@ impl App {
     /// Counts one event against `key`; `Err(seconds)` when over `limit` in the window.
     fn count(&self, key: String, limit: u32) -> Result<(), u64> {
         let mut map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
+        let now = self.clock.instant();
         let window = self.config.login_window;
         if map.len() > 100_000 {
             map.retain(|_, (_, start)| now.duration_since(*start) < window);
@@ -166,7 +180,7 @@ impl App {
     fn is_limited(&self, key: &str, limit: u32) -> Option<u64> {
         let map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
         let (n, start) = map.get(key)?;
-        let elapsed = Instant::now().duration_since(*start);
+        let elapsed = self.clock.instant().duration_since(*start);
         (*n >= limit && elapsed < self.config.login_window)
             .then(|| self.config.login_window.saturating_sub(elapsed).as_secs().max(1))
     }
@@ -277,8 +291,3 @@ impl From<AccessError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
-
-/// A new time-ordered id.
-pub(crate) fn new_id() -> uuid::Uuid {
-    uuid::Uuid::now_v7()
-}

@@ -4,16 +4,15 @@
 //! adds who may do it and turns its failures into errors a client can show
 //! row by row.
 
+use crate::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
 use jiff::civil::Date;
 use kassa_core::access::BookRole;
 use kassa_core::{AccountRef, BatchId, BookId, ReviewId};
 use kassa_import::Format;
 use kassa_import::profile::{Profile, builtin_profiles};
 use kassa_store::Store;
-use kassa_store::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use super::{Actor, App, AppError, AppResult};
 
@@ -25,7 +24,8 @@ pub struct Upload {
 }
 
 /// How to import: the options of `kassa import`, as a client sends them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// Put every row on this account (by name)
@@ -49,7 +49,8 @@ pub struct ImportRequest {
 }
 
 /// A bad row: where it is and what was wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowError {
     pub file: String,
     pub line: u64,
@@ -59,7 +60,8 @@ pub struct RowError {
 }
 
 /// What one file's import did (or, for a dry run, would do).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportView {
     pub file: String,
     /// The format read: csv, ofx, qif, camt, mt940, kassa-csv or trades.
@@ -134,7 +136,8 @@ fn row_errors(r: &ImportReport) -> Vec<RowError> {
 }
 
 /// One import batch, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchView {
     pub id: String,
     pub file: String,
@@ -153,7 +156,8 @@ pub struct BatchView {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UndoView {
     pub batch: String,
     /// Transactions the undo deleted.
@@ -161,7 +165,8 @@ pub struct UndoView {
 }
 
 /// A row held for a person to settle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewView {
     pub id: String,
     pub batch: String,
@@ -169,7 +174,7 @@ pub struct ReviewView {
     pub kind: String,
     pub account_id: uuid::Uuid,
     pub account: String,
-    #[schema(value_type = String, format = Date)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     /// Signed decimal string.
     pub amount: String,
@@ -183,7 +188,8 @@ pub struct ReviewView {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResolveReview {
     /// `accept`: record it as a new transaction (a proposed transfer: make it
@@ -192,7 +198,8 @@ pub struct ResolveReview {
     pub resolution: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolvedView {
     pub id: String,
     /// The transaction recorded, when the item was accepted.
@@ -200,7 +207,8 @@ pub struct ResolvedView {
 }
 
 /// A CSV profile the book can import with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileView {
     pub name: String,
     /// `saved` (the book's) or `built-in`
@@ -294,7 +302,7 @@ impl App {
         opts: &ImportOptions,
     ) -> Result<ImportReport, ImportError> {
         let input = Input::Bytes { name: f.name.trim(), bytes: &f.bytes };
-        kassa_store::import::import_file(self.store.as_ref(), book, &actor.tag(), input, opts, None)
+        crate::import::import_file(self.store.as_ref(), self.clock.as_ref(), book, &actor.tag(), input, opts, None)
     }
 
     fn import_options(&self, book: BookId, req: &ImportRequest) -> AppResult<ImportOptions> {
@@ -357,7 +365,7 @@ impl App {
     /// Deletes exactly the transactions a batch recorded (owners and editors).
     pub fn undo_import(&self, actor: &Actor, book: BookId, batch: BatchId) -> AppResult<UndoView> {
         self.access(actor, book)?.require(BookRole::Editor)?;
-        let n = kassa_store::import::undo(self.store.as_ref(), book, &actor.tag(), batch)?;
+        let n = crate::import::undo(self.store.as_ref(), book, &actor.tag(), batch)?;
         Ok(UndoView { batch: batch.to_string(), deleted: n as u64 })
     }
 
@@ -403,7 +411,7 @@ impl App {
             "duplicate" => Resolution::Duplicate,
             _ => return Err(AppError::invalid("resolution", "expected accept or duplicate")),
         };
-        let tx = kassa_store::import::resolve_review(self.store.as_ref(), book, &actor.tag(), review, how)?;
+        let tx = crate::import::resolve_review(self.store.as_ref(), book, &actor.tag(), review, how)?;
         Ok(ResolvedView { id: review.to_string(), transaction_id: tx.map(|t| t.0) })
     }
 

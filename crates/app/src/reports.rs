@@ -16,9 +16,8 @@ use kassa_core::{BookId, Currency, Event, Ledger};
 use kassa_store::Store;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
 
-use super::{Actor, App, AppError, AppResult};
+use super::{Actor, App, AppError, AppResult, Clock};
 
 /// A report and its own options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,8 +121,9 @@ pub const REPORT_NAMES: [&str; 9] =
 
 /// A report's query parameters as the API receives them: all text, so that
 /// a bad one is named in the error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ReportQuery {
     /// Every report: the ledger on this date, YYYY-MM-DD
     pub as_of: Option<String>,
@@ -333,7 +333,7 @@ fn periods(interval: Interval, from: Date, to: Date) -> i64 {
 /// Runs a report on `book`, without checking who asks: the CLI's path
 /// (whoever holds the database holds the books). The API goes through
 /// [`App::report`].
-pub fn run(store: &dyn Store, book: BookId, req: &ReportRequest) -> AppResult<ReportRows> {
+pub fn run(store: &dyn Store, clock: &dyn Clock, book: BookId, req: &ReportRequest) -> AppResult<ReportRows> {
     validate(req)?;
     let want = match req.report {
         Report::Balances { .. } | Report::Networth { .. } => Wanted::DAILY,
@@ -362,7 +362,7 @@ pub fn run(store: &dyn Store, book: BookId, req: &ReportRequest) -> AppResult<Re
     let scope = |from: Option<Month>, to: Option<Month>| Scope { from, to, depth: req.depth };
     Ok(match req.report {
         Report::Balances { by } => {
-            let on = req.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+            let on = req.as_of.unwrap_or_else(|| clock.today());
             ReportRows::Balances(report::balances(f, by, fx, on).map_err(fx_error)?)
         }
         Report::Networth { interval, from, to } => {
@@ -424,6 +424,6 @@ impl App {
     /// owners (a spender sees only their accounts, so no book-wide figures).
     pub fn report(&self, actor: &Actor, book: BookId, req: &ReportRequest) -> AppResult<ReportRows> {
         self.access(actor, book)?.require(BookRole::Viewer)?;
-        run(self.store.as_ref(), book, req)
+        run(self.store.as_ref(), self.clock.as_ref(), book, req)
     }
 }

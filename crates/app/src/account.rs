@@ -36,7 +36,7 @@ fn issued_at(id: uuid::Uuid) -> Timestamp {
 impl App {
     /// The caller's tokens that still work, newest first.
     pub fn tokens(&self, actor: &Actor) -> AppResult<Vec<TokenView>> {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         Ok(self
             .store
             .user_tokens(actor.user_id)?

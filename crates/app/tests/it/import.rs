@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use kassa_app::SystemClock;
+use kassa_app::import::{self, ImportError, ImportOptions, ImportReport, Input, Resolution};
 use kassa_core::{BookId, Command, Currency};
-use kassa_store::import::{self, ImportError, ImportOptions, ImportReport, Input, Resolution};
 use kassa_store::{Store, testing};
 
 use crate::*;
@@ -30,7 +31,7 @@ pub fn run(
     bytes: &[u8],
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    import::import_file(store, book, "test", Input::Bytes { name, bytes }, opts, None)
+    import::import_file(store, &SystemClock, book, "test", Input::Bytes { name, bytes }, opts, None)
 }
 
 fn opts() -> ImportOptions {

@@ -221,7 +221,7 @@ impl App {
         }
         access.require(BookRole::Editor)?;
         let category = category.filter(|c| !c.trim().is_empty());
-        kassa_store::categorize::correct_many(self.store.as_ref(), book, &actor.tag(), ids, category)?;
+        crate::categorize::correct_many(self.store.as_ref(), book, &actor.tag(), ids, category)?;
         Ok(ids.len())
     }
 }

@@ -2,10 +2,11 @@
 //! equals the real run, undo restores), manual categories win, and a model
 //! trained on a generated history applies or suggests with sources visible.
 
+use kassa_app::SystemClock;
+use kassa_app::categorize as service;
 use kassa_core::categorize::synth;
 use kassa_core::categorize::{Action, Condition, Field, Op, Rule};
-use kassa_core::{BookId, CategorySource, Command, Currency, Section, TxId};
-use kassa_store::categorize as service;
+use kassa_core::{AccountRef, BookId, CategorySource, Command, Currency, NewTransaction, Section, Status, TxId};
 use kassa_store::{Store, TxFilter, testing};
 
 use crate::*;
@@ -106,14 +107,20 @@ fn the_model_applies_above_its_threshold_and_suggests_below() {
         };
         let old_cmds: Vec<Command> = old.iter().filter(|t| t.currency == "EUR").map(|t| record(t, true)).collect();
         s.execute(book, "t", &old_cmds).unwrap();
-        let trained = service::train(s, book).unwrap();
+        let trained = service::train(s, &SystemClock, book).unwrap();
         assert!(trained.examples >= 100 && trained.threshold > 0.0, "{trained:?}");
 
         let new: Vec<_> = new.into_iter().filter(|t| t.currency == "EUR").take(150).collect();
         s.execute(book, "t", &new.iter().map(|t| record(t, false)).collect::<Vec<_>>()).unwrap();
-        let report =
-            service::run(s, book, "t", service::Scope { from: Some(d("2022-07-01")), ..Default::default() }, false)
-                .unwrap();
+        let report = service::run(
+            s,
+            &SystemClock,
+            book,
+            "t",
+            service::Scope { from: Some(d("2022-07-01")), ..Default::default() },
+            false,
+        )
+        .unwrap();
         let applied = report.changes.iter().filter(|c| c.by == "model").count();
         let suggested = report.changes.iter().filter(|c| c.by == "suggestion").count();
         assert!(applied > new.len() / 2, "{}: applied {applied} of {}", db.name, new.len());

@@ -12,14 +12,14 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use kassa_core::{BookId, UserId};
 
 use super::books::BookAccess;
-use super::{Actor, AppResult};
+use super::{Actor, AppResult, Clock};
 
 /// More entries than this and the stale ones go (all of them, if none is
 /// stale): memory stays bounded whatever the callers send.
@@ -40,12 +40,13 @@ struct Entries {
 #[derive(Debug)]
 pub(crate) struct AccessCache {
     ttl: Duration,
+    clock: Arc<dyn Clock>,
     entries: Mutex<Entries>,
 }
 
 impl AccessCache {
-    pub(crate) fn new(ttl: Duration) -> AccessCache {
-        AccessCache { ttl, entries: Mutex::new(Entries::default()) }
+    pub(crate) fn new(ttl: Duration, clock: Arc<dyn Clock>) -> AccessCache {
+        AccessCache { ttl, clock, entries: Mutex::new(Entries::default()) }
     }
 
     pub(crate) fn token(
@@ -58,7 +59,7 @@ impl AccessCache {
 
     /// The remembered holder of a token, if fresh, without loading anything.
     pub(crate) fn remembered_token(&self, hash: [u8; 32]) -> Option<(Actor, Timestamp)> {
-        self.fresh(|e| &mut e.tokens, &hash, Instant::now())
+        self.fresh(|e| &mut e.tokens, &hash, self.clock.instant())
     }
 
     pub(crate) fn access(
@@ -94,7 +95,7 @@ impl AccessCache {
         if self.ttl.is_zero() {
             return load();
         }
-        let started = Instant::now();
+        let started = self.clock.instant();
         if let Some(v) = self.fresh(&pick, &key, started) {
             return Ok(v);
         }

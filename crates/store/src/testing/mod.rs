@@ -7,6 +7,8 @@
 //!   variable is unset the PostgreSQL half is skipped with a loud line on
 //!   stderr — unless `KASSA_REQUIRE_PG=1`, under which that is a failure.
 
+pub mod commands;
+
 use crate::{Store, StoreError};
 
 /// A migrated store plus whatever must be cleaned up after it.

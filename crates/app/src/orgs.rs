@@ -3,11 +3,11 @@
 use kassa_core::OrgId;
 use kassa_core::access::{OrgCommand, OrgRole, decide_org, normalise_email, org_stream};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::{Actor, App, AppError, AppResult, new_id};
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgView {
     pub id: uuid::Uuid,
     pub name: String,
@@ -15,20 +15,23 @@ pub struct OrgView {
     pub role: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrg {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgMemberView {
     pub user_id: uuid::Uuid,
     pub email: String,
     pub role: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddOrgMember {
     pub email: String,

@@ -47,7 +47,7 @@ fn secret_hash(secret: &str) -> [u8; 32] {
 
 fn random_secret() -> AppResult<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    crate::clock::random_bytes(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(format!("kassa_{}", hex::encode(bytes)))
 }
 
@@ -101,7 +101,7 @@ impl App {
                 let code = invite.ok_or(AppError::RegistrationClosed("by invitation only"))?;
                 let row = self.store.token_by_hash(&token_hash(code))?;
                 let valid =
-                    row.filter(|t| t.kind == TokenKind::Invite && !t.revoked && t.expires_at > Timestamp::now());
+                    row.filter(|t| t.kind == TokenKind::Invite && !t.revoked && t.expires_at > self.clock.now());
                 let Some(t) = valid else { return Err(AppError::invalid("invite", "unknown or used invitation")) };
                 let user = self.add_user("register", email, password, false)?;
                 self.write_access(&token_stream(t.token_id), &format!("user:{}", user.id), &|h| {
@@ -143,7 +143,9 @@ impl App {
     pub(crate) fn issue(&self, user: UserId, kind: TokenKind, ttl: std::time::Duration) -> AppResult<IssuedToken> {
         let token = random_secret()?;
         let ttl = jiff::SignedDuration::try_from(ttl).map_err(|e| AppError::Internal(e.to_string()))?;
-        let expires_at = Timestamp::now()
+        let expires_at = self
+            .clock
+            .now()
             .checked_add(ttl)
             .map_err(|e| AppError::Internal(e.to_string()))?
             .round(jiff::Unit::Second)
@@ -167,7 +169,7 @@ impl App {
                 t.expires_at,
             ))
         })?;
-        unexpired(actor, expires_at)
+        unexpired(actor, expires_at, self.clock.now())
     }
 
     /// `authenticate` answered from the cache alone, or `None` when it would
@@ -175,7 +177,7 @@ impl App {
     /// to a blocking one for a token seen moments ago.
     pub fn authenticate_remembered(&self, secret: &str) -> Option<AppResult<Actor>> {
         let (actor, expires_at) = self.cache.remembered_token(secret_hash(secret))?;
-        Some(unexpired(actor, expires_at))
+        Some(unexpired(actor, expires_at, self.clock.now()))
     }
 
     pub fn logout(&self, actor: &Actor) -> AppResult<()> {
@@ -237,8 +239,8 @@ fn unauthorized() -> AppError {
     AppError::Unauthorized("missing, expired or revoked token".into())
 }
 
-fn unexpired(actor: Actor, expires_at: Timestamp) -> AppResult<Actor> {
-    if expires_at <= Timestamp::now() {
+fn unexpired(actor: Actor, expires_at: Timestamp, now: Timestamp) -> AppResult<Actor> {
+    if expires_at <= now {
         return Err(unauthorized());
     }
     Ok(actor)

@@ -13,7 +13,6 @@ use kassa_core::{
 };
 use kassa_store::access::{TxCursor, TxItem, TxPageQuery};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 use super::{Actor, App, AppError, AppResult, new_id};
 
@@ -42,14 +41,16 @@ impl BookAccess {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OwnerView {
     /// `local`, `user` or `organisation`
     pub kind: String,
     pub id: Option<uuid::Uuid>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BookView {
     pub id: uuid::Uuid,
     pub name: String,
@@ -74,7 +75,8 @@ impl BookView {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateBook {
     pub name: String,
@@ -83,13 +85,15 @@ pub struct CreateBook {
     pub org_id: Option<uuid::Uuid>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PatchBook {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountView {
     pub id: uuid::Uuid,
     pub name: String,
@@ -99,13 +103,14 @@ pub struct AccountView {
     pub institution: Option<String>,
     /// Where the money is kept ("wallet", "home safe"), for cash.
     pub location: Option<String>,
-    #[schema(value_type = String, format = Date)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub opened_on: Date,
     /// Current balance, a decimal string.
     pub balance: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
     pub name: String,
@@ -127,18 +132,20 @@ pub struct CreateAccount {
     pub opened_on: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PatchAccount {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TxView {
     pub id: uuid::Uuid,
     pub account_id: uuid::Uuid,
     pub account: String,
-    #[schema(value_type = String, format = Date)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     /// Signed decimal string, in the account's currency.
     pub amount: String,
@@ -168,7 +175,8 @@ impl From<TxItem> for TxView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TxPage {
     pub items: Vec<TxView>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
@@ -177,8 +185,9 @@ pub struct TxPage {
     pub prev_cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct TxQuery {
     /// Account id
     pub account: Option<String>,
@@ -204,7 +213,8 @@ pub struct TxQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTransaction {
     pub account_id: uuid::Uuid,
@@ -219,14 +229,16 @@ pub struct CreateTransaction {
     pub counterparty: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PatchTransaction {
     /// The new category name, or null for none.
     pub category: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTransfer {
     pub from_account_id: uuid::Uuid,
@@ -242,14 +254,16 @@ pub struct CreateTransfer {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryView {
     pub id: uuid::Uuid,
     pub name: String,
     pub section: String,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateCategory {
     /// `Parent:Child` names
@@ -258,7 +272,8 @@ pub struct CreateCategory {
     pub section: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberView {
     /// `user` or `organisation`
     pub kind: String,
@@ -269,7 +284,8 @@ pub struct MemberView {
     pub account_id: Option<uuid::Uuid>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
     /// The user to grant to (or give `org_id`)
@@ -285,7 +301,8 @@ pub struct AddMember {
     pub account_id: Option<uuid::Uuid>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventView {
     pub position: i64,
     pub version: i64,
@@ -297,28 +314,32 @@ pub struct EventView {
     pub recorded_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventPage {
     pub items: Vec<EventView>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_after: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BalanceTotal {
     pub currency: String,
     pub kind: String,
     pub total: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryTotal {
     pub category: String,
     pub currency: String,
     pub total: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskFlags {
     pub overdrawn_accounts: i64,
     pub large_outflows: i64,
@@ -327,7 +348,8 @@ pub struct RiskFlags {
 }
 
 /// Aggregates across every tenant; never a single transaction.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub users: i64,
     pub organisations: i64,
@@ -493,7 +515,7 @@ impl App {
             number: input.number.clone(),
             institution: input.institution.clone(),
             location: input.location.clone(),
-            opened_on: opt_date("opened_on", &input.opened_on)?.unwrap_or_else(|| jiff::Zoned::now().date()),
+            opened_on: opt_date("opened_on", &input.opened_on)?.unwrap_or_else(|| self.clock.today()),
         });
         self.store.execute(book, &actor.tag(), &[cmd])?;
         self.account(actor, book, account_id)
@@ -633,7 +655,7 @@ impl App {
         access.require(BookRole::Editor)?;
         // A manual choice, which the book's categoriser learns at once.
         let category = input.category.clone().filter(|c| !c.trim().is_empty());
-        kassa_store::categorize::correct(self.store.as_ref(), book, &actor.tag(), id, category)?;
+        crate::categorize::correct(self.store.as_ref(), book, &actor.tag(), id, category)?;
         self.transaction_seen(&access, id)
     }
 

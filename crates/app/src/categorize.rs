@@ -13,9 +13,11 @@ use kassa_core::{BookId, CategorySource, Command, Event, LedgerError, TxId};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::error::{Result, StoreError};
-use crate::types::{StoredModel, TxFilter, TxRow};
-use crate::{Store, unit};
+use kassa_store::Store;
+use kassa_store::{Result, StoreError};
+use kassa_store::{StoredModel, TxFilter, TxRow};
+
+use crate::clock::{Clock, new_id};
 
 /// Share of the training history (its most recent end) held out to choose
 /// the auto-apply threshold.
@@ -90,7 +92,7 @@ pub fn apply_rules(
     to: Option<Date>,
     dry_run: bool,
 ) -> Result<RunReport> {
-    let run = Uuid::now_v7();
+    let run = new_id();
     let (changes, commands) = plan_rules(store, book, Scope { from, to, only: None }, run)?;
     if !dry_run {
         store.execute(book, actor, &commands)?;
@@ -199,7 +201,7 @@ fn training_rows(store: &dyn Store, book: BookId) -> Result<Vec<TxRow>> {
 
 /// Trains the book's categoriser, calibrates its auto-apply threshold and
 /// stores both.
-pub fn train(store: &dyn Store, book: BookId) -> Result<TrainReport> {
+pub fn train(store: &dyn Store, clock: &dyn Clock, book: BookId) -> Result<TrainReport> {
     let rows = training_rows(store, book)?;
     if rows.len() < MIN_EXAMPLES {
         return Err(StoreError::NotFound(format!(
@@ -213,7 +215,7 @@ pub fn train(store: &dyn Store, book: BookId) -> Result<TrainReport> {
     let threshold = calibrate(kind, &pairs, VALIDATION_SHARE);
     let model = Categorizer::train(kind, pairs.iter().copied());
     let stored = StoredModel {
-        trained_at: unit::clock().0,
+        trained_at: clock.now(),
         examples: pairs.len() as i64,
         threshold_permille: permille(threshold).into(),
         json: model.to_json(),
@@ -225,7 +227,7 @@ pub fn train(store: &dyn Store, book: BookId) -> Result<TrainReport> {
 /// Retrains when there is no model yet, or the categorised history has grown
 /// or shrunk by a tenth (at least 50 transactions) since the last training:
 /// the user never has to think about training.
-fn retrain_if_stale(store: &dyn Store, book: BookId) -> Result<()> {
+fn retrain_if_stale(store: &dyn Store, clock: &dyn Clock, book: BookId) -> Result<()> {
     let n = training_rows(store, book)?.len() as i64;
     if n < MIN_EXAMPLES as i64 {
         return Ok(());
@@ -235,7 +237,7 @@ fn retrain_if_stale(store: &dyn Store, book: BookId) -> Result<()> {
         Some(m) => (n - m.examples).abs() >= (m.examples / 10).max(50),
     };
     if stale {
-        train(store, book)?;
+        train(store, clock, book)?;
     }
     Ok(())
 }
@@ -276,10 +278,17 @@ fn permille(x: f64) -> u16 {
 
 /// Rules first; then, for what is still uncategorised, the model: applied at
 /// or above the stored threshold, kept as a suggestion below it.
-pub fn run(store: &dyn Store, book: BookId, actor: &str, scope: Scope<'_>, dry_run: bool) -> Result<RunReport> {
-    let run = Uuid::now_v7();
+pub fn run(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    book: BookId,
+    actor: &str,
+    scope: Scope<'_>,
+    dry_run: bool,
+) -> Result<RunReport> {
+    let run = new_id();
     let (mut changes, mut commands) = plan_rules(store, book, scope, run)?;
-    retrain_if_stale(store, book)?;
+    retrain_if_stale(store, clock, book)?;
     let ruled: HashSet<String> = changes.iter().map(|c| c.tx_id.clone()).collect();
     if let Some(stored) = store.load_model(book)? {
         let model = Categorizer::from_json(&stored.json).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -1,0 +1,1007 @@
+//! The import service: a bank file in, one atomic batch of ledger commands
+//! out. Parsing is `kassa-import`'s job and matching is `kassa-core`'s
+//! ([`kassa_core::import::Matcher`]); this module resolves accounts and
+//! categories, asks the store what it already knows, pairs transfer legs and
+//! feeds the commands to [`kassa_store::Store::import`] chunk by chunk, inside one
+//! database transaction, so memory stays flat and a failed batch writes
+//! nothing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::Read;
+use std::path::Path;
+
+use jiff::civil::Date;
+use kassa_core::categorize::normalize_merchant;
+use kassa_core::import::{
+    BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
+    Matcher, Occurrences, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported, Verdict,
+};
+use kassa_core::{
+    AccountId, AccountKind, AccountRef, BatchId, BookId, CategoryId, CategoryName, CategorySource, Command, Currency,
+    Iban, Ledger, Money, NewAccount, NewTransaction, NewTransfer, ReviewId, Section, Status, TxId,
+};
+use kassa_import::profile::Profile;
+use kassa_import::{AccountHint, Diagnostic, Format, RowStatus, Severity, StatementRow, TradeRow};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::categorize;
+use crate::clock::{Clock, new_id};
+use kassa_store::Store;
+use kassa_store::import::{ImportFeed, ImportLookup};
+use kassa_store::{Result, StoreError};
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Every row goes to this account (by name).
+    pub account: Option<String>,
+    /// `None`: detect from the content.
+    pub format: Option<Format>,
+    pub profile: Option<Profile>,
+    /// Open accounts the file names that the book does not have.
+    pub create_accounts: bool,
+    /// Do everything, report, and roll back.
+    pub dry_run: bool,
+    /// Store the good rows of a file with bad ones.
+    pub skip_bad_rows: bool,
+    /// Re-import rows whose transaction was deleted.
+    pub include_deleted: bool,
+    /// ± days for fuzzy duplicate candidates.
+    pub fuzzy_days: i64,
+    /// ± days for proposed transfers.
+    pub transfer_days: i64,
+    /// Rows per chunk (per append inside the one transaction).
+    pub chunk: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            account: None,
+            format: None,
+            profile: None,
+            create_accounts: false,
+            dry_run: false,
+            skip_bad_rows: false,
+            include_deleted: false,
+            fuzzy_days: 3,
+            transfer_days: 3,
+            chunk: 20_000,
+        }
+    }
+}
+
+/// What an import did (or, for a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub file: String,
+    pub format: String,
+    /// The batch id; `None` when nothing was stored (dry run).
+    pub batch: Option<String>,
+    pub dry_run: bool,
+    pub rows: u64,
+    pub new: u64,
+    pub duplicates: u64,
+    pub needs_review: u64,
+    /// Rows whose transaction had been deleted (not re-imported).
+    pub deleted: u64,
+    pub transfers: u64,
+    pub proposed_transfers: u64,
+    pub trades: u64,
+    /// Bad rows as `file:line:field: message` (the first 100).
+    pub errors: Vec<String>,
+    /// The same rows with line and field apart, for callers that show them
+    /// in a table (the API); not serialised, `errors` already says it.
+    #[serde(skip)]
+    pub bad_rows: Vec<Diagnostic>,
+    pub error_count: u64,
+    pub warnings: u64,
+    pub accounts_created: Vec<String>,
+    pub categories_created: Vec<String>,
+    pub sha256: String,
+    /// New rows the book's rules categorised.
+    pub categorized_by_rules: u64,
+    /// New rows the model categorised above its threshold.
+    pub categorized_by_model: u64,
+    /// New rows left with a suggestion for review.
+    pub suggested: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{file}: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error(
+        "{file}: {count} bad row(s), nothing stored (--skip-bad-rows stores the rest): {}{}",
+        .first.join("; "),
+        if *.count as usize > .first.len() { format!("; and {} more", *.count as usize - .first.len()) } else { String::new() }
+    )]
+    BadRows { file: String, count: u64, first: Vec<String>, report: Box<ImportReport> },
+    #[error(
+        "{file}: unknown account(s) {}; nothing stored (add them, pass --account NAME or --create-accounts)",
+        .names.join(", ")
+    )]
+    UnknownAccounts { file: String, names: Vec<String> },
+}
+
+/// A file to import: bytes in memory, or a path (kassa's own CSVs are then
+/// streamed, so a million rows never sit in memory at once).
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    Bytes { name: &'a str, bytes: &'a [u8] },
+    File(&'a Path),
+}
+
+/// Per account in a chunk: fingerprints, bank ids, first and last date.
+type AccountRows<'a> = (Vec<Fingerprint>, Vec<&'a str>, Date, Date);
+
+type Rows<'a> = Box<dyn Iterator<Item = std::result::Result<StatementRow, Diagnostic>> + 'a>;
+type Trades<'a> = Box<dyn Iterator<Item = std::result::Result<TradeRow, Diagnostic>> + 'a>;
+
+/// Imports one file into `book` as one batch. `progress` hears the number
+/// of rows read so far.
+pub fn import_file<'a>(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    book: BookId,
+    actor: &str,
+    input: Input<'a>,
+    opts: &'a ImportOptions,
+    progress: Option<&'a mut dyn FnMut(u64)>,
+) -> std::result::Result<ImportReport, ImportError> {
+    let (name, sha256): (String, String) = match input {
+        Input::Bytes { name, bytes } => (name.to_string(), hex::encode(Sha256::digest(bytes))),
+        Input::File(path) => {
+            let name = path.display().to_string();
+            let unreadable = |e: std::io::Error| ImportError::Unreadable { file: name.clone(), reason: e.to_string() };
+            let mut f = std::fs::File::open(path).map_err(unreadable)?;
+            let mut h = Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = f.read(&mut buf).map_err(unreadable)?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+            (name, hex::encode(h.finalize()))
+        }
+    };
+    let head: Vec<u8> = match input {
+        Input::Bytes { bytes, .. } => bytes[..bytes.len().min(64 * 1024)].to_vec(),
+        Input::File(path) => {
+            let mut f = std::fs::File::open(path)
+                .map_err(|e| ImportError::Unreadable { file: name.clone(), reason: e.to_string() })?;
+            let mut head = Vec::with_capacity(64 * 1024);
+            f.by_ref()
+                .take(64 * 1024)
+                .read_to_end(&mut head)
+                .map_err(|e| ImportError::Unreadable { file: name.clone(), reason: e.to_string() })?;
+            head
+        }
+    };
+    let format = match opts.format.or_else(|| kassa_import::detect::detect(&head)) {
+        Some(f) => f,
+        None => {
+            return Err(ImportError::Unreadable {
+                file: name,
+                reason:
+                    "1: not a format kassa reads (CSV, OFX/QFX, QIF, camt.05x, MT940, kassa transactions/trades CSV)"
+                        .into(),
+            });
+        }
+    };
+    let streamed = matches!(format, Format::KassaCsv | Format::Trades);
+    let (rows, trades): (Rows<'a>, Trades<'a>) = match (input, streamed) {
+        (Input::File(path), true) => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| ImportError::Unreadable { file: name.clone(), reason: e.to_string() })?;
+            let r = std::io::BufReader::with_capacity(1 << 20, f);
+            if format == Format::KassaCsv {
+                (Box::new(kassa_import::native::TransactionsReader::new(r)), Box::new(std::iter::empty()))
+            } else {
+                (Box::new(std::iter::empty()), Box::new(kassa_import::native::TradesReader::new(r)))
+            }
+        }
+        (Input::Bytes { bytes, .. }, true) => {
+            if format == Format::KassaCsv {
+                (Box::new(kassa_import::native::TransactionsReader::new(bytes)), Box::new(std::iter::empty()))
+            } else {
+                (Box::new(std::iter::empty()), Box::new(kassa_import::native::TradesReader::new(bytes)))
+            }
+        }
+        (_, false) => {
+            let bytes = match input {
+                Input::Bytes { bytes, .. } => bytes.to_vec(),
+                Input::File(path) => std::fs::read(path)
+                    .map_err(|e| ImportError::Unreadable { file: name.clone(), reason: e.to_string() })?,
+            };
+            let parsed = kassa_import::parse(&bytes, Some(format), opts.profile.as_ref());
+            let diags = parsed.diagnostics.into_iter().map(Err);
+            let trades: Vec<_> = parsed.trades.into_iter().map(Ok).collect();
+            (Box::new(diags.chain(parsed.rows.into_iter().map(Ok))), Box::new(trades.into_iter()))
+        }
+    };
+    let short_name = match input {
+        Input::Bytes { name, .. } => name.to_string(),
+        Input::File(p) => p.file_name().map_or(name.clone(), |n| n.to_string_lossy().to_string()),
+    };
+    let batch = BatchId(new_id());
+    let mut feed = Feed {
+        opts,
+        file: short_name,
+        batch,
+        format,
+        sha256: sha256.clone(),
+        rows,
+        trades,
+        occ: Occurrences::new(),
+        matcher: Matcher::new(opts.fuzzy_days, opts.include_deleted),
+        report: ImportReport {
+            file: name.clone(),
+            format: format.as_str().to_string(),
+            dry_run: opts.dry_run,
+            sha256,
+            ..ImportReport::default()
+        },
+        unknown: BTreeSet::new(),
+        history: HashMap::new(),
+        resolved: HashMap::new(),
+        new_accounts: HashMap::new(),
+        new_categories: HashSet::new(),
+        groups: HashMap::new(),
+        singles: vec![],
+        stage: Stage::Rows,
+        progress,
+    };
+    store.import(book, actor, &mut feed)?;
+    let mut report = feed.report;
+    if !feed.unknown.is_empty() {
+        return Err(ImportError::UnknownAccounts { file: name, names: feed.unknown.into_iter().collect() });
+    }
+    if report.error_count > 0 && !opts.skip_bad_rows {
+        let first = report.errors.iter().take(10).cloned().collect();
+        return Err(ImportError::BadRows { file: name, count: report.error_count, first, report: Box::new(report) });
+    }
+    if !opts.dry_run {
+        report.batch = Some(batch.to_string());
+        // New rows meet the book's rules, then its model, as they arrive.
+        let ids: HashSet<String> =
+            store.import_batch_transactions(book, batch)?.into_iter().map(|t| t.to_string()).collect();
+        if !ids.is_empty() {
+            let run = categorize::run(
+                store,
+                clock,
+                book,
+                actor,
+                categorize::Scope { only: Some(&ids), ..Default::default() },
+                false,
+            )?;
+            report.categorized_by_rules = run.changes.iter().filter(|c| c.by == "rule").count() as u64;
+            report.categorized_by_model = run.changes.iter().filter(|c| c.by == "model").count() as u64;
+            report.suggested = run.changes.iter().filter(|c| c.by == "suggestion").count() as u64;
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Rows,
+    Trades,
+    Finish,
+    Done,
+}
+
+/// A row on its resolved account, with its fingerprint.
+#[derive(Debug, Clone)]
+struct Prep {
+    row: StatementRow,
+    account: AccountId,
+    currency: Currency,
+    fp: Fingerprint,
+}
+
+/// A new, uncategorised row: a possible leg of an undeclared transfer.
+#[derive(Debug, Clone)]
+struct Single {
+    tx_id: TxId,
+    account: AccountId,
+    currency: Currency,
+    date: Date,
+    amount: Decimal,
+    description: String,
+    fp: Fingerprint,
+    line: usize,
+}
+
+struct Feed<'a> {
+    opts: &'a ImportOptions,
+    file: String,
+    batch: BatchId,
+    format: Format,
+    sha256: String,
+    rows: Rows<'a>,
+    trades: Trades<'a>,
+    occ: Occurrences,
+    matcher: Matcher,
+    report: ImportReport,
+    unknown: BTreeSet<String>,
+    /// Per account: (had index lines, had postings) before this import.
+    history: HashMap<AccountId, (bool, bool)>,
+    /// Resolution cache: hint key → account (None: unresolvable, reported).
+    resolved: HashMap<String, Option<(AccountId, Currency)>>,
+    /// Accounts opened by this import, by lower-case name.
+    new_accounts: HashMap<String, (AccountId, Currency)>,
+    new_categories: HashSet<String>,
+    /// Transfer legs waiting for their partner, by `transfer_group_id`.
+    groups: HashMap<String, (Prep, Verdict)>,
+    singles: Vec<Single>,
+    stage: Stage,
+    progress: Option<&'a mut dyn FnMut(u64)>,
+}
+
+impl ImportFeed for Feed<'_> {
+    fn next_chunk(&mut self, ledger: &Ledger, lookup: &mut dyn ImportLookup) -> Result<Option<Vec<Command>>> {
+        match self.stage {
+            Stage::Rows => {
+                let mut chunk = Vec::with_capacity(self.opts.chunk.min(100_000));
+                while chunk.len() < self.opts.chunk.max(1) {
+                    match self.rows.next() {
+                        None => {
+                            self.stage = Stage::Trades;
+                            break;
+                        }
+                        Some(Err(d)) => self.diagnostic(&d),
+                        Some(Ok(r)) => {
+                            self.report.rows += 1;
+                            chunk.push(r);
+                        }
+                    }
+                }
+                if let Some(p) = self.progress.as_mut() {
+                    p(self.report.rows);
+                }
+                self.rows_chunk(chunk, ledger, lookup).map(Some)
+            }
+            Stage::Trades => {
+                let mut trades = vec![];
+                let mut cmds = vec![];
+                while trades.len() < self.opts.chunk.max(1) {
+                    match self.trades.next() {
+                        None => {
+                            self.stage = Stage::Finish;
+                            break;
+                        }
+                        Some(Err(d)) => self.diagnostic(&d),
+                        Some(Ok(t)) => {
+                            let Some((account, currency)) =
+                                self.resolve(&t.account, t.currency, t.date, t.line, ledger, &mut cmds)
+                            else {
+                                continue;
+                            };
+                            trades.push(ImportedTrade {
+                                account_id: account,
+                                trade_time: t.trade_time,
+                                date: t.date,
+                                symbol: t.symbol,
+                                isin: t.isin,
+                                side: match t.side {
+                                    kassa_import::TradeSide::Buy => "BUY".into(),
+                                    kassa_import::TradeSide::Sell => "SELL".into(),
+                                },
+                                quantity: t.quantity,
+                                price: t.price,
+                                fees: t.fees,
+                                currency: t.currency.unwrap_or(currency),
+                                external_id: t.external_id,
+                            });
+                        }
+                    }
+                }
+                self.report.trades += trades.len() as u64;
+                if !trades.is_empty() {
+                    cmds.push(Command::ImportTrades(TradesImported { batch_id: self.batch, trades }));
+                }
+                Ok(Some(cmds))
+            }
+            Stage::Finish => {
+                self.stage = Stage::Done;
+                self.finish(ledger).map(Some)
+            }
+            Stage::Done => Ok(None),
+        }
+    }
+
+    fn commit(&self) -> bool {
+        !self.opts.dry_run && self.unknown.is_empty() && (self.report.error_count == 0 || self.opts.skip_bad_rows)
+    }
+}
+
+impl Feed<'_> {
+    fn diagnostic(&mut self, d: &Diagnostic) {
+        if d.severity == Severity::Warning {
+            self.report.warnings += 1;
+        } else {
+            self.bad(d.line, d.field.as_deref(), &d.message);
+        }
+    }
+
+    fn bad(&mut self, line: usize, field: Option<&str>, message: &str) {
+        self.report.error_count += 1;
+        if self.report.errors.len() < 100 {
+            self.report.bad_rows.push(Diagnostic::error(line, field, message));
+            let field = field.map(|f| format!("{f}: ")).unwrap_or_default();
+            self.report.errors.push(format!("{}:{line}: {field}{message}", self.file));
+        }
+    }
+
+    /// The account a row (or trade) belongs to, opening it when asked to.
+    fn resolve(
+        &mut self,
+        hint: &AccountHint,
+        row_currency: Option<Currency>,
+        date: Date,
+        line: usize,
+        ledger: &Ledger,
+        cmds: &mut Vec<Command>,
+    ) -> Option<(AccountId, Currency)> {
+        let currency = row_currency.or(hint.currency);
+        let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let key = if let Some(a) = &self.opts.account {
+            format!("forced\0{a}")
+        } else if let Some(r) = &hint.account_ref {
+            format!("ref\0{r}")
+        } else if let Some(n) = &hint.number {
+            format!("num\0{}", norm(n))
+        } else {
+            format!("none\0{}", currency.map_or("", |c| c.code()))
+        };
+        if let Some(hit) = self.resolved.get(&key) {
+            return *hit;
+        }
+        let by_name = |name: &str, new: &HashMap<String, (AccountId, Currency)>| {
+            ledger
+                .accounts()
+                .find(|a| a.name.eq_ignore_ascii_case(name.trim()))
+                .map(|a| (a.id, a.currency))
+                .or_else(|| new.get(&name.trim().to_lowercase()).copied())
+        };
+        let found = if let Some(a) = &self.opts.account {
+            let f = by_name(a, &self.new_accounts);
+            if f.is_none() {
+                self.unknown.insert(a.clone());
+            }
+            f
+        } else if let Some(r) = &hint.account_ref {
+            match by_name(r, &self.new_accounts) {
+                Some(f) => Some(f),
+                None if self.opts.create_accounts => self.open(r, None, currency, date, line, cmds),
+                None => {
+                    self.unknown.insert(r.clone());
+                    None
+                }
+            }
+        } else if let Some(n) = &hint.number {
+            let want = norm(n);
+            let f = ledger
+                .accounts()
+                .find(|a| {
+                    a.iban.as_ref().is_some_and(|i| norm(i.as_str()) == want)
+                        || a.number.as_deref().is_some_and(|x| norm(x) == want)
+                })
+                .map(|a| (a.id, a.currency))
+                .or_else(|| self.new_accounts.get(&want.to_lowercase()).copied());
+            match f {
+                Some(f) => Some(f),
+                None if self.opts.create_accounts => self.open(&want, Some(&want), currency, date, line, cmds),
+                None => {
+                    self.unknown.insert(n.clone());
+                    None
+                }
+            }
+        } else if self.opts.create_accounts && currency.is_some() {
+            let name = format!("Imported {}", currency.map_or("", |c| c.code()));
+            match by_name(&name, &self.new_accounts) {
+                Some(f) => Some(f),
+                None => self.open(&name, None, currency, date, line, cmds),
+            }
+        } else {
+            self.bad(line, Some("account"), "the file does not say which account this row is on; pass --account NAME");
+            return None;
+        };
+        self.resolved.insert(key, found);
+        found
+    }
+
+    fn open(
+        &mut self,
+        name: &str,
+        number: Option<&str>,
+        currency: Option<Currency>,
+        date: Date,
+        line: usize,
+        cmds: &mut Vec<Command>,
+    ) -> Option<(AccountId, Currency)> {
+        let Some(currency) = currency else {
+            self.bad(line, Some("currency"), &format!("cannot open account '{name}': the file gives no currency"));
+            return None;
+        };
+        let id = AccountId(new_id());
+        let iban = number.and_then(|n| Iban::parse(n).ok());
+        let kind = if self.format == Format::Trades { AccountKind::Brokerage } else { AccountKind::Checking };
+        cmds.push(Command::OpenAccount(NewAccount {
+            account_id: id,
+            name: name.to_string(),
+            kind,
+            currency,
+            number: if iban.is_none() { number.map(str::to_string) } else { None },
+            iban,
+            institution: None,
+            location: None,
+            opened_on: date,
+        }));
+        self.new_accounts.insert(name.to_lowercase(), (id, currency));
+        self.report.accounts_created.push(name.to_string());
+        Some((id, currency))
+    }
+
+    fn rows_chunk(
+        &mut self,
+        rows: Vec<StatementRow>,
+        ledger: &Ledger,
+        lookup: &mut dyn ImportLookup,
+    ) -> Result<Vec<Command>> {
+        let mut cmds = vec![];
+        let mut prepared = Vec::with_capacity(rows.len());
+        for r in rows {
+            let Some((account, currency)) = self.resolve(&r.account, r.currency, r.date, r.line, ledger, &mut cmds)
+            else {
+                continue;
+            };
+            if let Some(c) = r.currency
+                && c != currency
+            {
+                self.bad(r.line, Some("currency"), &format!("{c}, but the account is in {currency}"));
+                continue;
+            }
+            if let Err(e) = Money::new(r.amount, currency) {
+                self.bad(r.line, Some("amount"), &e.to_string());
+                continue;
+            }
+            if r.amount.is_zero() {
+                // A zero amount moves no money: not a transaction (card holds).
+                self.report.warnings += 1;
+                continue;
+            }
+            let fp = self.occ.fingerprint(account, r.date, r.amount, &r.description);
+            prepared.push(Prep { row: r, account, currency, fp });
+        }
+
+        // What the store knows about these rows, per account.
+        self.matcher.clear_loaded();
+        let mut per_account: BTreeMap<AccountId, AccountRows<'_>> = BTreeMap::new();
+        for p in &prepared {
+            let e = per_account.entry(p.account).or_insert((vec![], vec![], p.row.date, p.row.date));
+            e.0.push(p.fp);
+            if let Some(x) = &p.row.external_id {
+                e.1.push(x);
+            }
+            e.2 = e.2.min(p.row.date);
+            e.3 = e.3.max(p.row.date);
+        }
+        for (account, (fps, ids, from, to)) in per_account {
+            let (imports, txs) = match self.history.get(&account) {
+                Some(h) => *h,
+                None => {
+                    let h = lookup.history(account)?;
+                    self.history.insert(account, h);
+                    h
+                }
+            };
+            if imports {
+                for k in lookup.known(account, self.batch, &fps, &ids)? {
+                    self.matcher.add_known(k);
+                }
+            }
+            if imports || txs {
+                let days = jiff::Span::new().days(self.opts.fuzzy_days.max(0));
+                let from = from.checked_sub(days).unwrap_or(from);
+                let to = to.checked_add(days).unwrap_or(to);
+                for c in lookup.candidates(account, self.batch, from, to)? {
+                    self.matcher.add_candidate(c);
+                }
+            }
+        }
+
+        let mut index = vec![];
+        let mut held = vec![];
+        for p in prepared {
+            let pending = p.row.status == RowStatus::Pending;
+            let verdict =
+                self.matcher.classify(p.account, p.row.date, p.row.amount, p.row.external_id.as_deref(), pending, p.fp);
+            if let Some(g) = p.row.transfer_group.clone() {
+                match self.groups.remove(&g) {
+                    None => {
+                        self.groups.insert(g, (p, verdict));
+                    }
+                    Some((first, v1)) => self.pair(g, first, v1, p, verdict, &mut cmds, &mut index),
+                }
+                continue;
+            }
+            match verdict {
+                Verdict::New => self.record(p, ledger, &mut cmds, &mut index),
+                Verdict::Duplicate { .. } => self.report.duplicates += 1,
+                Verdict::Deleted { .. } => self.report.deleted += 1,
+                Verdict::Review { kind, of } => {
+                    self.report.needs_review += 1;
+                    held.push(self.item(&p, kind, vec![of]));
+                }
+            }
+        }
+        if !index.is_empty() {
+            cmds.push(Command::RecordImportRows(ImportRows { batch_id: self.batch, rows: index }));
+        }
+        if !held.is_empty() {
+            cmds.push(Command::HoldForReview(ImportReviews { batch_id: self.batch, items: held }));
+        }
+        Ok(cmds)
+    }
+
+    fn item(&self, p: &Prep, kind: ReviewKind, matched: Vec<TxId>) -> ReviewItem {
+        ReviewItem {
+            review_id: ReviewId(new_id()),
+            kind,
+            account_id: p.account,
+            date: p.row.date,
+            amount: p.row.amount,
+            description: p.row.description.clone(),
+            counterparty: p.row.counterparty.clone(),
+            external_id: p.row.external_id.clone(),
+            category: p.row.category.clone(),
+            pending: p.row.status == RowStatus::Pending,
+            fingerprint: p.fp,
+            matched,
+            to_account: None,
+            to_amount: None,
+            source: format!("{}:{}", self.file, p.row.line),
+        }
+    }
+
+    /// The category a row names, added to the book on first sight.
+    fn category(&mut self, p: &Prep, ledger: &Ledger, cmds: &mut Vec<Command>) -> Option<Option<String>> {
+        let Some(c) = p.row.category.as_deref().filter(|c| !c.trim().is_empty()) else { return Some(None) };
+        if p.row.section.as_deref() == Some("transfer") {
+            return Some(None);
+        }
+        let name = match CategoryName::parse(c) {
+            Ok(n) => n,
+            Err(e) => {
+                self.bad(p.row.line, Some("category"), &e.to_string());
+                return None;
+            }
+        };
+        let lower = name.as_str().to_lowercase();
+        if ledger.resolve_category(name.as_str()).is_err() && !self.new_categories.contains(&lower) {
+            let section = match p.row.section.as_deref().and_then(|s| s.parse::<Section>().ok()) {
+                Some(s) => s,
+                None if p.row.amount > Decimal::ZERO => Section::Income,
+                None => Section::Expense,
+            };
+            cmds.push(Command::AddCategory { category_id: CategoryId(new_id()), name: name.clone(), section });
+            self.new_categories.insert(lower);
+            self.report.categories_created.push(name.to_string());
+        }
+        Some(Some(name.to_string()))
+    }
+
+    fn record(&mut self, p: Prep, ledger: &Ledger, cmds: &mut Vec<Command>, index: &mut Vec<ImportedRow>) {
+        let Some(category) = self.category(&p, ledger, cmds) else { return };
+        let tx_id = TxId(new_id());
+        let pending = p.row.status == RowStatus::Pending;
+        if category.is_none() && p.row.section.is_none() && p.row.transfer_group.is_none() {
+            self.singles.push(Single {
+                tx_id,
+                account: p.account,
+                currency: p.currency,
+                date: p.row.date,
+                amount: p.row.amount,
+                description: p.row.description.clone(),
+                fp: p.fp,
+                line: p.row.line,
+            });
+        }
+        index.push(ImportedRow {
+            tx_id,
+            account_id: p.account,
+            date: p.row.date,
+            fingerprint: p.fp,
+            external_id: p.row.external_id.clone(),
+            pending,
+        });
+        // The merchant, cleaned of card prefixes, store numbers and cities,
+        // when the bank gives no payee of its own; the raw text stays the description.
+        let counterparty = p.row.counterparty.or_else(|| normalize_merchant(&p.row.description));
+        cmds.push(Command::RecordTransaction(NewTransaction {
+            tx_id,
+            account: AccountRef::Id(p.account),
+            date: p.row.date,
+            amount: p.row.amount,
+            description: p.row.description,
+            category_source: category.as_ref().map(|_| CategorySource::Import),
+            category,
+            counterparty,
+            tags: vec![],
+            notes: None,
+            external_id: p.row.external_id,
+            status: if pending { Status::Pending } else { Status::Booked },
+        }));
+        self.report.new += 1;
+    }
+
+    /// Two legs of one `transfer_group_id`: one transfer when both are new.
+    #[allow(clippy::too_many_arguments)]
+    fn pair(
+        &mut self,
+        group: String,
+        a: Prep,
+        va: Verdict,
+        b: Prep,
+        vb: Verdict,
+        cmds: &mut Vec<Command>,
+        index: &mut Vec<ImportedRow>,
+    ) {
+        if va != Verdict::New || vb != Verdict::New {
+            // Already imported (or deleted): the pair counts as one known transfer.
+            match (&va, &vb) {
+                (Verdict::Deleted { .. }, _) | (_, Verdict::Deleted { .. }) => self.report.deleted += 2,
+                _ => self.report.duplicates += 2,
+            }
+            return;
+        }
+        let (out, inn) = if a.row.amount < Decimal::ZERO { (a, b) } else { (b, a) };
+        let problem = if out.row.amount >= Decimal::ZERO || inn.row.amount <= Decimal::ZERO {
+            Some("legs must have opposite signs".to_string())
+        } else if out.account == inn.account {
+            Some("both legs are on the same account".to_string())
+        } else if out.currency == inn.currency && -out.row.amount != inn.row.amount {
+            Some(format!("legs {} and {} do not balance", out.row.amount, inn.row.amount))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            self.bad(inn.row.line, Some("transfer_group_id"), &format!("{group}: {msg}"));
+            return;
+        }
+        let tx_id = TxId(new_id());
+        for leg in [&out, &inn] {
+            index.push(ImportedRow {
+                tx_id,
+                account_id: leg.account,
+                date: leg.row.date,
+                fingerprint: leg.fp,
+                external_id: leg.row.external_id.clone(),
+                pending: false,
+            });
+        }
+        let description =
+            if out.row.description.is_empty() { inn.row.description.clone() } else { out.row.description.clone() };
+        cmds.push(Command::Transfer(NewTransfer {
+            tx_id,
+            from: AccountRef::Id(out.account),
+            to: AccountRef::Id(inn.account),
+            date: out.row.date,
+            amount: -out.row.amount,
+            to_amount: (out.currency != inn.currency).then_some(inn.row.amount),
+            description,
+            external_id: out.row.external_id.clone(),
+        }));
+        self.report.new += 2;
+        self.report.transfers += 1;
+    }
+
+    /// End of the file: lone transfer legs, proposed transfers, the batch record.
+    fn finish(&mut self, ledger: &Ledger) -> Result<Vec<Command>> {
+        let mut cmds = vec![];
+        let mut index = vec![];
+        let mut lone: Vec<(Prep, Verdict)> = self.groups.drain().map(|(_, v)| v).collect();
+        lone.sort_by_key(|(p, _)| p.row.line);
+        for (p, v) in lone {
+            self.report.warnings += 1;
+            match v {
+                Verdict::New => self.record(p, ledger, &mut cmds, &mut index),
+                Verdict::Duplicate { .. } => self.report.duplicates += 1,
+                Verdict::Deleted { .. } => self.report.deleted += 1,
+                Verdict::Review { .. } => self.report.duplicates += 1,
+            }
+        }
+        if !index.is_empty() {
+            cmds.push(Command::RecordImportRows(ImportRows { batch_id: self.batch, rows: index }));
+        }
+        let proposals = self.propose_transfers();
+        if !proposals.is_empty() {
+            self.report.proposed_transfers = proposals.len() as u64;
+            self.report.needs_review += proposals.len() as u64;
+            cmds.push(Command::HoldForReview(ImportReviews { batch_id: self.batch, items: proposals }));
+        }
+        let r = &self.report;
+        cmds.push(Command::FinishImport(ImportBatch {
+            batch_id: self.batch,
+            file_name: self.file.clone(),
+            sha256: self.sha256.clone(),
+            format: self.format.as_str().to_string(),
+            counts: ImportCounts {
+                rows: r.rows,
+                new: r.new,
+                duplicates: r.duplicates,
+                needs_review: r.needs_review,
+                deleted: r.deleted,
+                errors: r.error_count,
+                transfers: r.transfers,
+                trades: r.trades,
+            },
+        }));
+        Ok(cmds)
+    }
+
+    /// Opposite amounts in one currency on two accounts within a few days,
+    /// each row used once, nearest dates first. Both stay as they are until
+    /// a person accepts the transfer in review.
+    fn propose_transfers(&mut self) -> Vec<ReviewItem> {
+        let mut by_amount: HashMap<(Currency, Decimal), Vec<usize>> = HashMap::new();
+        for (i, s) in self.singles.iter().enumerate() {
+            by_amount.entry((s.currency, s.amount.abs().normalize())).or_default().push(i);
+        }
+        let mut used = vec![false; self.singles.len()];
+        let mut out = vec![];
+        let mut keys: Vec<_> = by_amount.keys().copied().collect();
+        keys.sort();
+        for key in keys {
+            let idx = &by_amount[&key];
+            let mut pairs = vec![];
+            for &o in idx.iter().filter(|&&i| self.singles[i].amount < Decimal::ZERO) {
+                for &n in idx.iter().filter(|&&i| self.singles[i].amount > Decimal::ZERO) {
+                    let (so, sn) = (&self.singles[o], &self.singles[n]);
+                    let gap = i64::from((so.date - sn.date).get_days().abs());
+                    if so.account != sn.account && gap <= self.opts.transfer_days {
+                        pairs.push((gap, so.line, sn.line, o, n));
+                    }
+                }
+            }
+            pairs.sort();
+            for (_, _, _, o, n) in pairs {
+                if used[o] || used[n] {
+                    continue;
+                }
+                used[o] = true;
+                used[n] = true;
+                let (so, sn) = (&self.singles[o], &self.singles[n]);
+                out.push(ReviewItem {
+                    review_id: ReviewId(new_id()),
+                    kind: ReviewKind::Transfer,
+                    account_id: so.account,
+                    date: so.date,
+                    amount: -so.amount,
+                    description: so.description.clone(),
+                    counterparty: None,
+                    external_id: None,
+                    category: None,
+                    pending: false,
+                    fingerprint: so.fp,
+                    matched: vec![so.tx_id, sn.tx_id],
+                    to_account: Some(sn.account),
+                    to_amount: Some(sn.amount),
+                    source: format!("{}:{}+{}", self.file, so.line, sn.line),
+                });
+            }
+        }
+        self.singles.clear();
+        out
+    }
+}
+
+/// How a person settles a review item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Record the row (a pending one it matched is replaced; a proposed
+    /// transfer replaces its two transactions with one transfer).
+    Accept,
+    /// The row is the matched transaction (for a transfer: it is not one).
+    Duplicate,
+}
+
+/// Settles one review item in one `execute`. Returns the new transaction, if any.
+pub fn resolve_review(
+    store: &dyn Store,
+    book: BookId,
+    actor: &str,
+    review: ReviewId,
+    how: Resolution,
+) -> Result<Option<TxId>> {
+    let row =
+        store.import_review(book, review)?.ok_or_else(|| StoreError::NotFound(format!("review item {review}")))?;
+    let item = row.item;
+    let mut cmds = vec![];
+    let resolution = match (how, item.kind) {
+        (Resolution::Duplicate, ReviewKind::Transfer) => ReviewOutcome::Dismissed,
+        (Resolution::Duplicate, _) => ReviewOutcome::Duplicate {
+            of: *item.matched.first().ok_or_else(|| StoreError::Corrupt("no match".into()))?,
+        },
+        (Resolution::Accept, kind) => {
+            let tx_id = TxId(new_id());
+            if kind != ReviewKind::PossibleDuplicate {
+                // A posted pending row, or the two halves of a transfer, give way.
+                let mut live = vec![];
+                for account in std::iter::once(item.account_id).chain(item.to_account) {
+                    let filter = kassa_store::TxFilter { account: Some(account), ..kassa_store::TxFilter::default() };
+                    live.extend(store.transactions(book, &filter)?.into_iter().map(|t| t.id));
+                }
+                for m in &item.matched {
+                    if live.contains(&m.to_string()) {
+                        cmds.push(Command::DeleteTransaction { tx_id: *m });
+                    }
+                }
+            }
+            if kind == ReviewKind::Transfer {
+                let to = item.to_account.ok_or_else(|| StoreError::Corrupt("transfer without target".into()))?;
+                let ledger = store.ledger(book)?;
+                let same =
+                    ledger.account(to).map(|a| a.currency) == ledger.account(item.account_id).map(|a| a.currency);
+                cmds.push(Command::Transfer(NewTransfer {
+                    tx_id,
+                    from: AccountRef::Id(item.account_id),
+                    to: AccountRef::Id(to),
+                    date: item.date,
+                    amount: item.amount,
+                    to_amount: if same { None } else { item.to_amount },
+                    description: item.description.clone(),
+                    external_id: None,
+                }));
+            } else {
+                cmds.push(Command::RecordTransaction(NewTransaction {
+                    tx_id,
+                    account: AccountRef::Id(item.account_id),
+                    date: item.date,
+                    amount: item.amount,
+                    description: item.description.clone(),
+                    category: item.category.clone(),
+                    category_source: item.category.as_ref().map(|_| CategorySource::Import),
+                    counterparty: item.counterparty.clone(),
+                    tags: vec![],
+                    notes: None,
+                    external_id: item.external_id.clone(),
+                    status: if item.pending { Status::Pending } else { Status::Booked },
+                }));
+            }
+            ReviewOutcome::Recorded { tx_id }
+        }
+    };
+    let new = match resolution {
+        ReviewOutcome::Recorded { tx_id } => Some(tx_id),
+        _ => None,
+    };
+    cmds.push(Command::ResolveReview(ReviewResolved { review_id: review, batch_id: row.batch_id, item, resolution }));
+    store.execute(book, actor, &cmds)?;
+    Ok(new)
+}
+
+/// Deletes exactly the transactions `batch` recorded (as events) and drops
+/// its index lines, review items and trades. Returns how many were deleted.
+pub fn undo(store: &dyn Store, book: BookId, actor: &str, batch: BatchId) -> Result<usize> {
+    let batches = store.import_batches(book)?;
+    let Some(b) = batches.iter().find(|b| b.batch == batch.to_string()) else {
+        return Err(StoreError::NotFound(format!("import batch {batch}")));
+    };
+    if b.undone {
+        return Err(StoreError::NotFound(format!("import batch {batch} (already undone)")));
+    }
+    let txs = store.import_batch_transactions(book, batch)?;
+    let mut cmds: Vec<Command> = txs.iter().map(|t| Command::DeleteTransaction { tx_id: *t }).collect();
+    cmds.push(Command::UndoImport(BatchUndone { batch_id: batch }));
+    store.execute(book, actor, &cmds)?;
+    Ok(txs.len())
+}
