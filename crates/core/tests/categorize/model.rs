@@ -148,6 +148,8 @@ fn generator_is_deterministic_and_has_unseen_merchants() {
 /// ING España export with the bank's own categories, mapped onto kassa's.
 /// Runs only when `KASSA_CORPUS` points at the shared corpus directory.
 #[test]
+// A corpus test: it reads the shared bank files, which core itself never does.
+#[allow(clippy::disallowed_methods)]
 fn ing_es_real_rows() {
     let Ok(root) = std::env::var("KASSA_CORPUS") else {
         return;

@@ -1,3 +1,5 @@
+//! Snapshot, validity and property tests of the SVG charts.
+
 use super::*;
 use insta::assert_snapshot;
 use jiff::civil::date;
