@@ -9,10 +9,18 @@
 //! types keep their serde derives for the API and rule files, and may be
 //! refactored freely: what is written and read back is these structs, whose
 //! shape is pinned byte for byte by the golden fixtures in
-//! `crates/core/tests/data/events/` (`tests/stored_events.rs`). A change of
-//! shape is a new schema version: the old struct moves to a `v<N>` module
-//! below with a conversion to the new one, and
-//! [`upcast`] learns the step.
+//! `crates/core/tests/data/events/` (`tests/stored_events.rs`).
+//!
+//! A change of shape is a new schema version, never an edit in place:
+//! 1. copy the current struct into the `v<N>` module below (it is now only
+//!    read) with a `From` conversion to the new struct;
+//! 2. change the struct here and bump the entry's `v <N>` in `events!`;
+//! 3. add the (type, old version) arm to [`upcast`];
+//! 4. `KASSA_BLESS=1 cargo test -p kassa-core --test stored_events` writes
+//!    the new version's fixtures; the old ones stay and must upcast to them.
+//!
+//! `transaction_recategorized` v1 → v2 (`previous` → `previous_category`) is
+//! the worked example.
 //!
 //! Ids, dates, timestamps and decimals are written with the uuid, jiff and
 //! rust_decimal string forms (`"0193…"`, `"2025-03-01"`,
