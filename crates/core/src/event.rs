@@ -1,6 +1,11 @@
 //! Events: the stored truth of a book. Each has a stable type name and a
 //! schema version; stored JSON is never rewritten, so a changed shape gets a
 //! new version and an upcaster in [`Event::from_stored`].
+//!
+//! The payloads here are domain values; what the log holds is their stored
+//! twins in `event/stored.rs`, converted explicitly both ways, so no serde
+//! derive of a domain type decides what is written. The golden fixtures in
+//! `tests/data/events/` pin that text byte for byte (`tests/stored_events.rs`).
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -37,19 +42,26 @@ pub struct Book {
     pub owner: Owner,
 }
 
-/// Declares `Event` and its stored names in one list, so a new event type
-/// is one line here and cannot be half-added: `type_name`, `data_json` and
-/// `from_stored` are generated from the same entries.
+mod stored;
+
+/// Declares `Event` and its stored form in one list, so a new event type is
+/// one line here and cannot be half-added: each entry names the payload, the
+/// `stored` struct it is written as, the stored type name and the schema
+/// version written today. `type_name`, `schema_version`, `data_json`,
+/// `from_stored` and [`Event::TYPES`] are generated from the same entries.
 macro_rules! events {
-    ($($(#[$doc:meta])* $variant:ident($payload:ty) = $name:literal,)*) => {
-        /// Every fact kept in the log. Stored as `type_name()` + `data_json()`,
-        /// read back by `from_stored`.
+    ($($(#[$doc:meta])* $variant:ident($payload:ty => $stored:ident) = $name:literal v $version:literal,)*) => {
+        /// Every fact kept in the log. Stored as `type_name()` + `data_json()`
+        /// at `schema_version()`, read back by `from_stored`.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum Event {
             $($(#[$doc])* $variant($payload),)*
         }
 
         impl Event {
+            /// Every stored type name with the schema version written today.
+            pub const TYPES: &'static [(&'static str, u32)] = &[$(($name, $version),)*];
+
             /// The type name stored beside the data; stable forever.
             pub fn type_name(&self) -> &'static str {
                 match self {
@@ -57,20 +69,25 @@ macro_rules! events {
                 }
             }
 
-            /// The payload stored in the `data` column, as JSON text written
-            /// straight from the payload struct (this is on every append's path).
-            pub fn data_json(&self) -> String {
-                let json = match self {
-                    $(Event::$variant(p) => serde_json::to_string(p),)*
-                };
-                // Payloads are plain data with string keys: serialising cannot fail.
-                json.unwrap_or_default()
+            /// The schema version written with new events of this type.
+            pub fn schema_version(&self) -> u32 {
+                match self {
+                    $(Event::$variant(_) => $version,)*
+                }
             }
 
-            /// Parses version-1 JSON of a stored type into its payload struct.
-            fn parse_current(event_type: &str, data: &str) -> Option<Result<Event, serde_json::Error>> {
+            /// The payload stored in the `data` column: JSON text of its
+            /// `stored` struct, at the current schema version.
+            pub fn data_json(&self) -> String {
+                match self {
+                    $(Event::$variant(p) => stored::encode::<stored::$stored>(p),)*
+                }
+            }
+
+            /// Parses JSON of a stored type at its current schema version.
+            fn parse_current(event_type: &str, data: &str) -> Option<Result<Event, stored::Invalid>> {
                 match event_type {
-                    $($name => Some(serde_json::from_str(data).map(Event::$variant)),)*
+                    $($name => Some(stored::decode::<stored::$stored>(data).map(Event::$variant)),)*
                     _ => None,
                 }
             }
@@ -79,38 +96,39 @@ macro_rules! events {
 }
 
 events! {
-    BookOpened(Book) = "book_opened",
-    AccountOpened(Account) = "account_opened",
-    CategoryAdded(Category) = "category_added",
-    TransactionRecorded(Transaction) = "transaction_recorded",
-    TransactionRecategorized(Recategorized) = "transaction_recategorized",
-    TransactionDeleted(Deleted) = "transaction_deleted",
-    TransactionAnnotated(Annotated) = "transaction_annotated",
-    CategorySuggested(Suggested) = "category_suggested",
-    RuleSaved(Rule) = "rule_saved",
-    RuleDeleted(RuleDeleted) = "rule_deleted",
-    ImportBatchRecorded(ImportBatch) = "import_batch_recorded",
-    ImportRowsRecorded(ImportRows) = "import_rows_recorded",
-    ImportReviewHeld(ImportReviews) = "import_review_held",
-    ImportReviewResolved(ReviewResolved) = "import_review_resolved",
-    ImportBatchUndone(BatchUndone) = "import_batch_undone",
-    TradesImported(TradesImported) = "trades_imported",
-    ImportProfileSaved(ProfileSaved) = "import_profile_saved",
-    FxRatesImported(FxRatesImported) = "fx_rates_imported",
+    BookOpened(Book => StoredBook) = "book_opened" v 1,
+    AccountOpened(Account => StoredAccount) = "account_opened" v 1,
+    CategoryAdded(Category => StoredCategory) = "category_added" v 1,
+    TransactionRecorded(Transaction => StoredTransaction) = "transaction_recorded" v 1,
+    /// v2 renamed `previous` to `previous_category`.
+    TransactionRecategorized(Recategorized => StoredRecategorized) = "transaction_recategorized" v 2,
+    TransactionDeleted(Deleted => StoredDeleted) = "transaction_deleted" v 1,
+    TransactionAnnotated(Annotated => StoredAnnotated) = "transaction_annotated" v 1,
+    CategorySuggested(Suggested => StoredSuggested) = "category_suggested" v 1,
+    RuleSaved(Rule => StoredRule) = "rule_saved" v 1,
+    RuleDeleted(RuleDeleted => StoredRuleDeleted) = "rule_deleted" v 1,
+    ImportBatchRecorded(ImportBatch => StoredImportBatch) = "import_batch_recorded" v 1,
+    ImportRowsRecorded(ImportRows => StoredImportRows) = "import_rows_recorded" v 1,
+    ImportReviewHeld(ImportReviews => StoredImportReviews) = "import_review_held" v 1,
+    ImportReviewResolved(ReviewResolved => StoredReviewResolved) = "import_review_resolved" v 1,
+    ImportBatchUndone(BatchUndone => StoredBatchUndone) = "import_batch_undone" v 1,
+    TradesImported(TradesImported => StoredTradesImported) = "trades_imported" v 1,
+    ImportProfileSaved(ProfileSaved => StoredProfileSaved) = "import_profile_saved" v 1,
+    FxRatesImported(FxRatesImported => StoredFxRatesImported) = "fx_rates_imported" v 1,
     // --- access (issue 7): users, tokens, organisations, book roles; book edits ---
-    UserRegistered(UserRegistered) = "user_registered",
-    PasswordChanged(PasswordChanged) = "password_changed",
-    UserDisabled(UserDisabled) = "user_disabled",
-    TokenIssued(TokenIssued) = "token_issued",
-    TokenRevoked(TokenRevoked) = "token_revoked",
-    OrgCreated(OrgCreated) = "org_created",
-    OrgMemberSet(OrgMemberSet) = "org_member_set",
-    OrgMemberRemoved(OrgMemberRemoved) = "org_member_removed",
-    BookRoleGranted(BookRoleGranted) = "book_role_granted",
-    BookRoleRevoked(BookRoleRevoked) = "book_role_revoked",
-    BookRenamed(BookRenamed) = "book_renamed",
-    BookClosed(BookClosed) = "book_closed",
-    AccountRenamed(AccountRenamed) = "account_renamed",
+    UserRegistered(UserRegistered => StoredUserRegistered) = "user_registered" v 1,
+    PasswordChanged(PasswordChanged => StoredPasswordChanged) = "password_changed" v 1,
+    UserDisabled(UserDisabled => StoredUserDisabled) = "user_disabled" v 1,
+    TokenIssued(TokenIssued => StoredTokenIssued) = "token_issued" v 1,
+    TokenRevoked(TokenRevoked => StoredTokenRevoked) = "token_revoked" v 1,
+    OrgCreated(OrgCreated => StoredOrgCreated) = "org_created" v 1,
+    OrgMemberSet(OrgMemberSet => StoredOrgMemberSet) = "org_member_set" v 1,
+    OrgMemberRemoved(OrgMemberRemoved => StoredOrgMemberRemoved) = "org_member_removed" v 1,
+    BookRoleGranted(BookRoleGranted => StoredBookRoleGranted) = "book_role_granted" v 1,
+    BookRoleRevoked(BookRoleRevoked => StoredBookRoleRevoked) = "book_role_revoked" v 1,
+    BookRenamed(BookRenamed => StoredBookRenamed) = "book_renamed" v 1,
+    BookClosed(BookClosed => StoredBookClosed) = "book_closed" v 1,
+    AccountRenamed(AccountRenamed => StoredAccountRenamed) = "account_renamed" v 1,
 }
 
 /// The book's new name.
@@ -204,11 +222,6 @@ pub struct DecodeError {
 }
 
 impl Event {
-    /// The schema version written with new events of this type.
-    pub fn schema_version(&self) -> u32 {
-        1
-    }
-
     /// The business date the event is about, when it has one of its own.
     pub fn business_date(&self) -> Option<Date> {
         match self {
@@ -223,17 +236,34 @@ impl Event {
         serde_json::from_str(&self.data_json()).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The schema version written today for a stored type name, `None` for
+    /// a name this code does not know.
+    pub fn current_schema_version(event_type: &str) -> Option<u32> {
+        Event::TYPES.iter().find(|(name, _)| *name == event_type).map(|(_, v)| *v)
+    }
+
     /// Reads an event back from its stored type, schema version and JSON
-    /// text, straight into the payload struct (rebuild reads millions).
-    /// Old schema versions are upcast here; today every type is at version 1.
+    /// text. The current version is parsed straight into its stored struct
+    /// (rebuild reads millions); an older one goes through the upcasters in
+    /// `stored::upcast`. An unknown type, a version newer than this code or
+    /// one no upcaster knows, JSON of the wrong shape and data the domain
+    /// refuses (unbalanced postings, an unknown currency…) are all a
+    /// [`DecodeError`], never a panic.
     pub fn from_stored(event_type: &str, schema_version: u32, data: &str) -> Result<Event, DecodeError> {
         let err = |reason: String| DecodeError { event_type: event_type.to_string(), schema_version, reason };
-        if schema_version != 1 {
-            return Err(err("unknown schema version".into()));
-        }
-        match Event::parse_current(event_type, data) {
-            Some(event) => event.map_err(|e| err(e.to_string())),
-            None => Err(err(format!("unknown event type '{event_type}'"))),
+        let Some(current) = Event::current_schema_version(event_type) else {
+            return Err(err(format!("unknown event type '{event_type}'")));
+        };
+        let event = if schema_version == current {
+            Event::parse_current(event_type, data)
+        } else if schema_version > current {
+            return Err(err(format!("schema version {schema_version} is newer than this code knows (v{current})")));
+        } else {
+            stored::upcast(event_type, schema_version, data)
+        };
+        match event {
+            Some(event) => event.map_err(err),
+            None => Err(err(format!("no upcaster from schema version {schema_version} to v{current}"))),
         }
     }
 }
