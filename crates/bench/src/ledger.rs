@@ -1,13 +1,13 @@
-//! `kassa bench`: measures kassa's write path and rebuild on each backend,
-//! side by side with a bare-SQL baseline that inserts the same rows into one
-//! plain table (no events, no projections, no checks). The ratio says what
-//! event sourcing and double entry cost over the cheapest possible write.
+//! `kassa bench ledger` and `kassa bench import`: kassa's write path,
+//! rebuild and import on each backend, side by side with a bare-SQL baseline
+//! that inserts the same rows into one plain table (no events, no
+//! projections, no checks). The ratio says what event sourcing and double
+//! entry cost over the cheapest possible write. `kassa bench seed` fills a
+//! database with the same generated transactions for the HTTP benchmarks.
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
 use kassa_core::{
     AccountId, AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, NewAccount,
     NewTransaction, Owner, Section, Status, TxId,
@@ -18,62 +18,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::output::{self, Format};
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCmd {
-    /// Append generated transactions in batches, then rebuild all projections
-    Ledger {
-        #[arg(long, default_value_t = 100_000)]
-        transactions: usize,
-        /// Transactions per `execute` (one database transaction each)
-        #[arg(long, default_value_t = 1_000)]
-        batch: usize,
-        /// Also run on this PostgreSQL server (a scratch database is created and dropped)
-        #[arg(long, env = "KASSA_BENCH_PG")]
-        pg: Option<String>,
-        /// `chronological`: dates advance through ten years as a real ledger
-        /// is recorded (a few days of jitter); `random`: each date anywhere in
-        /// the ten years, the worst case for the date indexes
-        #[arg(long, value_enum, default_value = "chronological")]
-        dates: Dates,
-    },
-    /// Import a generated kassa transactions.csv into a fresh SQLite
-    /// database (dedup, index, projections), beside sqlite3's bare `.import`
-    Import {
-        #[arg(long, default_value_t = 1_000_000)]
-        rows: usize,
-        /// Rows per chunk inside the one database transaction
-        #[arg(long, default_value_t = 20_000)]
-        chunk: usize,
-    },
-    /// Build a book once in a database (kept for later runs), then time every report in-process
-    Reports {
-        /// Database URL holding (or to hold) the book named `bench`
-        #[arg(long)]
-        db: String,
-        #[arg(long, default_value_t = 1_000_000)]
-        transactions: usize,
-        /// Timed runs per report
-        #[arg(long, default_value_t = 7)]
-        runs: usize,
-    },
-    /// Fill the database `--db` names with a user (bench@example.org, password
-    /// `bench-password`) whose personal book holds N generated transactions:
-    /// the data set for the HTTP benchmarks in docs/BENCHMARKS.md
-    Seed {
-        #[arg(long, default_value_t = 1_000_000)]
-        transactions: usize,
-        #[arg(long, default_value_t = 5_000)]
-        batch: usize,
-    },
-    /// The HTTP benchmark: seed (or reuse) the database `--db` names, serve
-    /// it from this binary and load one register page with wrk
-    Api(crate::bench_api::ApiArgs),
-    /// Every web page of the demo personas, timed one request at a time
-    /// against this binary's server, beside its static stylesheet
-    Pages(crate::bench_pages::PagesArgs),
-}
+use crate::progress_bar;
 
 /// `kassa bench seed`: a user with a big personal book, through the same
 /// application layer the API uses, then the generator's transactions.
@@ -111,14 +56,18 @@ pub fn seed(url: &str, transactions: usize, batch: usize) -> anyhow::Result<()> 
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How the generated transactions are dated over their ten years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dates {
+    /// Dates advance as a real ledger is recorded (a few days of jitter).
     Chronological,
+    /// Each date anywhere in the ten years: the worst case for date indexes.
     Random,
 }
 
+/// One step on one backend, beside its baseline.
 #[derive(Debug, Serialize)]
-struct Row {
+pub struct Row {
     backend: &'static str,
     step: &'static str,
     transactions: usize,
@@ -129,25 +78,18 @@ struct Row {
     ratio: Option<String>,
 }
 
-pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
-    let (transactions, batch, pg, dates) = match cmd {
-        BenchCmd::Ledger { transactions, batch, pg, dates } => (transactions, batch, pg, dates),
-        BenchCmd::Import { rows, chunk } => return bench_import(*rows, *chunk, format),
-        BenchCmd::Reports { db, transactions, runs } => {
-            return crate::bench_reports::run(db, *transactions, *runs, format);
-        }
-        BenchCmd::Seed { .. } | BenchCmd::Api(_) | BenchCmd::Pages(_) => {
-            anyhow::bail!("this benchmark runs on the database --db names")
-        }
-    };
-    let (n, batch) = (*transactions, (*batch).max(1));
+/// `transactions` appended `batch` at a time, then rebuilt, in a scratch
+/// SQLite database and, with `pg` (an admin URL), in a scratch PostgreSQL
+/// database that is dropped afterwards.
+pub fn run(transactions: usize, batch: usize, pg: Option<&str>, dates: Dates) -> anyhow::Result<Vec<Row>> {
+    let (n, batch) = (transactions, batch.max(1));
     let mut rows = vec![];
 
     let dir = TempDir::new();
     let path = dir.path().join("bench.db");
     let store = kassa_store::open(&format!("sqlite://{}", path.display()))?;
-    let baseline = sqlite_baseline(&dir.path().join("baseline.db"), n, batch, *dates)?;
-    rows.extend(measure("sqlite", store.as_ref(), n, batch, *dates, baseline)?);
+    let baseline = sqlite_baseline(&dir.path().join("baseline.db"), n, batch, dates)?;
+    rows.extend(measure("sqlite", store.as_ref(), n, batch, dates, baseline)?);
 
     if let Some(admin) = pg {
         let database = format!("kassa_bench_{}", Uuid::now_v7().simple());
@@ -156,14 +98,14 @@ pub fn run(cmd: &BenchCmd, format: Format) -> anyhow::Result<()> {
         client.batch_execute(&format!("CREATE DATABASE \"{database}\""))?;
         let url = kassa_store::testing::with_database(admin, &database);
         let result = (|| {
-            let baseline = pg_baseline(&url, n, batch, *dates)?;
+            let baseline = pg_baseline(&url, n, batch, dates)?;
             let store = kassa_store::open(&url)?;
-            measure("postgres", store.as_ref(), n, batch, *dates, baseline)
+            measure("postgres", store.as_ref(), n, batch, dates, baseline)
         })();
         client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"))?;
         rows.extend(result?);
     }
-    output::print(&rows, format)
+    Ok(rows)
 }
 
 fn measure(
@@ -217,17 +159,6 @@ fn row(backend: &'static str, step: &'static str, n: usize, took: Duration, base
         baseline_per_second: baseline.map(rate),
         ratio: baseline.map(|b| format!("{:.2}", took.as_secs_f64() / b.as_secs_f64().max(1e-9))),
     }
-}
-
-pub fn progress_bar(label: &str) -> ProgressBar {
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message(label.to_string());
-    bar
 }
 
 pub(crate) fn book_setup(book: BookId) -> (Vec<Command>, Vec<String>, Vec<String>) {
@@ -438,7 +369,10 @@ fn write_transactions_csv(path: &std::path::Path, n: usize) -> anyhow::Result<()
     Ok(())
 }
 
-fn bench_import(n: usize, chunk: usize, format: Format) -> anyhow::Result<()> {
+/// `kassa bench import`: a generated `transactions.csv` of `n` rows into a
+/// fresh SQLite database (`chunk` rows at a time), then again (all found by
+/// their bank ids), beside sqlite3's bare `.import`.
+pub fn import(n: usize, chunk: usize) -> anyhow::Result<Vec<Row>> {
     let dir = TempDir::new();
     let csv_path = dir.path().join("transactions.csv");
     write_transactions_csv(&csv_path, n)?;
@@ -500,5 +434,5 @@ fn bench_import(n: usize, chunk: usize, format: Format) -> anyhow::Result<()> {
         row("sqlite", "import", n, took, Some(baseline)),
         row("sqlite", "re-import", n, reimport, Some(baseline)),
     ];
-    output::print(&rows, format)
+    Ok(rows)
 }

@@ -180,7 +180,7 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
     for path in &a.files {
         let lines = count_lines(path);
         let bar = (lines > 5_000).then(|| {
-            let b = crate::bench::progress_bar(&format!("importing {}", path.display()));
+            let b = kassa_bench::progress_bar(&format!("importing {}", path.display()));
             b.set_length(lines);
             b
         });

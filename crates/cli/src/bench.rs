@@ -1,0 +1,144 @@
+//! `kassa bench …`: the command line of the benchmarks in kassa-bench,
+//! which run them; their rows are printed here like any listing.
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use kassa_bench::ledger::Dates;
+
+use crate::output::{self, Format};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Append generated transactions in batches, then rebuild all projections
+    Ledger {
+        #[arg(long, default_value_t = 100_000)]
+        transactions: usize,
+        /// Transactions per `execute` (one database transaction each)
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        /// Also run on this PostgreSQL server (a scratch database is created and dropped)
+        #[arg(long, env = "KASSA_BENCH_PG")]
+        pg: Option<String>,
+        /// `chronological`: dates advance through ten years as a real ledger
+        /// is recorded (a few days of jitter); `random`: each date anywhere in
+        /// the ten years, the worst case for the date indexes
+        #[arg(long, value_enum, default_value = "chronological")]
+        dates: DatesArg,
+    },
+    /// Import a generated kassa transactions.csv into a fresh SQLite
+    /// database (dedup, index, projections), beside sqlite3's bare `.import`
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Rows per chunk inside the one database transaction
+        #[arg(long, default_value_t = 20_000)]
+        chunk: usize,
+    },
+    /// Build a book once in a database (kept for later runs), then time every report in-process
+    Reports {
+        /// Database URL holding (or to hold) the book named `bench`
+        #[arg(long)]
+        db: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        transactions: usize,
+        /// Timed runs per report
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
+    /// Fill the database `--db` names with a user (bench@example.org, password
+    /// `bench-password`) whose personal book holds N generated transactions:
+    /// the data set for the HTTP benchmarks in docs/BENCHMARKS.md
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        transactions: usize,
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+    },
+    /// The HTTP benchmark: seed (or reuse) the database `--db` names, serve
+    /// it from this binary and load one register page with wrk
+    Api(ApiArgs),
+    /// Every web page of the demo personas, timed one request at a time
+    /// against this binary's server, beside its static stylesheet
+    Pages(PagesArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DatesArg {
+    Chronological,
+    Random,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Transactions to seed when the database has no bench user yet
+    #[arg(long, default_value_t = 1_000_000)]
+    transactions: usize,
+    /// Concurrent connections; several (`1,32`) give one row each
+    #[arg(long, value_delimiter = ',', default_value = "32")]
+    connections: Vec<usize>,
+    /// wrk threads
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Seconds of load per row
+    #[arg(long, default_value_t = 20)]
+    duration: u64,
+    /// The month the page is filtered to, YYYY-MM
+    #[arg(long, default_value = "2020-03")]
+    month: String,
+    /// The account the page is filtered to, by name
+    #[arg(long, default_value = "Checking")]
+    account: String,
+    /// Where the server listens during the run
+    #[arg(long, default_value = "127.0.0.1:18080")]
+    bind: String,
+    /// The load generator
+    #[arg(long, default_value = "wrk")]
+    wrk: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PagesArgs {
+    /// Timed requests per page (after one warm-up request)
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
+    /// Where the server listens during the run
+    #[arg(long, default_value = "127.0.0.1:18081")]
+    bind: String,
+}
+
+/// Runs one benchmark; `db` is the global `--db`, which seed, api and pages
+/// work in (the others make their own throw-away databases).
+pub fn run(cmd: &BenchCmd, db: Option<&str>, format: Format) -> anyhow::Result<()> {
+    let db = |what: &str, why: &str| db.with_context(|| format!("kassa bench {what} needs --db URL{why}"));
+    match *cmd {
+        BenchCmd::Ledger { transactions, batch, ref pg, dates } => {
+            let dates = match dates {
+                DatesArg::Chronological => Dates::Chronological,
+                DatesArg::Random => Dates::Random,
+            };
+            output::print(&kassa_bench::ledger::run(transactions, batch, pg.as_deref(), dates)?, format)
+        }
+        BenchCmd::Import { rows, chunk } => output::print(&kassa_bench::ledger::import(rows, chunk)?, format),
+        BenchCmd::Reports { ref db, transactions, runs } => {
+            output::print(&kassa_bench::reports::run(db, transactions, runs)?, format)
+        }
+        BenchCmd::Seed { transactions, batch } => kassa_bench::ledger::seed(db("seed", "")?, transactions, batch),
+        BenchCmd::Api(ref a) => {
+            let options = kassa_bench::api::Options {
+                transactions: a.transactions,
+                connections: a.connections.clone(),
+                wrk_threads: a.threads,
+                seconds: a.duration,
+                month: a.month.clone(),
+                account: a.account.clone(),
+                bind: a.bind.clone(),
+                wrk: a.wrk.clone(),
+            };
+            output::print(&kassa_bench::api::run(db("api", "")?, &options)?, format)
+        }
+        BenchCmd::Pages(ref a) => {
+            let url = db("pages", " (the demo is seeded there)")?;
+            output::print(&kassa_bench::pages::run(url, a.runs, &a.bind)?, format)
+        }
+    }
+}
