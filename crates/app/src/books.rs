@@ -445,7 +445,7 @@ impl App {
                 }
             }
         };
-        let id = self.open_book(&actor.tag(), &book_name, owner)?;
+        let id = crate::users::open_book(self.store.as_ref(), &actor.tag(), &book_name, owner)?;
         self.book_view(actor, id)
     }
 

@@ -7,7 +7,8 @@
 use crate::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
 use jiff::civil::Date;
 use kassa_core::access::BookRole;
-use kassa_core::{AccountRef, BatchId, BookId, ReviewId};
+use kassa_core::import::ProfileSaved;
+use kassa_core::{AccountRef, BatchId, BookId, Command, ReviewId};
 use kassa_import::Format;
 use kassa_import::profile::{Profile, builtin_profiles};
 use kassa_store::Store;
@@ -226,6 +227,20 @@ pub fn find_profile(store: &dyn Store, book: BookId, name: &str) -> AppResult<Op
     Ok(builtin_profiles().into_iter().find(|p| p.name.eq_ignore_ascii_case(name)))
 }
 
+/// The book's saved CSV profiles, then the built-in ones.
+pub fn profiles(store: &dyn Store, book: BookId) -> AppResult<Vec<ProfileView>> {
+    let saved = store.import_profiles(book)?.into_iter().map(|p| ProfileView { name: p.name, source: "saved".into() });
+    let builtin = builtin_profiles().into_iter().map(|p| ProfileView { name: p.name, source: "built-in".into() });
+    Ok(saved.chain(builtin).collect())
+}
+
+/// Saves `profile` in the book under its name (replacing one of that name).
+pub fn save_profile(store: &dyn Store, book: BookId, actor: &str, profile: &Profile) -> AppResult<()> {
+    let saved = ProfileSaved { name: profile.name.clone(), toml: profile.to_toml() };
+    store.execute(book, actor, &[Command::SaveProfile(saved)])?;
+    Ok(())
+}
+
 /// An import failure as the client sees it: 422 naming the file and, for bad
 /// rows, each row's line and field. The store has rolled the batch back.
 impl From<ImportError> for AppError {
@@ -418,9 +433,6 @@ impl App {
     /// The CSV profiles an import can name (viewers and up).
     pub fn import_profiles(&self, actor: &Actor, book: BookId) -> AppResult<Vec<ProfileView>> {
         self.access(actor, book)?.require(BookRole::Viewer)?;
-        let saved =
-            self.store.import_profiles(book)?.into_iter().map(|p| ProfileView { name: p.name, source: "saved".into() });
-        let builtin = builtin_profiles().into_iter().map(|p| ProfileView { name: p.name, source: "built-in".into() });
-        Ok(saved.chain(builtin).collect())
+        profiles(self.store.as_ref(), book)
     }
 }

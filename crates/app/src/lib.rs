@@ -12,6 +12,7 @@ mod cache;
 pub mod categorize;
 pub mod clock;
 pub mod dashboard;
+pub mod export;
 pub mod import;
 pub mod imports;
 pub mod mapping;

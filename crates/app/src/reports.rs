@@ -7,12 +7,12 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::access::BookRole;
-use kassa_core::report::fx::{FxError, FxTable};
+use kassa_core::report::fx::{FxError, FxTable, parse_rates_csv};
 use kassa_core::report::{
     self, BalanceLine, CashflowLine, Convert, GroupBy, Interval, Month, NetWorthLine, Period, ReportFacts, SankeyEdge,
     Scope, TopBy, TopLine, TrendLine, Wanted,
 };
-use kassa_core::{BookId, Currency, Event, Ledger};
+use kassa_core::{BookId, Command, Currency, Event, Ledger};
 use kassa_store::Store;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -284,6 +284,19 @@ impl ReportQuery {
             depth: opt("depth", &self.depth, |s| s.parse().ok().filter(|d| *d >= 1), "a whole number, 1 or more")?,
         })
     }
+}
+
+/// Rates per event: an ECB history is ~200,000 rates; events stay small.
+const RATES_PER_EVENT: usize = 5_000;
+
+/// Exchange rates from a CSV (`date,base,quote,rate`, or the ECB reference
+/// rates `Date,USD,JPY,…` against EUR) into `book`: how many were recorded.
+pub fn import_fx_rates(store: &dyn Store, book: BookId, actor: &str, csv: &str) -> AppResult<usize> {
+    let rates = parse_rates_csv(csv).map_err(|e| AppError::invalid("rates", e))?;
+    let cmds: Vec<Command> =
+        rates.chunks(RATES_PER_EVENT).map(|c| Command::ImportFxRates { rates: c.to_vec() }).collect();
+    store.execute(book, actor, &cmds)?;
+    Ok(rates.len())
 }
 
 /// The book's ledger (every transaction) and FX rates, folded from its

@@ -8,6 +8,7 @@ use kassa_core::access::{
 };
 use kassa_core::category::DEFAULT_CATEGORIES;
 use kassa_core::{BookId, CategoryId, CategoryName, Command, Owner, UserId};
+use kassa_store::Store;
 use kassa_store::access::UserRow;
 use sha2::{Digest, Sha256};
 
@@ -63,7 +64,7 @@ impl App {
         let user_id = UserId(new_id());
         let cmd = UserCommand::Register { user_id, email: email.clone(), password_hash, platform_admin };
         self.write_access(&user_stream(user_id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
-        self.open_book(actor, &email, Owner::User(user_id))?;
+        open_book(self.store.as_ref(), actor, &email, Owner::User(user_id))?;
         self.store.user(user_id)?.ok_or_else(|| AppError::Internal("user vanished".into()))
     }
 
@@ -74,18 +75,6 @@ impl App {
             return Err(AppError::invalid("password", format!("must be at least {min} characters")));
         }
         hash_password(self.config.password_cost, password)
-    }
-
-    /// Opens a book with the default categories.
-    pub(crate) fn open_book(&self, actor: &str, name: &str, owner: Owner) -> AppResult<BookId> {
-        let book = BookId(new_id());
-        let mut cmds = vec![Command::OpenBook { book_id: book, name: name.trim().to_string(), owner }];
-        for (name, section) in DEFAULT_CATEGORIES {
-            let name = CategoryName::parse(name).map_err(|e| AppError::Internal(e.to_string()))?;
-            cmds.push(Command::AddCategory { category_id: CategoryId(new_id()), name, section: *section });
-        }
-        self.store.execute(book, actor, &cmds)?;
-        Ok(book)
     }
 
     /// Self-service registration under the configured policy. The very first
@@ -244,4 +233,17 @@ fn unexpired(actor: Actor, expires_at: Timestamp, now: Timestamp) -> AppResult<A
         return Err(unauthorized());
     }
     Ok(actor)
+}
+
+/// Opens a book with the default categories: a user's personal book, an
+/// organisation's, or `kassa init`'s local one.
+pub fn open_book(store: &dyn Store, actor: &str, name: &str, owner: Owner) -> AppResult<BookId> {
+    let book = BookId(new_id());
+    let mut cmds = vec![Command::OpenBook { book_id: book, name: name.trim().to_string(), owner }];
+    for (name, section) in DEFAULT_CATEGORIES {
+        let name = CategoryName::parse(name).map_err(|e| AppError::Internal(e.to_string()))?;
+        cmds.push(Command::AddCategory { category_id: CategoryId(new_id()), name, section: *section });
+    }
+    store.execute(book, actor, &cmds)?;
+    Ok(book)
 }

@@ -7,10 +7,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use kassa_app::SystemClock;
 use kassa_app::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
-use kassa_core::import::ProfileSaved;
-use kassa_core::{AccountRef, BatchId, Command, ReviewId};
+use kassa_core::{AccountRef, BatchId, ReviewId};
 use kassa_import::Format as FileFormat;
-use kassa_import::profile::{Profile, builtin_profiles};
+use kassa_import::profile::Profile;
 use serde::Serialize;
 
 use crate::ledger::Ctx;
@@ -158,11 +157,7 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
             }
         };
         p.name = name.clone();
-        ctx.store.execute(
-            book,
-            &ctx.actor,
-            &[Command::SaveProfile(ProfileSaved { name: name.clone(), toml: p.to_toml() })],
-        )?;
+        kassa_app::imports::save_profile(ctx.store, book, &ctx.actor, &p)?;
         eprintln!("saved profile '{name}'");
         profile = Some(p);
     }
@@ -180,7 +175,7 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
     for path in &a.files {
         let lines = count_lines(path);
         let bar = (lines > 5_000).then(|| {
-            let b = crate::bench::progress_bar(&format!("importing {}", path.display()));
+            let b = kassa_bench::progress_bar(&format!("importing {}", path.display()));
             b.set_length(lines);
             b
         });
@@ -303,21 +298,7 @@ pub enum ProfileCmd {
 pub fn profile(ctx: &Ctx, cmd: ProfileCmd) -> anyhow::Result<()> {
     let book = ctx.book()?;
     match cmd {
-        ProfileCmd::List => {
-            #[derive(Serialize)]
-            struct Row {
-                name: String,
-                source: &'static str,
-            }
-            let mut rows: Vec<Row> = ctx
-                .store
-                .import_profiles(book.id)?
-                .into_iter()
-                .map(|p| Row { name: p.name, source: "saved" })
-                .collect();
-            rows.extend(builtin_profiles().into_iter().map(|p| Row { name: p.name, source: "built-in" }));
-            output::print(&rows, ctx.output)
-        }
+        ProfileCmd::List => output::print(&kassa_app::imports::profiles(ctx.store, book.id)?, ctx.output),
         ProfileCmd::Show { name } => {
             let p = find_profile(ctx, book.id, &name)?.with_context(|| format!("unknown profile '{name}'"))?;
             print!("{}", p.to_toml());
@@ -326,11 +307,7 @@ pub fn profile(ctx: &Ctx, cmd: ProfileCmd) -> anyhow::Result<()> {
         ProfileCmd::Add { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?;
             let p = Profile::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            ctx.store.execute(
-                book.id,
-                &ctx.actor,
-                &[Command::SaveProfile(ProfileSaved { name: p.name.clone(), toml: p.to_toml() })],
-            )?;
+            kassa_app::imports::save_profile(ctx.store, book.id, &ctx.actor, &p)?;
             eprintln!("saved profile '{}'", p.name);
             Ok(())
         }

@@ -77,16 +77,8 @@ pub fn init(ctx: &Ctx, url: &str) -> anyhow::Result<()> {
 }
 
 fn open_book(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
-    let book = BookId(Uuid::now_v7());
-    let mut cmds = vec![Command::OpenBook { book_id: book, name: name.to_string(), owner: Owner::Local }];
-    for (name, section) in kassa_core::category::DEFAULT_CATEGORIES {
-        cmds.push(Command::AddCategory {
-            category_id: CategoryId(Uuid::now_v7()),
-            name: CategoryName::parse(name)?,
-            section: *section,
-        });
-    }
-    ctx.execute(book, &cmds)
+    kassa_app::users::open_book(ctx.store, &ctx.actor, name, Owner::Local)?;
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,9 +2,6 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
-mod bench_api;
-mod bench_pages;
-mod bench_reports;
 mod categorize;
 mod demo;
 mod export;
@@ -135,21 +132,8 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Bench(bench::BenchCmd::Seed { transactions, batch }) = &cli.command {
-        let url = cli.db.clone().context("kassa bench seed needs --db URL")?;
-        return bench::seed(&url, *transactions, *batch);
-    }
-    if let Command::Bench(bench::BenchCmd::Api(args)) = &cli.command {
-        let url = cli.db.clone().context("kassa bench api needs --db URL")?;
-        return bench_api::run(&url, args, cli.output);
-    }
-    if let Command::Bench(bench::BenchCmd::Pages(args)) = &cli.command {
-        let url = cli.db.clone().context("kassa bench pages needs --db URL (the demo is seeded there)")?;
-        return bench_pages::run(&url, args, cli.output);
-    }
     if let Command::Bench(cmd) = &cli.command {
-        // Benchmarks make their own throw-away databases.
-        return bench::run(cmd, cli.output);
+        return bench::run(cmd, cli.db.as_deref(), cli.output);
     }
     if let Command::Demo(args) = &cli.command {
         let url = match &cli.db {
@@ -179,7 +163,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Balance(a) => ledger::balance(&ctx, a),
         Command::Events(a) => ledger::events(&ctx, a),
         Command::Rebuild => rebuild(store.as_ref()),
-        Command::Bench(cmd) => bench::run(&cmd, cli.output),
         Command::Rules(c) => categorize::rules(&ctx, c),
         Command::Categorize(c) => categorize::categorize(&ctx, c),
         Command::Import(a) => import::run(&ctx, a),
@@ -187,12 +170,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Fx(cmd) => export::fx(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
-        Command::Serve(_) | Command::User(_) | Command::Demo(_) => unreachable!("handled above"),
+        Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
     }
 }
 
 fn rebuild(store: &dyn Store) -> anyhow::Result<()> {
-    let bar = bench::progress_bar("replaying events");
+    let bar = kassa_bench::progress_bar("replaying events");
     let started = std::time::Instant::now();
     let stats = store.rebuild(&mut |done, total| {
         bar.set_length(total);

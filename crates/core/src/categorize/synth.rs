@@ -413,17 +413,13 @@ impl Gen {
         self.rng.unit() < p
     }
 
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.rng.below(items.len())]
-    }
-
     /// A new pronounceable brand name never produced before in this history.
     fn invent_name(&mut self) -> String {
         loop {
             let n = 2 + self.rng.below(2);
             let mut s = String::new();
             for _ in 0..n {
-                s.push_str(self.pick(SYLLABLES));
+                s.push_str(self.rng.pick(SYLLABLES));
             }
             if s.len() >= 4 && self.used_names.insert(s.clone()) {
                 return s.to_uppercase();
@@ -445,6 +441,13 @@ impl Gen {
         }
         n
     }
+}
+
+/// The well-known brands of `category` (e.g. "Expenses:Groceries") in a
+/// country, as its bank statements print them: the shops both this history
+/// and the demo's personas buy from. Empty for a category without brands.
+pub fn brands(category: &str, locale: Locale) -> Vec<&'static str> {
+    CATEGORIES.iter().find(|c| c.name == category).map_or_else(Vec::new, |c| for_locale(c.brands, locale))
 }
 
 fn for_locale<'a>(list: &'a [&'a str], loc: Locale) -> Vec<&'a str> {
@@ -491,7 +494,7 @@ fn household(g: &mut Gen, cfg: &SynthConfig, loc: Locale, scale: f64, out: &mut 
                 name,
                 weight: 1 + g.rng.below(4) as u32,
                 store: 1 + g.rng.below(9000) as u32,
-                city: g.pick(loc.cities()),
+                city: g.rng.pick(loc.cities()),
                 fixed_cents: fixed,
             }
         };
@@ -503,7 +506,7 @@ fn household(g: &mut Gen, cfg: &SynthConfig, loc: Locale, scale: f64, out: &mut 
                         name: (*b).to_owned(),
                         weight: 2 + g.rng.below(9) as u32,
                         store: 1 + g.rng.below(9000) as u32,
-                        city: g.pick(loc.cities()),
+                        city: g.rng.pick(loc.cities()),
                         fixed_cents: fixed,
                     });
                 }
@@ -535,16 +538,16 @@ fn household(g: &mut Gen, cfg: &SynthConfig, loc: Locale, scale: f64, out: &mut 
                 let mut current = if brands.is_empty() || (!cues.is_empty() && g.chance(0.4)) {
                     new_merchant(g, cat)
                 } else {
-                    let name = g.pick(&brands).to_string();
+                    let name = g.rng.pick(&brands).to_string();
                     let fixed = amount_cents(g, cat, loc);
-                    Merchant { name, weight: 1, store: 1, city: g.pick(loc.cities()), fixed_cents: fixed }
+                    Merchant { name, weight: 1, store: 1, city: g.rng.pick(loc.cities()), fixed_cents: fixed }
                 };
                 let every = if matches!(cat.pattern, Pattern::Quarterly { .. }) { 3 } else { 1 };
                 for month in 0..cfg.months {
                     if month > 0 && g.chance(0.02) {
                         current = new_merchant(g, cat);
                         if !brands.is_empty() && g.chance(0.5) {
-                            current.name = g.pick(&brands).to_string();
+                            current.name = g.rng.pick(&brands).to_string();
                         }
                     }
                     if month % every != 0 {
@@ -599,7 +602,7 @@ fn invented(g: &mut Gen, cues: &[&str], cat: &CatSpec, loc: Locale, cue_share: f
     if cues.is_empty() || !g.chance(cue_share) {
         return name;
     }
-    let cue = g.pick(cues);
+    let cue = g.rng.pick(cues);
     let compound = matches!(loc, Locale::De | Locale::No | Locale::Nl) && !cue.contains(' ') && g.chance(0.3);
     if compound {
         format!("{name}{cue}")
@@ -650,7 +653,8 @@ fn render(g: &mut Gen, cat: &CatSpec, loc: Locale, m: &Merchant, date: Date, cen
     let description = match cat.channel {
         Channel::Card => {
             if g.chance(0.1) {
-                let wrap = g.pick(&["PAYPAL *", "SQ *", "SUMUP *", "ZETTLE_*", "APPLE PAY ", "GOOGLE PAY ", "KLARNA*"]);
+                let wrap =
+                    g.rng.pick(&["PAYPAL *", "SQ *", "SUMUP *", "ZETTLE_*", "APPLE PAY ", "GOOGLE PAY ", "KLARNA*"]);
                 name = format!("{wrap}{name}");
             }
             match (loc, g.rng.below(3)) {
@@ -769,7 +773,7 @@ fn variant(g: &mut Gen, name: &str, loc: Locale) -> String {
         s = s.replace("'", "").replace('.', " ");
     }
     if g.chance(0.1) && !s.ends_with("GMBH") {
-        let form = g.pick(match loc {
+        let form = g.rng.pick(match loc {
             Locale::De => &["GMBH", "AG", "GMBH & CO KG"][..],
             Locale::Nl => &["B.V.", "BV", "N.V."][..],
             Locale::Es => &["S.L.", "SA", "S.A."][..],

@@ -5,7 +5,11 @@
 //! produce the same files.
 //!
 //! The histories are built in integer cents; the SplitMix64 generator is the
-//! categoriser's own, so the demo needs no `rand`.
+//! categoriser's own, so the demo needs no `rand`, and the chains every
+//! German statement shows (supermarkets, coffee, drugstores, fuel) come from
+//! the catalogue of [`kassa_core::categorize::synth`], which generates the
+//! categoriser's evaluation histories; the Berlin and Leipzig places of the
+//! personas' own lives are theirs.
 // Amounts are written as euros_cents: `1_150_00` is 1,150.00.
 #![allow(clippy::inconsistent_digit_grouping)]
 
@@ -14,6 +18,7 @@ use std::collections::BTreeMap;
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 use kassa_core::categorize::model::SplitMix64;
+use kassa_core::categorize::synth::{self, Locale};
 use rust_decimal::Decimal;
 
 use super::formats;
@@ -35,8 +40,8 @@ impl Rng {
         self.int(0, 99) < percent
     }
 
-    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.0.below(xs.len())]
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        self.0.pick(xs)
     }
 
     /// An amount between two amounts given in cents.
@@ -175,6 +180,12 @@ const HOUSEHOLD_RULES: &str = include_str!("rules/household.toml");
 /// range of a purchase in cents.
 type Shop = (&'static str, &'static str, i64, i64);
 
+/// The German chains of a category in synth's catalogue, as shops in `city`
+/// with purchases between `lo` and `hi` cents.
+fn chains(category: &str, city: &'static str, lo: i64, hi: i64) -> Vec<Shop> {
+    synth::brands(category, Locale::De).into_iter().map(|brand| (brand, city, lo, hi)).collect()
+}
+
 /// Movements per account, kept only inside the persona's three years.
 struct Story {
     from: Date,
@@ -202,7 +213,7 @@ impl Story {
     /// `times` card payments on random days of `month`, each at one of `shops`.
     fn shop(&mut self, rng: &mut Rng, account: &'static str, month: Date, times: i64, shops: &[Shop]) {
         for _ in 0..times {
-            let (party, text, lo, hi) = *rng.pick(shops);
+            let (party, text, lo, hi) = rng.pick(shops);
             let date = day(month, rng.int(1, 28) as i8);
             self.book(account, date, -rng.int(lo, hi), How::Card, party, text);
         }
@@ -264,21 +275,10 @@ const RESTAURANTS: &[Shop] = &[
     ("SUSHI CIRCLE MITTE", "Berlin", 22_00, 58_00),
 ];
 
-const CAFES: &[Shop] = &[
-    ("EINSTEIN KAFFEE", "Berlin", 3_20, 7_40),
-    ("STARBUCKS 0231", "Berlin", 3_20, 7_40),
-    ("BALZAC COFFEE", "Berlin", 3_20, 7_40),
-    ("THE BARN ROASTERY", "Berlin", 3_20, 7_40),
-];
+/// Berlin's own coffee places, beside the chains.
+const CAFES: &[Shop] = &[("EINSTEIN KAFFEE", "Berlin", 3_20, 7_40), ("THE BARN ROASTERY", "Berlin", 3_20, 7_40)];
 
-const SUPERMARKETS: &[(&str, &str)] = &[
-    ("REWE Markt GmbH", "REWE SAGT DANKE"),
-    ("EDEKA Center", "EDEKA CENTER"),
-    ("LIDL Dienstleistung", "LIDL SAGT DANKE"),
-    ("ALDI SUED", "ALDI SUED"),
-    ("Bio Company GmbH", "BIO COMPANY"),
-    ("PENNY Markt", "PENNY MARKT"),
-];
+const GROCERIES: &str = "Expenses:Groceries";
 
 /// Lena Fischer, software developer in Berlin: a Sparkasse current and
 /// savings account, a DKB Visa card, a Revolut pocket in pounds for trips to
@@ -286,6 +286,9 @@ const SUPERMARKETS: &[(&str, &str)] = &[
 pub fn individual(today: Date, seed: u64) -> Persona {
     let mut rng = Rng::new(seed ^ 0x1d1);
     let mut s = Story::new(today);
+    let supermarkets = synth::brands(GROCERIES, Locale::De);
+    let cafes: Vec<Shop> = CAFES.iter().copied().chain(chains("Expenses:Food:Cafes", "Berlin", 3_20, 7_40)).collect();
+    let drugstores = chains("Expenses:PersonalCare", "Berlin", 6_45, 38_90);
     let giro = Acct {
         iban: Some(german_iban("10050000", "6012345678")),
         ..acct("Girokonto", "checking", "Berliner Sparkasse", "BELADEBEXXX")
@@ -422,21 +425,13 @@ pub fn individual(today: Date, seed: u64) -> Persona {
                 if d.month() != m.month() {
                     continue;
                 }
-                let (party, text) = rng.pick(SUPERMARKETS);
+                let shop = rng.pick(&supermarkets);
                 let amount = -rng.int(14_20, 96_80);
                 let store = rng.int(1000, 9999);
-                s.book(
-                    "Girokonto",
-                    d,
-                    amount,
-                    How::Card,
-                    party,
-                    &format!("{text} {store}//Berlin/DE Karte 1 girocard"),
-                );
+                s.book("Girokonto", d, amount, How::Card, shop, &format!("{shop} {store}//Berlin/DE Karte 1 girocard"));
             }
         }
-        let drugstores = [("dm-drogerie markt", "DM FIL. 1187 Berlin"), ("ROSSMANN", "ROSSMANN 2231 Berlin")];
-        s.shop(&mut rng, "Girokonto", m, 2, &drugstores.map(|(p, t)| (p, t, 6_45, 38_90)));
+        s.shop(&mut rng, "Girokonto", m, 2, &drugstores);
         if rng.chance(60) {
             let date = day(m, rng.int(1, 28) as i8);
             let cents = -100_00 * rng.int(1, 2);
@@ -457,7 +452,7 @@ pub fn individual(today: Date, seed: u64) -> Persona {
         let n = rng.int(3, 6);
         s.shop(&mut rng, "DKB Visa", m, n, RESTAURANTS);
         let n = rng.int(3, 7);
-        s.shop(&mut rng, "DKB Visa", m, n, CAFES);
+        s.shop(&mut rng, "DKB Visa", m, n, &cafes);
         s.book("DKB Visa", day(m, 12), -13_99, How::Card, "NETFLIX.COM", "Amsterdam NL");
         s.book("DKB Visa", day(m, 20), -10_99, How::Card, "SPOTIFY P1A2B3C4D5", "Stockholm SE");
         s.book("DKB Visa", day(m, 3), -2_99, How::Card, "APPLE.COM/BILL", "Cork IE");
@@ -489,8 +484,8 @@ pub fn individual(today: Date, seed: u64) -> Persona {
     }
     settle_card(&mut s, "DKB Visa", "Girokonto", "DKB AG", "Kreditkartenabrechnung 4930********7311");
     // Two card payments still pending at the bank.
-    for (back, (party, text), cents) in [(1, SUPERMARKETS[0], -23_47), (0, SUPERMARKETS[2], -8_19)] {
-        let mut p = mv(today.saturating_sub((back as i64).days()), eur(cents), How::Card, party, text);
+    for (back, shop, cents) in [(1, supermarkets[0], -23_47), (0, supermarkets[2], -8_19)] {
+        let mut p = mv(today.saturating_sub((back as i64).days()), eur(cents), How::Card, shop, shop);
         p.pending = true;
         s.add("Girokonto", p);
     }
@@ -566,7 +561,7 @@ fn trip_abroad(s: &mut Story, rng: &mut Rng, m: Date, trip: &str) {
             for d in 0..5 {
                 let date = start.saturating_add(d.days());
                 for _ in 0..rng.int(2, 4) {
-                    let (name, lo, hi) = *rng.pick(&[
+                    let (name, lo, hi) = rng.pick(&[
                         ("Pret A Manger", 4_50, 11_00),
                         ("TfL Travel Charge", 2_80, 8_10),
                         ("Tesco Express", 3_20, 18_00),
@@ -638,7 +633,7 @@ fn trip_abroad(s: &mut Story, rng: &mut Rng, m: Date, trip: &str) {
             );
             for d in 0..4 {
                 let name =
-                    *rng.pick(&["PASTEIS DE BELEM", "TIME OUT MARKET LISBOA", "CERVEJARIA RAMIRO", "METRO LISBOA"]);
+                    rng.pick(&["PASTEIS DE BELEM", "TIME OUT MARKET LISBOA", "CERVEJARIA RAMIRO", "METRO LISBOA"]);
                 s.add(
                     "DKB Visa",
                     mv(start.saturating_add(d.days()), -rng.cents(6_00, 58_00), How::Card, name, "Lisboa PT"),
@@ -673,6 +668,9 @@ fn settle_card(s: &mut Story, card: &'static str, from: &'static str, bank: &str
 pub fn family(today: Date, seed: u64) -> Persona {
     let mut rng = Rng::new(seed ^ 0xfa3);
     let mut s = Story::new(today);
+    let supermarkets = synth::brands(GROCERIES, Locale::De);
+    let fuel = chains("Expenses:Transport:Fuel", "Leipzig", 52_00, 84_00);
+    let drugstores = chains("Expenses:PersonalCare", "Leipzig", 12_00, 48_00);
     let joint = Acct {
         iban: Some(german_iban("86040000", "0412345600")),
         number: Some("0412345600".into()),
@@ -761,18 +759,12 @@ pub fn family(today: Date, seed: u64) -> Persona {
         for week in 0..5 {
             let d = day(m, (2 + week * 7 + rng.int(0, 4)) as i8);
             if d.month() == m.month() {
-                let (party, text) = *rng.pick(&[
-                    ("KAUFLAND LEIPZIG", "KAUFLAND SAGT DANKE"),
-                    ("REWE Markt GmbH", "REWE SAGT DANKE"),
-                    ("LIDL Dienstleistung", "LIDL SAGT DANKE"),
-                    ("ALDI NORD", "ALDI NORD"),
-                ]);
-                s.book("Gemeinschaftskonto", d, -rng.int(62_00, 168_00), How::Card, party, &format!("{text} Leipzig"));
+                let shop = rng.pick(&supermarkets);
+                s.book("Gemeinschaftskonto", d, -rng.int(62_00, 168_00), How::Card, shop, &format!("{shop} Leipzig"));
             }
         }
-        let fuel = [("ARAL Station 2841", "ARAL Leipzig"), ("Shell Deutschland", "SHELL 1034 Leipzig")];
-        s.shop(&mut rng, "Gemeinschaftskonto", m, 2, &fuel.map(|(p, t)| (p, t, 52_00, 84_00)));
-        s.shop(&mut rng, "Gemeinschaftskonto", m, 1, &[("dm-drogerie markt", "DM FIL. 0712 Leipzig", 12_00, 48_00)]);
+        s.shop(&mut rng, "Gemeinschaftskonto", m, 2, &fuel);
+        s.shop(&mut rng, "Gemeinschaftskonto", m, 1, &drugstores);
         let n = i64::from(rng.chance(40));
         let shops = [
             ("IKEA Leipzig", "IKEA DEUTSCHLAND", 18_00, 189_00),
@@ -799,7 +791,7 @@ pub fn family(today: Date, seed: u64) -> Persona {
                 s.add(who, mv(d, eur(cents), How::Cash, "", "Geldautomat Commerzbank").category("Cash Withdrawal"));
             }
             for _ in 0..rng.int(5, 8) {
-                let (text, cat, lo, hi) = *rng.pick(&[
+                let (text, cat, lo, hi) = rng.pick(&[
                     ("Baeckerei Kleinert", Some("Groceries"), 2_40, 9_80),
                     ("Wochenmarkt Marktplatz", Some("Groceries"), 8_00, 31_00),
                     ("Eiscafe Venezia", Some("Eating Out"), 4_00, 13_50),
@@ -812,7 +804,7 @@ pub fn family(today: Date, seed: u64) -> Persona {
             }
             // Now and then something nobody filed: left for the review.
             if rng.chance(20) {
-                let text = *rng.pick(&["Flohmarkt Agra", "Friseur Schnittstelle"]);
+                let text = rng.pick(&["Flohmarkt Agra", "Friseur Schnittstelle"]);
                 s.add(who, mv(day(m, rng.int(1, 28) as i8), -rng.cents(5_00, 34_00), How::Cash, text, text));
             }
         }
@@ -837,7 +829,7 @@ pub fn family(today: Date, seed: u64) -> Persona {
             s.book("Gemeinschaftskonto", d, -530_00, How::Cash, "ReiseBank AG", "Sortenkauf CHF 500,00");
             s.add("Holiday cash", mv(d, eur(500_00), How::Cash, "ReiseBank", "Sortenkauf").category("Cash Withdrawal"));
             for k in 0..6 {
-                let (text, cat) = *rng.pick(&[
+                let (text, cat) = rng.pick(&[
                     ("Skipass Laax", "Travel"),
                     ("Bergrestaurant Crap Sogn Gion", "Eating Out"),
                     ("Coop Laax", "Groceries"),
@@ -909,7 +901,7 @@ pub fn company(today: Date, seed: u64) -> Persona {
     let mut invoice = 100;
     for &m in &months {
         for _ in 0..rng.int(3, 5) {
-            let (client, lo, hi) = *rng.pick(&clients);
+            let (client, lo, hi) = rng.pick(&clients);
             invoice += 1;
             s.book(
                 "Geschaeftskonto",
@@ -1113,6 +1105,26 @@ mod tests {
             let (oldest, newest) = (dates.iter().min().unwrap(), dates.iter().max().unwrap());
             assert_eq!(*oldest, Date::constant(2023, 3, 14), "the story starts three years back");
             assert!(*newest <= today && *newest >= Date::constant(2026, 3, 10), "newest {newest}");
+        }
+    }
+
+    /// The chains come from synth's catalogue, the rules are the demo's: a
+    /// brand added there must not arrive here uncategorised.
+    #[test]
+    fn household_rules_file_every_chain() {
+        use kassa_core::categorize::{RuleSet, TxView, rules::import_toml};
+        let rules = RuleSet::compile(&import_toml(HOUSEHOLD_RULES).unwrap()).unwrap();
+        let today = Date::constant(2026, 3, 14);
+        for (category, want) in [
+            (GROCERIES, "Groceries"),
+            ("Expenses:Food:Cafes", "Eating Out:Coffee"),
+            ("Expenses:PersonalCare", "Health"),
+            ("Expenses:Transport:Fuel", "Transport:Fuel"),
+        ] {
+            for (brand, city, _, _) in chains(category, "Berlin", 1, 1) {
+                let tx = TxView { counterparty: Some(brand), ..TxView::new(city, eur(-10_00), today) };
+                assert_eq!(rules.apply(&tx).category.as_deref(), Some(want), "{brand}");
+            }
         }
     }
 

@@ -8,11 +8,12 @@ use kassa_core::report::{self, GroupBy, Interval, Month, Period, ReportFacts, Sc
 use kassa_core::{Command, Ledger};
 use serde::Serialize;
 
-use crate::bench::{Dates, Generator, book_setup, progress_bar};
-use crate::output::{self, Format};
+use crate::ledger::{Dates, Generator, book_setup};
+use crate::progress_bar;
 
+/// One report's timings.
 #[derive(Debug, Serialize)]
-struct Row {
+pub struct Row {
     report: &'static str,
     rows: usize,
     median_ms: String,
@@ -20,7 +21,9 @@ struct Row {
     max_ms: String,
 }
 
-pub fn run(url: &str, transactions: usize, runs: usize, format: Format) -> anyhow::Result<()> {
+/// Times every report `runs` times on the book named `bench` in the
+/// database `url` names, building it with `transactions` first if it is not there.
+pub fn run(url: &str, transactions: usize, runs: usize) -> anyhow::Result<Vec<Row>> {
     let store = kassa_store::open(url)?;
     store.migrate()?;
     let book = match store.books()?.into_iter().find(|b| b.name == "bench") {
@@ -136,7 +139,7 @@ pub fn run(url: &str, transactions: usize, runs: usize, format: Format) -> anyho
         times.push(started.elapsed());
     }
     rows.push(row("monthly --known-at (replay)", n, &mut times));
-    output::print(&rows, format)
+    Ok(rows)
 }
 
 fn row(report: &'static str, rows: usize, times: &mut [Duration]) -> Row {
@@ -190,7 +193,7 @@ mod erased {
     impl<T: serde::Serialize> Rows for Vec<T> {
         fn json(&self) -> anyhow::Result<String> {
             let values: Vec<serde_json::Value> = self.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
-            crate::output::render(&values, crate::output::Format::Json)
+            Ok(serde_json::to_string_pretty(&values)?)
         }
     }
 }

@@ -11,44 +11,33 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clap::Args;
 use serde::Serialize;
-
-use crate::output::{self, Format};
 
 const EMAIL: &str = "bench@example.org";
 const PASSWORD: &str = "bench-password";
 
-#[derive(Debug, Args)]
-pub struct ApiArgs {
-    /// Transactions to seed when the database has no bench user yet
-    #[arg(long, default_value_t = 1_000_000)]
-    transactions: usize,
-    /// Concurrent connections; several (`1,32`) give one row each
-    #[arg(long, value_delimiter = ',', default_value = "32")]
-    connections: Vec<usize>,
-    /// wrk threads
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
-    /// Seconds of load per row
-    #[arg(long, default_value_t = 20)]
-    duration: u64,
-    /// The month the page is filtered to, YYYY-MM
-    #[arg(long, default_value = "2020-03")]
-    month: String,
-    /// The account the page is filtered to, by name
-    #[arg(long, default_value = "Checking")]
-    account: String,
-    /// Where the server listens during the run
-    #[arg(long, default_value = "127.0.0.1:18080")]
-    bind: String,
-    /// The load generator
-    #[arg(long, default_value = "wrk")]
-    wrk: String,
+/// What `kassa bench api` loads, and how hard.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Transactions to seed when the database has no bench user yet.
+    pub transactions: usize,
+    /// Concurrent connections, one row each.
+    pub connections: Vec<usize>,
+    pub wrk_threads: usize,
+    /// Seconds of load per row.
+    pub seconds: u64,
+    /// The month (YYYY-MM) and the account (by name) the page is filtered to.
+    pub month: String,
+    pub account: String,
+    /// Where the server listens during the run.
+    pub bind: String,
+    /// The load generator's program.
+    pub wrk: String,
 }
 
+/// One load level's throughput, latency and CPU.
 #[derive(Debug, Serialize)]
-struct Row {
+pub struct Row {
     backend: &'static str,
     connections: usize,
     requests_per_s: String,
@@ -93,7 +82,9 @@ impl Drop for Server {
     }
 }
 
-pub fn run(url: &str, args: &ApiArgs, format: Format) -> anyhow::Result<()> {
+/// Seeds (or reuses) the bench user's book in the database `url` names,
+/// serves it and loads one register page with wrk at each connection count.
+pub fn run(url: &str, args: &Options) -> anyhow::Result<Vec<Row>> {
     let backend = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
     let (token, path) = prepare(url, args)?;
     let server = Server::start(url, &args.bind)?;
@@ -105,7 +96,7 @@ pub fn run(url: &str, args: &ApiArgs, format: Format) -> anyhow::Result<()> {
     wrk(&args.wrk, &["-t2", "-c8", "-d3s", "-H", &auth, &url])?;
     let mut rows = vec![];
     for &c in &args.connections {
-        let (t, c, d) = (args.threads.min(c).to_string(), c.to_string(), format!("{}s", args.duration));
+        let (t, c, d) = (args.wrk_threads.min(c).to_string(), c.to_string(), format!("{}s", args.seconds));
         eprintln!("{} -t{t} -c{c} -d{d} --latency -H 'authorization: Bearer …' '{url}'", args.wrk);
         let before = Cpu::now(server.0.id())?;
         let out = wrk(&args.wrk, &["-t", &t, "-c", &c, "-d", &d, "--latency", "-H", &auth, &url])?;
@@ -131,11 +122,11 @@ pub fn run(url: &str, args: &ApiArgs, format: Format) -> anyhow::Result<()> {
         });
     }
     drop(server);
-    output::print(&rows, format)
+    Ok(rows)
 }
 
 /// Seeds (or finds) the bench book, logs in: the token and the page's path.
-fn prepare(url: &str, args: &ApiArgs) -> anyhow::Result<(String, String)> {
+fn prepare(url: &str, args: &Options) -> anyhow::Result<(String, String)> {
     let month: jiff::civil::Date =
         format!("{}-01", args.month).parse().with_context(|| format!("--month {}: expected YYYY-MM", args.month))?;
     let last = month.last_of_month();
@@ -143,7 +134,7 @@ fn prepare(url: &str, args: &ApiArgs) -> anyhow::Result<(String, String)> {
     store.migrate()?;
     if store.user_by_email(EMAIL)?.is_none() {
         drop(store);
-        crate::bench::seed(url, args.transactions, 5_000)?;
+        crate::ledger::seed(url, args.transactions, 5_000)?;
         return prepare(url, args);
     }
     eprintln!("using the existing bench user's book in {url}");

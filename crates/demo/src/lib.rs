@@ -1,5 +1,6 @@
-//! `kassa demo`: a database with four personas — a person, a family, a
-//! company and a platform admin — and the server on it, in one command.
+//! kassa-demo: a database with four personas — a person, a family, a
+//! company and a platform admin — for `kassa demo` to serve and `kassa bench
+//! pages` to time.
 //!
 //! Nothing here takes a shortcut past the product: users, organisations,
 //! books, members, accounts and categories are made by the application layer
@@ -17,7 +18,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clap::Args;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kassa_app::books::{AddMember, CreateAccount, CreateBook, CreateCategory, PatchBook};
@@ -28,7 +28,6 @@ use kassa_core::categorize::rules::import_toml;
 use kassa_core::import::ReviewKind;
 use kassa_core::{BookId, Command};
 
-use crate::server;
 use generate::Persona;
 
 /// Every demo login's password.
@@ -37,18 +36,8 @@ pub const PASSWORD: &str = "demo";
 /// The seed of every persona's history ("kassa" in ASCII).
 const SEED: u64 = 0x006b_6173_7361;
 
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Address to listen on; port 0 picks a free one
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    bind: String,
-    /// Create (or find) the demo data, then exit instead of serving
-    #[arg(long)]
-    seed_only: bool,
-}
-
 /// The logins the demo prints, in order, with what each one shows.
-const LOGINS: &[(&str, &str)] = &[
+pub const LOGINS: &[(&str, &str)] = &[
     ("individual@demo.kassa", "Lena Fischer: three years over Sparkasse, DKB Visa, Revolut and a DEGIRO depot"),
     ("family@demo.kassa", "Weber household: joint account, cash wallets by location; shared with partner@demo.kassa"),
     ("partner@demo.kassa", "Anna Weber, editor of the Weber household"),
@@ -61,12 +50,6 @@ const LOGINS: &[(&str, &str)] = &[
 /// Created last, so its presence means the seeding finished.
 const LAST: &str = "admin@demo.kassa";
 
-/// `sqlite://…/kassa/demo.sqlite` in the user's data directory.
-pub fn default_db_url() -> anyhow::Result<String> {
-    let dir = dirs::data_dir().context("no data directory on this system; pass --db")?.join("kassa");
-    Ok(format!("sqlite://{}", dir.join("demo.sqlite").display()))
-}
-
 /// Seeds the demo into the database `url` names, or finds it there; the
 /// app over it with the default configuration.
 pub fn ensure(url: &str) -> anyhow::Result<App> {
@@ -74,7 +57,7 @@ pub fn ensure(url: &str) -> anyhow::Result<App> {
     store.migrate()?;
     // The published password is shorter than a real account may choose;
     // only the seeding allows it, the server keeps the default rule.
-    let seeding = server::app(store, Config { min_password_chars: PASSWORD.len(), ..Config::default() });
+    let seeding = App::new(Arc::from(store), Config { min_password_chars: PASSWORD.len(), ..Config::default() });
     if seeding.store.user_by_email(LAST)?.is_some() {
         eprintln!("kassa demo: reusing the demo data in {url}");
     } else {
@@ -85,21 +68,6 @@ pub fn ensure(url: &str) -> anyhow::Result<App> {
         eprintln!("kassa demo: seeded {rows} imported rows into {url} in {:.1?}", started.elapsed());
     }
     Ok(App::new(Arc::clone(&seeding.store), Config::default()))
-}
-
-pub fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
-    let app = ensure(url)?;
-    if args.seed_only {
-        return Ok(());
-    }
-    server::serve_app(app, &args.bind, |addr| {
-        println!("kassa demo: http://{addr}/");
-        println!("Log in with any of these; the password is '{PASSWORD}' for all:");
-        for (email, what) in LOGINS {
-            println!("  {email:<23} {what}");
-        }
-        println!("Ctrl-C stops the server; run `kassa demo` again to reuse the data.");
-    })
 }
 
 /// Refuses a database with other data, or with a demo that stopped half

@@ -10,24 +10,13 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clap::Args;
 use serde::Serialize;
 
-use crate::bench_api::Server;
-use crate::output::{self, Format};
+use crate::api::Server;
 
-#[derive(Debug, Args)]
-pub struct PagesArgs {
-    /// Timed requests per page (after one warm-up request)
-    #[arg(long, default_value_t = 20)]
-    runs: usize,
-    /// Where the server listens during the run
-    #[arg(long, default_value = "127.0.0.1:18081")]
-    bind: String,
-}
-
+/// One page as one persona sees it.
 #[derive(Debug, Serialize)]
-struct Row {
+pub struct Row {
     persona: &'static str,
     page: String,
     kib: String,
@@ -63,19 +52,20 @@ const VISITS: &[(&str, &[&str])] = &[
     ("admin@demo.kassa", &["/admin"]),
 ];
 
-pub fn run(url: &str, args: &PagesArgs, format: Format) -> anyhow::Result<()> {
-    let app = crate::demo::ensure(url)?;
+/// Seeds (or reuses) the demo in the database `url` names, serves it on
+/// `bind` and times every page `runs` times after one warm-up request.
+pub fn run(url: &str, runs: usize, bind: &str) -> anyhow::Result<Vec<Row>> {
+    let app = kassa_demo::ensure(url)?;
     drop(app);
-    let server = Server::start(url, &args.bind)?;
-    let addr = args.bind.as_str();
-    let (css, baseline) = time(addr, "/static/kassa.css", None, args.runs)?;
+    let server = Server::start(url, bind)?;
+    let (css, baseline) = time(bind, "/static/kassa.css", None, runs)?;
     let floor = median(&baseline);
     let mut rows = vec![row("anonymous", "/static/kassa.css", css, &baseline, floor)];
-    let (bytes, login) = time(addr, "/login", None, args.runs)?;
+    let (bytes, login) = time(bind, "/login", None, runs)?;
     rows.push(row("anonymous", "/login", bytes, &login, floor));
     for (persona, pages) in VISITS {
-        let token = login_token(addr, persona)?;
-        let main = main_book(addr, &token)?;
+        let token = login_token(bind, persona)?;
+        let main = main_book(bind, &token)?;
         for page in *pages {
             let path = match &main {
                 Some((book, account)) => {
@@ -85,12 +75,12 @@ pub fn run(url: &str, args: &PagesArgs, format: Format) -> anyhow::Result<()> {
                 // The platform admin's own book is empty: only /admin is visited.
                 None => page.to_string(),
             };
-            let (bytes, times) = time(addr, &path, Some(&token), args.runs)?;
+            let (bytes, times) = time(bind, &path, Some(&token), runs)?;
             rows.push(row(short(persona), page, bytes, &times, floor));
         }
     }
     drop(server);
-    output::print(&rows, format)
+    Ok(rows)
 }
 
 fn short(persona: &'static str) -> &'static str {
@@ -151,7 +141,7 @@ fn time(addr: &str, path: &str, token: Option<&str>, runs: usize) -> anyhow::Res
 }
 
 fn login_token(addr: &str, email: &str) -> anyhow::Result<String> {
-    let body = serde_json::json!({ "email": email, "password": crate::demo::PASSWORD }).to_string();
+    let body = serde_json::json!({ "email": email, "password": kassa_demo::PASSWORD }).to_string();
     let reply: serde_json::Value = serde_json::from_str(&request(addr, "POST", "/api/v1/auth/login", None, &body)?)?;
     reply["token"].as_str().map(str::to_string).with_context(|| format!("no token for {email}"))
 }
