@@ -6,12 +6,14 @@ mod bench_api;
 mod bench_pages;
 mod bench_reports;
 mod categorize;
+mod config;
 mod demo;
 mod export;
 mod import;
 mod ledger;
 mod output;
 mod report;
+mod secret;
 mod server;
 
 use std::process::ExitCode;
@@ -25,9 +27,12 @@ use crate::output::Format;
 #[derive(Debug, Parser)]
 #[command(name = "kassa", version, about = "Self-hosted finance: one ledger for every account")]
 struct Cli {
-    /// Database URL: sqlite:///path/kassa.db (default: in your data directory) or postgres://user@host/db
-    #[arg(long, global = true, env = "KASSA_DB")]
+    /// Database URL: sqlite:///path/kassa.db (default: in your data directory) or postgres://user@host/db (database.url, KASSA_DB)
+    #[arg(long, global = true)]
     db: Option<String>,
+    /// TOML configuration file (default: none); see kassa.example.toml
+    #[arg(long, global = true, env = "KASSA_CONFIG")]
+    config: Option<std::path::PathBuf>,
     /// Output of listings
     #[arg(short, long, global = true, value_enum, default_value = "table")]
     output: Format,
@@ -135,42 +140,63 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let serve = match &cli.command {
+        Command::Serve(args) => Some(args),
+        _ => None,
+    };
+    let flags = config::Flags {
+        db: cli.db.clone(),
+        bind: serve.and_then(|a| a.bind.clone()),
+        registration: serve.and_then(|a| a.registration),
+    };
+    let mut settings = config::load(cli.config.as_deref(), &flags)?;
+    let db = settings.database.url.clone();
     if let Command::Bench(bench::BenchCmd::Seed { transactions, batch }) = &cli.command {
-        let url = cli.db.clone().context("kassa bench seed needs --db URL")?;
-        return bench::seed(&url, *transactions, *batch);
+        let url = db.context("kassa bench seed needs --db URL")?;
+        return bench::seed(url.expose(), *transactions, *batch);
     }
     if let Command::Bench(bench::BenchCmd::Api(args)) = &cli.command {
-        let url = cli.db.clone().context("kassa bench api needs --db URL")?;
-        return bench_api::run(&url, args, cli.output);
+        let url = db.context("kassa bench api needs --db URL")?;
+        return bench_api::run(url.expose(), args, cli.output);
     }
     if let Command::Bench(bench::BenchCmd::Pages(args)) = &cli.command {
-        let url = cli.db.clone().context("kassa bench pages needs --db URL (the demo is seeded there)")?;
-        return bench_pages::run(&url, args, cli.output);
+        let url = db.context("kassa bench pages needs --db URL (the demo is seeded there)")?;
+        return bench_pages::run(url.expose(), args, cli.output);
     }
     if let Command::Bench(cmd) = &cli.command {
         // Benchmarks make their own throw-away databases.
         return bench::run(cmd, cli.output);
     }
     if let Command::Demo(args) = &cli.command {
-        let url = match &cli.db {
-            Some(url) => url.clone(),
+        let url = match db {
+            Some(url) => url.expose().to_string(),
             None => demo::default_db_url()?,
         };
+        server::init_logging(&settings.log)?;
         return demo::run(&url, args);
     }
-    let url = match &cli.db {
-        Some(url) => url.clone(),
-        None => default_db_url()?,
+    let url = match db {
+        Some(url) => url,
+        None => secret::DatabaseUrl::new(default_db_url()?),
     };
-    let store = kassa_store::open(&url).with_context(|| format!("cannot open {url}"))?;
+    if serve.is_some_and(|a| a.print_config) {
+        settings.database.url = Some(url);
+        print!("{}", toml::to_string(&settings)?);
+        return Ok(());
+    }
+    // `url` prints with its password masked.
+    let store = kassa_store::open(url.expose()).with_context(|| format!("cannot open {url}"))?;
     let command = match cli.command {
-        Command::Serve(args) => return server::serve(store, args),
-        Command::User(cmd) => return server::user(store, cmd, cli.output, &actor()),
+        Command::Serve(_) => {
+            server::init_logging(&settings.log)?;
+            return server::serve(store, &settings);
+        }
+        Command::User(cmd) => return server::user(store, settings.auth.app_config(), cmd, cli.output, &actor()),
         other => other,
     };
     let ctx = ledger::Ctx { store: store.as_ref(), book_name: &cli.book, output: cli.output, actor: actor() };
     match command {
-        Command::Init => ledger::init(&ctx, &url),
+        Command::Init => ledger::init(&ctx, &url.to_string()),
         Command::Book(c) => ledger::book(&ctx, c),
         Command::Account(c) => ledger::account(&ctx, c),
         Command::Category(c) => ledger::category(&ctx, c),
