@@ -204,3 +204,11 @@ fn serve_applies_the_configured_body_limit() {
     assert_eq!(post_status(&addr, "/api/v1/auth/login", small), 401, "under the limit: a wrong login");
     assert_eq!(post_status(&addr, "/api/v1/auth/login", &large), 413, "over the configured 100 bytes");
 }
+
+#[test]
+fn the_example_file_is_valid_and_says_the_defaults() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../kassa.example.toml");
+    let db = ["--db", "sqlite:///srv/kassa.db"];
+    let documented = effective(&[&db[..], &["--config", example, "serve"]].concat(), &[]);
+    assert_eq!(documented, effective(&[&db[..], &["serve"]].concat(), &[]));
+}
