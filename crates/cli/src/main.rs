@@ -150,6 +150,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         registration: serve.and_then(|a| a.registration),
     };
     let mut settings = config::load(cli.config.as_deref(), &flags)?;
+    server::set_logging(settings.log.clone());
     let db = settings.database.url.clone();
     if let Command::Bench(bench::BenchCmd::Seed { transactions, batch }) = &cli.command {
         let url = db.context("kassa bench seed needs --db URL")?;
@@ -172,7 +173,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Some(url) => url.expose().to_string(),
             None => demo::default_db_url()?,
         };
-        server::init_logging(&settings.log)?;
         return demo::run(&url, args);
     }
     let url = match db {
@@ -187,10 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // `url` prints with its password masked.
     let store = kassa_store::open(url.expose()).with_context(|| format!("cannot open {url}"))?;
     let command = match cli.command {
-        Command::Serve(_) => {
-            server::init_logging(&settings.log)?;
-            return server::serve(store, &settings);
-        }
+        Command::Serve(_) => return server::serve(store, &settings),
         Command::User(cmd) => return server::user(store, settings.auth.app_config(), cmd, cli.output, &actor()),
         other => other,
     };

@@ -2,7 +2,7 @@
 //! application layer, the same functions the HTTP API calls.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -129,6 +129,7 @@ fn serve_with(
     blocking_threads: usize,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
+    init_logging()?;
     // Dropped after the runtime: the synchronous PostgreSQL client must not
     // close its connections on a runtime thread.
     let keep = app.clone();
@@ -145,9 +146,19 @@ fn serve_with(
     served
 }
 
-/// The request log of `serve` and `demo`, as `log` says; only they log, so
-/// the other commands' output stays as it is.
-pub fn init_logging(log: &LogSection) -> anyhow::Result<()> {
+/// The log settings serving starts with. Process-wide, like the `tracing`
+/// subscriber they configure: `main` sets them once, so `kassa demo`, which
+/// calls `serve_app` itself, logs as configured too.
+static LOG: OnceLock<LogSection> = OnceLock::new();
+
+pub fn set_logging(log: LogSection) {
+    let _ = LOG.set(log);
+}
+
+/// The request log, from when serving starts: the store's migration
+/// notices before it and the other commands' output stay unlogged.
+fn init_logging() -> anyhow::Result<()> {
+    let log = LOG.get().cloned().unwrap_or_default();
     let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)?;
     let fmt = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match log.format {
