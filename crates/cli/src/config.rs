@@ -12,6 +12,7 @@
 //! Every key is documented in `kassa.example.toml` at the repository root.
 //! An unknown key or a bad value is an error naming the key and its source.
 
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::time::Duration;
 
@@ -49,9 +50,10 @@ pub struct ServerSection {
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
     pub upload_timeout_secs: u64,
-    /// `None`: as many as the store has connections.
+    /// `None`: as many as the store has connections. Never 0: tokio
+    /// needs one thread to run the store's calls on.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocking_threads: Option<usize>,
+    pub blocking_threads: Option<NonZeroUsize>,
 }
 
 impl Default for ServerSection {

@@ -106,7 +106,7 @@ pub fn serve(store: Box<dyn kassa_store::Store>, settings: &Settings) -> anyhow:
     // so threads beyond the pool's connections would only queue for one,
     // and on a small machine their wake-ups cost more than the queueing:
     // +10 % SQLite and +18 % PostgreSQL register pages (docs/BENCHMARKS.md).
-    let blocking = settings.server.blocking_threads.unwrap_or_else(|| app.store.connections());
+    let blocking = settings.server.blocking_threads.map_or_else(|| app.store.connections(), |n| n.get());
     serve_with(app, &settings.server.bind, settings.server.limits(), blocking, |addr| {
         eprintln!("kassa listening on http://{addr} (API under /api/v1, docs at /api/docs)");
     })

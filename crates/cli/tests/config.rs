@@ -120,6 +120,8 @@ fn a_bad_value_names_its_key_and_where_it_came_from() {
     assert!(err.contains("KASSA_SERVER__BODY_LIMIT_BYTES") && err.contains("environment"), "{err}");
     let err = one_line_error(&["serve", "--print-config"], &[("KASSA_REGISTRATION", "sometimes")]);
     assert!(err.contains("KASSA_REGISTRATION") && err.contains("sometimes"), "{err}");
+    let err = one_line_error(&["serve", "--print-config"], &[("KASSA_SERVER__BLOCKING_THREADS", "0")]);
+    assert!(err.contains("KASSA_SERVER__BLOCKING_THREADS") && err.contains("nonzero"), "{err}");
     let err = one_line_error(&["--config", "/nonexistent/kassa.toml", "serve"], &[]);
     assert!(err.contains("/nonexistent/kassa.toml"), "{err}");
 }
