@@ -36,8 +36,9 @@ use self::cache::AccessCache;
 pub(crate) use self::clock::new_id;
 pub use self::clock::{Clock, SystemClock};
 
-/// Who may register without the CLI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who may register without the CLI. Configured as `open`, `invite` or `closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Registration {
     Open,
     /// With a code a platform admin issued.

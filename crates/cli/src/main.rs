@@ -3,12 +3,14 @@
 
 mod bench;
 mod categorize;
+mod config;
 mod demo;
 mod export;
 mod import;
 mod ledger;
 mod output;
 mod report;
+mod secret;
 mod server;
 
 use std::process::ExitCode;
@@ -22,9 +24,12 @@ use crate::output::Format;
 #[derive(Debug, Parser)]
 #[command(name = "kassa", version, about = "Self-hosted finance: one ledger for every account")]
 struct Cli {
-    /// Database URL: sqlite:///path/kassa.db (default: in your data directory) or postgres://user@host/db
-    #[arg(long, global = true, env = "KASSA_DB")]
+    /// Database URL: sqlite:///path/kassa.db (default: in your data directory) or postgres://user@host/db (database.url, KASSA_DB)
+    #[arg(long, global = true)]
     db: Option<String>,
+    /// TOML configuration file (default: none); see kassa.example.toml
+    #[arg(long, global = true, env = "KASSA_CONFIG")]
+    config: Option<std::path::PathBuf>,
     /// Output of listings
     #[arg(short, long, global = true, value_enum, default_value = "table")]
     output: Format,
@@ -132,29 +137,47 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let serve = match &cli.command {
+        Command::Serve(args) => Some(args),
+        _ => None,
+    };
+    let flags = config::Flags {
+        db: cli.db.clone(),
+        bind: serve.and_then(|a| a.bind.clone()),
+        registration: serve.and_then(|a| a.registration),
+    };
+    let mut settings = config::load(cli.config.as_deref(), &flags)?;
+    server::set_logging(settings.log.clone());
+    let db = settings.database.url.clone();
     if let Command::Bench(cmd) = &cli.command {
-        return bench::run(cmd, cli.db.as_deref(), cli.output);
+        return bench::run(cmd, db.as_ref().map(|u| u.expose()), cli.output);
     }
     if let Command::Demo(args) = &cli.command {
-        let url = match &cli.db {
-            Some(url) => url.clone(),
+        let url = match db {
+            Some(url) => url.expose().to_string(),
             None => demo::default_db_url()?,
         };
         return demo::run(&url, args);
     }
-    let url = match &cli.db {
-        Some(url) => url.clone(),
-        None => default_db_url()?,
+    let url = match db {
+        Some(url) => url,
+        None => secret::DatabaseUrl::new(default_db_url()?),
     };
-    let store = kassa_store::open(&url).with_context(|| format!("cannot open {url}"))?;
+    if serve.is_some_and(|a| a.print_config) {
+        settings.database.url = Some(url);
+        print!("{}", toml::to_string(&settings)?);
+        return Ok(());
+    }
+    // `url` prints with its password masked.
+    let store = kassa_store::open(url.expose()).with_context(|| format!("cannot open {url}"))?;
     let command = match cli.command {
-        Command::Serve(args) => return server::serve(store, args),
-        Command::User(cmd) => return server::user(store, cmd, cli.output, &actor()),
+        Command::Serve(_) => return server::serve(store, &settings),
+        Command::User(cmd) => return server::user(store, settings.auth.app_config(), cmd, cli.output, &actor()),
         other => other,
     };
     let ctx = ledger::Ctx { store: store.as_ref(), book_name: &cli.book, output: cli.output, actor: actor() };
     match command {
-        Command::Init => ledger::init(&ctx, &url),
+        Command::Init => ledger::init(&ctx, &url.to_string()),
         Command::Book(c) => ledger::book(&ctx, c),
         Command::Account(c) => ledger::account(&ctx, c),
         Command::Category(c) => ledger::category(&ctx, c),

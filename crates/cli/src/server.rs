@@ -2,23 +2,29 @@
 //! application layer, the same functions the HTTP API calls.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use kassa_app::{App, Config, Registration};
+use kassa_server::HttpLimits;
 use serde::Serialize;
 
+use crate::config::{LogFormat, LogSection, Settings};
 use crate::output::{self, Format};
 
+/// The flags override the configuration (see `kassa.example.toml`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1:8080", env = "KASSA_BIND")]
-    pub bind: String,
-    /// Who may register through the API: open, invite or closed
-    #[arg(long, default_value = "closed", env = "KASSA_REGISTRATION")]
-    pub registration: Registration,
+    /// Address to listen on (server.bind, KASSA_BIND; default 127.0.0.1:8080)
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// Who may register through the API: open, invite or closed (auth.registration, KASSA_REGISTRATION; default closed)
+    #[arg(long)]
+    pub registration: Option<Registration>,
+    /// Print the effective configuration as TOML, passwords masked, and exit
+    #[arg(long)]
+    pub print_config: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,9 +69,16 @@ fn read_password() -> anyhow::Result<String> {
     Ok(s.trim_end_matches(['\r', '\n']).to_string())
 }
 
-pub fn user(store: Box<dyn kassa_store::Store>, cmd: UserCmd, format: Format, actor: &str) -> anyhow::Result<()> {
+/// `config` too: users made here get the configured password cost and rules.
+pub fn user(
+    store: Box<dyn kassa_store::Store>,
+    config: Config,
+    cmd: UserCmd,
+    format: Format,
+    actor: &str,
+) -> anyhow::Result<()> {
     store.migrate()?;
-    let app = app(store, Config::default());
+    let app = app(store, config);
     let print = |rows: Vec<kassa_store::access::UserRow>| {
         let lines: Vec<UserLine> = rows
             .into_iter()
@@ -86,43 +99,73 @@ pub fn user(store: Box<dyn kassa_store::Store>, cmd: UserCmd, format: Format, ac
     }
 }
 
-pub fn serve(store: Box<dyn kassa_store::Store>, args: ServeArgs) -> anyhow::Result<()> {
+pub fn serve(store: Box<dyn kassa_store::Store>, settings: &Settings) -> anyhow::Result<()> {
     store.migrate()?;
-    let config = Config { registration: args.registration, ..Config::default() };
-    serve_app(app(store, config), &args.bind, |addr| {
-        eprintln!("kassa listening on http://{addr} (API under /api/v1, docs at /api/docs)");
-    })
-}
-
-/// Serves `app` on `bind` until Ctrl-C or SIGTERM: what `kassa serve` and
-/// `kassa demo` both run. `ready` hears the bound address (the real port
-/// when `bind` asks for port 0) before the first request is taken.
-pub fn serve_app(app: App, bind: &str, ready: impl FnOnce(std::net::SocketAddr)) -> anyhow::Result<()> {
-    use tracing_subscriber::EnvFilter;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .try_init();
-    // Dropped after the runtime: the synchronous PostgreSQL client must not
-    // close its connections on a runtime thread.
-    let keep = app.clone();
+    let app = app(store, settings.auth.app_config());
     // Every use case runs on the blocking pool and holds a store connection,
     // so threads beyond the pool's connections would only queue for one,
     // and on a small machine their wake-ups cost more than the queueing:
     // +10 % SQLite and +18 % PostgreSQL register pages (docs/BENCHMARKS.md).
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(app.store.connections())
-        .enable_all()
-        .build()?;
+    let blocking = settings.server.blocking_threads.map_or_else(|| app.store.connections(), |n| n.get());
+    serve_with(app, &settings.server.bind, settings.server.limits(), blocking, |addr| {
+        eprintln!("kassa listening on http://{addr} (API under /api/v1, docs at /api/docs)");
+    })
+}
+
+/// Serves `app` on `bind` with the default limits until Ctrl-C or SIGTERM:
+/// what `kassa demo` runs. `ready` hears the bound address (the real port
+/// when `bind` asks for port 0) before the first request is taken.
+pub fn serve_app(app: App, bind: &str, ready: impl FnOnce(std::net::SocketAddr)) -> anyhow::Result<()> {
+    let blocking = app.store.connections();
+    serve_with(app, bind, HttpLimits::default(), blocking, ready)
+}
+
+/// `serve_app` with the request `limits` and at most `blocking_threads` on
+/// the blocking pool.
+fn serve_with(
+    app: App,
+    bind: &str,
+    limits: HttpLimits,
+    blocking_threads: usize,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> anyhow::Result<()> {
+    init_logging()?;
+    // Dropped after the runtime: the synchronous PostgreSQL client must not
+    // close its connections on a runtime thread.
+    let keep = app.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(blocking_threads).enable_all().build()?;
     let served = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         ready(listener.local_addr()?);
-        kassa_server::serve(listener, app, shutdown_signal()).await?;
+        kassa_server::serve(listener, app, limits, shutdown_signal()).await?;
         eprintln!("kassa stopped");
         Ok::<_, anyhow::Error>(())
     });
     drop(rt);
     drop(keep);
     served
+}
+
+/// The log settings serving starts with. Process-wide, like the `tracing`
+/// subscriber they configure: `main` sets them once, so `kassa demo`, which
+/// calls `serve_app` itself, logs as configured too.
+static LOG: OnceLock<LogSection> = OnceLock::new();
+
+pub fn set_logging(log: LogSection) {
+    let _ = LOG.set(log);
+}
+
+/// The request log, from when serving starts: the store's migration
+/// notices before it and the other commands' output stay unlogged.
+fn init_logging() -> anyhow::Result<()> {
+    let log = LOG.get().cloned().unwrap_or_default();
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)?;
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match log.format {
+        LogFormat::Text => fmt.try_init(),
+        LogFormat::Json => fmt.json().try_init(),
+    };
+    Ok(())
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish what is running.

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -26,29 +25,24 @@ use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, blocking, credential};
+use crate::config::HttpLimits;
 use crate::error::ApiError;
 use kassa_app::{App, AppError};
-
-/// Largest request body: JSON resources are small; uploads get their own
-/// limit (`api::UPLOAD_LIMIT`).
-pub const BODY_LIMIT: usize = 1 << 20;
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Uploads parse and store whole files: they may take longer than the rest.
-pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Idempotency keys whose first request is still running.
 #[derive(Clone, Default)]
 struct InFlight(Arc<Mutex<HashSet<String>>>);
 
-/// The whole HTTP surface: API, its document, the docs UI and the web pages.
-pub fn router(app: App) -> Router {
+/// The whole HTTP surface: API, its document, the docs UI and the web pages,
+/// under `limits` (uploads keep their own body limit, `api::UPLOAD_LIMIT`).
+pub fn router(app: App, limits: HttpLimits) -> Router {
     let (api, doc) = api::split();
     let in_flight = InFlight::default();
     let request_id = HeaderName::from_static("x-request-id");
     let web = crate::web::routes().with_state(app.clone());
     let api = api
-        .layer(middleware::from_fn_with_state((app.clone(), in_flight), idempotency))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state((app.clone(), in_flight, limits.body_limit), idempotency))
+        .layer(DefaultBodyLimit::max(limits.body_limit))
         .with_state(app)
         .layer(
             ServiceBuilder::new()
@@ -77,7 +71,7 @@ pub fn router(app: App) -> Router {
                 .layer(CatchPanicLayer::custom(|_| {
                     ApiError::from(AppError::Internal("handler panicked".into())).into_response()
                 }))
-                .layer(middleware::from_fn(timeout))
+                .layer(middleware::from_fn_with_state(limits, timeout))
                 .layer(CompressionLayer::new())
                 .layer(CsrfLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
@@ -108,9 +102,10 @@ fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
     })
 }
 
-/// Request timeout: uploads get `UPLOAD_TIMEOUT`, everything else `REQUEST_TIMEOUT`.
-async fn timeout(req: Request, next: Next) -> Response {
-    let limit = if multipart_boundary(req.headers()).is_some() { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+/// Request timeout: uploads get `upload_timeout`, everything else `request_timeout`.
+async fn timeout(State(limits): State<HttpLimits>, req: Request, next: Next) -> Response {
+    let limit =
+        if multipart_boundary(req.headers()).is_some() { limits.upload_timeout } else { limits.request_timeout };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => {
@@ -136,7 +131,11 @@ fn body_fingerprint(h: &mut Sha256, bytes: &[u8], boundary: Option<&str>) {
 /// caller and key and replayed for repeats with the same method, path and
 /// body; a different request under the same key is refused. Uploads are
 /// buffered up to their own limit.
-async fn idempotency(State((app, in_flight)): State<(App, InFlight)>, req: Request, next: Next) -> Response {
+async fn idempotency(
+    State((app, in_flight, body_limit)): State<(App, InFlight, usize)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let (Some(key), true) = (key, req.method() == Method::POST) else { return next.run(req).await };
     if key.is_empty() || key.len() > 200 {
@@ -150,7 +149,7 @@ async fn idempotency(State((app, in_flight)): State<(App, InFlight)>, req: Reque
     let upload = req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == api::UPLOAD_PATH);
     let boundary = multipart_boundary(req.headers());
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, if upload { api::UPLOAD_LIMIT } else { BODY_LIMIT }).await else {
+    let Ok(bytes) = to_bytes(body, if upload { api::UPLOAD_LIMIT } else { body_limit }).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large")
             .into_response();
     };
@@ -216,9 +215,10 @@ fn replay(stored: StoredResponse) -> Response {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router(app, limits).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

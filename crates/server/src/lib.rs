@@ -6,9 +6,11 @@
 
 pub mod api;
 pub mod charts;
+pub mod config;
 pub mod error;
 pub mod http;
 pub mod web;
 
 pub use api::openapi;
+pub use config::HttpLimits;
 pub use http::{router, serve};

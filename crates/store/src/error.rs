@@ -13,7 +13,9 @@ pub enum StoreError {
     Conflict { stream: String, expected: i64, actual: i64 },
     #[error("{0} not found")]
     NotFound(String),
-    #[error("unsupported database URL '{0}' (use sqlite:///path/to/file.db or postgres://user@host/db)")]
+    /// Printed with its password masked ([`redact_url`]): the URL comes
+    /// from the user's configuration and the message ends up in logs.
+    #[error("unsupported database URL '{}' (use sqlite:///path/to/file.db or postgres://user@host/db)", redact_url(.0))]
     BadUrl(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
@@ -50,3 +52,59 @@ impl From<kassa_core::event::DecodeError> for StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// `url` with the password of its user info and any `password=` query
+/// parameter replaced by `***` (`postgres://me:***@host/db`); anything else
+/// (a SQLite path) as it is.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    let path = match path.split_once('?') {
+        Some((before, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => p.to_string(),
+                })
+                .collect();
+            format!("{before}?{}", params.join("&"))
+        }
+        None => path.to_string(),
+    };
+    format!("{scheme}://{authority}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked_and_nothing_else() {
+        for (url, shown) in [
+            ("postgres://postgres:s3cr3t@host:5432/db", "postgres://postgres:***@host:5432/db"),
+            ("postgresql://u:p@ss:w@h/db?sslmode=disable", "postgresql://u:***@h/db?sslmode=disable"),
+            ("postgres://u@h/db?password=s3cr3t&sslmode=require", "postgres://u@h/db?password=***&sslmode=require"),
+            ("postgres://postgres@127.0.0.1:5432/postgres", "postgres://postgres@127.0.0.1:5432/postgres"),
+            ("sqlite:///home/me/kassa.db", "sqlite:///home/me/kassa.db"),
+            ("sqlite:rel.db", "sqlite:rel.db"),
+        ] {
+            assert_eq!(redact_url(url), shown);
+        }
+    }
+
+    #[test]
+    fn a_bad_url_error_does_not_show_its_password() {
+        let e = StoreError::BadUrl("mysql://root:s3cr3t@db/kassa".into());
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        assert!(e.to_string().contains("mysql://root:***@db/kassa"), "{e}");
+    }
+}

@@ -23,7 +23,7 @@ use kassa_core::report::fx::FxRate;
 use kassa_core::report::{ReportFacts, Wanted};
 use kassa_core::{BatchId, Book, BookId, Command, Ledger, OrgId, RecordedEvent, ReviewId, TxId, UserId};
 
-pub use error::{Result, StoreError};
+pub use error::{Result, StoreError, redact_url};
 pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 
 /// Everything kassa asks of a database. Object-safe, so the binary holds a
@@ -152,8 +152,13 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
         }
         Ok(Box::new(sqlite::SqliteStore::open(path)?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Box::new(postgres::PgStore::open(url)?))
+        // Kept masked even in `Debug`, which does not redact.
+        let store = postgres::PgStore::open(url).map_err(|e| match e {
+            StoreError::BadUrl(_) => StoreError::BadUrl(redact_url(url)),
+            e => e,
+        })?;
+        Ok(Box::new(store))
     } else {
-        Err(StoreError::BadUrl(url.to_string()))
+        Err(StoreError::BadUrl(redact_url(url)))
     }
 }

@@ -51,7 +51,9 @@ impl Server {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let served = app.clone();
         rt.spawn(async move {
-            kassa_server::serve(listener, served, std::future::pending()).await.expect("serve");
+            kassa_server::serve(listener, served, kassa_server::HttpLimits::default(), std::future::pending())
+                .await
+                .expect("serve");
         });
         let http = reqwest::Client::builder().no_proxy().build().expect("client");
         Server { base, app, http, name: db.name, rt, _db: db }
