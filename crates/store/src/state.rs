@@ -23,6 +23,13 @@ pub struct Attempts {
     pub count: u32,
 }
 
+impl Attempts {
+    /// From the stored microseconds and count.
+    pub(crate) fn from_row(window_start: i64, count: i64) -> Result<Attempts> {
+        Ok(Attempts { window_start: from_micros(window_start)?, count: u32::try_from(count).unwrap_or(u32::MAX) })
+    }
+}
+
 /// An `Idempotency-Key` taken by a request: inserted in the same database
 /// transaction as the request's first write, so the write and the claim
 /// commit together or not at all. A second request with the key waits on

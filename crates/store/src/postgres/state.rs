@@ -56,17 +56,13 @@ pub(super) fn count_attempt(
          RETURNING window_start, count",
         &[&key, &micros(now), &expired],
     )?;
-    attempts(r.get(0), r.get(1))
+    Attempts::from_row(r.get(0), r.get(1))
 }
 
 pub(super) fn attempts_of(c: &mut impl GenericClient, key: &str) -> Result<Option<Attempts>> {
     c.query_opt("SELECT window_start, count FROM login_limits WHERE key = $1", &[&key])?
-        .map(|r| attempts(r.get(0), r.get(1)))
+        .map(|r| Attempts::from_row(r.get(0), r.get(1)))
         .transpose()
-}
-
-fn attempts(start: i64, count: i64) -> Result<Attempts> {
-    Ok(Attempts { window_start: from_micros(start)?, count: u32::try_from(count).unwrap_or(u32::MAX) })
 }
 
 pub(super) fn forget_attempts(c: &mut impl GenericClient, key: &str) -> Result<()> {

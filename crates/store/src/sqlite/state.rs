@@ -55,19 +55,15 @@ pub(super) fn count_attempt(
         )?
         .query_row(params![key, micros(now)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
     tx.commit()?;
-    attempts(start, count)
+    Attempts::from_row(start, count)
 }
 
 pub(super) fn attempts_of(conn: &Connection, key: &str) -> Result<Option<Attempts>> {
     conn.prepare_cached("SELECT window_start, count FROM login_limits WHERE key = ?1")?
         .query_row([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
         .optional()?
-        .map(|(start, count)| attempts(start, count))
+        .map(|(start, count)| Attempts::from_row(start, count))
         .transpose()
-}
-
-fn attempts(start: i64, count: i64) -> Result<Attempts> {
-    Ok(Attempts { window_start: from_micros(start)?, count: u32::try_from(count).unwrap_or(u32::MAX) })
 }
 
 pub(super) fn forget_attempts(conn: &Connection, key: &str) -> Result<()> {
