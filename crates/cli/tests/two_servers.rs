@@ -1,6 +1,7 @@
 //! Two `kassa serve` processes on one PostgreSQL database (issue 13): the
 //! same `Idempotency-Key` sent to both at once makes one write and gets the
-//! same reply twice; failed logins count across both; a logout through one
+//! same reply twice; a web import previewed through one is confirmed
+//! through the other; failed logins count across both; a logout through one
 //! is honoured by the other before its access cache would have expired.
 //! Needs `KASSA_TEST_PG` (skipped loudly without, required under
 //! `KASSA_REQUIRE_PG=1`).
@@ -54,36 +55,89 @@ impl Drop for Server {
     }
 }
 
-/// A reply: status, body text, whether it was replayed.
-type Reply = (StatusCode, String, bool);
+/// What a request got back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reply {
+    status: StatusCode,
+    body: String,
+    /// Whether it carried `Idempotent-Replayed`.
+    replayed: bool,
+    location: String,
+}
 
-/// Sends one request on a runtime of its own (each test thread has one).
-fn send(base: &str, method: Method, path: &str, token: Option<&str>, body: Value, key: Option<&str>) -> Reply {
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// A request's parts beyond method and URL.
+#[derive(Default, Clone)]
+struct Extra {
+    token: Option<String>,
+    cookie: Option<String>,
+    key: Option<String>,
+    /// Content type and bytes.
+    body: Option<(String, Vec<u8>)>,
+}
+
+/// Sends one request on a runtime of its own (each test thread has one),
+/// following no redirect.
+fn send(base: &str, method: Method, path: &str, extra: Extra) -> Reply {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let http = reqwest::Client::builder().no_proxy().build().expect("client");
-        let mut req = http.request(method.clone(), format!("{base}{path}"));
-        if method != Method::GET {
-            req = req.json(&body);
+        let http =
+            reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let mut req = http.request(method, format!("{base}{path}"));
+        if let Some((content_type, bytes)) = extra.body {
+            req = req.header("content-type", content_type).body(bytes);
         }
-        if let Some(t) = token {
+        if let Some(t) = extra.token {
             req = req.bearer_auth(t);
         }
-        if let Some(k) = key {
+        if let Some(c) = extra.cookie {
+            req = req.header("cookie", c);
+        }
+        if let Some(k) = extra.key {
             req = req.header("idempotency-key", k);
         }
         let resp = req.send().await.expect("send");
         let replayed = resp.headers().contains_key("idempotent-replayed");
-        (resp.status(), resp.text().await.expect("body"), replayed)
+        let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
+        Reply { status: resp.status(), replayed, location, body: resp.text().await.expect("body") }
     })
 }
 
-fn json_of(reply: &Reply) -> Value {
-    serde_json::from_str(&reply.1).unwrap_or_else(|e| panic!("{e}: {}", reply.1))
+/// An API call as `token`, with a JSON body unless it is null.
+fn api(base: &str, method: Method, path: &str, token: Option<&str>, body: Value) -> Reply {
+    let body = (!body.is_null()).then(|| ("application/json".to_string(), body.to_string().into_bytes()));
+    send(base, method, path, Extra { token: token.map(str::to_string), body, ..Extra::default() })
 }
 
 fn login(base: &str, password: &str) -> Reply {
-    send(base, Method::POST, "/api/v1/auth/login", None, json!({"email": EMAIL, "password": password}), None)
+    api(base, Method::POST, "/api/v1/auth/login", None, json!({"email": EMAIL, "password": password}))
+}
+
+/// A logged-in session's web cookie.
+fn session(base: &str) -> String {
+    let t = login(base, PASSWORD);
+    assert_eq!(t.status, StatusCode::OK, "{}", t.body);
+    format!("kassa_session={}", t.json()["token"].as_str().expect("token"))
+}
+
+/// The web import form with one file, as a browser sends it.
+fn import_form(name: &str, bytes: &[u8], account: &str) -> (String, Vec<u8>) {
+    let boundary = "two-servers-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(
+        format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"account\"\r\n\r\n{account}\r\n--{boundary}--\r\n")
+            .as_bytes(),
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 #[test]
@@ -100,15 +154,19 @@ fn two_servers_on_one_postgres_share_their_state() {
     let servers = [Server::start(&db.url), Server::start(&db.url)];
     let (a, b) = (servers[0].base.clone(), servers[1].base.clone());
 
-    let t = login(&a, PASSWORD);
-    assert_eq!(t.0, StatusCode::OK, "{}", t.1);
-    let token = json_of(&t)["token"].as_str().expect("token").to_string();
-    let books = json_of(&send(&a, Method::GET, "/api/v1/books", Some(&token), json!(null), None));
+    let cookie = session(&a);
+    let token = cookie.trim_start_matches("kassa_session=").to_string();
+    let books = api(&a, Method::GET, "/api/v1/books", Some(&token), json!(null)).json();
     let book = books[0]["id"].as_str().expect("book").to_string();
     let account = json!({"name": "Checking", "kind": "checking", "currency": "EUR"});
-    let acc = send(&a, Method::POST, &format!("/api/v1/books/{book}/accounts"), Some(&token), account, None);
-    assert_eq!(acc.0, StatusCode::CREATED, "{}", acc.1);
-    let account = json_of(&acc)["id"].as_str().expect("account").to_string();
+    let acc = api(&a, Method::POST, &format!("/api/v1/books/{book}/accounts"), Some(&token), account);
+    assert_eq!(acc.status, StatusCode::CREATED, "{}", acc.body);
+    let account = acc.json()["id"].as_str().expect("account").to_string();
+    let count = |base: &str| {
+        let page =
+            api(base, Method::GET, &format!("/api/v1/books/{book}/transactions?limit=100"), Some(&token), json!(null));
+        page.json()["items"].as_array().expect("items").len()
+    };
 
     // The same key to both servers at once, a few times over: one write
     // each time, and the same reply from both.
@@ -123,39 +181,47 @@ fn two_servers_on_one_postgres_share_their_state() {
             .map(|base| {
                 let (barrier, body, path, key, token) =
                     (barrier.clone(), body.clone(), path.clone(), key.clone(), token.clone());
+                let body = Some(("application/json".to_string(), body.to_string().into_bytes()));
+                let extra = Extra { token: Some(token), key: Some(key), body, ..Extra::default() };
                 std::thread::spawn(move || {
                     barrier.wait();
-                    send(&base, Method::POST, &path, Some(&token), body, Some(&key))
+                    send(&base, Method::POST, &path, extra)
                 })
             })
             .collect();
         let replies: Vec<Reply> = threads.into_iter().map(|t| t.join().expect("thread")).collect();
-        assert_eq!(replies[0].0, StatusCode::CREATED, "round {round}: {}", replies[0].1);
-        assert_eq!((replies[0].0, &replies[0].1), (replies[1].0, &replies[1].1), "round {round}: the same reply");
-        assert_eq!(replies.iter().filter(|r| r.2).count(), 1, "round {round}: one made, one replayed");
+        assert_eq!(replies[0].status, StatusCode::CREATED, "round {round}: {}", replies[0].body);
+        let same = |r: &Reply| (r.status, r.body.clone());
+        assert_eq!(same(&replies[0]), same(&replies[1]), "round {round}: the same reply");
+        assert_eq!(replies.iter().filter(|r| r.replayed).count(), 1, "round {round}: one made, one replayed");
     }
-    let page =
-        send(&b, Method::GET, &format!("/api/v1/books/{book}/transactions?limit=100"), Some(&token), json!(null), None);
-    assert_eq!(json_of(&page)["items"].as_array().expect("items").len(), rounds, "one transaction per key");
-    let trail =
-        send(&b, Method::GET, &format!("/api/v1/events?book={book}&limit=1000"), Some(&token), json!(null), None);
-    let recorded = json_of(&trail)["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|e| e["type"] == "transaction_recorded")
-        .count();
-    assert_eq!(recorded, rounds, "one event per key: {}", trail.1);
+    assert_eq!(count(&b), rounds, "one transaction per key");
+    let trail = api(&b, Method::GET, &format!("/api/v1/events?book={book}&limit=1000"), Some(&token), json!(null));
+    let recorded =
+        trail.json()["items"].as_array().expect("items").iter().filter(|e| e["type"] == "transaction_recorded").count();
+    assert_eq!(recorded, rounds, "one event per key: {}", trail.body);
+
+    // A web import previewed through one server is confirmed through the other.
+    let form = import_form("shop.csv", include_bytes!("data/browser-import.csv"), "Checking");
+    let web = |cookie: &str, body| Extra { cookie: Some(cookie.to_string()), body, ..Extra::default() };
+    let up = send(&a, Method::POST, "/import", web(&cookie, Some(form)));
+    assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.body);
+    let preview = send(&b, Method::GET, &up.location, web(&cookie, None));
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("nothing has been stored yet"), "{}", preview.body);
+    let confirm = send(&b, Method::POST, &format!("{}/confirm", up.location), web(&cookie, None));
+    assert_eq!(confirm.status, StatusCode::SEE_OTHER, "{}", confirm.body);
+    assert_eq!(count(&a), rounds + 3, "the file's three rows");
+    let again = send(&a, Method::POST, &format!("{}/confirm", up.location), web(&cookie, None));
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "a second confirm, on the first server, imports nothing");
 
     // A logout through one server is honoured by the other well within its
     // cache's 2 s: the access epoch moved.
-    assert_eq!(send(&b, Method::GET, "/api/v1/me", Some(&token), json!(null), None).0, StatusCode::OK);
-    assert_eq!(
-        send(&a, Method::POST, "/api/v1/auth/logout", Some(&token), json!(null), None).0,
-        StatusCode::NO_CONTENT
-    );
+    let me = |base: &str| api(base, Method::GET, "/api/v1/me", Some(&token), json!(null)).status;
+    assert_eq!(me(&b), StatusCode::OK);
+    assert_eq!(api(&a, Method::POST, "/api/v1/auth/logout", Some(&token), json!(null)).status, StatusCode::NO_CONTENT);
     let start = Instant::now();
-    while send(&b, Method::GET, "/api/v1/me", Some(&token), json!(null), None).0 != StatusCode::UNAUTHORIZED {
+    while me(&b) != StatusCode::UNAUTHORIZED {
         assert!(start.elapsed() < Duration::from_millis(1500), "server B still takes the revoked token");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -163,10 +229,10 @@ fn two_servers_on_one_postgres_share_their_state() {
     // Five failures, alternating between the servers, lock the account on both.
     for i in 0..5 {
         let base = if i % 2 == 0 { &a } else { &b };
-        assert_eq!(login(base, "wrong password").0, StatusCode::UNAUTHORIZED, "failure {i}");
+        assert_eq!(login(base, "wrong password").status, StatusCode::UNAUTHORIZED, "failure {i}");
     }
     for base in [&a, &b] {
         let r = login(base, PASSWORD);
-        assert_eq!(r.0, StatusCode::TOO_MANY_REQUESTS, "{base}: {}", r.1);
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{base}: {}", r.body);
     }
 }
