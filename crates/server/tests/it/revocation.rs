@@ -3,7 +3,8 @@
 //! access change made through the server still takes effect on the very next
 //! request — logout, a password reset, disabling a user, a role lowered or
 //! removed, leaving an organisation, a renamed book — and that a change made
-//! by another process on the same database is seen within the TTL.
+//! by another process on the same database is seen within the TTL, and at
+//! the cache's next read of the access epoch (`Config::access_epoch_interval`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,5 +133,24 @@ fn another_process_is_seen_within_the_ttl() {
         shell.disable_user("shell", "dee@example.org").expect("disable");
         std::thread::sleep(ttl + Duration::from_millis(50));
         assert_eq!(get(&s, &token, "/api/v1/me"), StatusCode::UNAUTHORIZED, "{name}: stale after the TTL");
+    }
+}
+
+#[test]
+fn another_process_is_seen_at_the_next_epoch_read_long_before_the_ttl() {
+    for db in databases() {
+        let interval = Duration::from_millis(50);
+        let config =
+            Config { access_cache_ttl: Duration::from_secs(3600), access_epoch_interval: interval, ..test_config() };
+        let s = Server::start(db, config);
+        let name = s.name;
+        let (_, token) = user(&s.app, "eli@example.org", false);
+        assert_eq!(get(&s, &token, "/api/v1/me"), StatusCode::OK);
+
+        // Another process's write bumps the access epoch in its transaction.
+        let shell = App::new(Arc::from(kassa_store::open(&s._db.url).expect("open")), test_config());
+        shell.disable_user("shell", "eli@example.org").expect("disable");
+        std::thread::sleep(interval + Duration::from_millis(50));
+        assert_eq!(get(&s, &token, "/api/v1/me"), StatusCode::UNAUTHORIZED, "{name}: seen through the epoch");
     }
 }
