@@ -299,16 +299,8 @@ impl Store for ClaimingStore {
         self.inner.stash_get(id, user, live_after)
     }
 
-    fn stash_move(
-        &self,
-        id: Uuid,
-        user: UserId,
-        live_after: Timestamp,
-        from: state::StashState,
-        to: state::StashState,
-        detail: &str,
-    ) -> Result<bool> {
-        self.inner.stash_move(id, user, live_after, from, to, detail)
+    fn stash_move(&self, change: &state::StashMove, detail: &str) -> Result<bool> {
+        self.inner.stash_move(change, detail)
     }
 
     fn stash_remove(&self, id: Uuid, user: UserId) -> Result<()> {

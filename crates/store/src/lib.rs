@@ -175,15 +175,7 @@ pub trait Store: Send + Sync {
     /// Moves the user's live entry from state `from` to `to` with a new
     /// detail (a move to `Done` drops the files); `false` if it was not in
     /// `from` (or is gone), which makes a double confirm a no-op.
-    fn stash_move(
-        &self,
-        id: uuid::Uuid,
-        user: UserId,
-        live_after: jiff::Timestamp,
-        from: state::StashState,
-        to: state::StashState,
-        detail: &str,
-    ) -> Result<bool>;
+    fn stash_move(&self, change: &state::StashMove, detail: &str) -> Result<bool>;
     fn stash_remove(&self, id: uuid::Uuid, user: UserId) -> Result<()>;
 }
 

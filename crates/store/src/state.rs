@@ -142,6 +142,17 @@ pub struct StashEntry {
     pub detail: String,
 }
 
+/// A conditional change of one stash entry's state (`Store::stash_move`):
+/// only the user's entry, only if created after `live_after`, only from `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StashMove {
+    pub id: uuid::Uuid,
+    pub user: UserId,
+    pub live_after: Timestamp,
+    pub from: StashState,
+    pub to: StashState,
+}
+
 /// The bounds a stash insert keeps: entries created before `live_after`
 /// are expired (and pruned), a user keeps at most `per_user` (their oldest
 /// goes), all pending files together take at most `max_bytes`.

@@ -33,7 +33,7 @@ use crate::error::ApiError;
 use kassa_app::books::AccountView;
 use kassa_app::imports::{BatchView, ImportRequest, ImportView, ProfileView, Upload};
 use kassa_app::mapping::MappingView;
-use kassa_app::{App, AppError, AppResult, StashBounds, StashEntry, StashState};
+use kassa_app::{App, AppError, AppResult, StashBounds, StashEntry, StashMove, StashState};
 use serde::Serialize;
 
 /// Largest upload (all files of one form together).
@@ -148,7 +148,8 @@ impl Stash<'_> {
 
     /// Moves the entry from `from` to `to`; `false` when it was not in `from`.
     fn shift(&self, id: uuid::Uuid, (from, to): (StashState, StashState), detail: &str) -> AppResult<bool> {
-        Ok(self.app.store.stash_move(id, self.user, self.live_after(), from, to, detail)?)
+        let change = StashMove { id, user: self.user, live_after: self.live_after(), from, to };
+        Ok(self.app.store.stash_move(&change, detail)?)
     }
 
     /// New options for a pending entry; `false` when there is none (it

@@ -544,16 +544,8 @@ impl Store for PgStore {
         state::stash_get(&mut *self.conn()?, id, user, live_after)
     }
 
-    fn stash_move(
-        &self,
-        id: Uuid,
-        user: kassa_core::UserId,
-        live_after: Timestamp,
-        from: crate::state::StashState,
-        to: crate::state::StashState,
-        detail: &str,
-    ) -> Result<bool> {
-        state::stash_move(&mut *self.conn()?, id, user, live_after, (from, to), detail)
+    fn stash_move(&self, change: &crate::state::StashMove, detail: &str) -> Result<bool> {
+        state::stash_move(&mut *self.conn()?, change, detail)
     }
 
     fn stash_remove(&self, id: Uuid, user: kassa_core::UserId) -> Result<()> {

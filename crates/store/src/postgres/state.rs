@@ -10,7 +10,8 @@ use postgres::{Client, GenericClient};
 use super::Uow;
 use crate::error::Result;
 use crate::state::{
-    Attempts, Claim, PENDING, StashBounds, StashEntry, StashState, Write, Written, claimed, from_micros, micros,
+    Attempts, Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, Written, claimed, from_micros,
+    micros,
 };
 
 pub(super) fn claimed_write(conn: &mut Client, claim: &Claim, mut write: Write<'_>) -> Result<Written> {
@@ -133,20 +134,13 @@ pub(super) fn stash_get(
     .transpose()
 }
 
-pub(super) fn stash_move(
-    c: &mut impl GenericClient,
-    id: uuid::Uuid,
-    user: UserId,
-    live_after: Timestamp,
-    (from, to): (StashState, StashState),
-    detail: &str,
-) -> Result<bool> {
+pub(super) fn stash_move(c: &mut impl GenericClient, m: &StashMove, detail: &str) -> Result<bool> {
     let moved = c.execute(
         "UPDATE import_stash SET state = $5, detail = $6,
             files = CASE WHEN $5 = 'done' THEN ''::BYTEA ELSE files END,
             size = CASE WHEN $5 = 'done' THEN 0 ELSE size END
          WHERE id = $1 AND user_id = $2 AND created_at > $3 AND state = $4",
-        &[&id, &user.0, &micros(live_after), &from.as_str(), &to.as_str(), &detail],
+        &[&m.id, &m.user.0, &micros(m.live_after), &m.from.as_str(), &m.to.as_str(), &detail],
     )?;
     Ok(moved == 1)
 }

@@ -517,16 +517,8 @@ impl Store for SqliteStore {
         state::stash_get(&*self.conn()?, id, user, live_after)
     }
 
-    fn stash_move(
-        &self,
-        id: Uuid,
-        user: kassa_core::UserId,
-        live_after: Timestamp,
-        from: crate::state::StashState,
-        to: crate::state::StashState,
-        detail: &str,
-    ) -> Result<bool> {
-        state::stash_move(&*self.conn()?, id, user, live_after, (from, to), detail)
+    fn stash_move(&self, change: &crate::state::StashMove, detail: &str) -> Result<bool> {
+        state::stash_move(&*self.conn()?, change, detail)
     }
 
     fn stash_remove(&self, id: Uuid, user: kassa_core::UserId) -> Result<()> {

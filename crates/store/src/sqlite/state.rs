@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::Uow;
 use crate::error::Result;
 use crate::state::{
-    Attempts, Claim, PENDING, StashBounds, StashEntry, StashState, Write, Written, claimed, from_micros, micros,
+    Attempts, Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, Written, claimed, from_micros,
+    micros,
 };
 
 pub(super) fn claimed_write(conn: &mut Connection, claim: &Claim, mut write: Write<'_>) -> Result<Written> {
@@ -137,14 +138,7 @@ pub(super) fn stash_get(
     .transpose()
 }
 
-pub(super) fn stash_move(
-    conn: &Connection,
-    id: uuid::Uuid,
-    user: UserId,
-    live_after: Timestamp,
-    (from, to): (StashState, StashState),
-    detail: &str,
-) -> Result<bool> {
+pub(super) fn stash_move(conn: &Connection, m: &StashMove, detail: &str) -> Result<bool> {
     let moved = conn
         .prepare_cached(
             "UPDATE import_stash SET state = ?5, detail = ?6,
@@ -152,7 +146,7 @@ pub(super) fn stash_move(
                 size = CASE WHEN ?5 = 'done' THEN 0 ELSE size END
              WHERE id = ?1 AND user_id = ?2 AND created_at > ?3 AND state = ?4",
         )?
-        .execute(params![id, user.0, micros(live_after), from.as_str(), to.as_str(), detail])?;
+        .execute(params![m.id, m.user.0, micros(m.live_after), m.from.as_str(), m.to.as_str(), detail])?;
     Ok(moved == 1)
 }
 

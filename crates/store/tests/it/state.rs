@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use kassa_core::access::{UserCommand, decide_user, user_stream};
 use kassa_core::{BookId, UserId};
-use kassa_store::state::{Claim, PENDING, StashBounds, StashEntry, StashState, Write, Written};
+use kassa_store::state::{Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, Written};
 use kassa_store::{Store, StoreError, TxFilter, testing};
 
 use crate::*;
@@ -148,10 +148,12 @@ fn the_import_stash_keeps_its_bounds() {
         assert_eq!(store.stash_get(c.id, UserId(id()), at(-1800)).unwrap(), None, "{}: only its uploader", db.name);
         assert!(!store.stash_put(&entry(3, 95), &bounds(3)).unwrap(), "{}: over the size cap", db.name);
         // A confirm moves it once; a second finds nothing to move.
-        let running = (StashState::Pending, StashState::Running);
-        assert!(store.stash_move(c.id, user, at(-1800), running.0, running.1, "{}").unwrap());
-        assert!(!store.stash_move(c.id, user, at(-1800), running.0, running.1, "{}").unwrap(), "{}", db.name);
-        assert!(store.stash_move(c.id, user, at(-1800), StashState::Running, StashState::Done, "[1]").unwrap());
+        let run =
+            StashMove { id: c.id, user, live_after: at(-1800), from: StashState::Pending, to: StashState::Running };
+        assert!(store.stash_move(&run, "{}").unwrap());
+        assert!(!store.stash_move(&run, "{}").unwrap(), "{}", db.name);
+        let done = StashMove { from: StashState::Running, to: StashState::Done, ..run };
+        assert!(store.stash_move(&done, "[1]").unwrap());
         let done = store.stash_get(c.id, user, at(-1800)).unwrap().unwrap();
         assert_eq!((done.state, done.files.len(), done.detail.as_str()), (StashState::Done, 0, "[1]"));
         // Half an hour on, entries have expired, and the next upload prunes them.
