@@ -79,11 +79,11 @@ impl App {
     pub fn change_password(&self, actor: &Actor, current: &str, new: &str) -> AppResult<usize> {
         let user = self.me(actor)?;
         let key = format!("acct:{}", user.email);
-        if let Some(retry_after) = self.is_limited(&key, self.config.login_failures_per_account) {
+        if let Some(retry_after) = self.is_limited(&key, self.config.login_failures_per_account)? {
             return Err(AppError::RateLimited { retry_after });
         }
         if !verify_password(&user.password_hash, current) {
-            let _ = self.count(key, self.config.login_failures_per_account);
+            self.count(&key, self.config.login_failures_per_account)?;
             return Err(AppError::invalid("current_password", "the current password is wrong"));
         }
         let password_hash = hash_password(self.config.password_cost, new).map_err(|e| match e {

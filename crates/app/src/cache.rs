@@ -8,7 +8,10 @@
 //! renaming or closing a book — empties the cache once it has committed, so
 //! it takes effect at once. A write made by another process on the same
 //! database (a second server on one PostgreSQL, `kassa user disable` from a
-//! shell) is seen within `Config::access_cache_ttl` (ARCHITECTURE.md).
+//! shell) bumps the store's access epoch in its own transaction; the cache
+//! reads the epoch at most once per `Config::access_epoch_interval` (one
+//! single-row read) and forgets everything when it moved, so such a write is
+//! seen within that interval — and within `access_cache_ttl` in any case.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -17,9 +20,10 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use kassa_core::{BookId, UserId};
+use kassa_store::Store;
 
 use super::books::BookAccess;
-use super::{Actor, AppResult, Clock};
+use super::{Actor, AppResult, Clock, Config};
 
 /// More entries than this and the stale ones go (all of them, if none is
 /// stale): memory stays bounded whatever the callers send.
@@ -35,18 +39,33 @@ struct Entries {
     /// SHA-256 of the secret → the caller and when the token expires.
     tokens: Timed<[u8; 32], (Actor, Timestamp)>,
     books: Timed<(UserId, BookId), BookAccess>,
+    /// The store's access epoch when last read, and when that was.
+    epoch: Option<(i64, Instant)>,
 }
 
-#[derive(Debug)]
 pub(crate) struct AccessCache {
     ttl: Duration,
+    epoch_interval: Duration,
     clock: Arc<dyn Clock>,
+    store: Arc<dyn Store>,
     entries: Mutex<Entries>,
 }
 
+impl std::fmt::Debug for AccessCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessCache").field("ttl", &self.ttl).field("epoch_interval", &self.epoch_interval).finish()
+    }
+}
+
 impl AccessCache {
-    pub(crate) fn new(ttl: Duration, clock: Arc<dyn Clock>) -> AccessCache {
-        AccessCache { ttl, clock, entries: Mutex::new(Entries::default()) }
+    pub(crate) fn new(config: &Config, clock: Arc<dyn Clock>, store: Arc<dyn Store>) -> AccessCache {
+        AccessCache {
+            ttl: config.access_cache_ttl,
+            epoch_interval: config.access_epoch_interval,
+            clock,
+            store,
+            entries: Mutex::new(Entries::default()),
+        }
     }
 
     pub(crate) fn token(
@@ -57,9 +76,14 @@ impl AccessCache {
         self.through(|e| &mut e.tokens, hash, load)
     }
 
-    /// The remembered holder of a token, if fresh, without loading anything.
+    /// The remembered holder of a token, if fresh, without loading anything;
+    /// `None` also when the epoch is due a read, which `token` then makes.
     pub(crate) fn remembered_token(&self, hash: [u8; 32]) -> Option<(Actor, Timestamp)> {
-        self.fresh(|e| &mut e.tokens, &hash, self.clock.instant())
+        let now = self.clock.instant();
+        if self.epoch_due(&self.lock(), now) {
+            return None;
+        }
+        self.fresh(|e| &mut e.tokens, &hash, now)
     }
 
     pub(crate) fn access(
@@ -83,6 +107,34 @@ impl AccessCache {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn epoch_due(&self, e: &Entries, now: Instant) -> bool {
+        e.epoch.is_none_or(|(_, at)| now.duration_since(at) >= self.epoch_interval)
+    }
+
+    /// Reads the store's access epoch if it is due, and forgets everything
+    /// if another process's access write moved it. The read is marked done
+    /// before it is made, so of many requests arriving at once one reads.
+    fn follow_epoch(&self, now: Instant) -> AppResult<()> {
+        let known = {
+            let mut e = self.lock();
+            if !self.epoch_due(&e, now) {
+                return Ok(());
+            }
+            let known = e.epoch.map(|(n, _)| n);
+            e.epoch = Some((known.unwrap_or(i64::MIN), now));
+            known
+        };
+        let epoch = self.store.access_epoch()?;
+        let mut e = self.lock();
+        if known != Some(epoch) {
+            e.generation += 1;
+            e.tokens.clear();
+            e.books.clear();
+        }
+        e.epoch = Some((epoch, now));
+        Ok(())
+    }
+
     /// The remembered value if it is younger than the TTL; otherwise `load`'s,
     /// remembered unless an invalidation happened while it ran. Failures are
     /// not remembered.
@@ -96,6 +148,7 @@ impl AccessCache {
             return load();
         }
         let started = self.clock.instant();
+        self.follow_epoch(started)?;
         if let Some(v) = self.fresh(&pick, &key, started) {
             return Ok(v);
         }

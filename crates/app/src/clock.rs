@@ -16,7 +16,7 @@ pub trait Clock: Send + Sync + Debug {
     fn now(&self) -> Timestamp;
     /// Today in the server's time zone (a business date).
     fn today(&self) -> Date;
-    /// A monotonic instant, for durations (rate-limit windows, cache ages).
+    /// A monotonic instant, for durations within this process (cache ages).
     fn instant(&self) -> Instant;
 }
 

@@ -25,7 +25,7 @@ pub struct Upload {
 }
 
 /// How to import: the options of `kassa import`, as a client sends them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
@@ -50,7 +50,7 @@ pub struct ImportRequest {
 }
 
 /// A bad row: where it is and what was wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowError {
     pub file: String,
@@ -61,7 +61,8 @@ pub struct RowError {
 }
 
 /// What one file's import did (or, for a dry run, would do).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+// Deserialize: the web import's stash keeps results as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportView {
     pub file: String,

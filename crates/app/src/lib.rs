@@ -13,6 +13,7 @@ pub mod categorize;
 pub mod clock;
 pub mod dashboard;
 pub mod export;
+mod idempotency;
 pub mod import;
 pub mod imports;
 pub mod mapping;
@@ -20,9 +21,8 @@ pub mod orgs;
 pub mod reports;
 pub mod users;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use kassa_core::access::AccessError;
 use kassa_core::{LedgerError, RecordedEvent, UserId};
@@ -31,6 +31,9 @@ use kassa_store::{Store, StoreError};
 
 // The stored rows the HTTP edge maps to its replies, so it needs no store.
 pub use kassa_store::access::{StoredResponse, UserRow};
+pub use kassa_store::state::{Claim, PENDING, StashBounds, StashEntry, StashMove, StashState};
+
+pub use self::idempotency::{ClaimOutcome, IdempotentRequest};
 
 use self::cache::AccessCache;
 pub(crate) use self::clock::new_id;
@@ -88,8 +91,12 @@ pub struct Config {
     /// How long a token's holder and their role on a book are remembered
     /// between requests (zero: not at all). Access writes through this
     /// process forget them at once; this bounds how late one made by another
-    /// process is seen.
+    /// process is seen unless the access epoch shows it first.
     pub access_cache_ttl: Duration,
+    /// How often the access cache asks the store whether another process
+    /// changed who may do what (the access epoch): the bound on how late
+    /// such a change is seen.
+    pub access_epoch_interval: Duration,
 }
 
 impl Default for Config {
@@ -103,18 +110,18 @@ impl Default for Config {
             login_attempts_per_ip: 30,
             login_window: Duration::from_secs(15 * 60),
             access_cache_ttl: Duration::from_secs(2),
+            access_epoch_interval: Duration::from_millis(100),
         }
     }
 }
 
-/// The store plus what lives only in this process (login counters, the
-/// access cache).
+/// The store plus the access cache, the one thing that lives only in this
+/// process (and follows other processes' writes through the access epoch).
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
     pub config: Config,
     pub clock: Arc<dyn Clock>,
-    limiter: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
     cache: Arc<AccessCache>,
 }
 
@@ -147,8 +154,8 @@ impl App {
 
     /// An application whose "now" comes from `clock` (tests fix it).
     pub fn with_clock(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> App {
-        let cache = Arc::new(AccessCache::new(config.access_cache_ttl, clock.clone()));
-        App { store, config, clock, limiter: Arc::new(Mutex::new(HashMap::new())), cache }
+        let cache = Arc::new(AccessCache::new(&config, clock.clone(), store.clone()));
+        App { store, config, clock, cache }
     }
 
     /// Writes to a user, token, organisation or book-role stream: the only
@@ -160,35 +167,31 @@ impl App {
         Ok(written?)
     }
 
-    /// Counts one event against `key`; `Err(seconds)` when over `limit` in the window.
-    fn count(&self, key: String, limit: u32) -> Result<(), u64> {
-        let mut map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
-        let now = self.clock.instant();
-        let window = self.config.login_window;
-        if map.len() > 100_000 {
-            map.retain(|_, (_, start)| now.duration_since(*start) < window);
-        }
-        let entry = map.entry(key).or_insert((0, now));
-        if now.duration_since(entry.1) >= window {
-            *entry = (0, now);
-        }
-        if entry.0 >= limit {
-            return Err(window.saturating_sub(now.duration_since(entry.1)).as_secs().max(1));
-        }
-        entry.0 += 1;
-        Ok(())
+    /// Counts one attempt against `key` in the store, so every server
+    /// process counts together; `Some(seconds to wait)` when it is over
+    /// `limit` in the window (it is counted all the same).
+    fn count(&self, key: &str, limit: u32) -> AppResult<Option<u64>> {
+        let a = self.store.count_attempt(key, self.clock.now(), self.config.login_window)?;
+        Ok((a.count > limit).then(|| self.retry_after(a.window_start)))
     }
 
-    fn is_limited(&self, key: &str, limit: u32) -> Option<u64> {
-        let map = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
-        let (n, start) = map.get(key)?;
-        let elapsed = self.clock.instant().duration_since(*start);
-        (*n >= limit && elapsed < self.config.login_window)
-            .then(|| self.config.login_window.saturating_sub(elapsed).as_secs().max(1))
+    /// `Some(seconds to wait)` when `key` has used up `limit` in its window.
+    fn is_limited(&self, key: &str, limit: u32) -> AppResult<Option<u64>> {
+        let Some(a) = self.store.attempts(key)? else { return Ok(None) };
+        let live = self.elapsed_since(a.window_start) < self.config.login_window;
+        Ok((a.count >= limit && live).then(|| self.retry_after(a.window_start)))
     }
 
-    fn forget(&self, key: &str) {
-        self.limiter.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    fn forget(&self, key: &str) -> AppResult<()> {
+        Ok(self.store.forget_attempts(key)?)
+    }
+
+    fn elapsed_since(&self, start: jiff::Timestamp) -> Duration {
+        Duration::try_from(self.clock.now().duration_since(start)).unwrap_or_default()
+    }
+
+    fn retry_after(&self, window_start: jiff::Timestamp) -> u64 {
+        self.config.login_window.saturating_sub(self.elapsed_since(window_start)).as_secs().max(1)
     }
 }
 

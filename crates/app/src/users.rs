@@ -106,9 +106,10 @@ impl App {
     /// whatever the password, so guessing gains nothing.
     pub fn login(&self, email: &str, password: &str, client: &str) -> AppResult<IssuedToken> {
         let email_key = format!("acct:{}", email.trim().to_lowercase());
-        self.count(format!("ip:{client}"), self.config.login_attempts_per_ip)
-            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
-        if let Some(retry_after) = self.is_limited(&email_key, self.config.login_failures_per_account) {
+        if let Some(retry_after) = self.count(&format!("ip:{client}"), self.config.login_attempts_per_ip)? {
+            return Err(AppError::RateLimited { retry_after });
+        }
+        if let Some(retry_after) = self.is_limited(&email_key, self.config.login_failures_per_account)? {
             return Err(AppError::RateLimited { retry_after });
         }
         let user = normalise_email(email).ok().map(|e| self.store.user_by_email(&e)).transpose()?.flatten();
@@ -119,11 +120,11 @@ impl App {
         let ok = verify_password(hash, password);
         match user {
             Some(u) if ok && !u.disabled => {
-                self.forget(&email_key);
+                self.forget(&email_key)?;
                 self.issue(u.id, TokenKind::Session, self.config.token_ttl)
             }
             _ => {
-                let _ = self.count(email_key, self.config.login_failures_per_account);
+                self.count(&email_key, self.config.login_failures_per_account)?;
                 Err(AppError::Unauthorized("invalid email or password".into()))
             }
         }

@@ -92,6 +92,7 @@ pub struct AuthSection {
     pub login_attempts_per_ip: u32,
     pub login_window_secs: u64,
     pub access_cache_ttl_secs: u64,
+    pub access_epoch_interval_ms: u64,
 }
 
 /// The application's own defaults, so they are written down once.
@@ -108,6 +109,7 @@ impl Default for AuthSection {
             login_attempts_per_ip: c.login_attempts_per_ip,
             login_window_secs: c.login_window.as_secs(),
             access_cache_ttl_secs: c.access_cache_ttl.as_secs(),
+            access_epoch_interval_ms: c.access_epoch_interval.as_millis() as u64,
         }
     }
 }
@@ -123,6 +125,7 @@ impl AuthSection {
             login_attempts_per_ip: self.login_attempts_per_ip,
             login_window: Duration::from_secs(self.login_window_secs),
             access_cache_ttl: Duration::from_secs(self.access_cache_ttl_secs),
+            access_epoch_interval: Duration::from_millis(self.access_epoch_interval_ms),
         }
     }
 }

@@ -76,7 +76,8 @@ pub async fn blocking<T: Send + 'static>(
     app: &App,
     f: impl FnOnce(&App) -> AppResult<T> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let app = app.clone();
+    // Under an Idempotency-Key, the use case's first write claims the key.
+    let app = crate::http::CLAIM.try_with(|claim| app.with_claim(claim.clone())).unwrap_or_else(|_| app.clone());
     match tokio::task::spawn_blocking(move || f(&app)).await {
         Ok(r) => r.map_err(ApiError::from),
         Err(e) => Err(AppError::Internal(format!("task failed: {e}")).into()),

@@ -2,10 +2,10 @@
 //! body limits, gzip, security headers, CSRF, idempotency keys) and
 //! `serve` with graceful shutdown.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use kassa_app::StoredResponse;
+use kassa_app::{Claim, ClaimOutcome, IdempotentRequest, PENDING, StoredResponse};
 use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -29,19 +29,23 @@ use crate::config::HttpLimits;
 use crate::error::ApiError;
 use kassa_app::{App, AppError};
 
-/// Idempotency keys whose first request is still running.
-#[derive(Clone, Default)]
-struct InFlight(Arc<Mutex<HashSet<String>>>);
+tokio::task_local! {
+    /// The claim of the idempotent request being served, which
+    /// `api::blocking` hands to the application (`App::with_claim`).
+    pub(crate) static CLAIM: Arc<IdempotentRequest>;
+}
+
+/// How often a request waits on another one's reply under its key.
+const REPLY_POLL: Duration = Duration::from_millis(20);
 
 /// The whole HTTP surface: API, its document, the docs UI and the web pages,
 /// under `limits` (uploads keep their own body limit, `api::UPLOAD_LIMIT`).
 pub fn router(app: App, limits: HttpLimits) -> Router {
     let (api, doc) = api::split();
-    let in_flight = InFlight::default();
     let request_id = HeaderName::from_static("x-request-id");
     let web = crate::web::routes().with_state(app.clone());
     let api = api
-        .layer(middleware::from_fn_with_state((app.clone(), in_flight, limits.body_limit), idempotency))
+        .layer(middleware::from_fn_with_state((app.clone(), limits), idempotency))
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .with_state(app)
         .layer(
@@ -127,15 +131,18 @@ fn body_fingerprint(h: &mut Sha256, bytes: &[u8], boundary: Option<&str>) {
     h.update(&bytes[start..]);
 }
 
-/// `Idempotency-Key` on a POST: the first reply (unless a 5xx) is stored per
-/// caller and key and replayed for repeats with the same method, path and
-/// body; a different request under the same key is refused. Uploads are
-/// buffered up to their own limit.
-async fn idempotency(
-    State((app, in_flight, body_limit)): State<(App, InFlight, usize)>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// `Idempotency-Key` on a POST: the first reply is stored per caller and
+/// key and replayed for repeats with the same method, path and body; a
+/// different request under the same key is refused. Uploads are buffered up
+/// to their own limit.
+///
+/// Across processes: the request's first write claims the key in its own
+/// transaction (`kassa_app::IdempotentRequest`), so of two requests with one
+/// key exactly one writes; the other writes nothing and answers with the
+/// first one's reply as soon as it is stored. A request that wrote stores
+/// its reply whatever it is (running it again would write again); one that
+/// did not keeps it unless it is a 5xx, and only if no reply is there yet.
+async fn idempotency(State((app, limits)): State<(App, HttpLimits)>, req: Request, next: Next) -> Response {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let (Some(key), true) = (key, req.method() == Method::POST) else { return next.run(req).await };
     if key.is_empty() || key.len() > 200 {
@@ -149,7 +156,7 @@ async fn idempotency(
     let upload = req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == api::UPLOAD_PATH);
     let boundary = multipart_boundary(req.headers());
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, if upload { api::UPLOAD_LIMIT } else { body_limit }).await else {
+    let Ok(bytes) = to_bytes(body, if upload { api::UPLOAD_LIMIT } else { limits.body_limit }).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large")
             .into_response();
     };
@@ -160,45 +167,90 @@ async fn idempotency(
         body_fingerprint(&mut h, &bytes, boundary.as_deref());
         hex::encode(h.finalize())
     };
-    let (s, k) = (scope.clone(), key.clone());
-    match blocking(&app, move |app| Ok(app.store.idempotent_get(&s, &k)?)).await {
-        Ok(Some(stored)) if stored.fingerprint == fingerprint => return replay(stored),
-        Ok(Some(_)) => {
-            return ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used for a different request",
-            )
-            .into_response();
-        }
+    // Waiting for another request's reply ends before the request timeout does.
+    let deadline =
+        Instant::now() + if upload { limits.upload_timeout } else { limits.request_timeout } - Duration::from_secs(1);
+    let claim = Claim { scope, key, fingerprint };
+    match stored_reply(&app, &claim, None).await {
         Ok(None) => {}
-        Err(e) => return e.into_response(),
-    }
-    let slot = format!("{scope}/{key}");
-    if !in_flight.0.lock().unwrap_or_else(|e| e.into_inner()).insert(slot.clone()) {
-        return ApiError::new(StatusCode::CONFLICT, "idempotency_in_progress", "a request with this key is running")
-            .into_response();
-    }
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    let (parts, body) = resp.into_parts();
-    let out = match to_bytes(body, usize::MAX).await {
-        Ok(bytes) => {
-            if !parts.status.is_server_error() {
-                let reply = StoredResponse {
-                    fingerprint,
-                    status: parts.status.as_u16(),
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
-                };
-                if let Err(e) = blocking(&app, move |app| Ok(app.store.idempotent_put(&scope, &key, &reply)?)).await {
-                    tracing::warn!(?e, "could not keep the idempotent reply");
-                }
-            }
-            Response::from_parts(parts, Body::from(bytes))
+        Ok(Some(stored)) if stored.fingerprint != claim.fingerprint => return key_reused(),
+        Ok(Some(_)) => {
+            return stored_reply(&app, &claim, Some(deadline)).await.map_or_else(|e| e, |s| answer(&claim, s));
         }
-        Err(_) => ApiError::from(AppError::Internal("unreadable response body".into())).into_response(),
+        Err(e) => return e,
+    }
+    let request = Arc::new(IdempotentRequest::new(claim));
+    let resp = CLAIM.scope(request.clone(), next.run(Request::from_parts(parts, Body::from(bytes)))).await;
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return ApiError::from(AppError::Internal("unreadable response body".into())).into_response();
     };
-    in_flight.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&slot);
-    out
+    let outcome = request.outcome();
+    if outcome == ClaimOutcome::Lost {
+        let claim = &request.claim;
+        return stored_reply(&app, claim, Some(deadline)).await.map_or_else(|e| e, |s| answer(claim, s));
+    }
+    if outcome == ClaimOutcome::Claimed || !parts.status.is_server_error() {
+        let (status, text) = (parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned());
+        let kept = blocking(&app, move |app| {
+            let c = &request.claim;
+            if outcome == ClaimOutcome::Claimed {
+                app.store.idempotent_reply(c, status, &text)?;
+            } else {
+                let reply = StoredResponse { fingerprint: c.fingerprint.clone(), status, body: text };
+                app.store.idempotent_put(&c.scope, &c.key, &reply)?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(e) = kept {
+            tracing::warn!(?e, "could not keep the idempotent reply");
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The reply stored under the claim's key. With a deadline, a claimed key's
+/// reply is waited for until then (the claimer is still running); without,
+/// a pending one is returned as it is.
+async fn stored_reply(app: &App, claim: &Claim, deadline: Option<Instant>) -> Result<Option<StoredResponse>, Response> {
+    loop {
+        let (s, k) = (claim.scope.clone(), claim.key.clone());
+        let stored =
+            blocking(app, move |app| Ok(app.store.idempotent_get(&s, &k)?)).await.map_err(|e| e.into_response())?;
+        match (stored, deadline) {
+            (Some(s), Some(deadline)) if s.status == PENDING => {
+                if Instant::now() >= deadline {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "idempotency_in_progress",
+                        "a request with this key is running",
+                    )
+                    .into_response());
+                }
+                tokio::time::sleep(REPLY_POLL).await;
+            }
+            (stored, _) => return Ok(stored),
+        }
+    }
+}
+
+/// A stored reply as the answer: replayed if it is for this request.
+fn answer(claim: &Claim, stored: Option<StoredResponse>) -> Response {
+    match stored {
+        Some(s) if s.fingerprint != claim.fingerprint => key_reused(),
+        Some(s) => replay(s),
+        None => ApiError::from(AppError::Internal("the idempotent reply vanished".into())).into_response(),
+    }
+}
+
+fn key_reused() -> Response {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        "this Idempotency-Key was used for a different request",
+    )
+    .into_response()
 }
 
 fn replay(stored: StoredResponse) -> Response {

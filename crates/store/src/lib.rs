@@ -13,6 +13,7 @@ pub mod postgres;
 mod projection;
 mod reports;
 pub mod sqlite;
+pub mod state;
 pub mod testing;
 mod types;
 mod unit;
@@ -140,6 +141,42 @@ pub trait Store: Send + Sync {
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<access::StoredResponse>>;
     /// Keeps a reply unless one is already stored for the key (the first wins).
     fn idempotent_put(&self, scope: &str, key: &str, reply: &access::StoredResponse) -> Result<()>;
+
+    // --- state shared by server processes (issue 13; `state`) ---
+
+    /// Runs `write` in one database transaction that first claims the key
+    /// (`idempotent_get` then shows it with status `state::PENDING`).
+    /// `Err(StoreError::Claimed)`, with nothing written, when another
+    /// request claimed it first; on PostgreSQL that answer waits until the
+    /// other's transaction ends.
+    fn claimed_write(&self, claim: &state::Claim, write: state::Write<'_>) -> Result<state::Written>;
+    /// Stores the reply of a request that claimed its key (`claimed_write`).
+    fn idempotent_reply(&self, claim: &state::Claim, status: u16, body: &str) -> Result<()>;
+
+    /// Counts one attempt against a login limiter key, in the window that
+    /// holds `now` (a new one when the last began `window` or longer ago),
+    /// atomically across processes; expired windows of every key go.
+    fn count_attempt(&self, key: &str, now: jiff::Timestamp, window: std::time::Duration) -> Result<state::Attempts>;
+    /// The key's current count, if it has one.
+    fn attempts(&self, key: &str) -> Result<Option<state::Attempts>>;
+    fn forget_attempts(&self, key: &str) -> Result<()>;
+
+    /// A counter every access write bumps in its own transaction (database
+    /// triggers on the access projections): when it moved, a process's
+    /// cached access answers may be stale.
+    fn access_epoch(&self) -> Result<i64>;
+
+    /// Keeps a web import stash entry within `bounds` (pruning expired
+    /// entries and the user's oldest); `false` when the files do not fit.
+    fn stash_put(&self, entry: &state::StashEntry, bounds: &state::StashBounds) -> Result<bool>;
+    /// The user's entry, if it was created after `live_after`.
+    fn stash_get(&self, id: uuid::Uuid, user: UserId, live_after: jiff::Timestamp)
+    -> Result<Option<state::StashEntry>>;
+    /// Moves the user's live entry from state `from` to `to` with a new
+    /// detail (a move to `Done` drops the files); `false` if it was not in
+    /// `from` (or is gone), which makes a double confirm a no-op.
+    fn stash_move(&self, change: &state::StashMove, detail: &str) -> Result<bool>;
+    fn stash_remove(&self, id: uuid::Uuid, user: UserId) -> Result<()>;
 }
 
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,

@@ -3,30 +3,28 @@
 //! run of `App::import` — the same engine, options and checks as the real
 //! import and the API — so what it shows is what confirming does.
 //!
-//! Between the preview and the confirm the uploaded bytes wait in a
-//! [`Stash`] in this process, under a random id bound to the person who
-//! uploaded them and the book they chose; the browser carries only that
-//! id. Posting the files again instead would send them twice and need a
-//! file input the browser cannot refill, and a database table would store
-//! files nobody decided to keep. The stash is bounded: entries expire
-//! after [`STASH_TTL`], a person keeps at most [`PER_USER`] (their oldest
-//! goes first), and all entries together hold at most [`STASH_LIMIT`]
-//! bytes. Confirming moves an entry to "running" under the lock, so a
-//! double submit cannot import twice; the result then replaces the bytes,
-//! and the confirm redirects to it (Post/Redirect/Get). The cost of this
-//! choice: behind several server processes, preview and confirm must reach
-//! the same one (sticky sessions), and a restart forgets pending previews.
+//! Between the preview and the confirm the uploaded bytes wait in the
+//! store's import stash (`Store::stash_put`), under a random id bound to
+//! the person who uploaded them and the book they chose; the browser
+//! carries only that id. Posting the files again instead would send them
+//! twice and need a file input the browser cannot refill. Kept in the
+//! database, a preview may be confirmed through any server process on it,
+//! and survives a restart. The stash is bounded: entries expire after
+//! [`STASH_TTL`] (and are pruned by the next upload), a person keeps at
+//! most [`PER_USER`] (their oldest goes first), and all pending entries
+//! together hold at most [`STASH_LIMIT`] bytes. Confirming moves an entry
+//! from "pending" to "running" in one conditional update, so a double
+//! submit cannot import twice, even through two processes; the result then
+//! replaces the bytes, and the confirm redirects to it (Post/Redirect/Get).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use kassa_core::{BatchId, BookId, UserId};
 use serde::Deserialize;
 
@@ -35,7 +33,8 @@ use crate::error::ApiError;
 use kassa_app::books::AccountView;
 use kassa_app::imports::{BatchView, ImportRequest, ImportView, ProfileView, Upload};
 use kassa_app::mapping::MappingView;
-use kassa_app::{App, AppError};
+use kassa_app::{App, AppError, AppResult, StashBounds, StashEntry, StashMove, StashState};
+use serde::Serialize;
 
 /// Largest upload (all files of one form together).
 pub const UPLOAD_LIMIT: usize = 32 << 20;
@@ -54,115 +53,137 @@ pub fn routes() -> Router<App> {
         .route("/import/{id}/confirm", post(confirm))
         .route("/import/{id}/cancel", post(cancel))
         .route("/import/batches/{batch}/undo", post(undo))
-        .layer(Extension(Stash::default()))
 }
 
 // --- the stash ------------------------------------------------------------------
 
-/// Uploads awaiting their confirm, and the results of confirmed ones.
-#[derive(Clone, Default)]
-struct Stash(Arc<Mutex<HashMap<uuid::Uuid, Entry>>>);
-
-struct Entry {
-    user: UserId,
-    book: BookId,
-    at: Instant,
-    held: Held,
-}
-
+/// An entry of the stash, as the pages use it.
 #[derive(Clone)]
 enum Held {
-    Pending { files: Arc<[Upload]>, req: ImportRequest },
+    Pending { files: Vec<Upload>, req: ImportRequest },
     Running,
     Done(Vec<ImportView>),
 }
 
-impl Entry {
-    /// Only its uploader sees an entry, and only until it expires.
-    fn live_for(&self, user: UserId) -> bool {
-        self.user == user && self.at.elapsed() < STASH_TTL
-    }
-
-    fn bytes(&self) -> usize {
-        match &self.held {
-            Held::Pending { files, .. } => files.iter().map(|f| f.bytes.len()).sum(),
-            Held::Running | Held::Done(_) => 0,
-        }
-    }
+/// A pending entry's `detail`: its options, and the name and size of each
+/// file, whose bytes follow one another in the entry's `files`.
+#[derive(Serialize, Deserialize)]
+struct PendingDetail {
+    options: ImportRequest,
+    files: Vec<(String, usize)>,
 }
 
-impl Stash {
-    fn lock(&self) -> MutexGuard<'_, HashMap<uuid::Uuid, Entry>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+fn corrupt(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("stashed upload: {e}"))
+}
+
+fn pending_detail(files: &[Upload], req: &ImportRequest) -> AppResult<String> {
+    let files = files.iter().map(|f| (f.name.clone(), f.bytes.len())).collect();
+    serde_json::to_string(&PendingDetail { options: req.clone(), files }).map_err(corrupt)
+}
+
+fn held(e: StashEntry) -> AppResult<Held> {
+    Ok(match e.state {
+        StashState::Running => Held::Running,
+        StashState::Done => Held::Done(serde_json::from_str(&e.detail).map_err(corrupt)?),
+        StashState::Pending => {
+            let d: PendingDetail = serde_json::from_str(&e.detail).map_err(corrupt)?;
+            let mut rest = e.files.as_slice();
+            let mut files = vec![];
+            for (name, len) in d.files {
+                let (bytes, tail) = rest.split_at_checked(len).ok_or_else(|| corrupt("files cut short"))?;
+                files.push(Upload { name, bytes: bytes.to_vec() });
+                rest = tail;
+            }
+            Held::Pending { files, req: d.options }
+        }
+    })
+}
+
+/// Uploads awaiting their confirm, and the results of confirmed ones, kept
+/// by the store so that any server process can answer for them.
+struct Stash<'a> {
+    app: &'a App,
+    user: UserId,
+}
+
+impl Stash<'_> {
+    /// Entries created at or before this have expired.
+    fn live_after(&self) -> jiff::Timestamp {
+        let ttl = jiff::SignedDuration::try_from(STASH_TTL).unwrap_or(jiff::SignedDuration::MAX);
+        self.app.clock.now().checked_sub(ttl).unwrap_or(jiff::Timestamp::MIN)
     }
 
-    /// Keeps `files` for `user` and returns the id to confirm them by.
-    fn put(&self, user: UserId, book: BookId, files: Vec<Upload>, req: ImportRequest) -> Result<uuid::Uuid, PageError> {
-        let size: usize = files.iter().map(|f| f.bytes.len()).sum();
-        let mut map = self.lock();
-        let now = Instant::now();
-        map.retain(|_, e| now.duration_since(e.at) < STASH_TTL);
-        let mut mine: Vec<(uuid::Uuid, Instant)> =
-            map.iter().filter(|(_, e)| e.user == user).map(|(id, e)| (*id, e.at)).collect();
-        mine.sort_by_key(|(_, at)| *at);
-        for (id, _) in mine.iter().take((mine.len() + 1).saturating_sub(PER_USER)) {
-            map.remove(id);
-        }
-        if map.values().map(Entry::bytes).sum::<usize>() + size > STASH_LIMIT {
-            return Err(PageError(ApiError::new(
+    /// Keeps `files` for the user and returns the id to confirm them by.
+    fn put(&self, book: BookId, files: Vec<Upload>, req: ImportRequest) -> AppResult<Result<uuid::Uuid, ApiError>> {
+        let mut random = [0u8; 16];
+        kassa_app::clock::random_bytes(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
+        let id = uuid::Builder::from_random_bytes(random).into_uuid();
+        let detail = pending_detail(&files, &req)?;
+        let entry = StashEntry {
+            id,
+            user: self.user,
+            book,
+            created_at: self.app.clock.now(),
+            state: StashState::Pending,
+            files: files.into_iter().flat_map(|f| f.bytes).collect(),
+            detail,
+        };
+        let bounds = StashBounds { live_after: self.live_after(), per_user: PER_USER, max_bytes: STASH_LIMIT };
+        if !self.app.store.stash_put(&entry, &bounds)? {
+            return Ok(Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "The server holds too many uploads awaiting confirmation; try again in a few minutes.",
             )));
         }
-        let mut random = [0u8; 16];
-        kassa_app::clock::random_bytes(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
-        let id = uuid::Builder::from_random_bytes(random).into_uuid();
-        map.insert(id, Entry { user, book, at: now, held: Held::Pending { files: files.into(), req } });
-        Ok(id)
+        Ok(Ok(id))
     }
 
-    /// The entry `id`, if it is `user`'s and has not expired.
-    fn get(&self, id: uuid::Uuid, user: UserId) -> Option<(BookId, Held)> {
-        let map = self.lock();
-        let e = map.get(&id).filter(|e| e.live_for(user))?;
-        Some((e.book, e.held.clone()))
+    /// The entry `id`, if it is the user's and has not expired.
+    fn get(&self, id: uuid::Uuid) -> AppResult<Option<(BookId, Held)>> {
+        let Some(e) = self.app.store.stash_get(id, self.user, self.live_after())? else { return Ok(None) };
+        Ok(Some((e.book, held(e)?)))
     }
 
-    fn set(&self, id: uuid::Uuid, held: Held) {
-        if let Some(e) = self.lock().get_mut(&id) {
-            e.held = held;
-        }
+    /// Moves the entry from `from` to `to`; `false` when it was not in `from`.
+    fn shift(&self, id: uuid::Uuid, (from, to): (StashState, StashState), detail: &str) -> AppResult<bool> {
+        let change = StashMove { id, user: self.user, live_after: self.live_after(), from, to };
+        Ok(self.app.store.stash_move(&change, detail)?)
     }
 
     /// New options for a pending entry; `false` when there is none (it
     /// expired, or a confirm took it).
-    fn reoption(&self, id: uuid::Uuid, user: UserId, new: ImportRequest) -> bool {
-        let mut map = self.lock();
-        match map.get_mut(&id).filter(|e| e.live_for(user)) {
-            Some(Entry { held: Held::Pending { req, .. }, .. }) => {
-                *req = new;
-                true
-            }
-            _ => false,
-        }
+    fn reoption(&self, id: uuid::Uuid, new: ImportRequest) -> AppResult<bool> {
+        let Some((_, Held::Pending { files, .. })) = self.get(id)? else { return Ok(false) };
+        self.shift(id, (StashState::Pending, StashState::Pending), &pending_detail(&files, &new)?)
     }
 
     /// Marks a pending entry as running and hands out its files: the one
     /// step a confirm takes, so a second confirm finds nothing to run.
-    fn start(&self, id: uuid::Uuid, user: UserId) -> Option<(BookId, Arc<[Upload]>, ImportRequest)> {
-        let mut map = self.lock();
-        let e = map.get_mut(&id).filter(|e| e.live_for(user))?;
-        let Held::Pending { files, req } = e.held.clone() else { return None };
-        e.held = Held::Running;
-        Some((e.book, files, req))
+    fn start(&self, id: uuid::Uuid) -> AppResult<Option<(BookId, Vec<Upload>, ImportRequest)>> {
+        let Some((book, Held::Pending { files, req })) = self.get(id)? else { return Ok(None) };
+        let started = self.shift(id, (StashState::Pending, StashState::Running), &pending_detail(&files, &req)?)?;
+        Ok(started.then_some((book, files, req)))
     }
 
-    fn remove(&self, id: uuid::Uuid, user: UserId) {
-        let mut map = self.lock();
-        if map.get(&id).is_some_and(|e| e.user == user) {
-            map.remove(&id);
+    /// A running entry's outcome: its result, or its files back for another try.
+    fn finish(&self, id: uuid::Uuid, outcome: &AppResult<Vec<ImportView>>, files: &[Upload], req: &ImportRequest) {
+        let moved = match outcome {
+            Ok(views) => serde_json::to_string(views)
+                .map_err(corrupt)
+                .and_then(|d| self.shift(id, (StashState::Running, StashState::Done), &d)),
+            Err(_) => {
+                pending_detail(files, req).and_then(|d| self.shift(id, (StashState::Running, StashState::Pending), &d))
+            }
+        };
+        if let Err(e) = moved {
+            tracing::warn!(?e, "could not record the import's outcome in the stash");
         }
+    }
+
+    fn remove(&self, id: uuid::Uuid) -> AppResult<()> {
+        Ok(self.app.store.stash_remove(id, self.user)?)
     }
 }
 
@@ -249,7 +270,7 @@ impl Options {
     }
 }
 
-fn load_options(app: &App, session: &Session, book: BookId, req: ImportRequest) -> kassa_app::AppResult<Options> {
+fn load_options(app: &App, session: &Session, book: BookId, req: ImportRequest) -> AppResult<Options> {
     Ok(Options {
         accounts: app.accounts(&session.actor, book)?,
         profiles: app.import_profiles(&session.actor, book)?,
@@ -341,19 +362,15 @@ async fn read_form(mut form: Multipart) -> Result<(Vec<Upload>, ImportRequest), 
     Ok((files, options.request()))
 }
 
-async fn upload(
-    State(app): State<App>,
-    Extension(stash): Extension<Stash>,
-    session: Session,
-    form: Multipart,
-) -> PageResult {
+async fn upload(State(app): State<App>, session: Session, form: Multipart) -> PageResult {
     let book = session.book_id()?;
     let actor = session.actor;
     // Asked before the body is read: a viewer's upload is not taken in vain.
     load(&app, move |app| app.may_import(&actor, book)).await?;
     match read_form(form).await {
         Ok((files, req)) => {
-            let id = stash.put(session.user.id, book, files, req)?;
+            let user = session.user.id;
+            let id = load(&app, move |app| Stash { app, user }.put(book, files, req)).await??;
             Ok(Redirect::to(&format!("/import/{id}")).into_response())
         }
         Err(e) => show_upload(&app, session, None, Some(e)).await,
@@ -395,15 +412,16 @@ fn size(bytes: usize) -> String {
     }
 }
 
-async fn preview(
-    State(app): State<App>,
-    Extension(stash): Extension<Stash>,
-    session: Session,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn preview(State(app): State<App>, session: Session, Path(id): Path<String>) -> PageResult {
     let id = stash_id(&id)?;
-    let (book, held) = stash.get(id, session.user.id).ok_or_else(gone)?;
+    let (book, held) = stashed(&app, &session, id).await?;
     show_preview(&app, &session, id, book, held, None).await
+}
+
+/// The session user's live stash entry `id`, or "gone".
+async fn stashed(app: &App, session: &Session, id: uuid::Uuid) -> Result<(BookId, Held), PageError> {
+    let user = session.user.id;
+    load(app, move |app| Stash { app, user }.get(id)).await?.ok_or_else(gone)
 }
 
 async fn show_preview(
@@ -450,27 +468,23 @@ async fn show_preview(
 }
 
 async fn change_options(
-    Extension(stash): Extension<Stash>,
+    State(app): State<App>,
     session: Session,
     Path(id): Path<String>,
     axum::Form(f): axum::Form<OptionsForm>,
 ) -> PageResult {
     let id = stash_id(&id)?;
-    if !stash.reoption(id, session.user.id, f.request()) {
+    let user = session.user.id;
+    if !load(&app, move |app| Stash { app, user }.reoption(id, f.request())).await? {
         return Err(gone());
     }
     Ok(Redirect::to(&format!("/import/{id}")).into_response())
 }
 
-async fn confirm(
-    State(app): State<App>,
-    Extension(stash): Extension<Stash>,
-    session: Session,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn confirm(State(app): State<App>, session: Session, Path(id): Path<String>) -> PageResult {
     let id = stash_id(&id)?;
-    let (book, files, req) = stash.start(id, session.user.id).ok_or_else(gone)?;
-    let (actor, kept) = (session.actor, stash.clone());
+    let (actor, user) = (session.actor, session.user.id);
+    let (book, files, req) = load(&app, move |app| Stash { app, user }.start(id)).await?.ok_or_else(gone)?;
     // The stash learns the outcome on the blocking pool itself: if the
     // request times out first, the import still finishes, and a reload of
     // the preview's URL shows its result instead of "running" forever.
@@ -478,25 +492,22 @@ async fn confirm(
         let real = ImportRequest { dry_run: false, ..req.clone() };
         let outcome = app.import(&actor, book, &files, &real);
         // Nothing was stored on a failure: the files wait for another try.
-        let held = match &outcome {
-            Ok(views) => Held::Done(views.clone()),
-            Err(_) => Held::Pending { files, req },
-        };
-        kept.set(id, held);
+        Stash { app, user }.finish(id, &outcome, &files, &req);
         outcome.map(|_| ())
     })
     .await;
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/import/{id}")).into_response()),
         Err(PageError(e)) => {
-            let (_, held) = stash.get(id, session.user.id).ok_or_else(gone)?;
+            let (_, held) = stashed(&app, &session, id).await?;
             show_preview(&app, &session, id, book, held, Some(e)).await
         }
     }
 }
 
-async fn cancel(Extension(stash): Extension<Stash>, session: Session, Path(id): Path<String>) -> PageResult {
-    stash.remove(stash_id(&id)?, session.user.id);
+async fn cancel(State(app): State<App>, session: Session, Path(id): Path<String>) -> PageResult {
+    let (id, user) = (stash_id(&id)?, session.user.id);
+    load(&app, move |app| Stash { app, user }.remove(id)).await?;
     Ok(Redirect::to("/import").into_response())
 }
 

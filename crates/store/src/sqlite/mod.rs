@@ -28,6 +28,7 @@ use crate::unit::{self, UnitOfWork};
 mod access;
 mod import;
 mod reports;
+mod state;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("0001_init.sql")),
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "categorize", include_str!("0005_categorize.sql")),
     (6, "register_pages", include_str!("0006_register_pages.sql")),
     (7, "register", include_str!("0007_register.sql")),
+    (8, "state", include_str!("0008_state.sql")),
 ];
 
 /// Events read per round trip during rebuild: large enough to amortise the
@@ -472,6 +474,55 @@ impl Store for SqliteStore {
 
     fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> Result<()> {
         access::idempotent_put(&*self.conn()?, scope, key, reply)
+    }
+
+    fn claimed_write(
+        &self,
+        claim: &crate::state::Claim,
+        write: crate::state::Write<'_>,
+    ) -> Result<crate::state::Written> {
+        state::claimed_write(&mut *self.conn()?, claim, write)
+    }
+
+    fn idempotent_reply(&self, claim: &crate::state::Claim, status: u16, body: &str) -> Result<()> {
+        state::idempotent_reply(&*self.conn()?, claim, status, body)
+    }
+
+    fn count_attempt(&self, key: &str, now: Timestamp, window: Duration) -> Result<crate::state::Attempts> {
+        state::count_attempt(&mut *self.conn()?, key, now, window)
+    }
+
+    fn attempts(&self, key: &str) -> Result<Option<crate::state::Attempts>> {
+        state::attempts_of(&*self.conn()?, key)
+    }
+
+    fn forget_attempts(&self, key: &str) -> Result<()> {
+        state::forget_attempts(&*self.conn()?, key)
+    }
+
+    fn access_epoch(&self) -> Result<i64> {
+        state::access_epoch(&*self.conn()?)
+    }
+
+    fn stash_put(&self, entry: &crate::state::StashEntry, bounds: &crate::state::StashBounds) -> Result<bool> {
+        state::stash_put(&mut *self.conn()?, entry, bounds)
+    }
+
+    fn stash_get(
+        &self,
+        id: Uuid,
+        user: kassa_core::UserId,
+        live_after: Timestamp,
+    ) -> Result<Option<crate::state::StashEntry>> {
+        state::stash_get(&*self.conn()?, id, user, live_after)
+    }
+
+    fn stash_move(&self, change: &crate::state::StashMove, detail: &str) -> Result<bool> {
+        state::stash_move(&*self.conn()?, change, detail)
+    }
+
+    fn stash_remove(&self, id: Uuid, user: kassa_core::UserId) -> Result<()> {
+        state::stash_remove(&*self.conn()?, id, user)
     }
 
     fn report_facts(

@@ -5,6 +5,7 @@ mod access;
 mod concurrency;
 mod props;
 mod reports;
+mod state;
 mod story;
 
 pub use kassa_core::{
