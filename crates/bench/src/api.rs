@@ -130,14 +130,14 @@ fn prepare(url: &str, args: &Options) -> anyhow::Result<(String, String)> {
     let month: jiff::civil::Date =
         format!("{}-01", args.month).parse().with_context(|| format!("--month {}: expected YYYY-MM", args.month))?;
     let last = month.last_of_month();
-    let store = kassa_store::open(url).with_context(|| format!("cannot open {url}"))?;
+    let store = kassa_store::open(url).with_context(|| format!("cannot open {}", kassa_store::redact_url(url)))?;
     store.migrate()?;
     if store.user_by_email(EMAIL)?.is_none() {
         drop(store);
         crate::ledger::seed(url, args.transactions, 5_000)?;
         return prepare(url, args);
     }
-    eprintln!("using the existing bench user's book in {url}");
+    eprintln!("using the existing bench user's book in {}", kassa_store::redact_url(url));
     if url.starts_with("postgres") {
         // Planner statistics and visibility map as autovacuum keeps them on
         // a default server after a bulk load (the PostgreSQL this was

@@ -23,7 +23,7 @@ use crate::progress_bar;
 /// `kassa bench seed`: a user with a big personal book, through the same
 /// application layer the API uses, then the generator's transactions.
 pub fn seed(url: &str, transactions: usize, batch: usize) -> anyhow::Result<()> {
-    let store = kassa_store::open(url).with_context(|| format!("cannot open {url}"))?;
+    let store = kassa_store::open(url).with_context(|| format!("cannot open {}", kassa_store::redact_url(url)))?;
     store.migrate()?;
     let app = kassa_app::App::new(std::sync::Arc::from(store), kassa_app::Config::default());
     let user = app.add_user("bench", "bench@example.org", "bench-password", true)?;

@@ -28,7 +28,7 @@ pub fn run(url: &str, transactions: usize, runs: usize) -> anyhow::Result<Vec<Ro
     store.migrate()?;
     let book = match store.books()?.into_iter().find(|b| b.name == "bench") {
         Some(b) => {
-            eprintln!("using the existing book 'bench' in {url}");
+            eprintln!("using the existing book 'bench' in {}", kassa_store::redact_url(url));
             b.id
         }
         None => build(store.as_ref(), transactions)?,

@@ -53,19 +53,23 @@ const LAST: &str = "admin@demo.kassa";
 /// Seeds the demo into the database `url` names, or finds it there; the
 /// app over it with the default configuration.
 pub fn ensure(url: &str) -> anyhow::Result<App> {
-    let store = kassa_store::open(url).with_context(|| format!("cannot open {url}"))?;
+    let store = kassa_store::open(url).with_context(|| format!("cannot open {}", kassa_store::redact_url(url)))?;
     store.migrate()?;
     // The published password is shorter than a real account may choose;
     // only the seeding allows it, the server keeps the default rule.
     let seeding = App::new(Arc::from(store), Config { min_password_chars: PASSWORD.len(), ..Config::default() });
     if seeding.store.user_by_email(LAST)?.is_some() {
-        eprintln!("kassa demo: reusing the demo data in {url}");
+        eprintln!("kassa demo: reusing the demo data in {}", kassa_store::redact_url(url));
     } else {
         check_fresh(&seeding, url)?;
         let started = Instant::now();
         let today = jiff::Zoned::now().date();
         let rows = seed(&seeding, today)?;
-        eprintln!("kassa demo: seeded {rows} imported rows into {url} in {:.1?}", started.elapsed());
+        eprintln!(
+            "kassa demo: seeded {rows} imported rows into {} in {:.1?}",
+            kassa_store::redact_url(url),
+            started.elapsed()
+        );
     }
     Ok(App::new(Arc::clone(&seeding.store), Config::default()))
 }
