@@ -17,6 +17,9 @@
 //! writes files that do not exist: a fixture, once written, is never
 //! regenerated.
 
+// A test is core's caller: it reads (and, blessing, writes) the fixture files.
+#![allow(clippy::disallowed_methods)]
+
 #[path = "stored_events/samples.rs"]
 mod samples;
 
