@@ -4,7 +4,9 @@
 use jiff::Timestamp;
 use kassa_core::access::Principal;
 use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Event, OrgId, RecordedEvent, TxId, UserId};
+use kassa_core::{Currency, Money};
 use postgres::GenericClient;
 use postgres::types::ToSql;
 use rust_decimal::Decimal;
@@ -12,8 +14,8 @@ use uuid::Uuid;
 
 use super::{Conn, EVENT_COLUMNS, Uow, at_scale, currency, event_row};
 use crate::access::{
-    CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem,
-    TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
+    TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::Result;
 use crate::projection::book_of;
@@ -338,44 +340,66 @@ pub(super) fn read_stream_page(
     rows.iter().map(event_row).collect()
 }
 
-pub(super) fn admin_overview(c: &mut impl GenericClient) -> Result<Overview> {
-    let mut count = |sql: &str| -> Result<i64> { Ok(c.query_one(sql, &[])?.get(0)) };
-    let mut o = Overview {
-        users: count("SELECT COUNT(*) FROM users")?,
-        organisations: count("SELECT COUNT(*) FROM orgs")?,
-        books: count("SELECT COUNT(*) FROM books")?,
-        overdrawn_accounts: count(
-            "SELECT COUNT(*) FROM accounts a JOIN books b ON b.id = a.book_id
-              WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance < 0",
-        )?,
-        large_outflows: count(
-            "SELECT COUNT(*) FROM register p JOIN books b ON b.id = p.book_id
-               JOIN (SELECT account_id, AVG(-amount) AS avg_out FROM register
-                      WHERE amount < 0 GROUP BY account_id) s
-                 ON s.account_id = p.account_id
-              WHERE p.amount < -1000 AND -p.amount > 5 * s.avg_out",
-        )?,
-        ..Overview::default()
-    };
-    for r in c.query(
-        "SELECT a.currency, a.kind, SUM(a.balance) FROM accounts a JOIN books b ON b.id = a.book_id
-          GROUP BY a.currency, a.kind ORDER BY a.currency, a.kind",
-        &[],
-    )? {
-        let cur = currency(r.get(0))?;
-        o.balances.push((cur, r.get(1), at_scale(r.get::<_, Decimal>(2), cur)));
+/// The admin overview's reads; the judgements are `access::overview`'s.
+/// Amounts are NUMERIC major units here and become minor units on the way out.
+pub(super) struct OverviewSql<'c, C: GenericClient>(pub &'c mut C);
+
+impl<C: GenericClient> OverviewReads for OverviewSql<'_, C> {
+    fn count(&mut self, sql: &str) -> Result<i64> {
+        Ok(self.0.query_one(sql, &[])?.get(0))
     }
-    for r in c.query(
-        "SELECT c.name, p.currency, SUM(p.amount) AS spent FROM postings p
-           JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
-          WHERE p.leg = 'category' AND c.section = 'expense'
-          GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
-        &[],
-    )? {
-        let cur = currency(r.get(1))?;
-        o.top_expenses.push((r.get(0), cur, at_scale(r.get::<_, Decimal>(2), cur)));
+
+    fn account_figures(&mut self) -> Result<Vec<AccountFigures>> {
+        let rows = self.0.query(
+            "SELECT a.id, a.currency, a.kind, a.balance, COALESCE(SUM(-r.amount), 0), COUNT(r.account_id)
+               FROM accounts a JOIN books b ON b.id = a.book_id
+               LEFT JOIN register r ON r.account_id = a.id AND r.amount < 0
+              GROUP BY a.id",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let cur = currency(r.get(1))?;
+                let minor = |d: Decimal| Money { amount: at_scale(d, cur), currency: cur }.minor_units();
+                Ok(AccountFigures {
+                    id: AccountId(r.get(0)),
+                    currency: cur,
+                    kind: r.get(2),
+                    balance: minor(r.get(3)),
+                    outflows: Outflows { total: minor(r.get(4)), count: r.get(5) },
+                })
+            })
+            .collect()
     }
-    Ok(o)
+
+    fn outflows_at_most(&mut self, cur: Currency, ceiling: i64) -> Result<Vec<(AccountId, i64)>> {
+        let ceiling = Money::from_minor_units(ceiling, cur).amount;
+        let rows = self.0.query(
+            "SELECT r.account_id, r.amount FROM register r JOIN books b ON b.id = r.book_id
+              WHERE r.currency = $1 AND r.amount <= $2",
+            &[&cur.code(), &ceiling],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (AccountId(r.get(0)), Money { amount: at_scale(r.get(1), cur), currency: cur }.minor_units()))
+            .collect())
+    }
+
+    fn top_expenses(&mut self) -> Result<Vec<(String, Currency, Decimal)>> {
+        let rows = self.0.query(
+            "SELECT c.name, p.currency, SUM(p.amount) AS spent FROM postings p
+               JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
+              WHERE p.leg = 'category' AND c.section = 'expense'
+              GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let cur = currency(r.get(1))?;
+                Ok((r.get(0), cur, at_scale(r.get::<_, Decimal>(2), cur)))
+            })
+            .collect()
+    }
 }
 
 pub(super) fn idempotent_get(c: &mut impl GenericClient, scope: &str, key: &str) -> Result<Option<StoredResponse>> {

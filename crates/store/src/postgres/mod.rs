@@ -490,7 +490,7 @@ impl Store for PgStore {
     }
 
     fn admin_overview(&self) -> Result<crate::access::Overview> {
-        access::admin_overview(&mut *self.conn()?)
+        crate::access::overview(&mut access::OverviewSql(&mut *self.conn()?))
     }
 
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {

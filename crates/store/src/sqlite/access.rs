@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use jiff::Timestamp;
 use kassa_core::access::Principal;
 use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Currency, Event, Money, OrgId, RecordedEvent, TxId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -15,8 +16,8 @@ use uuid::Uuid;
 
 use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, like_escape, owner_from};
 use crate::access::{
-    CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem,
-    TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
+    TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::{Result, StoreError};
 use crate::projection::book_of;
@@ -377,46 +378,59 @@ pub(super) fn read_stream_page(
     rows.map(|r| r?).collect()
 }
 
-pub(super) fn admin_overview(conn: &Connection) -> Result<Overview> {
-    let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
-    let mut o = Overview {
-        users: count("SELECT COUNT(*) FROM users")?,
-        organisations: count("SELECT COUNT(*) FROM orgs")?,
-        books: count("SELECT COUNT(*) FROM books")?,
-        overdrawn_accounts: count(
-            "SELECT COUNT(*) FROM accounts a JOIN books b ON b.id = a.book_id
-              WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance_minor < 0",
-        )?,
-        large_outflows: count(
-            "SELECT COUNT(*) FROM register p JOIN books b ON b.id = p.book_id
-               JOIN (SELECT account_id, AVG(-amount_minor) AS avg_out FROM register
-                      WHERE amount_minor < 0 GROUP BY account_id) s
-                 ON s.account_id = p.account_id
-              WHERE p.amount_minor < -100000 AND -p.amount_minor > 5 * s.avg_out",
-        )?,
-        ..Overview::default()
-    };
-    let mut st = conn.prepare(
-        "SELECT a.currency, a.kind, SUM(a.balance_minor) FROM accounts a JOIN books b ON b.id = a.book_id
-          GROUP BY a.currency, a.kind ORDER BY a.currency, a.kind",
-    )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(0)?)?;
-        o.balances.push((cur, r.get(1)?, Money::from_minor_units(r.get(2)?, cur).amount));
+/// The admin overview's reads; the judgements are `access::overview`'s.
+pub(super) struct OverviewSql<'c>(pub &'c Connection);
+
+impl OverviewReads for OverviewSql<'_> {
+    fn count(&mut self, sql: &str) -> Result<i64> {
+        Ok(self.0.query_row(sql, [], |r| r.get(0))?)
     }
-    let mut st = conn.prepare(
-        "SELECT c.name, p.currency, SUM(p.amount_minor) AS spent FROM postings p
-           JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
-          WHERE p.leg = 'category' AND c.section = 'expense'
-          GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
-    )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(1)?)?;
-        o.top_expenses.push((r.get(0)?, cur, Money::from_minor_units(r.get(2)?, cur).amount));
+
+    fn account_figures(&mut self) -> Result<Vec<AccountFigures>> {
+        let mut st = self.0.prepare(
+            "SELECT a.id, a.currency, a.kind, a.balance_minor, COALESCE(SUM(-r.amount_minor), 0), COUNT(r.account_id)
+               FROM accounts a JOIN books b ON b.id = a.book_id
+               LEFT JOIN register r ON r.account_id = a.id AND r.amount_minor < 0
+              GROUP BY a.id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            out.push(AccountFigures {
+                id: AccountId(r.get(0)?),
+                currency: currency(&r.get::<_, String>(1)?)?,
+                kind: r.get(2)?,
+                balance: r.get(3)?,
+                outflows: Outflows { total: r.get(4)?, count: r.get(5)? },
+            });
+        }
+        Ok(out)
     }
-    Ok(o)
+
+    fn outflows_at_most(&mut self, cur: Currency, ceiling: i64) -> Result<Vec<(AccountId, i64)>> {
+        let mut st = self.0.prepare(
+            "SELECT r.account_id, r.amount_minor FROM register r JOIN books b ON b.id = r.book_id
+              WHERE r.currency = ?1 AND r.amount_minor <= ?2",
+        )?;
+        let rows = st.query_map(params![cur.code(), ceiling], |r| Ok((AccountId(r.get(0)?), r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn top_expenses(&mut self) -> Result<Vec<(String, Currency, Decimal)>> {
+        let mut st = self.0.prepare(
+            "SELECT c.name, p.currency, SUM(p.amount_minor) AS spent FROM postings p
+               JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
+              WHERE p.leg = 'category' AND c.section = 'expense'
+              GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
+        )?;
+        let mut rows = st.query([])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            let cur = currency(&r.get::<_, String>(1)?)?;
+            out.push((r.get(0)?, cur, Money::from_minor_units(r.get(2)?, cur).amount));
+        }
+        Ok(out)
+    }
 }
 
 pub(super) fn idempotent_get(conn: &Connection, scope: &str, key: &str) -> Result<Option<StoredResponse>> {

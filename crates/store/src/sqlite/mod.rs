@@ -463,7 +463,7 @@ impl Store for SqliteStore {
     }
 
     fn admin_overview(&self) -> Result<crate::access::Overview> {
-        access::admin_overview(&*self.conn()?)
+        crate::access::overview(&mut access::OverviewSql(&*self.conn()?))
     }
 
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
