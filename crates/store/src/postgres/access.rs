@@ -21,15 +21,6 @@ use crate::error::Result;
 use crate::projection::book_of;
 use crate::sqlite::{like_escape, owner_from};
 
-/// The projection tables this module owns, emptied and refilled by rebuild.
-pub(super) const TABLES: [(&str, &str); 5] = [
-    ("users", "id"),
-    ("tokens", "id"),
-    ("orgs", "id"),
-    ("org_members", "org_id, user_id"),
-    ("book_grants", "book_id, principal_kind, principal_id"),
-];
-
 impl StreamUow for Uow<'_, '_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
         let rows = self.tx.query(&format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"), &[&stream])?;

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, book_of, leg_name, register_rows_of_tx};
+use crate::projection::{BalanceDeltas, PROJECTIONS, book_of, leg_name, register_rows_of_tx};
 use crate::reports::FlowDeltas;
 use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
@@ -29,32 +29,6 @@ use crate::unit::{self, UnitOfWork};
 mod access;
 mod import;
 mod reports;
-
-/// Every projection table: emptied by rebuild, listed by projection_dump.
-const PROJECTIONS: [(&str, &str); 22] = [
-    ("books", "id"),
-    ("accounts", "id"),
-    ("categories", "id"),
-    ("transactions", "id"),
-    ("postings", "tx_id, seq"),
-    ("register", "account_id, date, tx_id, seq"),
-    ("daily_balances", "account_id, date"),
-    ("import_batches", "id"),
-    ("import_index", "account_id, fingerprint, tx_id, deleted"),
-    ("import_review", "id"),
-    ("trades", "batch_id, seq"),
-    ("import_profiles", "book_id, name"),
-    ("rules", "book_id, id"),
-    ("suggestions", "tx_id"),
-    ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
-    ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
-    ("fx_rates", "book_id, base, quote, date"),
-    access::TABLES[0],
-    access::TABLES[1],
-    access::TABLES[2],
-    access::TABLES[3],
-    access::TABLES[4],
-];
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("0001_init.sql")),
@@ -65,7 +39,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "register_pages", include_str!("0006_register_pages.sql")),
     (7, "register", include_str!("0007_register.sql")),
 ];
-const REBUILD_PAGE: usize = 20_000;
 
 #[derive(Debug)]
 struct Manager {
@@ -363,18 +336,7 @@ impl Store for PgStore {
         for (name, _) in &indexes {
             tx.batch_execute(&format!("DROP INDEX {name}"))?;
         }
-        let mut stats = RebuildStats { events: 0, transactions: 0 };
-        let mut after = 0;
-        loop {
-            let page = read_log(&mut tx, after, REBUILD_PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            stats.events += page.len() as u64;
-            stats.transactions +=
-                page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
-            Uow { tx: &mut tx }.project(&page)?;
-            progress(stats.events, total as u64);
-        }
+        let stats = unit::replay(&mut Uow { tx: &mut tx }, total as u64, progress)?;
         for (_, ddl) in &indexes {
             tx.batch_execute(ddl)?;
         }
@@ -581,6 +543,12 @@ impl crate::import::ImportLookup for Uow<'_, '_> {
 
 struct Uow<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
+}
+
+impl unit::ReplayUnit for Uow<'_, '_> {
+    fn read_log(&mut self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        read_log(self.tx, after_position, limit)
+    }
 }
 
 impl UnitOfWork for Uow<'_, '_> {

@@ -22,15 +22,6 @@ use crate::access::{
 use crate::error::{Result, StoreError};
 use crate::projection::book_of;
 
-/// The projection tables this module owns, emptied and refilled by rebuild.
-pub(super) const TABLES: [(&str, &str); 5] = [
-    ("users", "id"),
-    ("tokens", "id"),
-    ("orgs", "id"),
-    ("org_members", "org_id, user_id"),
-    ("book_grants", "book_id, principal_kind, principal_id"),
-];
-
 impl StreamUow for Uow<'_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
         let mut st = self.tx.prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 ORDER BY e.version"))?;

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, book_of, leg_name, register_rows_of_tx};
+use crate::projection::{BalanceDeltas, PROJECTIONS, book_of, leg_name, register_rows_of_tx};
 use crate::reports::FlowDeltas;
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
@@ -37,36 +37,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "categorize", include_str!("0005_categorize.sql")),
     (6, "register_pages", include_str!("0006_register_pages.sql")),
     (7, "register", include_str!("0007_register.sql")),
-];
-
-/// Events read per round trip during rebuild: large enough to amortise the
-/// query, small enough to keep memory flat on a multi-million event log.
-const REBUILD_PAGE: usize = 20_000;
-
-/// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 22] = [
-    ("books", "id"),
-    ("accounts", "id"),
-    ("categories", "id"),
-    ("transactions", "id"),
-    ("postings", "tx_id, seq"),
-    ("register", "account_id, date, tx_id, seq"),
-    ("daily_balances", "account_id, date"),
-    ("rules", "book_id, id"),
-    ("suggestions", "tx_id"),
-    ("import_batches", "id"),
-    ("import_index", "account_id, fingerprint, tx_id, deleted"),
-    ("import_review", "id"),
-    ("trades", "batch_id, seq"),
-    ("import_profiles", "book_id, name"),
-    ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
-    ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
-    ("fx_rates", "book_id, base, quote, date"),
-    access::TABLES[0],
-    access::TABLES[1],
-    access::TABLES[2],
-    access::TABLES[3],
-    access::TABLES[4],
 ];
 
 #[derive(Debug)]
@@ -327,19 +297,7 @@ impl Store for SqliteStore {
         for (name, _) in &indexes {
             tx.execute(&format!("DROP INDEX {name}"), [])?;
         }
-        let mut uow = Uow { tx: &tx };
-        let mut stats = RebuildStats { events: 0, transactions: 0 };
-        let mut after = 0;
-        loop {
-            let page = read_log(&tx, after, REBUILD_PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            stats.events += page.len() as u64;
-            stats.transactions +=
-                page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
-            uow.project(&page)?;
-            progress(stats.events, total as u64);
-        }
+        let stats = unit::replay(&mut Uow { tx: &tx }, total as u64, progress)?;
         for (_, sql) in &indexes {
             tx.execute(sql, [])?;
         }
@@ -564,6 +522,12 @@ fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
 /// A unit of work on an open SQLite transaction.
 struct Uow<'a> {
     tx: &'a rusqlite::Transaction<'a>,
+}
+
+impl unit::ReplayUnit for Uow<'_> {
+    fn read_log(&mut self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        read_log(self.tx, after_position, limit)
+    }
 }
 
 impl UnitOfWork for Uow<'_> {
