@@ -12,6 +12,7 @@ mod error;
 pub mod import;
 pub mod postgres;
 mod projection;
+mod projector;
 mod reports;
 pub mod sqlite;
 pub mod testing;

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use kassa_core::{AccountId, BookId, Leg, Money, Transaction};
+use kassa_core::categorize::Rule;
+use kassa_core::{Account, AccountId, Book, BookId, Category, Event, Ledger, Leg, Money, Transaction};
 
 /// Every projection table with the key it is dumped in, on both backends:
 /// what `rebuild` empties and refills and `projection_dump` lists, so a table
@@ -35,6 +36,32 @@ pub(crate) const PROJECTIONS: [(&str, &str); 22] = [
     ("org_members", "org_id, user_id"),
     ("book_grants", "book_id, principal_kind, principal_id"),
 ];
+
+/// A book's state as its projections hold it, read back by a backend for
+/// deciding commands: the ledger is rebuilt from it as if from the events.
+pub(crate) struct BookState {
+    pub book: Book,
+    pub accounts: Vec<Account>,
+    pub categories: Vec<Category>,
+    pub rules: Vec<Rule>,
+}
+
+impl BookState {
+    pub fn into_ledger(self) -> Ledger {
+        let events: Vec<Event> = std::iter::once(Event::BookOpened(self.book))
+            .chain(self.accounts.into_iter().map(Event::AccountOpened))
+            .chain(self.categories.into_iter().map(Event::CategoryAdded))
+            .chain(self.rules.into_iter().map(Event::RuleSaved))
+            .collect();
+        Ledger::from_events(&events)
+    }
+}
+
+/// An events row's type, schema version and JSON as the event, the one
+/// upcasting point (`Event::from_stored`) for both backends.
+pub(crate) fn decode_event(event_type: &str, schema_version: u32, data: &str) -> crate::Result<Event> {
+    Ok(Event::from_stored(event_type, schema_version, data)?)
+}
 
 /// The book a stream belongs to, for `book-<uuid>` streams.
 pub(crate) fn book_of(stream: &str) -> Option<BookId> {

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use kassa_core::access::Principal;
-use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::event::AccountRenamed;
 use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Event, OrgId, RecordedEvent, TxId, UserId};
 use kassa_core::{Currency, Money};
@@ -18,7 +18,7 @@ use crate::access::{
     TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::Result;
-use crate::projection::book_of;
+use crate::projector::AccessOp;
 use crate::sqlite::{like_escape, owner_from};
 
 impl StreamUow for Uow<'_, '_> {
@@ -28,45 +28,44 @@ impl StreamUow for Uow<'_, '_> {
     }
 }
 
-/// Folds one event into this module's projections; `false` when the event
-/// is not one of ours.
-pub(super) fn project(tx: &mut postgres::Transaction<'_>, re: &RecordedEvent) -> Result<bool> {
-    match &re.event {
-        Event::UserRegistered(u) => {
+/// Executes one of the projector's access operations.
+pub(super) fn apply(tx: &mut postgres::Transaction<'_>, op: AccessOp<'_>) -> Result<()> {
+    match op {
+        AccessOp::InsertUser(u) => {
             tx.execute(
                 "INSERT INTO users (id, email, password_hash, platform_admin, disabled) VALUES ($1, $2, $3, $4, false)",
                 &[&u.user_id.0, &u.email, &u.password_hash, &u.platform_admin],
             )?;
         }
-        Event::PasswordChanged(p) => {
+        AccessOp::SetPassword(p) => {
             tx.execute("UPDATE users SET password_hash = $1 WHERE id = $2", &[&p.password_hash, &p.user_id.0])?;
         }
-        Event::UserDisabled(u) => {
+        AccessOp::DisableUser(u) => {
             tx.execute("UPDATE users SET disabled = true WHERE id = $1", &[&u.user_id.0])?;
         }
-        Event::TokenIssued(t) => {
+        AccessOp::InsertToken(t) => {
             tx.execute(
                 "INSERT INTO tokens (id, user_id, kind, token_hash, expires_at, revoked) VALUES ($1, $2, $3, $4, $5, false)",
                 &[&t.token_id, &t.user_id.0, &t.kind.as_str(), &t.token_hash, &t.expires_at],
             )?;
         }
-        Event::TokenRevoked(t) => {
+        AccessOp::RevokeToken(t) => {
             tx.execute("UPDATE tokens SET revoked = true WHERE id = $1", &[&t.token_id])?;
         }
-        Event::OrgCreated(o) => {
+        AccessOp::InsertOrg(o) => {
             tx.execute("INSERT INTO orgs (id, name) VALUES ($1, $2)", &[&o.org_id.0, &o.name])?;
         }
-        Event::OrgMemberSet(m) => {
+        AccessOp::UpsertMember(m) => {
             tx.execute(
                 "INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, $3)
                  ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
                 &[&m.org_id.0, &m.user_id.0, &m.role.as_str()],
             )?;
         }
-        Event::OrgMemberRemoved(m) => {
+        AccessOp::DeleteMember(m) => {
             tx.execute("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2", &[&m.org_id.0, &m.user_id.0])?;
         }
-        Event::BookRoleGranted(g) => {
+        AccessOp::UpsertGrant(g) => {
             let (kind, id) = principal_parts(&g.principal);
             tx.execute(
                 "INSERT INTO book_grants (book_id, principal_kind, principal_id, role, account_id) VALUES ($1, $2, $3, $4, $5)
@@ -74,26 +73,24 @@ pub(super) fn project(tx: &mut postgres::Transaction<'_>, re: &RecordedEvent) ->
                 &[&g.book_id.0, &kind, &id, &g.role.as_str(), &g.account_id.map(|a| a.0)],
             )?;
         }
-        Event::BookRoleRevoked(r) => {
+        AccessOp::DeleteGrant(r) => {
             let (kind, id) = principal_parts(&r.principal);
             tx.execute(
                 "DELETE FROM book_grants WHERE book_id = $1 AND principal_kind = $2 AND principal_id = $3",
                 &[&r.book_id.0, &kind, &id],
             )?;
         }
-        Event::BookRenamed(BookRenamed { name }) => {
-            let Some(book) = book_of(&re.stream) else { return Ok(true) };
-            tx.execute("UPDATE books SET name = $1 WHERE id = $2", &[name, &book.0])?;
+        AccessOp::RenameBook { book, name } => {
+            tx.execute("UPDATE books SET name = $1 WHERE id = $2", &[&name, &book.0])?;
         }
-        Event::BookClosed(BookClosed { book_id }) => {
+        AccessOp::DeleteBook(book_id) => {
             tx.execute("DELETE FROM books WHERE id = $1", &[&book_id.0])?;
         }
-        Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+        AccessOp::RenameAccount(AccountRenamed { account_id, name }) => {
             tx.execute("UPDATE accounts SET name = $1 WHERE id = $2", &[name, &account_id.0])?;
         }
-        _ => return Ok(false),
     }
-    Ok(true)
+    Ok(())
 }
 
 fn user_row(r: &postgres::Row) -> UserRow {

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use kassa_core::access::Principal;
-use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::event::AccountRenamed;
 use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Currency, Event, Money, OrgId, RecordedEvent, TxId, UserId};
 use rusqlite::types::Value;
@@ -20,7 +20,7 @@ use crate::access::{
     TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::{Result, StoreError};
-use crate::projection::book_of;
+use crate::projector::AccessOp;
 
 impl StreamUow for Uow<'_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
@@ -30,47 +30,46 @@ impl StreamUow for Uow<'_> {
     }
 }
 
-/// Folds one event into this module's projections; `false` when the event
-/// is not one of ours.
-pub(super) fn project(tx: &rusqlite::Transaction<'_>, re: &RecordedEvent) -> Result<bool> {
-    match &re.event {
-        Event::UserRegistered(u) => {
+/// Executes one of the projector's access operations.
+pub(super) fn apply(tx: &rusqlite::Transaction<'_>, op: AccessOp<'_>) -> Result<()> {
+    match op {
+        AccessOp::InsertUser(u) => {
             tx.prepare_cached(
                 "INSERT INTO users (id, email, password_hash, platform_admin, disabled) VALUES (?1, ?2, ?3, ?4, 0)",
             )?
             .execute(params![u.user_id.0, u.email, u.password_hash, u.platform_admin])?;
         }
-        Event::PasswordChanged(p) => {
+        AccessOp::SetPassword(p) => {
             tx.prepare_cached("UPDATE users SET password_hash = ?1 WHERE id = ?2")?
                 .execute(params![p.password_hash, p.user_id.0])?;
         }
-        Event::UserDisabled(u) => {
+        AccessOp::DisableUser(u) => {
             tx.prepare_cached("UPDATE users SET disabled = 1 WHERE id = ?1")?.execute([u.user_id.0])?;
         }
-        Event::TokenIssued(t) => {
+        AccessOp::InsertToken(t) => {
             tx.prepare_cached(
                 "INSERT INTO tokens (id, user_id, kind, token_hash, expires_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
             )?
             .execute(params![t.token_id, t.user_id.0, t.kind.as_str(), t.token_hash, t.expires_at.to_string()])?;
         }
-        Event::TokenRevoked(t) => {
+        AccessOp::RevokeToken(t) => {
             tx.prepare_cached("UPDATE tokens SET revoked = 1 WHERE id = ?1")?.execute([t.token_id])?;
         }
-        Event::OrgCreated(o) => {
+        AccessOp::InsertOrg(o) => {
             tx.prepare_cached("INSERT INTO orgs (id, name) VALUES (?1, ?2)")?.execute(params![o.org_id.0, o.name])?;
         }
-        Event::OrgMemberSet(m) => {
+        AccessOp::UpsertMember(m) => {
             tx.prepare_cached(
                 "INSERT INTO org_members (org_id, user_id, role) VALUES (?1, ?2, ?3)
                  ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
             )?
             .execute(params![m.org_id.0, m.user_id.0, m.role.as_str()])?;
         }
-        Event::OrgMemberRemoved(m) => {
+        AccessOp::DeleteMember(m) => {
             tx.prepare_cached("DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2")?
                 .execute(params![m.org_id.0, m.user_id.0])?;
         }
-        Event::BookRoleGranted(g) => {
+        AccessOp::UpsertGrant(g) => {
             let (kind, id) = principal_parts(&g.principal);
             tx.prepare_cached(
                 "INSERT INTO book_grants (book_id, principal_kind, principal_id, role, account_id) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -78,26 +77,24 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, re: &RecordedEvent) -> Res
             )?
             .execute(params![g.book_id.0, kind, id, g.role.as_str(), g.account_id.map(|a| a.0)])?;
         }
-        Event::BookRoleRevoked(r) => {
+        AccessOp::DeleteGrant(r) => {
             let (kind, id) = principal_parts(&r.principal);
             tx.prepare_cached(
                 "DELETE FROM book_grants WHERE book_id = ?1 AND principal_kind = ?2 AND principal_id = ?3",
             )?
             .execute(params![r.book_id.0, kind, id])?;
         }
-        Event::BookRenamed(BookRenamed { name }) => {
-            let Some(book) = book_of(&re.stream) else { return Ok(true) };
+        AccessOp::RenameBook { book, name } => {
             tx.prepare_cached("UPDATE books SET name = ?1 WHERE id = ?2")?.execute(params![name, book.0])?;
         }
-        Event::BookClosed(BookClosed { book_id }) => {
+        AccessOp::DeleteBook(book_id) => {
             tx.prepare_cached("DELETE FROM books WHERE id = ?1")?.execute([book_id.0])?;
         }
-        Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+        AccessOp::RenameAccount(AccountRenamed { account_id, name }) => {
             tx.prepare_cached("UPDATE accounts SET name = ?1 WHERE id = ?2")?.execute(params![name, account_id.0])?;
         }
-        _ => return Ok(false),
     }
-    Ok(true)
+    Ok(())
 }
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
