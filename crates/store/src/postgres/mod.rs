@@ -683,14 +683,12 @@ impl ProjectionReads for Sink<'_, '_> {
 
 impl RowSink for Sink<'_, '_> {
     fn apply(&mut self, op: RowOp<'_>) -> Result<()> {
-        if let RowOp::InsertTransaction { book, tx, position } = op {
-            self.batch.push(book, tx, position);
-            return Ok(());
+        if !matches!(op, RowOp::InsertTransaction { .. }) {
+            self.batch.flush(self.tx)?;
         }
-        self.batch.flush(self.tx)?;
         let tx = &mut *self.tx;
         match op {
-            RowOp::InsertTransaction { .. } => unreachable!("batched above"),
+            RowOp::InsertTransaction { book, tx, position } => self.batch.push(book, tx, position),
             RowOp::InsertBook { book, opened: b } => {
                 let (kind, owner) = owner_parts(&b.owner);
                 tx.execute(
