@@ -21,6 +21,7 @@ pub mod import;
 pub mod ledger;
 pub mod money;
 pub mod report;
+pub mod risk;
 pub mod transaction;
 
 pub use account::{Account, AccountKind};

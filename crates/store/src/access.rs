@@ -6,7 +6,8 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::access::{BookRole, OrgRole, Principal, TokenKind};
-use kassa_core::{AccountId, BookId, Currency, Event, OrgId, RecordedEvent, TxId, UserId};
+use kassa_core::risk::{self, Outflows};
+use kassa_core::{AccountId, AccountKind, BookId, Currency, Event, OrgId, RecordedEvent, TxId, UserId};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -198,8 +199,70 @@ pub struct Overview {
     pub top_expenses: Vec<(String, Currency, Decimal)>,
     /// Asset accounts with a negative balance.
     pub overdrawn_accounts: i64,
-    /// Outflows over five times their account's average outflow (and over 1,000).
+    /// Outflows over five times their account's average outflow and at least
+    /// 1,000 in major units of their currency (`kassa_core::risk`).
     pub large_outflows: i64,
+}
+
+/// One account of an open book as the admin overview reads it, in minor units.
+#[derive(Debug, Clone)]
+pub(crate) struct AccountFigures {
+    pub id: AccountId,
+    pub currency: Currency,
+    pub kind: String,
+    pub balance: i64,
+    pub outflows: Outflows,
+}
+
+/// What the admin overview asks of a backend. The SQL only selects and sums;
+/// what counts as overdrawn or large is `kassa_core::risk`'s judgement,
+/// applied in [`overview`] the same way for both backends.
+pub(crate) trait OverviewReads {
+    /// `SELECT COUNT(*) …`, the same text on both backends.
+    fn count(&mut self, sql: &str) -> Result<i64>;
+    /// Every account of an open book, with its outflows summed from the register.
+    fn account_figures(&mut self) -> Result<Vec<AccountFigures>>;
+    /// Register rows of open books in `currency` of at most `ceiling` minor units.
+    fn outflows_at_most(&mut self, currency: Currency, ceiling: i64) -> Result<Vec<(AccountId, i64)>>;
+    /// (category name, currency, total spent), largest first, at most ten.
+    fn top_expenses(&mut self) -> Result<Vec<(String, Currency, Decimal)>>;
+}
+
+pub(crate) fn overview(r: &mut dyn OverviewReads) -> Result<Overview> {
+    let accounts = r.account_figures()?;
+    let mut balances: std::collections::BTreeMap<(&str, &str), (Currency, i64)> = Default::default();
+    let mut overdrawn = 0;
+    let mut by_id = std::collections::HashMap::new();
+    for a in &accounts {
+        balances.entry((a.currency.code(), &a.kind)).or_insert((a.currency, 0)).1 += a.balance;
+        let kind: AccountKind =
+            a.kind.parse().map_err(|e: kassa_core::ParseError| crate::StoreError::Corrupt(e.to_string()))?;
+        overdrawn += i64::from(risk::is_overdrawn(kind, a.balance));
+        by_id.insert(a.id, a.outflows);
+    }
+    let currencies: std::collections::BTreeMap<&str, Currency> =
+        accounts.iter().map(|a| (a.currency.code(), a.currency)).collect();
+    let mut large = 0;
+    for cur in currencies.into_values() {
+        for (account, amount) in r.outflows_at_most(cur, risk::large_outflow_ceiling(cur))? {
+            let stats = by_id.get(&account).copied().unwrap_or_default();
+            large += i64::from(risk::is_large_outflow(amount, cur, stats));
+        }
+    }
+    Ok(Overview {
+        users: r.count("SELECT COUNT(*) FROM users")?,
+        organisations: r.count("SELECT COUNT(*) FROM orgs")?,
+        books: r.count("SELECT COUNT(*) FROM books")?,
+        balances: balances
+            .into_iter()
+            .map(|((_, kind), (cur, minor))| {
+                (cur, kind.to_string(), kassa_core::Money::from_minor_units(minor, cur).amount)
+            })
+            .collect(),
+        top_expenses: r.top_expenses()?,
+        overdrawn_accounts: overdrawn,
+        large_outflows: large,
+    })
 }
 
 /// A stored reply to a create, replayed for a repeated `Idempotency-Key`.

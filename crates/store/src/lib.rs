@@ -11,6 +11,7 @@ mod error;
 pub mod import;
 pub mod postgres;
 mod projection;
+mod projector;
 mod reports;
 pub mod sqlite;
 pub mod state;

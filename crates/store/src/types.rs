@@ -82,8 +82,16 @@ pub struct BalanceRow {
     pub balance: Decimal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RebuildStats {
     pub events: u64,
     pub transactions: u64,
+}
+
+impl RebuildStats {
+    /// Counts one page of the replayed log.
+    pub(crate) fn count(&mut self, page: &[kassa_core::RecordedEvent]) {
+        self.events += page.len() as u64;
+        self.transactions += page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
+    }
 }

@@ -7,7 +7,7 @@ use kassa_core::event::book_stream;
 use kassa_core::{BookId, Command, Ledger, RecordedEvent, Transaction, TxId};
 
 use crate::error::{Result, StoreError};
-use crate::types::NewEvent;
+use crate::types::{NewEvent, RebuildStats};
 
 /// What a backend does inside one open database transaction.
 pub(crate) trait UnitOfWork {
@@ -26,6 +26,33 @@ pub(crate) trait UnitOfWork {
     ) -> Result<Vec<RecordedEvent>>;
     /// Folds events into the projections.
     fn project(&mut self, events: &[RecordedEvent]) -> Result<()>;
+}
+
+/// Events read per round trip during rebuild: large enough to amortise the
+/// query, small enough to keep memory flat on a multi-million event log.
+const REBUILD_PAGE: usize = 20_000;
+
+/// A unit of work that can also page through the whole log, for rebuild.
+pub(crate) trait ReplayUnit: UnitOfWork {
+    /// The log after `after_position`, at most `limit` events.
+    fn read_log(&mut self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>>;
+}
+
+/// The part of `rebuild` both backends share, once the projections are
+/// empty: the whole log, page by page, through the same `project` as every
+/// write, reporting (events so far, `total`) after each page.
+pub(crate) fn replay(uow: &mut dyn ReplayUnit, total: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
+    let mut stats = RebuildStats::default();
+    let mut after = 0;
+    loop {
+        let page = uow.read_log(after, REBUILD_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        stats.count(&page);
+        uow.project(&page)?;
+        progress(stats.events, total);
+    }
+    Ok(stats)
 }
 
 /// Loads state, decides, appends, projects. The caller commits.

@@ -3,8 +3,10 @@
 
 use jiff::Timestamp;
 use kassa_core::access::Principal;
-use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::event::AccountRenamed;
+use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Event, OrgId, RecordedEvent, TxId, UserId};
+use kassa_core::{Currency, Money};
 use postgres::GenericClient;
 use postgres::types::ToSql;
 use rust_decimal::Decimal;
@@ -12,21 +14,12 @@ use uuid::Uuid;
 
 use super::{Conn, EVENT_COLUMNS, Uow, at_scale, currency, event_row};
 use crate::access::{
-    CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem,
-    TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
+    TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::Result;
-use crate::projection::book_of;
+use crate::projector::AccessOp;
 use crate::sqlite::{like_escape, owner_from};
-
-/// The projection tables this module owns, emptied and refilled by rebuild.
-pub(super) const TABLES: [(&str, &str); 5] = [
-    ("users", "id"),
-    ("tokens", "id"),
-    ("orgs", "id"),
-    ("org_members", "org_id, user_id"),
-    ("book_grants", "book_id, principal_kind, principal_id"),
-];
 
 impl StreamUow for Uow<'_, '_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
@@ -35,45 +28,44 @@ impl StreamUow for Uow<'_, '_> {
     }
 }
 
-/// Folds one event into this module's projections; `false` when the event
-/// is not one of ours.
-pub(super) fn project(tx: &mut postgres::Transaction<'_>, re: &RecordedEvent) -> Result<bool> {
-    match &re.event {
-        Event::UserRegistered(u) => {
+/// Executes one of the projector's access operations.
+pub(super) fn apply(tx: &mut postgres::Transaction<'_>, op: AccessOp<'_>) -> Result<()> {
+    match op {
+        AccessOp::InsertUser(u) => {
             tx.execute(
                 "INSERT INTO users (id, email, password_hash, platform_admin, disabled) VALUES ($1, $2, $3, $4, false)",
                 &[&u.user_id.0, &u.email, &u.password_hash, &u.platform_admin],
             )?;
         }
-        Event::PasswordChanged(p) => {
+        AccessOp::SetPassword(p) => {
             tx.execute("UPDATE users SET password_hash = $1 WHERE id = $2", &[&p.password_hash, &p.user_id.0])?;
         }
-        Event::UserDisabled(u) => {
+        AccessOp::DisableUser(u) => {
             tx.execute("UPDATE users SET disabled = true WHERE id = $1", &[&u.user_id.0])?;
         }
-        Event::TokenIssued(t) => {
+        AccessOp::InsertToken(t) => {
             tx.execute(
                 "INSERT INTO tokens (id, user_id, kind, token_hash, expires_at, revoked) VALUES ($1, $2, $3, $4, $5, false)",
                 &[&t.token_id, &t.user_id.0, &t.kind.as_str(), &t.token_hash, &t.expires_at],
             )?;
         }
-        Event::TokenRevoked(t) => {
+        AccessOp::RevokeToken(t) => {
             tx.execute("UPDATE tokens SET revoked = true WHERE id = $1", &[&t.token_id])?;
         }
-        Event::OrgCreated(o) => {
+        AccessOp::InsertOrg(o) => {
             tx.execute("INSERT INTO orgs (id, name) VALUES ($1, $2)", &[&o.org_id.0, &o.name])?;
         }
-        Event::OrgMemberSet(m) => {
+        AccessOp::UpsertMember(m) => {
             tx.execute(
                 "INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, $3)
                  ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
                 &[&m.org_id.0, &m.user_id.0, &m.role.as_str()],
             )?;
         }
-        Event::OrgMemberRemoved(m) => {
+        AccessOp::DeleteMember(m) => {
             tx.execute("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2", &[&m.org_id.0, &m.user_id.0])?;
         }
-        Event::BookRoleGranted(g) => {
+        AccessOp::UpsertGrant(g) => {
             let (kind, id) = principal_parts(&g.principal);
             tx.execute(
                 "INSERT INTO book_grants (book_id, principal_kind, principal_id, role, account_id) VALUES ($1, $2, $3, $4, $5)
@@ -81,26 +73,24 @@ pub(super) fn project(tx: &mut postgres::Transaction<'_>, re: &RecordedEvent) ->
                 &[&g.book_id.0, &kind, &id, &g.role.as_str(), &g.account_id.map(|a| a.0)],
             )?;
         }
-        Event::BookRoleRevoked(r) => {
+        AccessOp::DeleteGrant(r) => {
             let (kind, id) = principal_parts(&r.principal);
             tx.execute(
                 "DELETE FROM book_grants WHERE book_id = $1 AND principal_kind = $2 AND principal_id = $3",
                 &[&r.book_id.0, &kind, &id],
             )?;
         }
-        Event::BookRenamed(BookRenamed { name }) => {
-            let Some(book) = book_of(&re.stream) else { return Ok(true) };
-            tx.execute("UPDATE books SET name = $1 WHERE id = $2", &[name, &book.0])?;
+        AccessOp::RenameBook { book, name } => {
+            tx.execute("UPDATE books SET name = $1 WHERE id = $2", &[&name, &book.0])?;
         }
-        Event::BookClosed(BookClosed { book_id }) => {
+        AccessOp::DeleteBook(book_id) => {
             tx.execute("DELETE FROM books WHERE id = $1", &[&book_id.0])?;
         }
-        Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+        AccessOp::RenameAccount(AccountRenamed { account_id, name }) => {
             tx.execute("UPDATE accounts SET name = $1 WHERE id = $2", &[name, &account_id.0])?;
         }
-        _ => return Ok(false),
     }
-    Ok(true)
+    Ok(())
 }
 
 fn user_row(r: &postgres::Row) -> UserRow {
@@ -338,44 +328,66 @@ pub(super) fn read_stream_page(
     rows.iter().map(event_row).collect()
 }
 
-pub(super) fn admin_overview(c: &mut impl GenericClient) -> Result<Overview> {
-    let mut count = |sql: &str| -> Result<i64> { Ok(c.query_one(sql, &[])?.get(0)) };
-    let mut o = Overview {
-        users: count("SELECT COUNT(*) FROM users")?,
-        organisations: count("SELECT COUNT(*) FROM orgs")?,
-        books: count("SELECT COUNT(*) FROM books")?,
-        overdrawn_accounts: count(
-            "SELECT COUNT(*) FROM accounts a JOIN books b ON b.id = a.book_id
-              WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance < 0",
-        )?,
-        large_outflows: count(
-            "SELECT COUNT(*) FROM register p JOIN books b ON b.id = p.book_id
-               JOIN (SELECT account_id, AVG(-amount) AS avg_out FROM register
-                      WHERE amount < 0 GROUP BY account_id) s
-                 ON s.account_id = p.account_id
-              WHERE p.amount < -1000 AND -p.amount > 5 * s.avg_out",
-        )?,
-        ..Overview::default()
-    };
-    for r in c.query(
-        "SELECT a.currency, a.kind, SUM(a.balance) FROM accounts a JOIN books b ON b.id = a.book_id
-          GROUP BY a.currency, a.kind ORDER BY a.currency, a.kind",
-        &[],
-    )? {
-        let cur = currency(r.get(0))?;
-        o.balances.push((cur, r.get(1), at_scale(r.get::<_, Decimal>(2), cur)));
+/// The admin overview's reads; the judgements are `access::overview`'s.
+/// Amounts are NUMERIC major units here and become minor units on the way out.
+pub(super) struct OverviewSql<'c, C: GenericClient>(pub &'c mut C);
+
+impl<C: GenericClient> OverviewReads for OverviewSql<'_, C> {
+    fn count(&mut self, sql: &str) -> Result<i64> {
+        Ok(self.0.query_one(sql, &[])?.get(0))
     }
-    for r in c.query(
-        "SELECT c.name, p.currency, SUM(p.amount) AS spent FROM postings p
-           JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
-          WHERE p.leg = 'category' AND c.section = 'expense'
-          GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
-        &[],
-    )? {
-        let cur = currency(r.get(1))?;
-        o.top_expenses.push((r.get(0), cur, at_scale(r.get::<_, Decimal>(2), cur)));
+
+    fn account_figures(&mut self) -> Result<Vec<AccountFigures>> {
+        let rows = self.0.query(
+            "SELECT a.id, a.currency, a.kind, a.balance, COALESCE(SUM(-r.amount), 0), COUNT(r.account_id)
+               FROM accounts a JOIN books b ON b.id = a.book_id
+               LEFT JOIN register r ON r.account_id = a.id AND r.amount < 0
+              GROUP BY a.id",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let cur = currency(r.get(1))?;
+                let minor = |d: Decimal| Money { amount: at_scale(d, cur), currency: cur }.minor_units();
+                Ok(AccountFigures {
+                    id: AccountId(r.get(0)),
+                    currency: cur,
+                    kind: r.get(2),
+                    balance: minor(r.get(3)),
+                    outflows: Outflows { total: minor(r.get(4)), count: r.get(5) },
+                })
+            })
+            .collect()
     }
-    Ok(o)
+
+    fn outflows_at_most(&mut self, cur: Currency, ceiling: i64) -> Result<Vec<(AccountId, i64)>> {
+        let ceiling = Money::from_minor_units(ceiling, cur).amount;
+        let rows = self.0.query(
+            "SELECT r.account_id, r.amount FROM register r JOIN books b ON b.id = r.book_id
+              WHERE r.currency = $1 AND r.amount <= $2",
+            &[&cur.code(), &ceiling],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| (AccountId(r.get(0)), Money { amount: at_scale(r.get(1), cur), currency: cur }.minor_units()))
+            .collect())
+    }
+
+    fn top_expenses(&mut self) -> Result<Vec<(String, Currency, Decimal)>> {
+        let rows = self.0.query(
+            "SELECT c.name, p.currency, SUM(p.amount) AS spent FROM postings p
+               JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
+              WHERE p.leg = 'category' AND c.section = 'expense'
+              GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let cur = currency(r.get(1))?;
+                Ok((r.get(0), cur, at_scale(r.get::<_, Decimal>(2), cur)))
+            })
+            .collect()
+    }
 }
 
 pub(super) fn idempotent_get(c: &mut impl GenericClient, scope: &str, key: &str) -> Result<Option<StoredResponse>> {

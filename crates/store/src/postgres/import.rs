@@ -2,18 +2,18 @@
 //! lookups (arrays and `= ANY`, one round trip per account and chunk).
 
 use jiff::civil::Date;
-use kassa_core::event::RecordedEvent;
 use kassa_core::import::{
     Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, ReviewKind,
     ReviewOutcome, ReviewResolved, TradesImported,
 };
-use kassa_core::{AccountId, BatchId, BookId, Event, ReviewId, TxId};
+use kassa_core::{AccountId, BatchId, BookId, ReviewId, TxId};
 use postgres::GenericClient;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::import::{BatchRow, ImportLookup, ProfileRow, ReviewRow};
+use crate::projector::ImportOp;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -23,16 +23,22 @@ fn json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(corrupt)
 }
 
-pub(super) fn project(tx: &mut postgres::Transaction<'_>, book: BookId, re: &RecordedEvent) -> Result<()> {
-    match &re.event {
-        Event::ImportBatchRecorded(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
+pub(super) fn apply(
+    tx: &mut postgres::Transaction<'_>,
+    book: BookId,
+    position: i64,
+    recorded_at: jiff::Timestamp,
+    op: ImportOp<'_>,
+) -> Result<()> {
+    match op {
+        ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
             tx.execute(
                 "INSERT INTO import_batches (id, book_id, file_name, sha256, format, counts, recorded_at, position)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[&batch_id.0, &book.0, file_name, sha256, format, &json(counts)?, &re.meta.recorded_at, &re.position],
+                &[&batch_id.0, &book.0, file_name, sha256, format, &json(counts)?, &recorded_at, &position],
             )?;
         }
-        Event::ImportRowsRecorded(ImportRows { batch_id, rows }) => {
+        ImportOp::InsertIndexLines(ImportRows { batch_id, rows }) => {
             let accounts: Vec<Uuid> = rows.iter().map(|r| r.account_id.0).collect();
             let fps: Vec<&[u8]> = rows.iter().map(|r| &r.fingerprint.0[..]).collect();
             let txs: Vec<Uuid> = rows.iter().map(|r| r.tx_id.0).collect();
@@ -46,15 +52,15 @@ pub(super) fn project(tx: &mut postgres::Transaction<'_>, book: BookId, re: &Rec
                 &[&accounts, &fps, &txs, &batch_id.0, &dates, &ext, &pending],
             )?;
         }
-        Event::ImportReviewHeld(ImportReviews { batch_id, items }) => {
+        ImportOp::InsertReviews(ImportReviews { batch_id, items }) => {
             for item in items {
                 tx.execute(
                     "INSERT INTO import_review (id, book_id, batch_id, item, position) VALUES ($1, $2, $3, $4, $5)",
-                    &[&item.review_id.0, &book.0, &batch_id.0, &json(item)?, &re.position],
+                    &[&item.review_id.0, &book.0, &batch_id.0, &json(item)?, &position],
                 )?;
             }
         }
-        Event::ImportReviewResolved(ReviewResolved { review_id, batch_id, item, resolution }) => {
+        ImportOp::ResolveReview(ReviewResolved { review_id, batch_id, item, resolution }) => {
             if tx.execute("DELETE FROM import_review WHERE id = $1", &[&review_id.0])? == 0 {
                 return Err(StoreError::NotFound(format!("review item {review_id}")));
             }
@@ -72,15 +78,15 @@ pub(super) fn project(tx: &mut postgres::Transaction<'_>, book: BookId, re: &Rec
                 ReviewOutcome::Dismissed => {}
             }
         }
-        Event::ImportBatchUndone(u) => {
+        ImportOp::UndoBatch(u) => {
             tx.execute("DELETE FROM import_index WHERE batch_id = $1", &[&u.batch_id.0])?;
             tx.execute("DELETE FROM import_review WHERE batch_id = $1", &[&u.batch_id.0])?;
             tx.execute("DELETE FROM trades WHERE batch_id = $1", &[&u.batch_id.0])?;
             tx.execute("UPDATE import_batches SET undone = true WHERE id = $1", &[&u.batch_id.0])?;
         }
-        Event::TradesImported(TradesImported { batch_id, trades }) => {
+        ImportOp::InsertTrades(TradesImported { batch_id, trades }) => {
             for (i, t) in trades.iter().enumerate() {
-                let seq = re.position * 1_000_000 + i as i64;
+                let seq = position * 1_000_000 + i as i64;
                 tx.execute(
                     "INSERT INTO trades (batch_id, seq, book_id, account_id, trade_time, date, symbol, isin, side, quantity,
                                          price, fees, currency, external_id)
@@ -104,14 +110,13 @@ pub(super) fn project(tx: &mut postgres::Transaction<'_>, book: BookId, re: &Rec
                 )?;
             }
         }
-        Event::ImportProfileSaved(p) => {
+        ImportOp::UpsertProfile(p) => {
             tx.execute(
                 "INSERT INTO import_profiles (book_id, name, toml) VALUES ($1, $2, $3)
                  ON CONFLICT (book_id, name) DO UPDATE SET toml = excluded.toml",
                 &[&book.0, &p.name, &p.toml],
             )?;
         }
-        _ => {}
     }
     Ok(())
 }

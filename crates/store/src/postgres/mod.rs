@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::categorize::Rule;
-use kassa_core::event::{Annotated, Deleted, EventMeta, Recategorized, RuleDeleted, Suggested};
+use kassa_core::event::{EventMeta, Suggested};
 use kassa_core::{
-    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Command, Currency, Event, Ledger, Leg,
-    Money, Posting, Postings, RecordedEvent, Transaction, TxId,
+    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Command, Currency, Ledger, Leg, Money,
+    Posting, Postings, RecordedEvent, Transaction, TxId,
 };
 use postgres::types::ToSql;
 use postgres::{Client, NoTls};
@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, book_of, leg_name, register_rows_of_tx};
-use crate::reports::FlowDeltas;
+use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
+use crate::projector::{self, ProjectionReads, RowOp, RowSink};
 use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
@@ -30,32 +30,6 @@ mod access;
 mod import;
 mod reports;
 mod state;
-
-/// Every projection table: emptied by rebuild, listed by projection_dump.
-const PROJECTIONS: [(&str, &str); 22] = [
-    ("books", "id"),
-    ("accounts", "id"),
-    ("categories", "id"),
-    ("transactions", "id"),
-    ("postings", "tx_id, seq"),
-    ("register", "account_id, date, tx_id, seq"),
-    ("daily_balances", "account_id, date"),
-    ("import_batches", "id"),
-    ("import_index", "account_id, fingerprint, tx_id, deleted"),
-    ("import_review", "id"),
-    ("trades", "batch_id, seq"),
-    ("import_profiles", "book_id, name"),
-    ("rules", "book_id, id"),
-    ("suggestions", "tx_id"),
-    ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
-    ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
-    ("fx_rates", "book_id, base, quote, date"),
-    access::TABLES[0],
-    access::TABLES[1],
-    access::TABLES[2],
-    access::TABLES[3],
-    access::TABLES[4],
-];
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("0001_init.sql")),
@@ -67,7 +41,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "register", include_str!("0007_register.sql")),
     (8, "state", include_str!("0008_state.sql")),
 ];
-const REBUILD_PAGE: usize = 20_000;
 
 #[derive(Debug)]
 struct Manager {
@@ -365,18 +338,7 @@ impl Store for PgStore {
         for (name, _) in &indexes {
             tx.batch_execute(&format!("DROP INDEX {name}"))?;
         }
-        let mut stats = RebuildStats { events: 0, transactions: 0 };
-        let mut after = 0;
-        loop {
-            let page = read_log(&mut tx, after, REBUILD_PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            stats.events += page.len() as u64;
-            stats.transactions +=
-                page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
-            Uow { tx: &mut tx }.project(&page)?;
-            progress(stats.events, total as u64);
-        }
+        let stats = unit::replay(&mut Uow { tx: &mut tx }, total as u64, progress)?;
         for (_, ddl) in &indexes {
             tx.batch_execute(ddl)?;
         }
@@ -492,7 +454,7 @@ impl Store for PgStore {
     }
 
     fn admin_overview(&self) -> Result<crate::access::Overview> {
-        access::admin_overview(&mut *self.conn()?)
+        crate::access::overview(&mut access::OverviewSql(&mut *self.conn()?))
     }
 
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
@@ -634,6 +596,12 @@ struct Uow<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
 }
 
+impl unit::ReplayUnit for Uow<'_, '_> {
+    fn read_log(&mut self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        read_log(self.tx, after_position, limit)
+    }
+}
+
 impl UnitOfWork for Uow<'_, '_> {
     /// Locks the stream's row while reading it, so concurrent `execute`s on
     /// one book queue here instead of all deciding and all but one failing.
@@ -648,13 +616,17 @@ impl UnitOfWork for Uow<'_, '_> {
             return Ok(Ledger::new());
         };
         let owner: Option<Uuid> = r.get(2);
-        let mut events =
-            vec![Event::BookOpened(Book { id: book, name: r.get(0), owner: owner_from(r.get(1), owner)? })];
+        let mut state = BookState {
+            book: Book { id: book, name: r.get(0), owner: owner_from(r.get(1), owner)? },
+            accounts: vec![],
+            categories: vec![],
+            rules: vec![],
+        };
         for r in tx.query(
             "SELECT id, name, kind, currency, iban, number, institution, location, opened_on FROM accounts WHERE book_id = $1",
             &[&book.0],
         )? {
-            events.push(Event::AccountOpened(Account {
+            state.accounts.push(Account {
                 id: AccountId(r.get(0)),
                 name: r.get(1),
                 kind: parse_field(r.get(2))?,
@@ -664,20 +636,20 @@ impl UnitOfWork for Uow<'_, '_> {
                 institution: r.get(6),
                 location: r.get(7),
                 opened_on: r.get(8),
-            }));
+            });
         }
         for r in tx.query("SELECT id, name, section FROM categories WHERE book_id = $1", &[&book.0])? {
-            events.push(Event::CategoryAdded(Category {
+            state.categories.push(Category {
                 id: CategoryId(r.get(0)),
                 name: parse_field(r.get(1))?,
                 section: parse_field(r.get(2))?,
-            }));
+            });
         }
         for r in tx.query("SELECT data::text FROM rules WHERE book_id = $1", &[&book.0])? {
             let rule: Rule = serde_json::from_str(r.get(0)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            events.push(Event::RuleSaved(rule));
+            state.rules.push(rule);
         }
-        Ok(Ledger::from_events(&events))
+        Ok(state.into_ledger())
     }
 
     fn load_transaction(&mut self, book: BookId, id: TxId) -> Result<Option<Transaction>> {
@@ -740,149 +712,129 @@ impl UnitOfWork for Uow<'_, '_> {
     }
 
     fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
-        let mut batch = TxBatch::default();
-        let mut deltas = BalanceDeltas::default();
-        let mut flows = FlowDeltas::default();
-        for re in events {
-            if access::project(self.tx, re)? {
-                continue;
-            }
-            let Some(book) = book_of(&re.stream) else {
-                continue;
-            };
-            let tx = &mut *self.tx;
-            match &re.event {
-                Event::BookOpened(b) => {
-                    let (kind, owner) = owner_parts(&b.owner);
-                    tx.execute(
-                        "INSERT INTO books (id, name, owner_kind, owner_id) VALUES ($1, $2, $3, $4)",
-                        &[&book.0, &b.name, &kind, &owner],
-                    )?;
-                }
-                Event::AccountOpened(a) => {
-                    tx.execute(
-                        "INSERT INTO accounts (id, book_id, name, kind, currency, iban, number, institution, location, opened_on)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                        &[
-                            &a.id.0,
-                            &book.0,
-                            &a.name,
-                            &a.kind.as_str(),
-                            &a.currency.code(),
-                            &a.iban.as_ref().map(|i| i.to_string()),
-                            &a.number,
-                            &a.institution,
-                            &a.location,
-                            &a.opened_on,
-                        ],
-                    )?;
-                }
-                Event::CategoryAdded(c) => {
-                    tx.execute(
-                        "INSERT INTO categories (id, book_id, name, section) VALUES ($1, $2, $3, $4)",
-                        &[&c.id.0, &book.0, &c.name.as_str(), &c.section.as_str()],
-                    )?;
-                }
-                Event::TransactionRecorded(t) => {
-                    batch.push(book, t, re.position);
-                    deltas.add(t, 1);
-                    flows.add(book, t, 1);
-                }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, source, postings, .. }) => {
-                    batch.flush(tx)?;
-                    if let Some(old) = load_transaction(tx, book, *tx_id)? {
-                        flows.add(book, &old, -1);
-                        flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1);
-                    }
-                    let cat = category.map(|c| c.0);
-                    let leg = if category.is_some() { "category" } else { "uncategorized" };
-                    tx.execute(
-                        "UPDATE transactions SET category_id = $1, category_source = $2 WHERE id = $3",
-                        &[&cat, &source.map(|s| s.as_str()), &tx_id.0],
-                    )?;
-                    tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
-                    tx.execute(
-                        "UPDATE postings SET leg = $1, category_id = $2 WHERE tx_id = $3 AND leg IN ('category', 'uncategorized')",
-                        &[&leg, &cat, &tx_id.0],
-                    )?;
-                    tx.execute(
-                        &format!("UPDATE register SET category_id = $1 WHERE {}", register_rows_of_tx("", "$2")),
-                        &[&cat, &tx_id.0],
-                    )?;
-                }
-                Event::TransactionDeleted(Deleted { tx_id }) => {
-                    batch.flush(tx)?;
-                    if let Some(t) = load_transaction(tx, book, *tx_id)? {
-                        deltas.add(&t, -1);
-                        flows.add(book, &t, -1);
-                    }
-                    tx.execute(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("", "$1")), &[&tx_id.0])?;
-                    tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
-                    tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
-                    tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
-                    import::tombstone(tx, *tx_id)?;
-                }
-                Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
-                    batch.flush(tx)?;
-                    // A new counterparty moves the amount between counterparty totals.
-                    if counterparty.is_some()
-                        && let Some(old) = load_transaction(tx, book, *tx_id)?
-                    {
-                        flows.add(book, &old, -1);
-                        flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1);
-                    }
-                    let tags = (!tags.is_empty()).then(|| serde_json::json!(tags));
-                    tx.execute(
-                        "UPDATE transactions SET counterparty = COALESCE($1, counterparty), notes = COALESCE($2, notes),
-                                                 tags = $3 WHERE id = $4",
-                        &[counterparty, notes, &tags, &tx_id.0],
-                    )?;
-                    if counterparty.is_some() {
-                        tx.execute(
-                            &format!("UPDATE register SET counterparty = $1 WHERE {}", register_rows_of_tx("", "$2")),
-                            &[counterparty, &tx_id.0],
-                        )?;
-                    }
-                }
-                Event::CategorySuggested(Suggested { tx_id, category, confidence_permille }) => {
-                    batch.flush(tx)?;
-                    tx.execute(
-                        "INSERT INTO suggestions (tx_id, book_id, category_id, confidence_permille) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT (tx_id) DO UPDATE SET category_id = excluded.category_id,
-                                                          confidence_permille = excluded.confidence_permille",
-                        &[&tx_id.0, &book.0, &category.0, &(*confidence_permille as i16)],
-                    )?;
-                }
-                Event::RuleSaved(rule) => {
-                    let data = serde_json::to_value(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    tx.execute(
-                        "INSERT INTO rules (book_id, id, position, data) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT (book_id, id) DO UPDATE SET position = excluded.position, data = excluded.data",
-                        &[&book.0, &rule.id, &rule.position, &data],
-                    )?;
-                }
-                Event::RuleDeleted(RuleDeleted { rule_id }) => {
-                    tx.execute("DELETE FROM rules WHERE book_id = $1 AND id = $2", &[&book.0, rule_id])?;
-                }
-                Event::ImportBatchRecorded(_)
-                | Event::ImportRowsRecorded(_)
-                | Event::ImportReviewHeld(_)
-                | Event::ImportReviewResolved(_)
-                | Event::ImportBatchUndone(_)
-                | Event::TradesImported(_)
-                | Event::ImportProfileSaved(_) => {
-                    // Review resolutions and undo read transactions: write pending rows first.
-                    batch.flush(tx)?;
-                    import::project(tx, book, re)?;
-                }
-                Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
-                // Users, tokens, organisations, roles and book edits: `access::project` above.
-                _ => {}
-            }
+        projector::project(&mut Sink { tx: self.tx, batch: TxBatch::default() }, events)
+    }
+}
+
+/// Executes the projector's operations, recorded transactions batched into
+/// one `UNNEST` insert per table until any other operation (or a read) needs
+/// them written; the projector's last operations are the delta flushes, so
+/// nothing stays behind.
+struct Sink<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    batch: TxBatch,
+}
+
+impl ProjectionReads for Sink<'_, '_> {
+    fn load_transaction(&mut self, book: BookId, id: TxId) -> Result<Option<Transaction>> {
+        self.batch.flush(self.tx)?;
+        load_transaction(self.tx, book, id)
+    }
+}
+
+impl RowSink for Sink<'_, '_> {
+    fn apply(&mut self, op: RowOp<'_>) -> Result<()> {
+        if !matches!(op, RowOp::InsertTransaction { .. }) {
+            self.batch.flush(self.tx)?;
         }
-        batch.flush(self.tx)?;
-        reports::flush_flows(self.tx, &flows)?;
-        flush_deltas(self.tx, &deltas)
+        let tx = &mut *self.tx;
+        match op {
+            RowOp::InsertTransaction { book, tx, position } => self.batch.push(book, tx, position),
+            RowOp::InsertBook { book, opened: b } => {
+                let (kind, owner) = owner_parts(&b.owner);
+                tx.execute(
+                    "INSERT INTO books (id, name, owner_kind, owner_id) VALUES ($1, $2, $3, $4)",
+                    &[&book.0, &b.name, &kind, &owner],
+                )?;
+            }
+            RowOp::InsertAccount { book, account: a } => {
+                tx.execute(
+                    "INSERT INTO accounts (id, book_id, name, kind, currency, iban, number, institution, location, opened_on)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    &[
+                        &a.id.0,
+                        &book.0,
+                        &a.name,
+                        &a.kind.as_str(),
+                        &a.currency.code(),
+                        &a.iban.as_ref().map(|i| i.to_string()),
+                        &a.number,
+                        &a.institution,
+                        &a.location,
+                        &a.opened_on,
+                    ],
+                )?;
+            }
+            RowOp::InsertCategory { book, category: c } => {
+                tx.execute(
+                    "INSERT INTO categories (id, book_id, name, section) VALUES ($1, $2, $3, $4)",
+                    &[&c.id.0, &book.0, &c.name.as_str(), &c.section.as_str()],
+                )?;
+            }
+            RowOp::UpdateCategory { tx_id, category, source } => {
+                let cat = category.map(|c| c.0);
+                let leg = if category.is_some() { "category" } else { "uncategorized" };
+                tx.execute(
+                    "UPDATE transactions SET category_id = $1, category_source = $2 WHERE id = $3",
+                    &[&cat, &source.map(|s| s.as_str()), &tx_id.0],
+                )?;
+                tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
+                tx.execute(
+                    "UPDATE postings SET leg = $1, category_id = $2 WHERE tx_id = $3 AND leg IN ('category', 'uncategorized')",
+                    &[&leg, &cat, &tx_id.0],
+                )?;
+                tx.execute(
+                    &format!("UPDATE register SET category_id = $1 WHERE {}", register_rows_of_tx("", "$2")),
+                    &[&cat, &tx_id.0],
+                )?;
+            }
+            RowOp::DeleteTransaction { tx_id } => {
+                tx.execute(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("", "$1")), &[&tx_id.0])?;
+                tx.execute("DELETE FROM postings WHERE tx_id = $1", &[&tx_id.0])?;
+                tx.execute("DELETE FROM transactions WHERE id = $1", &[&tx_id.0])?;
+                tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
+                import::tombstone(tx, tx_id)?;
+            }
+            RowOp::Annotate { tx_id, counterparty, notes, tags } => {
+                let tags = (!tags.is_empty()).then(|| serde_json::json!(tags));
+                tx.execute(
+                    "UPDATE transactions SET counterparty = COALESCE($1, counterparty), notes = COALESCE($2, notes),
+                                             tags = $3 WHERE id = $4",
+                    &[&counterparty, &notes, &tags, &tx_id.0],
+                )?;
+                if counterparty.is_some() {
+                    tx.execute(
+                        &format!("UPDATE register SET counterparty = $1 WHERE {}", register_rows_of_tx("", "$2")),
+                        &[&counterparty, &tx_id.0],
+                    )?;
+                }
+            }
+            RowOp::UpsertSuggestion { book, suggested: Suggested { tx_id, category, confidence_permille } } => {
+                tx.execute(
+                    "INSERT INTO suggestions (tx_id, book_id, category_id, confidence_permille) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (tx_id) DO UPDATE SET category_id = excluded.category_id,
+                                                      confidence_permille = excluded.confidence_permille",
+                    &[&tx_id.0, &book.0, &category.0, &(*confidence_permille as i16)],
+                )?;
+            }
+            RowOp::UpsertRule { book, rule } => {
+                let data = serde_json::to_value(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.execute(
+                    "INSERT INTO rules (book_id, id, position, data) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (book_id, id) DO UPDATE SET position = excluded.position, data = excluded.data",
+                    &[&book.0, &rule.id, &rule.position, &data],
+                )?;
+            }
+            RowOp::DeleteRule { book, rule_id } => {
+                tx.execute("DELETE FROM rules WHERE book_id = $1 AND id = $2", &[&book.0, &rule_id])?;
+            }
+            RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
+            RowOp::Import { book, position, recorded_at, op } => import::apply(tx, book, position, recorded_at, op)?,
+            RowOp::Access(op) => access::apply(tx, op)?,
+            RowOp::AddFlows(flows) => reports::flush_flows(tx, flows)?,
+            RowOp::AddBalances(deltas) => flush_deltas(tx, deltas)?,
+        }
+        Ok(())
     }
 }
 
@@ -1116,7 +1068,7 @@ fn stream_version(tx: &mut postgres::Transaction<'_>, stream: &str) -> Result<i6
 
 fn event_row(r: &postgres::Row) -> Result<RecordedEvent> {
     let schema: i32 = r.get(4);
-    let event = Event::from_stored(r.get(3), schema as u32, r.get(5))?;
+    let event = decode_event(r.get(3), schema as u32, r.get(5))?;
     Ok(RecordedEvent {
         position: r.get(0),
         stream: r.get(1),

@@ -5,7 +5,8 @@ use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use kassa_core::access::Principal;
-use kassa_core::event::{AccountRenamed, BookClosed, BookRenamed};
+use kassa_core::event::AccountRenamed;
+use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Currency, Event, Money, OrgId, RecordedEvent, TxId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -15,20 +16,11 @@ use uuid::Uuid;
 
 use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, like_escape, owner_from};
 use crate::access::{
-    CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, Overview, StoredResponse, StreamUow, TokenRow, TxCursor, TxItem,
-    TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
+    TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::{Result, StoreError};
-use crate::projection::book_of;
-
-/// The projection tables this module owns, emptied and refilled by rebuild.
-pub(super) const TABLES: [(&str, &str); 5] = [
-    ("users", "id"),
-    ("tokens", "id"),
-    ("orgs", "id"),
-    ("org_members", "org_id, user_id"),
-    ("book_grants", "book_id, principal_kind, principal_id"),
-];
+use crate::projector::AccessOp;
 
 impl StreamUow for Uow<'_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
@@ -38,47 +30,46 @@ impl StreamUow for Uow<'_> {
     }
 }
 
-/// Folds one event into this module's projections; `false` when the event
-/// is not one of ours.
-pub(super) fn project(tx: &rusqlite::Transaction<'_>, re: &RecordedEvent) -> Result<bool> {
-    match &re.event {
-        Event::UserRegistered(u) => {
+/// Executes one of the projector's access operations.
+pub(super) fn apply(tx: &rusqlite::Transaction<'_>, op: AccessOp<'_>) -> Result<()> {
+    match op {
+        AccessOp::InsertUser(u) => {
             tx.prepare_cached(
                 "INSERT INTO users (id, email, password_hash, platform_admin, disabled) VALUES (?1, ?2, ?3, ?4, 0)",
             )?
             .execute(params![u.user_id.0, u.email, u.password_hash, u.platform_admin])?;
         }
-        Event::PasswordChanged(p) => {
+        AccessOp::SetPassword(p) => {
             tx.prepare_cached("UPDATE users SET password_hash = ?1 WHERE id = ?2")?
                 .execute(params![p.password_hash, p.user_id.0])?;
         }
-        Event::UserDisabled(u) => {
+        AccessOp::DisableUser(u) => {
             tx.prepare_cached("UPDATE users SET disabled = 1 WHERE id = ?1")?.execute([u.user_id.0])?;
         }
-        Event::TokenIssued(t) => {
+        AccessOp::InsertToken(t) => {
             tx.prepare_cached(
                 "INSERT INTO tokens (id, user_id, kind, token_hash, expires_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
             )?
             .execute(params![t.token_id, t.user_id.0, t.kind.as_str(), t.token_hash, t.expires_at.to_string()])?;
         }
-        Event::TokenRevoked(t) => {
+        AccessOp::RevokeToken(t) => {
             tx.prepare_cached("UPDATE tokens SET revoked = 1 WHERE id = ?1")?.execute([t.token_id])?;
         }
-        Event::OrgCreated(o) => {
+        AccessOp::InsertOrg(o) => {
             tx.prepare_cached("INSERT INTO orgs (id, name) VALUES (?1, ?2)")?.execute(params![o.org_id.0, o.name])?;
         }
-        Event::OrgMemberSet(m) => {
+        AccessOp::UpsertMember(m) => {
             tx.prepare_cached(
                 "INSERT INTO org_members (org_id, user_id, role) VALUES (?1, ?2, ?3)
                  ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
             )?
             .execute(params![m.org_id.0, m.user_id.0, m.role.as_str()])?;
         }
-        Event::OrgMemberRemoved(m) => {
+        AccessOp::DeleteMember(m) => {
             tx.prepare_cached("DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2")?
                 .execute(params![m.org_id.0, m.user_id.0])?;
         }
-        Event::BookRoleGranted(g) => {
+        AccessOp::UpsertGrant(g) => {
             let (kind, id) = principal_parts(&g.principal);
             tx.prepare_cached(
                 "INSERT INTO book_grants (book_id, principal_kind, principal_id, role, account_id) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -86,26 +77,24 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, re: &RecordedEvent) -> Res
             )?
             .execute(params![g.book_id.0, kind, id, g.role.as_str(), g.account_id.map(|a| a.0)])?;
         }
-        Event::BookRoleRevoked(r) => {
+        AccessOp::DeleteGrant(r) => {
             let (kind, id) = principal_parts(&r.principal);
             tx.prepare_cached(
                 "DELETE FROM book_grants WHERE book_id = ?1 AND principal_kind = ?2 AND principal_id = ?3",
             )?
             .execute(params![r.book_id.0, kind, id])?;
         }
-        Event::BookRenamed(BookRenamed { name }) => {
-            let Some(book) = book_of(&re.stream) else { return Ok(true) };
+        AccessOp::RenameBook { book, name } => {
             tx.prepare_cached("UPDATE books SET name = ?1 WHERE id = ?2")?.execute(params![name, book.0])?;
         }
-        Event::BookClosed(BookClosed { book_id }) => {
+        AccessOp::DeleteBook(book_id) => {
             tx.prepare_cached("DELETE FROM books WHERE id = ?1")?.execute([book_id.0])?;
         }
-        Event::AccountRenamed(AccountRenamed { account_id, name }) => {
+        AccessOp::RenameAccount(AccountRenamed { account_id, name }) => {
             tx.prepare_cached("UPDATE accounts SET name = ?1 WHERE id = ?2")?.execute(params![name, account_id.0])?;
         }
-        _ => return Ok(false),
     }
-    Ok(true)
+    Ok(())
 }
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
@@ -377,46 +366,59 @@ pub(super) fn read_stream_page(
     rows.map(|r| r?).collect()
 }
 
-pub(super) fn admin_overview(conn: &Connection) -> Result<Overview> {
-    let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
-    let mut o = Overview {
-        users: count("SELECT COUNT(*) FROM users")?,
-        organisations: count("SELECT COUNT(*) FROM orgs")?,
-        books: count("SELECT COUNT(*) FROM books")?,
-        overdrawn_accounts: count(
-            "SELECT COUNT(*) FROM accounts a JOIN books b ON b.id = a.book_id
-              WHERE a.kind NOT IN ('credit_card', 'loan') AND a.balance_minor < 0",
-        )?,
-        large_outflows: count(
-            "SELECT COUNT(*) FROM register p JOIN books b ON b.id = p.book_id
-               JOIN (SELECT account_id, AVG(-amount_minor) AS avg_out FROM register
-                      WHERE amount_minor < 0 GROUP BY account_id) s
-                 ON s.account_id = p.account_id
-              WHERE p.amount_minor < -100000 AND -p.amount_minor > 5 * s.avg_out",
-        )?,
-        ..Overview::default()
-    };
-    let mut st = conn.prepare(
-        "SELECT a.currency, a.kind, SUM(a.balance_minor) FROM accounts a JOIN books b ON b.id = a.book_id
-          GROUP BY a.currency, a.kind ORDER BY a.currency, a.kind",
-    )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(0)?)?;
-        o.balances.push((cur, r.get(1)?, Money::from_minor_units(r.get(2)?, cur).amount));
+/// The admin overview's reads; the judgements are `access::overview`'s.
+pub(super) struct OverviewSql<'c>(pub &'c Connection);
+
+impl OverviewReads for OverviewSql<'_> {
+    fn count(&mut self, sql: &str) -> Result<i64> {
+        Ok(self.0.query_row(sql, [], |r| r.get(0))?)
     }
-    let mut st = conn.prepare(
-        "SELECT c.name, p.currency, SUM(p.amount_minor) AS spent FROM postings p
-           JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
-          WHERE p.leg = 'category' AND c.section = 'expense'
-          GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
-    )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let cur = currency(&r.get::<_, String>(1)?)?;
-        o.top_expenses.push((r.get(0)?, cur, Money::from_minor_units(r.get(2)?, cur).amount));
+
+    fn account_figures(&mut self) -> Result<Vec<AccountFigures>> {
+        let mut st = self.0.prepare(
+            "SELECT a.id, a.currency, a.kind, a.balance_minor, COALESCE(SUM(-r.amount_minor), 0), COUNT(r.account_id)
+               FROM accounts a JOIN books b ON b.id = a.book_id
+               LEFT JOIN register r ON r.account_id = a.id AND r.amount_minor < 0
+              GROUP BY a.id",
+        )?;
+        let mut rows = st.query([])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            out.push(AccountFigures {
+                id: AccountId(r.get(0)?),
+                currency: currency(&r.get::<_, String>(1)?)?,
+                kind: r.get(2)?,
+                balance: r.get(3)?,
+                outflows: Outflows { total: r.get(4)?, count: r.get(5)? },
+            });
+        }
+        Ok(out)
     }
-    Ok(o)
+
+    fn outflows_at_most(&mut self, cur: Currency, ceiling: i64) -> Result<Vec<(AccountId, i64)>> {
+        let mut st = self.0.prepare(
+            "SELECT r.account_id, r.amount_minor FROM register r JOIN books b ON b.id = r.book_id
+              WHERE r.currency = ?1 AND r.amount_minor <= ?2",
+        )?;
+        let rows = st.query_map(params![cur.code(), ceiling], |r| Ok((AccountId(r.get(0)?), r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn top_expenses(&mut self) -> Result<Vec<(String, Currency, Decimal)>> {
+        let mut st = self.0.prepare(
+            "SELECT c.name, p.currency, SUM(p.amount_minor) AS spent FROM postings p
+               JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
+              WHERE p.leg = 'category' AND c.section = 'expense'
+              GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
+        )?;
+        let mut rows = st.query([])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            let cur = currency(&r.get::<_, String>(1)?)?;
+            out.push((r.get(0)?, cur, Money::from_minor_units(r.get(2)?, cur).amount));
+        }
+        Ok(out)
+    }
 }
 
 pub(super) fn idempotent_get(conn: &Connection, scope: &str, key: &str) -> Result<Option<StoredResponse>> {

@@ -3,26 +3,32 @@
 //! lookups the duplicate matcher makes inside the import's own transaction.
 
 use jiff::civil::Date;
-use kassa_core::event::RecordedEvent;
 use kassa_core::import::{
     Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, ReviewKind,
     ReviewOutcome, ReviewResolved, TradesImported,
 };
-use kassa_core::{AccountId, BatchId, BookId, Currency, Event, Money, ReviewId, TxId};
+use kassa_core::{AccountId, BatchId, BookId, Currency, Money, ReviewId, TxId};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::import::{BatchRow, ImportLookup, ProfileRow, ReviewRow};
+use crate::projector::ImportOp;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
 /// Folds one import event into the import projections.
-pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &RecordedEvent) -> Result<()> {
-    match &re.event {
-        Event::ImportBatchRecorded(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
+pub(super) fn apply(
+    tx: &rusqlite::Transaction<'_>,
+    book: BookId,
+    position: i64,
+    recorded_at: jiff::Timestamp,
+    op: ImportOp<'_>,
+) -> Result<()> {
+    match op {
+        ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
             tx.prepare_cached(
                 "INSERT INTO import_batches (id, book_id, file_name, sha256, format, counts, recorded_at, position)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -34,11 +40,11 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &Recorde
                 sha256,
                 format,
                 serde_json::to_string(counts).map_err(corrupt)?,
-                re.meta.recorded_at.to_string(),
-                re.position
+                recorded_at.to_string(),
+                position
             ])?;
         }
-        Event::ImportRowsRecorded(ImportRows { batch_id, rows }) => {
+        ImportOp::InsertIndexLines(ImportRows { batch_id, rows }) => {
             let mut st = tx.prepare_cached(
                 "INSERT INTO import_index (account_id, fingerprint, tx_id, batch_id, date, external_id, pending, created)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
@@ -55,7 +61,7 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &Recorde
                 ])?;
             }
         }
-        Event::ImportReviewHeld(ImportReviews { batch_id, items }) => {
+        ImportOp::InsertReviews(ImportReviews { batch_id, items }) => {
             let mut st = tx.prepare_cached(
                 "INSERT INTO import_review (id, book_id, batch_id, item, position) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
@@ -65,11 +71,11 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &Recorde
                     book.0,
                     batch_id.0,
                     serde_json::to_string(item).map_err(corrupt)?,
-                    re.position
+                    position
                 ])?;
             }
         }
-        Event::ImportReviewResolved(ReviewResolved { review_id, batch_id, item, resolution }) => {
+        ImportOp::ResolveReview(ReviewResolved { review_id, batch_id, item, resolution }) => {
             let gone = tx.prepare_cached("DELETE FROM import_review WHERE id = ?1")?.execute([review_id.0])?;
             if gone == 0 {
                 return Err(StoreError::NotFound(format!("review item {review_id}")));
@@ -90,7 +96,7 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &Recorde
                 ReviewOutcome::Dismissed => {}
             }
         }
-        Event::ImportBatchUndone(u) => {
+        ImportOp::UndoBatch(u) => {
             for sql in [
                 "DELETE FROM import_index WHERE batch_id = ?1",
                 "DELETE FROM import_review WHERE batch_id = ?1",
@@ -100,7 +106,7 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &Recorde
                 tx.prepare_cached(sql)?.execute([u.batch_id.0])?;
             }
         }
-        Event::TradesImported(TradesImported { batch_id, trades }) => {
+        ImportOp::InsertTrades(TradesImported { batch_id, trades }) => {
             let mut st = tx.prepare_cached(
                 "INSERT INTO trades (batch_id, seq, book_id, account_id, trade_time, date, symbol, isin, side, quantity,
                                      price, fees, currency, external_id)
@@ -109,7 +115,7 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &Recorde
             for (i, t) in trades.iter().enumerate() {
                 st.execute(params![
                     batch_id.0,
-                    re.position * 1_000_000 + i as i64,
+                    position * 1_000_000 + i as i64,
                     book.0,
                     t.account_id.0,
                     t.trade_time,
@@ -125,14 +131,13 @@ pub(super) fn project(tx: &rusqlite::Transaction<'_>, book: BookId, re: &Recorde
                 ])?;
             }
         }
-        Event::ImportProfileSaved(p) => {
+        ImportOp::UpsertProfile(p) => {
             tx.prepare_cached(
                 "INSERT INTO import_profiles (book_id, name, toml) VALUES (?1, ?2, ?3)
                  ON CONFLICT (book_id, name) DO UPDATE SET toml = excluded.toml",
             )?
             .execute(params![book.0, p.name, p.toml])?;
         }
-        _ => {}
     }
     Ok(())
 }

@@ -8,10 +8,10 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::categorize::Rule;
-use kassa_core::event::{Annotated, Deleted, EventMeta, Recategorized, RuleDeleted, Suggested};
+use kassa_core::event::{EventMeta, Suggested};
 use kassa_core::{
-    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Command, Currency, Event, Ledger, Leg,
-    Money, Owner, Posting, Postings, RecordedEvent, Status, Transaction, TxId,
+    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Command, Currency, Ledger, Leg, Money,
+    Owner, Posting, Postings, RecordedEvent, Status, Transaction, TxId,
 };
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, book_of, leg_name, register_rows_of_tx};
-use crate::reports::FlowDeltas;
+use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
+use crate::projector::{self, ProjectionReads, RowOp, RowSink};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
@@ -39,36 +39,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "register_pages", include_str!("0006_register_pages.sql")),
     (7, "register", include_str!("0007_register.sql")),
     (8, "state", include_str!("0008_state.sql")),
-];
-
-/// Events read per round trip during rebuild: large enough to amortise the
-/// query, small enough to keep memory flat on a multi-million event log.
-const REBUILD_PAGE: usize = 20_000;
-
-/// The tables `rebuild` empties and refills.
-const PROJECTIONS: [(&str, &str); 22] = [
-    ("books", "id"),
-    ("accounts", "id"),
-    ("categories", "id"),
-    ("transactions", "id"),
-    ("postings", "tx_id, seq"),
-    ("register", "account_id, date, tx_id, seq"),
-    ("daily_balances", "account_id, date"),
-    ("rules", "book_id, id"),
-    ("suggestions", "tx_id"),
-    ("import_batches", "id"),
-    ("import_index", "account_id, fingerprint, tx_id, deleted"),
-    ("import_review", "id"),
-    ("trades", "batch_id, seq"),
-    ("import_profiles", "book_id, name"),
-    ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
-    ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
-    ("fx_rates", "book_id, base, quote, date"),
-    access::TABLES[0],
-    access::TABLES[1],
-    access::TABLES[2],
-    access::TABLES[3],
-    access::TABLES[4],
 ];
 
 #[derive(Debug)]
@@ -329,19 +299,7 @@ impl Store for SqliteStore {
         for (name, _) in &indexes {
             tx.execute(&format!("DROP INDEX {name}"), [])?;
         }
-        let mut uow = Uow { tx: &tx };
-        let mut stats = RebuildStats { events: 0, transactions: 0 };
-        let mut after = 0;
-        loop {
-            let page = read_log(&tx, after, REBUILD_PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.position;
-            stats.events += page.len() as u64;
-            stats.transactions +=
-                page.iter().filter(|e| matches!(e.event, Event::TransactionRecorded(_))).count() as u64;
-            uow.project(&page)?;
-            progress(stats.events, total as u64);
-        }
+        let stats = unit::replay(&mut Uow { tx: &tx }, total as u64, progress)?;
         for (_, sql) in &indexes {
             tx.execute(sql, [])?;
         }
@@ -465,7 +423,7 @@ impl Store for SqliteStore {
     }
 
     fn admin_overview(&self) -> Result<crate::access::Overview> {
-        access::admin_overview(&*self.conn()?)
+        crate::access::overview(&mut access::OverviewSql(&*self.conn()?))
     }
 
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
@@ -617,6 +575,12 @@ struct Uow<'a> {
     tx: &'a rusqlite::Transaction<'a>,
 }
 
+impl unit::ReplayUnit for Uow<'_> {
+    fn read_log(&mut self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        read_log(self.tx, after_position, limit)
+    }
+}
+
 impl UnitOfWork for Uow<'_> {
     fn stream_version(&mut self, stream: &str) -> Result<i64> {
         stream_version(self.tx, stream)
@@ -624,7 +588,6 @@ impl UnitOfWork for Uow<'_> {
 
     fn load_ledger(&mut self, book: BookId) -> Result<Ledger> {
         let tx = self.tx;
-        let mut events = vec![];
         let found = tx
             .query_row("SELECT name, owner_kind, owner_id FROM books WHERE id = ?1", [book.0], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<Uuid>>(2)?))
@@ -633,13 +596,18 @@ impl UnitOfWork for Uow<'_> {
         let Some((name, kind, owner)) = found else {
             return Ok(Ledger::new());
         };
-        events.push(Event::BookOpened(Book { id: book, name, owner: owner_from(&kind, owner)? }));
+        let mut state = BookState {
+            book: Book { id: book, name, owner: owner_from(&kind, owner)? },
+            accounts: vec![],
+            categories: vec![],
+            rules: vec![],
+        };
         let mut st = tx.prepare_cached(
             "SELECT id, name, kind, currency, iban, number, institution, location, opened_on FROM accounts WHERE book_id = ?1",
         )?;
         let mut rows = st.query([book.0])?;
         while let Some(r) = rows.next()? {
-            events.push(Event::AccountOpened(Account {
+            state.accounts.push(Account {
                 id: AccountId(r.get(0)?),
                 name: r.get(1)?,
                 kind: parse_field(&r.get::<_, String>(2)?)?,
@@ -649,25 +617,25 @@ impl UnitOfWork for Uow<'_> {
                 institution: r.get(6)?,
                 location: r.get(7)?,
                 opened_on: r.get(8)?,
-            }));
+            });
         }
         let mut st = tx.prepare_cached("SELECT id, name, section FROM categories WHERE book_id = ?1")?;
         let mut rows = st.query([book.0])?;
         while let Some(r) = rows.next()? {
-            events.push(Event::CategoryAdded(Category {
+            state.categories.push(Category {
                 id: CategoryId(r.get(0)?),
                 name: parse_field(&r.get::<_, String>(1)?)?,
                 section: parse_field(&r.get::<_, String>(2)?)?,
-            }));
+            });
         }
         let mut st = tx.prepare_cached("SELECT data FROM rules WHERE book_id = ?1")?;
         let mut rows = st.query([book.0])?;
         while let Some(r) = rows.next()? {
             let rule: Rule =
                 serde_json::from_str(&r.get::<_, String>(0)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            events.push(Event::RuleSaved(rule));
+            state.rules.push(rule);
         }
-        Ok(Ledger::from_events(&events))
+        Ok(state.into_ledger())
     }
 
     fn load_transaction(&mut self, book: BookId, id: TxId) -> Result<Option<Transaction>> {
@@ -776,195 +744,177 @@ impl UnitOfWork for Uow<'_> {
     }
 
     fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
+        projector::project(self, events)
+    }
+}
+
+impl ProjectionReads for Uow<'_> {
+    fn load_transaction(&mut self, book: BookId, id: TxId) -> Result<Option<Transaction>> {
+        UnitOfWork::load_transaction(self, book, id)
+    }
+}
+
+/// Row by row, each statement prepared once per connection and cached.
+impl RowSink for Uow<'_> {
+    fn apply(&mut self, op: RowOp<'_>) -> Result<()> {
         let tx = self.tx;
-        let mut deltas = BalanceDeltas::default();
-        let mut flows = FlowDeltas::default();
-        for re in events {
-            if access::project(tx, re)? {
-                continue;
+        match op {
+            RowOp::InsertBook { book, opened: bk } => {
+                let (kind, owner) = owner_parts(&bk.owner);
+                tx.prepare_cached("INSERT INTO books (id, name, owner_kind, owner_id) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![book.0, bk.name, kind, owner])?;
             }
-            let Some(book) = book_of(&re.stream) else { continue };
-            match &re.event {
-                Event::BookOpened(bk) => {
-                    let (kind, owner) = owner_parts(&bk.owner);
-                    tx.prepare_cached("INSERT INTO books (id, name, owner_kind, owner_id) VALUES (?1, ?2, ?3, ?4)")?
-                        .execute(params![book.0, bk.name, kind, owner])?;
-                }
-                Event::AccountOpened(a) => {
-                    tx.prepare_cached(
-                        "INSERT INTO accounts (id, book_id, name, kind, currency, iban, number, institution, location, opened_on)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    )?
-                    .execute(params![
-                        a.id.0,
-                        book.0,
-                        a.name,
-                        a.kind.as_str(),
-                        a.currency.code(),
-                        a.iban.as_ref().map(|i| i.as_str()),
-                        a.number,
-                        a.institution,
-                        a.location,
-                        a.opened_on
-                    ])?;
-                }
-                Event::CategoryAdded(c) => {
-                    tx.prepare_cached("INSERT INTO categories (id, book_id, name, section) VALUES (?1, ?2, ?3, ?4)")?
-                        .execute(params![c.id.0, book.0, c.name.as_str(), c.section.as_str()])?;
-                }
-                Event::TransactionRecorded(t) => {
-                    let tags = (!t.tags.is_empty()).then(|| serde_json::to_string(&t.tags).unwrap_or_default());
-                    tx.prepare_cached(
-                        "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes,
-                                                   external_id, status, is_transfer, position, category_source)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    )?
-                    .execute(params![
+            RowOp::InsertAccount { book, account: a } => {
+                tx.prepare_cached(
+                    "INSERT INTO accounts (id, book_id, name, kind, currency, iban, number, institution, location, opened_on)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    a.id.0,
+                    book.0,
+                    a.name,
+                    a.kind.as_str(),
+                    a.currency.code(),
+                    a.iban.as_ref().map(|i| i.as_str()),
+                    a.number,
+                    a.institution,
+                    a.location,
+                    a.opened_on
+                ])?;
+            }
+            RowOp::InsertCategory { book, category: c } => {
+                tx.prepare_cached("INSERT INTO categories (id, book_id, name, section) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![c.id.0, book.0, c.name.as_str(), c.section.as_str()])?;
+            }
+            RowOp::InsertTransaction { book, tx: t, position } => {
+                let tags = (!t.tags.is_empty()).then(|| serde_json::to_string(&t.tags).unwrap_or_default());
+                tx.prepare_cached(
+                    "INSERT INTO transactions (id, book_id, date, description, category_id, counterparty, tags, notes,
+                                               external_id, status, is_transfer, position, category_source)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?
+                .execute(params![
+                    t.id.0,
+                    book.0,
+                    t.date,
+                    t.description,
+                    t.postings.category().map(|c| c.0),
+                    t.counterparty,
+                    tags,
+                    t.notes,
+                    t.external_id,
+                    t.status.as_str(),
+                    t.postings.is_transfer(),
+                    position,
+                    t.category_source.map(|c| c.as_str())
+                ])?;
+                let mut st = tx.prepare_cached(
+                    "INSERT INTO postings (tx_id, seq, book_id, date, leg, account_id, category_id, currency, amount_minor)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                let mut register = tx.prepare_cached(
+                    "INSERT INTO register (account_id, date, tx_id, seq, book_id, currency, amount_minor, description,
+                                           category_id, counterparty, status, is_transfer)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )?;
+                for (seq, p) in t.postings.as_slice().iter().enumerate() {
+                    let (account, category) = leg_ids(&p.leg);
+                    st.execute(params![
                         t.id.0,
+                        seq as i64,
                         book.0,
                         t.date,
-                        t.description,
-                        t.postings.category().map(|c| c.0),
-                        t.counterparty,
-                        tags,
-                        t.notes,
-                        t.external_id,
-                        t.status.as_str(),
-                        t.postings.is_transfer(),
-                        re.position,
-                        t.category_source.map(|c| c.as_str())
+                        leg_name(&p.leg),
+                        account,
+                        category,
+                        p.amount.currency.code(),
+                        p.amount.minor_units()
                     ])?;
-                    let mut st = tx.prepare_cached(
-                        "INSERT INTO postings (tx_id, seq, book_id, date, leg, account_id, category_id, currency, amount_minor)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    )?;
-                    let mut register = tx.prepare_cached(
-                        "INSERT INTO register (account_id, date, tx_id, seq, book_id, currency, amount_minor, description,
-                                               category_id, counterparty, status, is_transfer)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    )?;
-                    for (seq, p) in t.postings.as_slice().iter().enumerate() {
-                        let (account, category) = leg_ids(&p.leg);
-                        st.execute(params![
+                    if account.is_some() {
+                        register.execute(params![
+                            account,
+                            t.date,
                             t.id.0,
                             seq as i64,
                             book.0,
-                            t.date,
-                            leg_name(&p.leg),
-                            account,
-                            category,
                             p.amount.currency.code(),
-                            p.amount.minor_units()
+                            p.amount.minor_units(),
+                            t.description,
+                            t.postings.category().map(|c| c.0),
+                            t.counterparty,
+                            t.status.as_str(),
+                            t.postings.is_transfer()
                         ])?;
-                        if account.is_some() {
-                            register.execute(params![
-                                account,
-                                t.date,
-                                t.id.0,
-                                seq as i64,
-                                book.0,
-                                p.amount.currency.code(),
-                                p.amount.minor_units(),
-                                t.description,
-                                t.postings.category().map(|c| c.0),
-                                t.counterparty,
-                                t.status.as_str(),
-                                t.postings.is_transfer()
-                            ])?;
-                        }
                     }
-                    deltas.add(t, 1);
-                    flows.add(book, t, 1);
                 }
-                Event::TransactionRecategorized(Recategorized { tx_id, category, source, postings, .. }) => {
-                    if let Some(old) = self.load_transaction(book, *tx_id)? {
-                        flows.add(book, &old, -1);
-                        flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1);
-                    }
-                    let cat = category.map(|c| c.0);
-                    let leg = if category.is_some() { "category" } else { "uncategorized" };
-                    tx.prepare_cached("UPDATE transactions SET category_id = ?1, category_source = ?2 WHERE id = ?3")?
-                        .execute(params![cat, source.map(|s| s.as_str()), tx_id.0])?;
-                    tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
-                    tx.prepare_cached(
-                        "UPDATE postings SET leg = ?1, category_id = ?2
-                          WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')",
-                    )?
-                    .execute(params![leg, cat, tx_id.0])?;
+            }
+            RowOp::UpdateCategory { tx_id, category, source } => {
+                let cat = category.map(|c| c.0);
+                let leg = if category.is_some() { "category" } else { "uncategorized" };
+                tx.prepare_cached("UPDATE transactions SET category_id = ?1, category_source = ?2 WHERE id = ?3")?
+                    .execute(params![cat, source.map(|s| s.as_str()), tx_id.0])?;
+                tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
+                tx.prepare_cached(
+                    "UPDATE postings SET leg = ?1, category_id = ?2
+                      WHERE tx_id = ?3 AND leg IN ('category', 'uncategorized')",
+                )?
+                .execute(params![leg, cat, tx_id.0])?;
+                tx.prepare_cached(&format!(
+                    "UPDATE register SET category_id = ?1 WHERE {}",
+                    register_rows_of_tx("", "?2")
+                ))?
+                .execute(params![cat, tx_id.0])?;
+            }
+            RowOp::DeleteTransaction { tx_id } => {
+                tx.prepare_cached(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("", "?1")))?
+                    .execute(params![tx_id.0])?;
+                tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
+                tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
+                tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
+                import::tombstone(tx, tx_id)?;
+            }
+            RowOp::Annotate { tx_id, counterparty, notes, tags } => {
+                let tags = (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default());
+                tx.prepare_cached(
+                    "UPDATE transactions SET counterparty = COALESCE(?1, counterparty), notes = COALESCE(?2, notes),
+                                             tags = ?3 WHERE id = ?4",
+                )?
+                .execute(params![counterparty, notes, tags, tx_id.0])?;
+                if counterparty.is_some() {
                     tx.prepare_cached(&format!(
-                        "UPDATE register SET category_id = ?1 WHERE {}",
+                        "UPDATE register SET counterparty = ?1 WHERE {}",
                         register_rows_of_tx("", "?2")
                     ))?
-                    .execute(params![cat, tx_id.0])?;
+                    .execute(params![counterparty, tx_id.0])?;
                 }
-                Event::TransactionDeleted(Deleted { tx_id }) => {
-                    if let Some(t) = self.load_transaction(book, *tx_id)? {
-                        deltas.add(&t, -1);
-                        flows.add(book, &t, -1);
-                    }
-                    tx.prepare_cached(&format!("DELETE FROM register WHERE {}", register_rows_of_tx("", "?1")))?
-                        .execute(params![tx_id.0])?;
-                    tx.prepare_cached("DELETE FROM postings WHERE tx_id = ?1")?.execute([tx_id.0])?;
-                    tx.prepare_cached("DELETE FROM transactions WHERE id = ?1")?.execute([tx_id.0])?;
-                    tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
-                    import::tombstone(tx, *tx_id)?;
-                }
-                Event::TransactionAnnotated(Annotated { tx_id, counterparty, tags, notes, .. }) => {
-                    // A new counterparty moves the amount between counterparty totals.
-                    if counterparty.is_some()
-                        && let Some(old) = self.load_transaction(book, *tx_id)?
-                    {
-                        flows.add(book, &old, -1);
-                        flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1);
-                    }
-                    let tags = (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default());
-                    tx.prepare_cached(
-                        "UPDATE transactions SET counterparty = COALESCE(?1, counterparty), notes = COALESCE(?2, notes),
-                                                 tags = ?3 WHERE id = ?4",
-                    )?
-                    .execute(params![counterparty, notes, tags, tx_id.0])?;
-                    if counterparty.is_some() {
-                        tx.prepare_cached(&format!(
-                            "UPDATE register SET counterparty = ?1 WHERE {}",
-                            register_rows_of_tx("", "?2")
-                        ))?
-                        .execute(params![counterparty, tx_id.0])?;
-                    }
-                }
-                Event::CategorySuggested(Suggested { tx_id, category, confidence_permille }) => {
-                    tx.prepare_cached(
-                        "INSERT INTO suggestions (tx_id, book_id, category_id, confidence_permille) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (tx_id) DO UPDATE SET category_id = excluded.category_id,
-                                                          confidence_permille = excluded.confidence_permille",
-                    )?
-                    .execute(params![tx_id.0, book.0, category.0, confidence_permille])?;
-                }
-                Event::RuleSaved(rule) => {
-                    let data = serde_json::to_string(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    tx.prepare_cached(
-                        "INSERT INTO rules (book_id, id, position, data) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (book_id, id) DO UPDATE SET position = excluded.position, data = excluded.data",
-                    )?
-                    .execute(params![book.0, rule.id, rule.position, data])?;
-                }
-                Event::RuleDeleted(RuleDeleted { rule_id }) => {
-                    tx.prepare_cached("DELETE FROM rules WHERE book_id = ?1 AND id = ?2")?
-                        .execute(params![book.0, rule_id])?;
-                }
-                Event::ImportBatchRecorded(_)
-                | Event::ImportRowsRecorded(_)
-                | Event::ImportReviewHeld(_)
-                | Event::ImportReviewResolved(_)
-                | Event::ImportBatchUndone(_)
-                | Event::TradesImported(_)
-                | Event::ImportProfileSaved(_) => import::project(tx, book, re)?,
-                Event::FxRatesImported(fx) => reports::insert_fx(tx, book, &fx.rates)?,
-                // Users, tokens, organisations, roles and book edits: `access::project` above.
-                _ => {}
             }
+            RowOp::UpsertSuggestion { book, suggested: Suggested { tx_id, category, confidence_permille } } => {
+                tx.prepare_cached(
+                    "INSERT INTO suggestions (tx_id, book_id, category_id, confidence_permille) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (tx_id) DO UPDATE SET category_id = excluded.category_id,
+                                                      confidence_permille = excluded.confidence_permille",
+                )?
+                .execute(params![tx_id.0, book.0, category.0, confidence_permille])?;
+            }
+            RowOp::UpsertRule { book, rule } => {
+                let data = serde_json::to_string(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.prepare_cached(
+                    "INSERT INTO rules (book_id, id, position, data) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (book_id, id) DO UPDATE SET position = excluded.position, data = excluded.data",
+                )?
+                .execute(params![book.0, rule.id, rule.position, data])?;
+            }
+            RowOp::DeleteRule { book, rule_id } => {
+                tx.prepare_cached("DELETE FROM rules WHERE book_id = ?1 AND id = ?2")?
+                    .execute(params![book.0, rule_id])?;
+            }
+            RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
+            RowOp::Import { book, position, recorded_at, op } => import::apply(tx, book, position, recorded_at, op)?,
+            RowOp::Access(op) => access::apply(tx, op)?,
+            RowOp::AddFlows(flows) => reports::flush_flows(tx, flows)?,
+            RowOp::AddBalances(deltas) => flush_deltas(tx, deltas)?,
         }
-        reports::flush_flows(tx, &flows)?;
-        flush_deltas(tx, &deltas)
+        Ok(())
     }
 }
 
@@ -1017,7 +967,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent>> {
     let recorded: String = r.get(8)?;
     let (position, stream, version, actor, occurred_at) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(6)?, r.get(7)?);
     Ok((|| {
-        let event = Event::from_stored(&event_type, schema_version, &data)?;
+        let event = decode_event(&event_type, schema_version, &data)?;
         let recorded_at = recorded.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(RecordedEvent { position, stream, version, meta: EventMeta { actor, occurred_at, recorded_at }, event })
     })())

@@ -172,3 +172,34 @@ fn register_pages_filter_and_name_their_rows() {
         assert_eq!(page(s, book, rest), one_account[2..].to_vec(), "{}", db.name);
     }
 }
+
+/// The overview's flags follow each currency's decimals: ¥1,000 and
+/// 1,000.000 KWD are large outflows, 999.99 EUR is not, on both backends.
+#[test]
+fn admin_overview_judges_in_each_currencys_units() {
+    for db in testing::all() {
+        let s = db.store.as_ref();
+        let book = BookId(id());
+        let jpy = Currency::parse("JPY").unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        let mut cmds =
+            vec![open_book(book), account("Yen", jpy), account("Dinar", kwd), account("Euro", Currency::EUR)];
+        // Nine small outflows each, so the large one is over five averages.
+        for _ in 0..9 {
+            cmds.push(tx("Yen", "2024-02-01", "-10", None));
+            cmds.push(tx("Dinar", "2024-02-01", "-1.000", None));
+            cmds.push(tx("Euro", "2024-02-01", "-1.00", None));
+        }
+        cmds.push(tx("Yen", "2024-02-02", "-1000", None));
+        cmds.push(tx("Dinar", "2024-02-02", "-1000.000", None));
+        cmds.push(tx("Dinar", "2024-02-02", "-999.999", None));
+        cmds.push(tx("Euro", "2024-02-02", "-999.99", None));
+        s.execute(book, "t", &cmds).unwrap();
+        let o = s.admin_overview().unwrap();
+        assert_eq!(o.large_outflows, 2, "{}: {o:?}", db.name);
+        // All three checking accounts are below zero.
+        assert_eq!(o.overdrawn_accounts, 3, "{}: {o:?}", db.name);
+        let yen = o.balances.iter().find(|(c, _, _)| *c == jpy).unwrap();
+        assert_eq!(yen.2, dec("-1090"), "{}", db.name);
+    }
+}

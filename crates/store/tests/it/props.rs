@@ -4,9 +4,13 @@
 //! report aggregates read from the projections equal the ones recomputed
 //! from the replayed log (so every report computed from them is equal too),
 //! and the register shows every account posting as the log has it now.
+//! Rules and suggestions are in the histories too, so `rebuild` is checked
+//! on every projection a book's stream feeds (access and import projections
+//! have their own rebuild checks in `access.rs` and `import.rs`).
 
 use std::collections::BTreeMap;
 
+use kassa_core::categorize::{Action, Condition, Field, Op as RuleOp, Rule};
 use kassa_core::event::book_stream;
 use kassa_core::report::fx::FxRate;
 use kassa_core::report::{Period, ReportFacts, Scope, Wanted, category_totals};
@@ -54,6 +58,17 @@ enum Op {
         nth: usize,
         counterparty: u8,
     },
+    /// The model's open guess (the `suggestions` projection).
+    Suggest {
+        nth: usize,
+        category: usize,
+        permille: u16,
+    },
+    /// A rule saved (again, replacing it) or deleted (the `rules` projection).
+    Rule {
+        n: u8,
+        delete: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -66,6 +81,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(|nth| Op::Delete { nth }),
         1 => (any::<usize>(), 0..3u8).prop_map(|(nth, counterparty)| Op::Annotate { nth, counterparty }),
         1 => (0..60u8, 500..2_000i64).prop_map(|(day, milli)| Op::Fx { day, milli }),
+        1 => (any::<usize>(), 0..3usize, 0..1000u16).prop_map(|(nth, category, permille)| Op::Suggest { nth, category, permille }),
+        1 => (0..3u8, any::<bool>()).prop_map(|(n, delete)| Op::Rule { n, delete }),
     ]
 }
 
@@ -130,6 +147,17 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
                 notes: None,
                 run: None,
             },
+            Op::Suggest { nth, category, permille } if !live.is_empty() => Command::Suggest {
+                tx_id: live[nth % live.len()],
+                category: CATEGORIES[*category].to_string(),
+                confidence_permille: *permille,
+            },
+            Op::Rule { n, delete: true } => Command::DeleteRule { rule_id: format!("rule-{n}") },
+            Op::Rule { n, delete: false } => Command::SaveRule(Rule::new(
+                &format!("rule {n}"),
+                Condition::leaf(Field::Description, RuleOp::Contains(format!("{n}"))),
+                vec![Action::SetCategory(CATEGORIES[usize::from(*n)].into())],
+            )),
             _ => continue,
         };
         pending.push(cmd);
