@@ -120,9 +120,18 @@ mod tests {
     use crate::testing;
 
     /// Tables the migrations create that are not read models: the log, the
-    /// migration ledger, the categoriser cache and the idempotent replies.
-    const NOT_PROJECTIONS: [&str; 5] =
-        ["events", "streams", "kassa_migrations", "categorizer_models", "idempotency_keys"];
+    /// migration ledger, the categoriser cache, the idempotent replies and
+    /// the state server processes share (migration 0008).
+    const NOT_PROJECTIONS: [&str; 8] = [
+        "events",
+        "streams",
+        "kassa_migrations",
+        "categorizer_models",
+        "idempotency_keys",
+        "login_limits",
+        "access_epoch",
+        "import_stash",
+    ];
 
     #[test]
     fn every_table_of_the_migrations_is_a_projection_or_said_not_to_be() {
