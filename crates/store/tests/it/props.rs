@@ -4,18 +4,24 @@
 //! report aggregates read from the projections equal the ones recomputed
 //! from the replayed log (so every report computed from them is equal too),
 //! and the register shows every account posting as the log has it now.
-//! Rules and suggestions are in the histories too, so `rebuild` is checked
-//! on every projection a book's stream feeds (access and import projections
-//! have their own rebuild checks in `access.rs` and `import.rs`).
+//! Rules, suggestions and access writes (users, tokens, organisations and
+//! their members, book roles) are in the histories too, so `rebuild` is
+//! checked on every projection but the import ones, whose property test is
+//! the application's (`crates/app/tests/it/import_props.rs`: random files
+//! imported, re-imported, rebuilt and undone).
 
 use std::collections::BTreeMap;
 
+use kassa_core::access::{
+    AclCommand, BookRole, OrgCommand, OrgRole, Principal, TokenCommand, TokenKind, UserCommand, acl_stream, decide_acl,
+    decide_org, decide_token, decide_user, org_stream, token_stream, user_stream,
+};
 use kassa_core::categorize::{Action, Condition, Field, Op as RuleOp, Rule};
 use kassa_core::event::book_stream;
 use kassa_core::report::fx::FxRate;
 use kassa_core::report::{Period, ReportFacts, Scope, Wanted, category_totals};
 use kassa_core::transaction::sums_by_currency;
-use kassa_core::{BookId, Command, Currency, Ledger, Section, TxId};
+use kassa_core::{BookId, Command, Currency, Ledger, OrgId, Section, TxId, UserId};
 use kassa_store::{Store, testing};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -69,6 +75,13 @@ enum Op {
         n: u8,
         delete: bool,
     },
+    /// One of three people registers, changes their password, is disabled,
+    /// gets or loses a token, a role on the book, an organisation or a seat
+    /// in one (the access projections). Refused steps write nothing.
+    Access {
+        person: usize,
+        step: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -83,6 +96,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..60u8, 500..2_000i64).prop_map(|(day, milli)| Op::Fx { day, milli }),
         1 => (any::<usize>(), 0..3usize, 0..1000u16).prop_map(|(nth, category, permille)| Op::Suggest { nth, category, permille }),
         1 => (0..3u8, any::<bool>()).prop_map(|(n, delete)| Op::Rule { n, delete }),
+        2 => (0..3usize, 0..9u8).prop_map(|(person, step)| Op::Access { person, step }),
     ]
 }
 
@@ -106,8 +120,20 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
     store.execute(book, "prop", &setup).unwrap();
     let mut live: Vec<TxId> = vec![];
     let mut pending: Vec<Command> = vec![];
+    let people = [UserId(id()), UserId(id()), UserId(id())];
+    let (org, mut tokens) = (OrgId(id()), vec![]);
+    // The first person registers and opens an organisation the others may join.
+    access(store, book, people[0], org, &mut tokens, 0);
+    let create = OrgCommand::Create { org_id: org, name: "Acme".into(), creator: people[0] };
+    store.execute_stream(&org_stream(org), "prop", &|h| Ok(decide_org(h, &create)?)).unwrap();
     for op in ops {
         let cmd = match op {
+            Op::Access { person, step } => {
+                // In log order with the book's commands before it.
+                flush(store, book, &mut pending, &mut live);
+                access(store, book, people[*person], org, &mut tokens, *step);
+                continue;
+            }
             Op::Record { account, day, cents: c, category, counterparty } => {
                 let mut cmd = tx(ACCOUNTS[*account].0, &date(*day), &cents(*c), category.map(|i| CATEGORIES[i]));
                 if let Command::RecordTransaction(t) = &mut cmd {
@@ -167,6 +193,62 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
     }
     flush(store, book, &mut pending, &mut live);
     book
+}
+
+/// One access write; a refusal (an unknown user, a second registration)
+/// leaves the stream as it was, which `execute_stream` guarantees.
+fn access(store: &dyn Store, book: BookId, user: UserId, org: OrgId, tokens: &mut Vec<uuid::Uuid>, step: u8) {
+    let principal = Principal::User(user);
+    let _ = match step {
+        0 => {
+            let reg = UserCommand::Register {
+                user_id: user,
+                email: format!("{user}@example.org"),
+                password_hash: "$argon2id$h".into(),
+                platform_admin: false,
+            };
+            store.execute_stream(&user_stream(user), "prop", &|h| Ok(decide_user(h, &reg)?))
+        }
+        1 => {
+            let change = UserCommand::ChangePassword { password_hash: "$argon2id$h2".into() };
+            store.execute_stream(&user_stream(user), "prop", &|h| Ok(decide_user(h, &change)?))
+        }
+        2 => store.execute_stream(&user_stream(user), "prop", &|h| Ok(decide_user(h, &UserCommand::Disable)?)),
+        3 => {
+            let token = id();
+            tokens.push(token);
+            let issue = TokenCommand::Issue {
+                token_id: token,
+                user_id: user,
+                kind: TokenKind::Session,
+                token_hash: token.to_string(),
+                expires_at: "2030-01-01T00:00:00Z".parse().unwrap(),
+            };
+            store.execute_stream(&token_stream(token), "prop", &|h| Ok(decide_token(h, &issue)?))
+        }
+        4 => match tokens.first().copied() {
+            Some(token) => {
+                store.execute_stream(&token_stream(token), "prop", &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))
+            }
+            None => return,
+        },
+        5 => {
+            let grant = AclCommand::Grant { principal, role: BookRole::Editor, account_id: None };
+            store.execute_stream(&acl_stream(book), "prop", &|h| Ok(decide_acl(book, h, &grant)?))
+        }
+        6 => {
+            let revoke = AclCommand::Revoke { principal };
+            store.execute_stream(&acl_stream(book), "prop", &|h| Ok(decide_acl(book, h, &revoke)?))
+        }
+        _ => {
+            let cmd = if step == 7 {
+                OrgCommand::SetMember { user_id: user, role: OrgRole::Member }
+            } else {
+                OrgCommand::RemoveMember { user_id: user }
+            };
+            store.execute_stream(&org_stream(org), "prop", &|h| Ok(decide_org(h, &cmd)?))
+        }
+    };
 }
 
 fn flush(store: &dyn Store, book: BookId, pending: &mut Vec<Command>, live: &mut Vec<TxId>) {
@@ -296,5 +378,11 @@ fn projections_equal_the_log_and_survive_rebuild() {
                 check(db.store.as_ref(), book, probe)
             })
             .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        // The histories reached the access projections, so their rebuild
+        // was compared too, not only the book's.
+        let dump = db.store.projection_dump().unwrap();
+        for table in ["users|", "tokens|", "book_grants|", "orgs|", "org_members|"] {
+            assert!(dump.lines().any(|l| l.starts_with(table)), "{}: no {table} row in any history", db.name);
+        }
     }
 }
