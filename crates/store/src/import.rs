@@ -6,8 +6,10 @@
 
 use jiff::civil::Date;
 use kassa_core::Command;
-use kassa_core::import::{Candidate, Fingerprint, ImportCounts, Known, ReviewItem};
-use kassa_core::{AccountId, BatchId, Ledger};
+use kassa_core::import::{
+    Candidate, Fingerprint, ImportCounts, Known, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved,
+};
+use kassa_core::{AccountId, BatchId, Ledger, TxId};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -60,4 +62,36 @@ pub struct ReviewRow {
 pub struct ProfileRow {
     pub name: String,
     pub toml: String,
+}
+
+/// What resolving a review item does to the import index, once its item is
+/// removed: the backends execute it with the texts in `crate::sql`.
+pub(crate) enum IndexChange<'a> {
+    /// The reviewed rows became one transfer `to`: the index lines of the
+    /// `legs` point at it and are live again.
+    Relink { to: TxId, legs: &'a [TxId] },
+    /// An index line for the reviewed row, pointing at `to`, unless a live
+    /// line already has its fingerprint.
+    Line { batch: BatchId, item: &'a ReviewItem, to: TxId, created: bool },
+    /// A dismissed item leaves the index as it is.
+    Nothing,
+}
+
+impl<'a> IndexChange<'a> {
+    pub(crate) fn of(r: &'a ReviewResolved) -> Self {
+        let (batch, item) = (r.batch_id, &r.item);
+        match r.resolution {
+            ReviewOutcome::Recorded { tx_id } if item.kind == ReviewKind::Transfer => {
+                IndexChange::Relink { to: tx_id, legs: &item.matched }
+            }
+            ReviewOutcome::Recorded { tx_id } => IndexChange::Line { batch, item, to: tx_id, created: true },
+            ReviewOutcome::Duplicate { of } => IndexChange::Line { batch, item, to: of, created: false },
+            ReviewOutcome::Dismissed => IndexChange::Nothing,
+        }
+    }
+}
+
+/// The `seq` of the `i`th trade of the event at `position`.
+pub(crate) fn trade_seq(position: i64, i: usize) -> i64 {
+    position * 1_000_000 + i as i64
 }

@@ -3,8 +3,7 @@
 
 use jiff::civil::Date;
 use kassa_core::import::{
-    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, ReviewKind,
-    ReviewOutcome, ReviewResolved, TradesImported,
+    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, TradesImported,
 };
 use kassa_core::{AccountId, BatchId, BookId, ReviewId, TxId};
 use postgres::GenericClient;
@@ -12,8 +11,9 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
-use crate::import::{BatchRow, ImportLookup, ProfileRow, ReviewRow};
+use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, trade_seq};
 use crate::projector::ImportOp;
+use crate::sql;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -33,8 +33,7 @@ pub(super) fn apply(
     match op {
         ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
             tx.execute(
-                "INSERT INTO import_batches (id, book_id, file_name, sha256, format, counts, recorded_at, position)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                sql::INSERT_BATCH.postgres,
                 &[&batch_id.0, &book.0, file_name, sha256, format, &json(counts)?, &recorded_at, &position],
             )?;
         }
@@ -55,45 +54,37 @@ pub(super) fn apply(
         ImportOp::InsertReviews(ImportReviews { batch_id, items }) => {
             for item in items {
                 tx.execute(
-                    "INSERT INTO import_review (id, book_id, batch_id, item, position) VALUES ($1, $2, $3, $4, $5)",
+                    sql::INSERT_REVIEW.postgres,
                     &[&item.review_id.0, &book.0, &batch_id.0, &json(item)?, &position],
                 )?;
             }
         }
-        ImportOp::ResolveReview(ReviewResolved { review_id, batch_id, item, resolution }) => {
-            if tx.execute("DELETE FROM import_review WHERE id = $1", &[&review_id.0])? == 0 {
-                return Err(StoreError::NotFound(format!("review item {review_id}")));
+        ImportOp::ResolveReview(r) => {
+            if tx.execute(sql::DELETE_REVIEW.postgres, &[&r.review_id.0])? == 0 {
+                return Err(StoreError::NotFound(format!("review item {}", r.review_id)));
             }
-            match resolution {
-                ReviewOutcome::Recorded { tx_id } if item.kind == ReviewKind::Transfer => {
-                    for m in &item.matched {
-                        tx.execute(
-                            "UPDATE import_index SET tx_id = $1, deleted = false WHERE tx_id = $2 AND created",
-                            &[&tx_id.0, &m.0],
-                        )?;
+            match IndexChange::of(r) {
+                IndexChange::Relink { to, legs } => {
+                    for leg in legs {
+                        tx.execute(sql::RELINK_INDEX_LINES.postgres, &[&to.0, &leg.0])?;
                     }
                 }
-                ReviewOutcome::Recorded { tx_id } => index_line(tx, *batch_id, item, *tx_id, true)?,
-                ReviewOutcome::Duplicate { of } => index_line(tx, *batch_id, item, *of, false)?,
-                ReviewOutcome::Dismissed => {}
+                IndexChange::Line { batch, item, to, created } => index_line(tx, batch, item, to, created)?,
+                IndexChange::Nothing => {}
             }
         }
         ImportOp::UndoBatch(u) => {
-            tx.execute("DELETE FROM import_index WHERE batch_id = $1", &[&u.batch_id.0])?;
-            tx.execute("DELETE FROM import_review WHERE batch_id = $1", &[&u.batch_id.0])?;
-            tx.execute("DELETE FROM trades WHERE batch_id = $1", &[&u.batch_id.0])?;
-            tx.execute("UPDATE import_batches SET undone = true WHERE id = $1", &[&u.batch_id.0])?;
+            for sql in sql::UNDO_BATCH {
+                tx.execute(sql.postgres, &[&u.batch_id.0])?;
+            }
         }
         ImportOp::InsertTrades(TradesImported { batch_id, trades }) => {
             for (i, t) in trades.iter().enumerate() {
-                let seq = position * 1_000_000 + i as i64;
                 tx.execute(
-                    "INSERT INTO trades (batch_id, seq, book_id, account_id, trade_time, date, symbol, isin, side, quantity,
-                                         price, fees, currency, external_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                    sql::INSERT_TRADE.postgres,
                     &[
                         &batch_id.0,
-                        &seq,
+                        &trade_seq(position, i),
                         &book.0,
                         &t.account_id.0,
                         &t.trade_time,
@@ -111,11 +102,7 @@ pub(super) fn apply(
             }
         }
         ImportOp::UpsertProfile(p) => {
-            tx.execute(
-                "INSERT INTO import_profiles (book_id, name, toml) VALUES ($1, $2, $3)
-                 ON CONFLICT (book_id, name) DO UPDATE SET toml = excluded.toml",
-                &[&book.0, &p.name, &p.toml],
-            )?;
+            tx.execute(sql::UPSERT_PROFILE.postgres, &[&book.0, &p.name, &p.toml])?;
         }
     }
     Ok(())
@@ -129,9 +116,7 @@ fn index_line(
     created: bool,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO import_index (account_id, fingerprint, tx_id, batch_id, date, external_id, pending, created)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8
-          WHERE NOT EXISTS (SELECT 1 FROM import_index WHERE account_id = $1 AND fingerprint = $2 AND NOT deleted)",
+        sql::INSERT_INDEX_LINE_UNLESS_LIVE.postgres,
         &[
             &item.account_id.0,
             &&item.fingerprint.0[..],
@@ -147,7 +132,7 @@ fn index_line(
 }
 
 pub(super) fn tombstone(tx: &mut postgres::Transaction<'_>, tx_id: TxId) -> Result<()> {
-    tx.execute("UPDATE import_index SET deleted = true WHERE tx_id = $1", &[&tx_id.0])?;
+    tx.execute(sql::TOMBSTONE_INDEX_LINES.postgres, &[&tx_id.0])?;
     Ok(())
 }
 
@@ -157,11 +142,7 @@ pub(super) struct Lookup<'a, 'b> {
 
 impl ImportLookup for Lookup<'_, '_> {
     fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
-        let r = self.tx.query_one(
-            "SELECT EXISTS (SELECT 1 FROM import_index WHERE account_id = $1),
-                    EXISTS (SELECT 1 FROM register WHERE account_id = $1)",
-            &[&account.0],
-        )?;
+        let r = self.tx.query_one(sql::IMPORT_HISTORY.postgres, &[&account.0])?;
         Ok((r.get(0), r.get(1)))
     }
 
@@ -219,11 +200,7 @@ impl ImportLookup for Lookup<'_, '_> {
 }
 
 pub(super) fn batches(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<BatchRow>> {
-    let rows = conn.query(
-        "SELECT id, file_name, sha256, format, counts, recorded_at, undone FROM import_batches
-          WHERE book_id = $1 ORDER BY position",
-        &[&book.0],
-    )?;
+    let rows = conn.query(sql::IMPORT_BATCHES.postgres, &[&book.0])?;
     rows.iter()
         .map(|r| {
             let counts: ImportCounts = serde_json::from_value(r.get(4)).map_err(corrupt)?;
@@ -242,17 +219,12 @@ pub(super) fn batches(conn: &mut impl GenericClient, book: BookId) -> Result<Vec
 }
 
 pub(super) fn batch_transactions(conn: &mut impl GenericClient, book: BookId, batch: BatchId) -> Result<Vec<TxId>> {
-    let rows = conn.query(
-        "SELECT DISTINCT i.tx_id FROM import_index i JOIN transactions t ON t.id = i.tx_id
-          WHERE i.batch_id = $1 AND i.created AND t.book_id = $2 ORDER BY i.tx_id",
-        &[&batch.0, &book.0],
-    )?;
+    let rows = conn.query(sql::BATCH_TRANSACTIONS.postgres, &[&batch.0, &book.0])?;
     Ok(rows.iter().map(|r| TxId(r.get(0))).collect())
 }
 
 pub(super) fn reviews(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<ReviewRow>> {
-    let rows =
-        conn.query("SELECT batch_id, item FROM import_review WHERE book_id = $1 ORDER BY position, id", &[&book.0])?;
+    let rows = conn.query(sql::IMPORT_REVIEWS.postgres, &[&book.0])?;
     rows.iter()
         .map(|r| {
             Ok(ReviewRow { batch_id: BatchId(r.get(0)), item: serde_json::from_value(r.get(1)).map_err(corrupt)? })
@@ -261,13 +233,12 @@ pub(super) fn reviews(conn: &mut impl GenericClient, book: BookId) -> Result<Vec
 }
 
 pub(super) fn review(conn: &mut impl GenericClient, book: BookId, id: ReviewId) -> Result<Option<ReviewRow>> {
-    let row =
-        conn.query_opt("SELECT batch_id, item FROM import_review WHERE book_id = $1 AND id = $2", &[&book.0, &id.0])?;
+    let row = conn.query_opt(sql::IMPORT_REVIEW.postgres, &[&book.0, &id.0])?;
     row.map(|r| Ok(ReviewRow { batch_id: BatchId(r.get(0)), item: serde_json::from_value(r.get(1)).map_err(corrupt)? }))
         .transpose()
 }
 
 pub(super) fn profiles(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<ProfileRow>> {
-    let rows = conn.query("SELECT name, toml FROM import_profiles WHERE book_id = $1 ORDER BY name", &[&book.0])?;
+    let rows = conn.query(sql::IMPORT_PROFILES.postgres, &[&book.0])?;
     Ok(rows.iter().map(|r| ProfileRow { name: r.get(0), toml: r.get(1) }).collect())
 }

@@ -4,16 +4,16 @@
 
 use jiff::civil::Date;
 use kassa_core::import::{
-    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, ReviewKind,
-    ReviewOutcome, ReviewResolved, TradesImported,
+    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, TradesImported,
 };
 use kassa_core::{AccountId, BatchId, BookId, Currency, Money, ReviewId, TxId};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
-use crate::import::{BatchRow, ImportLookup, ProfileRow, ReviewRow};
+use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, trade_seq};
 use crate::projector::ImportOp;
+use crate::sql;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -29,11 +29,7 @@ pub(super) fn apply(
 ) -> Result<()> {
     match op {
         ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
-            tx.prepare_cached(
-                "INSERT INTO import_batches (id, book_id, file_name, sha256, format, counts, recorded_at, position)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
+            tx.prepare_cached(sql::INSERT_BATCH.sqlite)?.execute(params![
                 batch_id.0,
                 book.0,
                 file_name,
@@ -62,9 +58,7 @@ pub(super) fn apply(
             }
         }
         ImportOp::InsertReviews(ImportReviews { batch_id, items }) => {
-            let mut st = tx.prepare_cached(
-                "INSERT INTO import_review (id, book_id, batch_id, item, position) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
+            let mut st = tx.prepare_cached(sql::INSERT_REVIEW.sqlite)?;
             for item in items {
                 st.execute(params![
                     item.review_id.0,
@@ -75,47 +69,32 @@ pub(super) fn apply(
                 ])?;
             }
         }
-        ImportOp::ResolveReview(ReviewResolved { review_id, batch_id, item, resolution }) => {
-            let gone = tx.prepare_cached("DELETE FROM import_review WHERE id = ?1")?.execute([review_id.0])?;
-            if gone == 0 {
-                return Err(StoreError::NotFound(format!("review item {review_id}")));
+        ImportOp::ResolveReview(r) => {
+            if tx.prepare_cached(sql::DELETE_REVIEW.sqlite)?.execute([r.review_id.0])? == 0 {
+                return Err(StoreError::NotFound(format!("review item {}", r.review_id)));
             }
-            match resolution {
-                ReviewOutcome::Recorded { tx_id } if item.kind == ReviewKind::Transfer => {
-                    // The two transactions became one transfer: their index
-                    // lines now point at it and are live again.
-                    let mut st = tx.prepare_cached(
-                        "UPDATE import_index SET tx_id = ?1, deleted = 0 WHERE tx_id = ?2 AND created = 1",
-                    )?;
-                    for m in &item.matched {
-                        st.execute(params![tx_id.0, m.0])?;
+            match IndexChange::of(r) {
+                IndexChange::Relink { to, legs } => {
+                    let mut st = tx.prepare_cached(sql::RELINK_INDEX_LINES.sqlite)?;
+                    for leg in legs {
+                        st.execute(params![to.0, leg.0])?;
                     }
                 }
-                ReviewOutcome::Recorded { tx_id } => index_line(tx, *batch_id, item, *tx_id, true)?,
-                ReviewOutcome::Duplicate { of } => index_line(tx, *batch_id, item, *of, false)?,
-                ReviewOutcome::Dismissed => {}
+                IndexChange::Line { batch, item, to, created } => index_line(tx, batch, item, to, created)?,
+                IndexChange::Nothing => {}
             }
         }
         ImportOp::UndoBatch(u) => {
-            for sql in [
-                "DELETE FROM import_index WHERE batch_id = ?1",
-                "DELETE FROM import_review WHERE batch_id = ?1",
-                "DELETE FROM trades WHERE batch_id = ?1",
-                "UPDATE import_batches SET undone = 1 WHERE id = ?1",
-            ] {
-                tx.prepare_cached(sql)?.execute([u.batch_id.0])?;
+            for sql in sql::UNDO_BATCH {
+                tx.prepare_cached(sql.sqlite)?.execute([u.batch_id.0])?;
             }
         }
         ImportOp::InsertTrades(TradesImported { batch_id, trades }) => {
-            let mut st = tx.prepare_cached(
-                "INSERT INTO trades (batch_id, seq, book_id, account_id, trade_time, date, symbol, isin, side, quantity,
-                                     price, fees, currency, external_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
+            let mut st = tx.prepare_cached(sql::INSERT_TRADE.sqlite)?;
             for (i, t) in trades.iter().enumerate() {
                 st.execute(params![
                     batch_id.0,
-                    position * 1_000_000 + i as i64,
+                    trade_seq(position, i),
                     book.0,
                     t.account_id.0,
                     t.trade_time,
@@ -132,18 +111,12 @@ pub(super) fn apply(
             }
         }
         ImportOp::UpsertProfile(p) => {
-            tx.prepare_cached(
-                "INSERT INTO import_profiles (book_id, name, toml) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (book_id, name) DO UPDATE SET toml = excluded.toml",
-            )?
-            .execute(params![book.0, p.name, p.toml])?;
+            tx.prepare_cached(sql::UPSERT_PROFILE.sqlite)?.execute(params![book.0, p.name, p.toml])?;
         }
     }
     Ok(())
 }
 
-/// An index line for a reviewed row, unless a live line already has its
-/// fingerprint (a pending row matched by fingerprint keeps its own).
 fn index_line(
     tx: &rusqlite::Transaction<'_>,
     batch: BatchId,
@@ -151,12 +124,7 @@ fn index_line(
     to: TxId,
     created: bool,
 ) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO import_index (account_id, fingerprint, tx_id, batch_id, date, external_id, pending, created)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-          WHERE NOT EXISTS (SELECT 1 FROM import_index WHERE account_id = ?1 AND fingerprint = ?2 AND deleted = 0)",
-    )?
-    .execute(params![
+    tx.prepare_cached(sql::INSERT_INDEX_LINE_UNLESS_LIVE.sqlite)?.execute(params![
         item.account_id.0,
         &item.fingerprint.0[..],
         to.0,
@@ -169,9 +137,8 @@ fn index_line(
     Ok(())
 }
 
-/// A deleted transaction leaves its index lines as tombstones.
 pub(super) fn tombstone(tx: &rusqlite::Transaction<'_>, tx_id: TxId) -> Result<()> {
-    tx.prepare_cached("UPDATE import_index SET deleted = 1 WHERE tx_id = ?1")?.execute([tx_id.0])?;
+    tx.prepare_cached(sql::TOMBSTONE_INDEX_LINES.sqlite)?.execute([tx_id.0])?;
     Ok(())
 }
 
@@ -184,15 +151,8 @@ pub(super) struct Lookup<'a> {
 
 impl ImportLookup for Lookup<'_> {
     fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
-        let imports: bool = self
-            .tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM import_index WHERE account_id = ?1)")?
-            .query_row([account.0], |r| r.get(0))?;
-        let txs: bool = self
-            .tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM register WHERE account_id = ?1)")?
-            .query_row([account.0], |r| r.get(0))?;
-        Ok((imports, txs))
+        let mut st = self.tx.prepare_cached(sql::IMPORT_HISTORY.sqlite)?;
+        Ok(st.query_row([account.0], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     fn known(
@@ -272,10 +232,7 @@ impl ImportLookup for Lookup<'_> {
 }
 
 pub(super) fn batches(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<BatchRow>> {
-    let mut st = conn.prepare_cached(
-        "SELECT id, file_name, sha256, format, counts, recorded_at, undone FROM import_batches
-          WHERE book_id = ?1 ORDER BY position",
-    )?;
+    let mut st = conn.prepare_cached(sql::IMPORT_BATCHES.sqlite)?;
     let mut rows = st.query([book.0])?;
     let mut out = vec![];
     while let Some(r) = rows.next()? {
@@ -294,17 +251,13 @@ pub(super) fn batches(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<B
 }
 
 pub(super) fn batch_transactions(conn: &rusqlite::Connection, book: BookId, batch: BatchId) -> Result<Vec<TxId>> {
-    let mut st = conn.prepare_cached(
-        "SELECT DISTINCT i.tx_id FROM import_index i JOIN transactions t ON t.id = i.tx_id
-          WHERE i.batch_id = ?1 AND i.created = 1 AND t.book_id = ?2 ORDER BY i.tx_id",
-    )?;
+    let mut st = conn.prepare_cached(sql::BATCH_TRANSACTIONS.sqlite)?;
     let rows = st.query_map(params![batch.0, book.0], |r| r.get::<_, Uuid>(0))?;
     rows.map(|r| Ok(TxId(r?))).collect()
 }
 
 pub(super) fn reviews(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<ReviewRow>> {
-    let mut st =
-        conn.prepare_cached("SELECT batch_id, item FROM import_review WHERE book_id = ?1 ORDER BY position, id")?;
+    let mut st = conn.prepare_cached(sql::IMPORT_REVIEWS.sqlite)?;
     let mut rows = st.query([book.0])?;
     let mut out = vec![];
     while let Some(r) = rows.next()? {
@@ -316,7 +269,7 @@ pub(super) fn reviews(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<R
 
 pub(super) fn review(conn: &rusqlite::Connection, book: BookId, id: ReviewId) -> Result<Option<ReviewRow>> {
     let found = conn
-        .prepare_cached("SELECT batch_id, item FROM import_review WHERE book_id = ?1 AND id = ?2")?
+        .prepare_cached(sql::IMPORT_REVIEW.sqlite)?
         .query_row(params![book.0, id.0], |r| Ok((r.get::<_, Uuid>(0)?, r.get::<_, String>(1)?)))
         .optional()?;
     found
@@ -325,7 +278,7 @@ pub(super) fn review(conn: &rusqlite::Connection, book: BookId, id: ReviewId) ->
 }
 
 pub(super) fn profiles(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<ProfileRow>> {
-    let mut st = conn.prepare_cached("SELECT name, toml FROM import_profiles WHERE book_id = ?1 ORDER BY name")?;
+    let mut st = conn.prepare_cached(sql::IMPORT_PROFILES.sqlite)?;
     let rows = st.query_map([book.0], |r| Ok(ProfileRow { name: r.get(0)?, toml: r.get(1)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
