@@ -35,6 +35,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Stored data that does not read back as what was written.
+    pub(crate) fn corrupt(e: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+
     /// A UNIQUE constraint refused the write (an email or book name taken):
     /// the caller's input clashes with existing data, not a server fault.
     pub fn is_unique_violation(&self) -> bool {

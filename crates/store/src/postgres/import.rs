@@ -15,12 +15,8 @@ use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, 
 use crate::projector::ImportOp;
 use crate::sql;
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 fn json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(v).map_err(corrupt)
+    serde_json::to_value(v).map_err(StoreError::corrupt)
 }
 
 pub(super) fn apply(
@@ -165,7 +161,8 @@ impl ImportLookup for Lookup<'_, '_> {
                 Ok(Known {
                     tx_id: TxId(r.get(0)),
                     account_id: account,
-                    fingerprint: Fingerprint::from_slice(r.get(1)).ok_or_else(|| corrupt("fingerprint length"))?,
+                    fingerprint: Fingerprint::from_slice(r.get(1))
+                        .ok_or_else(|| StoreError::corrupt("fingerprint length"))?,
                     external_id: r.get(2),
                     pending: r.get(3),
                     deleted: r.get(4),
@@ -203,7 +200,7 @@ pub(super) fn batches(conn: &mut impl GenericClient, book: BookId) -> Result<Vec
     let rows = conn.query(sql::IMPORT_BATCHES.postgres, &[&book.0])?;
     rows.iter()
         .map(|r| {
-            let counts: ImportCounts = serde_json::from_value(r.get(4)).map_err(corrupt)?;
+            let counts: ImportCounts = serde_json::from_value(r.get(4)).map_err(StoreError::corrupt)?;
             let at: jiff::Timestamp = r.get(5);
             Ok(BatchRow {
                 batch: r.get::<_, Uuid>(0).to_string(),
@@ -227,15 +224,23 @@ pub(super) fn reviews(conn: &mut impl GenericClient, book: BookId) -> Result<Vec
     let rows = conn.query(sql::IMPORT_REVIEWS.postgres, &[&book.0])?;
     rows.iter()
         .map(|r| {
-            Ok(ReviewRow { batch_id: BatchId(r.get(0)), item: serde_json::from_value(r.get(1)).map_err(corrupt)? })
+            Ok(ReviewRow {
+                batch_id: BatchId(r.get(0)),
+                item: serde_json::from_value(r.get(1)).map_err(StoreError::corrupt)?,
+            })
         })
         .collect()
 }
 
 pub(super) fn review(conn: &mut impl GenericClient, book: BookId, id: ReviewId) -> Result<Option<ReviewRow>> {
     let row = conn.query_opt(sql::IMPORT_REVIEW.postgres, &[&book.0, &id.0])?;
-    row.map(|r| Ok(ReviewRow { batch_id: BatchId(r.get(0)), item: serde_json::from_value(r.get(1)).map_err(corrupt)? }))
-        .transpose()
+    row.map(|r| {
+        Ok(ReviewRow {
+            batch_id: BatchId(r.get(0)),
+            item: serde_json::from_value(r.get(1)).map_err(StoreError::corrupt)?,
+        })
+    })
+    .transpose()
 }
 
 pub(super) fn profiles(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<ProfileRow>> {

@@ -15,10 +15,6 @@ use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, 
 use crate::projector::ImportOp;
 use crate::sql;
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 /// Folds one import event into the import projections.
 pub(super) fn apply(
     tx: &rusqlite::Transaction<'_>,
@@ -35,7 +31,7 @@ pub(super) fn apply(
                 file_name,
                 sha256,
                 format,
-                serde_json::to_string(counts).map_err(corrupt)?,
+                serde_json::to_string(counts).map_err(StoreError::corrupt)?,
                 recorded_at.to_string(),
                 position
             ])?;
@@ -64,7 +60,7 @@ pub(super) fn apply(
                     item.review_id.0,
                     book.0,
                     batch_id.0,
-                    serde_json::to_string(item).map_err(corrupt)?,
+                    serde_json::to_string(item).map_err(StoreError::corrupt)?,
                     position
                 ])?;
             }
@@ -170,7 +166,7 @@ impl ImportLookup for Lookup<'_> {
             out.push(Known {
                 tx_id: TxId(v.0),
                 account_id: account,
-                fingerprint: Fingerprint::from_slice(&v.1).ok_or_else(|| corrupt("fingerprint length"))?,
+                fingerprint: Fingerprint::from_slice(&v.1).ok_or_else(|| StoreError::corrupt("fingerprint length"))?,
                 external_id: v.2,
                 pending: v.3,
                 deleted: v.4,
@@ -212,7 +208,7 @@ impl ImportLookup for Lookup<'_> {
         let mut rows = st.query(params![account.0, from, to, batch.0])?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
-            let cur = Currency::parse(&r.get::<_, String>(3)?).map_err(corrupt)?;
+            let cur = Currency::parse(&r.get::<_, String>(3)?).map_err(StoreError::corrupt)?;
             let pending = r.get::<_, String>(4)? == "pending";
             let imported: bool = r.get(5)?;
             if imported && !pending {
@@ -236,7 +232,7 @@ pub(super) fn batches(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<B
     let mut rows = st.query([book.0])?;
     let mut out = vec![];
     while let Some(r) = rows.next()? {
-        let counts: ImportCounts = serde_json::from_str(&r.get::<_, String>(4)?).map_err(corrupt)?;
+        let counts: ImportCounts = serde_json::from_str(&r.get::<_, String>(4)?).map_err(StoreError::corrupt)?;
         out.push(BatchRow {
             batch: r.get::<_, Uuid>(0)?.to_string(),
             file: r.get(1)?,
@@ -261,7 +257,7 @@ pub(super) fn reviews(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<R
     let mut rows = st.query([book.0])?;
     let mut out = vec![];
     while let Some(r) = rows.next()? {
-        let item: ReviewItem = serde_json::from_str(&r.get::<_, String>(1)?).map_err(corrupt)?;
+        let item: ReviewItem = serde_json::from_str(&r.get::<_, String>(1)?).map_err(StoreError::corrupt)?;
         out.push(ReviewRow { batch_id: BatchId(r.get(0)?), item });
     }
     Ok(out)
@@ -273,7 +269,9 @@ pub(super) fn review(conn: &rusqlite::Connection, book: BookId, id: ReviewId) ->
         .query_row(params![book.0, id.0], |r| Ok((r.get::<_, Uuid>(0)?, r.get::<_, String>(1)?)))
         .optional()?;
     found
-        .map(|(b, item)| Ok(ReviewRow { batch_id: BatchId(b), item: serde_json::from_str(&item).map_err(corrupt)? }))
+        .map(|(b, item)| {
+            Ok(ReviewRow { batch_id: BatchId(b), item: serde_json::from_str(&item).map_err(StoreError::corrupt)? })
+        })
         .transpose()
 }
 
