@@ -13,6 +13,7 @@ pub mod postgres;
 mod projection;
 mod projector;
 mod reports;
+mod sql;
 pub mod sqlite;
 pub mod state;
 pub mod testing;
