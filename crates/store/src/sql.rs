@@ -36,24 +36,28 @@ pub(crate) trait Dialect {
     fn amount_size(bound: Decimal, lower: bool) -> (&'static str, Self::Arg);
     /// The row is no transfer between own accounts.
     const NOT_TRANSFER: &'static str;
+    /// The register's amount column: minor units or NUMERIC.
+    const AMOUNT: &'static str;
+    /// A suggestion's confidence, read as a 64-bit integer.
+    const CONFIDENCE: &'static str;
 }
 
 /// The filters of one read of the register.
 #[derive(Debug, Default)]
-pub(crate) struct RegisterFilter<'q> {
-    pub account: Option<AccountId>,
-    pub tx: Option<TxId>,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
+struct RegisterFilter<'q> {
+    account: Option<AccountId>,
+    tx: Option<TxId>,
+    from: Option<Date>,
+    to: Option<Date>,
     /// A category and, by `Parent:` prefix, its children.
-    pub category: Option<&'q str>,
+    category: Option<&'q str>,
     /// Text in the description or the counterparty.
-    pub search: Option<&'q str>,
-    pub before: Option<TxCursor>,
-    pub after: Option<TxCursor>,
-    pub min_amount: Option<Decimal>,
-    pub max_amount: Option<Decimal>,
-    pub uncategorized: bool,
+    search: Option<&'q str>,
+    before: Option<TxCursor>,
+    after: Option<TxCursor>,
+    min_amount: Option<Decimal>,
+    max_amount: Option<Decimal>,
+    uncategorized: bool,
 }
 
 impl<'q> From<&'q TxFilter> for RegisterFilter<'q> {
@@ -91,7 +95,7 @@ impl<'q> From<&'q TxPageQuery> for RegisterFilter<'q> {
 impl RegisterFilter<'_> {
     /// ` WHERE …` for `book` and these filters, appended to `sql`, and the
     /// arguments it binds (the book is always the first).
-    pub(crate) fn clauses<D: Dialect>(&self, book: BookId, sql: &mut String) -> Vec<D::Arg> {
+    fn clauses<D: Dialect>(&self, book: BookId, sql: &mut String) -> Vec<D::Arg> {
         let mut args = vec![D::uuid(book.0)];
         let bind = |args: &mut Vec<D::Arg>, v: D::Arg| {
             args.push(v);
@@ -157,12 +161,52 @@ impl RegisterFilter<'_> {
     }
 }
 
-/// ` ORDER BY … LIMIT …` of a register page: the register's key and its book
-/// index both end in (date, tx_id, seq), so this order is a range scan in
-/// either direction that stops after `limit` rows. The limit is bound, so
-/// that one cached statement serves every page size.
-pub(crate) fn page_order<D: Dialect>(q: &TxPageQuery, sql: &mut String, args: &mut Vec<D::Arg>) {
+/// The counterpart of a transfer row: the other account the transaction posts to.
+const TRANSFER_ACCOUNT: &str = "(SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
+      WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1)";
+
+/// `Store::transactions`' query and its arguments: the columns of a
+/// `TxRow` in order, newest `limit` rows first.
+pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter) -> (String, Vec<D::Arg>) {
+    let mut sql = format!(
+        "SELECT t.id, t.date, a.name, {amount}, r.currency, t.description, c.name, t.counterparty, t.status,
+                t.external_id, {TRANSFER_ACCOUNT}, t.category_source, sc.name, {confidence}
+           FROM register r
+           JOIN transactions t ON t.id = r.tx_id
+           JOIN accounts a ON a.id = r.account_id
+           LEFT JOIN categories c ON c.id = t.category_id
+           LEFT JOIN suggestions s ON s.tx_id = t.id
+           LEFT JOIN categories sc ON sc.id = s.category_id",
+        amount = D::AMOUNT,
+        confidence = D::CONFIDENCE,
+    );
+    let args = RegisterFilter::from(f).clauses::<D>(book, &mut sql);
+    sql.push_str(" ORDER BY r.date DESC, t.position DESC, r.seq DESC");
+    if let Some(n) = f.limit {
+        sql.push_str(&format!(" LIMIT {n}"));
+    }
+    (sql, args)
+}
+
+/// One register page's query and its arguments: one range of the register
+/// (migration 0007) in scan order, columns tx_id, account_id, account, date,
+/// amount, currency, description, category_id, counterparty, status, seq,
+/// transfer_account. The register's key and its book index both end in
+/// (date, tx_id, seq), so this order is a range scan in either direction
+/// that stops after `limit` rows. The limit is bound, so that one cached
+/// statement serves every page size.
+pub(crate) fn page_rows<D: Dialect>(book: BookId, q: &TxPageQuery) -> (String, Vec<D::Arg>) {
+    let mut sql = format!(
+        "SELECT r.tx_id, r.account_id, a.name AS account, r.date, {amount} AS amount, r.currency, r.description,
+                r.category_id, r.counterparty, r.status, r.seq,
+                CASE WHEN r.is_transfer THEN {TRANSFER_ACCOUNT} END AS transfer_account
+           FROM register r
+           JOIN accounts a ON a.id = r.account_id",
+        amount = D::AMOUNT,
+    );
+    let mut args = RegisterFilter::from(q).clauses::<D>(book, &mut sql);
     let dir = q.scan_order();
     args.push(D::int(q.limit as i64));
     sql.push_str(&format!(" ORDER BY r.date {dir}, r.tx_id {dir}, r.seq {dir} LIMIT {}", D::placeholder(args.len())));
+    (sql, args)
 }

@@ -19,7 +19,7 @@ use crate::access::{
 };
 use crate::error::Result;
 use crate::projector::AccessOp;
-use crate::sql::{Dialect, RegisterFilter, page_order};
+use crate::sql::{Dialect, page_rows};
 use crate::sqlite::owner_from;
 
 impl StreamUow for Uow<'_, '_> {
@@ -202,27 +202,18 @@ pub(super) fn book_grants(
 }
 
 pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    // One range of the register (migration 0007) in page order; the page
-    // first, then its categories: joined on the (at most `limit`) rows of
-    // the page, the lookups are memoised per category instead of made for
-    // every row.
-    let mut sql = String::from(
+    // The page first, then its categories: joined on the (at most `limit`)
+    // rows of the page, the lookups are memoised per category instead of
+    // made for every row.
+    let (page, args) = page_rows::<Postgres>(book, q);
+    let dir = q.scan_order();
+    let sql = format!(
         "SELECT pg.tx_id, pg.account_id, pg.account, pg.date, pg.amount, pg.currency, pg.description, c.name,
                 pg.counterparty, pg.status, pg.seq, pg.transfer_account
-           FROM (SELECT r.tx_id, r.account_id, a.name AS account, r.date, r.amount, r.currency, r.description,
-                        r.category_id, r.counterparty, r.status, r.seq,
-                        CASE WHEN r.is_transfer THEN
-                          (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                            WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1) END AS transfer_account
-                   FROM register r
-                   JOIN accounts a ON a.id = r.account_id",
+           FROM ({page}) pg
+           LEFT JOIN categories c ON c.id = pg.category_id
+          ORDER BY pg.date {dir}, pg.tx_id {dir}, pg.seq {dir}"
     );
-    let mut args = RegisterFilter::from(q).clauses::<Postgres>(book, &mut sql);
-    page_order::<Postgres>(q, &mut sql, &mut args);
-    let dir = q.scan_order();
-    sql.push_str(&format!(
-        ") pg LEFT JOIN categories c ON c.id = pg.category_id ORDER BY pg.date {dir}, pg.tx_id {dir}, pg.seq {dir}"
-    ));
     let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
     let statement = c.prepared(&sql)?;
     let rows = c.query(&statement, &args)?;
@@ -258,6 +249,8 @@ pub(super) struct Postgres;
 impl Dialect for Postgres {
     type Arg = Box<dyn ToSql + Sync>;
     const NOT_TRANSFER: &'static str = "NOT r.is_transfer";
+    const AMOUNT: &'static str = "r.amount";
+    const CONFIDENCE: &'static str = "s.confidence_permille::bigint";
 
     fn placeholder(n: usize) -> String {
         format!("${n}")

@@ -22,7 +22,7 @@ use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
-use crate::sql::RegisterFilter;
+use crate::sql::tx_rows;
 use crate::sqlite::{owner_from, owner_parts, status_of, suggestion};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
@@ -221,24 +221,8 @@ impl Store for PgStore {
 
     fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
         let mut conn = self.conn()?;
-        let mut sql = String::from(
-            "SELECT t.id, t.date, a.name, r.amount, r.currency, t.description, c.name, t.counterparty, t.status, t.external_id,
-                    (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                      WHERE p2.tx_id = t.id AND p2.account_id <> r.account_id LIMIT 1),
-                    t.category_source, sc.name, s.confidence_permille::bigint
-               FROM register r
-               JOIN transactions t ON t.id = r.tx_id
-               JOIN accounts a ON a.id = r.account_id
-               LEFT JOIN categories c ON c.id = t.category_id
-               LEFT JOIN suggestions s ON s.tx_id = t.id
-               LEFT JOIN categories sc ON sc.id = s.category_id",
-        );
-        let args = RegisterFilter::from(f).clauses::<access::Postgres>(book, &mut sql);
+        let (sql, args) = tx_rows::<access::Postgres>(book, f);
         let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
-        sql.push_str(" ORDER BY r.date DESC, t.position DESC, r.seq DESC");
-        if let Some(n) = f.limit {
-            sql.push_str(&format!(" LIMIT {n}"));
-        }
         let rows = conn.query(&sql, &args)?;
         let mut out = rows
             .iter()

@@ -21,7 +21,7 @@ use crate::access::{
 };
 use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
-use crate::sql::{Dialect, RegisterFilter, page_order};
+use crate::sql::{Dialect, page_rows};
 
 impl StreamUow for Uow<'_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
@@ -219,18 +219,7 @@ pub(super) fn book_grants(conn: &Connection, book: Option<BookId>, principals: &
 }
 
 pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    // One range of the register (migration 0007) in page order.
-    let mut sql = String::from(
-        "SELECT r.tx_id, r.account_id, a.name, r.date, r.amount_minor, r.currency, r.description, r.category_id,
-                r.counterparty, r.status, r.seq,
-                CASE WHEN r.is_transfer THEN
-                  (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                    WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1) END
-           FROM register r
-           JOIN accounts a ON a.id = r.account_id",
-    );
-    let mut args = RegisterFilter::from(q).clauses::<Sqlite>(book, &mut sql);
-    page_order::<Sqlite>(q, &mut sql, &mut args);
+    let (sql, args) = page_rows::<Sqlite>(book, q);
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
     let mut out = Vec::with_capacity(q.limit);
@@ -307,6 +296,8 @@ pub(super) struct Sqlite;
 impl Dialect for Sqlite {
     type Arg = Value;
     const NOT_TRANSFER: &'static str = "r.is_transfer = 0";
+    const AMOUNT: &'static str = "r.amount_minor";
+    const CONFIDENCE: &'static str = "s.confidence_permille";
 
     fn placeholder(n: usize) -> String {
         format!("?{n}")
