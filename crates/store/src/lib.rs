@@ -12,6 +12,7 @@ pub mod import;
 pub mod postgres;
 mod projection;
 mod projector;
+mod register;
 mod reports;
 mod sql;
 pub mod sqlite;

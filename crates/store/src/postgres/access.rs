@@ -19,7 +19,8 @@ use crate::access::{
 };
 use crate::error::Result;
 use crate::projector::AccessOp;
-use crate::sqlite::{like_escape, owner_from};
+use crate::register::{Dialect, page_rows};
+use crate::sqlite::owner_from;
 
 impl StreamUow for Uow<'_, '_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
@@ -201,93 +202,19 @@ pub(super) fn book_grants(
 }
 
 pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    // One range of the register (migration 0007) in page order. With an
-    // account, the book is checked on the account's row, read once per page.
-    let book_check = if q.account.is_some() { "a.book_id" } else { "r.book_id" };
     // The page first, then its categories: joined on the (at most `limit`)
     // rows of the page, the lookups are memoised per category instead of
     // made for every row.
-    let mut sql = format!(
+    let (page, args) = page_rows::<Postgres>(book, q);
+    let dir = q.scan_order();
+    let sql = format!(
         "SELECT pg.tx_id, pg.account_id, pg.account, pg.date, pg.amount, pg.currency, pg.description, c.name,
                 pg.counterparty, pg.status, pg.seq, pg.transfer_account
-           FROM (SELECT r.tx_id, r.account_id, a.name AS account, r.date, r.amount, r.currency, r.description,
-                        r.category_id, r.counterparty, r.status, r.seq,
-                        CASE WHEN r.is_transfer THEN
-                          (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                            WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1) END AS transfer_account
-                   FROM register r
-                   JOIN accounts a ON a.id = r.account_id
-                  WHERE {book_check} = $1"
+           FROM ({page}) pg
+           LEFT JOIN categories c ON c.id = pg.category_id
+          ORDER BY pg.date {dir}, pg.tx_id {dir}, pg.seq {dir}"
     );
-    let book_uuid = book.0;
-    let account = q.account.map(|a| a.0);
-    let tx = q.tx.map(|t| t.0);
-    let category_children = q.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
-    let search = q.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
-    let before = q.before.map(|c| (c.date, c.tx, c.seq));
-    let after = q.after.map(|c| (c.date, c.tx, c.seq));
-    let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
-    if let Some(a) = &account {
-        args.push(a);
-        sql.push_str(&format!(" AND r.account_id = ${}", args.len()));
-    }
-    if let Some(t) = &tx {
-        args.push(t);
-        sql.push_str(&format!(" AND {}", crate::projection::register_rows_of_tx("r.", &format!("${}", args.len()))));
-    }
-    if let Some(d) = &q.from {
-        args.push(d);
-        sql.push_str(&format!(" AND r.date >= ${}", args.len()));
-    }
-    if let Some(d) = &q.to {
-        args.push(d);
-        sql.push_str(&format!(" AND r.date <= ${}", args.len()));
-    }
-    if let (Some(c), Some(children)) = (&q.category, &category_children) {
-        args.push(c);
-        args.push(children);
-        sql.push_str(&format!(
-            " AND r.category_id IN (SELECT id FROM categories WHERE book_id = $1 AND (lower(name) = lower(${}) OR name ILIKE ${}))",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    if let Some(s) = &search {
-        args.push(s);
-        sql.push_str(&format!(" AND (r.description ILIKE ${0} OR r.counterparty ILIKE ${0})", args.len()));
-    }
-    for (cursor, op) in [(&before, '<'), (&after, '>')] {
-        if let Some((date, tx, seq)) = cursor {
-            args.push(date);
-            args.push(tx);
-            args.push(seq);
-            let n = args.len();
-            sql.push_str(&format!(" AND (r.date, r.tx_id, r.seq) {op} (${}, ${}, ${})", n - 2, n - 1, n));
-        }
-    }
-    if let Some(min) = &q.min_amount {
-        args.push(min);
-        sql.push_str(&format!(" AND abs(r.amount) >= ${}", args.len()));
-    }
-    if let Some(max) = &q.max_amount {
-        args.push(max);
-        sql.push_str(&format!(" AND abs(r.amount) <= ${}", args.len()));
-    }
-    if q.uncategorized {
-        sql.push_str(" AND r.category_id IS NULL AND NOT r.is_transfer");
-    }
-    // The register's key and its book index both end in (date, tx_id, seq):
-    // a range scan in either direction, stopped at `limit`. The limit is a
-    // parameter so that one prepared statement serves every page size.
-    let dir = q.scan_order();
-    let limit = q.limit as i64;
-    args.push(&limit);
-    sql.push_str(&format!(
-        " ORDER BY r.date {dir}, r.tx_id {dir}, r.seq {dir} LIMIT ${}) pg
-          LEFT JOIN categories c ON c.id = pg.category_id
-          ORDER BY pg.date {dir}, pg.tx_id {dir}, pg.seq {dir}",
-        args.len()
-    ));
+    let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
     let statement = c.prepared(&sql)?;
     let rows = c.query(&statement, &args)?;
     let mut currencies = CurrencyMemo::default();
@@ -313,6 +240,45 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(q.newest_first(items))
+}
+
+/// PostgreSQL's register SQL: `$N` parameters, `lower()` and `ILIKE`,
+/// amounts as NUMERIC.
+pub(super) struct Postgres;
+
+impl Dialect for Postgres {
+    type Arg = Box<dyn ToSql + Sync>;
+    const NOT_TRANSFER: &'static str = "NOT r.is_transfer";
+    const AMOUNT: &'static str = "r.amount";
+    const CONFIDENCE: &'static str = "s.confidence_permille::bigint";
+
+    fn placeholder(n: usize) -> String {
+        format!("${n}")
+    }
+    fn uuid(v: Uuid) -> Self::Arg {
+        Box::new(v)
+    }
+    fn date(v: jiff::civil::Date) -> Self::Arg {
+        Box::new(v)
+    }
+    fn text(v: String) -> Self::Arg {
+        Box::new(v)
+    }
+    fn int(v: i64) -> Self::Arg {
+        Box::new(v)
+    }
+    fn seq(v: i32) -> Self::Arg {
+        Box::new(v)
+    }
+    fn name_is_or_under(exact: &str, children: &str) -> String {
+        format!("(lower(name) = lower({exact}) OR name ILIKE {children})")
+    }
+    fn contains(column: &str, p: &str) -> String {
+        format!("{column} ILIKE {p}")
+    }
+    fn amount_size(bound: Decimal, _lower: bool) -> (&'static str, Self::Arg) {
+        ("abs(r.amount)", Box::new(bound))
+    }
 }
 
 pub(super) fn read_stream_page(

@@ -22,7 +22,8 @@ use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
-use crate::sqlite::{like_escape, owner_from, owner_parts, status_of, suggestion};
+use crate::register::tx_rows;
+use crate::sqlite::{owner_from, owner_parts, status_of, suggestion};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
@@ -220,55 +221,8 @@ impl Store for PgStore {
 
     fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
         let mut conn = self.conn()?;
-        let mut sql = String::from(
-            "SELECT t.id, t.date, a.name, p.amount, p.currency, t.description, c.name, t.counterparty, t.status, t.external_id,
-                    (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1),
-                    t.category_source, sc.name, s.confidence_permille::bigint
-               FROM register p
-               JOIN transactions t ON t.id = p.tx_id
-               JOIN accounts a ON a.id = p.account_id
-               LEFT JOIN categories c ON c.id = t.category_id
-               LEFT JOIN suggestions s ON s.tx_id = t.id
-               LEFT JOIN categories sc ON sc.id = s.category_id
-              WHERE p.book_id = $1",
-        );
-        let book_uuid = book.0;
-        let account = f.account.map(|a| a.0);
-        let id = f.id.map(|t| t.0);
-        let category = f.category.clone();
-        let category_children = f.category.as_ref().map(|c| format!("{}:%", like_escape(c)));
-        let search = f.search.as_ref().map(|s| format!("%{}%", like_escape(s)));
-        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&book_uuid];
-        if let Some(t) = &id {
-            args.push(t);
-            sql.push_str(&format!(" AND {}", register_rows_of_tx("p.", &format!("${}", args.len()))));
-        }
-        if let Some(a) = &account {
-            args.push(a);
-            sql.push_str(&format!(" AND p.account_id = ${}", args.len()));
-        }
-        if let Some(d) = &f.from {
-            args.push(d);
-            sql.push_str(&format!(" AND p.date >= ${}", args.len()));
-        }
-        if let Some(d) = &f.to {
-            args.push(d);
-            sql.push_str(&format!(" AND p.date <= ${}", args.len()));
-        }
-        if let (Some(c), Some(children)) = (&category, &category_children) {
-            args.push(c);
-            args.push(children);
-            sql.push_str(&format!(" AND (lower(c.name) = lower(${}) OR c.name ILIKE ${})", args.len() - 1, args.len()));
-        }
-        if let Some(s) = &search {
-            args.push(s);
-            sql.push_str(&format!(" AND (t.description ILIKE ${0} OR t.counterparty ILIKE ${0})", args.len()));
-        }
-        sql.push_str(" ORDER BY p.date DESC, t.position DESC, p.seq DESC");
-        if let Some(n) = f.limit {
-            sql.push_str(&format!(" LIMIT {n}"));
-        }
+        let (sql, args) = tx_rows::<access::Postgres>(book, f);
+        let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
         let rows = conn.query(&sql, &args)?;
         let mut out = rows
             .iter()

@@ -14,13 +14,14 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
-use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, like_escape, owner_from};
+use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, owner_from};
 use crate::access::{
     AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
     TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
+use crate::register::{Dialect, page_rows};
 
 impl StreamUow for Uow<'_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
@@ -218,73 +219,7 @@ pub(super) fn book_grants(conn: &Connection, book: Option<BookId>, principals: &
 }
 
 pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    // One range of the register (migration 0007) in page order. With an
-    // account, the book is checked on the account's row, read once per page.
-    let book_check = if q.account.is_some() { "a.book_id" } else { "r.book_id" };
-    let mut sql = format!(
-        "SELECT r.tx_id, r.account_id, a.name, r.date, r.amount_minor, r.currency, r.description, r.category_id,
-                r.counterparty, r.status, r.seq,
-                CASE WHEN r.is_transfer THEN
-                  (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                    WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1) END
-           FROM register r
-           JOIN accounts a ON a.id = r.account_id
-          WHERE {book_check} = ?1"
-    );
-    let mut args: Vec<Value> = vec![blob(book.0)];
-    let mut arg = |sql: &mut String, clause: &str, value: Value| {
-        args.push(value);
-        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-    };
-    if let Some(a) = q.account {
-        arg(&mut sql, " AND r.account_id = ?", blob(a.0));
-    }
-    if let Some(t) = q.tx {
-        // By the register's key: `r.tx_id = ?` alone would scan the book.
-        arg(&mut sql, &format!(" AND {}", crate::projection::register_rows_of_tx("r.", "?")), blob(t.0));
-    }
-    if let Some(d) = q.from {
-        arg(&mut sql, " AND r.date >= ?", Value::Text(d.to_string()));
-    }
-    if let Some(d) = q.to {
-        arg(&mut sql, " AND r.date <= ?", Value::Text(d.to_string()));
-    }
-    if let Some(c) = &q.category {
-        sql.push_str(" AND r.category_id IN (SELECT id FROM categories WHERE book_id = ?1");
-        arg(&mut sql, " AND (name = ? COLLATE NOCASE", Value::Text(c.clone()));
-        arg(&mut sql, " OR name LIKE ? ESCAPE '\\'))", Value::Text(format!("{}:%", like_escape(c))));
-    }
-    if let Some(s) = &q.search {
-        let pattern = format!("%{}%", like_escape(s));
-        arg(&mut sql, " AND (r.description LIKE ? ESCAPE '\\'", Value::Text(pattern.clone()));
-        arg(&mut sql, " OR r.counterparty LIKE ? ESCAPE '\\')", Value::Text(pattern));
-    }
-    for (cursor, op) in [(q.before, '<'), (q.after, '>')] {
-        if let Some(c) = cursor {
-            arg(&mut sql, &format!(" AND (r.date, r.tx_id, r.seq) {op} (?"), Value::Text(c.date.to_string()));
-            arg(&mut sql, ", ?", blob(c.tx));
-            arg(&mut sql, ", ?)", Value::Integer(i64::from(c.seq)));
-        }
-    }
-    if let Some(min) = q.min_amount {
-        arg(&mut sql, &format!(" AND {} >= ?", amount_size()), Value::Integer(in_finest_units(min, true)));
-    }
-    if let Some(max) = q.max_amount {
-        arg(&mut sql, &format!(" AND {} <= ?", amount_size()), Value::Integer(in_finest_units(max, false)));
-    }
-    if q.uncategorized {
-        sql.push_str(" AND r.category_id IS NULL AND r.is_transfer = 0");
-    }
-    // The register's key and its book index both end in (date, tx_id, seq):
-    // this order is a range scan in either direction that stops after `limit`
-    // rows. The limit is a parameter so that one cached statement serves
-    // every page size.
-    let dir = q.scan_order();
-    arg(
-        &mut sql,
-        &format!(" ORDER BY r.date {dir}, r.tx_id {dir}, r.seq {dir} LIMIT ?"),
-        Value::Integer(q.limit as i64),
-    );
+    let (sql, args) = page_rows::<Sqlite>(book, q);
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
     let mut out = Vec::with_capacity(q.limit);
@@ -352,6 +287,45 @@ fn in_finest_units(bound: Decimal, lower: bool) -> i64 {
     let scaled = bound * Decimal::from(10_i64.pow(finest_scale()));
     let rounded = if lower { scaled.ceil() } else { scaled.floor() };
     rounded.to_i64().unwrap_or(if rounded.is_sign_negative() { i64::MIN } else { i64::MAX })
+}
+
+/// SQLite's register SQL: `?N` parameters, `COLLATE NOCASE` and `LIKE`
+/// (case-blind for ASCII), amounts as integers in minor units.
+pub(super) struct Sqlite;
+
+impl Dialect for Sqlite {
+    type Arg = Value;
+    const NOT_TRANSFER: &'static str = "r.is_transfer = 0";
+    const AMOUNT: &'static str = "r.amount_minor";
+    const CONFIDENCE: &'static str = "s.confidence_permille";
+
+    fn placeholder(n: usize) -> String {
+        format!("?{n}")
+    }
+    fn uuid(v: Uuid) -> Value {
+        blob(v)
+    }
+    fn date(v: jiff::civil::Date) -> Value {
+        Value::Text(v.to_string())
+    }
+    fn text(v: String) -> Value {
+        Value::Text(v)
+    }
+    fn int(v: i64) -> Value {
+        Value::Integer(v)
+    }
+    fn seq(v: i32) -> Value {
+        Value::Integer(i64::from(v))
+    }
+    fn name_is_or_under(exact: &str, children: &str) -> String {
+        format!("(name = {exact} COLLATE NOCASE OR name LIKE {children} ESCAPE '\\')")
+    }
+    fn contains(column: &str, p: &str) -> String {
+        format!("{column} LIKE {p} ESCAPE '\\'")
+    }
+    fn amount_size(bound: Decimal, lower: bool) -> (&'static str, Value) {
+        (amount_size(), Value::Integer(in_finest_units(bound, lower)))
+    }
 }
 
 pub(super) fn read_stream_page(

@@ -22,6 +22,7 @@ use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
+use crate::register::tx_rows;
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
@@ -198,49 +199,7 @@ impl Store for SqliteStore {
 
     fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
         let conn = self.conn()?;
-        let mut sql = String::from(
-            "SELECT t.id, t.date, a.name, p.amount_minor, p.currency, t.description, c.name, t.counterparty, t.status,
-                    t.external_id,
-                    (SELECT a2.name FROM postings p2 JOIN accounts a2 ON a2.id = p2.account_id
-                      WHERE p2.tx_id = t.id AND p2.account_id <> p.account_id LIMIT 1),
-                    t.category_source, sc.name, s.confidence_permille
-               FROM register p
-               JOIN transactions t ON t.id = p.tx_id
-               JOIN accounts a ON a.id = p.account_id
-               LEFT JOIN categories c ON c.id = t.category_id
-               LEFT JOIN suggestions s ON s.tx_id = t.id
-               LEFT JOIN categories sc ON sc.id = s.category_id
-              WHERE p.book_id = ?1",
-        );
-        let mut args: Vec<Value> = vec![blob(book.0)];
-        let mut arg = |sql: &mut String, clause: &str, value: Value| {
-            args.push(value);
-            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-        };
-        if let Some(id) = f.id {
-            arg(&mut sql, &format!(" AND {}", register_rows_of_tx("p.", "?")), blob(id.0));
-        }
-        if let Some(a) = f.account {
-            arg(&mut sql, " AND p.account_id = ?", blob(a.0));
-        }
-        if let Some(d) = f.from {
-            arg(&mut sql, " AND p.date >= ?", Value::Text(d.to_string()));
-        }
-        if let Some(d) = f.to {
-            arg(&mut sql, " AND p.date <= ?", Value::Text(d.to_string()));
-        }
-        if let Some(c) = &f.category {
-            arg(&mut sql, " AND (c.name = ? COLLATE NOCASE", Value::Text(c.clone()));
-            arg(&mut sql, " OR c.name LIKE ? ESCAPE '\\')", Value::Text(format!("{}:%", like_escape(c))));
-        }
-        if let Some(s) = &f.search {
-            arg(&mut sql, " AND (t.description LIKE ? ESCAPE '\\'", Value::Text(format!("%{}%", like_escape(s))));
-            sql.push_str(&format!(" OR t.counterparty LIKE ?{} ESCAPE '\\')", args.len()));
-        }
-        sql.push_str(" ORDER BY p.date DESC, t.position DESC, p.seq DESC");
-        if let Some(n) = f.limit {
-            sql.push_str(&format!(" LIMIT {n}"));
-        }
+        let (sql, args) = tx_rows::<access::Sqlite>(book, f);
         let mut st = conn.prepare(&sql)?;
         let mut rows = st.query(params_from_iter(args.iter()))?;
         let mut out = vec![];
