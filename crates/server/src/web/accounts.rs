@@ -90,7 +90,7 @@ async fn list(State(app): State<App>, session: Session) -> PageResult {
     let Some(book) = session.book.as_ref().map(|b| BookId(b.id)) else {
         return Ok(empty_page(&session, title, Nav::Accounts));
     };
-    let (actor, today) = (session.actor, jiff::Zoned::now().date());
+    let (actor, today) = (session.actor, app.clock.today());
     let accounts = load(&app, move |app| app.account_overview(&actor, book, today)).await?;
     if accounts.groups.is_empty() {
         return Ok(empty_page(&session, title, Nav::Accounts));
@@ -120,7 +120,7 @@ async fn detail(
     Query(q): Query<TxQuery>,
     Query(flash): Query<Flash>,
 ) -> PageResult {
-    let (actor, book, today) = (session.actor, session.book_id()?, jiff::Zoned::now().date());
+    let (actor, book, today) = (session.actor, session.book_id()?, app.clock.today());
     // Only the paging of the register comes from the URL here.
     let q = TxQuery {
         account: Some(id.to_string()),

@@ -194,7 +194,7 @@ async fn page(State(app): State<App>, session: Session) -> PageResult {
     let Some(book) = session.book.as_ref().map(|b| b.id) else {
         return Ok(empty_page(&session, title, Nav::Home));
     };
-    let (actor, today) = (session.actor, jiff::Zoned::now().date());
+    let (actor, today) = (session.actor, app.clock.today());
     let home = load(&app, move |app| app.home(&actor, BookId(book), today)).await?;
     if home.accounts.groups.is_empty() {
         return Ok(empty_page(&session, title, Nav::Home));
