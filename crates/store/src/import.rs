@@ -19,13 +19,7 @@ pub trait ImportLookup {
     /// Whether the account had import index lines / any postings before.
     fn history(&mut self, account: AccountId) -> Result<(bool, bool)>;
     /// Index lines of other batches with one of these fingerprints or bank ids.
-    fn known(
-        &mut self,
-        account: AccountId,
-        batch: BatchId,
-        fingerprints: &[Fingerprint],
-        external_ids: &[&str],
-    ) -> Result<Vec<Known>>;
+    fn known(&mut self, account: AccountId, batch: BatchId, fps: &[Fingerprint], ids: &[&str]) -> Result<Vec<Known>>;
     /// Hand-typed or pending transactions on the account between the dates.
     fn candidates(&mut self, account: AccountId, batch: BatchId, from: Date, to: Date) -> Result<Vec<Candidate>>;
 }

@@ -7,6 +7,7 @@
 //! the projections; [`Store::rebuild`] replays the log into empty ones.
 
 pub mod access;
+mod delegate;
 mod error;
 pub mod import;
 pub mod postgres;
@@ -14,6 +15,7 @@ mod projection;
 mod projector;
 mod register;
 mod reports;
+mod schema;
 mod sql;
 pub mod sqlite;
 pub mod state;

@@ -80,17 +80,22 @@ pub(crate) enum RowOp<'e> {
         book: BookId,
         rates: &'e [FxRate],
     },
-    Import {
-        book: BookId,
-        position: i64,
-        recorded_at: Timestamp,
-        op: ImportOp<'e>,
-    },
+    Import(ImportRow<'e>),
     Access(AccessOp<'e>),
     /// The batch's sums: monthly category and counterparty totals.
     AddFlows(&'e FlowDeltas),
     /// The batch's sums: daily balance changes and account balances.
     AddBalances(&'e BalanceDeltas),
+}
+
+/// An import event's operation, with the book and the log position and
+/// time it was recorded at (kept on the batch and review rows).
+#[derive(Debug)]
+pub(crate) struct ImportRow<'e> {
+    pub book: BookId,
+    pub position: i64,
+    pub recorded_at: Timestamp,
+    pub op: ImportOp<'e>,
 }
 
 /// The import projections' rows (batches, index, review, trades, profiles).
@@ -153,7 +158,8 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
                 }
             };
         }
-        let import = |book, op| RowOp::Import { book, position: re.position, recorded_at: re.meta.recorded_at, op };
+        let import =
+            |book, op| RowOp::Import(ImportRow { book, position: re.position, recorded_at: re.meta.recorded_at, op });
         let op = match &re.event {
             Event::BookOpened(opened) => RowOp::InsertBook { book: book!(), opened },
             Event::AccountOpened(account) => RowOp::InsertAccount { book: book!(), account },

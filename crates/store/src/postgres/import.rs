@@ -12,20 +12,16 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, trade_seq};
-use crate::projector::ImportOp;
+use crate::projector::{ImportOp, ImportRow};
 use crate::sql;
 
 fn json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(StoreError::corrupt)
 }
 
-pub(super) fn apply(
-    tx: &mut postgres::Transaction<'_>,
-    book: BookId,
-    position: i64,
-    recorded_at: jiff::Timestamp,
-    op: ImportOp<'_>,
-) -> Result<()> {
+/// Folds one import event into the import projections.
+pub(super) fn apply(tx: &mut postgres::Transaction<'_>, row: ImportRow<'_>) -> Result<()> {
+    let ImportRow { book, position, recorded_at, op } = row;
     match op {
         ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
             tx.execute(
@@ -132,29 +128,19 @@ pub(super) fn tombstone(tx: &mut postgres::Transaction<'_>, tx_id: TxId) -> Resu
     Ok(())
 }
 
-pub(super) struct Lookup<'a, 'b> {
-    pub tx: &'a mut postgres::Transaction<'b>,
-}
-
-impl ImportLookup for Lookup<'_, '_> {
+impl ImportLookup for super::Uow<'_, '_> {
     fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
         let r = self.tx.query_one(sql::IMPORT_HISTORY.postgres, &[&account.0])?;
         Ok((r.get(0), r.get(1)))
     }
 
-    fn known(
-        &mut self,
-        account: AccountId,
-        batch: BatchId,
-        fingerprints: &[Fingerprint],
-        external_ids: &[&str],
-    ) -> Result<Vec<Known>> {
-        let fps: Vec<&[u8]> = fingerprints.iter().map(|f| &f.0[..]).collect();
+    fn known(&mut self, account: AccountId, batch: BatchId, fps: &[Fingerprint], ids: &[&str]) -> Result<Vec<Known>> {
+        let fps: Vec<&[u8]> = fps.iter().map(|f| &f.0[..]).collect();
         let rows = self.tx.query(
             "SELECT tx_id, fingerprint, external_id, pending, deleted FROM import_index
               WHERE account_id = $1 AND batch_id <> $2
                 AND (fingerprint = ANY($3) OR external_id = ANY($4))",
-            &[&account.0, &batch.0, &fps, &external_ids],
+            &[&account.0, &batch.0, &fps, &ids],
         )?;
         rows.iter()
             .map(|r| {

@@ -12,17 +12,12 @@ use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
 use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, trade_seq};
-use crate::projector::ImportOp;
+use crate::projector::{ImportOp, ImportRow};
 use crate::sql;
 
 /// Folds one import event into the import projections.
-pub(super) fn apply(
-    tx: &rusqlite::Transaction<'_>,
-    book: BookId,
-    position: i64,
-    recorded_at: jiff::Timestamp,
-    op: ImportOp<'_>,
-) -> Result<()> {
+pub(super) fn apply(tx: &rusqlite::Transaction<'_>, row: ImportRow<'_>) -> Result<()> {
+    let ImportRow { book, position, recorded_at, op } = row;
     match op {
         ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
             tx.prepare_cached(sql::INSERT_BATCH.sqlite)?.execute(params![
@@ -141,23 +136,13 @@ pub(super) fn tombstone(tx: &rusqlite::Transaction<'_>, tx_id: TxId) -> Result<(
 /// tx_id, fingerprint, external_id, pending, deleted.
 type KnownRow = (Uuid, Vec<u8>, Option<String>, bool, bool);
 
-pub(super) struct Lookup<'a> {
-    pub tx: &'a rusqlite::Transaction<'a>,
-}
-
-impl ImportLookup for Lookup<'_> {
+impl ImportLookup for super::Uow<'_> {
     fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
         let mut st = self.tx.prepare_cached(sql::IMPORT_HISTORY.sqlite)?;
         Ok(st.query_row([account.0], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
-    fn known(
-        &mut self,
-        account: AccountId,
-        batch: BatchId,
-        fingerprints: &[Fingerprint],
-        external_ids: &[&str],
-    ) -> Result<Vec<Known>> {
+    fn known(&mut self, account: AccountId, batch: BatchId, fps: &[Fingerprint], ids: &[&str]) -> Result<Vec<Known>> {
         let mut out = vec![];
         let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<KnownRow> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -177,7 +162,7 @@ impl ImportLookup for Lookup<'_> {
             "SELECT tx_id, fingerprint, external_id, pending, deleted FROM import_index
               WHERE account_id = ?1 AND fingerprint = ?2 AND batch_id <> ?3",
         )?;
-        for fp in fingerprints {
+        for fp in fps {
             let mut rows = st.query(params![account.0, &fp.0[..], batch.0])?;
             while let Some(r) = rows.next()? {
                 push(row(r)?)?;
@@ -187,7 +172,7 @@ impl ImportLookup for Lookup<'_> {
             "SELECT tx_id, fingerprint, external_id, pending, deleted FROM import_index
               WHERE account_id = ?1 AND external_id = ?2 AND batch_id <> ?3",
         )?;
-        for e in external_ids {
+        for e in ids {
             let mut rows = st.query(params![account.0, e, batch.0])?;
             while let Some(r) = rows.next()? {
                 push(row(r)?)?;

@@ -10,8 +10,8 @@ use jiff::civil::Date;
 use kassa_core::categorize::Rule;
 use kassa_core::event::{EventMeta, Suggested};
 use kassa_core::{
-    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Command, Currency, Ledger, Leg, Money,
-    Owner, Posting, Postings, RecordedEvent, Status, Transaction, TxId,
+    Account, AccountId, Book, BookId, Category, CategoryId, CategorySource, Currency, Ledger, Leg, Money, Owner,
+    Posting, Postings, RecordedEvent, Status, Transaction, TxId,
 };
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
@@ -23,6 +23,7 @@ use crate::error::{Result, StoreError};
 use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
 use crate::register::tx_rows;
+use crate::schema::{MIGRATIONS, render};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
@@ -30,17 +31,6 @@ mod access;
 mod import;
 mod reports;
 mod state;
-
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("0001_init.sql")),
-    (2, "import", include_str!("0002_import.sql")),
-    (3, "reports", include_str!("0003_reports.sql")),
-    (4, "users", include_str!("0004_users.sql")),
-    (5, "categorize", include_str!("0005_categorize.sql")),
-    (6, "register_pages", include_str!("0006_register_pages.sql")),
-    (7, "register", include_str!("0007_register.sql")),
-    (8, "state", include_str!("0008_state.sql")),
-];
 
 #[derive(Debug)]
 struct Manager {
@@ -104,6 +94,24 @@ impl SqliteStore {
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
         Ok(self.pool.get()?)
     }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`: the write lock
+    /// is taken up front, so two writers never both read and then one
+    /// fails), committing when `f` says so; rerun on a conflict if `retry`.
+    fn write<T>(&self, retry: bool, f: &mut dyn FnMut(&mut Uow<'_>) -> Result<(T, bool)>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let mut once = || {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (out, commit) = f(&mut Uow { tx: &tx })?;
+            if commit {
+                tx.commit()?
+            } else {
+                tx.rollback()?
+            }
+            Ok(out)
+        };
+        if retry { unit::with_retry(once) } else { once() }
+    }
 }
 
 impl Store for SqliteStore {
@@ -122,13 +130,13 @@ impl Store for SqliteStore {
             "CREATE TABLE IF NOT EXISTS kassa_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
         )?;
         let mut applied = vec![];
-        for (version, name, sql) in MIGRATIONS {
+        for (version, name, template) in MIGRATIONS {
             let done: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM kassa_migrations WHERE version = ?1)", [version], |r| {
                     r.get(0)
                 })?;
             if !done {
-                tx.execute_batch(sql)?;
+                tx.execute_batch(&render(template, Backend::Sqlite)?)?;
                 tx.execute(
                     "INSERT INTO kassa_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                     params![version, name, Timestamp::now().to_string()],
@@ -140,33 +148,11 @@ impl Store for SqliteStore {
         Ok(applied)
     }
 
-    fn execute(&self, book: BookId, actor: &str, cmds: &[Command]) -> Result<Vec<RecordedEvent>> {
-        let mut conn = self.conn()?;
-        unit::with_retry(|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = unit::execute(&mut Uow { tx: &tx }, book, actor, cmds)?;
-            tx.commit()?;
-            Ok(out)
-        })
-    }
-
-    fn append(&self, stream: &str, expected: i64, events: &[NewEvent]) -> Result<Vec<RecordedEvent>> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = Uow { tx: &tx }.append(stream, expected, events, unit::clock().0)?;
-        tx.commit()?;
-        Ok(out)
-    }
-
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let conn = self.conn()?;
         let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 ORDER BY e.version"))?;
         let rows = st.query_map([stream], event_row)?;
         rows.map(|r| r?).collect()
-    }
-
-    fn read_log(&self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        read_log(&*self.conn()?, after_position, limit)
     }
 
     fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>> {
@@ -312,136 +298,6 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    // --- access (issue 7) ---
-
-    fn execute_stream(
-        &self,
-        stream: &str,
-        actor: &str,
-        decide: crate::access::Decide<'_>,
-    ) -> Result<Vec<RecordedEvent>> {
-        let mut conn = self.conn()?;
-        unit::with_retry(|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = crate::access::execute_stream(&mut Uow { tx: &tx }, stream, actor, decide)?;
-            tx.commit()?;
-            Ok(out)
-        })
-    }
-
-    fn user(&self, id: kassa_core::UserId) -> Result<Option<crate::access::UserRow>> {
-        access::user(&*self.conn()?, id)
-    }
-
-    fn user_by_email(&self, email: &str) -> Result<Option<crate::access::UserRow>> {
-        access::user_by_email(&*self.conn()?, email)
-    }
-
-    fn users(&self) -> Result<Vec<crate::access::UserRow>> {
-        access::users(&*self.conn()?)
-    }
-
-    fn token_by_hash(&self, token_hash: &str) -> Result<Option<crate::access::TokenRow>> {
-        access::token_by_hash(&*self.conn()?, token_hash)
-    }
-
-    fn user_tokens(&self, user: kassa_core::UserId) -> Result<Vec<crate::access::TokenRow>> {
-        access::user_tokens(&*self.conn()?, user)
-    }
-
-    fn orgs(&self) -> Result<Vec<crate::access::OrgRow>> {
-        access::orgs(&*self.conn()?)
-    }
-
-    fn org_members(
-        &self,
-        org: Option<kassa_core::OrgId>,
-        user: Option<kassa_core::UserId>,
-    ) -> Result<Vec<crate::access::OrgMemberRow>> {
-        access::org_members(&*self.conn()?, org, user)
-    }
-
-    fn book(&self, id: BookId) -> Result<Option<Book>> {
-        access::book(&*self.conn()?, id)
-    }
-
-    fn book_grants(
-        &self,
-        book: Option<BookId>,
-        principals: &[kassa_core::access::Principal],
-    ) -> Result<Vec<crate::access::GrantRow>> {
-        access::book_grants(&*self.conn()?, book, principals)
-    }
-
-    fn tx_page(&self, book: BookId, q: &crate::access::TxPageQuery) -> Result<Vec<crate::access::TxItem>> {
-        access::tx_page(&*self.conn()?, book, q)
-    }
-
-    fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        access::read_stream_page(&*self.conn()?, stream, after, limit)
-    }
-
-    fn admin_overview(&self) -> Result<crate::access::Overview> {
-        crate::access::overview(&mut access::OverviewSql(&*self.conn()?))
-    }
-
-    fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<crate::access::StoredResponse>> {
-        access::idempotent_get(&*self.conn()?, scope, key)
-    }
-
-    fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> Result<()> {
-        access::idempotent_put(&*self.conn()?, scope, key, reply)
-    }
-
-    fn claimed_write(
-        &self,
-        claim: &crate::state::Claim,
-        write: crate::state::Write<'_>,
-    ) -> Result<crate::state::Written> {
-        state::claimed_write(&mut *self.conn()?, claim, write)
-    }
-
-    fn idempotent_reply(&self, claim: &crate::state::Claim, status: u16, body: &str) -> Result<()> {
-        state::idempotent_reply(&*self.conn()?, claim, status, body)
-    }
-
-    fn count_attempt(&self, key: &str, now: Timestamp, window: Duration) -> Result<crate::state::Attempts> {
-        state::count_attempt(&mut *self.conn()?, key, now, window)
-    }
-
-    fn attempts(&self, key: &str) -> Result<Option<crate::state::Attempts>> {
-        state::attempts_of(&*self.conn()?, key)
-    }
-
-    fn forget_attempts(&self, key: &str) -> Result<()> {
-        state::forget_attempts(&*self.conn()?, key)
-    }
-
-    fn access_epoch(&self) -> Result<i64> {
-        state::access_epoch(&*self.conn()?)
-    }
-
-    fn stash_put(&self, entry: &crate::state::StashEntry, bounds: &crate::state::StashBounds) -> Result<bool> {
-        state::stash_put(&mut *self.conn()?, entry, bounds)
-    }
-
-    fn stash_get(
-        &self,
-        id: Uuid,
-        user: kassa_core::UserId,
-        live_after: Timestamp,
-    ) -> Result<Option<crate::state::StashEntry>> {
-        state::stash_get(&*self.conn()?, id, user, live_after)
-    }
-
-    fn stash_move(&self, change: &crate::state::StashMove, detail: &str) -> Result<bool> {
-        state::stash_move(&*self.conn()?, change, detail)
-    }
-
-    fn stash_remove(&self, id: Uuid, user: kassa_core::UserId) -> Result<()> {
-        state::stash_remove(&*self.conn()?, id, user)
-    }
-
     fn report_facts(
         &self,
         book: BookId,
@@ -455,67 +311,7 @@ impl Store for SqliteStore {
         Ok(reports::fact_rows(&tx, book, as_of, want)?.into_facts(&ledger))
     }
 
-    fn fx_rates(&self, book: BookId) -> Result<Vec<kassa_core::report::fx::FxRate>> {
-        reports::fx_rates(&*self.conn()?, book)
-    }
-
-    fn import(&self, book: BookId, actor: &str, feed: &mut dyn crate::import::ImportFeed) -> Result<u64> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = unit::import(&mut Uow { tx: &tx }, book, actor, feed)?;
-        if feed.commit() {
-            tx.commit()?;
-        } else {
-            tx.rollback()?;
-        }
-        Ok(n)
-    }
-
-    fn import_batches(&self, book: BookId) -> Result<Vec<crate::import::BatchRow>> {
-        import::batches(&*self.conn()?, book)
-    }
-
-    fn import_batch_transactions(&self, book: BookId, batch: kassa_core::BatchId) -> Result<Vec<TxId>> {
-        import::batch_transactions(&*self.conn()?, book, batch)
-    }
-
-    fn import_reviews(&self, book: BookId) -> Result<Vec<crate::import::ReviewRow>> {
-        import::reviews(&*self.conn()?, book)
-    }
-
-    fn import_review(&self, book: BookId, id: kassa_core::ReviewId) -> Result<Option<crate::import::ReviewRow>> {
-        import::review(&*self.conn()?, book, id)
-    }
-
-    fn import_profiles(&self, book: BookId) -> Result<Vec<crate::import::ProfileRow>> {
-        import::profiles(&*self.conn()?, book)
-    }
-}
-
-impl crate::import::ImportLookup for Uow<'_> {
-    fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
-        import::Lookup { tx: self.tx }.history(account)
-    }
-
-    fn known(
-        &mut self,
-        account: AccountId,
-        batch: kassa_core::BatchId,
-        fingerprints: &[kassa_core::import::Fingerprint],
-        external_ids: &[&str],
-    ) -> Result<Vec<kassa_core::import::Known>> {
-        import::Lookup { tx: self.tx }.known(account, batch, fingerprints, external_ids)
-    }
-
-    fn candidates(
-        &mut self,
-        account: AccountId,
-        batch: kassa_core::BatchId,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<kassa_core::import::Candidate>> {
-        import::Lookup { tx: self.tx }.candidates(account, batch, from, to)
-    }
+    crate::delegate::store_delegates!();
 }
 
 /// Name and DDL of the explicit indexes on projection tables (not the ones
@@ -868,7 +664,7 @@ impl RowSink for Uow<'_> {
                     .execute(params![book.0, rule_id])?;
             }
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
-            RowOp::Import { book, position, recorded_at, op } => import::apply(tx, book, position, recorded_at, op)?,
+            RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,
             RowOp::AddFlows(flows) => reports::flush_flows(tx, flows)?,
             RowOp::AddBalances(deltas) => flush_deltas(tx, deltas)?,

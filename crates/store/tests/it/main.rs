@@ -5,6 +5,7 @@ mod access;
 mod concurrency;
 mod props;
 mod reports;
+mod schema;
 mod state;
 mod story;
 
