@@ -1,13 +1,18 @@
 //! `Idempotency-Key` across processes: the request's first write claims
-//! the key in its own database transaction (`Store::claimed_write`), so of
-//! two requests with one key — on one server or on two — exactly one writes;
-//! the other's write finds the key claimed, writes nothing, and its caller
-//! replays the first one's reply once it is stored.
+//! the key in a database transaction of its own (`Store::claim_open`) that
+//! stays open for the rest of the request, and commits only together with
+//! the reply (`IdempotentRequest::finish`). So of two requests with one key
+//! — on one server or on two — exactly one writes; the other's write waits
+//! for that commit, finds the key claimed, writes nothing, and its caller
+//! replays the reply that is now there. A request that dies before its reply
+//! is stored leaves nothing behind: its write rolls back with its claim.
 //!
 //! The application does not know which of its store calls a use case's
 //! first write is, and use cases call free functions over `&dyn Store`
 //! (imports, categorisation), so the claim rides in a [`Store`] that wraps
-//! the real one for the length of one request: [`App::with_claim`].
+//! the real one for the length of one request: [`App::with_claim`]. After
+//! the first write, every call of the request goes to the claim's open
+//! transaction, so the request reads what it wrote.
 
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +22,7 @@ use kassa_core::access::Principal;
 use kassa_core::report::fx::FxRate;
 use kassa_core::report::{ReportFacts, Wanted};
 use kassa_core::{BatchId, Book, BookId, Command, Ledger, OrgId, RecordedEvent, ReviewId, TxId, UserId};
-use kassa_store::state::{Claim, Write, Written};
+use kassa_store::state::{Claim, OpenClaim, Opened, Write, Written};
 use kassa_store::{
     Backend, BalanceRow, NewEvent, RebuildStats, Result, Store, StoreError, StoredModel, TxFilter, TxRow, access,
     import, state,
@@ -31,7 +36,8 @@ use crate::App;
 pub enum ClaimOutcome {
     /// It has not written (yet): its reply may be kept if nobody else's is.
     Unclaimed,
-    /// Its first write claimed the key: its reply is the key's.
+    /// Its first write claimed the key: its reply is the key's, and its
+    /// writes commit with it ([`IdempotentRequest::finish`]).
     Claimed,
     /// Another request holds the key; this one wrote nothing and must
     /// answer with the other's reply.
@@ -39,37 +45,60 @@ pub enum ClaimOutcome {
 }
 
 /// One request's claim on its key.
-#[derive(Debug)]
+#[allow(missing_debug_implementations)]
 pub struct IdempotentRequest {
     pub claim: Claim,
-    outcome: Mutex<ClaimOutcome>,
+    state: Mutex<(ClaimOutcome, Option<Arc<dyn OpenClaim>>)>,
 }
 
 impl IdempotentRequest {
     pub fn new(claim: Claim) -> IdempotentRequest {
-        IdempotentRequest { claim, outcome: Mutex::new(ClaimOutcome::Unclaimed) }
+        IdempotentRequest { claim, state: Mutex::new((ClaimOutcome::Unclaimed, None)) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, (ClaimOutcome, Option<Arc<dyn OpenClaim>>)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn outcome(&self) -> ClaimOutcome {
-        *self.outcome.lock().unwrap_or_else(|e| e.into_inner())
+        self.state().0
     }
 
-    /// Runs `claimed_write` if this is the request's first write (`None`
-    /// otherwise: later writes go the plain way), recording how it went.
-    /// Held across the write, so two writes of one request cannot both claim.
-    fn first_write(&self, claimed_write: impl FnOnce(&Claim) -> Result<Written>) -> Option<Result<Written>> {
-        let mut outcome = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
-        if *outcome != ClaimOutcome::Unclaimed {
+    /// Stores the reply and commits everything the request wrote. An error
+    /// means none of it is stored: the request must answer with a failure.
+    pub fn finish(&self, status: u16, body: &str) -> Result<()> {
+        let open = self.state().1.take();
+        open.ok_or_else(|| StoreError::Corrupt("the request holds no open claim".into()))?.finish(status, body)
+    }
+
+    /// The open claim's store once the request has claimed.
+    fn open(&self) -> Option<Arc<dyn OpenClaim>> {
+        self.state().1.clone()
+    }
+
+    /// Runs `claim_open` if this is the request's first write (`None`
+    /// otherwise: later writes go the plain way, inside the open claim),
+    /// recording how it went. Held across the write, so two writes of one
+    /// request cannot both claim.
+    fn first_write(&self, claim_open: impl FnOnce(&Claim) -> Result<Opened>) -> Option<Result<Written>> {
+        let mut state = self.state();
+        if state.0 != ClaimOutcome::Unclaimed {
             return None;
         }
-        let written = claimed_write(&self.claim);
-        match &written {
-            Ok(_) => *outcome = ClaimOutcome::Claimed,
-            Err(StoreError::Claimed) => *outcome = ClaimOutcome::Lost,
+        Some(match claim_open(&self.claim) {
+            Ok(Opened { claim: Some(open), written }) => {
+                *state = (ClaimOutcome::Claimed, Some(open));
+                Ok(written)
+            }
+            // Rolled back, claim and all: a later write may still claim.
+            Ok(Opened { claim: None, written }) => Ok(written),
+            Err(StoreError::Claimed) => {
+                state.0 = ClaimOutcome::Lost;
+                Err(StoreError::Claimed)
+            }
             // Nothing was written: a later write may still claim.
-            Err(_) => {}
-        }
-        Some(written)
+            Err(e) => Err(e),
+        })
     }
 }
 
@@ -87,223 +116,229 @@ fn events(written: Written) -> Result<Vec<RecordedEvent>> {
     }
 }
 
-/// The store as one idempotent request sees it: its first write claims the key.
+/// The store as one idempotent request sees it: its first write claims the
+/// key; from then on every call runs in the claim's open transaction.
 struct ClaimingStore {
     inner: Arc<dyn Store>,
     request: Arc<IdempotentRequest>,
 }
 
-// Everything but the three write paths is the inner store's.
+impl ClaimingStore {
+    fn target(&self) -> Arc<dyn Store> {
+        match self.request.open() {
+            Some(open) => open,
+            None => self.inner.clone(),
+        }
+    }
+}
+
+// The three write paths claim on the first write; everything else is the
+// target's: the inner store, or the open claim once there is one.
 impl Store for ClaimingStore {
     fn backend(&self) -> Backend {
-        self.inner.backend()
+        self.target().backend()
     }
 
     fn connections(&self) -> usize {
-        self.inner.connections()
+        self.target().connections()
     }
 
     fn migrate(&self) -> Result<Vec<String>> {
-        self.inner.migrate()
+        self.target().migrate()
     }
 
     fn execute(&self, book: BookId, actor: &str, cmds: &[Command]) -> Result<Vec<RecordedEvent>> {
-        match self.request.first_write(|claim| self.inner.claimed_write(claim, Write::Book { book, actor, cmds })) {
+        match self.request.first_write(|claim| self.inner.claim_open(claim, Write::Book { book, actor, cmds })) {
             Some(written) => events(written?),
-            None => self.inner.execute(book, actor, cmds),
+            None => self.target().execute(book, actor, cmds),
         }
     }
 
     fn append(&self, stream: &str, expected: i64, events: &[NewEvent]) -> Result<Vec<RecordedEvent>> {
-        self.inner.append(stream, expected, events)
+        self.target().append(stream, expected, events)
     }
 
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
-        self.inner.read_stream(stream)
+        self.target().read_stream(stream)
     }
 
     fn read_log(&self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        self.inner.read_log(after_position, limit)
+        self.target().read_log(after_position, limit)
     }
 
     fn tail(&self, limit: usize) -> Result<Vec<RecordedEvent>> {
-        self.inner.tail(limit)
+        self.target().tail(limit)
     }
 
     fn books(&self) -> Result<Vec<Book>> {
-        self.inner.books()
+        self.target().books()
     }
 
     fn ledger(&self, book: BookId) -> Result<Ledger> {
-        self.inner.ledger(book)
+        self.target().ledger(book)
     }
 
     fn transactions(&self, book: BookId, filter: &TxFilter) -> Result<Vec<TxRow>> {
-        self.inner.transactions(book, filter)
+        self.target().transactions(book, filter)
     }
 
     fn balances(&self, book: BookId, as_of: Option<Date>) -> Result<Vec<BalanceRow>> {
-        self.inner.balances(book, as_of)
+        self.target().balances(book, as_of)
     }
 
     fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
-        self.inner.rebuild(progress)
+        self.target().rebuild(progress)
     }
 
     fn projection_dump(&self) -> Result<String> {
-        self.inner.projection_dump()
+        self.target().projection_dump()
     }
 
     fn save_model(&self, book: BookId, model: &StoredModel) -> Result<()> {
-        self.inner.save_model(book, model)
+        self.target().save_model(book, model)
     }
 
     fn load_model(&self, book: BookId) -> Result<Option<StoredModel>> {
-        self.inner.load_model(book)
+        self.target().load_model(book)
     }
 
     fn import(&self, book: BookId, actor: &str, feed: &mut dyn import::ImportFeed) -> Result<u64> {
         match self
             .request
-            .first_write(|claim| self.inner.claimed_write(claim, Write::Import { book, actor, feed: &mut *feed }))
+            .first_write(|claim| self.inner.claim_open(claim, Write::Import { book, actor, feed: &mut *feed }))
         {
             Some(written) => match written? {
                 Written::Imported(n) => Ok(n),
                 Written::Events(e) => Ok(e.len() as u64),
             },
-            None => self.inner.import(book, actor, feed),
+            None => self.target().import(book, actor, feed),
         }
     }
 
     fn import_batches(&self, book: BookId) -> Result<Vec<import::BatchRow>> {
-        self.inner.import_batches(book)
+        self.target().import_batches(book)
     }
 
     fn import_batch_transactions(&self, book: BookId, batch: BatchId) -> Result<Vec<TxId>> {
-        self.inner.import_batch_transactions(book, batch)
+        self.target().import_batch_transactions(book, batch)
     }
 
     fn import_reviews(&self, book: BookId) -> Result<Vec<import::ReviewRow>> {
-        self.inner.import_reviews(book)
+        self.target().import_reviews(book)
     }
 
     fn import_review(&self, book: BookId, id: ReviewId) -> Result<Option<import::ReviewRow>> {
-        self.inner.import_review(book, id)
+        self.target().import_review(book, id)
     }
 
     fn import_profiles(&self, book: BookId) -> Result<Vec<import::ProfileRow>> {
-        self.inner.import_profiles(book)
+        self.target().import_profiles(book)
     }
 
     fn report_facts(&self, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<ReportFacts> {
-        self.inner.report_facts(book, as_of, want)
+        self.target().report_facts(book, as_of, want)
     }
 
     fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>> {
-        self.inner.fx_rates(book)
+        self.target().fx_rates(book)
     }
 
     fn execute_stream(&self, stream: &str, actor: &str, decide: access::Decide<'_>) -> Result<Vec<RecordedEvent>> {
-        match self.request.first_write(|claim| self.inner.claimed_write(claim, Write::Stream { stream, actor, decide }))
-        {
+        match self.request.first_write(|claim| self.inner.claim_open(claim, Write::Stream { stream, actor, decide })) {
             Some(written) => events(written?),
-            None => self.inner.execute_stream(stream, actor, decide),
+            None => self.target().execute_stream(stream, actor, decide),
         }
     }
 
     fn user(&self, id: UserId) -> Result<Option<access::UserRow>> {
-        self.inner.user(id)
+        self.target().user(id)
     }
 
     fn user_by_email(&self, email: &str) -> Result<Option<access::UserRow>> {
-        self.inner.user_by_email(email)
+        self.target().user_by_email(email)
     }
 
     fn users(&self) -> Result<Vec<access::UserRow>> {
-        self.inner.users()
+        self.target().users()
     }
 
     fn token_by_hash(&self, token_hash: &str) -> Result<Option<access::TokenRow>> {
-        self.inner.token_by_hash(token_hash)
+        self.target().token_by_hash(token_hash)
     }
 
     fn user_tokens(&self, user: UserId) -> Result<Vec<access::TokenRow>> {
-        self.inner.user_tokens(user)
+        self.target().user_tokens(user)
     }
 
     fn orgs(&self) -> Result<Vec<access::OrgRow>> {
-        self.inner.orgs()
+        self.target().orgs()
     }
 
     fn org_members(&self, org: Option<OrgId>, user: Option<UserId>) -> Result<Vec<access::OrgMemberRow>> {
-        self.inner.org_members(org, user)
+        self.target().org_members(org, user)
     }
 
     fn book(&self, id: BookId) -> Result<Option<Book>> {
-        self.inner.book(id)
+        self.target().book(id)
     }
 
     fn book_grants(&self, book: Option<BookId>, principals: &[Principal]) -> Result<Vec<access::GrantRow>> {
-        self.inner.book_grants(book, principals)
+        self.target().book_grants(book, principals)
     }
 
     fn tx_page(&self, book: BookId, q: &access::TxPageQuery) -> Result<Vec<access::TxItem>> {
-        self.inner.tx_page(book, q)
+        self.target().tx_page(book, q)
     }
 
     fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        self.inner.read_stream_page(stream, after, limit)
+        self.target().read_stream_page(stream, after, limit)
     }
 
     fn admin_overview(&self) -> Result<access::Overview> {
-        self.inner.admin_overview()
+        self.target().admin_overview()
     }
 
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<access::StoredResponse>> {
-        self.inner.idempotent_get(scope, key)
+        self.target().idempotent_get(scope, key)
     }
 
     fn idempotent_put(&self, scope: &str, key: &str, reply: &access::StoredResponse) -> Result<()> {
-        self.inner.idempotent_put(scope, key, reply)
+        self.target().idempotent_put(scope, key, reply)
     }
 
-    fn claimed_write(&self, claim: &Claim, write: Write<'_>) -> Result<Written> {
-        self.inner.claimed_write(claim, write)
-    }
-
-    fn idempotent_reply(&self, claim: &Claim, status: u16, body: &str) -> Result<()> {
-        self.inner.idempotent_reply(claim, status, body)
+    fn claim_open(&self, claim: &Claim, write: Write<'_>) -> Result<Opened> {
+        self.target().claim_open(claim, write)
     }
 
     fn count_attempt(&self, key: &str, now: Timestamp, window: std::time::Duration) -> Result<state::Attempts> {
-        self.inner.count_attempt(key, now, window)
+        self.target().count_attempt(key, now, window)
     }
 
     fn attempts(&self, key: &str) -> Result<Option<state::Attempts>> {
-        self.inner.attempts(key)
+        self.target().attempts(key)
     }
 
     fn forget_attempts(&self, key: &str) -> Result<()> {
-        self.inner.forget_attempts(key)
+        self.target().forget_attempts(key)
     }
 
     fn access_epoch(&self) -> Result<i64> {
-        self.inner.access_epoch()
+        self.target().access_epoch()
     }
 
     fn stash_put(&self, entry: &state::StashEntry, bounds: &state::StashBounds) -> Result<bool> {
-        self.inner.stash_put(entry, bounds)
+        self.target().stash_put(entry, bounds)
     }
 
     fn stash_get(&self, id: Uuid, user: UserId, live_after: Timestamp) -> Result<Option<state::StashEntry>> {
-        self.inner.stash_get(id, user, live_after)
+        self.target().stash_get(id, user, live_after)
     }
 
     fn stash_move(&self, change: &state::StashMove, detail: &str) -> Result<bool> {
-        self.inner.stash_move(change, detail)
+        self.target().stash_move(change, detail)
     }
 
     fn stash_remove(&self, id: Uuid, user: UserId) -> Result<()> {
-        self.inner.stash_remove(id, user)
+        self.target().stash_remove(id, user)
     }
 }

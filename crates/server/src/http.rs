@@ -5,7 +5,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -13,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use kassa_app::{Claim, ClaimOutcome, IdempotentRequest, PENDING, StoredResponse};
+use kassa_app::{Claim, ClaimOutcome, IdempotentRequest, StoredResponse};
 use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -34,9 +33,6 @@ tokio::task_local! {
     /// `api::blocking` hands to the application (`App::with_claim`).
     pub(crate) static CLAIM: Arc<IdempotentRequest>;
 }
-
-/// How often a request waits on another one's reply under its key.
-const REPLY_POLL: Duration = Duration::from_millis(20);
 
 /// The whole HTTP surface: API, its document, the docs UI and the web pages,
 /// under `limits` (uploads keep their own body limit, `api::UPLOAD_LIMIT`).
@@ -136,12 +132,13 @@ fn body_fingerprint(h: &mut Sha256, bytes: &[u8], boundary: Option<&str>) {
 /// different request under the same key is refused. Uploads are buffered up
 /// to their own limit.
 ///
-/// Across processes: the request's first write claims the key in its own
-/// transaction (`kassa_app::IdempotentRequest`), so of two requests with one
-/// key exactly one writes; the other writes nothing and answers with the
-/// first one's reply as soon as it is stored. A request that wrote stores
-/// its reply whatever it is (running it again would write again); one that
-/// did not keeps it unless it is a 5xx, and only if no reply is there yet.
+/// Across processes: the request's first write claims the key in a
+/// transaction that commits only with the reply (`kassa_app::IdempotentRequest`),
+/// so of two requests with one key exactly one writes; the other's write
+/// waits for that commit, writes nothing, and answers with the stored reply.
+/// A request that wrote stores its reply whatever it is (running it again
+/// would write again), and is answered only once it is stored; one that did
+/// not keeps it unless it is a 5xx, and only if no reply is there yet.
 async fn idempotency(State((app, limits)): State<(App, HttpLimits)>, req: Request, next: Next) -> Response {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let (Some(key), true) = (key, req.method() == Method::POST) else { return next.run(req).await };
@@ -167,16 +164,10 @@ async fn idempotency(State((app, limits)): State<(App, HttpLimits)>, req: Reques
         body_fingerprint(&mut h, &bytes, boundary.as_deref());
         hex::encode(h.finalize())
     };
-    // Waiting for another request's reply ends before the request timeout does.
-    let deadline =
-        Instant::now() + if upload { limits.upload_timeout } else { limits.request_timeout } - Duration::from_secs(1);
     let claim = Claim { scope, key, fingerprint };
-    match stored_reply(&app, &claim, None).await {
+    match stored_reply(&app, &claim).await {
         Ok(None) => {}
-        Ok(Some(stored)) if stored.fingerprint != claim.fingerprint => return key_reused(),
-        Ok(Some(_)) => {
-            return stored_reply(&app, &claim, Some(deadline)).await.map_or_else(|e| e, |s| answer(&claim, s));
-        }
+        Ok(stored) => return answer(&claim, stored),
         Err(e) => return e,
     }
     let request = Arc::new(IdempotentRequest::new(claim));
@@ -186,53 +177,46 @@ async fn idempotency(State((app, limits)): State<(App, HttpLimits)>, req: Reques
         return ApiError::from(AppError::Internal("unreadable response body".into())).into_response();
     };
     let outcome = request.outcome();
-    if outcome == ClaimOutcome::Lost {
-        let claim = &request.claim;
-        return stored_reply(&app, claim, Some(deadline)).await.map_or_else(|e| e, |s| answer(claim, s));
-    }
-    if outcome == ClaimOutcome::Claimed || !parts.status.is_server_error() {
-        let (status, text) = (parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned());
-        let kept = blocking(&app, move |app| {
-            let c = &request.claim;
-            if outcome == ClaimOutcome::Claimed {
-                app.store.idempotent_reply(c, status, &text)?;
-            } else {
-                let reply = StoredResponse { fingerprint: c.fingerprint.clone(), status, body: text };
-                app.store.idempotent_put(&c.scope, &c.key, &reply)?;
-            }
-            Ok(())
-        })
-        .await;
-        if let Err(e) = kept {
-            tracing::warn!(?e, "could not keep the idempotent reply");
+    let (status, text) = (parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned());
+    match outcome {
+        ClaimOutcome::Lost => {
+            let claim = &request.claim;
+            return stored_reply(&app, claim).await.map_or_else(|e| e, |s| answer(claim, s));
         }
+        // The write commits with its reply, or not at all: no answer of
+        // success for a write that did not commit.
+        ClaimOutcome::Claimed => {
+            if let Err(e) = blocking(&app, move |_| Ok(request.finish(status, &text)?)).await {
+                tracing::warn!(?e, "could not commit the idempotent write with its reply");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not_committed",
+                    "the write could not be committed; nothing was stored, so the request can be sent again",
+                )
+                .into_response();
+            }
+        }
+        ClaimOutcome::Unclaimed if !parts.status.is_server_error() => {
+            let kept = blocking(&app, move |app| {
+                let c = &request.claim;
+                let reply = StoredResponse { fingerprint: c.fingerprint.clone(), status, body: text };
+                Ok(app.store.idempotent_put(&c.scope, &c.key, &reply)?)
+            })
+            .await;
+            if let Err(e) = kept {
+                tracing::warn!(?e, "could not keep the idempotent reply");
+            }
+        }
+        ClaimOutcome::Unclaimed => {}
     }
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The reply stored under the claim's key. With a deadline, a claimed key's
-/// reply is waited for until then (the claimer is still running); without,
-/// a pending one is returned as it is.
-async fn stored_reply(app: &App, claim: &Claim, deadline: Option<Instant>) -> Result<Option<StoredResponse>, Response> {
-    loop {
-        let (s, k) = (claim.scope.clone(), claim.key.clone());
-        let stored =
-            blocking(app, move |app| Ok(app.store.idempotent_get(&s, &k)?)).await.map_err(|e| e.into_response())?;
-        match (stored, deadline) {
-            (Some(s), Some(deadline)) if s.status == PENDING => {
-                if Instant::now() >= deadline {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "idempotency_in_progress",
-                        "a request with this key is running",
-                    )
-                    .into_response());
-                }
-                tokio::time::sleep(REPLY_POLL).await;
-            }
-            (stored, _) => return Ok(stored),
-        }
-    }
+/// The reply stored under the claim's key (a claimed key's reply is
+/// committed with its write, so there is no reply to wait for).
+async fn stored_reply(app: &App, claim: &Claim) -> Result<Option<StoredResponse>, Response> {
+    let (s, k) = (claim.scope.clone(), claim.key.clone());
+    blocking(app, move |app| Ok(app.store.idempotent_get(&s, &k)?)).await.map_err(|e| e.into_response())
 }
 
 /// A stored reply as the answer: replayed if it is for this request.

@@ -52,12 +52,12 @@ macro_rules! store_delegates {
             })
         }
 
-        fn claimed_write(
+        fn claim_open(
             &self,
             claim: &crate::state::Claim,
             write: crate::state::Write<'_>,
-        ) -> crate::Result<crate::state::Written> {
-            state::claimed_write(&mut *self.conn()?, claim, write)
+        ) -> crate::Result<crate::state::Opened> {
+            state::claim_open(self, claim, write)
         }
 
         fn read_log(&self, after_position: i64, limit: usize) -> crate::Result<Vec<kassa_core::RecordedEvent>> {
@@ -138,10 +138,6 @@ macro_rules! store_delegates {
 
         fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> crate::Result<()> {
             access::idempotent_put(&mut *self.conn()?, scope, key, reply)
-        }
-
-        fn idempotent_reply(&self, claim: &crate::state::Claim, status: u16, body: &str) -> crate::Result<()> {
-            state::idempotent_reply(&mut *self.conn()?, claim, status, body)
         }
 
         fn count_attempt(

@@ -20,6 +20,7 @@ mod sql;
 pub mod sqlite;
 pub mod state;
 pub mod testing;
+mod txn;
 mod types;
 mod unit;
 
@@ -149,14 +150,13 @@ pub trait Store: Send + Sync {
 
     // --- state shared by server processes (issue 13; `state`) ---
 
-    /// Runs `write` in one database transaction that first claims the key
-    /// (`idempotent_get` then shows it with status `state::PENDING`).
+    /// Runs `write` in a database transaction that first claims the key, and
+    /// leaves it open: the rest of the request goes on in it through the
+    /// returned [`state::OpenClaim`], which commits it with the reply.
     /// `Err(StoreError::Claimed)`, with nothing written, when another
-    /// request claimed it first; on PostgreSQL that answer waits until the
-    /// other's transaction ends.
-    fn claimed_write(&self, claim: &state::Claim, write: state::Write<'_>) -> Result<state::Written>;
-    /// Stores the reply of a request that claimed its key (`claimed_write`).
-    fn idempotent_reply(&self, claim: &state::Claim, status: u16, body: &str) -> Result<()>;
+    /// request claimed the key first; that answer waits until the other's
+    /// transaction ends, so its reply is there to read.
+    fn claim_open(&self, claim: &state::Claim, write: state::Write<'_>) -> Result<state::Opened>;
 
     /// Counts one attempt against a login limiter key, in the window that
     /// holds `now` (a new one when the last began `window` or longer ago),

@@ -43,8 +43,29 @@ pub struct Claim {
     pub fingerprint: String,
 }
 
-/// The status of a claim whose reply is not stored yet.
-pub const PENDING: u16 = 0;
+/// The status of a claim whose reply is not stored yet: only ever seen
+/// inside the claim's own transaction.
+pub(crate) const PENDING: u16 = 0;
+
+/// A claimed key whose write is done but not committed: a store on the
+/// claim's own connection, inside its transaction, for the rest of the
+/// request. [`OpenClaim::finish`] stores the reply and commits all of it
+/// together; dropped unfinished, all of it rolls back, the claim included.
+/// So a key is never taken without its reply, even when the process dies
+/// between the write and the reply.
+pub trait OpenClaim: crate::Store {
+    /// Stores the reply under the key and commits. Once only.
+    fn finish(&self, status: u16, body: &str) -> Result<()>;
+}
+
+/// What [`crate::Store::claim_open`] returns.
+#[allow(missing_debug_implementations)]
+pub struct Opened {
+    /// `None` when the write chose not to commit (an import that rolls
+    /// back): then nothing was claimed.
+    pub claim: Option<std::sync::Arc<dyn OpenClaim>>,
+    pub written: Written,
+}
 
 /// A write the store runs together with a [`Claim`]: one of the write paths
 /// of [`crate::Store`].
@@ -88,7 +109,7 @@ impl Write<'_> {
     /// Runs `attempt` (one database transaction) like the plain write path
     /// would: retried on a conflict, except an import, whose feed cannot be
     /// read twice (and which holds the stream's lock, so it never conflicts).
-    pub(crate) fn with_retry(&mut self, mut attempt: impl FnMut(&mut Self) -> Result<Written>) -> Result<Written> {
+    pub(crate) fn with_retry<T>(&mut self, mut attempt: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
         if matches!(self, Write::Import { .. }) { attempt(self) } else { unit::with_retry(|| attempt(self)) }
     }
 }

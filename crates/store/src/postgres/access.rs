@@ -7,7 +7,7 @@ use kassa_core::event::AccountRenamed;
 use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Event, OrgId, RecordedEvent, TxId, UserId};
 use kassa_core::{Currency, Money};
-use postgres::GenericClient;
+use postgres::Client;
 use postgres::types::ToSql;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -22,7 +22,7 @@ use crate::projector::AccessOp;
 use crate::register::{Dialect, page_rows};
 use crate::sqlite::owner_from;
 
-impl StreamUow for Uow<'_, '_> {
+impl StreamUow for Uow<'_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
         let rows = self.tx.query(&format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"), &[&stream])?;
         rows.iter().map(|r| Ok(event_row(r)?.event)).collect()
@@ -30,7 +30,7 @@ impl StreamUow for Uow<'_, '_> {
 }
 
 /// Executes one of the projector's access operations.
-pub(super) fn apply(tx: &mut postgres::Transaction<'_>, op: AccessOp<'_>) -> Result<()> {
+pub(super) fn apply(tx: &mut Client, op: AccessOp<'_>) -> Result<()> {
     match op {
         AccessOp::InsertUser(u) => {
             tx.execute(
@@ -106,15 +106,15 @@ fn user_row(r: &postgres::Row) -> UserRow {
 
 const USER_COLUMNS: &str = "SELECT id, email, password_hash, platform_admin, disabled FROM users";
 
-pub(super) fn user(c: &mut impl GenericClient, id: UserId) -> Result<Option<UserRow>> {
+pub(super) fn user(c: &mut Client, id: UserId) -> Result<Option<UserRow>> {
     Ok(c.query_opt(&format!("{USER_COLUMNS} WHERE id = $1"), &[&id.0])?.as_ref().map(user_row))
 }
 
-pub(super) fn user_by_email(c: &mut impl GenericClient, email: &str) -> Result<Option<UserRow>> {
+pub(super) fn user_by_email(c: &mut Client, email: &str) -> Result<Option<UserRow>> {
     Ok(c.query_opt(&format!("{USER_COLUMNS} WHERE email = $1"), &[&email])?.as_ref().map(user_row))
 }
 
-pub(super) fn users(c: &mut impl GenericClient) -> Result<Vec<UserRow>> {
+pub(super) fn users(c: &mut Client) -> Result<Vec<UserRow>> {
     Ok(c.query(&format!("{USER_COLUMNS} ORDER BY email"), &[])?.iter().map(user_row).collect())
 }
 
@@ -133,29 +133,25 @@ fn token_row(r: &postgres::Row) -> TokenRow {
     }
 }
 
-pub(super) fn token_by_hash(c: &mut impl GenericClient, hash: &str) -> Result<Option<TokenRow>> {
+pub(super) fn token_by_hash(c: &mut Client, hash: &str) -> Result<Option<TokenRow>> {
     Ok(c.query_opt(&format!("{TOKEN_COLUMNS} WHERE t.token_hash = $1"), &[&hash])?.as_ref().map(token_row))
 }
 
-pub(super) fn user_tokens(c: &mut impl GenericClient, user: UserId) -> Result<Vec<TokenRow>> {
+pub(super) fn user_tokens(c: &mut Client, user: UserId) -> Result<Vec<TokenRow>> {
     Ok(c.query(&format!("{TOKEN_COLUMNS} WHERE t.user_id = $1 ORDER BY t.id"), &[&user.0])?
         .iter()
         .map(token_row)
         .collect())
 }
 
-pub(super) fn orgs(c: &mut impl GenericClient) -> Result<Vec<OrgRow>> {
+pub(super) fn orgs(c: &mut Client) -> Result<Vec<OrgRow>> {
     Ok(c.query("SELECT id, name FROM orgs ORDER BY name, id", &[])?
         .iter()
         .map(|r| OrgRow { id: OrgId(r.get(0)), name: r.get(1) })
         .collect())
 }
 
-pub(super) fn org_members(
-    c: &mut impl GenericClient,
-    org: Option<OrgId>,
-    user: Option<UserId>,
-) -> Result<Vec<OrgMemberRow>> {
+pub(super) fn org_members(c: &mut Client, org: Option<OrgId>, user: Option<UserId>) -> Result<Vec<OrgMemberRow>> {
     let rows = c.query(
         "SELECT m.org_id, m.user_id, u.email, m.role FROM org_members m JOIN users u ON u.id = m.user_id
           WHERE ($1::uuid IS NULL OR m.org_id = $1) AND ($2::uuid IS NULL OR m.user_id = $2) ORDER BY u.email",
@@ -172,16 +168,12 @@ pub(super) fn org_members(
         .collect())
 }
 
-pub(super) fn book(c: &mut impl GenericClient, id: BookId) -> Result<Option<Book>> {
+pub(super) fn book(c: &mut Client, id: BookId) -> Result<Option<Book>> {
     let row = c.query_opt("SELECT name, owner_kind, owner_id FROM books WHERE id = $1", &[&id.0])?;
     row.map(|r| Ok(Book { id, name: r.get(0), owner: owner_from(r.get(1), r.get(2))? })).transpose()
 }
 
-pub(super) fn book_grants(
-    c: &mut impl GenericClient,
-    book: Option<BookId>,
-    principals: &[Principal],
-) -> Result<Vec<GrantRow>> {
+pub(super) fn book_grants(c: &mut Client, book: Option<BookId>, principals: &[Principal]) -> Result<Vec<GrantRow>> {
     let ids: Vec<Uuid> = principals.iter().map(|p| principal_parts(p).1).collect();
     let rows = c.query(
         "SELECT book_id, principal_kind, principal_id, role, account_id FROM book_grants
@@ -281,12 +273,7 @@ impl Dialect for Postgres {
     }
 }
 
-pub(super) fn read_stream_page(
-    c: &mut impl GenericClient,
-    stream: &str,
-    after: i64,
-    limit: usize,
-) -> Result<Vec<RecordedEvent>> {
+pub(super) fn read_stream_page(c: &mut Client, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
     let rows = c.query(
         &format!("{EVENT_COLUMNS} WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3"),
         &[&stream, &after, &(limit as i64)],
@@ -296,9 +283,9 @@ pub(super) fn read_stream_page(
 
 /// The admin overview's reads; the judgements are `access::overview`'s.
 /// Amounts are NUMERIC major units here and become minor units on the way out.
-pub(super) struct OverviewSql<'c, C: GenericClient>(pub &'c mut C);
+pub(super) struct OverviewSql<'c>(pub &'c mut Client);
 
-impl<C: GenericClient> OverviewReads for OverviewSql<'_, C> {
+impl OverviewReads for OverviewSql<'_> {
     fn count(&mut self, sql: &str) -> Result<i64> {
         Ok(self.0.query_one(sql, &[])?.get(0))
     }
@@ -356,7 +343,7 @@ impl<C: GenericClient> OverviewReads for OverviewSql<'_, C> {
     }
 }
 
-pub(super) fn idempotent_get(c: &mut impl GenericClient, scope: &str, key: &str) -> Result<Option<StoredResponse>> {
+pub(super) fn idempotent_get(c: &mut Client, scope: &str, key: &str) -> Result<Option<StoredResponse>> {
     Ok(c.query_opt(
         "SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
         &[&scope, &key],
@@ -364,7 +351,7 @@ pub(super) fn idempotent_get(c: &mut impl GenericClient, scope: &str, key: &str)
     .map(|r| StoredResponse { fingerprint: r.get(0), status: r.get::<_, i32>(1) as u16, body: r.get(2) }))
 }
 
-pub(super) fn idempotent_put(c: &mut impl GenericClient, scope: &str, key: &str, reply: &StoredResponse) -> Result<()> {
+pub(super) fn idempotent_put(c: &mut Client, scope: &str, key: &str, reply: &StoredResponse) -> Result<()> {
     c.execute(
         "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (scope, key) DO NOTHING",

@@ -6,7 +6,7 @@ use kassa_core::import::{
     Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, TradesImported,
 };
 use kassa_core::{AccountId, BatchId, BookId, ReviewId, TxId};
-use postgres::GenericClient;
+use postgres::Client;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
 }
 
 /// Folds one import event into the import projections.
-pub(super) fn apply(tx: &mut postgres::Transaction<'_>, row: ImportRow<'_>) -> Result<()> {
+pub(super) fn apply(tx: &mut Client, row: ImportRow<'_>) -> Result<()> {
     let ImportRow { book, position, recorded_at, op } = row;
     match op {
         ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
@@ -100,13 +100,7 @@ pub(super) fn apply(tx: &mut postgres::Transaction<'_>, row: ImportRow<'_>) -> R
     Ok(())
 }
 
-fn index_line(
-    tx: &mut postgres::Transaction<'_>,
-    batch: BatchId,
-    item: &ReviewItem,
-    to: TxId,
-    created: bool,
-) -> Result<()> {
+fn index_line(tx: &mut Client, batch: BatchId, item: &ReviewItem, to: TxId, created: bool) -> Result<()> {
     tx.execute(
         sql::INSERT_INDEX_LINE_UNLESS_LIVE.postgres,
         &[
@@ -123,12 +117,12 @@ fn index_line(
     Ok(())
 }
 
-pub(super) fn tombstone(tx: &mut postgres::Transaction<'_>, tx_id: TxId) -> Result<()> {
+pub(super) fn tombstone(tx: &mut Client, tx_id: TxId) -> Result<()> {
     tx.execute(sql::TOMBSTONE_INDEX_LINES.postgres, &[&tx_id.0])?;
     Ok(())
 }
 
-impl ImportLookup for super::Uow<'_, '_> {
+impl ImportLookup for super::Uow<'_> {
     fn history(&mut self, account: AccountId) -> Result<(bool, bool)> {
         let r = self.tx.query_one(sql::IMPORT_HISTORY.postgres, &[&account.0])?;
         Ok((r.get(0), r.get(1)))
@@ -182,7 +176,7 @@ impl ImportLookup for super::Uow<'_, '_> {
     }
 }
 
-pub(super) fn batches(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<BatchRow>> {
+pub(super) fn batches(conn: &mut Client, book: BookId) -> Result<Vec<BatchRow>> {
     let rows = conn.query(sql::IMPORT_BATCHES.postgres, &[&book.0])?;
     rows.iter()
         .map(|r| {
@@ -201,12 +195,12 @@ pub(super) fn batches(conn: &mut impl GenericClient, book: BookId) -> Result<Vec
         .collect()
 }
 
-pub(super) fn batch_transactions(conn: &mut impl GenericClient, book: BookId, batch: BatchId) -> Result<Vec<TxId>> {
+pub(super) fn batch_transactions(conn: &mut Client, book: BookId, batch: BatchId) -> Result<Vec<TxId>> {
     let rows = conn.query(sql::BATCH_TRANSACTIONS.postgres, &[&batch.0, &book.0])?;
     Ok(rows.iter().map(|r| TxId(r.get(0))).collect())
 }
 
-pub(super) fn reviews(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<ReviewRow>> {
+pub(super) fn reviews(conn: &mut Client, book: BookId) -> Result<Vec<ReviewRow>> {
     let rows = conn.query(sql::IMPORT_REVIEWS.postgres, &[&book.0])?;
     rows.iter()
         .map(|r| {
@@ -218,7 +212,7 @@ pub(super) fn reviews(conn: &mut impl GenericClient, book: BookId) -> Result<Vec
         .collect()
 }
 
-pub(super) fn review(conn: &mut impl GenericClient, book: BookId, id: ReviewId) -> Result<Option<ReviewRow>> {
+pub(super) fn review(conn: &mut Client, book: BookId, id: ReviewId) -> Result<Option<ReviewRow>> {
     let row = conn.query_opt(sql::IMPORT_REVIEW.postgres, &[&book.0, &id.0])?;
     row.map(|r| {
         Ok(ReviewRow {
@@ -229,7 +223,7 @@ pub(super) fn review(conn: &mut impl GenericClient, book: BookId, id: ReviewId) 
     .transpose()
 }
 
-pub(super) fn profiles(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<ProfileRow>> {
+pub(super) fn profiles(conn: &mut Client, book: BookId) -> Result<Vec<ProfileRow>> {
     let rows = conn.query(sql::IMPORT_PROFILES.postgres, &[&book.0])?;
     Ok(rows.iter().map(|r| ProfileRow { name: r.get(0), toml: r.get(1) }).collect())
 }

@@ -25,6 +25,7 @@ use crate::projector::{self, ProjectionReads, RowOp, RowSink};
 use crate::register::tx_rows;
 use crate::schema::{MIGRATIONS, render};
 use crate::sqlite::{owner_from, owner_parts, status_of, suggestion};
+use crate::txn::{Lease, Pinned, RawConn, Tx};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
 
@@ -42,6 +43,8 @@ struct Manager {
 struct PgConn {
     client: Client,
     prepared: HashMap<String, postgres::Statement>,
+    /// The driver does not track transactions begun with plain SQL.
+    in_transaction: bool,
 }
 
 /// Statements kept per connection; the register's query has a few dozen
@@ -53,7 +56,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
-        Ok(PgConn { client: self.config.connect(NoTls)?, prepared: HashMap::new() })
+        Ok(PgConn { client: self.config.connect(NoTls)?, prepared: HashMap::new(), in_transaction: false })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
@@ -65,9 +68,41 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+type Pooled = r2d2::PooledConnection<Manager>;
+
 #[derive(Debug)]
 pub struct PgStore {
     pool: r2d2::Pool<Manager>,
+    /// The connection of an open claim ([`crate::state::OpenClaim`]): when
+    /// set, every call of this store runs on it, inside its transaction.
+    pinned: Option<Pinned<Pooled>>,
+}
+
+impl std::ops::Deref for PgConn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+impl RawConn for PgConn {
+    fn run(&mut self, sql: &str) -> Result<()> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    fn set_in_transaction(&mut self, open: bool) {
+        self.in_transaction = open;
+    }
 }
 
 impl PgStore {
@@ -82,54 +117,54 @@ impl PgStore {
             // dropped then.
             .test_on_check_out(false)
             .build(Manager { config })?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, pinned: None })
     }
 
-    fn conn(&self) -> Result<Conn> {
-        Ok(Conn(self.pool.get()?))
+    fn conn(&self) -> Result<Conn<'_>> {
+        Ok(Conn(match &self.pinned {
+            Some(pinned) => pinned.lease(),
+            None => Lease::Pooled(self.pool.get()?),
+        }))
     }
 
     /// Runs `f` in one transaction, committing when `f` says so; rerun on
     /// a conflict if `retry`.
-    fn write<T>(&self, retry: bool, f: &mut dyn FnMut(&mut Uow<'_, '_>) -> Result<(T, bool)>) -> Result<T> {
+    fn write<T>(&self, retry: bool, f: &mut dyn FnMut(&mut Uow<'_>) -> Result<(T, bool)>) -> Result<T> {
         let mut conn = self.conn()?;
         let mut once = || {
-            let mut tx = conn.transaction()?;
+            let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
             let (out, commit) = f(&mut Uow { tx: &mut tx })?;
-            if commit {
-                tx.commit()?
-            } else {
-                tx.rollback()?
-            }
+            tx.finish(commit)?;
             Ok(out)
         };
         if retry { unit::with_retry(once) } else { once() }
     }
 }
 
-/// A connection checked out of the pool: a `Client`, plus `prepared`.
-struct Conn(r2d2::PooledConnection<Manager>);
+/// A connection checked out of the pool (or the pinned one): a `Client`,
+/// plus `prepared`.
+struct Conn<'s>(Lease<'s, Pooled>);
 
-impl std::ops::Deref for Conn {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        &self.0.client
+impl std::ops::Deref for Conn<'_> {
+    type Target = PgConn;
+    fn deref(&self) -> &PgConn {
+        &self.0
     }
 }
 
-impl std::ops::DerefMut for Conn {
-    fn deref_mut(&mut self) -> &mut Client {
-        &mut self.0.client
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut PgConn {
+        &mut self.0
     }
 }
 
-impl Conn {
+impl Conn<'_> {
     /// `sql` prepared once per connection: PostgreSQL parses and plans it
     /// once, and every later use is a single round trip (`Client::query`
     /// with a string prepares it anew each time: two round trips and a
     /// plan). For the queries of every API request.
     fn prepared(&mut self, sql: &str) -> Result<postgres::Statement> {
-        let conn = &mut *self.0;
+        let conn = &mut **self.0;
         if let Some(st) = conn.prepared.get(sql) {
             return Ok(st.clone());
         }
@@ -153,7 +188,7 @@ impl Store for PgStore {
 
     fn migrate(&self) -> Result<Vec<String>> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
         // One migrator at a time, even with several servers starting at once.
         tx.batch_execute(
             "SELECT pg_advisory_xact_lock(7001);
@@ -200,7 +235,7 @@ impl Store for PgStore {
 
     fn ledger(&self, book: BookId) -> Result<Ledger> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
         Uow { tx: &mut tx }.load_ledger(book)
     }
 
@@ -255,7 +290,7 @@ impl Store for PgStore {
 
     fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
         let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
         tx.batch_execute(&format!("TRUNCATE {}", PROJECTIONS.map(|(t, _)| t).join(", ")))?;
         // Secondary indexes are built once at the end, not maintained per row.
@@ -331,7 +366,7 @@ impl Store for PgStore {
     ) -> Result<kassa_core::report::ReportFacts> {
         let mut conn = self.conn()?;
         // REPEATABLE READ: the chart and the aggregates from one snapshot.
-        let mut tx = conn.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).start()?;
+        let mut tx = Tx::begin(&mut *conn, "BEGIN ISOLATION LEVEL REPEATABLE READ")?;
         let ledger = Uow { tx: &mut tx }.load_ledger(book)?;
         let rows = reports::fact_rows(&mut tx, book, as_of, want)?;
         tx.commit()?;
@@ -341,17 +376,17 @@ impl Store for PgStore {
     crate::delegate::store_delegates!();
 }
 
-struct Uow<'a, 'b> {
-    tx: &'a mut postgres::Transaction<'b>,
+struct Uow<'a> {
+    tx: &'a mut Client,
 }
 
-impl unit::ReplayUnit for Uow<'_, '_> {
+impl unit::ReplayUnit for Uow<'_> {
     fn read_log(&mut self, after_position: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
         read_log(self.tx, after_position, limit)
     }
 }
 
-impl UnitOfWork for Uow<'_, '_> {
+impl UnitOfWork for Uow<'_> {
     /// Locks the stream's row while reading it, so concurrent `execute`s on
     /// one book queue here instead of all deciding and all but one failing.
     fn stream_version(&mut self, stream: &str) -> Result<i64> {
@@ -469,19 +504,19 @@ impl UnitOfWork for Uow<'_, '_> {
 /// one `UNNEST` insert per table until any other operation (or a read) needs
 /// them written; the projector's last operations are the delta flushes, so
 /// nothing stays behind.
-struct Sink<'a, 'b> {
-    tx: &'a mut postgres::Transaction<'b>,
+struct Sink<'a> {
+    tx: &'a mut Client,
     batch: TxBatch,
 }
 
-impl ProjectionReads for Sink<'_, '_> {
+impl ProjectionReads for Sink<'_> {
     fn load_transaction(&mut self, book: BookId, id: TxId) -> Result<Option<Transaction>> {
         self.batch.flush(self.tx)?;
         load_transaction(self.tx, book, id)
     }
 }
 
-impl RowSink for Sink<'_, '_> {
+impl RowSink for Sink<'_> {
     fn apply(&mut self, op: RowOp<'_>) -> Result<()> {
         if !matches!(op, RowOp::InsertTransaction { .. }) {
             self.batch.flush(self.tx)?;
@@ -656,7 +691,7 @@ impl TxBatch {
         }
     }
 
-    fn flush(&mut self, tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    fn flush(&mut self, tx: &mut Client) -> Result<()> {
         if self.id.is_empty() {
             return Ok(());
         }
@@ -723,7 +758,7 @@ impl TxBatch {
     }
 }
 
-fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> Result<()> {
+fn flush_deltas(tx: &mut Client, deltas: &BalanceDeltas) -> Result<()> {
     if deltas.is_empty() {
         return Ok(());
     }
@@ -758,7 +793,7 @@ fn flush_deltas(tx: &mut postgres::Transaction<'_>, deltas: &BalanceDeltas) -> R
     Ok(())
 }
 
-fn load_transaction(tx: &mut postgres::Transaction<'_>, book: BookId, id: TxId) -> Result<Option<Transaction>> {
+fn load_transaction(tx: &mut Client, book: BookId, id: TxId) -> Result<Option<Transaction>> {
     let Some(h) = tx.query_opt(
         "SELECT date, description, counterparty, tags, notes, external_id, status, category_source FROM transactions WHERE id = $1 AND book_id = $2",
         &[&id.0, &book.0],
@@ -803,7 +838,7 @@ fn load_transaction(tx: &mut postgres::Transaction<'_>, book: BookId, id: TxId) 
 
 const EVENT_COLUMNS: &str = "SELECT position, stream_id, version, event_type, schema_version, data::text, actor, occurred_at, recorded_at FROM events";
 
-fn read_log(conn: &mut impl postgres::GenericClient, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
+fn read_log(conn: &mut Client, after: i64, limit: usize) -> Result<Vec<RecordedEvent>> {
     let rows = conn.query(
         &format!("{EVENT_COLUMNS} WHERE position > $1 ORDER BY position LIMIT $2"),
         &[&after, &(limit as i64)],
@@ -811,7 +846,7 @@ fn read_log(conn: &mut impl postgres::GenericClient, after: i64, limit: usize) -
     rows.iter().map(event_row).collect()
 }
 
-fn stream_version(tx: &mut postgres::Transaction<'_>, stream: &str) -> Result<i64> {
+fn stream_version(tx: &mut Client, stream: &str) -> Result<i64> {
     Ok(tx.query_opt("SELECT version FROM streams WHERE stream_id = $1", &[&stream])?.map(|r| r.get(0)).unwrap_or(0))
 }
 

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use kassa_core::report::fx::FxRate;
 use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal, Wanted};
 use kassa_core::{AccountId, BookId, Money};
-use postgres::GenericClient;
+use postgres::Client;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -13,7 +13,7 @@ use super::{at_scale, currency};
 use crate::error::Result;
 use crate::reports::{FactRows, FlowDeltas, as_of_split, category_of, month_of};
 
-pub(super) fn flush_flows(tx: &mut postgres::Transaction<'_>, d: &FlowDeltas) -> Result<()> {
+pub(super) fn flush_flows(tx: &mut Client, d: &FlowDeltas) -> Result<()> {
     if d.is_empty() {
         return Ok(());
     }
@@ -71,7 +71,7 @@ pub(super) fn flush_flows(tx: &mut postgres::Transaction<'_>, d: &FlowDeltas) ->
     Ok(())
 }
 
-pub(super) fn insert_fx(tx: &mut postgres::Transaction<'_>, book: BookId, rates: &[FxRate]) -> Result<()> {
+pub(super) fn insert_fx(tx: &mut Client, book: BookId, rates: &[FxRate]) -> Result<()> {
     for r in rates {
         tx.execute(
             "INSERT INTO fx_rates (book_id, base, quote, date, rate) VALUES ($1, $2, $3, $4, $5)
@@ -82,19 +82,14 @@ pub(super) fn insert_fx(tx: &mut postgres::Transaction<'_>, book: BookId, rates:
     Ok(())
 }
 
-pub(super) fn fx_rates(conn: &mut impl GenericClient, book: BookId) -> Result<Vec<FxRate>> {
+pub(super) fn fx_rates(conn: &mut Client, book: BookId) -> Result<Vec<FxRate>> {
     let rows = conn.query("SELECT base, quote, date, rate FROM fx_rates WHERE book_id = $1", &[&book.0])?;
     rows.iter()
         .map(|r| Ok(FxRate { base: currency(r.get(0))?, quote: currency(r.get(1))?, date: r.get(2), rate: r.get(3) }))
         .collect()
 }
 
-pub(super) fn fact_rows(
-    conn: &mut impl GenericClient,
-    book: BookId,
-    as_of: Option<Date>,
-    want: Wanted,
-) -> Result<FactRows> {
+pub(super) fn fact_rows(conn: &mut Client, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<FactRows> {
     let split = as_of_split(as_of);
     let before = split.map(|(m, _, _)| m.to_string());
     let mut out = FactRows::default();

@@ -3,35 +3,50 @@
 //! (`INSERT … ON CONFLICT … DO UPDATE … RETURNING`) and from unique indexes,
 //! which make a second claimer of a key wait for the first one's commit.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use kassa_core::UserId;
-use postgres::{Client, GenericClient};
+use postgres::Client;
 
-use super::Uow;
-use crate::error::Result;
+use super::{PgConn, PgStore, Uow};
+use crate::error::{Result, StoreError};
 use crate::state::{
-    Attempts, Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, Written, claimed, from_micros,
-    micros,
+    Attempts, Claim, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, claimed,
+    from_micros, micros,
 };
+use crate::txn::{Pinned, Tx};
 
-pub(super) fn claimed_write(conn: &mut Client, claim: &Claim, mut write: Write<'_>) -> Result<Written> {
+/// Takes a connection of its own (never the pinned one: a request claims
+/// once) and leaves it inside the claim's transaction.
+pub(super) fn claim_open(store: &PgStore, claim: &Claim, mut write: Write<'_>) -> Result<Opened> {
     write.with_retry(|write| {
-        let mut tx = conn.transaction()?;
+        let mut conn = store.pool.get()?;
+        let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
         let inserted = tx.execute(
             "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body) VALUES ($1, $2, $3, $4, '')
              ON CONFLICT (scope, key) DO NOTHING",
             &[&claim.scope, &claim.key, &claim.fingerprint, &i32::from(PENDING)],
         )?;
         claimed(inserted as usize)?;
-        let (out, commit) = write.run(&mut Uow { tx: &mut tx })?;
-        if commit {
-            tx.commit()?;
+        let (written, commit) = write.run(&mut Uow { tx: &mut tx })?;
+        if !commit {
+            return Ok(Opened { claim: None, written });
         }
-        Ok(out)
+        tx.keep();
+        let open = PgStore { pool: store.pool.clone(), pinned: Some(Pinned::new(conn, claim.clone())) };
+        Ok(Opened { claim: Some(Arc::new(open)), written })
     })
 }
 
-pub(super) fn idempotent_reply(c: &mut impl GenericClient, claim: &Claim, status: u16, body: &str) -> Result<()> {
+impl OpenClaim for PgStore {
+    fn finish(&self, status: u16, body: &str) -> Result<()> {
+        let pinned = self.pinned.as_ref().ok_or_else(|| StoreError::Corrupt("no open claim".into()))?;
+        pinned.commit_with(|conn, claim| idempotent_reply(conn, claim, status, body))
+    }
+}
+
+fn idempotent_reply(c: &mut Client, claim: &Claim, status: u16, body: &str) -> Result<()> {
     c.execute(
         "UPDATE idempotency_keys SET status = $3, body = $4 WHERE scope = $1 AND key = $2 AND status = $5",
         &[&claim.scope, &claim.key, &i32::from(status), &body, &i32::from(PENDING)],
@@ -40,7 +55,7 @@ pub(super) fn idempotent_reply(c: &mut impl GenericClient, claim: &Claim, status
 }
 
 pub(super) fn count_attempt(
-    c: &mut impl GenericClient,
+    c: &mut Client,
     key: &str,
     now: Timestamp,
     window: std::time::Duration,
@@ -60,23 +75,23 @@ pub(super) fn count_attempt(
     Attempts::from_row(r.get(0), r.get(1))
 }
 
-pub(super) fn attempts_of(c: &mut impl GenericClient, key: &str) -> Result<Option<Attempts>> {
+pub(super) fn attempts_of(c: &mut Client, key: &str) -> Result<Option<Attempts>> {
     c.query_opt("SELECT window_start, count FROM login_limits WHERE key = $1", &[&key])?
         .map(|r| Attempts::from_row(r.get(0), r.get(1)))
         .transpose()
 }
 
-pub(super) fn forget_attempts(c: &mut impl GenericClient, key: &str) -> Result<()> {
+pub(super) fn forget_attempts(c: &mut Client, key: &str) -> Result<()> {
     c.execute("DELETE FROM login_limits WHERE key = $1", &[&key])?;
     Ok(())
 }
 
-pub(super) fn access_epoch(c: &mut impl GenericClient) -> Result<i64> {
+pub(super) fn access_epoch(c: &mut Client) -> Result<i64> {
     Ok(c.query_one("SELECT epoch FROM access_epoch WHERE id = 1", &[])?.get(0))
 }
 
-pub(super) fn stash_put(conn: &mut Client, e: &StashEntry, b: &StashBounds) -> Result<bool> {
-    let mut tx = conn.transaction()?;
+pub(super) fn stash_put(conn: &mut PgConn, e: &StashEntry, b: &StashBounds) -> Result<bool> {
+    let mut tx = Tx::begin(conn, "BEGIN")?;
     // One inserter at a time, so the size check below holds.
     tx.execute("SELECT pg_advisory_xact_lock(7002)", &[])?;
     tx.execute("DELETE FROM import_stash WHERE created_at <= $1", &[&micros(b.live_after)])?;
@@ -110,7 +125,7 @@ pub(super) fn stash_put(conn: &mut Client, e: &StashEntry, b: &StashBounds) -> R
 }
 
 pub(super) fn stash_get(
-    c: &mut impl GenericClient,
+    c: &mut Client,
     id: uuid::Uuid,
     user: UserId,
     live_after: Timestamp,
@@ -134,7 +149,7 @@ pub(super) fn stash_get(
     .transpose()
 }
 
-pub(super) fn stash_move(c: &mut impl GenericClient, m: &StashMove, detail: &str) -> Result<bool> {
+pub(super) fn stash_move(c: &mut Client, m: &StashMove, detail: &str) -> Result<bool> {
     let moved = c.execute(
         "UPDATE import_stash SET state = $5, detail = $6,
             files = CASE WHEN $5 = 'done' THEN ''::BYTEA ELSE files END,
@@ -145,7 +160,7 @@ pub(super) fn stash_move(c: &mut impl GenericClient, m: &StashMove, detail: &str
     Ok(moved == 1)
 }
 
-pub(super) fn stash_remove(c: &mut impl GenericClient, id: uuid::Uuid, user: UserId) -> Result<()> {
+pub(super) fn stash_remove(c: &mut Client, id: uuid::Uuid, user: UserId) -> Result<()> {
     c.execute("DELETE FROM import_stash WHERE id = $1 AND user_id = $2", &[&id, &user.0])?;
     Ok(())
 }

@@ -32,7 +32,7 @@ impl StreamUow for Uow<'_> {
 }
 
 /// Executes one of the projector's access operations.
-pub(super) fn apply(tx: &rusqlite::Transaction<'_>, op: AccessOp<'_>) -> Result<()> {
+pub(super) fn apply(tx: &Connection, op: AccessOp<'_>) -> Result<()> {
     match op {
         AccessOp::InsertUser(u) => {
             tx.prepare_cached(

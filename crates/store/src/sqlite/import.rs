@@ -16,7 +16,7 @@ use crate::projector::{ImportOp, ImportRow};
 use crate::sql;
 
 /// Folds one import event into the import projections.
-pub(super) fn apply(tx: &rusqlite::Transaction<'_>, row: ImportRow<'_>) -> Result<()> {
+pub(super) fn apply(tx: &rusqlite::Connection, row: ImportRow<'_>) -> Result<()> {
     let ImportRow { book, position, recorded_at, op } = row;
     match op {
         ImportOp::InsertBatch(ImportBatch { batch_id, file_name, sha256, format, counts }) => {
@@ -108,13 +108,7 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, row: ImportRow<'_>) -> Resul
     Ok(())
 }
 
-fn index_line(
-    tx: &rusqlite::Transaction<'_>,
-    batch: BatchId,
-    item: &ReviewItem,
-    to: TxId,
-    created: bool,
-) -> Result<()> {
+fn index_line(tx: &rusqlite::Connection, batch: BatchId, item: &ReviewItem, to: TxId, created: bool) -> Result<()> {
     tx.prepare_cached(sql::INSERT_INDEX_LINE_UNLESS_LIVE.sqlite)?.execute(params![
         item.account_id.0,
         &item.fingerprint.0[..],
@@ -128,7 +122,7 @@ fn index_line(
     Ok(())
 }
 
-pub(super) fn tombstone(tx: &rusqlite::Transaction<'_>, tx_id: TxId) -> Result<()> {
+pub(super) fn tombstone(tx: &rusqlite::Connection, tx_id: TxId) -> Result<()> {
     tx.prepare_cached(sql::TOMBSTONE_INDEX_LINES.sqlite)?.execute([tx_id.0])?;
     Ok(())
 }

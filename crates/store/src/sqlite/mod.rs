@@ -15,7 +15,7 @@ use kassa_core::{
 };
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use uuid::Uuid;
 
 use crate::Store;
@@ -24,8 +24,12 @@ use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
 use crate::register::tx_rows;
 use crate::schema::{MIGRATIONS, render};
+use crate::txn::{Lease, Pinned, RawConn, Tx};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
+
+/// The write lock up front: two writers never both read and then one fails.
+const IMMEDIATE: &str = "BEGIN IMMEDIATE";
 
 mod access;
 mod import;
@@ -74,9 +78,26 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+type Pooled = r2d2::PooledConnection<Manager>;
+
 #[derive(Debug)]
 pub struct SqliteStore {
     pool: r2d2::Pool<Manager>,
+    /// The connection of an open claim ([`crate::state::OpenClaim`]): when
+    /// set, every call of this store runs on it, inside its transaction.
+    pinned: Option<Pinned<Pooled>>,
+}
+
+impl RawConn for Connection {
+    fn run(&mut self, sql: &str) -> Result<()> {
+        Ok(self.execute_batch(sql)?)
+    }
+
+    fn in_transaction(&self) -> bool {
+        !self.is_autocommit()
+    }
+
+    fn set_in_transaction(&mut self, _: bool) {}
 }
 
 impl SqliteStore {
@@ -88,11 +109,14 @@ impl SqliteStore {
         // An in-memory database exists once per connection, so it gets one.
         let size = if memory { 1 } else { 8 };
         let pool = r2d2::Pool::builder().max_size(size).build(Manager { path: path.to_string() })?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, pinned: None })
     }
 
-    fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        Ok(self.pool.get()?)
+    fn conn(&self) -> Result<Lease<'_, Pooled>> {
+        Ok(match &self.pinned {
+            Some(pinned) => pinned.lease(),
+            None => Lease::Pooled(self.pool.get()?),
+        })
     }
 
     /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`: the write lock
@@ -101,13 +125,9 @@ impl SqliteStore {
     fn write<T>(&self, retry: bool, f: &mut dyn FnMut(&mut Uow<'_>) -> Result<(T, bool)>) -> Result<T> {
         let mut conn = self.conn()?;
         let mut once = || {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = Tx::begin(&mut **conn, IMMEDIATE)?;
             let (out, commit) = f(&mut Uow { tx: &tx })?;
-            if commit {
-                tx.commit()?
-            } else {
-                tx.rollback()?
-            }
+            tx.finish(commit)?;
             Ok(out)
         };
         if retry { unit::with_retry(once) } else { once() }
@@ -125,7 +145,7 @@ impl Store for SqliteStore {
 
     fn migrate(&self) -> Result<Vec<String>> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Tx::begin(&mut **conn, IMMEDIATE)?;
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS kassa_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
         )?;
@@ -179,7 +199,7 @@ impl Store for SqliteStore {
 
     fn ledger(&self, book: BookId) -> Result<Ledger> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction()?;
+        let tx = Tx::begin(&mut **conn, "BEGIN")?;
         Uow { tx: &tx }.load_ledger(book)
     }
 
@@ -233,7 +253,7 @@ impl Store for SqliteStore {
 
     fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Tx::begin(&mut **conn, IMMEDIATE)?;
         let total: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
         for (table, _) in PROJECTIONS {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
@@ -306,7 +326,7 @@ impl Store for SqliteStore {
     ) -> Result<kassa_core::report::ReportFacts> {
         let mut conn = self.conn()?;
         // One read transaction: the chart and the aggregates from one snapshot.
-        let tx = conn.transaction()?;
+        let tx = Tx::begin(&mut **conn, "BEGIN")?;
         let ledger = Uow { tx: &tx }.load_ledger(book)?;
         Ok(reports::fact_rows(&tx, book, as_of, want)?.into_facts(&ledger))
     }
@@ -327,7 +347,7 @@ fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
 
 /// A unit of work on an open SQLite transaction.
 struct Uow<'a> {
-    tx: &'a rusqlite::Transaction<'a>,
+    tx: &'a Connection,
 }
 
 impl unit::ReplayUnit for Uow<'_> {
@@ -673,7 +693,7 @@ impl RowSink for Uow<'_> {
     }
 }
 
-fn flush_deltas(tx: &rusqlite::Transaction<'_>, deltas: &BalanceDeltas) -> Result<()> {
+fn flush_deltas(tx: &Connection, deltas: &BalanceDeltas) -> Result<()> {
     if deltas.is_empty() {
         return Ok(());
     }

@@ -2,20 +2,26 @@
 //! 0008). Every read-modify-write runs under the write lock (`BEGIN
 //! IMMEDIATE`), which is what makes it atomic across processes here.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use kassa_core::UserId;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Uow;
-use crate::error::Result;
+use super::{IMMEDIATE, SqliteStore, Uow};
+use crate::error::{Result, StoreError};
 use crate::state::{
-    Attempts, Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, Written, claimed, from_micros,
-    micros,
+    Attempts, Claim, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, claimed,
+    from_micros, micros,
 };
+use crate::txn::{Pinned, Tx};
 
-pub(super) fn claimed_write(conn: &mut Connection, claim: &Claim, mut write: Write<'_>) -> Result<Written> {
+/// Takes a connection of its own (never the pinned one: a request claims
+/// once) and leaves it inside the claim's transaction.
+pub(super) fn claim_open(store: &SqliteStore, claim: &Claim, mut write: Write<'_>) -> Result<Opened> {
     write.with_retry(|write| {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut conn = store.pool.get()?;
+        let tx = Tx::begin(&mut *conn, IMMEDIATE)?;
         let inserted = tx
             .prepare_cached(
                 "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at)
@@ -23,15 +29,24 @@ pub(super) fn claimed_write(conn: &mut Connection, claim: &Claim, mut write: Wri
             )?
             .execute(params![claim.scope, claim.key, claim.fingerprint, PENDING, Timestamp::now().to_string()])?;
         claimed(inserted)?;
-        let (out, commit) = write.run(&mut Uow { tx: &tx })?;
-        if commit {
-            tx.commit()?;
+        let (written, commit) = write.run(&mut Uow { tx: &tx })?;
+        if !commit {
+            return Ok(Opened { claim: None, written });
         }
-        Ok(out)
+        tx.keep();
+        let open = SqliteStore { pool: store.pool.clone(), pinned: Some(Pinned::new(conn, claim.clone())) };
+        Ok(Opened { claim: Some(Arc::new(open)), written })
     })
 }
 
-pub(super) fn idempotent_reply(conn: &Connection, claim: &Claim, status: u16, body: &str) -> Result<()> {
+impl OpenClaim for SqliteStore {
+    fn finish(&self, status: u16, body: &str) -> Result<()> {
+        let pinned = self.pinned.as_ref().ok_or_else(|| StoreError::Corrupt("no open claim".into()))?;
+        pinned.commit_with(|conn, claim| idempotent_reply(conn, claim, status, body))
+    }
+}
+
+fn idempotent_reply(conn: &Connection, claim: &Claim, status: u16, body: &str) -> Result<()> {
     conn.prepare_cached(
         "UPDATE idempotency_keys SET status = ?3, body = ?4 WHERE scope = ?1 AND key = ?2 AND status = ?5",
     )?
@@ -46,7 +61,7 @@ pub(super) fn count_attempt(
     window: std::time::Duration,
 ) -> Result<Attempts> {
     let expired = micros(now) - i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = Tx::begin(conn, IMMEDIATE)?;
     tx.prepare_cached("DELETE FROM login_limits WHERE window_start <= ?1")?.execute([expired])?;
     let (start, count) = tx
         .prepare_cached(
@@ -77,7 +92,7 @@ pub(super) fn access_epoch(conn: &Connection) -> Result<i64> {
 }
 
 pub(super) fn stash_put(conn: &mut Connection, e: &StashEntry, b: &StashBounds) -> Result<bool> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = Tx::begin(conn, IMMEDIATE)?;
     tx.prepare_cached("DELETE FROM import_stash WHERE created_at <= ?1")?.execute([micros(b.live_after)])?;
     // Room for the new entry: the user's oldest beyond `per_user - 1` go.
     tx.prepare_cached(

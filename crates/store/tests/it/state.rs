@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use kassa_core::access::{UserCommand, decide_user, user_stream};
 use kassa_core::{BookId, UserId};
-use kassa_store::state::{Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, Written};
+use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashState, Write, Written};
 use kassa_store::{Store, StoreError, TxFilter, testing};
 
 use crate::*;
@@ -82,7 +82,11 @@ fn two_claimers_of_one_key_make_one_write() {
                 std::thread::spawn(move || {
                     let cmds = [tx("Checking", "2024-01-02", "-5", None)];
                     barrier.wait();
-                    store.claimed_write(&claim, Write::Book { book, actor: "t", cmds: &cmds })
+                    // As a request does: the claimer finishes with its reply,
+                    // and only then does the other one's write come back.
+                    let opened = store.claim_open(&claim, Write::Book { book, actor: "t", cmds: &cmds })?;
+                    opened.claim.expect("a committing write").finish(201, "{\"id\":1}")?;
+                    Ok::<_, StoreError>(opened.written)
                 })
             })
             .collect();
@@ -91,16 +95,45 @@ fn two_claimers_of_one_key_make_one_write() {
         let lost = results.iter().filter(|r| matches!(r, Err(StoreError::Claimed))).count();
         assert_eq!((won.len(), lost), (1, 1), "{}: {results:?}", db.name);
         assert_eq!(store.transactions(book, &TxFilter::default()).unwrap().len(), 1, "{}: one write", db.name);
-        let pending = store.idempotent_get("s", "k").unwrap().unwrap();
-        assert_eq!((pending.status, pending.fingerprint.as_str()), (PENDING, "f"));
-        store.idempotent_reply(&claim, 201, "{\"id\":1}").unwrap();
         let stored = store.idempotent_get("s", "k").unwrap().unwrap();
-        assert_eq!((stored.status, stored.body.as_str()), (201, "{\"id\":1}"), "{}", db.name);
+        assert_eq!((stored.status, stored.body.as_str(), stored.fingerprint.as_str()), (201, "{\"id\":1}", "f"));
         // A refused write claims nothing: the key stays free.
         let other = Claim { key: "k2".into(), ..claim.clone() };
         let cmds = [tx("Nowhere", "2024-01-02", "-5", None)];
-        assert!(store.claimed_write(&other, Write::Book { book, actor: "t", cmds: &cmds }).is_err());
+        assert!(store.claim_open(&other, Write::Book { book, actor: "t", cmds: &cmds }).is_err());
         assert_eq!(store.idempotent_get("s", "k2").unwrap(), None, "{}", db.name);
+    }
+}
+
+#[test]
+fn an_open_claim_commits_with_its_reply_or_not_at_all() {
+    for (db, store) in stores() {
+        let book = BookId(id());
+        store.execute(book, "t", &[open_book(book), account("Checking", Currency::EUR)]).unwrap();
+        let claim = Claim { scope: "s".into(), key: "k".into(), fingerprint: "f".into() };
+        let first = [tx("Checking", "2024-01-02", "-5", None)];
+        let count = |s: &dyn Store| s.transactions(book, &TxFilter::default()).unwrap().len();
+
+        // The claimer dies before its reply: its write goes with its claim.
+        let open = store.claim_open(&claim, Write::Book { book, actor: "t", cmds: &first }).unwrap().claim.unwrap();
+        assert_eq!(count(&*open), 1, "{}: the request reads its own write", db.name);
+        drop(open);
+        assert_eq!(count(&*store), 0, "{}: rolled back", db.name);
+        assert_eq!(store.idempotent_get("s", "k").unwrap(), None, "{}: the key is free again", db.name);
+
+        // The retry writes once; its later writes and reads are inside the
+        // claim, and nobody else sees any of it before the reply.
+        let open = store.claim_open(&claim, Write::Book { book, actor: "t", cmds: &first }).unwrap().claim.unwrap();
+        open.execute(book, "t", &[tx("Checking", "2024-01-03", "-7", None)]).unwrap();
+        let refused = open.execute(book, "t", &[tx("Nowhere", "2024-01-04", "-1", None)]);
+        assert!(refused.is_err(), "{}", db.name);
+        assert_eq!(count(&*open), 2, "{}: a refused later write undoes only itself", db.name);
+        assert_eq!(count(&*store), 0, "{}: nothing visible before the reply", db.name);
+        open.finish(201, "{}").unwrap();
+        assert!(open.finish(201, "{}").is_err(), "{}: once only", db.name);
+        assert_eq!(count(&*store), 2, "{}", db.name);
+        let stored = store.idempotent_get("s", "k").unwrap().unwrap();
+        assert_eq!((stored.status, stored.body.as_str()), (201, "{}"), "{}", db.name);
     }
 }
 
