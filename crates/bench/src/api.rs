@@ -64,7 +64,10 @@ impl Server {
     pub(crate) fn start(url: &str, bind: &str) -> anyhow::Result<Server> {
         let mut server = Server(
             Command::new(std::env::current_exe()?)
-                .args(["--db", url, "serve", "--bind", bind])
+                // In the environment, not on the command line, where `ps`
+                // would show a password in the URL.
+                .args(["serve", "--bind", bind])
+                .env("KASSA_DB", url)
                 .env("KASSA_LOG", "warn")
                 .stdout(Stdio::null())
                 .spawn()

@@ -6,7 +6,7 @@
 //! and seeds the HTTP benchmarks' data set; [`reports`] times every report
 //! in-process; [`api`] and [`pages`] serve a database from a child process
 //! and time it over HTTP. The child is this process's own executable with
-//! `--db URL serve --bind ADDR`, so these two run inside the `kassa` binary.
+//! `serve --bind ADDR` (with `KASSA_DB=URL`), so these two run inside the `kassa` binary.
 //! Each benchmark returns its rows; printing them is the caller's.
 
 pub mod api;

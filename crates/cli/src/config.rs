@@ -35,12 +35,30 @@ pub struct Settings {
     pub log: LogSection,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSection {
     /// `None`: the command's own default file in the data directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<DatabaseUrl>,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        let pool = kassa_store::PoolOptions::default();
+        DatabaseSection { url: None, pool_size: pool.size, connect_timeout_secs: pool.connect_timeout.as_secs() }
+    }
+}
+
+impl DatabaseSection {
+    pub fn pool(&self) -> kassa_store::PoolOptions {
+        kassa_store::PoolOptions {
+            size: self.pool_size,
+            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +66,8 @@ pub struct DatabaseSection {
 pub struct ServerSection {
     pub bind: String,
     pub body_limit_bytes: usize,
+    pub upload_limit_bytes: usize,
+    pub web_upload_limit_bytes: usize,
     pub request_timeout_secs: u64,
     pub upload_timeout_secs: u64,
     /// `None`: as many as the store has connections. Never 0: tokio
@@ -62,6 +82,8 @@ impl Default for ServerSection {
         ServerSection {
             bind: "127.0.0.1:8080".into(),
             body_limit_bytes: limits.body_limit,
+            upload_limit_bytes: limits.upload_limit,
+            web_upload_limit_bytes: limits.web_upload_limit,
             request_timeout_secs: limits.request_timeout.as_secs(),
             upload_timeout_secs: limits.upload_timeout.as_secs(),
             blocking_threads: None,
@@ -73,6 +95,8 @@ impl ServerSection {
     pub fn limits(&self) -> HttpLimits {
         HttpLimits {
             body_limit: self.body_limit_bytes,
+            upload_limit: self.upload_limit_bytes,
+            web_upload_limit: self.web_upload_limit_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             upload_timeout: Duration::from_secs(self.upload_timeout_secs),
         }

@@ -169,7 +169,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     // `url` prints with its password masked.
-    let store = kassa_store::open(url.expose()).with_context(|| format!("cannot open {url}"))?;
+    let store =
+        kassa_store::open_with(url.expose(), settings.database.pool()).with_context(|| format!("cannot open {url}"))?;
     let command = match cli.command {
         Command::Serve(_) => return server::serve(store, &settings),
         Command::User(cmd) => return server::user(store, settings.auth.app_config(), cmd, cli.output, &actor()),

@@ -518,10 +518,8 @@ async fn events(State(app): State<App>, Caller(actor): Caller, Params(q): Params
 
 // ---------------------------------------------------------------- imports
 
-/// Largest upload: a few years of statements from several banks.
-pub const UPLOAD_LIMIT: usize = 64 << 20;
 /// The upload route, as the router matches it (the idempotency middleware
-/// buffers its bodies up to `UPLOAD_LIMIT`).
+/// buffers its bodies up to `HttpLimits::upload_limit`).
 pub const UPLOAD_PATH: &str = "/api/v1/books/{book}/imports";
 
 /// A multipart upload whose rejections come out as our error format.
@@ -737,12 +735,13 @@ impl Modify for Errors {
     }
 }
 
-/// The API's routes with their documentation.
-pub fn routes() -> OpenApiRouter<App> {
+/// The API's routes with their documentation; uploads take bodies up to
+/// `upload_limit`.
+pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
     // Uploads get their own body limit instead of the JSON one.
     let uploads = OpenApiRouter::new()
         .routes(routes!(upload_imports, list_imports))
-        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT));
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -773,15 +772,15 @@ pub fn routes() -> OpenApiRouter<App> {
 
 /// The router and its OpenAPI document, completed: the shared error
 /// responses are added once every route has registered its operations.
-pub fn split() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
-    let (router, mut doc) = routes().split_for_parts();
+pub fn split(upload_limit: usize) -> (axum::Router<App>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = routes(upload_limit).split_for_parts();
     Errors.modify(&mut doc);
     (router, doc)
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    split().1
+    split(crate::HttpLimits::default().upload_limit).1
 }
 
 pub(crate) fn not_found_fallback() -> ApiError {

@@ -35,11 +35,11 @@ tokio::task_local! {
 }
 
 /// The whole HTTP surface: API, its document, the docs UI and the web pages,
-/// under `limits` (uploads keep their own body limit, `api::UPLOAD_LIMIT`).
+/// under `limits`.
 pub fn router(app: App, limits: HttpLimits) -> Router {
-    let (api, doc) = api::split();
+    let (api, doc) = api::split(limits.upload_limit);
     let request_id = HeaderName::from_static("x-request-id");
-    let web = crate::web::routes().with_state(app.clone());
+    let web = crate::web::routes(limits.web_upload_limit).with_state(app.clone());
     let api = api
         .layer(middleware::from_fn_with_state((app.clone(), limits), idempotency))
         .layer(DefaultBodyLimit::max(limits.body_limit))
@@ -153,7 +153,7 @@ async fn idempotency(State((app, limits)): State<(App, HttpLimits)>, req: Reques
     let upload = req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == api::UPLOAD_PATH);
     let boundary = multipart_boundary(req.headers());
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, if upload { api::UPLOAD_LIMIT } else { limits.body_limit }).await else {
+    let Ok(bytes) = to_bytes(body, if upload { limits.upload_limit } else { limits.body_limit }).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large")
             .into_response();
     };

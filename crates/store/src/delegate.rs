@@ -3,7 +3,8 @@
 //! write run inside the backend's unit of work. Written once, as a macro,
 //! so that SQLite and PostgreSQL keep only what truly differs (ADR 006).
 //!
-//! Expanded inside each backend's `impl Store`, where these must be in
+//! `store_delegates!` is expanded inside each backend's `impl Store`, and
+//! `open_claim!` beside it, where these must be in
 //! scope: `self.conn()` (a pooled connection that dereferences to the
 //! backend's client), `self.write(retry, f)` (runs `f` on a `Uow` in one
 //! database transaction, committing when `f` says so, retrying on a
@@ -220,4 +221,16 @@ macro_rules! store_delegates {
     };
 }
 
-pub(crate) use store_delegates;
+/// The open claim of a backend store whose `pinned` connection holds one.
+macro_rules! open_claim {
+    ($store:ty) => {
+        impl crate::state::OpenClaim for $store {
+            fn finish(&self, status: u16, body: &str) -> crate::Result<()> {
+                let pinned = self.pinned.as_ref().ok_or_else(|| crate::StoreError::Corrupt("no open claim".into()))?;
+                pinned.commit_with(|conn, claim| state::idempotent_reply(conn, claim, status, body))
+            }
+        }
+    };
+}
+
+pub(crate) use {open_claim, store_delegates};

@@ -184,18 +184,39 @@ pub trait Store: Send + Sync {
     fn stash_remove(&self, id: uuid::Uuid, user: UserId) -> Result<()>;
 }
 
+/// How many connections a store keeps, and how long a PostgreSQL
+/// connection may take to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// At least 1; an in-memory SQLite database always has one (it exists
+    /// once per connection).
+    pub size: u32,
+    pub connect_timeout: std::time::Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions { size: 8, connect_timeout: std::time::Duration::from_secs(10) }
+    }
+}
+
 /// Opens the database a URL names: `sqlite:///abs/path.db`, `sqlite:rel.db`,
 /// `sqlite::memory:`, or `postgres://…` / `postgresql://…`.
 pub fn open(url: &str) -> Result<Box<dyn Store>> {
+    open_with(url, PoolOptions::default())
+}
+
+/// [`open`] with pool options other than the defaults.
+pub fn open_with(url: &str, pool: PoolOptions) -> Result<Box<dyn Store>> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let path = rest.strip_prefix("//").unwrap_or(rest);
         if path.is_empty() {
             return Err(StoreError::BadUrl(url.to_string()));
         }
-        Ok(Box::new(sqlite::SqliteStore::open(path)?))
+        Ok(Box::new(sqlite::SqliteStore::open(path, pool)?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         // Kept masked even in `Debug`, which does not redact.
-        let store = postgres::PgStore::open(url).map_err(|e| match e {
+        let store = postgres::PgStore::open(url, pool).map_err(|e| match e {
             StoreError::BadUrl(_) => StoreError::BadUrl(redact_url(url)),
             e => e,
         })?;

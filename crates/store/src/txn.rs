@@ -54,10 +54,15 @@ impl<'c, C: RawConn> Tx<'c, C> {
         }
     }
 
-    /// Leaves the transaction open on the connection, for a [`Pinned`]
-    /// connection to go on in.
-    pub(crate) fn keep(mut self) {
-        self.done = true;
+    /// Leaves the transaction open on the connection when `keep`, for a
+    /// [`Pinned`] connection to go on in; rolls it back otherwise.
+    pub(crate) fn keep_if(mut self, keep: bool) -> Result<bool> {
+        if keep {
+            self.done = true;
+        } else {
+            self.rollback()?;
+        }
+        Ok(keep)
     }
 
     /// Commits when `commit`, rolls back otherwise.

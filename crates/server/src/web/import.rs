@@ -20,11 +20,11 @@
 use std::time::Duration;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use kassa_core::{BatchId, BookId, UserId};
 use serde::Deserialize;
 
@@ -37,7 +37,6 @@ use kassa_app::{App, AppError, AppResult, StashBounds, StashEntry, StashMove, St
 use serde::Serialize;
 
 /// Largest upload (all files of one form together).
-pub const UPLOAD_LIMIT: usize = 32 << 20;
 /// Most bytes all pending previews may hold together.
 pub const STASH_LIMIT: usize = 128 << 20;
 /// How long a preview waits for its confirm.
@@ -45,14 +44,19 @@ pub const STASH_TTL: Duration = Duration::from_secs(30 * 60);
 /// Pending previews per person.
 pub const PER_USER: usize = 3;
 
-pub fn routes() -> Router<App> {
+/// Largest upload of the import page, in bytes.
+#[derive(Debug, Clone, Copy)]
+struct UploadLimit(usize);
+
+pub fn routes(upload_limit: usize) -> Router<App> {
     Router::new()
-        .route("/import", get(upload_page).post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
+        .route("/import", get(upload_page).post(upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/import/{id}", get(preview))
         .route("/import/{id}/options", post(change_options))
         .route("/import/{id}/confirm", post(confirm))
         .route("/import/{id}/cancel", post(cancel))
         .route("/import/batches/{batch}/undo", post(undo))
+        .layer(Extension(UploadLimit(upload_limit)))
 }
 
 // --- the stash ------------------------------------------------------------------
@@ -300,11 +304,22 @@ struct UploadQuery {
     undone: Option<u64>,
 }
 
-async fn upload_page(State(app): State<App>, session: Session, Query(q): Query<UploadQuery>) -> PageResult {
-    show_upload(&app, session, q.undone, None).await
+async fn upload_page(
+    State(app): State<App>,
+    Extension(limit): Extension<UploadLimit>,
+    session: Session,
+    Query(q): Query<UploadQuery>,
+) -> PageResult {
+    show_upload(&app, session, limit, q.undone, None).await
 }
 
-async fn show_upload(app: &App, session: Session, undone: Option<u64>, error: Option<ApiError>) -> PageResult {
+async fn show_upload(
+    app: &App,
+    session: Session,
+    limit: UploadLimit,
+    undone: Option<u64>,
+    error: Option<ApiError>,
+) -> PageResult {
     let book = session.book_id()?;
     let s = session.clone();
     let (options, mut batches) = load(app, move |app| {
@@ -323,7 +338,7 @@ async fn show_upload(app: &App, session: Session, undone: Option<u64>, error: Op
         error: error.map(|e| e.message),
         options,
         batches,
-        upload_mib: UPLOAD_LIMIT >> 20,
+        upload_mib: limit.0 >> 20,
     };
     let mut resp = render(&page);
     *resp.status_mut() = status;
@@ -331,10 +346,10 @@ async fn show_upload(app: &App, session: Session, undone: Option<u64>, error: Op
 }
 
 /// The multipart form: files under `files`, options beside them.
-async fn read_form(mut form: Multipart) -> Result<(Vec<Upload>, ImportRequest), ApiError> {
+async fn read_form(mut form: Multipart, limit: UploadLimit) -> Result<(Vec<Upload>, ImportRequest), ApiError> {
     let too_big = |e: axum::extract::multipart::MultipartError| {
         let message = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            format!("files: the upload is larger than {} MiB", UPLOAD_LIMIT >> 20)
+            format!("files: the upload is larger than {} MiB", limit.0 >> 20)
         } else {
             format!("files: {}", e.body_text())
         };
@@ -362,18 +377,23 @@ async fn read_form(mut form: Multipart) -> Result<(Vec<Upload>, ImportRequest), 
     Ok((files, options.request()))
 }
 
-async fn upload(State(app): State<App>, session: Session, form: Multipart) -> PageResult {
+async fn upload(
+    State(app): State<App>,
+    Extension(limit): Extension<UploadLimit>,
+    session: Session,
+    form: Multipart,
+) -> PageResult {
     let book = session.book_id()?;
     let actor = session.actor;
     // Asked before the body is read: a viewer's upload is not taken in vain.
     load(&app, move |app| app.may_import(&actor, book)).await?;
-    match read_form(form).await {
+    match read_form(form, limit).await {
         Ok((files, req)) => {
             let user = session.user.id;
             let id = load(&app, move |app| Stash { app, user }.put(book, files, req)).await??;
             Ok(Redirect::to(&format!("/import/{id}")).into_response())
         }
-        Err(e) => show_upload(&app, session, None, Some(e)).await,
+        Err(e) => show_upload(&app, session, limit, None, Some(e)).await,
     }
 }
 
@@ -511,12 +531,17 @@ async fn cancel(State(app): State<App>, session: Session, Path(id): Path<String>
     Ok(Redirect::to("/import").into_response())
 }
 
-async fn undo(State(app): State<App>, session: Session, Path(batch): Path<String>) -> PageResult {
+async fn undo(
+    State(app): State<App>,
+    Extension(limit): Extension<UploadLimit>,
+    session: Session,
+    Path(batch): Path<String>,
+) -> PageResult {
     let book = session.book_id()?;
     let batch: BatchId = batch.parse().map_err(|_| PageError::from(AppError::NotFound("batch".into())))?;
     let actor = session.actor;
     match load(&app, move |app| app.undo_import(&actor, book, batch)).await {
         Ok(u) => Ok(Redirect::to(&format!("/import?book={}&undone={}", book.0, u.deleted)).into_response()),
-        Err(PageError(e)) => show_upload(&app, session, None, Some(e)).await,
+        Err(PageError(e)) => show_upload(&app, session, limit, None, Some(e)).await,
     }
 }

@@ -45,7 +45,8 @@ pub const BOOK_COOKIE: &str = "kassa_book";
 const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-pub fn routes() -> Router<App> {
+/// The pages; the import page takes uploads up to `upload_limit` bytes.
+pub fn routes(upload_limit: usize) -> Router<App> {
     Router::new()
         .route("/static/kassa.css", get(css))
         .route("/static/kassa.js", get(js))
@@ -56,7 +57,7 @@ pub fn routes() -> Router<App> {
         .merge(accounts::routes())
         .merge(transactions::routes())
         .merge(settings::routes())
-        .merge(import::routes())
+        .merge(import::routes(upload_limit))
         .merge(reports::routes())
         .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))

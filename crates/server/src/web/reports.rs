@@ -76,16 +76,16 @@ impl ReportForm {
         }
     }
 
-    /// The month the defaults count back from: that of `as of`, else this one.
-    fn anchor(&self) -> Month {
-        let day = given(&self.as_of).and_then(|d| d.parse::<Date>().ok()).unwrap_or_else(|| jiff::Zoned::now().date());
-        Month::of(day)
+    /// The month the defaults count back from: that of `as of`, else the
+    /// one of `today` (the application's clock).
+    fn anchor(&self, today: Date) -> Month {
+        Month::of(given(&self.as_of).and_then(|d| d.parse::<Date>().ok()).unwrap_or(today))
     }
 
     /// `from`/`to` months, by default the twelve up to the anchor.
-    fn range(&mut self) {
-        let to = given(&self.to).unwrap_or_else(|| self.anchor().to_string());
-        let end = to.parse::<Month>().unwrap_or_else(|_| self.anchor());
+    fn range(&mut self, today: Date) {
+        let to = given(&self.to).unwrap_or_else(|| self.anchor(today).to_string());
+        let end = to.parse::<Month>().unwrap_or_else(|_| self.anchor(today));
         self.from = Some(given(&self.from).unwrap_or_else(|| end.minus(11).to_string()));
         self.to = Some(to);
     }
@@ -157,9 +157,10 @@ fn text(t: impl Into<String>) -> Cell {
 async fn page(State(app): State<App>, session: Session, Query(mut form): Query<ReportForm>) -> PageResult {
     let book = session.book_id()?;
     let view = VIEWS.iter().map(|(v, _)| *v).find(|v| Some(*v) == form.view.as_deref()).unwrap_or("monthly");
+    let today = app.clock.today();
     match view {
-        "monthly" | "cashflow" => form.range(),
-        "yearly" => form.year = Some(given(&form.year).unwrap_or_else(|| form.anchor().year.to_string())),
+        "monthly" | "cashflow" => form.range(today),
+        "yearly" => form.year = Some(given(&form.year).unwrap_or_else(|| form.anchor(today).year.to_string())),
         _ => {}
     }
     let (actor, f) = (session.actor, form.clone());

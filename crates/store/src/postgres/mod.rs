@@ -106,11 +106,11 @@ impl RawConn for PgConn {
 }
 
 impl PgStore {
-    pub fn open(url: &str) -> Result<PgStore> {
+    pub fn open(url: &str, options: crate::PoolOptions) -> Result<PgStore> {
         let config: postgres::Config = url.parse().map_err(|_| StoreError::BadUrl(url.to_string()))?;
         let pool = r2d2::Pool::builder()
-            .max_size(8)
-            .connection_timeout(std::time::Duration::from_secs(10))
+            .max_size(options.size.max(1))
+            .connection_timeout(options.connect_timeout)
             // No round trip to test a connection at every checkout: a
             // connection the server closed is known closed (`has_broken`)
             // and dropped; one that dies unnoticed fails one query and is
@@ -375,6 +375,8 @@ impl Store for PgStore {
 
     crate::delegate::store_delegates!();
 }
+
+crate::delegate::open_claim!(PgStore);
 
 struct Uow<'a> {
     tx: &'a mut Client,

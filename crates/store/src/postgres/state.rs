@@ -4,13 +4,14 @@
 //! which make a second claimer of a key wait for the first one's commit.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use kassa_core::UserId;
 use postgres::Client;
 
 use super::{PgConn, PgStore, Uow};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::state::{
     Attempts, Claim, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, claimed,
     from_micros, micros,
@@ -30,23 +31,16 @@ pub(super) fn claim_open(store: &PgStore, claim: &Claim, mut write: Write<'_>) -
         )?;
         claimed(inserted as usize)?;
         let (written, commit) = write.run(&mut Uow { tx: &mut tx })?;
-        if !commit {
-            return Ok(Opened { claim: None, written });
-        }
-        tx.keep();
-        let open = PgStore { pool: store.pool.clone(), pinned: Some(Pinned::new(conn, claim.clone())) };
-        Ok(Opened { claim: Some(Arc::new(open)), written })
+        // Left open for the rest of the request, or rolled back, claim and all.
+        let open = tx.keep_if(commit)?.then(|| {
+            Arc::new(PgStore { pool: store.pool.clone(), pinned: Some(Pinned::new(conn, claim.clone())) })
+                as Arc<dyn OpenClaim>
+        });
+        Ok(Opened { claim: open, written })
     })
 }
 
-impl OpenClaim for PgStore {
-    fn finish(&self, status: u16, body: &str) -> Result<()> {
-        let pinned = self.pinned.as_ref().ok_or_else(|| StoreError::Corrupt("no open claim".into()))?;
-        pinned.commit_with(|conn, claim| idempotent_reply(conn, claim, status, body))
-    }
-}
-
-fn idempotent_reply(c: &mut Client, claim: &Claim, status: u16, body: &str) -> Result<()> {
+pub(super) fn idempotent_reply(c: &mut Client, claim: &Claim, status: u16, body: &str) -> Result<()> {
     c.execute(
         "UPDATE idempotency_keys SET status = $3, body = $4 WHERE scope = $1 AND key = $2 AND status = $5",
         &[&claim.scope, &claim.key, &i32::from(status), &body, &i32::from(PENDING)],
@@ -54,12 +48,7 @@ fn idempotent_reply(c: &mut Client, claim: &Claim, status: u16, body: &str) -> R
     Ok(())
 }
 
-pub(super) fn count_attempt(
-    c: &mut Client,
-    key: &str,
-    now: Timestamp,
-    window: std::time::Duration,
-) -> Result<Attempts> {
+pub(super) fn count_attempt(c: &mut Client, key: &str, now: Timestamp, window: Duration) -> Result<Attempts> {
     let expired = micros(now) - i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
     c.execute("DELETE FROM login_limits WHERE window_start <= $1", &[&expired])?;
     // The window restarts here too: another process may have counted the

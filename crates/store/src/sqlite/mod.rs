@@ -101,13 +101,13 @@ impl RawConn for Connection {
 }
 
 impl SqliteStore {
-    pub fn open(path: &str) -> Result<SqliteStore> {
+    pub fn open(path: &str, options: crate::PoolOptions) -> Result<SqliteStore> {
         let memory = path == ":memory:";
         if !memory && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::BadUrl(format!("{path}: {e}")))?;
         }
         // An in-memory database exists once per connection, so it gets one.
-        let size = if memory { 1 } else { 8 };
+        let size = if memory { 1 } else { options.size.max(1) };
         let pool = r2d2::Pool::builder().max_size(size).build(Manager { path: path.to_string() })?;
         Ok(SqliteStore { pool, pinned: None })
     }
@@ -333,6 +333,8 @@ impl Store for SqliteStore {
 
     crate::delegate::store_delegates!();
 }
+
+crate::delegate::open_claim!(SqliteStore);
 
 /// Name and DDL of the explicit indexes on projection tables (not the ones
 /// behind primary keys and UNIQUE constraints, which have no SQL).

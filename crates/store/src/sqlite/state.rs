@@ -3,13 +3,14 @@
 //! IMMEDIATE`), which is what makes it atomic across processes here.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use kassa_core::UserId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{IMMEDIATE, SqliteStore, Uow};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::state::{
     Attempts, Claim, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, claimed,
     from_micros, micros,
@@ -30,23 +31,16 @@ pub(super) fn claim_open(store: &SqliteStore, claim: &Claim, mut write: Write<'_
             .execute(params![claim.scope, claim.key, claim.fingerprint, PENDING, Timestamp::now().to_string()])?;
         claimed(inserted)?;
         let (written, commit) = write.run(&mut Uow { tx: &tx })?;
-        if !commit {
-            return Ok(Opened { claim: None, written });
-        }
-        tx.keep();
-        let open = SqliteStore { pool: store.pool.clone(), pinned: Some(Pinned::new(conn, claim.clone())) };
-        Ok(Opened { claim: Some(Arc::new(open)), written })
+        // Left open for the rest of the request, or rolled back, claim and all.
+        let open = tx.keep_if(commit)?.then(|| {
+            Arc::new(SqliteStore { pool: store.pool.clone(), pinned: Some(Pinned::new(conn, claim.clone())) })
+                as Arc<dyn OpenClaim>
+        });
+        Ok(Opened { claim: open, written })
     })
 }
 
-impl OpenClaim for SqliteStore {
-    fn finish(&self, status: u16, body: &str) -> Result<()> {
-        let pinned = self.pinned.as_ref().ok_or_else(|| StoreError::Corrupt("no open claim".into()))?;
-        pinned.commit_with(|conn, claim| idempotent_reply(conn, claim, status, body))
-    }
-}
-
-fn idempotent_reply(conn: &Connection, claim: &Claim, status: u16, body: &str) -> Result<()> {
+pub(super) fn idempotent_reply(conn: &Connection, claim: &Claim, status: u16, body: &str) -> Result<()> {
     conn.prepare_cached(
         "UPDATE idempotency_keys SET status = ?3, body = ?4 WHERE scope = ?1 AND key = ?2 AND status = ?5",
     )?
@@ -54,12 +48,7 @@ fn idempotent_reply(conn: &Connection, claim: &Claim, status: u16, body: &str) -
     Ok(())
 }
 
-pub(super) fn count_attempt(
-    conn: &mut Connection,
-    key: &str,
-    now: Timestamp,
-    window: std::time::Duration,
-) -> Result<Attempts> {
+pub(super) fn count_attempt(conn: &mut Connection, key: &str, now: Timestamp, window: Duration) -> Result<Attempts> {
     let expired = micros(now) - i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
     let tx = Tx::begin(conn, IMMEDIATE)?;
     tx.prepare_cached("DELETE FROM login_limits WHERE window_start <= ?1")?.execute([expired])?;
