@@ -16,6 +16,7 @@ pub mod export;
 mod idempotency;
 pub mod import;
 pub mod imports;
+pub mod local;
 pub mod mapping;
 pub mod orgs;
 pub mod reports;

@@ -6,7 +6,6 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use kassa_app::SystemClock;
 use kassa_app::categorize as service;
-use kassa_core::Command;
 use kassa_core::categorize::evaluate::benchmark;
 use kassa_core::categorize::rules::{export_json, export_toml, import_json, import_toml};
 use kassa_core::categorize::{ModelKind, Rule, synth};
@@ -153,16 +152,12 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             }
             let file = json!({ "rule": [args.to_json(&name, None)?] });
             let rules = parse_rules(&file.to_string(), true)?;
-            if ctx.store.ledger(book.id)?.rules().any(|r| rules.iter().any(|n| n.id == r.id)) {
-                bail!("a rule with id '{}' exists; use `kassa rules edit`", rules[0].id);
-            }
-            ctx.execute(book.id, &rules.iter().cloned().map(Command::SaveRule).collect::<Vec<_>>())?;
-            println!("{}", rules[0].id);
+            let id = rules[0].id.clone();
+            ctx.local().add_rules(book.id, rules)?;
+            println!("{id}");
             Ok(())
         }
-        RulesCmd::Edit { id, rule } => {
-            let ledger = ctx.store.ledger(book.id)?;
-            let Some(old) = ledger.rules().find(|r| r.id == id) else { bail!("unknown rule '{id}'") };
+        RulesCmd::Edit { id, rule } => ctx.local().edit_rule(book.id, &id.clone(), |old| {
             let mut edited = old.clone();
             let name = rule.name.clone().unwrap_or_else(|| old.name.clone());
             let has_conditions = !rule.conditions.is_empty() || rule.inflow || rule.outflow;
@@ -180,9 +175,9 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             }
             edited.stop_processing = rule.stop || old.stop_processing && !has_conditions && new.actions.is_empty();
             edited.enabled = !rule.disabled;
-            ctx.execute(book.id, &[Command::SaveRule(edited)])
-        }
-        RulesCmd::Delete { id } => ctx.execute(book.id, &[Command::DeleteRule { rule_id: id }]),
+            Ok::<_, anyhow::Error>(edited)
+        }),
+        RulesCmd::Delete { id } => Ok(ctx.local().delete_rule(book.id, id)?),
         RulesCmd::List => {
             #[derive(Serialize)]
             struct Row {
@@ -193,9 +188,9 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
                 stop: bool,
                 rule: String,
             }
-            let mut rules: Vec<Rule> = ctx.store.ledger(book.id)?.rules().cloned().collect();
-            rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
-            let rows: Vec<Row> = rules
+            let rows: Vec<Row> = ctx
+                .local()
+                .rules(book.id)?
                 .iter()
                 .map(|r| Row {
                     id: r.id.clone(),
@@ -209,8 +204,7 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             output::print(&rows, ctx.output)
         }
         RulesCmd::Export { format } => {
-            let mut rules: Vec<Rule> = ctx.store.ledger(book.id)?.rules().cloned().collect();
-            rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+            let rules = ctx.local().rules(book.id)?;
             let text = if format == "json" { export_json(&rules)? } else { export_toml(&rules)? };
             println!("{text}");
             Ok(())
@@ -220,7 +214,7 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             let json = text.trim_start().starts_with('{');
             let rules = parse_rules(&text, json).with_context(|| file.display().to_string())?;
             let n = rules.len();
-            ctx.execute(book.id, &rules.into_iter().map(Command::SaveRule).collect::<Vec<_>>())?;
+            ctx.local().save_rules(book.id, rules)?;
             eprintln!("saved {n} rules from {}", file.display());
             Ok(())
         }
@@ -349,15 +343,7 @@ pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
                 .filter(|r| r.suggestion.is_some())
                 .collect();
             if let Some(min) = accept_above {
-                let cmds: Vec<Command> = rows
-                    .iter()
-                    .filter_map(|r| {
-                        let s = r.suggestion.as_ref().filter(|s| s.confidence >= min)?;
-                        Some(Command::Recategorize { tx_id: r.id.parse().ok()?, category: Some(s.category.clone()) })
-                    })
-                    .collect();
-                let n = cmds.len();
-                ctx.execute(book.id, &cmds)?;
+                let n = ctx.local().accept_suggestions(book.id, min)?;
                 eprintln!("accepted {n} suggestions");
                 return Ok(());
             }

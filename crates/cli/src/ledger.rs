@@ -1,17 +1,16 @@
 //! The ledger commands: init, books, accounts, categories, transactions,
-//! transfers, balances and the event log. Each builds core commands and lets
-//! the store decide; refusals come back as one-line errors.
+//! transfers, balances and the event log. Each parses its flags into the
+//! input of a `kassa_app::local` use case and prints what comes back;
+//! refusals come back as one-line errors.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
-use kassa_core::ledger::{convert, nearest};
+use kassa_app::SystemClock;
+use kassa_app::local::{AccountInput, Local, TransferInput, TxInput, TxListQuery};
 use kassa_core::money::parse_decimal;
-use kassa_core::{
-    AccountId, AccountKind, AccountRef, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban, Ledger,
-    NewAccount, NewTransaction, NewTransfer, Owner, ParseError, Section, Status, TxId,
-};
-use kassa_store::{Store, TxFilter};
+use kassa_core::{AccountKind, Book, Currency, Iban, ParseError, Section, TxId};
+use kassa_store::Store;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
@@ -26,21 +25,13 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn book(&self) -> anyhow::Result<Book> {
-        let books = self.store.books()?;
-        if let Some(b) = books.iter().find(|b| b.name == self.book_name) {
-            return Ok(b.clone());
-        }
-        match nearest(self.book_name, books.iter().map(|b| b.name.as_str())) {
-            Some(n) => bail!("unknown book '{}' (did you mean '{n}'?)", self.book_name),
-            None if books.is_empty() => bail!("no books yet: run `kassa init` first"),
-            None => bail!("unknown book '{}' (run `kassa book list`)", self.book_name),
-        }
+    /// The ledger's use cases for whoever runs this binary.
+    pub fn local(&self) -> Local<'_> {
+        Local { store: self.store, clock: &SystemClock, actor: &self.actor }
     }
 
-    pub fn execute(&self, book: BookId, cmds: &[Command]) -> anyhow::Result<()> {
-        self.store.execute(book, &self.actor, cmds)?;
-        Ok(())
+    pub fn book(&self) -> anyhow::Result<Book> {
+        Ok(self.local().book(self.book_name)?)
     }
 }
 
@@ -56,28 +47,18 @@ fn currency(s: &str) -> Result<Currency, ParseError> {
     Currency::parse(s)
 }
 
-fn today() -> Date {
-    jiff::Zoned::now().date()
-}
-
 pub fn init(ctx: &Ctx, url: &str) -> anyhow::Result<()> {
-    let applied = ctx.store.migrate()?;
-    if ctx.store.books()?.iter().any(|b| b.name == ctx.book_name) {
+    let (applied, created) = ctx.local().init(ctx.book_name)?;
+    if !created {
         eprintln!("database ready at {url} ({} migrations applied); book '{}' exists", applied.len(), ctx.book_name);
         return Ok(());
     }
-    open_book(ctx, ctx.book_name)?;
     eprintln!(
         "database ready at {url} ({} migrations applied); created book '{}' with {} default categories",
         applied.len(),
         ctx.book_name,
         kassa_core::category::DEFAULT_CATEGORIES.len()
     );
-    Ok(())
-}
-
-fn open_book(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
-    kassa_app::users::open_book(ctx.store, &ctx.actor, name, Owner::Local)?;
     Ok(())
 }
 
@@ -93,10 +74,8 @@ pub enum BookCmd {
 pub fn book(ctx: &Ctx, cmd: BookCmd) -> anyhow::Result<()> {
     match cmd {
         BookCmd::Add { name } => {
-            if ctx.store.books()?.iter().any(|b| b.name == name) {
-                bail!("a book named '{name}' already exists");
-            }
-            open_book(ctx, &name)
+            ctx.local().open_book(&name)?;
+            Ok(())
         }
         BookCmd::List => {
             #[derive(Serialize)]
@@ -105,7 +84,7 @@ pub fn book(ctx: &Ctx, cmd: BookCmd) -> anyhow::Result<()> {
                 name: String,
             }
             let rows: Vec<Row> =
-                ctx.store.books()?.into_iter().map(|b| Row { id: b.id.to_string(), name: b.name }).collect();
+                ctx.local().books()?.into_iter().map(|b| Row { id: b.id.to_string(), name: b.name }).collect();
             output::print(&rows, ctx.output)
         }
     }
@@ -141,54 +120,12 @@ pub enum AccountCmd {
 pub fn account(ctx: &Ctx, cmd: AccountCmd) -> anyhow::Result<()> {
     let book = ctx.book()?;
     match cmd {
-        AccountCmd::Add { name, kind, currency, iban, number, institution, location, opened } => ctx.execute(
-            book.id,
-            &[Command::OpenAccount(NewAccount {
-                account_id: AccountId(Uuid::now_v7()),
-                name,
-                kind,
-                currency,
-                iban,
-                number,
-                institution,
-                location,
-                opened_on: opened.unwrap_or_else(today),
-            })],
-        ),
-        AccountCmd::List => {
-            #[derive(Serialize)]
-            struct Row {
-                name: String,
-                kind: AccountKind,
-                currency: Currency,
-                balance: String,
-                iban: Option<String>,
-                institution: Option<String>,
-                location: Option<String>,
-                id: String,
-            }
-            let ledger = ctx.store.ledger(book.id)?;
-            let balances = ctx.store.balances(book.id, None)?;
-            let mut rows: Vec<Row> = ledger
-                .accounts()
-                .map(|a| Row {
-                    name: a.name.clone(),
-                    kind: a.kind,
-                    currency: a.currency,
-                    balance: balances
-                        .iter()
-                        .find(|b| b.account == a.name)
-                        .map(|b| b.balance.to_string())
-                        .unwrap_or_default(),
-                    iban: a.iban.as_ref().map(|i| i.to_string()),
-                    institution: a.institution.clone(),
-                    location: a.location.clone(),
-                    id: a.id.to_string(),
-                })
-                .collect();
-            rows.sort_by(|a, b| a.name.cmp(&b.name));
-            output::print(&rows, ctx.output)
+        AccountCmd::Add { name, kind, currency, iban, number, institution, location, opened } => {
+            let input = AccountInput { name, kind, currency, iban, number, institution, location, opened };
+            ctx.local().open_account(book.id, input)?;
+            Ok(())
         }
+        AccountCmd::List => output::print(&ctx.local().accounts(book.id)?, ctx.output),
     }
 }
 
@@ -206,29 +143,11 @@ pub enum CategoryCmd {
 pub fn category(ctx: &Ctx, cmd: CategoryCmd) -> anyhow::Result<()> {
     let book = ctx.book()?;
     match cmd {
-        CategoryCmd::Add { name, section } => ctx.execute(
-            book.id,
-            &[Command::AddCategory {
-                category_id: CategoryId(Uuid::now_v7()),
-                name: CategoryName::parse(&name)?,
-                section,
-            }],
-        ),
-        CategoryCmd::List => {
-            #[derive(Serialize)]
-            struct Row {
-                name: String,
-                section: Section,
-                id: String,
-            }
-            let ledger = ctx.store.ledger(book.id)?;
-            let mut rows: Vec<Row> = ledger
-                .categories()
-                .map(|c| Row { name: c.name.to_string(), section: c.section, id: c.id.to_string() })
-                .collect();
-            rows.sort_by(|a, b| (a.section, &a.name).cmp(&(b.section, &b.name)));
-            output::print(&rows, ctx.output)
+        CategoryCmd::Add { name, section } => {
+            ctx.local().add_category(book.id, &name, section)?;
+            Ok(())
         }
+        CategoryCmd::List => output::print(&ctx.local().categories(book.id)?, ctx.output),
     }
 }
 
@@ -294,52 +213,30 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
     let book = ctx.book()?;
     match cmd {
         TxCmd::Add { account, date, amount, description, category, counterparty, tags, note, external_id, pending } => {
-            let tx_id = TxId(Uuid::now_v7());
-            ctx.execute(
-                book.id,
-                &[Command::RecordTransaction(NewTransaction {
-                    tx_id,
-                    account: AccountRef::Name(account),
-                    date,
-                    amount,
-                    description,
-                    category,
-                    counterparty,
-                    tags,
-                    notes: note,
-                    external_id,
-                    status: if pending { Status::Pending } else { Status::Booked },
-                    category_source: None,
-                })],
-            )?;
-            println!("{tx_id}");
+            let input = TxInput {
+                account,
+                date,
+                amount,
+                description,
+                category,
+                counterparty,
+                tags,
+                note,
+                external_id,
+                pending,
+            };
+            println!("{}", ctx.local().record(book.id, input)?);
             Ok(())
         }
         TxCmd::List { account, from, to, category, search, limit } => {
-            let ledger = ctx.store.ledger(book.id)?;
-            let account = account.map(|a| ledger.resolve_account(&AccountRef::Name(a)).map(|a| a.id)).transpose()?;
-            if let Some(c) = &category {
-                check_category_filter(&ledger, c)?;
-            }
-            let rows =
-                ctx.store.transactions(book.id, &TxFilter { id: None, account, from, to, category, search, limit })?;
+            let rows = ctx.local().transactions(book.id, TxListQuery { account, from, to, category, search, limit })?;
             output::print(&rows, ctx.output)
         }
         TxCmd::Recategorize { id, category, .. } => {
             Ok(kassa_app::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?)
         }
-        TxCmd::Delete { id } => ctx.execute(book.id, &[Command::DeleteTransaction { tx_id: TxId(id) }]),
+        TxCmd::Delete { id } => Ok(ctx.local().delete(book.id, TxId(id))?),
     }
-}
-
-/// A filter names a category or a parent of some category.
-fn check_category_filter(ledger: &Ledger, name: &str) -> anyhow::Result<()> {
-    let prefix = format!("{}:", name.to_lowercase());
-    if ledger.categories().any(|c| c.name.as_str().to_lowercase().starts_with(&prefix)) {
-        return Ok(());
-    }
-    ledger.resolve_category(name)?;
-    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -365,30 +262,9 @@ pub struct TransferArgs {
 
 pub fn transfer(ctx: &Ctx, a: TransferArgs) -> anyhow::Result<()> {
     let book = ctx.book()?;
-    let to_amount = match (a.to_amount, a.rate) {
-        (Some(x), _) => Some(x),
-        (None, Some(rate)) => {
-            let ledger = ctx.store.ledger(book.id)?;
-            let to = ledger.resolve_account(&AccountRef::Name(a.to.clone()))?;
-            Some(convert(a.amount, rate, to.currency))
-        }
-        (None, None) => None,
-    };
-    let tx_id = TxId(Uuid::now_v7());
-    ctx.execute(
-        book.id,
-        &[Command::Transfer(NewTransfer {
-            tx_id,
-            from: AccountRef::Name(a.from),
-            to: AccountRef::Name(a.to),
-            date: a.date,
-            amount: a.amount,
-            to_amount,
-            description: a.description,
-            external_id: None,
-        })],
-    )?;
-    println!("{tx_id}");
+    let TransferArgs { from, to, date, amount, to_amount, rate, description } = a;
+    let input = TransferInput { from, to, date, amount, to_amount, rate, description };
+    println!("{}", ctx.local().transfer(book.id, input)?);
     Ok(())
 }
 
@@ -401,8 +277,7 @@ pub struct BalanceArgs {
 
 pub fn balance(ctx: &Ctx, a: BalanceArgs) -> anyhow::Result<()> {
     let book = ctx.book()?;
-    let rows = ctx.store.balances(book.id, a.as_of)?;
-    output::print(&rows, ctx.output)
+    output::print(&ctx.local().balances(book.id, a.as_of)?, ctx.output)
 }
 
 #[derive(Debug, Args)]
@@ -413,32 +288,5 @@ pub struct EventsArgs {
 }
 
 pub fn events(ctx: &Ctx, a: EventsArgs) -> anyhow::Result<()> {
-    #[derive(Serialize)]
-    struct Row {
-        position: i64,
-        stream: String,
-        version: i64,
-        r#type: &'static str,
-        actor: String,
-        occurred_at: Date,
-        recorded_at: String,
-        data: serde_json::Value,
-    }
-    let rows: Vec<Row> = ctx
-        .store
-        .tail(a.limit)
-        .context("reading the event log")?
-        .into_iter()
-        .map(|e| Row {
-            position: e.position,
-            r#type: e.event.type_name(),
-            data: e.event.data(),
-            stream: e.stream,
-            version: e.version,
-            actor: e.meta.actor,
-            occurred_at: e.meta.occurred_at,
-            recorded_at: e.meta.recorded_at.to_string(),
-        })
-        .collect();
-    output::print(&rows, ctx.output)
+    output::print(&ctx.local().events(a.limit).context("reading the event log")?, ctx.output)
 }

@@ -1,0 +1,397 @@
+//! The ledger as whoever runs the `kassa` binary against a database sees
+//! it: books by name, accounts, categories, transactions, transfers,
+//! balances and the event log. There are no roles here: who can open the
+//! database file owns every book in it (`Owner::Local` books are theirs).
+//! The CLI parses and prints; the commands are built and decided here.
+
+use jiff::civil::Date;
+use kassa_core::categorize::Rule;
+use kassa_core::ledger::{convert, nearest};
+use kassa_core::{
+    AccountId, AccountKind, AccountRef, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban, Ledger,
+    LedgerError, NewAccount, NewTransaction, NewTransfer, Owner, ParseError, Section, Status, TxId,
+};
+use kassa_store::{BalanceRow, Store, StoreError, TxFilter, TxRow};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::clock::{Clock, new_id};
+
+/// What the local ledger refuses, with the ledger's own words.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// No book by that name; the message says what to do instead.
+    #[error("{0}")]
+    Book(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+}
+
+pub type LocalResult<T> = Result<T, LocalError>;
+
+/// The local operator on one database.
+#[derive(Clone, Copy)]
+#[allow(missing_debug_implementations)]
+pub struct Local<'a> {
+    pub store: &'a dyn Store,
+    pub clock: &'a dyn Clock,
+    /// Who the events say did it.
+    pub actor: &'a str,
+}
+
+/// A new account; `opened` defaults to today.
+#[derive(Debug, Clone)]
+pub struct AccountInput {
+    pub name: String,
+    pub kind: AccountKind,
+    pub currency: Currency,
+    pub iban: Option<Iban>,
+    pub number: Option<String>,
+    pub institution: Option<String>,
+    pub location: Option<String>,
+    pub opened: Option<Date>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountRow {
+    pub name: String,
+    pub kind: AccountKind,
+    pub currency: Currency,
+    pub balance: String,
+    pub iban: Option<String>,
+    pub institution: Option<String>,
+    pub location: Option<String>,
+    pub id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CategoryRow {
+    pub name: String,
+    pub section: Section,
+    pub id: String,
+}
+
+/// One amount on one account (+ inflow, − outflow).
+#[derive(Debug, Clone)]
+pub struct TxInput {
+    pub account: String,
+    pub date: Date,
+    pub amount: Decimal,
+    pub description: String,
+    pub category: Option<String>,
+    pub counterparty: Option<String>,
+    pub tags: Vec<String>,
+    pub note: Option<String>,
+    pub external_id: Option<String>,
+    /// Not yet booked by the bank.
+    pub pending: bool,
+}
+
+/// Which transactions to list, newest `limit` if given.
+#[derive(Debug, Clone, Default)]
+pub struct TxListQuery {
+    pub account: Option<String>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    /// A category; its children match too.
+    pub category: Option<String>,
+    pub search: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// A move between two own accounts; between currencies, what arrives is
+/// `to_amount`, or `amount × rate` in the target currency's minor units.
+#[derive(Debug, Clone)]
+pub struct TransferInput {
+    pub from: String,
+    pub to: String,
+    pub date: Date,
+    pub amount: Decimal,
+    pub to_amount: Option<Decimal>,
+    pub rate: Option<Decimal>,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventRow {
+    pub position: i64,
+    pub stream: String,
+    pub version: i64,
+    pub r#type: &'static str,
+    pub actor: String,
+    pub occurred_at: Date,
+    pub recorded_at: String,
+    pub data: serde_json::Value,
+}
+
+impl Local<'_> {
+    /// The book named `name`, or an error that says the nearest name.
+    pub fn book(&self, name: &str) -> LocalResult<Book> {
+        let books = self.store.books()?;
+        if let Some(b) = books.iter().find(|b| b.name == name) {
+            return Ok(b.clone());
+        }
+        Err(LocalError::Book(match nearest(name, books.iter().map(|b| b.name.as_str())) {
+            Some(n) => format!("unknown book '{name}' (did you mean '{n}'?)"),
+            None if books.is_empty() => "no books yet: run `kassa init` first".to_string(),
+            None => format!("unknown book '{name}' (run `kassa book list`)"),
+        }))
+    }
+
+    /// Migrates the database and opens the book `name` unless it exists:
+    /// the migrations applied, and whether the book is new.
+    pub fn init(&self, name: &str) -> LocalResult<(Vec<String>, bool)> {
+        let applied = self.store.migrate()?;
+        if self.store.books()?.iter().any(|b| b.name == name) {
+            return Ok((applied, false));
+        }
+        self.open_book(name)?;
+        Ok((applied, true))
+    }
+
+    pub fn books(&self) -> LocalResult<Vec<Book>> {
+        Ok(self.store.books()?)
+    }
+
+    /// Opens a book with the default categories, unless one has that name.
+    pub fn open_book(&self, name: &str) -> LocalResult<BookId> {
+        if self.store.books()?.iter().any(|b| b.name == name) {
+            return Err(LocalError::Book(format!("a book named '{name}' already exists")));
+        }
+        crate::users::open_book(self.store, self.actor, name, Owner::Local).map_err(|e| LocalError::Book(e.to_string()))
+    }
+
+    fn execute(&self, book: BookId, cmds: &[Command]) -> LocalResult<()> {
+        self.store.execute(book, self.actor, cmds)?;
+        Ok(())
+    }
+
+    pub fn open_account(&self, book: BookId, a: AccountInput) -> LocalResult<AccountId> {
+        let account_id = AccountId(new_id());
+        self.execute(
+            book,
+            &[Command::OpenAccount(NewAccount {
+                account_id,
+                name: a.name,
+                kind: a.kind,
+                currency: a.currency,
+                iban: a.iban,
+                number: a.number,
+                institution: a.institution,
+                location: a.location,
+                opened_on: a.opened.unwrap_or_else(|| self.clock.today()),
+            })],
+        )?;
+        Ok(account_id)
+    }
+
+    /// The book's accounts by name, with their balances.
+    pub fn accounts(&self, book: BookId) -> LocalResult<Vec<AccountRow>> {
+        let ledger = self.store.ledger(book)?;
+        let balances = self.store.balances(book, None)?;
+        let mut rows: Vec<AccountRow> = ledger
+            .accounts()
+            .map(|a| AccountRow {
+                name: a.name.clone(),
+                kind: a.kind,
+                currency: a.currency,
+                balance: balances
+                    .iter()
+                    .find(|b| b.account == a.name)
+                    .map(|b| b.balance.to_string())
+                    .unwrap_or_default(),
+                iban: a.iban.as_ref().map(|i| i.to_string()),
+                institution: a.institution.clone(),
+                location: a.location.clone(),
+                id: a.id.to_string(),
+            })
+            .collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(rows)
+    }
+
+    /// `name` may be `Parent:Child`.
+    pub fn add_category(&self, book: BookId, name: &str, section: Section) -> LocalResult<CategoryId> {
+        let category_id = CategoryId(new_id());
+        self.execute(book, &[Command::AddCategory { category_id, name: CategoryName::parse(name)?, section }])?;
+        Ok(category_id)
+    }
+
+    /// The book's categories by section and name.
+    pub fn categories(&self, book: BookId) -> LocalResult<Vec<CategoryRow>> {
+        let ledger = self.store.ledger(book)?;
+        let mut rows: Vec<CategoryRow> = ledger
+            .categories()
+            .map(|c| CategoryRow { name: c.name.to_string(), section: c.section, id: c.id.to_string() })
+            .collect();
+        rows.sort_by(|a, b| (a.section, &a.name).cmp(&(b.section, &b.name)));
+        Ok(rows)
+    }
+
+    pub fn record(&self, book: BookId, t: TxInput) -> LocalResult<TxId> {
+        let tx_id = TxId(new_id());
+        self.execute(
+            book,
+            &[Command::RecordTransaction(NewTransaction {
+                tx_id,
+                account: AccountRef::Name(t.account),
+                date: t.date,
+                amount: t.amount,
+                description: t.description,
+                category: t.category,
+                counterparty: t.counterparty,
+                tags: t.tags,
+                notes: t.note,
+                external_id: t.external_id,
+                status: if t.pending { Status::Pending } else { Status::Booked },
+                category_source: None,
+            })],
+        )?;
+        Ok(tx_id)
+    }
+
+    /// One row per account a transaction touches; names are checked first,
+    /// so a typo is an error with a suggestion, not an empty list.
+    pub fn transactions(&self, book: BookId, q: TxListQuery) -> LocalResult<Vec<TxRow>> {
+        let ledger = self.store.ledger(book)?;
+        let account = q.account.map(|a| ledger.resolve_account(&AccountRef::Name(a)).map(|a| a.id)).transpose()?;
+        if let Some(c) = &q.category {
+            check_category_filter(&ledger, c)?;
+        }
+        let filter = TxFilter {
+            id: None,
+            account,
+            from: q.from,
+            to: q.to,
+            category: q.category,
+            search: q.search,
+            limit: q.limit,
+        };
+        Ok(self.store.transactions(book, &filter)?)
+    }
+
+    /// Deletes a transaction (the log keeps it; `--known-at` still sees it).
+    pub fn delete(&self, book: BookId, tx: TxId) -> LocalResult<()> {
+        self.execute(book, &[Command::DeleteTransaction { tx_id: tx }])
+    }
+
+    pub fn transfer(&self, book: BookId, t: TransferInput) -> LocalResult<TxId> {
+        let to_amount = match (t.to_amount, t.rate) {
+            (Some(x), _) => Some(x),
+            (None, Some(rate)) => {
+                let ledger = self.store.ledger(book)?;
+                let to = ledger.resolve_account(&AccountRef::Name(t.to.clone()))?;
+                Some(convert(t.amount, rate, to.currency))
+            }
+            (None, None) => None,
+        };
+        let tx_id = TxId(new_id());
+        self.execute(
+            book,
+            &[Command::Transfer(NewTransfer {
+                tx_id,
+                from: AccountRef::Name(t.from),
+                to: AccountRef::Name(t.to),
+                date: t.date,
+                amount: t.amount,
+                to_amount,
+                description: t.description,
+                external_id: None,
+            })],
+        )?;
+        Ok(tx_id)
+    }
+
+    /// Balances at the end of `as_of`, else now.
+    pub fn balances(&self, book: BookId, as_of: Option<Date>) -> LocalResult<Vec<BalanceRow>> {
+        Ok(self.store.balances(book, as_of)?)
+    }
+
+    /// The newest `limit` events of the whole log, oldest first.
+    pub fn events(&self, limit: usize) -> LocalResult<Vec<EventRow>> {
+        Ok(self
+            .store
+            .tail(limit)?
+            .into_iter()
+            .map(|e| EventRow {
+                position: e.position,
+                r#type: e.event.type_name(),
+                data: e.event.data(),
+                stream: e.stream,
+                version: e.version,
+                actor: e.meta.actor,
+                occurred_at: e.meta.occurred_at,
+                recorded_at: e.meta.recorded_at.to_string(),
+            })
+            .collect())
+    }
+}
+
+impl Local<'_> {
+    /// The book's rules in the order they run.
+    pub fn rules(&self, book: BookId) -> LocalResult<Vec<Rule>> {
+        let mut rules: Vec<Rule> = self.store.ledger(book)?.rules().cloned().collect();
+        rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+        Ok(rules)
+    }
+
+    /// Saves new rules; one whose id is taken is refused (edit it instead).
+    pub fn add_rules(&self, book: BookId, rules: Vec<Rule>) -> LocalResult<()> {
+        if let Some(r) = self.store.ledger(book)?.rules().find(|r| rules.iter().any(|n| n.id == r.id)) {
+            return Err(LocalError::Book(format!("a rule with id '{}' exists; use `kassa rules edit`", r.id)));
+        }
+        self.save_rules(book, rules)
+    }
+
+    /// Saves rules, replacing those with the same ids.
+    pub fn save_rules(&self, book: BookId, rules: Vec<Rule>) -> LocalResult<()> {
+        self.execute(book, &rules.into_iter().map(Command::SaveRule).collect::<Vec<_>>())
+    }
+
+    /// Replaces rule `id` with what `edit` makes of it.
+    pub fn edit_rule<E: From<LocalError>>(
+        &self,
+        book: BookId,
+        id: &str,
+        edit: impl FnOnce(&Rule) -> Result<Rule, E>,
+    ) -> Result<(), E> {
+        let ledger = self.store.ledger(book).map_err(LocalError::from)?;
+        let old =
+            ledger.rules().find(|r| r.id == id).ok_or_else(|| LocalError::Book(format!("unknown rule '{id}'")))?;
+        Ok(self.execute(book, &[Command::SaveRule(edit(old)?)])?)
+    }
+
+    pub fn delete_rule(&self, book: BookId, id: String) -> LocalResult<()> {
+        self.execute(book, &[Command::DeleteRule { rule_id: id }])
+    }
+
+    /// Takes every open suggestion at `min` confidence or more, in one
+    /// write; how many.
+    pub fn accept_suggestions(&self, book: BookId, min: f64) -> LocalResult<usize> {
+        let cmds: Vec<Command> = self
+            .store
+            .transactions(book, &TxFilter::default())?
+            .iter()
+            .filter_map(|r| {
+                let s = r.suggestion.as_ref().filter(|s| s.confidence >= min)?;
+                Some(Command::Recategorize { tx_id: r.id.parse().ok()?, category: Some(s.category.clone()) })
+            })
+            .collect();
+        self.execute(book, &cmds)?;
+        Ok(cmds.len())
+    }
+}
+
+/// A filter names a category or a parent of some category.
+fn check_category_filter(ledger: &Ledger, name: &str) -> LocalResult<()> {
+    let prefix = format!("{}:", name.to_lowercase());
+    if ledger.categories().any(|c| c.name.as_str().to_lowercase().starts_with(&prefix)) {
+        return Ok(());
+    }
+    ledger.resolve_category(name)?;
+    Ok(())
+}
