@@ -302,10 +302,6 @@ impl Store for ClaimingStore {
         self.target().idempotent_get(scope, key)
     }
 
-    fn idempotent_put(&self, scope: &str, key: &str, reply: &access::StoredResponse) -> Result<()> {
-        self.target().idempotent_put(scope, key, reply)
-    }
-
     fn claim_open(&self, claim: &Claim, write: Write<'_>) -> Result<Opened> {
         self.target().claim_open(claim, write)
     }

@@ -34,6 +34,9 @@ tokio::task_local! {
     pub(crate) static CLAIM: Arc<IdempotentRequest>;
 }
 
+/// Routes whose replies carry a secret, never kept for an `Idempotency-Key`.
+const SECRET_REPLIES: &[&str] = &["/api/v1/auth/", "/api/v1/admin/invites"];
+
 /// The whole HTTP surface: API, its document, the docs UI and the web pages,
 /// under `limits`.
 pub fn router(app: App, limits: HttpLimits) -> Router {
@@ -137,19 +140,28 @@ fn body_fingerprint(h: &mut Sha256, bytes: &[u8], boundary: Option<&str>) {
 /// so of two requests with one key exactly one writes; the other's write
 /// waits for that commit, writes nothing, and answers with the stored reply.
 /// A request that wrote stores its reply whatever it is (running it again
-/// would write again), and is answered only once it is stored; one that did
-/// not keeps it unless it is a 5xx, and only if no reply is there yet.
+/// would write again), and is answered only once it is stored; one that
+/// did not write stores nothing, since running it again changes nothing.
+///
+/// Keys are only for callers with a credential, and not on the routes
+/// whose replies are secrets (a login's token, an invitation's code): a
+/// stored reply is plain text in the database, and anonymous callers could
+/// otherwise fill the table.
 async fn idempotency(State((app, limits)): State<(App, HttpLimits)>, req: Request, next: Next) -> Response {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (Some(key), true) = (key, req.method() == Method::POST) else { return next.run(req).await };
+    let secret_reply = SECRET_REPLIES.iter().any(|p| req.uri().path().starts_with(p));
+    let (Some(key), true, false) = (key, req.method() == Method::POST, secret_reply) else {
+        return next.run(req).await;
+    };
+    // Keys are scoped to the credential, so two callers never share one.
+    let Some(credential) = credential(req.headers()) else { return next.run(req).await };
     if key.is_empty() || key.len() > 200 {
         let mut e =
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "Idempotency-Key: 1 to 200 characters");
         e.details = serde_json::json!({ "field": "Idempotency-Key" });
         return e.into_response();
     }
-    // Keys are scoped to the credential, so two callers never share one.
-    let scope = credential(req.headers()).map_or_else(|| "anonymous".to_string(), |c| hex::encode(Sha256::digest(c)));
+    let scope = hex::encode(Sha256::digest(credential));
     let upload = req.extensions().get::<MatchedPath>().is_some_and(|p| p.as_str() == api::UPLOAD_PATH);
     let boundary = multipart_boundary(req.headers());
     let (parts, body) = req.into_parts();
@@ -194,17 +206,6 @@ async fn idempotency(State((app, limits)): State<(App, HttpLimits)>, req: Reques
                     "the write could not be committed; nothing was stored, so the request can be sent again",
                 )
                 .into_response();
-            }
-        }
-        ClaimOutcome::Unclaimed if !parts.status.is_server_error() => {
-            let kept = blocking(&app, move |app| {
-                let c = &request.claim;
-                let reply = StoredResponse { fingerprint: c.fingerprint.clone(), status, body: text };
-                Ok(app.store.idempotent_put(&c.scope, &c.key, &reply)?)
-            })
-            .await;
-            if let Err(e) = kept {
-                tracing::warn!(?e, "could not keep the idempotent reply");
             }
         }
         ClaimOutcome::Unclaimed => {}

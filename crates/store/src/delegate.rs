@@ -137,10 +137,6 @@ macro_rules! store_delegates {
             access::idempotent_get(&mut *self.conn()?, scope, key)
         }
 
-        fn idempotent_put(&self, scope: &str, key: &str, reply: &crate::access::StoredResponse) -> crate::Result<()> {
-            access::idempotent_put(&mut *self.conn()?, scope, key, reply)
-        }
-
         fn count_attempt(
             &self,
             key: &str,

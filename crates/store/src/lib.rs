@@ -143,10 +143,9 @@ pub trait Store: Send + Sync {
     /// Events of one stream with version > `after`, at most `limit`.
     fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>>;
     fn admin_overview(&self) -> Result<access::Overview>;
-    /// Replies to creates, kept for `Idempotency-Key` (not a projection: never rebuilt).
+    /// The reply a write under an `Idempotency-Key` committed with (not a
+    /// projection: never rebuilt; kept for [`state::IDEMPOTENCY_TTL`]).
     fn idempotent_get(&self, scope: &str, key: &str) -> Result<Option<access::StoredResponse>>;
-    /// Keeps a reply unless one is already stored for the key (the first wins).
-    fn idempotent_put(&self, scope: &str, key: &str, reply: &access::StoredResponse) -> Result<()>;
 
     // --- state shared by server processes (issue 13; `state`) ---
 

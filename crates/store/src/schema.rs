@@ -24,6 +24,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "register_pages", include_str!("schema/0006_register_pages.sql")),
     (7, "register", include_str!("schema/0007_register.sql")),
     (8, "state", include_str!("schema/0008_state.sql")),
+    (9, "idempotency_ttl", include_str!("schema/0009_idempotency_ttl.sql")),
 ];
 
 /// Placeholder, SQLite text, PostgreSQL text.

@@ -43,6 +43,11 @@ pub struct Claim {
     pub fingerprint: String,
 }
 
+/// How long a key's reply is kept: a client retries within minutes, and
+/// a day is what payment APIs promise. Older keys are pruned by later
+/// claims and can be used again.
+pub const IDEMPOTENCY_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 /// The status of a claim whose reply is not stored yet: only ever seen
 /// inside the claim's own transaction.
 pub(crate) const PENDING: u16 = 0;

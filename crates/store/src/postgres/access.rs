@@ -350,12 +350,3 @@ pub(super) fn idempotent_get(c: &mut Client, scope: &str, key: &str) -> Result<O
     )?
     .map(|r| StoredResponse { fingerprint: r.get(0), status: r.get::<_, i32>(1) as u16, body: r.get(2) }))
 }
-
-pub(super) fn idempotent_put(c: &mut Client, scope: &str, key: &str, reply: &StoredResponse) -> Result<()> {
-    c.execute(
-        "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (scope, key) DO NOTHING",
-        &[&scope, &key, &reply.fingerprint, &i32::from(reply.status), &reply.body],
-    )?;
-    Ok(())
-}

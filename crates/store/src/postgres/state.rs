@@ -13,8 +13,8 @@ use postgres::Client;
 use super::{PgConn, PgStore, Uow};
 use crate::error::Result;
 use crate::state::{
-    Attempts, Claim, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, claimed,
-    from_micros, micros,
+    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState,
+    Write, claimed, from_micros, micros,
 };
 use crate::txn::{Pinned, Tx};
 
@@ -24,6 +24,8 @@ pub(super) fn claim_open(store: &PgStore, claim: &Claim, mut write: Write<'_>) -
     write.with_retry(|write| {
         let mut conn = store.pool.get()?;
         let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
+        let ttl = IDEMPOTENCY_TTL.as_secs_f64();
+        tx.execute("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)", &[&ttl])?;
         let inserted = tx.execute(
             "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body) VALUES ($1, $2, $3, $4, '')
              ON CONFLICT (scope, key) DO NOTHING",

@@ -401,12 +401,3 @@ pub(super) fn idempotent_get(conn: &Connection, scope: &str, key: &str) -> Resul
         .query_row([scope, key], |r| Ok(StoredResponse { fingerprint: r.get(0)?, status: r.get(1)?, body: r.get(2)? }))
         .optional()?)
 }
-
-pub(super) fn idempotent_put(conn: &Connection, scope: &str, key: &str, reply: &StoredResponse) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (scope, key) DO NOTHING",
-    )?
-    .execute(params![scope, key, reply.fingerprint, reply.status, reply.body, Timestamp::now().to_string()])?;
-    Ok(())
-}

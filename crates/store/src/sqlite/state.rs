@@ -10,10 +10,10 @@ use kassa_core::UserId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{IMMEDIATE, SqliteStore, Uow};
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::state::{
-    Attempts, Claim, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, claimed,
-    from_micros, micros,
+    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState,
+    Write, claimed, from_micros, micros,
 };
 use crate::txn::{Pinned, Tx};
 
@@ -23,12 +23,15 @@ pub(super) fn claim_open(store: &SqliteStore, claim: &Claim, mut write: Write<'_
     write.with_retry(|write| {
         let mut conn = store.pool.get()?;
         let tx = Tx::begin(&mut *conn, IMMEDIATE)?;
+        let now = Timestamp::now();
+        let expired = now.checked_sub(IDEMPOTENCY_TTL).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.prepare_cached("DELETE FROM idempotency_keys WHERE created_at < ?1")?.execute([expired.to_string()])?;
         let inserted = tx
             .prepare_cached(
                 "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at)
                  VALUES (?1, ?2, ?3, ?4, '', ?5) ON CONFLICT (scope, key) DO NOTHING",
             )?
-            .execute(params![claim.scope, claim.key, claim.fingerprint, PENDING, Timestamp::now().to_string()])?;
+            .execute(params![claim.scope, claim.key, claim.fingerprint, PENDING, now.to_string()])?;
         claimed(inserted)?;
         let (written, commit) = write.run(&mut Uow { tx: &tx })?;
         // Left open for the rest of the request, or rolled back, claim and all.

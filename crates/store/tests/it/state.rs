@@ -137,6 +137,38 @@ fn an_open_claim_commits_with_its_reply_or_not_at_all() {
     }
 }
 
+/// Makes the reply under `key` look two days old, straight in the table.
+fn age(db: &testing::TestDb, key: &str) {
+    let sql = "UPDATE idempotency_keys SET created_at = '2000-01-01T00:00:00Z' WHERE key = ";
+    if db.name == "sqlite" {
+        let conn = rusqlite::Connection::open(db.url.strip_prefix("sqlite://").unwrap()).unwrap();
+        conn.execute(&format!("{sql}?1"), [key]).unwrap();
+    } else {
+        let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        c.execute(&format!("{sql}$1"), &[&key]).unwrap();
+    }
+}
+
+#[test]
+fn replies_older_than_the_ttl_are_pruned_by_the_next_claim() {
+    for (db, store) in stores() {
+        let book = BookId(id());
+        store.execute(book, "t", &[open_book(book), account("Checking", Currency::EUR)]).unwrap();
+        let claim = |key: &str| Claim { scope: "s".into(), key: key.into(), fingerprint: "f".into() };
+        let write = |key: &str| {
+            let cmds = [tx("Checking", "2024-01-02", "-5", None)];
+            let open = store.claim_open(&claim(key), Write::Book { book, actor: "t", cmds: &cmds }).unwrap();
+            open.claim.unwrap().finish(201, "{}").unwrap();
+        };
+        write("old");
+        write("recent");
+        age(&db, "old");
+        write("new");
+        assert_eq!(store.idempotent_get("s", "old").unwrap(), None, "{}: pruned", db.name);
+        assert!(store.idempotent_get("s", "recent").unwrap().is_some(), "{}: kept", db.name);
+    }
+}
+
 #[test]
 fn access_writes_move_the_epoch_and_book_writes_do_not() {
     for (db, store) in stores() {
