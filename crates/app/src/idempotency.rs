@@ -322,7 +322,7 @@ impl Store for ClaimingStore {
         self.target().access_epoch()
     }
 
-    fn stash_put(&self, entry: &state::StashEntry, bounds: &state::StashBounds) -> Result<bool> {
+    fn stash_put(&self, entry: &state::StashEntry, bounds: &state::StashBounds) -> Result<state::StashPut> {
         self.target().stash_put(entry, bounds)
     }
 

@@ -32,7 +32,7 @@ use kassa_store::{Store, StoreError};
 
 // The stored rows the HTTP edge maps to its replies, so it needs no store.
 pub use kassa_store::access::{StoredResponse, UserRow};
-pub use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashState};
+pub use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashPut, StashState};
 
 pub use self::idempotency::{ClaimOutcome, IdempotentRequest};
 

@@ -162,7 +162,7 @@ macro_rules! store_delegates {
             &self,
             entry: &crate::state::StashEntry,
             bounds: &crate::state::StashBounds,
-        ) -> crate::Result<bool> {
+        ) -> crate::Result<crate::state::StashPut> {
             state::stash_put(&mut *self.conn()?, entry, bounds)
         }
 

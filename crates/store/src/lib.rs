@@ -171,8 +171,9 @@ pub trait Store: Send + Sync {
     fn access_epoch(&self) -> Result<i64>;
 
     /// Keeps a web import stash entry within `bounds` (pruning expired
-    /// entries and the user's oldest); `false` when the files do not fit.
-    fn stash_put(&self, entry: &state::StashEntry, bounds: &state::StashBounds) -> Result<bool>;
+    /// entries and the user's oldest beyond their count), unless the files
+    /// do not fit the user's share or the total.
+    fn stash_put(&self, entry: &state::StashEntry, bounds: &state::StashBounds) -> Result<state::StashPut>;
     /// The user's entry, if it was created after `live_after`.
     fn stash_get(&self, id: uuid::Uuid, user: UserId, live_after: jiff::Timestamp)
     -> Result<Option<state::StashEntry>>;

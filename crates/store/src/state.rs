@@ -181,12 +181,42 @@ pub struct StashMove {
 
 /// The bounds a stash insert keeps: entries created before `live_after`
 /// are expired (and pruned), a user keeps at most `per_user` (their oldest
-/// goes), all pending files together take at most `max_bytes`.
+/// goes) holding at most `per_user_bytes`, and all pending files together
+/// take at most `max_bytes` (a ceiling for the database's disk, set well
+/// above `per_user_bytes`, so that one user's previews do not block
+/// another's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StashBounds {
     pub live_after: Timestamp,
     pub per_user: usize,
+    pub per_user_bytes: usize,
     pub max_bytes: usize,
+}
+
+/// What [`crate::Store::stash_put`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StashPut {
+    Stored,
+    /// The user's own pending previews hold too much: they can confirm or
+    /// cancel one.
+    UserFull,
+    /// All pending previews together are at the ceiling.
+    Full,
+}
+
+impl StashBounds {
+    /// Whether `new` more bytes fit, with `held` pending in all and
+    /// `held_by_user` of them the uploader's.
+    pub(crate) fn room(&self, held: i64, held_by_user: i64, new: usize) -> StashPut {
+        let after = |held: i64| usize::try_from(held).unwrap_or(usize::MAX).saturating_add(new);
+        if after(held_by_user) > self.per_user_bytes {
+            StashPut::UserFull
+        } else if after(held) > self.max_bytes {
+            StashPut::Full
+        } else {
+            StashPut::Stored
+        }
+    }
 }
 
 /// A timestamp as the state tables keep it: microseconds since the epoch,

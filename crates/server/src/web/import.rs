@@ -11,8 +11,10 @@
 //! database, a preview may be confirmed through any server process on it,
 //! and survives a restart. The stash is bounded: entries expire after
 //! [`STASH_TTL`] (and are pruned by the next upload), a person keeps at
-//! most [`PER_USER`] (their oldest goes first), and all pending entries
-//! together hold at most [`STASH_LIMIT`] bytes. Confirming moves an entry
+//! most [`PER_USER`] (their oldest goes first) holding at most
+//! [`PER_USER_BYTES`], and all pending entries together hold at most
+//! [`STASH_LIMIT`] bytes, a ceiling far above one person's share, so one
+//! person's previews never make another's upload fail before it. Confirming moves an entry
 //! from "pending" to "running" in one conditional update, so a double
 //! submit cannot import twice, even through two processes; the result then
 //! replaces the bytes, and the confirm redirects to it (Post/Redirect/Get).
@@ -33,12 +35,14 @@ use crate::error::ApiError;
 use kassa_app::books::AccountView;
 use kassa_app::imports::{BatchView, ImportRequest, ImportView, ProfileView, Upload};
 use kassa_app::mapping::MappingView;
-use kassa_app::{App, AppError, AppResult, StashBounds, StashEntry, StashMove, StashState};
+use kassa_app::{App, AppError, AppResult, StashBounds, StashEntry, StashMove, StashPut, StashState};
 use serde::Serialize;
 
 /// Largest upload (all files of one form together).
 /// Most bytes all pending previews may hold together.
-pub const STASH_LIMIT: usize = 128 << 20;
+pub const STASH_LIMIT: usize = 1 << 30;
+/// Most bytes one person's pending previews may hold: two full uploads.
+pub const PER_USER_BYTES: usize = 64 << 20;
 /// How long a preview waits for its confirm.
 pub const STASH_TTL: Duration = Duration::from_secs(30 * 60);
 /// Pending previews per person.
@@ -133,15 +137,28 @@ impl Stash<'_> {
             files: files.into_iter().flat_map(|f| f.bytes).collect(),
             detail,
         };
-        let bounds = StashBounds { live_after: self.live_after(), per_user: PER_USER, max_bytes: STASH_LIMIT };
-        if !self.app.store.stash_put(&entry, &bounds)? {
-            return Ok(Err(ApiError::new(
+        let bounds = StashBounds {
+            live_after: self.live_after(),
+            per_user: PER_USER,
+            per_user_bytes: PER_USER_BYTES,
+            max_bytes: STASH_LIMIT,
+        };
+        match self.app.store.stash_put(&entry, &bounds)? {
+            StashPut::Stored => Ok(Ok(id)),
+            StashPut::UserFull => Ok(Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "previews_full",
+                format!(
+                    "Your uploads awaiting confirmation hold more than {} MiB with this one; confirm or cancel one first.",
+                    PER_USER_BYTES >> 20
+                ),
+            ))),
+            StashPut::Full => Ok(Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "The server holds too many uploads awaiting confirmation; try again in a few minutes.",
-            )));
+            ))),
         }
-        Ok(Ok(id))
     }
 
     /// The entry `id`, if it is the user's and has not expired.

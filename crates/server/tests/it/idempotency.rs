@@ -3,8 +3,8 @@
 //! secret, and nothing for a request that wrote nothing.
 
 use reqwest::Method;
-use sha2::Digest;
 use serde_json::json;
+use sha2::Digest;
 
 use crate::*;
 

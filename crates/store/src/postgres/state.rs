@@ -13,8 +13,8 @@ use postgres::Client;
 use super::{PgConn, PgStore, Uow};
 use crate::error::Result;
 use crate::state::{
-    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState,
-    Write, claimed, from_micros, micros,
+    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashPut,
+    StashState, Write, claimed, from_micros, micros,
 };
 use crate::txn::{Pinned, Tx};
 
@@ -81,7 +81,7 @@ pub(super) fn access_epoch(c: &mut Client) -> Result<i64> {
     Ok(c.query_one("SELECT epoch FROM access_epoch WHERE id = 1", &[])?.get(0))
 }
 
-pub(super) fn stash_put(conn: &mut PgConn, e: &StashEntry, b: &StashBounds) -> Result<bool> {
+pub(super) fn stash_put(conn: &mut PgConn, e: &StashEntry, b: &StashBounds) -> Result<StashPut> {
     let mut tx = Tx::begin(conn, "BEGIN")?;
     // One inserter at a time, so the size check below holds.
     tx.execute("SELECT pg_advisory_xact_lock(7002)", &[])?;
@@ -92,10 +92,14 @@ pub(super) fn stash_put(conn: &mut PgConn, e: &StashEntry, b: &StashBounds) -> R
          (SELECT id FROM import_stash WHERE user_id = $1 ORDER BY created_at DESC OFFSET $2)",
         &[&e.user.0, &(b.per_user.saturating_sub(1) as i64)],
     )?;
-    let held: i64 =
-        tx.query_one("SELECT COALESCE(SUM(size), 0)::BIGINT FROM import_stash WHERE state = 'pending'", &[])?.get(0);
-    if usize::try_from(held).unwrap_or(usize::MAX).saturating_add(e.files.len()) > b.max_bytes {
-        return Ok(false);
+    let r = tx.query_one(
+        "SELECT COALESCE(SUM(size), 0)::BIGINT, COALESCE(SUM(CASE WHEN user_id = $1 THEN size ELSE 0 END), 0)::BIGINT
+           FROM import_stash WHERE state = 'pending'",
+        &[&e.user.0],
+    )?;
+    let room = b.room(r.get(0), r.get(1), e.files.len());
+    if room != StashPut::Stored {
+        return Ok(room);
     }
     tx.execute(
         "INSERT INTO import_stash (id, user_id, book_id, created_at, state, size, files, detail)
@@ -112,7 +116,7 @@ pub(super) fn stash_put(conn: &mut PgConn, e: &StashEntry, b: &StashBounds) -> R
         ],
     )?;
     tx.commit()?;
-    Ok(true)
+    Ok(StashPut::Stored)
 }
 
 pub(super) fn stash_get(

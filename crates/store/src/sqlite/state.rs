@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{IMMEDIATE, SqliteStore, Uow};
 use crate::error::{Result, StoreError};
 use crate::state::{
-    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashState,
-    Write, claimed, from_micros, micros,
+    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashPut,
+    StashState, Write, claimed, from_micros, micros,
 };
 use crate::txn::{Pinned, Tx};
 
@@ -83,7 +83,7 @@ pub(super) fn access_epoch(conn: &Connection) -> Result<i64> {
     Ok(conn.prepare_cached("SELECT epoch FROM access_epoch WHERE id = 1")?.query_row([], |r| r.get(0))?)
 }
 
-pub(super) fn stash_put(conn: &mut Connection, e: &StashEntry, b: &StashBounds) -> Result<bool> {
+pub(super) fn stash_put(conn: &mut Connection, e: &StashEntry, b: &StashBounds) -> Result<StashPut> {
     let tx = Tx::begin(conn, IMMEDIATE)?;
     tx.prepare_cached("DELETE FROM import_stash WHERE created_at <= ?1")?.execute([micros(b.live_after)])?;
     // Room for the new entry: the user's oldest beyond `per_user - 1` go.
@@ -92,11 +92,15 @@ pub(super) fn stash_put(conn: &mut Connection, e: &StashEntry, b: &StashBounds) 
          (SELECT id FROM import_stash WHERE user_id = ?1 ORDER BY created_at DESC LIMIT -1 OFFSET ?2)",
     )?
     .execute(params![e.user.0, b.per_user.saturating_sub(1) as i64])?;
-    let held: i64 = tx
-        .prepare_cached("SELECT COALESCE(SUM(size), 0) FROM import_stash WHERE state = 'pending'")?
-        .query_row([], |r| r.get(0))?;
-    if usize::try_from(held).unwrap_or(usize::MAX).saturating_add(e.files.len()) > b.max_bytes {
-        return Ok(false);
+    let (held, by_user): (i64, i64) = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(size), 0), COALESCE(SUM(CASE WHEN user_id = ?1 THEN size ELSE 0 END), 0)
+               FROM import_stash WHERE state = 'pending'",
+        )?
+        .query_row([e.user.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let room = b.room(held, by_user, e.files.len());
+    if room != StashPut::Stored {
+        return Ok(room);
     }
     tx.prepare_cached(
         "INSERT INTO import_stash (id, user_id, book_id, created_at, state, size, files, detail)
@@ -113,7 +117,7 @@ pub(super) fn stash_put(conn: &mut Connection, e: &StashEntry, b: &StashBounds) 
         e.detail
     ])?;
     tx.commit()?;
-    Ok(true)
+    Ok(StashPut::Stored)
 }
 
 pub(super) fn stash_get(

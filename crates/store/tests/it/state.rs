@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use kassa_core::access::{UserCommand, decide_user, user_stream};
 use kassa_core::{BookId, UserId};
-use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashState, Write, Written};
+use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashPut, StashState, Write, Written};
 use kassa_store::{Store, StoreError, TxFilter, testing};
 
 use crate::*;
@@ -203,15 +203,22 @@ fn the_import_stash_keeps_its_bounds() {
             files: vec![7; size],
             detail: "{}".into(),
         };
-        let bounds = |now: i64| StashBounds { live_after: at(now - 1800), per_user: 2, max_bytes: 100 };
+        let bounds =
+            |now: i64| StashBounds { live_after: at(now - 1800), per_user: 2, per_user_bytes: 100, max_bytes: 150 };
         let (a, b, c) = (entry(0, 10), entry(1, 10), entry(2, 10));
         for e in [&a, &b, &c] {
-            assert!(store.stash_put(e, &bounds(2)).unwrap(), "{}", db.name);
+            assert_eq!(store.stash_put(e, &bounds(2)).unwrap(), StashPut::Stored, "{}", db.name);
         }
         assert_eq!(store.stash_get(a.id, user, at(-1800)).unwrap(), None, "{}: the oldest went", db.name);
         assert_eq!(store.stash_get(c.id, user, at(-1800)).unwrap().as_ref(), Some(&c));
         assert_eq!(store.stash_get(c.id, UserId(id()), at(-1800)).unwrap(), None, "{}: only its uploader", db.name);
-        assert!(!store.stash_put(&entry(3, 95), &bounds(3)).unwrap(), "{}: over the size cap", db.name);
+        assert_eq!(store.stash_put(&entry(3, 95), &bounds(3)).unwrap(), StashPut::UserFull, "{}: over", db.name);
+        // Another person's previews do not count against this one's share,
+        // only against the ceiling.
+        let other = StashEntry { id: id(), user: UserId(id()), ..entry(3, 90) };
+        assert_eq!(store.stash_put(&other, &bounds(3)).unwrap(), StashPut::Stored, "{}", db.name);
+        let third = StashEntry { id: id(), user: UserId(id()), ..entry(3, 60) };
+        assert_eq!(store.stash_put(&third, &bounds(3)).unwrap(), StashPut::Full, "{}: the ceiling", db.name);
         // A confirm moves it once; a second finds nothing to move.
         let run =
             StashMove { id: c.id, user, live_after: at(-1800), from: StashState::Pending, to: StashState::Running };
@@ -223,7 +230,7 @@ fn the_import_stash_keeps_its_bounds() {
         assert_eq!((done.state, done.files.len(), done.detail.as_str()), (StashState::Done, 0, "[1]"));
         // Half an hour on, entries have expired, and the next upload prunes them.
         assert_eq!(store.stash_get(b.id, user, at(1)).unwrap(), None, "{}", db.name);
-        assert!(store.stash_put(&entry(4000, 10), &bounds(4000)).unwrap());
+        assert_eq!(store.stash_put(&entry(4000, 10), &bounds(4000)).unwrap(), StashPut::Stored);
         assert_eq!(store.stash_get(b.id, user, at(-1800)).unwrap(), None, "{}: pruned", db.name);
         store.stash_remove(c.id, user).unwrap();
     }
