@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Session, local_path, render, session_cookie};
+use super::{Session, render, safe_next, session_cookie};
 use crate::api::blocking;
 use kassa_app::App;
 
@@ -33,7 +33,7 @@ struct Next {
 }
 
 async fn login_page(Query(q): Query<Next>) -> Response {
-    render(&LoginPage { next: local_path(q.next.as_deref()).to_string(), email: String::new(), error: None })
+    render(&LoginPage { next: safe_next(q.next.as_deref()).to_string(), email: String::new(), error: None })
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +48,7 @@ async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
-    let next = local_path(f.next.as_deref()).to_string();
+    let next = safe_next(f.next.as_deref()).to_string();
     let (email, password, client) = (f.email.clone(), f.password, addr.ip().to_string());
     match blocking(&app, move |app| app.login(&email, &password, &client)).await {
         Ok(t) => {

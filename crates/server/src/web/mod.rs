@@ -60,6 +60,9 @@ pub fn routes() -> Router<App> {
         .merge(reports::routes())
         .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        // Pages show balances and transactions: no cache, shared or the
+        // browser's, keeps them after the answer (assets set their own).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 
 async fn css() -> Response {
@@ -176,13 +179,25 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// Only same-site paths are followed after login or a switch, so a link
-/// cannot bounce a user to another site.
-pub fn local_path(next: Option<&str>) -> &str {
+/// Where a redirect back may lead (after login, a book switch, a form): the
+/// one check every such redirect goes through, so a link cannot bounce a
+/// user to another site. Only a path on this site is kept — one leading
+/// `/` not followed by `/` or `\\`, no `\\` anywhere, and no whitespace or
+/// control character, which browsers drop or read as `/` (`/<TAB>/evil.example`
+/// is followed as `//evil.example`) and which a `Location` header cannot
+/// carry; anything else is `/`.
+pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p) if is_local_path(p) => p,
         _ => "/",
     }
+}
+
+fn is_local_path(p: &str) -> bool {
+    let mut chars = p.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !p.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,7 +210,7 @@ struct SwitchForm {
 async fn switch_book(_session: Session, axum::Form(f): axum::Form<SwitchForm>) -> Response {
     let cookie = format!("{BOOK_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000", f.book);
     // The chosen book must win over a `?book=` the previous page carried.
-    let next = local_path(f.next.as_deref()).split('?').next().unwrap_or("/").to_string();
+    let next = safe_next(f.next.as_deref()).split('?').next().unwrap_or("/").to_string();
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
@@ -301,4 +316,34 @@ pub async fn load<T: Send + 'static>(
 /// The session cookie: HttpOnly, same-site only; `max_age` 0 ends it.
 pub fn session_cookie(token: &str, max_age: u64) -> String {
     format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_origin_paths_are_followed() {
+        for kept in ["/", "/reports", "/transactions?book=1&q=a%20b", "/a/b//c", "/%2F%2Fevil.example"] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "",
+            "reports",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{7f}",
+            "https://evil.example",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
