@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use kassa_core::access::{TokenCommand, TokenKind, UserCommand, decide_token, decide_user, token_stream, user_stream};
 
-use super::users::{IssuedToken, hash_password, verify_password};
+use super::users::{IssuedToken, verify_password};
 use super::{Actor, App, AppError, AppResult};
 
 /// The longest lifetime an API token may be given, in days.
@@ -86,10 +86,7 @@ impl App {
             self.count(&key, self.config.login_failures_per_account)?;
             return Err(AppError::invalid("current_password", "the current password is wrong"));
         }
-        let password_hash = hash_password(self.config.password_cost, new).map_err(|e| match e {
-            AppError::Invalid { message, .. } => AppError::invalid("new_password", message),
-            e => e,
-        })?;
+        let password_hash = self.new_password_hash("new_password", new)?;
         let cmd = UserCommand::ChangePassword { password_hash };
         self.write_access(&user_stream(user.id), &actor.tag(), &|h| Ok(decide_user(h, &cmd)?))?;
         let others: Vec<TokenView> = self.tokens(actor)?.into_iter().filter(|t| !t.current).collect();

@@ -27,7 +27,7 @@ fn argon2(cost: PasswordCost) -> AppResult<Argon2<'static>> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-pub fn hash_password(cost: PasswordCost, password: &str) -> AppResult<String> {
+fn hash_password(cost: PasswordCost, password: &str) -> AppResult<String> {
     let hash = argon2(cost)?.hash_password(password.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(hash.to_string())
 }
@@ -60,7 +60,7 @@ impl App {
         if self.store.user_by_email(&email)?.is_some() {
             return Err(AppError::Conflict(format!("a user with email {email} already exists")));
         }
-        let password_hash = self.new_password_hash(password)?;
+        let password_hash = self.new_password_hash("password", password)?;
         let user_id = UserId(new_id());
         let cmd = UserCommand::Register { user_id, email: email.clone(), password_hash, platform_admin };
         self.write_access(&user_stream(user_id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
@@ -68,11 +68,16 @@ impl App {
         self.store.user(user_id)?.ok_or_else(|| AppError::Internal("user vanished".into()))
     }
 
-    /// A password someone chose, checked against the configured minimum, hashed.
-    fn new_password_hash(&self, password: &str) -> AppResult<String> {
-        let min = self.config.min_password_chars;
+    /// The password policy, the one way to a new password hash: every path
+    /// that sets a password (registration, `kassa user add`, a reset, the
+    /// settings page's change) comes here, so none can skip the minimum.
+    /// The minimum is the configured one, and never below one character:
+    /// an empty password is refused whatever the configuration says.
+    /// `field` names the input in the error.
+    pub(crate) fn new_password_hash(&self, field: &str, password: &str) -> AppResult<String> {
+        let min = self.config.min_password_chars.max(1);
         if password.chars().count() < min {
-            return Err(AppError::invalid("password", format!("must be at least {min} characters")));
+            return Err(AppError::invalid(field, format!("must be at least {min} characters")));
         }
         hash_password(self.config.password_cost, password)
     }
@@ -210,7 +215,7 @@ impl App {
     /// new token can be had with the old one while the others are revoked.
     pub fn reset_password(&self, actor: &str, email: &str, password: &str) -> AppResult<UserRow> {
         let u = self.user_named(email)?;
-        let cmd = UserCommand::ChangePassword { password_hash: self.new_password_hash(password)? };
+        let cmd = UserCommand::ChangePassword { password_hash: self.new_password_hash("password", password)? };
         self.write_access(&user_stream(u.id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
         for t in self.store.user_tokens(u.id)?.into_iter().filter(|t| !t.revoked) {
             self.write_access(&token_stream(t.token_id), actor, &|h| Ok(decide_token(h, &TokenCommand::Revoke)?))?;
