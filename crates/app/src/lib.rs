@@ -11,6 +11,7 @@ pub mod books;
 mod cache;
 pub mod categorize;
 pub mod clock;
+pub mod csv;
 pub mod dashboard;
 pub mod export;
 mod idempotency;
