@@ -211,6 +211,17 @@ impl Store for ClaimingStore {
         }
     }
 
+    // Not a claiming write: registration's first write under a key is then
+    // its book's (`open_book`), which claims it.
+    fn create_user(
+        &self,
+        actor: &str,
+        expect: &access::UserExpect,
+        writes: &[access::StreamWrite<'_>],
+    ) -> Result<Vec<RecordedEvent>> {
+        self.inner.create_user(actor, expect, writes)
+    }
+
     fn user(&self, id: UserId) -> Result<Option<access::UserRow>> {
         self.inner.user(id)
     }

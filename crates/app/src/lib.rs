@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use kassa_core::access::AccessError;
 use kassa_core::{LedgerError, RecordedEvent, UserId};
-use kassa_store::access::Decide;
+use kassa_store::access::{Decide, StreamWrite, UserExpect};
 use kassa_store::{Store, StoreError};
 
 // The stored rows the HTTP edge maps to its replies, so it needs no store.
@@ -166,6 +166,21 @@ impl App {
         let written = self.store.execute_stream(stream, actor, decide);
         self.cache.invalidate();
         Ok(written?)
+    }
+
+    /// `write_access` for a new user, with the invitation it uses up: one
+    /// transaction under the store's user-creation lock, in which `expect`
+    /// is checked again (`Store::create_user`). A `StoreError::Stale` is
+    /// handed back as it is, for the caller to decide again.
+    pub(crate) fn write_new_user(
+        &self,
+        actor: &str,
+        expect: &UserExpect,
+        writes: &[StreamWrite<'_>],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let written = self.store.create_user(actor, expect, writes);
+        self.cache.invalidate();
+        written
     }
 
     /// Counts one attempt against `key` in the store, so every server

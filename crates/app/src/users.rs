@@ -8,11 +8,18 @@ use kassa_core::access::{
 };
 use kassa_core::category::DEFAULT_CATEGORIES;
 use kassa_core::{BookId, CategoryId, CategoryName, Command, Owner, UserId};
-use kassa_store::Store;
-use kassa_store::access::UserRow;
+use kassa_store::access::{StreamWrite, UserExpect, UserRow};
+use kassa_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
 use super::{Actor, App, AppError, AppResult, PasswordCost, Registration, new_id};
+
+/// How a new user comes in: as a platform admin or not, and with which
+/// invitation (a token id), used up in the same transaction.
+struct Admission {
+    platform_admin: bool,
+    invite: Option<uuid::Uuid>,
+}
 
 /// A new login token: the secret is returned once and only its hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,19 +60,85 @@ fn random_secret() -> AppResult<String> {
 }
 
 impl App {
-    /// Creates a user with a personal book. The CLI's `user add`, the first
-    /// run and registration all come here.
+    /// Creates a user with a personal book. The CLI's `user add`, the demo
+    /// and the tests come here; registration goes through `register`.
     pub fn add_user(&self, actor: &str, email: &str, password: &str, platform_admin: bool) -> AppResult<UserRow> {
+        self.create_user(actor, email, password, &|_| Ok(Admission { platform_admin, invite: None }))
+    }
+
+    /// Self-service registration under the configured policy. The very first
+    /// user of a server may always register and becomes its platform admin.
+    /// Who is first and whether an invitation is unused are decided again
+    /// inside the writing transaction, so parallel requests — to one process
+    /// or to several — make one admin and use an invitation once.
+    pub fn register(&self, email: &str, password: &str, invite: Option<&str>) -> AppResult<UserRow> {
+        // The code is looked up once; whether it is still unused is the
+        // store's to check when the user is written.
+        let invitation = match (self.config.registration, invite) {
+            (Registration::Invite, Some(code)) => Some(self.store.token_by_hash(&token_hash(code))?),
+            _ => None,
+        };
+        self.create_user("register", email, password, &|first| {
+            if first {
+                return Ok(Admission { platform_admin: true, invite: None });
+            }
+            match self.config.registration {
+                Registration::Closed => Err(AppError::RegistrationClosed("closed")),
+                Registration::Open => Ok(Admission { platform_admin: false, invite: None }),
+                Registration::Invite => {
+                    let Some(row) = &invitation else { return Err(AppError::RegistrationClosed("by invitation only")) };
+                    let valid = row
+                        .as_ref()
+                        .filter(|t| t.kind == TokenKind::Invite && !t.revoked && t.expires_at > self.clock.now());
+                    let Some(t) = valid else { return Err(AppError::invalid("invite", "unknown or used invitation")) };
+                    Ok(Admission { platform_admin: false, invite: Some(t.token_id) })
+                }
+            }
+        })
+    }
+
+    /// Writes a new user once `admit` — told whether there is no user yet —
+    /// says how they come in. The store checks again, under its lock, what
+    /// the decision rested on; when another creation got there first the
+    /// decision is made again on what is there now.
+    fn create_user(
+        &self,
+        actor: &str,
+        email: &str,
+        password: &str,
+        admit: &dyn Fn(bool) -> AppResult<Admission>,
+    ) -> AppResult<UserRow> {
         let email = normalise_email(email)?;
-        if self.store.user_by_email(&email)?.is_some() {
-            return Err(AppError::Conflict(format!("a user with email {email} already exists")));
+        // Hashed once admitted: a refused registration costs no hash.
+        let mut hashed: Option<String> = None;
+        // Each lost race means another user now exists: a few rounds settle it.
+        for _ in 0..4 {
+            if self.store.user_by_email(&email)?.is_some() {
+                return Err(AppError::Conflict(format!("a user with email {email} already exists")));
+            }
+            let first = self.store.users()?.is_empty();
+            let Admission { platform_admin, invite } = admit(first)?;
+            let password_hash = match &hashed {
+                Some(h) => h.clone(),
+                None => hashed.insert(self.new_password_hash("password", password)?).clone(),
+            };
+            let user_id = UserId(new_id());
+            let register = UserCommand::Register { user_id, email: email.clone(), password_hash, platform_admin };
+            let (user, token) = (user_stream(user_id), invite.map(token_stream));
+            let new_user = |h: &[kassa_core::Event]| Ok(decide_user(h, &register)?);
+            let use_up = |h: &[kassa_core::Event]| Ok(decide_token(h, &TokenCommand::Revoke)?);
+            let mut writes: Vec<StreamWrite<'_>> = vec![(&user, &new_user)];
+            if let Some(token) = &token {
+                writes.push((token, &use_up));
+            }
+            match self.write_new_user(actor, &UserExpect { first, invite }, &writes) {
+                Err(StoreError::Stale(_)) => continue,
+                written => written?,
+            };
+            open_book(self.store.as_ref(), actor, &email, Owner::User(user_id))?;
+            return self.store.user(user_id)?.ok_or_else(|| AppError::Internal("user vanished".into()));
         }
-        let password_hash = self.new_password_hash("password", password)?;
-        let user_id = UserId(new_id());
-        let cmd = UserCommand::Register { user_id, email: email.clone(), password_hash, platform_admin };
-        self.write_access(&user_stream(user_id), actor, &|h| Ok(decide_user(h, &cmd)?))?;
-        open_book(self.store.as_ref(), actor, &email, Owner::User(user_id))?;
-        self.store.user(user_id)?.ok_or_else(|| AppError::Internal("user vanished".into()))
+        Err(AppError::Conflict("users are being created too fast; try again".into()))
     }
 
     /// The password policy, the one way to a new password hash: every path
@@ -80,30 +153,6 @@ impl App {
             return Err(AppError::invalid(field, format!("must be at least {min} characters")));
         }
         hash_password(self.config.password_cost, password)
-    }
-
-    /// Self-service registration under the configured policy. The very first
-    /// user of a server may always register and becomes its platform admin.
-    pub fn register(&self, email: &str, password: &str, invite: Option<&str>) -> AppResult<UserRow> {
-        if self.store.users()?.is_empty() {
-            return self.add_user("first-run", email, password, true);
-        }
-        match self.config.registration {
-            Registration::Closed => Err(AppError::RegistrationClosed("closed")),
-            Registration::Open => self.add_user("register", email, password, false),
-            Registration::Invite => {
-                let code = invite.ok_or(AppError::RegistrationClosed("by invitation only"))?;
-                let row = self.store.token_by_hash(&token_hash(code))?;
-                let valid =
-                    row.filter(|t| t.kind == TokenKind::Invite && !t.revoked && t.expires_at > self.clock.now());
-                let Some(t) = valid else { return Err(AppError::invalid("invite", "unknown or used invitation")) };
-                let user = self.add_user("register", email, password, false)?;
-                self.write_access(&token_stream(t.token_id), &format!("user:{}", user.id), &|h| {
-                    Ok(decide_token(h, &TokenCommand::Revoke)?)
-                })?;
-                Ok(user)
-            }
-        }
     }
 
     /// Exchanges email and password for a token. Failures are counted per

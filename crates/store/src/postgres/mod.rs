@@ -355,6 +355,15 @@ impl Store for PgStore {
         })
     }
 
+    fn create_user(
+        &self,
+        actor: &str,
+        expect: &crate::access::UserExpect,
+        writes: &[crate::access::StreamWrite<'_>],
+    ) -> Result<Vec<RecordedEvent>> {
+        access::create_user(&mut *self.conn()?, actor, expect, writes)
+    }
+
     fn user(&self, id: kassa_core::UserId) -> Result<Option<crate::access::UserRow>> {
         access::user(&mut *self.conn()?, id)
     }

@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, owner_from};
 use crate::access::{
-    AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
-    TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow,
+    StreamWrite, TokenRow, TxCursor, TxItem, TxPageQuery, UserExpect, UserRow, UserUow, book_role, org_role,
+    principal_from, principal_parts, token_kind,
 };
 use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
@@ -29,6 +30,38 @@ impl StreamUow for Uow<'_> {
         let rows = st.query_map([stream], event_row)?;
         rows.map(|r| Ok(r??.event)).collect()
     }
+}
+
+impl UserUow for Uow<'_> {
+    /// `BEGIN IMMEDIATE` already holds SQLite's one write lock for the
+    /// whole transaction: user creations queue on it.
+    fn lock_users(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn any_user(&mut self) -> Result<bool> {
+        Ok(self.tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM users)")?.query_row([], |r| r.get(0))?)
+    }
+
+    fn invite_open(&mut self, token: Uuid) -> Result<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?1 AND kind = 'invite' AND NOT revoked)";
+        Ok(self.tx.prepare_cached(sql)?.query_row([token], |r| r.get(0))?)
+    }
+}
+
+/// `Store::create_user`: one write transaction, retried on a conflict.
+pub(super) fn create_user(
+    conn: &mut Connection,
+    actor: &str,
+    expect: &UserExpect,
+    writes: &[StreamWrite<'_>],
+) -> Result<Vec<RecordedEvent>> {
+    crate::unit::with_retry(|| {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = crate::access::create_user(&mut Uow { tx: &tx }, actor, expect, writes)?;
+        tx.commit()?;
+        Ok(out)
+    })
 }
 
 /// Executes one of the projector's access operations.

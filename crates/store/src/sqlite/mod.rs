@@ -329,6 +329,15 @@ impl Store for SqliteStore {
         })
     }
 
+    fn create_user(
+        &self,
+        actor: &str,
+        expect: &crate::access::UserExpect,
+        writes: &[crate::access::StreamWrite<'_>],
+    ) -> Result<Vec<RecordedEvent>> {
+        access::create_user(&mut *self.conn()?, actor, expect, writes)
+    }
+
     fn user(&self, id: kassa_core::UserId) -> Result<Option<crate::access::UserRow>> {
         access::user(&*self.conn()?, id)
     }
