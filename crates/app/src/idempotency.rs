@@ -298,6 +298,14 @@ impl Store for ClaimingStore {
         self.inner.forget_attempts(key)
     }
 
+    fn take_turn(&self, key: &str, now: Timestamp, backoff: &state::Backoff) -> Result<state::Turn> {
+        self.inner.take_turn(key, now, backoff)
+    }
+
+    fn refund_attempt(&self, key: &str) -> Result<()> {
+        self.inner.refund_attempt(key)
+    }
+
     fn access_epoch(&self) -> Result<i64> {
         self.inner.access_epoch()
     }

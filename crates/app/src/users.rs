@@ -155,17 +155,20 @@ impl App {
         hash_password(self.config.password_cost, password)
     }
 
-    /// Exchanges email and password for a token. Failures are counted per
-    /// account and per client address; over either limit the answer is 429
-    /// whatever the password, so guessing gains nothing.
+    /// Exchanges email and password for a token. Each attempt counts
+    /// against the client address until it succeeds, so only failures use
+    /// up the address's window, and takes a turn on the account's backoff,
+    /// so guesses at one account slow down (doubling waits, capped) without
+    /// locking its owner out for long. A refused turn is 429 whatever the
+    /// password, so guessing gains nothing. Unknown emails, wrong passwords
+    /// and disabled users get one answer, after one password hash each.
     pub fn login(&self, email: &str, password: &str, client: &str) -> AppResult<IssuedToken> {
+        let ip_key = format!("ip:{client}");
         let email_key = format!("acct:{}", email.trim().to_lowercase());
-        if let Some(retry_after) = self.count(&format!("ip:{client}"), self.config.login_attempts_per_ip)? {
+        if let Some(retry_after) = self.count(&ip_key, self.config.login_attempts_per_ip)? {
             return Err(AppError::RateLimited { retry_after });
         }
-        if let Some(retry_after) = self.is_limited(&email_key, self.config.login_failures_per_account)? {
-            return Err(AppError::RateLimited { retry_after });
-        }
+        self.take_turn(&email_key)?;
         let user = normalise_email(email).ok().map(|e| self.store.user_by_email(&e)).transpose()?.flatten();
         // Without a user, verify against a fixed hash anyway: the answer takes
         // as long for an unknown email as for a wrong password.
@@ -175,12 +178,11 @@ impl App {
         match user {
             Some(u) if ok && !u.disabled => {
                 self.forget(&email_key)?;
+                self.store.refund_attempt(&ip_key)?;
                 self.issue(u.id, TokenKind::Session, self.config.token_ttl)
             }
-            _ => {
-                self.count(&email_key, self.config.login_failures_per_account)?;
-                Err(AppError::Unauthorized("invalid email or password".into()))
-            }
+            // Counted already, on the address and on the account.
+            _ => Err(AppError::Unauthorized("invalid email or password".into())),
         }
     }
 

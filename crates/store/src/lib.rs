@@ -175,6 +175,13 @@ pub trait Store: Send + Sync {
     /// The key's current count, if it has one.
     fn attempts(&self, key: &str) -> Result<Option<state::Attempts>>;
     fn forget_attempts(&self, key: &str) -> Result<()>;
+    /// One login attempt against a per-account `backoff`, decided and
+    /// counted in one transaction (see `state::Turn`), so every process and
+    /// every parallel request takes its turn in order.
+    fn take_turn(&self, key: &str, now: jiff::Timestamp, backoff: &state::Backoff) -> Result<state::Turn>;
+    /// Takes back one attempt `count_attempt` counted on `key` (a login that
+    /// succeeded), so only failures use up a fixed window.
+    fn refund_attempt(&self, key: &str) -> Result<()>;
 
     /// A counter every access write bumps in its own transaction (database
     /// triggers on the access projections): when it moved, a process's

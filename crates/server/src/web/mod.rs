@@ -34,6 +34,7 @@ use serde::Deserialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::api::{SESSION_COOKIE, blocking, credential};
+use crate::client::Client;
 use crate::error::ApiError;
 use kassa_app::books::BookView;
 use kassa_app::{Actor, App, AppError};
@@ -207,8 +208,8 @@ struct SwitchForm {
 }
 
 /// The book switcher in the header: remembers the choice in a cookie.
-async fn switch_book(_session: Session, axum::Form(f): axum::Form<SwitchForm>) -> Response {
-    let cookie = format!("{BOOK_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000", f.book);
+async fn switch_book(client: Client, _session: Session, axum::Form(f): axum::Form<SwitchForm>) -> Response {
+    let cookie = cookie_text(BOOK_COOKIE, &f.book.to_string(), 31_536_000, client.secure);
     // The chosen book must win over a `?book=` the previous page carried.
     let next = safe_next(f.next.as_deref()).split('?').next().unwrap_or("/").to_string();
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
@@ -313,9 +314,16 @@ pub async fn load<T: Send + 'static>(
     blocking(app, f).await.map_err(PageError)
 }
 
-/// The session cookie: HttpOnly, same-site only; `max_age` 0 ends it.
-pub fn session_cookie(token: &str, max_age: u64) -> String {
-    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
+/// The session cookie: HttpOnly, same-site only, `Secure` when the request
+/// came over HTTPS (`client::Client`); `max_age` 0 ends it.
+pub fn session_cookie(token: &str, max_age: u64, secure: bool) -> String {
+    cookie_text(SESSION_COOKIE, token, max_age, secure)
+}
+
+/// Every cookie kassa sets is HttpOnly and same-site only.
+fn cookie_text(name: &str, value: &str, max_age: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
 }
 
 #[cfg(test)]

@@ -452,6 +452,14 @@ impl Store for PgStore {
         state::forget_attempts(&mut *self.conn()?, key)
     }
 
+    fn take_turn(&self, key: &str, now: Timestamp, backoff: &crate::state::Backoff) -> Result<crate::state::Turn> {
+        state::take_turn(&mut *self.conn()?, key, now, backoff)
+    }
+
+    fn refund_attempt(&self, key: &str) -> Result<()> {
+        state::refund_attempt(&mut *self.conn()?, key)
+    }
+
     fn access_epoch(&self) -> Result<i64> {
         state::access_epoch(&mut *self.conn()?)
     }

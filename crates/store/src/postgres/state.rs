@@ -10,8 +10,8 @@ use postgres::{Client, GenericClient};
 use super::Uow;
 use crate::error::Result;
 use crate::state::{
-    Attempts, Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Write, Written, claimed, from_micros,
-    micros,
+    Attempts, Backoff, Claim, PENDING, StashBounds, StashEntry, StashMove, StashState, Turn, Write, Written, claimed,
+    from_micros, micros,
 };
 
 pub(super) fn claimed_write(conn: &mut Client, claim: &Claim, mut write: Write<'_>) -> Result<Written> {
@@ -58,6 +58,31 @@ pub(super) fn count_attempt(
         &[&key, &micros(now), &expired],
     )?;
     Attempts::from_row(r.get(0), r.get(1))
+}
+
+/// The key's row is made first (far in the past: no wait, no failures)
+/// and then locked, so parallel turns on one key queue on the row lock.
+pub(super) fn take_turn(conn: &mut Client, key: &str, now: Timestamp, backoff: &Backoff) -> Result<Turn> {
+    let mut tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, 0) ON CONFLICT (key) DO NOTHING",
+        &[&key, &i64::MIN],
+    )?;
+    let r = tx.query_one("SELECT window_start, count FROM login_limits WHERE key = $1 FOR UPDATE", &[&key])?;
+    let (turn, counted) = backoff.turn(Some((r.get(0), r.get(1))), now)?;
+    if let Some((not_before, failures)) = counted {
+        tx.execute(
+            "UPDATE login_limits SET window_start = $2, count = $3 WHERE key = $1",
+            &[&key, &not_before, &failures],
+        )?;
+        tx.commit()?;
+    }
+    Ok(turn)
+}
+
+pub(super) fn refund_attempt(c: &mut impl GenericClient, key: &str) -> Result<()> {
+    c.execute("UPDATE login_limits SET count = count - 1 WHERE key = $1 AND count > 0", &[&key])?;
+    Ok(())
 }
 
 pub(super) fn attempts_of(c: &mut impl GenericClient, key: &str) -> Result<Option<Attempts>> {

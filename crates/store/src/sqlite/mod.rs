@@ -426,6 +426,14 @@ impl Store for SqliteStore {
         state::forget_attempts(&*self.conn()?, key)
     }
 
+    fn take_turn(&self, key: &str, now: Timestamp, backoff: &crate::state::Backoff) -> Result<crate::state::Turn> {
+        state::take_turn(&mut *self.conn()?, key, now, backoff)
+    }
+
+    fn refund_attempt(&self, key: &str) -> Result<()> {
+        state::refund_attempt(&*self.conn()?, key)
+    }
+
     fn access_epoch(&self) -> Result<i64> {
         state::access_epoch(&*self.conn()?)
     }
