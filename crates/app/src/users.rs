@@ -249,6 +249,30 @@ impl App {
         Ok(self.store.users()?)
     }
 
+    /// The user a grant (a book role, an organisation membership) names by
+    /// email. A grant needs an account, so its answer tells whether an
+    /// email has one; misses are counted per granting user, and past
+    /// `GRANT_MISSES` in the login window every grant by email is refused,
+    /// found or not (else the answer would still tell them apart): an
+    /// insider can check an address, not a list of them.
+    pub(crate) fn grantee(&self, actor: &Actor, email: &str) -> AppResult<UserRow> {
+        let key = format!("grant-miss:{}", actor.user_id);
+        if let Some(a) = self.store.attempts(&key)?
+            && a.count >= GRANT_MISSES
+            && self.elapsed_since(a.window_start) < self.config.login_window
+        {
+            return Err(AppError::RateLimited { retry_after: self.retry_after(a.window_start) });
+        }
+        let found = normalise_email(email).ok().map(|e| self.store.user_by_email(&e)).transpose()?.flatten();
+        match found {
+            Some(u) => Ok(u),
+            None => {
+                self.count(&key, GRANT_MISSES)?;
+                Err(AppError::invalid("email", "no such user"))
+            }
+        }
+    }
+
     fn user_named(&self, email: &str) -> AppResult<UserRow> {
         let email = normalise_email(email)?;
         self.store.user_by_email(&email)?.ok_or_else(|| AppError::NotFound(format!("user {email}")))
@@ -274,6 +298,10 @@ impl App {
         self.user_named(email)
     }
 }
+
+/// Grants naming an email without an account, per granting user and login
+/// window, before grants by email are refused for the rest of it.
+const GRANT_MISSES: u32 = 10;
 
 /// An Argon2id hash of a random password nobody knows, made once.
 fn dummy_hash(cost: PasswordCost) -> &'static String {
