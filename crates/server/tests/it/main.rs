@@ -50,6 +50,11 @@ impl Server {
 
     /// A server whose application reads "now" from `clock` (rate limit tests move it).
     pub fn start_with_clock(db: TestDb, config: Config, clock: Arc<dyn Clock>) -> Server {
+        Server::start_behind(db, config, clock, kassa_server::Proxies::default())
+    }
+
+    /// A server that believes the forwarding headers of `proxies`.
+    pub fn start_behind(db: TestDb, config: Config, clock: Arc<dyn Clock>, proxies: kassa_server::Proxies) -> Server {
         let store: Arc<dyn kassa_store::Store> = Arc::from(kassa_store::open(&db.url).expect("open"));
         let app = App::with_clock(store, config, clock);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
@@ -57,7 +62,7 @@ impl Server {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let served = app.clone();
         rt.spawn(async move {
-            kassa_server::serve(listener, served, kassa_server::HttpLimits::default(), std::future::pending())
+            kassa_server::serve(listener, served, kassa_server::HttpLimits::default(), proxies, std::future::pending())
                 .await
                 .expect("serve");
         });
