@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use kassa_core::access::{TokenCommand, TokenKind, UserCommand, decide_token, decide_user, token_stream, user_stream};
 
-use super::users::{IssuedToken, hash_password, verify_password};
+use super::users::{IssuedToken, verify_password};
 use super::{Actor, App, AppError, AppResult};
 
 /// The longest lifetime an API token may be given, in days.
@@ -75,21 +75,16 @@ impl App {
     /// Changes the caller's password after checking the current one, then
     /// revokes every other token of theirs: whoever may have learnt the old
     /// password loses what they opened with it. Wrong guesses count against
-    /// the same per-account limit as logins. Returns how many were revoked.
+    /// the same per-account backoff as logins. Returns how many were revoked.
     pub fn change_password(&self, actor: &Actor, current: &str, new: &str) -> AppResult<usize> {
         let user = self.me(actor)?;
         let key = format!("acct:{}", user.email);
-        if let Some(retry_after) = self.is_limited(&key, self.config.login_failures_per_account)? {
-            return Err(AppError::RateLimited { retry_after });
-        }
+        self.take_turn(&key)?;
         if !verify_password(&user.password_hash, current) {
-            self.count(&key, self.config.login_failures_per_account)?;
             return Err(AppError::invalid("current_password", "the current password is wrong"));
         }
-        let password_hash = hash_password(self.config.password_cost, new).map_err(|e| match e {
-            AppError::Invalid { message, .. } => AppError::invalid("new_password", message),
-            e => e,
-        })?;
+        self.forget(&key)?;
+        let password_hash = self.new_password_hash("new_password", new)?;
         let cmd = UserCommand::ChangePassword { password_hash };
         self.write_access(&user_stream(user.id), &actor.tag(), &|h| Ok(decide_user(h, &cmd)?))?;
         let others: Vec<TokenView> = self.tokens(actor)?.into_iter().filter(|t| !t.current).collect();

@@ -154,8 +154,13 @@ pub struct TxView {
     pub category: Option<String>,
     pub counterparty: Option<String>,
     pub status: String,
+    /// The other own account of a transfer; to a spender, an account they
+    /// may not use is `another account`.
     pub transfer_account: Option<String>,
 }
+
+/// What a spender sees as the name of an account they may not use.
+pub const HIDDEN_ACCOUNT: &str = "another account";
 
 impl From<TxItem> for TxView {
     fn from(t: TxItem) -> TxView {
@@ -591,6 +596,7 @@ impl App {
             limit: limit as usize + 1,
         };
         let mut rows = self.store.tx_page(book, &query)?;
+        self.hide_unshared_accounts(&access, &mut rows)?;
         let more = rows.len() > limit as usize;
         // Paging back, the extra row is the newest one, beyond the page.
         if more && after.is_some() {
@@ -611,12 +617,28 @@ impl App {
 
     pub(crate) fn transaction_seen(&self, access: &BookAccess, id: TxId) -> AppResult<TxView> {
         let q = TxPageQuery { tx: Some(id), limit: 8, ..TxPageQuery::default() };
-        self.store
-            .tx_page(access.book.id, &q)?
-            .into_iter()
-            .find(|r| access.sees_account(r.account_id))
-            .map(TxView::from)
-            .ok_or_else(|| AppError::NotFound("transaction".into()))
+        let mut rows: Vec<TxItem> =
+            self.store.tx_page(access.book.id, &q)?.into_iter().filter(|r| access.sees_account(r.account_id)).collect();
+        self.hide_unshared_accounts(access, &mut rows)?;
+        rows.into_iter().next().map(TxView::from).ok_or_else(|| AppError::NotFound("transaction".into()))
+    }
+
+    /// A spender sees the names of the accounts they may use and of no
+    /// other: a transfer to or from one of those shows [`HIDDEN_ACCOUNT`]
+    /// as its other side, still marked as a transfer.
+    fn hide_unshared_accounts(&self, access: &BookAccess, rows: &mut [TxItem]) -> AppResult<()> {
+        if access.role != BookRole::Spender || rows.iter().all(|r| r.transfer_account.is_none()) {
+            return Ok(());
+        }
+        let ledger = self.store.ledger(access.book.id)?;
+        let shared: Vec<&str> =
+            access.spender_accounts.iter().filter_map(|a| ledger.account(*a)).map(|a| a.name.as_str()).collect();
+        for r in rows {
+            if r.transfer_account.as_deref().is_some_and(|name| !shared.contains(&name)) {
+                r.transfer_account = Some(HIDDEN_ACCOUNT.into());
+            }
+        }
+        Ok(())
     }
 
     pub fn create_transaction(&self, actor: &Actor, book: BookId, input: &CreateTransaction) -> AppResult<TxView> {
@@ -732,14 +754,15 @@ impl App {
     pub fn add_member(&self, actor: &Actor, book: BookId, input: &AddMember) -> AppResult<Vec<MemberView>> {
         self.access(actor, book)?.require(BookRole::Owner)?;
         let principal = match (&input.email, input.org_id) {
-            (Some(email), None) => {
-                let email = kassa_core::access::normalise_email(email)?;
-                let u = self.store.user_by_email(&email)?.ok_or_else(|| AppError::invalid("email", "no such user"))?;
-                Principal::User(u.id)
-            }
+            (Some(email), None) => Principal::User(self.grantee(actor, email)?.id),
+            // Only to an organisation the owner administers: a role given to
+            // an organisation shows the book to all its members, which is
+            // the organisation's admins' call, not a stranger's. One answer
+            // for "not yours" and "no such one": ids are not probed either.
             (None, Some(org)) => {
-                if !self.store.orgs()?.iter().any(|o| o.id.0 == org) {
-                    return Err(AppError::invalid("org_id", "no such organisation"));
+                let admin = self.store.org_members(Some(OrgId(org)), Some(actor.user_id))?;
+                if !admin.iter().any(|m| m.role == OrgRole::Admin) {
+                    return Err(AppError::invalid("org_id", "not an organisation you administer"));
                 }
                 Principal::Organisation(OrgId(org))
             }

@@ -18,6 +18,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use rust_decimal::Decimal;
 
+use crate::csv::CsvWriter;
 use crate::{AppError, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,11 +72,12 @@ pub fn export<W: Write + Send>(
         ExportFormat::Csv => {
             let rows = posting_rows(&ledger, from, to);
             postings = rows.len();
-            let mut w = csv::Writer::from_writer(&mut out);
+            let mut w = CsvWriter::new(&mut out);
+            w.record(POSTING_COLUMNS).map_err(cannot_write)?;
             for p in &rows {
-                w.serialize(p).map_err(cannot_write)?;
+                w.values(&serde_json::to_value(p).map_err(cannot_write)?, &POSTING_COLUMNS).map_err(cannot_write)?;
             }
-            w.flush().map_err(cannot_write)?;
+            w.into_inner().map_err(cannot_write)?;
         }
         ExportFormat::Parquet => {
             let rows = posting_rows(&ledger, from, to);
@@ -87,6 +89,23 @@ pub fn export<W: Write + Send>(
         ledger.transactions().filter(|t| from.is_none_or(|d| t.date >= d) && to.is_none_or(|d| t.date <= d)).count();
     Ok(Exported { transactions, postings })
 }
+
+/// The CSV export's columns: `PostingRow`'s fields, in their order.
+const POSTING_COLUMNS: [&str; 13] = [
+    "tx_id",
+    "date",
+    "description",
+    "counterparty",
+    "status",
+    "leg",
+    "name",
+    "section",
+    "currency",
+    "amount",
+    "amount_minor",
+    "tags",
+    "external_id",
+];
 
 fn cannot_write(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("cannot write the export: {e}"))
@@ -172,4 +191,34 @@ fn write_parquet<W: Write + Send>(out: W, rows: &[PostingRow]) -> Result<(), Par
     }
     w.close()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_columns_are_every_field_of_a_posting_row() {
+        let row = PostingRow {
+            tx_id: "t".into(),
+            date: jiff::civil::date(2024, 1, 2),
+            description: "d".into(),
+            counterparty: None,
+            status: "booked".into(),
+            leg: "account".into(),
+            name: "n".into(),
+            section: None,
+            currency: kassa_core::Currency::EUR,
+            amount: Decimal::new(-1250, 2),
+            amount_minor: -1250,
+            tags: String::new(),
+            external_id: None,
+        };
+        let serde_json::Value::Object(fields) = serde_json::to_value(&row).expect("json") else { panic!("an object") };
+        let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let mut columns = POSTING_COLUMNS.to_vec();
+        names.sort_unstable();
+        columns.sort_unstable();
+        assert_eq!(names, columns);
+    }
 }

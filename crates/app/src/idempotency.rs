@@ -250,6 +250,17 @@ impl Store for ClaimingStore {
         }
     }
 
+    // Not a claiming write: registration's first write under a key is then
+    // its book's (`open_book`), which claims it.
+    fn create_user(
+        &self,
+        actor: &str,
+        expect: &access::UserExpect,
+        writes: &[access::StreamWrite<'_>],
+    ) -> Result<Vec<RecordedEvent>> {
+        self.target().create_user(actor, expect, writes)
+    }
+
     fn user(&self, id: UserId) -> Result<Option<access::UserRow>> {
         self.target().user(id)
     }
@@ -316,6 +327,14 @@ impl Store for ClaimingStore {
 
     fn forget_attempts(&self, key: &str) -> Result<()> {
         self.target().forget_attempts(key)
+    }
+
+    fn take_turn(&self, key: &str, now: Timestamp, backoff: &state::Backoff) -> Result<state::Turn> {
+        self.target().take_turn(key, now, backoff)
+    }
+
+    fn refund_attempt(&self, key: &str) -> Result<()> {
+        self.target().refund_attempt(key)
     }
 
     fn access_epoch(&self) -> Result<i64> {

@@ -11,6 +11,7 @@ pub mod books;
 mod cache;
 pub mod categorize;
 pub mod clock;
+pub mod csv;
 pub mod dashboard;
 pub mod export;
 mod idempotency;
@@ -27,11 +28,12 @@ use std::time::Duration;
 
 use kassa_core::access::AccessError;
 use kassa_core::{LedgerError, RecordedEvent, UserId};
-use kassa_store::access::Decide;
+use kassa_store::access::{Decide, StreamWrite, UserExpect};
 use kassa_store::{Store, StoreError};
 
 // The stored rows the HTTP edge maps to its replies, so it needs no store.
 pub use kassa_store::access::{StoredResponse, UserRow};
+use kassa_store::state::{Backoff, Turn};
 pub use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashPut, StashState};
 
 pub use self::idempotency::{ClaimOutcome, IdempotentRequest};
@@ -84,10 +86,16 @@ pub struct Config {
     /// Shortest password a user may choose. `kassa demo` lowers it for its
     /// published logins; everything else keeps the default.
     pub min_password_chars: usize,
-    /// Failed logins per account in `login_window` before it is locked for the rest of it.
+    /// Failed logins to one account in a row that cost nothing; from then
+    /// on each failure makes the account's next attempt wait, 1 s doubling
+    /// per further failure up to `login_backoff_max` (never a lockout).
     pub login_failures_per_account: u32,
-    /// Login attempts per client address in `login_window`.
+    /// The longest an account's next login attempt waits.
+    pub login_backoff_max: Duration,
+    /// Failed login attempts per client address in `login_window`.
     pub login_attempts_per_ip: u32,
+    /// The window of the per-address limit; an account whose backoff has
+    /// been over this long starts over.
     pub login_window: Duration,
     /// How long a token's holder and their role on a book are remembered
     /// between requests (zero: not at all). Access writes through this
@@ -108,6 +116,7 @@ impl Default for Config {
             password_cost: PasswordCost::default(),
             min_password_chars: 8,
             login_failures_per_account: 5,
+            login_backoff_max: Duration::from_secs(300),
             login_attempts_per_ip: 30,
             login_window: Duration::from_secs(15 * 60),
             access_cache_ttl: Duration::from_secs(2),
@@ -168,6 +177,21 @@ impl App {
         Ok(written?)
     }
 
+    /// `write_access` for a new user, with the invitation it uses up: one
+    /// transaction under the store's user-creation lock, in which `expect`
+    /// is checked again (`Store::create_user`). A `StoreError::Stale` is
+    /// handed back as it is, for the caller to decide again.
+    pub(crate) fn write_new_user(
+        &self,
+        actor: &str,
+        expect: &UserExpect,
+        writes: &[StreamWrite<'_>],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let written = self.store.create_user(actor, expect, writes);
+        self.cache.invalidate();
+        written
+    }
+
     /// Counts one attempt against `key` in the store, so every server
     /// process counts together; `Some(seconds to wait)` when it is over
     /// `limit` in the window (it is counted all the same).
@@ -176,11 +200,25 @@ impl App {
         Ok((a.count > limit).then(|| self.retry_after(a.window_start)))
     }
 
-    /// `Some(seconds to wait)` when `key` has used up `limit` in its window.
-    fn is_limited(&self, key: &str, limit: u32) -> AppResult<Option<u64>> {
-        let Some(a) = self.store.attempts(key)? else { return Ok(None) };
-        let live = self.elapsed_since(a.window_start) < self.config.login_window;
-        Ok((a.count >= limit && live).then(|| self.retry_after(a.window_start)))
+    /// One attempt on an account's backoff: counted as a failure until
+    /// `forget` clears it, or refused with how long to wait.
+    fn take_turn(&self, key: &str) -> AppResult<()> {
+        let backoff = Backoff {
+            free: self.config.login_failures_per_account,
+            base: LOGIN_BACKOFF_BASE,
+            max: self.config.login_backoff_max,
+            forget_after: self.config.login_window,
+        };
+        let now = self.clock.now();
+        match self.store.take_turn(key, now, &backoff)? {
+            Turn::Go => Ok(()),
+            Turn::Wait(at) => {
+                let wait = Duration::try_from(at.duration_since(now)).unwrap_or_default();
+                // Whole seconds for Retry-After, rounded up: never early.
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                Err(AppError::RateLimited { retry_after: secs.max(1) })
+            }
+        }
     }
 
     fn forget(&self, key: &str) -> AppResult<()> {
@@ -195,6 +233,9 @@ impl App {
         self.config.login_window.saturating_sub(self.elapsed_since(window_start)).as_secs().max(1)
     }
 }
+
+/// An account's first wait once its free failures are used up.
+const LOGIN_BACKOFF_BASE: Duration = Duration::from_secs(1);
 
 /// Why a use case did not happen. Each has a stable `code` for API clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! Organisations and their members (org roles admin / member).
 
 use kassa_core::OrgId;
-use kassa_core::access::{OrgCommand, OrgRole, decide_org, normalise_email, org_stream};
+use kassa_core::access::{OrgCommand, OrgRole, decide_org, org_stream};
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, App, AppError, AppResult, new_id};
@@ -83,8 +83,7 @@ impl App {
         if self.org_role(actor, org)? != OrgRole::Admin {
             return Err(AppError::Forbidden("only an organisation admin changes its members".into()));
         }
-        let email = normalise_email(&input.email)?;
-        let user = self.store.user_by_email(&email)?.ok_or_else(|| AppError::invalid("email", "no such user"))?;
+        let user = self.grantee(actor, &input.email)?;
         let role = OrgRole::parse(&input.role).ok_or_else(|| AppError::invalid("role", "expected admin or member"))?;
         let cmd = OrgCommand::SetMember { user_id: user.id, role };
         self.write_access(&org_stream(org), &actor.tag(), &|h| Ok(decide_org(h, &cmd)?))?;

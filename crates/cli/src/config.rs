@@ -21,7 +21,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::value::{Dict, Map};
 use figment::{Figment, Metadata, Profile, Provider};
 use kassa_app::{Config, PasswordCost, Registration};
-use kassa_server::HttpLimits;
+use kassa_server::{HttpLimits, Proxies};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::secret::DatabaseUrl;
@@ -74,6 +74,11 @@ pub struct ServerSection {
     /// needs one thread to run the store's calls on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocking_threads: Option<NonZeroUsize>,
+    /// Reverse proxies whose `X-Forwarded-For` / `-Proto` are believed:
+    /// addresses or networks, checked when read.
+    #[serde(deserialize_with = "networks")]
+    pub trusted_proxies: Vec<String>,
+    pub secure_cookies: bool,
 }
 
 impl Default for ServerSection {
@@ -87,6 +92,8 @@ impl Default for ServerSection {
             request_timeout_secs: limits.request_timeout.as_secs(),
             upload_timeout_secs: limits.upload_timeout.as_secs(),
             blocking_threads: None,
+            trusted_proxies: vec![],
+            secure_cookies: false,
         }
     }
 }
@@ -101,6 +108,22 @@ impl ServerSection {
             upload_timeout: Duration::from_secs(self.upload_timeout_secs),
         }
     }
+
+    pub fn proxies(&self) -> Proxies {
+        Proxies {
+            // Each was checked by `networks` when the settings were read.
+            trusted: self.trusted_proxies.iter().filter_map(|p| Proxies::network(p).ok()).collect(),
+            secure_cookies: self.secure_cookies,
+        }
+    }
+}
+
+fn networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let list = Vec::<String>::deserialize(d)?;
+    for p in &list {
+        Proxies::network(p).map_err(serde::de::Error::custom)?;
+    }
+    Ok(list)
 }
 
 /// The application's [`Config`], in seconds and plain numbers.
@@ -113,6 +136,7 @@ pub struct AuthSection {
     pub password_memory_kib: u32,
     pub password_iterations: u32,
     pub login_failures_per_account: u32,
+    pub login_backoff_max_secs: u64,
     pub login_attempts_per_ip: u32,
     pub login_window_secs: u64,
     pub access_cache_ttl_secs: u64,
@@ -130,6 +154,7 @@ impl Default for AuthSection {
             password_memory_kib: c.password_cost.memory_kib,
             password_iterations: c.password_cost.iterations,
             login_failures_per_account: c.login_failures_per_account,
+            login_backoff_max_secs: c.login_backoff_max.as_secs(),
             login_attempts_per_ip: c.login_attempts_per_ip,
             login_window_secs: c.login_window.as_secs(),
             access_cache_ttl_secs: c.access_cache_ttl.as_secs(),
@@ -146,6 +171,7 @@ impl AuthSection {
             password_cost: PasswordCost { memory_kib: self.password_memory_kib, iterations: self.password_iterations },
             min_password_chars: self.min_password_chars,
             login_failures_per_account: self.login_failures_per_account,
+            login_backoff_max: Duration::from_secs(self.login_backoff_max_secs),
             login_attempts_per_ip: self.login_attempts_per_ip,
             login_window: Duration::from_secs(self.login_window_secs),
             access_cache_ttl: Duration::from_secs(self.access_cache_ttl_secs),

@@ -58,11 +58,11 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
     let scope = ExportScope { from: a.from, to: a.to, known_at: a.known_at };
     let written = kassa_app::export::export(ctx.store, book.id, format, scope, tmp.as_file_mut())?;
     tmp.as_file_mut().sync_all()?;
-    // Temporary files are private (0600); an export is an ordinary file.
+    // An export is the whole book: it stays private to its owner.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     tmp.persist(&a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
     let rows = written.postings;

@@ -5,6 +5,7 @@
 
 use clap::ValueEnum;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use kassa_app::csv::{CsvWriter, value_text};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -33,12 +34,13 @@ pub fn render(rows: &[Value], format: Format) -> anyhow::Result<String> {
     Ok(match format {
         Format::Json => serde_json::to_string_pretty(rows)? + "\n",
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(vec![]);
+            // kassa-app's writer: no cell reaches a spreadsheet as a formula.
+            let mut w = CsvWriter::new(vec![]);
             if !headers.is_empty() {
-                w.write_record(&headers)?;
+                w.record(&headers)?;
             }
             for r in rows {
-                w.write_record(headers.iter().map(|h| cell(&r[h])))?;
+                w.values(r, &headers)?;
             }
             String::from_utf8(w.into_inner()?)?
         }
@@ -51,7 +53,7 @@ pub fn render(rows: &[Value], format: Format) -> anyhow::Result<String> {
             t.set_header(&headers);
             for r in rows {
                 t.add_row(headers.iter().map(|h| {
-                    let text = cell(&r[h]);
+                    let text = value_text(&r[h]);
                     if MONEY_COLUMNS.contains(&h.as_str()) { group_thousands(&text) } else { shorten(text) }
                 }));
             }
@@ -74,15 +76,6 @@ fn shorten(text: String) -> String {
     match text.char_indices().nth(MAX_CELL) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
-    }
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
     }
 }
 
@@ -126,5 +119,11 @@ mod tests {
         assert_eq!(render(&rows, Format::Csv).unwrap(), "account,currency,balance\nA,EUR,1234.50\n");
         assert!(render(&rows, Format::Table).unwrap().contains("1,234.50"));
         assert!(render(&rows, Format::Json).unwrap().contains("\"balance\": \"1234.50\""));
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        let rows = vec![serde_json::json!({"description": "=HYPERLINK(\"x\")", "amount": "-12.50"})];
+        assert_eq!(render(&rows, Format::Csv).unwrap(), "description,amount\n\"'=HYPERLINK(\"\"x\"\")\",-12.50\n");
     }
 }

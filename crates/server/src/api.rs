@@ -7,6 +7,7 @@
 // utoipa's `params(…)` expansion spells the IntoParams types out in full.
 #![allow(unused_qualifications)]
 
+use crate::client::Client;
 use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -172,15 +173,11 @@ impl From<kassa_app::UserRow> for UserView {
 /// Log in: a token for the API, also set as an HttpOnly session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn login(
-    State(app): State<App>,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    Body(req): Body<LoginRequest>,
-) -> Result<Response, ApiError> {
-    let client = addr.ip().to_string();
-    let t = blocking(&app, move |app| app.login(&req.email, &req.password, &client)).await?;
+async fn login(State(app): State<App>, client: Client, Body(req): Body<LoginRequest>) -> Result<Response, ApiError> {
+    let address = client.ip.to_string();
+    let t = blocking(&app, move |app| app.login(&req.email, &req.password, &address)).await?;
     let max_age = app.config.token_ttl.as_secs();
-    let cookie = crate::web::session_cookie(&t.token, max_age);
+    let cookie = crate::web::session_cookie(&t.token, max_age, client.secure);
     let body = TokenResponse { token: t.token, expires_at: t.expires_at.to_string() };
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
@@ -188,9 +185,9 @@ async fn login(
 /// Log out: revokes the token the request came with.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204)))]
-async fn logout(State(app): State<App>, Caller(actor): Caller) -> Result<Response, ApiError> {
+async fn logout(State(app): State<App>, client: Client, Caller(actor): Caller) -> Result<Response, ApiError> {
     blocking(&app, move |app| app.logout(&actor)).await?;
-    let clear = crate::web::session_cookie("", 0);
+    let clear = crate::web::session_cookie("", 0, client.secure);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 

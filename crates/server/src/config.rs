@@ -1,6 +1,7 @@
-//! `HttpLimits`: the request limits the HTTP layer enforces. `kassa serve`
-//! reads them from its configuration; the defaults are what the server
-//! has always used.
+//! `HttpLimits`: the request limits the HTTP layer enforces, and `Proxies`:
+//! which reverse proxies in front of kassa are believed. `kassa serve`
+//! reads both from its configuration; the defaults are what the server
+//! has always used (no proxy is trusted).
 
 use std::time::Duration;
 
@@ -30,5 +31,29 @@ impl Default for HttpLimits {
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(600),
         }
+    }
+}
+
+/// The reverse proxies in front of kassa, and what is believed of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxies {
+    /// Peers whose `X-Forwarded-For` (the client's address, for the login
+    /// limits) and `X-Forwarded-Proto` (HTTPS, for the `Secure` cookie
+    /// flag) are believed. From anyone else both headers are ignored: a
+    /// client could send them itself.
+    pub trusted: Vec<ipnet::IpNet>,
+    /// Mark cookies `Secure` on every reply, for a proxy that terminates
+    /// HTTPS without saying so in `X-Forwarded-Proto`.
+    pub secure_cookies: bool,
+}
+
+impl Proxies {
+    /// A trusted proxy as configured: a network (`10.0.0.0/8`, `fd00::/8`)
+    /// or one address (`127.0.0.1`, `::1`).
+    pub fn network(text: &str) -> Result<ipnet::IpNet, String> {
+        let text = text.trim();
+        text.parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| format!("'{text}' is not an IP address or network (e.g. 10.0.0.0/8)"))
     }
 }

@@ -24,7 +24,7 @@ use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, blocking, credential};
-use crate::config::HttpLimits;
+use crate::config::{HttpLimits, Proxies};
 use crate::error::ApiError;
 use kassa_app::{App, AppError};
 
@@ -38,8 +38,8 @@ tokio::task_local! {
 const SECRET_REPLIES: &[&str] = &["/api/v1/auth/", "/api/v1/admin/invites"];
 
 /// The whole HTTP surface: API, its document, the docs UI and the web pages,
-/// under `limits`.
-pub fn router(app: App, limits: HttpLimits) -> Router {
+/// under `limits`, believing the forwarding headers of `proxies` (`client`).
+pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
     let (api, doc) = api::split(limits.upload_limit);
     let request_id = HeaderName::from_static("x-request-id");
     let web = crate::web::routes(limits.web_upload_limit).with_state(app.clone());
@@ -66,6 +66,7 @@ pub fn router(app: App, limits: HttpLimits) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(middleware::from_fn_with_state(Arc::new(proxies), crate::client::resolve))
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
                     let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
                     tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
@@ -253,9 +254,10 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
     limits: HttpLimits,
+    proxies: Proxies,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app, limits).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router(app, limits, proxies).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -6,11 +6,12 @@
 
 pub mod api;
 pub mod charts;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod web;
 
 pub use api::openapi;
-pub use config::HttpLimits;
+pub use config::{HttpLimits, Proxies};
 pub use http::{router, serve};

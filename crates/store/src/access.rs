@@ -11,7 +11,7 @@ use kassa_core::{AccountId, AccountKind, BookId, Currency, Event, OrgId, Recorde
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::types::NewEvent;
 use crate::unit::{UnitOfWork, clock};
 
@@ -44,6 +44,54 @@ pub(crate) fn execute_stream(
         .collect();
     let recorded = uow.append(stream, version, &new, now)?;
     uow.project(&recorded)?;
+    Ok(recorded)
+}
+
+/// What the decision to create a user rested on, checked again by
+/// `Store::create_user` inside its transaction, under the lock every user
+/// creation takes: if it no longer holds, nothing is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserExpect {
+    /// There was no user yet (the first one becomes platform admin).
+    pub first: bool,
+    /// The invitation (a token id) this registration uses up is unused.
+    pub invite: Option<uuid::Uuid>,
+}
+
+/// One stream of a multi-stream write and how its new events are decided.
+pub type StreamWrite<'a> = (&'a str, Decide<'a>);
+
+/// A backend's unit of work that can create a user atomically.
+pub(crate) trait UserUow: StreamUow {
+    /// Takes the lock that orders user creations, held until the
+    /// transaction ends: of two creations, the second sees the first.
+    fn lock_users(&mut self) -> Result<()>;
+    fn any_user(&mut self) -> Result<bool>;
+    /// The invitation exists and is not revoked.
+    fn invite_open(&mut self, token: uuid::Uuid) -> Result<bool>;
+}
+
+/// `Store::create_user` inside the backend's transaction: lock, check
+/// `expect`, then every write as `execute_stream` would do it.
+pub(crate) fn create_user(
+    uow: &mut impl UserUow,
+    actor: &str,
+    expect: &UserExpect,
+    writes: &[StreamWrite<'_>],
+) -> Result<Vec<RecordedEvent>> {
+    uow.lock_users()?;
+    if expect.first && uow.any_user()? {
+        return Err(StoreError::Stale("another user was created first"));
+    }
+    if let Some(invite) = expect.invite
+        && !uow.invite_open(invite)?
+    {
+        return Err(StoreError::Stale("the invitation was used meanwhile"));
+    }
+    let mut recorded = vec![];
+    for (stream, decide) in writes {
+        recorded.extend(execute_stream(uow, stream, actor, *decide)?);
+    }
     Ok(recorded)
 }
 
@@ -179,7 +227,7 @@ impl CurrencyMemo {
         match self.0 {
             Some(c) if c.code() == code => Ok(c),
             _ => {
-                let c = Currency::parse(code).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                let c = Currency::parse(code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 self.0 = Some(c);
                 Ok(c)
             }
@@ -236,7 +284,7 @@ pub(crate) fn overview(r: &mut dyn OverviewReads) -> Result<Overview> {
     for a in &accounts {
         balances.entry((a.currency.code(), &a.kind)).or_insert((a.currency, 0)).1 += a.balance;
         let kind: AccountKind =
-            a.kind.parse().map_err(|e: kassa_core::ParseError| crate::StoreError::Corrupt(e.to_string()))?;
+            a.kind.parse().map_err(|e: kassa_core::ParseError| StoreError::Corrupt(e.to_string()))?;
         overdrawn += i64::from(risk::is_overdrawn(kind, a.balance));
         by_id.insert(a.id, a.outflows);
     }
@@ -293,5 +341,5 @@ pub(crate) fn org_role(s: &str) -> OrgRole {
 }
 
 pub(crate) fn book_role(s: &str) -> Result<BookRole> {
-    BookRole::parse(s).ok_or_else(|| crate::StoreError::Corrupt(format!("book role '{s}'")))
+    BookRole::parse(s).ok_or_else(|| StoreError::Corrupt(format!("book role '{s}'")))
 }

@@ -53,6 +53,15 @@ macro_rules! store_delegates {
             })
         }
 
+        fn create_user(
+            &self,
+            actor: &str,
+            expect: &crate::access::UserExpect,
+            writes: &[crate::access::StreamWrite<'_>],
+        ) -> crate::Result<Vec<kassa_core::RecordedEvent>> {
+            self.write(true, &mut |uow| Ok((crate::access::create_user(uow, actor, expect, writes)?, true)))
+        }
+
         fn claim_open(
             &self,
             claim: &crate::state::Claim,
@@ -152,6 +161,19 @@ macro_rules! store_delegates {
 
         fn forget_attempts(&self, key: &str) -> crate::Result<()> {
             state::forget_attempts(&mut *self.conn()?, key)
+        }
+
+        fn take_turn(
+            &self,
+            key: &str,
+            now: jiff::Timestamp,
+            backoff: &crate::state::Backoff,
+        ) -> crate::Result<crate::state::Turn> {
+            state::take_turn(&mut *self.conn()?, key, now, backoff)
+        }
+
+        fn refund_attempt(&self, key: &str) -> crate::Result<()> {
+            state::refund_attempt(&mut *self.conn()?, key)
         }
 
         fn access_epoch(&self) -> crate::Result<i64> {

@@ -28,6 +28,10 @@ pub enum StoreError {
     /// A user, token, organisation or book-role command was refused.
     #[error(transparent)]
     Access(#[from] kassa_core::access::AccessError),
+    /// What a write was decided on changed before it could be made
+    /// (`access::UserExpect`); nothing was written: decide again.
+    #[error("the write is stale: {0}")]
+    Stale(&'static str),
     /// Another request holds the `Idempotency-Key` this write claims
     /// (`state::Claim`); nothing was written.
     #[error("another request holds this idempotency key")]

@@ -125,6 +125,18 @@ pub trait Store: Send + Sync {
     /// lets `decide` turn its history into new events, appends them with the
     /// expected version and projects them; retried on a conflict.
     fn execute_stream(&self, stream: &str, actor: &str, decide: access::Decide<'_>) -> Result<Vec<RecordedEvent>>;
+    /// Creates a user: runs `writes` (the new user's stream, and the token
+    /// stream of an invitation it uses up) in one transaction that first
+    /// takes the lock every user creation takes and checks `expect` under
+    /// it, so "the first user is the admin" and "an invitation is used
+    /// once" hold across processes. When `expect` no longer holds nothing is
+    /// written and the answer is `StoreError::Stale`.
+    fn create_user(
+        &self,
+        actor: &str,
+        expect: &access::UserExpect,
+        writes: &[access::StreamWrite<'_>],
+    ) -> Result<Vec<RecordedEvent>>;
     fn user(&self, id: UserId) -> Result<Option<access::UserRow>>;
     fn user_by_email(&self, email: &str) -> Result<Option<access::UserRow>>;
     fn users(&self) -> Result<Vec<access::UserRow>>;
@@ -164,6 +176,13 @@ pub trait Store: Send + Sync {
     /// The key's current count, if it has one.
     fn attempts(&self, key: &str) -> Result<Option<state::Attempts>>;
     fn forget_attempts(&self, key: &str) -> Result<()>;
+    /// One login attempt against a per-account `backoff`, decided and
+    /// counted in one transaction (see `state::Turn`), so every process and
+    /// every parallel request takes its turn in order.
+    fn take_turn(&self, key: &str, now: jiff::Timestamp, backoff: &state::Backoff) -> Result<state::Turn>;
+    /// Takes back one attempt `count_attempt` counted on `key` (a login that
+    /// succeeded), so only failures use up a fixed window.
+    fn refund_attempt(&self, key: &str) -> Result<()>;
 
     /// A counter every access write bumps in its own transaction (database
     /// triggers on the access projections): when it moved, a process's

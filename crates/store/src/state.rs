@@ -30,6 +30,57 @@ impl Attempts {
     }
 }
 
+/// A per-account login backoff (`Store::take_turn`): the first `free`
+/// failures in a row cost nothing; from then on each failure makes the next
+/// attempt wait `base`, doubled per further failure, at most `max`. A key
+/// whose wait ended more than `forget_after` ago starts over.
+///
+/// Its rows share the `login_limits` table with the fixed windows of
+/// `count_attempt`: `window_start` holds the time the next attempt may be
+/// made and `count` the failures in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free: u32,
+    pub base: std::time::Duration,
+    pub max: std::time::Duration,
+    pub forget_after: std::time::Duration,
+}
+
+impl Backoff {
+    /// How long the next attempt waits after `failures` failures in a row.
+    pub fn delay(&self, failures: u32) -> std::time::Duration {
+        let Some(doublings) = failures.checked_sub(self.free) else { return std::time::Duration::ZERO };
+        let factor = 1u32.checked_shl(doublings).unwrap_or(u32::MAX);
+        self.base.checked_mul(factor).unwrap_or(self.max).min(self.max)
+    }
+
+    /// The turn a key with `row` (next allowed, failures) gets at `now`,
+    /// and on `Go` the row to store: the attempt counted as a failure.
+    pub(crate) fn turn(&self, row: Option<(i64, i64)>, now: Timestamp) -> Result<(Turn, Option<(i64, i64)>)> {
+        let now_us = micros(now);
+        let forget_us = i64::try_from(self.forget_after.as_micros()).unwrap_or(i64::MAX);
+        let (not_before, failures) = row.unwrap_or((i64::MIN, 0));
+        if not_before > now_us {
+            return Ok((Turn::Wait(from_micros(not_before)?), None));
+        }
+        let before = if now_us.saturating_sub(not_before) < forget_us { failures } else { 0 };
+        let failures = u32::try_from(before).unwrap_or(u32::MAX).saturating_add(1);
+        let wait = i64::try_from(self.delay(failures).as_micros()).unwrap_or(i64::MAX);
+        Ok((Turn::Go, Some((now_us.saturating_add(wait), i64::from(failures)))))
+    }
+}
+
+/// What `Store::take_turn` answers for one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// Go on. The attempt is counted as a failure (and its wait set)
+    /// already, so parallel attempts cannot all pass before the first is
+    /// judged; a success clears the key with `forget_attempts`.
+    Go,
+    /// Not before this moment; nothing was counted.
+    Wait(Timestamp),
+}
+
 /// An `Idempotency-Key` taken by a request: inserted in the same database
 /// transaction as the request's first write, so the write and the claim
 /// commit together or not at all. A second request with the key waits on
@@ -227,4 +278,37 @@ pub(crate) fn micros(t: Timestamp) -> i64 {
 
 pub(crate) fn from_micros(us: i64) -> Result<Timestamp> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const BACKOFF: Backoff = Backoff {
+        free: 3,
+        base: Duration::from_secs(1),
+        max: Duration::from_secs(300),
+        forget_after: Duration::from_secs(900),
+    };
+
+    #[test]
+    fn the_delay_doubles_after_the_free_failures_up_to_the_cap() {
+        let delays: Vec<u64> = (0..16).map(|n| BACKOFF.delay(n).as_secs()).collect();
+        assert_eq!(delays, [0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300, 300]);
+        assert_eq!(BACKOFF.delay(u32::MAX), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn a_turn_waits_counts_and_forgets() {
+        let t = |s: i64| Timestamp::from_second(s).expect("time");
+        let us = |s: i64| s * 1_000_000;
+        assert_eq!(BACKOFF.turn(None, t(100)).unwrap(), (Turn::Go, Some((us(100), 1))));
+        assert_eq!(BACKOFF.turn(Some((us(100), 2)), t(100)).unwrap(), (Turn::Go, Some((us(101), 3))));
+        assert_eq!(BACKOFF.turn(Some((us(101), 3)), t(100)).unwrap(), (Turn::Wait(t(101)), None));
+        assert_eq!(BACKOFF.turn(Some((us(101), 3)), t(101)).unwrap(), (Turn::Go, Some((us(103), 4))));
+        // Quiet for the forget time: the failures start over.
+        assert_eq!(BACKOFF.turn(Some((us(101), 9)), t(1001)).unwrap(), (Turn::Go, Some((us(1001), 1))));
+    }
 }

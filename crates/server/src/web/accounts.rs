@@ -9,7 +9,7 @@ use axum::routing::get;
 use kassa_core::{AccountId, AccountKind, BookId};
 
 use super::home::empty_page;
-use super::transactions::{Amount, Flash, PAGE_SIZE, TxTable};
+use super::transactions::{Amount, Flash, FlashQuery, PAGE_SIZE, TxTable};
 use super::{Layout, Nav, PageResult, Session, load, render};
 use crate::charts::{self, Series};
 use kassa_app::App;
@@ -118,7 +118,7 @@ async fn detail(
     session: Session,
     Path(id): Path<uuid::Uuid>,
     Query(q): Query<TxQuery>,
-    Query(flash): Query<Flash>,
+    Query(flash): Query<FlashQuery>,
 ) -> PageResult {
     let (actor, book, today) = (session.actor, session.book_id()?, app.clock.today());
     // Only the paging of the register comes from the URL here.
@@ -130,9 +130,9 @@ async fn detail(
         ..TxQuery::default()
     };
     let query = q.clone();
-    let (detail, page) = load(&app, move |app| {
+    let (detail, page, flash) = load(&app, move |app| {
         let detail = app.account_detail(&actor, book, AccountId(id), today)?;
-        Ok((detail, app.transactions(&actor, book, &query)?))
+        Ok((detail, app.transactions(&actor, book, &query)?, flash.resolve(app, &actor, book)?))
     })
     .await?;
     let a = &detail.account;

@@ -1,18 +1,17 @@
 //! `/login` and `/logout`: the web's session cookie is an API token from
 //! the same `App::login`, so rate limits and revocation are shared.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Session, local_path, render, session_cookie};
+use super::{Session, render, safe_next, session_cookie};
 use crate::api::blocking;
+use crate::client::Client;
 use kassa_app::App;
 
 pub fn routes() -> Router<App> {
@@ -33,7 +32,7 @@ struct Next {
 }
 
 async fn login_page(Query(q): Query<Next>) -> Response {
-    render(&LoginPage { next: local_path(q.next.as_deref()).to_string(), email: String::new(), error: None })
+    render(&LoginPage { next: safe_next(q.next.as_deref()).to_string(), email: String::new(), error: None })
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,16 +42,12 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(
-    State(app): State<App>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    axum::Form(f): axum::Form<LoginForm>,
-) -> Response {
-    let next = local_path(f.next.as_deref()).to_string();
-    let (email, password, client) = (f.email.clone(), f.password, addr.ip().to_string());
-    match blocking(&app, move |app| app.login(&email, &password, &client)).await {
+async fn login(State(app): State<App>, client: Client, axum::Form(f): axum::Form<LoginForm>) -> Response {
+    let next = safe_next(f.next.as_deref()).to_string();
+    let (email, password, address) = (f.email.clone(), f.password, client.ip.to_string());
+    match blocking(&app, move |app| app.login(&email, &password, &address)).await {
         Ok(t) => {
-            let cookie = session_cookie(&t.token, app.config.token_ttl.as_secs());
+            let cookie = session_cookie(&t.token, app.config.token_ttl.as_secs(), client.secure);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
         }
         Err(e) => {
@@ -65,10 +60,10 @@ async fn login(
     }
 }
 
-async fn logout(State(app): State<App>, session: Session) -> Response {
+async fn logout(State(app): State<App>, client: Client, session: Session) -> Response {
     let actor = session.actor;
     if let Err(e) = blocking(&app, move |app| app.logout(&actor)).await {
         tracing::warn!(?e, "logout could not revoke the session token");
     }
-    ([(header::SET_COOKIE, session_cookie("", 0))], Redirect::to("/login")).into_response()
+    ([(header::SET_COOKIE, session_cookie("", 0, client.secure))], Redirect::to("/login")).into_response()
 }

@@ -34,6 +34,7 @@ use serde::Deserialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::api::{SESSION_COOKIE, blocking, credential};
+use crate::client::Client;
 use crate::error::ApiError;
 use kassa_app::books::BookView;
 use kassa_app::{Actor, App, AppError};
@@ -61,6 +62,9 @@ pub fn routes(upload_limit: usize) -> Router<App> {
         .merge(reports::routes())
         .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        // Pages show balances and transactions: no cache, shared or the
+        // browser's, keeps them after the answer (assets set their own).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 
 async fn css() -> Response {
@@ -177,13 +181,25 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// Only same-site paths are followed after login or a switch, so a link
-/// cannot bounce a user to another site.
-pub fn local_path(next: Option<&str>) -> &str {
+/// Where a redirect back may lead (after login, a book switch, a form): the
+/// one check every such redirect goes through, so a link cannot bounce a
+/// user to another site. Only a path on this site is kept — one leading
+/// `/` not followed by `/` or `\\`, no `\\` anywhere, and no whitespace or
+/// control character, which browsers drop or read as `/` (`/<TAB>/evil.example`
+/// is followed as `//evil.example`) and which a `Location` header cannot
+/// carry; anything else is `/`.
+pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p) if is_local_path(p) => p,
         _ => "/",
     }
+}
+
+fn is_local_path(p: &str) -> bool {
+    let mut chars = p.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !p.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,10 +209,10 @@ struct SwitchForm {
 }
 
 /// The book switcher in the header: remembers the choice in a cookie.
-async fn switch_book(_session: Session, axum::Form(f): axum::Form<SwitchForm>) -> Response {
-    let cookie = format!("{BOOK_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000", f.book);
+async fn switch_book(client: Client, _session: Session, axum::Form(f): axum::Form<SwitchForm>) -> Response {
+    let cookie = cookie_text(BOOK_COOKIE, &f.book.to_string(), 31_536_000, client.secure);
     // The chosen book must win over a `?book=` the previous page carried.
-    let next = local_path(f.next.as_deref()).split('?').next().unwrap_or("/").to_string();
+    let next = safe_next(f.next.as_deref()).split('?').next().unwrap_or("/").to_string();
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
@@ -299,7 +315,44 @@ pub async fn load<T: Send + 'static>(
     blocking(app, f).await.map_err(PageError)
 }
 
-/// The session cookie: HttpOnly, same-site only; `max_age` 0 ends it.
-pub fn session_cookie(token: &str, max_age: u64) -> String {
-    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
+/// The session cookie: HttpOnly, same-site only, `Secure` when the request
+/// came over HTTPS (`client::Client`); `max_age` 0 ends it.
+pub fn session_cookie(token: &str, max_age: u64, secure: bool) -> String {
+    cookie_text(SESSION_COOKIE, token, max_age, secure)
+}
+
+/// Every cookie kassa sets is HttpOnly and same-site only.
+fn cookie_text(name: &str, value: &str, max_age: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_origin_paths_are_followed() {
+        for kept in ["/", "/reports", "/transactions?book=1&q=a%20b", "/a/b//c", "/%2F%2Fevil.example"] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "",
+            "reports",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{7f}",
+            "https://evil.example",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

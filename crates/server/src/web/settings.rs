@@ -18,6 +18,7 @@ use kassa_core::BookId;
 use serde::Deserialize;
 
 use super::{Layout, Nav, PageError, PageResult, Session, encode, load, render, session_cookie};
+use crate::client::Client;
 use crate::error::ApiError;
 use kassa_app::account::{MAX_TOKEN_DAYS, TokenView};
 use kassa_app::books::{AccountView, AddMember, BookView, MemberView};
@@ -219,13 +220,15 @@ async fn create_token(State(app): State<App>, session: Session, axum::Form(f): a
     show(&app, session, outcome).await
 }
 
-async fn revoke_token(State(app): State<App>, session: Session, Path(id): Path<String>) -> PageResult {
+async fn revoke_token(State(app): State<App>, client: Client, session: Session, Path(id): Path<String>) -> PageResult {
     let actor = session.actor;
     let id: uuid::Uuid = id.parse().map_err(|_| PageError::from(AppError::NotFound("token".into())))?;
     if actor.token_id == Some(id) {
         // Revoking the token this browser signs in with is logging out.
         load(&app, move |app| app.revoke_token(&actor, id)).await?;
-        return Ok(([(header::SET_COOKIE, session_cookie("", 0))], Redirect::to("/login")).into_response());
+        return Ok(
+            ([(header::SET_COOKIE, session_cookie("", 0, client.secure))], Redirect::to("/login")).into_response()
+        );
     }
     change(&app, session, "revoked", move |app| app.revoke_token(&actor, id)).await
 }

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::home::empty_page;
-use super::{Layout, Nav, PageError, PageResult, Session, encode, load, local_path, render};
+use super::{Layout, Nav, PageError, PageResult, Session, encode, load, render, safe_next};
 use crate::charts::money;
 use kassa_app::books::{AccountView, CategoryView, PatchTransaction, TxPage, TxQuery, TxView};
 use kassa_app::{App, AppError};
@@ -190,35 +190,95 @@ fn filters(mut q: TxQuery) -> TxQuery {
     q
 }
 
-/// What a form's redirect says happened, shown once above the table.
+/// What a form's redirect asks the page to announce. Only a code, a
+/// transaction id and a count come from the URL: the words are fixed here
+/// and the names are read from the book, so a link cannot make a page say
+/// something the ledger does not.
 #[derive(Debug, Default, Deserialize)]
+pub struct FlashQuery {
+    done: Option<String>,
+    error: Option<String>,
+    /// The (first) transaction the change moved.
+    tx: Option<String>,
+    /// How many a bulk change moved.
+    n: Option<usize>,
+}
+
+/// The query keys a flash uses, dropped from the way back to a page.
+const FLASH_KEYS: [&str; 4] = ["done", "error", "tx", "n"];
+
+/// A refused change's code in `?error=` and what the page says for it.
+const ERRORS: [(&str, &str); 4] = [
+    ("none", "Nothing changed: choose at least one transaction."),
+    ("too_many", "Nothing changed: choose fewer transactions at once."),
+    ("category", "Nothing changed: this book has no such category."),
+    ("refused", "Nothing changed: the change was not accepted."),
+];
+
+/// What a page shows above its table, once.
+#[derive(Debug, Default)]
 pub struct Flash {
     pub done: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<&'static str>,
+}
+
+impl FlashQuery {
+    /// The texts to show: `done=moved` names where the transaction `tx`
+    /// is now, as the book holds it; an unknown code shows nothing.
+    pub fn resolve(&self, app: &App, actor: &kassa_app::Actor, book: BookId) -> kassa_app::AppResult<Flash> {
+        let error = self.error.as_deref().and_then(|e| ERRORS.iter().find(|(code, _)| *code == e)).map(|(_, t)| *t);
+        let moved = match (self.done.as_deref(), self.tx.as_deref().and_then(|t| t.parse().ok())) {
+            (Some("moved"), Some(id)) => match app.transaction(actor, book, TxId(id)) {
+                Ok(tx) => Some(tx),
+                Err(AppError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        };
+        let done = moved.map(|tx| {
+            let to = tx.category.as_deref().unwrap_or("no category");
+            match self.n {
+                None => format!("“{}” is now in {to}.", tx.description),
+                Some(n) => format!("{n} {} now in {to}.", if n == 1 { "transaction" } else { "transactions" }),
+            }
+        });
+        Ok(Flash { done, error })
+    }
 }
 
 /// A local path back to a page, without the previous flash.
 fn without_flash(path: &str) -> String {
-    let path = local_path(Some(path));
+    let path = safe_next(Some(path));
     let Some((base, query)) = path.split_once('?') else { return path.to_string() };
-    let kept: Vec<&str> = query.split('&').filter(|kv| !kv.starts_with("done=") && !kv.starts_with("error=")).collect();
+    let flash = |kv: &str| FLASH_KEYS.contains(&kv.split('=').next().unwrap_or(kv));
+    let kept: Vec<&str> = query.split('&').filter(|kv| !flash(kv)).collect();
     if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) }
 }
 
-/// Post/Redirect/Get: back to `next` with a message.
-fn back_with(next: Option<&str>, key: &str, message: &str) -> Response {
-    let back = without_flash(next.unwrap_or("/transactions"));
-    let sep = if back.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{back}{sep}{key}={}", encode(message))).into_response()
+/// Post/Redirect/Get: back to `next` with the flash's query pairs.
+fn back_with(next: Option<&str>, flash: &[(&str, String)]) -> Response {
+    let mut back = without_flash(next.unwrap_or("/transactions"));
+    for (k, v) in flash {
+        back.push(if back.contains('?') { '&' } else { '?' });
+        back.push_str(&format!("{k}={}", encode(v)));
+    }
+    Redirect::to(&back).into_response()
 }
 
-/// A refused form: a field's complaint goes back to the page as a message;
-/// "not yours" and "not allowed" stay error pages with their status.
-fn refused(next: Option<&str>, e: PageError) -> PageResult {
-    if e.0.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY {
-        return Ok(back_with(next, "error", &e.0.message));
+/// A refused form: a field's complaint goes back to the page as an error
+/// code; "not yours" and "not allowed" stay error pages with their status.
+/// `chosen` is how many transactions the form named.
+fn refused(next: Option<&str>, chosen: usize, e: PageError) -> PageResult {
+    if e.0.status != axum::http::StatusCode::UNPROCESSABLE_ENTITY {
+        return Err(e);
     }
-    Err(e)
+    let code = match e.0.code {
+        "unknown_category" => "category",
+        "invalid_field" if chosen == 0 => "none",
+        "invalid_field" if chosen > kassa_app::dashboard::BULK_LIMIT => "too_many",
+        _ => "refused",
+    };
+    Ok(back_with(next, &[("error", code.to_string())]))
 }
 
 /// The filter form's fields as given, to show them again.
@@ -272,7 +332,7 @@ async fn page(
     State(app): State<App>,
     session: Session,
     Query(q): Query<TxQuery>,
-    Query(flash): Query<Flash>,
+    Query(flash): Query<FlashQuery>,
 ) -> PageResult {
     let title = "Transactions";
     let Some(book) = session.book.as_ref().map(|b| BookId(b.id)) else {
@@ -280,8 +340,9 @@ async fn page(
     };
     let (actor, q) = (session.actor, filters(q));
     let query = q.clone();
-    let (accounts, all_categories, page) = load(&app, move |app| {
-        Ok((app.accounts(&actor, book)?, app.categories(&actor, book)?, app.transactions(&actor, book, &query)))
+    let (accounts, all_categories, page, flash) = load(&app, move |app| {
+        let page = app.transactions(&actor, book, &query);
+        Ok((app.accounts(&actor, book)?, app.categories(&actor, book)?, page, flash.resolve(app, &actor, book)?))
     })
     .await?;
     let (page, problem) = match page {
@@ -322,11 +383,8 @@ async fn inline(
     let category = f.category.clone();
     let done = load(&app, move |app| app.recategorize(&actor, book, TxId(id), &PatchTransaction { category })).await;
     match done {
-        Ok(tx) => {
-            let to = tx.category.as_deref().unwrap_or("no category");
-            Ok(back_with(f.next.as_deref(), "done", &format!("“{}” is now in {to}.", tx.description)))
-        }
-        Err(e) => refused(f.next.as_deref(), e),
+        Ok(tx) => Ok(back_with(f.next.as_deref(), &[("done", "moved".into()), ("tx", tx.id.to_string())])),
+        Err(e) => refused(f.next.as_deref(), 1, e),
     }
 }
 
@@ -345,17 +403,18 @@ async fn bulk(
         .filter(|(k, _)| k == "tx")
         .map(|(_, v)| v.parse().map(TxId).map_err(|_| AppError::invalid("tx", format!("'{v}' is not an id"))))
         .collect();
-    let chosen = category.clone().filter(|c| !c.is_empty());
+    let chosen = fields.iter().filter(|(k, _)| k == "tx").count();
+    let first = ids.as_ref().ok().and_then(|ids| ids.first().copied());
     let done = match ids {
         Ok(ids) => load(&app, move |app| app.recategorize_many(&actor, book, &ids, category)).await,
         Err(e) => Err(e.into()),
     };
-    match done {
-        Ok(n) => {
-            let to = chosen.as_deref().unwrap_or("no category");
-            let noun = if n == 1 { "transaction" } else { "transactions" };
-            Ok(back_with(next.as_deref(), "done", &format!("{n} {noun} now in {to}.")))
-        }
-        Err(e) => refused(next.as_deref(), e),
+    match (done, first) {
+        (Ok(n), Some(first)) => Ok(back_with(
+            next.as_deref(),
+            &[("done", "moved".into()), ("tx", first.0.to_string()), ("n", n.to_string())],
+        )),
+        (Ok(_), None) => Ok(back_with(next.as_deref(), &[])),
+        (Err(e), _) => refused(next.as_deref(), chosen, e),
     }
 }

@@ -5,6 +5,7 @@ mod idempotency;
 mod imports;
 mod matrix;
 mod revocation;
+mod security;
 mod story;
 mod web;
 mod web_pages;
@@ -13,7 +14,7 @@ mod web_tools;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kassa_app::{Actor, App, Config, PasswordCost, Registration};
+use kassa_app::{Actor, App, Clock, Config, PasswordCost, Registration, SystemClock};
 use kassa_store::testing::{self, TestDb};
 
 /// A running server on a fresh database, with the runtime it runs on.
@@ -45,14 +46,24 @@ pub fn test_config() -> Config {
 
 impl Server {
     pub fn start(db: TestDb, config: Config) -> Server {
+        Server::start_with_clock(db, config, Arc::new(SystemClock))
+    }
+
+    /// A server whose application reads "now" from `clock` (rate limit tests move it).
+    pub fn start_with_clock(db: TestDb, config: Config, clock: Arc<dyn Clock>) -> Server {
+        Server::start_behind(db, config, clock, kassa_server::Proxies::default())
+    }
+
+    /// A server that believes the forwarding headers of `proxies`.
+    pub fn start_behind(db: TestDb, config: Config, clock: Arc<dyn Clock>, proxies: kassa_server::Proxies) -> Server {
         let store: Arc<dyn kassa_store::Store> = Arc::from(kassa_store::open(&db.url).expect("open"));
-        let app = App::new(store, config);
+        let app = App::with_clock(store, config, clock);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let served = app.clone();
         rt.spawn(async move {
-            kassa_server::serve(listener, served, kassa_server::HttpLimits::default(), std::future::pending())
+            kassa_server::serve(listener, served, kassa_server::HttpLimits::default(), proxies, std::future::pending())
                 .await
                 .expect("serve");
         });

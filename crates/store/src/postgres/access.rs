@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{Conn, EVENT_COLUMNS, Uow, at_scale, currency, event_row};
 use crate::access::{
     AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
-    TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    TxCursor, TxItem, TxPageQuery, UserRow, UserUow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::Result;
 use crate::projector::AccessOp;
@@ -29,6 +29,30 @@ impl StreamUow for Uow<'_> {
     }
 }
 
+/// The advisory lock user creations take ("kassa" "usr" in ASCII): any
+/// number that nothing else in the database locks.
+const USERS_LOCK: i64 = 0x6b61_7373_6175_7372;
+
+impl UserUow for Uow<'_> {
+    /// A transaction-scoped advisory lock: released at commit or rollback,
+    /// and every statement after it (READ COMMITTED) sees what the previous
+    /// holder committed.
+    fn lock_users(&mut self) -> Result<()> {
+        self.tx.execute("SELECT pg_advisory_xact_lock($1)", &[&USERS_LOCK])?;
+        Ok(())
+    }
+
+    fn any_user(&mut self) -> Result<bool> {
+        Ok(self.tx.query_one("SELECT EXISTS (SELECT 1 FROM users)", &[])?.get(0))
+    }
+
+    fn invite_open(&mut self, token: Uuid) -> Result<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM tokens WHERE id = $1 AND kind = 'invite' AND NOT revoked)";
+        Ok(self.tx.query_one(sql, &[&token])?.get(0))
+    }
+}
+
+/// `Store::create_user`: one transaction, retried on a conflict.
 /// Executes one of the projector's access operations.
 pub(super) fn apply(tx: &mut Client, op: AccessOp<'_>) -> Result<()> {
     match op {

@@ -13,8 +13,8 @@ use postgres::Client;
 use super::{PgConn, PgStore, Uow};
 use crate::error::Result;
 use crate::state::{
-    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashPut,
-    StashState, Write, claimed, from_micros, micros,
+    Attempts, Backoff, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove,
+    StashPut, StashState, Turn, Write, claimed, from_micros, micros,
 };
 use crate::txn::{Pinned, Tx};
 
@@ -64,6 +64,31 @@ pub(super) fn count_attempt(c: &mut Client, key: &str, now: Timestamp, window: D
         &[&key, &micros(now), &expired],
     )?;
     Attempts::from_row(r.get(0), r.get(1))
+}
+
+/// The key's row is made first (far in the past: no wait, no failures)
+/// and then locked, so parallel turns on one key queue on the row lock.
+pub(super) fn take_turn(conn: &mut PgConn, key: &str, now: Timestamp, backoff: &Backoff) -> Result<Turn> {
+    let mut tx = Tx::begin(conn, "BEGIN")?;
+    tx.execute(
+        "INSERT INTO login_limits (key, window_start, count) VALUES ($1, $2, 0) ON CONFLICT (key) DO NOTHING",
+        &[&key, &i64::MIN],
+    )?;
+    let r = tx.query_one("SELECT window_start, count FROM login_limits WHERE key = $1 FOR UPDATE", &[&key])?;
+    let (turn, counted) = backoff.turn(Some((r.get(0), r.get(1))), now)?;
+    if let Some((not_before, failures)) = counted {
+        tx.execute(
+            "UPDATE login_limits SET window_start = $2, count = $3 WHERE key = $1",
+            &[&key, &not_before, &failures],
+        )?;
+        tx.commit()?;
+    }
+    Ok(turn)
+}
+
+pub(super) fn refund_attempt(c: &mut Client, key: &str) -> Result<()> {
+    c.execute("UPDATE login_limits SET count = count - 1 WHERE key = $1 AND count > 0", &[&key])?;
+    Ok(())
 }
 
 pub(super) fn attempts_of(c: &mut Client, key: &str) -> Result<Option<Attempts>> {

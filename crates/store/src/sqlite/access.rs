@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, owner_from};
 use crate::access::{
     AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
-    TxCursor, TxItem, TxPageQuery, UserRow, book_role, org_role, principal_from, principal_parts, token_kind,
+    TxCursor, TxItem, TxPageQuery, UserRow, UserUow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
 use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
@@ -31,6 +31,24 @@ impl StreamUow for Uow<'_> {
     }
 }
 
+impl UserUow for Uow<'_> {
+    /// `BEGIN IMMEDIATE` already holds SQLite's one write lock for the
+    /// whole transaction: user creations queue on it.
+    fn lock_users(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn any_user(&mut self) -> Result<bool> {
+        Ok(self.tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM users)")?.query_row([], |r| r.get(0))?)
+    }
+
+    fn invite_open(&mut self, token: Uuid) -> Result<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?1 AND kind = 'invite' AND NOT revoked)";
+        Ok(self.tx.prepare_cached(sql)?.query_row([token], |r| r.get(0))?)
+    }
+}
+
+/// `Store::create_user`: one write transaction, retried on a conflict.
 /// Executes one of the projector's access operations.
 pub(super) fn apply(tx: &Connection, op: AccessOp<'_>) -> Result<()> {
     match op {

@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{IMMEDIATE, SqliteStore, Uow};
 use crate::error::{Result, StoreError};
 use crate::state::{
-    Attempts, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove, StashPut,
-    StashState, Write, claimed, from_micros, micros,
+    Attempts, Backoff, Claim, IDEMPOTENCY_TTL, OpenClaim, Opened, PENDING, StashBounds, StashEntry, StashMove,
+    StashPut, StashState, Turn, Write, claimed, from_micros, micros,
 };
 use crate::txn::{Pinned, Tx};
 
@@ -76,6 +76,29 @@ pub(super) fn attempts_of(conn: &Connection, key: &str) -> Result<Option<Attempt
 
 pub(super) fn forget_attempts(conn: &Connection, key: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM login_limits WHERE key = ?1")?.execute([key])?;
+    Ok(())
+}
+
+pub(super) fn take_turn(conn: &mut Connection, key: &str, now: Timestamp, backoff: &Backoff) -> Result<Turn> {
+    let tx = Tx::begin(conn, IMMEDIATE)?;
+    let row = tx
+        .prepare_cached("SELECT window_start, count FROM login_limits WHERE key = ?1")?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (turn, counted) = backoff.turn(row, now)?;
+    if let Some((not_before, failures)) = counted {
+        tx.prepare_cached(
+            "INSERT INTO login_limits (key, window_start, count) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = excluded.count",
+        )?
+        .execute(params![key, not_before, failures])?;
+        tx.commit()?;
+    }
+    Ok(turn)
+}
+
+pub(super) fn refund_attempt(conn: &Connection, key: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE login_limits SET count = count - 1 WHERE key = ?1 AND count > 0")?.execute([key])?;
     Ok(())
 }
 
