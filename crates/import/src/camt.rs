@@ -66,6 +66,7 @@ fn build_tree(text: &str, diags: &mut Vec<Diagnostic>) -> Node {
     loop {
         let pos = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = reader.read_event();
+        crate::work::add(1 + usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX).saturating_sub(pos));
         let line = lines.line(pos);
         match event {
             Ok(Event::Start(e)) => {

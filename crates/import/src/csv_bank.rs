@@ -121,6 +121,7 @@ fn resolve_all(p: &Profile, header: &[String]) -> Result<Cols, String> {
 }
 
 fn eq_any(value: &str, list: &[String]) -> bool {
+    crate::work::add(list.len());
     let v = value.trim();
     list.iter().any(|x| x.trim().eq_ignore_ascii_case(v) || x.trim().to_lowercase() == v.to_lowercase())
 }
@@ -228,6 +229,7 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                     && !text.is_empty()
                     && let Some(prev) = out.rows.last_mut()
                 {
+                    crate::work::add(prev.description.len() + text.len());
                     prev.description =
                         if prev.description.is_empty() { text } else { format!("{} {text}", prev.description) };
                     continue;
@@ -263,7 +265,16 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
 /// booked date: the model needs a date, and the bank will send the real one
 /// when the row books (the caller matches pending rows to booked ones).
 fn date_pending_rows(out: &mut ParsedFile, undated: &[usize], date_col: &str) {
-    let newest = out.rows.iter().enumerate().filter(|(i, _)| !undated.contains(i)).map(|(_, r)| r.date).max();
+    let newest = out
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            crate::work::add(undated.len());
+            !undated.contains(i)
+        })
+        .map(|(_, r)| r.date)
+        .max();
     let mut drop = Vec::new();
     for &i in undated {
         let line = out.rows[i].line;

@@ -120,6 +120,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
 
 /// One newline convention, no stray control characters.
 fn normalise(text: &str) -> String {
+    crate::work::add(text.len());
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

@@ -45,6 +45,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
     let mut st = Statement::default();
     let mut pending: Option<(StatementRow, bool)> = None;
     for f in &fields {
+        crate::work::add(f.value.len() + 1);
         if f.tag != "86"
             && let Some((row, _)) = pending.take()
         {
@@ -104,6 +105,7 @@ fn split_fields(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Field> {
     let mut open = false;
     let mut warned = false;
     for (i, raw) in text.lines().enumerate() {
+        crate::work::add(raw.len() + 1);
         let line = i + 1;
         if raw.len() > MAX_TEXT {
             diags.push(Diagnostic::error(line, None, format!("line longer than {MAX_TEXT} bytes; ignored")));

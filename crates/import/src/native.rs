@@ -99,6 +99,7 @@ impl<R: Read, const N: usize> Native<R, N> {
         loop {
             match self.rdr.read_byte_record(&mut self.rec) {
                 Ok(true) => {
+                    crate::work::add(self.rec.as_slice().len() + self.rec.len());
                     if self.rec.len() == 1 && self.rec[0].is_empty() {
                         continue;
                     }

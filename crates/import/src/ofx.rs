@@ -54,6 +54,7 @@ fn find_ofx_root(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
     while let Some(i) = text[from..].find('<') {
+        crate::work::add(i + 1);
         let at = from + i;
         let rest = &bytes[at + 1..];
         if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"OFX") {
@@ -74,6 +75,7 @@ fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
     let mut line = 1 + bytes[..start].iter().filter(|b| **b == b'\n').count();
     let mut counted = start;
     let mut line_at = |pos: usize| {
+        crate::work::add(pos - counted);
         line += bytes[counted..pos].iter().filter(|b| **b == b'\n').count();
         counted = pos;
         line
@@ -82,8 +84,10 @@ fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
     let mut pos = start;
     while pos < bytes.len() {
         let Some(lt) = text[pos..].find('<').map(|i| pos + i) else {
+            crate::work::add(bytes.len() - pos);
             break;
         };
+        crate::work::add(lt + 1 - pos);
         if lt > pos {
             let raw = &text[pos..lt];
             if !raw.trim().is_empty() {
@@ -103,11 +107,13 @@ fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
             pos = rest.find('>').map_or(bytes.len(), |i| lt + i + 1);
             continue;
         }
+        crate::work::add(rest.find('>').unwrap_or(rest.len()));
         let Some(gt) = rest.find('>') else {
             diags.push(Diagnostic::error(ln, None, "unterminated tag at end of file"));
             break;
         };
         // A `<` inside text (`AT&T <br`) has no `>` before the next `<`.
+        crate::work::add(rest[1..].find('<').unwrap_or(rest.len() - 1));
         if let Some(next_lt) = rest[1..].find('<')
             && next_lt + 1 < gt
         {
@@ -198,6 +204,7 @@ fn close(stack: &mut Vec<Node>, name: &str) {
 /// when the first produced another entity; never more, so `&amp;amp;amp;`
 /// cannot grow work without bound.
 fn unescape(s: &str) -> String {
+    crate::work::add(s.len());
     let once = unescape_once(s);
     if once.contains('&') && once != s { unescape_once(&once) } else { once }
 }

@@ -94,6 +94,7 @@ struct Field {
 
 impl Record {
     fn get(&self, code: char) -> Option<&Field> {
+        crate::work::add(self.fields.len());
         self.fields.iter().find(|f| f.code == code)
     }
 
@@ -106,6 +107,7 @@ impl Record {
 fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
     let mut st = Splitter::default();
     for (i, raw) in text.lines().enumerate() {
+        crate::work::add(raw.len() + 1);
         let line = i + 1;
         if raw.len() > MAX_TEXT {
             diags.push(Diagnostic::error(line, None, format!("line longer than {MAX_TEXT} bytes; ignored")));
@@ -353,6 +355,7 @@ fn register_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
     let mut splits: Vec<(String, String, Option<Decimal>)> = Vec::new();
     let mut split_error = false;
     for f in &rec.fields {
+        crate::work::add(f.value.len() + 1);
         match f.code {
             'S' => splits.push((f.value.trim().to_string(), String::new(), None)),
             'E' => {

@@ -434,6 +434,7 @@ fn stats(rows: &[&Record], col: usize) -> ColumnStats {
     let mut fmt_ok = vec![0usize; formats.len()];
     let mut date_values = 0;
     for r in rows {
+        crate::work::add(1);
         let v = clean(r.get(col));
         if v.is_empty() {
             continue;

@@ -34,6 +34,7 @@ pub(crate) fn read_records(text: &str, delimiter: u8, limit: usize) -> Vec<Recor
     while out.len() < limit {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
+                crate::work::add(rec.as_slice().len() + rec.len());
                 // The reader reports where it stood before skipping blank
                 // lines; step over them so the line is the record's own.
                 let (mut line, byte) = rec.position().map_or((0, 0), |p| (p.line() as usize, p.byte() as usize));
@@ -51,6 +52,7 @@ pub(crate) fn read_records(text: &str, delimiter: u8, limit: usize) -> Vec<Recor
 /// Header text as compared: trimmed, BOM and quotes removed, lower case,
 /// inner whitespace collapsed.
 pub(crate) fn norm_header(s: &str) -> String {
+    crate::work::add(s.len());
     let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"' || c == '\u{a0}');
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
@@ -59,6 +61,7 @@ pub(crate) fn norm_header(s: &str) -> String {
 /// padding inside Amex and OCBC texts), Excel's `'…'` text quoting and stray
 /// quote characters (Rabobank's broken first field) removed.
 pub(crate) fn clean(s: &str) -> String {
+    crate::work::add(s.len());
     let mut t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}');
     if t.len() >= 2 && t.starts_with('\'') && t.ends_with('\'') {
         t = &t[1..t.len() - 1];

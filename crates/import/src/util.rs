@@ -35,10 +35,12 @@ impl Node {
 
     /// The first direct child with this name.
     pub fn child(&self, name: &str) -> Option<&Node> {
+        crate::work::add(self.children.len());
         self.children.iter().find(|c| c.name == name)
     }
 
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        crate::work::add(self.children.len());
         self.children.iter().filter(move |c| c.name == name)
     }
 
@@ -57,6 +59,7 @@ impl Node {
     /// balance after it), so OFX looks things up by descendant, not by path.
     pub fn find(&self, name: &str) -> Option<&Node> {
         for c in &self.children {
+            crate::work::add(1);
             if c.name == name {
                 return Some(c);
             }
@@ -75,6 +78,7 @@ impl Node {
     /// Every descendant named `name`, not looking inside a match.
     pub fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Node>) {
         for c in &self.children {
+            crate::work::add(1);
             if c.name == name {
                 out.push(c);
             } else {
@@ -96,6 +100,7 @@ pub(crate) struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
+        crate::work::add(text.len());
         let mut starts = vec![0];
         starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
         LineIndex { starts }
