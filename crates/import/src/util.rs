@@ -16,9 +16,9 @@ pub(crate) const MAX_DEPTH: usize = 64;
 pub(crate) const MAX_TEXT: usize = 1 << 20;
 
 /// One element of an OFX or camt document: local name, the attributes that
-/// matter, its trimmed text and its children. Built by the format's own
-/// tokenizer or a [`Capture`] of its events; everything above reads it
-/// through the lookups below.
+/// matter, its trimmed text and its children. Built by a [`Capture`] from
+/// the format's own event stream; everything above reads it through the
+/// lookups below.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Node {
     pub name: String,
@@ -74,18 +74,6 @@ impl Node {
     /// Trimmed, non-empty text of the first descendant named `name`.
     pub fn find_text(&self, name: &str) -> Option<&str> {
         self.find(name).map(|n| n.text.trim()).filter(|t| !t.is_empty())
-    }
-
-    /// Every descendant named `name`, not looking inside a match.
-    pub fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Node>) {
-        for c in &self.children {
-            crate::work::add(1);
-            if c.name == name {
-                out.push(c);
-            } else {
-                c.find_all(name, out);
-            }
-        }
     }
 
     pub fn attr(&self, name: &str) -> Option<&str> {
@@ -158,28 +146,6 @@ impl Capture {
                 None
             }
             None => Some(node),
-        }
-    }
-}
-
-/// Maps byte offsets in a text to 1-based line numbers.
-#[derive(Debug)]
-pub(crate) struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        crate::work::add(text.len());
-        let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    pub fn line(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
         }
     }
 }
@@ -340,12 +306,6 @@ pub(crate) fn dos_text(bytes: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_index() {
-        let idx = LineIndex::new("ab\ncd\n\nef");
-        assert_eq!([idx.line(0), idx.line(2), idx.line(3), idx.line(6), idx.line(7)], [1, 1, 2, 3, 4]);
-    }
 
     #[test]
     fn line_counter() {
