@@ -287,9 +287,9 @@ pub(crate) fn dos_text(bytes: &[u8]) -> Option<String> {
     if std::str::from_utf8(bytes).is_ok() {
         return None;
     }
-    let high: Vec<u8> = bytes.iter().copied().filter(|b| *b >= 0x80).collect();
-    let low_block = high.iter().filter(|b| **b <= 0xAF).count();
-    if high.len() < 3 || low_block * 3 < high.len() * 2 {
+    let high = bytes.iter().filter(|b| **b >= 0x80).count();
+    let low_block = bytes.iter().filter(|b| (0x80..=0xAF).contains(*b)).count();
+    if high < 3 || low_block * 3 < high * 2 {
         return None;
     }
     Some(

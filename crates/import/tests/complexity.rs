@@ -61,6 +61,18 @@ fn empty_elements_stay_within_the_memory_budget() {
     }
 }
 
+/// The line formats held every field of the file until the end: 64 MB of
+/// one-letter QIF fields took 26× the file, of empty MT940 fields 17×.
+#[test]
+fn short_fields_stay_within_the_memory_budget() {
+    let size = 16 << 20;
+    for shape in ["qif-fields", "mt940-empty-fields"] {
+        let extra = parse_memory(shape, size);
+        eprintln!("{shape}: {} MB on top of a {} MB file", extra >> 20, size >> 20);
+        assert!(extra <= 3 * size as u64, "{shape}: {extra} bytes on top of a {size}-byte file");
+    }
+}
+
 /// Every hostile shape that makes no row or diagnostic per element, at
 /// 64 MB: `cargo test -p kassa-import --release --test complexity -- --ignored
 /// every_hostile_shape`. Shapes whose output is a row or a diagnostic every
