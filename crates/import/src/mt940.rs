@@ -15,7 +15,7 @@ use kassa_core::Currency;
 use regex::Regex;
 use rust_decimal::Decimal;
 
-use crate::decode::{Decoded, decode};
+use crate::decode::{Decoded, decode, normalise};
 use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::util::{self, MAX_TEXT};
 
@@ -37,7 +37,7 @@ pub fn sniff(text: &str) -> bool {
 pub fn parse(bytes: &[u8]) -> ParsedFile {
     // MT940 declares no charset; old Central European exports use DOS CP852.
     let decoded = match util::dos_text(bytes) {
-        Some(text) => Decoded { encoding: "IBM852", ..decode(text.as_bytes(), Some("utf-8")) },
+        Some(text) => Decoded { text: normalise(text), encoding: "IBM852" },
         None => decode(bytes, None),
     };
     let mut out = ParsedFile::new(Format::Mt940, decoded.encoding);
