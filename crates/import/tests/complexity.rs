@@ -1,10 +1,54 @@
-//! Issue 14: what parsing hostile input costs. Memory is measured as the
-//! peak resident set of a process that parses one input and nothing else.
+//! Issue 14: every parser's work grows linearly with its input, hostile or
+//! not, measured by the parsers' own work counter ([`kassa_import::work`]) —
+//! bytes scanned, elements and records visited — never by the clock.
 
 #[path = "common/shapes.rs"]
 mod shapes;
 
+use kassa_import::work;
 use shapes::SHAPES;
+
+/// The smallest size tried; 4× and 16× follow.
+const BASE: usize = 16 * 1024;
+
+/// Allowed growth over a 4× step: linear plus a quarter for the fixed parts
+/// of a shape, far below the 16× a quadratic parser shows.
+const SLACK: f64 = 1.25;
+
+/// Steps per input byte no parser should need: every format reads its text
+/// a handful of times (decode, detect, sniff, parse).
+const STEPS_PER_BYTE: u64 = 64;
+
+fn steps(shape: &shapes::Shape, size: usize) -> (usize, u64) {
+    let bytes = shape.build(size);
+    let (_, steps) = work::measure(|| shape.parse(&bytes));
+    (bytes.len(), steps)
+}
+
+#[test]
+fn every_parser_is_linear_in_every_shape() {
+    let mut failures = Vec::new();
+    for shape in SHAPES {
+        let runs: Vec<(usize, u64)> = [1, 4, 16].iter().map(|k| steps(shape, BASE * k)).collect();
+        eprintln!(
+            "{:24} {}",
+            shape.name,
+            runs.iter().map(|(len, s)| format!("{len:>8} B {s:>10} steps")).collect::<Vec<_>>().join(" | ")
+        );
+        for pair in runs.windows(2) {
+            let ((l0, s0), (l1, s1)) = (pair[0], pair[1]);
+            let allowed = (s0.max(1) as f64) * (l1 as f64 / l0 as f64) * SLACK;
+            if s1 as f64 > allowed {
+                failures.push(format!("{}: {s0} steps at {l0} B but {s1} at {l1} B", shape.name));
+            }
+        }
+        let (len, s) = runs[2];
+        if s > STEPS_PER_BYTE * len as u64 {
+            failures.push(format!("{}: {s} steps for {len} B", shape.name));
+        }
+    }
+    assert!(failures.is_empty(), "superlinear parsers:\n{}", failures.join("\n"));
+}
 
 /// Resident memory of this process from /proc/self/status: `VmRSS` now or
 /// `VmHWM`, the peak so far, in bytes.
