@@ -215,10 +215,13 @@ pub fn import_file<'a>(
             }
         }
         (_, false) => {
-            let bytes = match input {
-                Input::Bytes { bytes, .. } => bytes.to_vec(),
+            // An upload is parsed where it lies: a copy of it was one more
+            // file-sized allocation per concurrent import (issue 14).
+            let bytes: std::borrow::Cow<'_, [u8]> = match input {
+                Input::Bytes { bytes, .. } => bytes.into(),
                 Input::File(path) => std::fs::read(path)
-                    .map_err(|e| ImportError::Unreadable { file: name.clone(), reason: e.to_string() })?,
+                    .map_err(|e| ImportError::Unreadable { file: name.clone(), reason: e.to_string() })?
+                    .into(),
             };
             let parsed = kassa_import::parse(&bytes, Some(format), opts.profile.as_ref());
             let diags = parsed.diagnostics.into_iter().map(Err);

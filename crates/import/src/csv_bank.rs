@@ -13,7 +13,7 @@ use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, State
 use crate::numbers::parse_amount_with;
 use crate::profile::{Profile, SignConvention, match_profile};
 use crate::sniff;
-use crate::table::{self, Record, clean, norm_header};
+use crate::table::{self, MAX_FIELD, MAX_RECORD, Record, clean, norm_header};
 
 /// A parse together with the profile it was read with, so a caller can show
 /// (and save) the mapping that was used.
@@ -85,16 +85,24 @@ struct Cols {
     kind: Option<usize>,
 }
 
-/// Finds a column by header name or `#N` position.
-fn resolve(header: &[String], name: &str) -> Result<usize, String> {
+/// Finds a column by header name or `#N` position. A file without a
+/// header (`None`) has only positions, `#1` to `#N`.
+fn resolve(header: Option<&[String]>, name: &str) -> Result<usize, String> {
     if let Some(n) = name.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
         return if n >= 1 { Ok(n - 1) } else { Err(format!("column {name:?}: positions start at #1")) };
     }
     let want = norm_header(name);
-    header.iter().position(|h| norm_header(h) == want).ok_or_else(|| format!("column {name:?} not found in the header"))
+    let found = match header {
+        Some(header) => header.iter().position(|h| norm_header(h) == want),
+        None => want
+            .strip_prefix('#')
+            .and_then(|n| n.parse::<usize>().ok().filter(|k| *k >= 1 && k.to_string() == n))
+            .map(|k| k - 1),
+    };
+    found.ok_or_else(|| format!("column {name:?} not found in the header"))
 }
 
-fn resolve_all(p: &Profile, header: &[String]) -> Result<Cols, String> {
+fn resolve_all(p: &Profile, header: Option<&[String]>) -> Result<Cols, String> {
     let c = &p.columns;
     let one = |o: &Option<String>| o.as_deref().map(|n| resolve(header, n)).transpose();
     let many = |v: &[String]| v.iter().map(|n| resolve(header, n)).collect::<Result<Vec<_>, _>>();
@@ -121,78 +129,150 @@ fn resolve_all(p: &Profile, header: &[String]) -> Result<Cols, String> {
 }
 
 fn eq_any(value: &str, list: &[String]) -> bool {
+    crate::work::add(list.len());
     let v = value.trim();
     list.iter().any(|x| x.trim().eq_ignore_ascii_case(v) || x.trim().to_lowercase() == v.to_lowercase())
 }
 
-fn opt(r: &Record, i: Option<usize>) -> Option<String> {
-    i.map(|i| clean(r.get(i))).filter(|s| !s.is_empty())
+/// Cell `i` as row text, cut to [`MAX_FIELD`] (noted in `cut`): a bank's
+/// text cell longer than that is noise, and amounts and dates are never cut
+/// (one this long is an error, see [`short`]).
+fn text(r: &Record, i: usize, cut: &mut Vec<usize>) -> String {
+    let mut s = clean(r.get(i));
+    if s.len() > MAX_FIELD {
+        cut.push(i);
+        s.truncate(crate::util::clip(&s, MAX_FIELD).len());
+    }
+    s
 }
 
-fn join(r: &Record, cols: &[usize]) -> String {
-    let parts: Vec<String> = cols.iter().map(|i| clean(r.get(*i))).filter(|s| !s.is_empty()).collect();
+fn opt(r: &Record, i: Option<usize>, cut: &mut Vec<usize>) -> Option<String> {
+    i.map(|i| text(r, i, cut)).filter(|s| !s.is_empty())
+}
+
+fn join(r: &Record, cols: &[usize], cut: &mut Vec<usize>) -> String {
+    let parts: Vec<String> = cols.iter().map(|i| text(r, *i, cut)).filter(|s| !s.is_empty()).collect();
     parts.join(" / ")
 }
 
-/// Reads the file with a given profile.
+/// A money or date cell too long to be one: an error naming it, before any
+/// parser quotes it whole in a message.
+fn short(r: &Record, i: usize, what: &str) -> Result<(), RowError> {
+    let len = r.get(i).trim().len();
+    if len > MAX_FIELD {
+        return Err(RowError::Field(i, format!("{len} bytes is too long for {what} (limit {MAX_FIELD})")));
+    }
+    Ok(())
+}
+
+/// Non-blank records before the table, reported as one warning.
+#[derive(Default)]
+struct Skipped {
+    count: usize,
+    first: usize,
+    last: usize,
+}
+
+impl Skipped {
+    fn skip(&mut self, records: &mut dyn Iterator<Item = Record>, n: usize) {
+        for r in records.take(n).filter(|r| !r.is_blank()) {
+            if self.count == 0 {
+                self.first = r.line;
+            }
+            self.count += 1;
+            self.last = r.line;
+        }
+    }
+}
+
+/// Reads the file with a given profile. Records stream: only the first 60
+/// are held while the header is looked for.
 pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
     let decoded = decode(bytes, p.encoding.as_deref());
     let mut out = ParsedFile::new(Format::Csv, decoded.encoding);
     let text = decoded.text;
     let delim = p.delimiter.unwrap_or_else(|| sniff::delimiter(&text));
-    let records = table::read_records(&text, delim as u8, usize::MAX);
-    if records.is_empty() {
+    let mut records = table::Records::new(&text, delim as u8).peekable();
+    let Some(first_line) = records.peek().map(|r| r.line) else {
         out.diagnostics.push(Diagnostic::error(1, None, "the file has no CSV rows"));
         return out;
-    }
-    let (header, start): (Vec<String>, usize) = if p.has_header {
-        let idx = match p.skip_lines {
-            Some(n) => Some(n),
-            None => p.find_header(&records),
-        };
-        match idx.filter(|i| *i < records.len()) {
-            Some(i) => (records[i].fields.clone(), i + 1),
-            None => {
-                let want = p.named_columns().join(", ");
-                out.diagnostics.push(Diagnostic::error(
-                    records[0].line,
-                    None,
-                    format!("no header row with the columns of profile {:?} ({want})", p.name),
-                ));
-                return out;
-            }
-        }
-    } else {
-        let skip = p.skip_lines.unwrap_or(0).min(records.len());
-        let width = records.iter().map(|r| r.fields.len()).max().unwrap_or(0);
-        ((1..=width).map(|i| format!("#{i}")).collect(), skip)
     };
-    let skipped: Vec<&Record> =
-        records[..start.saturating_sub(usize::from(p.has_header))].iter().filter(|r| !r.is_blank()).collect();
-    if let (Some(first), Some(last)) = (skipped.first(), skipped.last()) {
+    let mut skipped = Skipped::default();
+    // Records read past the header while looking for it.
+    let mut after_header: Vec<Record> = Vec::new();
+    let header: Option<Record> = if p.has_header {
+        let found = match p.skip_lines {
+            Some(n) => {
+                skipped.skip(&mut records, n);
+                records.next()
+            }
+            None => {
+                let head: Vec<Record> = records.by_ref().take(60).collect();
+                p.find_header(&head).and_then(|i| {
+                    let mut head = head.into_iter();
+                    skipped.skip(&mut head, i);
+                    let found = head.next();
+                    after_header = head.collect();
+                    found
+                })
+            }
+        };
+        if found.is_none() {
+            let want = p.named_columns().join(", ");
+            out.diagnostics.push(Diagnostic::error(
+                first_line,
+                None,
+                format!("no header row with the columns of profile {:?} ({want})", p.name),
+            ));
+            return out;
+        }
+        found
+    } else {
+        skipped.skip(&mut records, p.skip_lines.unwrap_or(0));
+        None
+    };
+    if skipped.count > 0 {
         out.diagnostics.push(Diagnostic::warning(
-            first.line,
+            skipped.first,
             None,
-            format!("skipped {} line(s) before the table (lines {}–{})", skipped.len(), first.line, last.line),
+            format!("skipped {} line(s) before the table (lines {}–{})", skipped.count, skipped.first, skipped.last),
         ));
     }
-    let cols = match resolve_all(p, &header) {
+    let header_cells = header.as_ref().map(|h| h.fields.as_slice());
+    let cols = match resolve_all(p, header_cells) {
         Ok(c) => c,
         Err(e) => {
-            let line = if p.has_header && start > 0 { records[start - 1].line } else { 1 };
+            let line = header.as_ref().map_or(1, |h| h.line);
             out.diagnostics.push(Diagnostic::error(line, None, format!("profile {:?}: {e}", p.name)));
             return out;
         }
     };
-    let name_of = |i: usize| header.get(i).map(|h| clean(h)).filter(|h| !h.is_empty()).unwrap_or(format!("#{}", i + 1));
+    let name_of = |i: usize| {
+        header_cells.and_then(|h| h.get(i)).map(|h| clean(h)).filter(|h| !h.is_empty()).unwrap_or(format!("#{}", i + 1))
+    };
     let mut undated: Vec<usize> = Vec::new();
     // Errors on rows whose date cell has no digit at all ("Summe", "Ende der
     // Umsatzliste", empty): if no row follows them, they were the footer.
     let mut footer: Vec<usize> = Vec::new();
-    for r in &records[start..] {
+    let mut cut: Vec<usize> = Vec::new();
+    for r in after_header.into_iter().chain(records) {
+        if let Some(long) = r.too_long {
+            // It may have been a transaction: never taken for a footer.
+            footer.clear();
+            out.diagnostics.push(Diagnostic::error(
+                r.line,
+                Some(&name_of(long.field)),
+                format!(
+                    "a record of {} bytes, over the {MAX_RECORD}-byte limit (this field alone is {} bytes); row skipped",
+                    long.bytes, long.field_bytes
+                ),
+            ));
+            continue;
+        }
         if r.is_blank() {
             continue;
         }
+        cut.clear();
         if let Some(k) = p.row_kinds.as_ref().zip(cols.kind) {
             let (kinds, ki) = k;
             let v = clean(r.get(ki));
@@ -207,14 +287,15 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                 None
             };
             if let Some(kind) = kind {
-                match read_balance(p, &cols, r, kind) {
+                match read_balance(p, &cols, &r, kind, &mut cut) {
                     Ok(b) => out.balances.push(b),
                     Err((field, msg)) => out.diagnostics.push(Diagnostic::warning(r.line, Some(&name_of(field)), msg)),
                 }
+                note_cut(&mut out, &r, &cut, &name_of);
                 continue;
             }
         }
-        match read_row(p, &cols, r) {
+        match read_row(p, &cols, &r, &mut cut) {
             Ok(Some((row, has_date))) => {
                 footer.clear();
                 if !has_date {
@@ -223,13 +304,13 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                 out.rows.push(row);
             }
             Ok(None) => {
-                let text = join(r, &cols.description);
+                let text = join(&r, &cols.description, &mut cut);
                 if p.continuation_rows
                     && !text.is_empty()
                     && let Some(prev) = out.rows.last_mut()
                 {
-                    prev.description =
-                        if prev.description.is_empty() { text } else { format!("{} {text}", prev.description) };
+                    continue_description(prev, &text, &r, &cols, &name_of, &mut out.diagnostics);
+                    note_cut(&mut out, &r, &cut, &name_of);
                     continue;
                 }
                 let what = if clean(r.get(cols.date)).is_empty() {
@@ -238,17 +319,20 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                     "no amount: moves no cash, skipped"
                 };
                 out.diagnostics.push(Diagnostic::warning(r.line, None, what));
+                continue;
             }
             Err(RowError::Field(field, msg)) => {
                 if !r.get(cols.date).chars().any(|c| c.is_ascii_digit()) {
                     footer.push(out.diagnostics.len());
                 }
                 out.diagnostics.push(Diagnostic::error(r.line, Some(&name_of(field)), msg));
+                continue;
             }
             Err(RowError::Balance(field, msg)) => {
                 out.diagnostics.push(Diagnostic::warning(r.line, Some(&name_of(field)), msg));
             }
         }
+        note_cut(&mut out, &r, &cut, &name_of);
     }
     for i in footer {
         let d = &mut out.diagnostics[i];
@@ -259,11 +343,71 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
     out
 }
 
+/// Warnings for the text cells of `r` cut to [`MAX_FIELD`].
+fn note_cut(out: &mut ParsedFile, r: &Record, cut: &[usize], name_of: &dyn Fn(usize) -> String) {
+    for &i in cut {
+        out.diagnostics.push(Diagnostic::warning(
+            r.line,
+            Some(&name_of(i)),
+            format!("{} bytes of text, cut to the first {MAX_FIELD}", clean(r.get(i)).len()),
+        ));
+    }
+}
+
+/// Appends a continuation row's text to the row before it, up to
+/// [`MAX_FIELD`]: past it the text is cut once, with a warning, and later
+/// continuation lines of that row are left out.
+fn continue_description(
+    prev: &mut StatementRow,
+    text: &str,
+    r: &Record,
+    cols: &Cols,
+    name_of: &dyn Fn(usize) -> String,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if prev.description.len() >= MAX_FIELD {
+        return;
+    }
+    crate::work::add(text.len());
+    if !prev.description.is_empty() {
+        prev.description.push(' ');
+    }
+    prev.description.push_str(text);
+    if prev.description.len() > MAX_FIELD {
+        let keep = crate::util::clip(&prev.description, MAX_FIELD).len();
+        prev.description.truncate(keep);
+        let field = cols.description.first().map_or_else(|| "description".to_string(), |&i| name_of(i));
+        diags.push(Diagnostic::warning(
+            r.line,
+            Some(&field),
+            format!(
+                "the description of the row on line {} passes {MAX_FIELD} bytes here: cut, and later continuation lines left out",
+                prev.line
+            ),
+        ));
+    }
+}
+
 /// Pending rows whose date column says only "Pending" (Amex) get the newest
 /// booked date: the model needs a date, and the bank will send the real one
 /// when the row books (the caller matches pending rows to booked ones).
 fn date_pending_rows(out: &mut ParsedFile, undated: &[usize], date_col: &str) {
-    let newest = out.rows.iter().enumerate().filter(|(i, _)| !undated.contains(i)).map(|(_, r)| r.date).max();
+    // `undated` is in row order: one walk pairs it with the rows.
+    let mut next_undated = undated.iter().peekable();
+    let newest = out
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            crate::work::add(1);
+            let dated = next_undated.peek() != Some(&i);
+            if !dated {
+                next_undated.next();
+            }
+            dated
+        })
+        .map(|(_, r)| r.date)
+        .max();
     let mut drop = Vec::new();
     for &i in undated {
         let line = out.rows[i].line;
@@ -300,6 +444,7 @@ fn amount_cell(p: &Profile, r: &Record, i: usize) -> Result<Option<(Decimal, Opt
     if cell.is_empty() {
         return Ok(None);
     }
+    short(r, i, "an amount")?;
     parse_amount_with(cell, p.decimal, p.thousands)
         .map(|a| Some((a.value, a.currency)))
         .map_err(|e| RowError::Field(i, e))
@@ -331,6 +476,7 @@ fn read_amount(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(Decimal, Opt
                 None => None,
                 Some((v, cur)) => {
                     let ii = c.indicator.unwrap_or(0);
+                    short(r, ii, "a debit/credit marker")?;
                     let ind = clean(r.get(ii));
                     let cols = &p.columns;
                     let debit = if eq_any(&ind, &cols.debit_values) {
@@ -361,7 +507,8 @@ fn read_amount(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(Decimal, Opt
 
 /// One data record to a row. `Ok(None)`: no date and no amount (a footer,
 /// a spacer or a continuation line). The bool says whether the row had a date.
-fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, bool)>, RowError> {
+/// Text cells cut to [`MAX_FIELD`] are noted in `cut`.
+fn read_row(p: &Profile, c: &Cols, r: &Record, cut: &mut Vec<usize>) -> Result<Option<(StatementRow, bool)>, RowError> {
     let cols = &p.columns;
     let mut date_cell = clean(r.get(c.date));
     let mut date_col = c.date;
@@ -376,7 +523,7 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
         return Ok(None);
     }
     let mut status = RowStatus::Booked;
-    if let Some(s) = opt(r, c.status)
+    if let Some(s) = opt(r, c.status, cut)
         && eq_any(&s, &cols.pending_values)
     {
         status = RowStatus::Pending;
@@ -387,6 +534,7 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
     } else if date_cell.is_empty() {
         return Err(RowError::Field(date_col, "no date".into()));
     } else {
+        short(r, date_col, "a date")?;
         Some(p.date_format.parse(&date_cell).map_err(|e| RowError::Field(date_col, e))?)
     };
     let Some((amount, symbol_currency)) = amount else {
@@ -396,18 +544,31 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
         let col = c.amount.or(c.debit).unwrap_or(c.date);
         return Err(RowError::Field(col, "no amount".into()));
     };
-    let value_date = match opt(r, c.value_date) {
+    if let Some(vd) = c.value_date {
+        short(r, vd, "a date")?;
+    }
+    let value_date = match opt(r, c.value_date, cut) {
         Some(v) => Some(p.date_format.parse(&v).map_err(|e| RowError::Field(c.value_date.unwrap_or(0), e))?),
         None => None,
     };
+    if let Some(ci) = c.currency {
+        short(r, ci, "a currency")?;
+    }
     let currency =
-        match opt(r, c.currency) {
+        match opt(r, c.currency, cut) {
             Some(code) => Some(Currency::parse(&code.to_ascii_uppercase()).map_err(|_| {
                 RowError::Field(c.currency.unwrap_or(0), format!("{code:?} is not an ISO 4217 currency"))
             })?),
             None => symbol_currency.or(p.currency),
         };
     let balance_after = match c.balance {
+        Some(bi) if r.get(bi).trim().len() > MAX_FIELD => {
+            let len = r.get(bi).trim().len();
+            return Err(RowError::Balance(
+                bi,
+                format!("running balance ignored: {len} bytes is too long for an amount"),
+            ));
+        }
         Some(bi) if !r.get(bi).trim().is_empty() => match parse_amount_with(r.get(bi), p.decimal, p.thousands) {
             Ok(a) => Some(a.value),
             Err(e) => {
@@ -416,22 +577,22 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
         },
         _ => None,
     };
-    let category = join(r, &c.category);
+    let category = join(r, &c.category, cut);
     let row = StatementRow {
         line: r.line,
-        account: AccountHint { number: opt(r, c.account), currency, ..AccountHint::default() },
+        account: AccountHint { number: opt(r, c.account, cut), currency, ..AccountHint::default() },
         date: date.unwrap_or(Date::constant(1970, 1, 1)),
         value_date,
         amount,
         currency,
-        description: match join(r, &c.description) {
+        description: match join(r, &c.description, cut) {
             // Payee only (Knab transfers without a message): the payee is the text.
-            d if d.is_empty() => opt(r, c.counterparty).unwrap_or_default(),
+            d if d.is_empty() => opt(r, c.counterparty, &mut Vec::new()).unwrap_or_default(),
             d => d,
         },
-        counterparty: opt(r, c.counterparty),
-        counterparty_account: opt(r, c.counterparty_account),
-        external_id: opt(r, c.external_id),
+        counterparty: opt(r, c.counterparty, cut),
+        counterparty_account: opt(r, c.counterparty_account, cut),
+        external_id: opt(r, c.external_id, cut),
         status,
         category: (!category.is_empty()).then_some(category),
         section: None,
@@ -441,23 +602,36 @@ fn read_row(p: &Profile, c: &Cols, r: &Record) -> Result<Option<(StatementRow, b
     Ok(Some((row, date.is_some())))
 }
 
-fn read_balance(p: &Profile, c: &Cols, r: &Record, kind: &str) -> Result<StatementBalance, (usize, String)> {
+fn read_balance(
+    p: &Profile,
+    c: &Cols,
+    r: &Record,
+    kind: &str,
+    cut: &mut Vec<usize>,
+) -> Result<StatementBalance, (usize, String)> {
+    let field = |e: RowError| match e {
+        RowError::Field(i, e) | RowError::Balance(i, e) => (i, e),
+    };
+    short(r, c.date, "a date").map_err(field)?;
     let date = p.date_format.parse(&clean(r.get(c.date))).map_err(|e| (c.date, e))?;
     let (amount, sym) = match read_amount(p, c, r) {
         Ok(Some(a)) => a,
         Ok(None) => {
             return Err((c.amount.unwrap_or(c.date), "balance row without an amount".into()));
         }
-        Err(RowError::Field(i, e) | RowError::Balance(i, e)) => return Err((i, e)),
+        Err(e) => return Err(field(e)),
     };
-    let currency = match opt(r, c.currency) {
+    if let Some(ci) = c.currency {
+        short(r, ci, "a currency").map_err(field)?;
+    }
+    let currency = match opt(r, c.currency, cut) {
         Some(code) => Some(Currency::parse(&code.to_ascii_uppercase()).map_err(|_| {
             (c.currency.unwrap_or(0), format!("balance ignored: {code:?} is not an ISO 4217 currency"))
         })?),
         None => sym.or(p.currency),
     };
     Ok(StatementBalance {
-        account: AccountHint { number: opt(r, c.account), currency, ..AccountHint::default() },
+        account: AccountHint { number: opt(r, c.account, cut), currency, ..AccountHint::default() },
         date,
         amount,
         currency,

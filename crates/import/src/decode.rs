@@ -23,7 +23,7 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Decoded {
         None => (choose(bytes, declared), bytes),
     };
     let (text, _) = encoding.decode_without_bom_handling(body);
-    Decoded { text: normalise(&text), encoding: encoding.name() }
+    Decoded { text: normalise(text.into_owned()), encoding: encoding.name() }
 }
 
 fn choose(bytes: &[u8], declared: Option<&str>) -> &'static Encoding {
@@ -118,27 +118,47 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// One newline convention, no stray control characters.
-fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                while chars.peek() == Some(&'\r') {
-                    chars.next();
+/// One newline convention, no stray control characters — in place, so a
+/// text decoded from another charset is not copied once more (the input,
+/// its decoding and a copy of it were 3× a file's size before any parsing).
+pub(crate) fn normalise(text: String) -> String {
+    crate::work::add(text.len());
+    let changes = |b: &u8| matches!(b, b'\r' | 0x00..=0x08 | 0x0b..=0x1f | 0x7f | 0xc2);
+    if !text.as_bytes().iter().any(changes) {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    let (mut read, mut write) = (0, 0);
+    while read < bytes.len() {
+        let b = bytes[read];
+        read += 1;
+        match b {
+            b'\r' => {
+                while bytes.get(read) == Some(&b'\r') {
+                    read += 1;
                 }
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
+                if bytes.get(read) == Some(&b'\n') {
+                    read += 1;
                 }
-                out.push('\n');
+                bytes[write] = b'\n';
+                write += 1;
             }
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
+            b'\n' | b'\t' => {
+                bytes[write] = b;
+                write += 1;
+            }
+            // C0 controls and DEL; C1 controls (U+0080–U+009F) are 0xC2 0x80–0x9F.
+            0x00..=0x1f | 0x7f => {}
+            0xc2 if matches!(bytes.get(read), Some(0x80..=0x9f)) => read += 1,
+            _ => {
+                bytes[write] = b;
+                write += 1;
+            }
         }
     }
-    out
+    bytes.truncate(write);
+    // Whole characters were dropped, so the bytes are still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -176,5 +196,10 @@ mod tests {
     #[test]
     fn line_endings_and_control_bytes() {
         assert_eq!(decode(b"a\r\r\nb\rc\nd\x00\x1a", None).text, "a\nb\nc\nd");
+        // C1 controls go too; the no-break space (also 0xC2 …) stays.
+        assert_eq!(decode("a\u{85}b\u{9f}\u{a0}c\r".as_bytes(), None).text, "ab\u{a0}c\n");
+        // Decoded from windows-1252 (an owned text, normalised in place),
+        // whose unassigned 0x81 is the C1 control U+0081.
+        assert_eq!(decode(b"caf\xe9\r\n\x81x", Some("windows-1252")).text, "caf\u{e9}\nx");
     }
 }

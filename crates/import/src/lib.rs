@@ -25,6 +25,7 @@ pub mod numbers;
 pub mod profile;
 pub mod sniff;
 mod table;
+pub mod work;
 
 /// Parses `bytes` as `format`, or as whatever [`detect::detect`] finds in
 /// the content when `format` is `None`. A bank CSV uses `profile` when given,

@@ -15,7 +15,7 @@ use kassa_core::Currency;
 use regex::Regex;
 use rust_decimal::Decimal;
 
-use crate::decode::{Decoded, decode};
+use crate::decode::{Decoded, decode, normalise};
 use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::util::{self, MAX_TEXT};
 
@@ -37,14 +37,19 @@ pub fn sniff(text: &str) -> bool {
 pub fn parse(bytes: &[u8]) -> ParsedFile {
     // MT940 declares no charset; old Central European exports use DOS CP852.
     let decoded = match util::dos_text(bytes) {
-        Some(text) => Decoded { encoding: "IBM852", ..decode(text.as_bytes(), Some("utf-8")) },
+        Some(text) => Decoded { text: normalise(text), encoding: "IBM852" },
         None => decode(bytes, None),
     };
     let mut out = ParsedFile::new(Format::Mt940, decoded.encoding);
-    let fields = split_fields(&decoded.text, &mut out.diagnostics);
+    // Fields are read as they end and dropped (issue 14: holding every field
+    // of the file took 17× its size); the splitter's diagnostics come first.
+    let mut diags = Vec::new();
     let mut st = Statement::default();
     let mut pending: Option<(StatementRow, bool)> = None;
-    for f in &fields {
+    let mut any = false;
+    split_fields(&decoded.text, &mut diags, |f| {
+        any = true;
+        crate::work::add(f.value.len() + 1);
         if f.tag != "86"
             && let Some((row, _)) = pending.take()
         {
@@ -79,11 +84,13 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
                 format!(":{other}: is not an MT940 field; skipped"),
             )),
         }
-    }
+    });
     if let Some((row, _)) = pending.take() {
         out.rows.push(row);
     }
-    if fields.is_empty() {
+    diags.append(&mut out.diagnostics);
+    out.diagnostics = diags;
+    if !any {
         out.diagnostics.push(Diagnostic::error(1, None, "no MT940 fields (:20:, :61:…) in the file"));
     }
     out
@@ -98,12 +105,14 @@ struct Field {
 }
 
 /// Splits the text into tagged fields, dropping SWIFT block wrappers
-/// (`{1:…}{2:…}{4:` … `-}`), message trailers (`-`, `-XXX`) and preamble lines.
-fn split_fields(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Field> {
-    let mut fields: Vec<Field> = Vec::new();
+/// (`{1:…}{2:…}{4:` … `-}`), message trailers (`-`, `-XXX`) and preamble
+/// lines. Each field goes to `emit` once the next one starts (or the text ends).
+fn split_fields(text: &str, diags: &mut Vec<Diagnostic>, mut emit: impl FnMut(&Field)) {
+    let mut last: Option<Field> = None;
     let mut open = false;
     let mut warned = false;
     for (i, raw) in text.lines().enumerate() {
+        crate::work::add(raw.len() + 1);
         let line = i + 1;
         if raw.len() > MAX_TEXT {
             diags.push(Diagnostic::error(line, None, format!("line longer than {MAX_TEXT} bytes; ignored")));
@@ -131,9 +140,11 @@ fn split_fields(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Field> {
         if let Some(m) = TAG.captures(l) {
             let tag = m[1].to_string();
             let value = l[m[0].len()..].to_string();
-            fields.push(Field { tag, value, line });
+            if let Some(done) = last.replace(Field { tag, value, line }) {
+                emit(&done);
+            }
             open = true;
-        } else if open && let Some(f) = fields.last_mut() {
+        } else if open && let Some(f) = last.as_mut() {
             if f.value.len() + l.len() > MAX_TEXT {
                 diags.push(Diagnostic::error(line, Some(&f.tag), "field longer than the limit; rest ignored"));
                 open = false;
@@ -150,7 +161,9 @@ fn split_fields(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Field> {
             ));
         }
     }
-    fields
+    if let Some(done) = last {
+        emit(&done);
+    }
 }
 
 #[derive(Debug, Default)]

@@ -12,6 +12,7 @@ use kassa_core::money::parse_decimal;
 use rust_decimal::Decimal;
 
 use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementRow, TradeRow, TradeSide};
+use crate::table::MAX_FIELD;
 
 /// `transactions.csv` columns, in the documented order.
 pub const TRANSACTION_COLUMNS: [&str; 11] = [
@@ -99,6 +100,7 @@ impl<R: Read, const N: usize> Native<R, N> {
         loop {
             match self.rdr.read_byte_record(&mut self.rec) {
                 Ok(true) => {
+                    crate::work::add(self.rec.as_slice().len() + self.rec.len());
                     if self.rec.len() == 1 && self.rec[0].is_empty() {
                         continue;
                     }
@@ -128,9 +130,18 @@ impl<R: Read, const N: usize> Native<R, N> {
         reported.max(from_end)
     }
 
-    /// Field `k` (by expected column) as trimmed UTF-8.
+    /// Field `k` (by expected column) as trimmed UTF-8, at most
+    /// [`MAX_FIELD`] bytes long (issue 14: a 200 MB description reached the
+    /// database).
     fn field(&self, line: usize, k: usize) -> Result<&str, Diagnostic> {
         let raw = self.rec.get(self.idx[k]).unwrap_or(b"");
+        if raw.len() > MAX_FIELD {
+            return Err(Diagnostic::error(
+                line,
+                Some(self.names[k]),
+                format!("{} bytes, over the {MAX_FIELD}-byte limit of a field", raw.len()),
+            ));
+        }
         std::str::from_utf8(raw)
             .map(str::trim)
             .map_err(|_| Diagnostic::error(line, Some(self.names[k]), "not valid UTF-8"))

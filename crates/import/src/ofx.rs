@@ -1,11 +1,11 @@
 //! OFX 1.x (SGML), OFX 2.x (XML) and QFX statements: bank and credit-card
 //! transactions, balances and investment transactions.
 //!
-//! One tolerant tokenizer reads both dialects into an element tree instead of
-//! rewriting SGML into XML for a strict XML parser: real files mix the two
-//! (an XML header over an SGML body, closed and unclosed leaves in one file,
-//! a list whose closing tag is missing), and a strict parser would reject
-//! exactly the files banks actually send. The rules:
+//! One tolerant tokenizer reads both dialects instead of rewriting SGML into
+//! XML for a strict XML parser: real files mix the two (an XML header over an
+//! SGML body, closed and unclosed leaves in one file, a list whose closing tag
+//! is missing), and a strict parser would reject exactly the files banks
+//! actually send. The rules:
 //!
 //! * a tag followed by text is a leaf; its `</TAG>`, if any, is skipped;
 //! * a closing tag closes everything opened since its opening tag; a closing
@@ -13,8 +13,17 @@
 //! * entities (`&amp;`, `&#233;`, and one level of double escaping such as
 //!   `&amp;lt;`) are decoded; nothing is ever expanded from a DTD.
 //!
-//! Values are then looked up by descendant name within each statement, which
-//! survives aggregates nested one level off.
+//! The tokenizer streams: it holds only the open elements and reports each
+//! opening, text and closing to a [`Sink`]. The statement reader builds an
+//! element tree only for what one entry needs — a transaction, an investment
+//! transaction, a balance, the account — reads it and drops it, so memory
+//! follows the largest entry, not the file (issue 14: a tree of the whole
+//! file took 36× its size). Each scan goes forward from where the last one
+//! stopped, so the work is linear in the file (a `<` used to search the rest
+//! of the file for its `>`, which made 800 KB of `<` take 30 s).
+//!
+//! Values are looked up by descendant name within each entry, which survives
+//! aggregates nested one level off.
 
 use std::collections::HashMap;
 
@@ -26,7 +35,8 @@ use crate::decode::decode;
 use crate::model::{
     AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeRow, TradeSide,
 };
-use crate::util::{self, MAX_DEPTH, MAX_TEXT, Node};
+use crate::util::{self, Capture, LineCounter, MAX_DEPTH, MAX_NAME, MAX_NODES, MAX_TEXT, Node};
+use crate::work;
 
 /// True when the text looks like OFX or QFX: an SGML header or an `<OFX>` root
 /// near the start.
@@ -44,16 +54,22 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
         out.diagnostics.push(Diagnostic::error(1, None, "no <OFX> element: not an OFX file"));
         return out;
     };
-    let root = tokenize(text, start, &mut out.diagnostics);
-    let mut reader = Reader { out, securities: securities(&root) };
-    reader.statements(&root);
-    reader.out
+    // The SECLIST that names an investment statement's securities follows
+    // the statement, so a first pass collects it (its diagnostics are the
+    // second pass's too, and dropped).
+    let mut securities = Securities::default();
+    tokenize(text, start, &mut securities, &mut Vec::new());
+    let mut statements = Statements { securities: securities.found, ..Statements::default() };
+    tokenize(text, start, &mut statements, &mut out.diagnostics);
+    statements.finish(&mut out);
+    out
 }
 
 fn find_ofx_root(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(i) = text[from..].find('<') {
+    while let Some(i) = memchr::memchr(b'<', &bytes[from..]) {
+        work::add(i + 1);
         let at = from + i;
         let rest = &bytes[at + 1..];
         if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"OFX") {
@@ -64,61 +80,86 @@ fn find_ofx_root(text: &str) -> Option<usize> {
         }
         from = at + 1;
     }
+    work::add(bytes.len() - from);
     None
 }
 
-/// Builds the element tree from `text[start..]` (see the module comment for
-/// the rules). The returned root is a synthetic node holding `<OFX>`.
-fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
+/// What the tokenizer reports, in document order. Depth 1 is a child of the
+/// document; an element's events all come at its own depth.
+trait Sink {
+    fn open(&mut self, name: &str, line: usize, depth: usize);
+    /// Text (entities decoded) of the element open at `depth`.
+    fn text(&mut self, text: &str, depth: usize);
+    fn close(&mut self, depth: usize);
+}
+
+/// An open element as the tokenizer tracks it: enough to apply the SGML
+/// rules, nothing of its content.
+struct Frame {
+    name: String,
+    /// Bytes of text it holds (`0`: none, so it is not a finished leaf).
+    text: usize,
+    /// A child has closed inside it: later text belongs to nothing.
+    children: bool,
+}
+
+/// Reads `text[start..]` by the rules in the module comment, reporting to
+/// `sink`. Every scan starts where the previous one ended.
+fn tokenize(text: &str, start: usize, sink: &mut impl Sink, diags: &mut Vec<Diagnostic>) {
     let bytes = text.as_bytes();
-    let mut line = 1 + bytes[..start].iter().filter(|b| **b == b'\n').count();
-    let mut counted = start;
-    let mut line_at = |pos: usize| {
-        line += bytes[counted..pos].iter().filter(|b| **b == b'\n').count();
-        counted = pos;
-        line
-    };
-    let mut stack: Vec<Node> = vec![Node::new("#root", 1)];
+    // Whether a `<` has any `>` after it, without searching the rest of the
+    // file from every `<`.
+    let last_gt = memchr::memrchr(b'>', bytes);
+    work::add(bytes.len() - last_gt.unwrap_or(0));
+    let mut lines = LineCounter::new(text);
+    let mut stack = vec![Frame { name: String::new(), text: 0, children: false }];
     let mut pos = start;
     while pos < bytes.len() {
-        let Some(lt) = text[pos..].find('<').map(|i| pos + i) else {
+        let Some(lt) = memchr::memchr(b'<', &bytes[pos..]).map(|i| pos + i) else {
+            work::add(bytes.len() - pos);
             break;
         };
+        work::add(lt + 1 - pos);
         if lt > pos {
             let raw = &text[pos..lt];
             if !raw.trim().is_empty() {
-                let ln = line_at(pos);
-                add_text(&mut stack, raw, ln, diags);
+                let ln = lines.line(pos);
+                add_text(&mut stack, raw, ln, sink, diags);
             }
         }
-        let ln = line_at(lt);
-        let rest = &text[lt..];
-        if rest.starts_with("<!--") {
-            pos = rest.find("-->").map_or(bytes.len(), |i| lt + i + 3);
+        let ln = lines.line(lt);
+        let rest = &bytes[lt..];
+        if rest.starts_with(b"<!--") {
+            let end = memchr::memmem::find(rest, b"-->");
+            work::add(end.map_or(rest.len(), |i| i + 3));
+            pos = end.map_or(bytes.len(), |i| lt + i + 3);
             continue;
         }
-        if rest.starts_with("<!") || rest.starts_with("<?") {
+        if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
             // DOCTYPE, CDATA-less declarations and processing instructions carry
             // nothing OFX needs; a DOCTYPE is skipped, never interpreted.
-            pos = rest.find('>').map_or(bytes.len(), |i| lt + i + 1);
+            let end = memchr::memchr(b'>', rest);
+            work::add(end.map_or(rest.len(), |i| i + 1));
+            pos = end.map_or(bytes.len(), |i| lt + i + 1);
             continue;
         }
-        let Some(gt) = rest.find('>') else {
+        if last_gt.is_none_or(|g| g < lt) {
             diags.push(Diagnostic::error(ln, None, "unterminated tag at end of file"));
             break;
-        };
-        // A `<` inside text (`AT&T <br`) has no `>` before the next `<`.
-        if let Some(next_lt) = rest[1..].find('<')
-            && next_lt + 1 < gt
-        {
-            add_text(&mut stack, &rest[..next_lt + 1], ln, diags);
-            pos = lt + next_lt + 1;
+        }
+        // A `<` inside text (`AT&T <br`) meets another `<` before any `>`.
+        let stop = lt + 1 + memchr::memchr2(b'<', b'>', &rest[1..]).unwrap_or(rest.len() - 1);
+        work::add(stop - lt);
+        if bytes.get(stop) != Some(&b'>') {
+            add_text(&mut stack, &text[lt..stop], ln, sink, diags);
+            pos = stop;
             continue;
         }
-        let inner = rest[1..gt].trim();
-        pos = lt + gt + 1;
+        let inner = text[lt + 1..stop].trim();
+        work::add(inner.len());
+        pos = stop + 1;
         if let Some(name) = inner.strip_prefix('/') {
-            close(&mut stack, &tag_name(name));
+            close(&mut stack, &tag_name(name), sink);
             continue;
         }
         let self_closing = inner.ends_with('/');
@@ -127,8 +168,8 @@ fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
             continue;
         }
         // A leaf that already has text is complete: SGML never closes it.
-        if stack.len() > 1 && stack.last().is_some_and(|n| !n.text.is_empty()) {
-            pop(&mut stack);
+        if stack.len() > 1 && stack.last().is_some_and(|f| f.text > 0) {
+            pop(&mut stack, sink);
         }
         if stack.len() > MAX_DEPTH {
             diags.push(Diagnostic::error(
@@ -138,58 +179,61 @@ fn tokenize(text: &str, start: usize, diags: &mut Vec<Diagnostic>) -> Node {
             ));
             break;
         }
-        let node = Node::new(name, ln);
+        let depth = stack.len();
+        sink.open(&name, ln, depth);
         if self_closing {
+            sink.close(depth);
             if let Some(top) = stack.last_mut() {
-                top.children.push(node);
+                top.children = true;
             }
         } else {
-            stack.push(node);
+            stack.push(Frame { name, text: 0, children: false });
         }
     }
     while stack.len() > 1 {
-        pop(&mut stack);
+        pop(&mut stack, sink);
     }
-    stack.pop().unwrap_or_default()
 }
 
 fn tag_name(inner: &str) -> String {
-    inner.split(|c: char| c.is_whitespace()).next().unwrap_or("").to_ascii_uppercase()
+    let name = inner.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+    util::clip(name, MAX_NAME).to_ascii_uppercase()
 }
 
-fn add_text(stack: &mut [Node], raw: &str, line: usize, diags: &mut Vec<Diagnostic>) {
+fn add_text(stack: &mut [Frame], raw: &str, line: usize, sink: &mut impl Sink, diags: &mut Vec<Diagnostic>) {
+    let depth = stack.len() - 1;
     let Some(top) = stack.last_mut() else { return };
-    if stack_is_root(top) || !top.children.is_empty() {
+    if depth == 0 || top.children {
         // Text between aggregates (or after a closed leaf) belongs to nothing.
         return;
     }
-    if top.text.len() + raw.len() > MAX_TEXT {
+    if top.text + raw.len() > MAX_TEXT {
         diags.push(Diagnostic::error(line, Some(&top.name), format!("value longer than {MAX_TEXT} bytes; ignored")));
         return;
     }
-    top.text.push_str(&unescape(raw.trim()));
+    let value = unescape(raw.trim());
+    top.text += value.len();
+    sink.text(&value, depth);
 }
 
-fn stack_is_root(n: &Node) -> bool {
-    n.name == "#root"
-}
-
-fn pop(stack: &mut Vec<Node>) {
-    if stack.len() > 1
-        && let Some(node) = stack.pop()
-        && let Some(parent) = stack.last_mut()
-    {
-        parent.children.push(node);
+fn pop(stack: &mut Vec<Frame>, sink: &mut impl Sink) {
+    if stack.len() > 1 {
+        sink.close(stack.len() - 1);
+        stack.pop();
+        if let Some(parent) = stack.last_mut() {
+            parent.children = true;
+        }
     }
 }
 
 /// Closes `name` and everything opened inside it; ignores a stray close tag.
-fn close(stack: &mut Vec<Node>, name: &str) {
-    if let Some(i) = stack.iter().rposition(|n| n.name == name)
+fn close(stack: &mut Vec<Frame>, name: &str, sink: &mut impl Sink) {
+    work::add(stack.len());
+    if let Some(i) = stack.iter().rposition(|f| f.name == name)
         && i > 0
     {
         while stack.len() > i {
-            pop(stack);
+            pop(stack, sink);
         }
     }
 }
@@ -198,6 +242,7 @@ fn close(stack: &mut Vec<Node>, name: &str) {
 /// when the first produced another entity; never more, so `&amp;amp;amp;`
 /// cannot grow work without bound.
 fn unescape(s: &str) -> String {
+    work::add(s.len());
     let once = unescape_once(s);
     if once.contains('&') && once != s { unescape_once(&once) } else { once }
 }
@@ -247,23 +292,204 @@ fn entity(name: &str) -> Option<char> {
     }
 }
 
-/// SECLIST: UNIQUEID → (ticker, unique id type).
-fn securities(root: &Node) -> HashMap<String, String> {
-    let mut infos = Vec::new();
-    root.find_all("SECINFO", &mut infos);
-    infos
-        .into_iter()
-        .filter_map(|info| {
-            let id = info.find_text("UNIQUEID")?;
-            let ticker = info.find_text("TICKER")?;
-            Some((id.to_string(), ticker.to_string()))
-        })
-        .collect()
+/// Pass one: every SECINFO aggregate, UNIQUEID → TICKER.
+#[derive(Default)]
+struct Securities {
+    found: HashMap<String, String>,
+    capture: Option<Capture>,
 }
 
-struct Reader {
-    out: ParsedFile,
+impl Sink for Securities {
+    fn open(&mut self, name: &str, line: usize, _depth: usize) {
+        match &mut self.capture {
+            Some(c) => c.open(Node::new(name, line)),
+            None if name == "SECINFO" => self.capture = Some(Capture::new(Node::new(name, line))),
+            None => {}
+        }
+    }
+
+    fn text(&mut self, text: &str, _depth: usize) {
+        if let Some(c) = &mut self.capture {
+            c.text(text);
+        }
+    }
+
+    fn close(&mut self, _depth: usize) {
+        if let Some(info) = self.capture.as_mut().and_then(Capture::close) {
+            self.capture = None;
+            if let (Some(id), Some(ticker)) = (info.find_text("UNIQUEID"), info.find_text("TICKER")) {
+                self.found.insert(id.to_string(), ticker.to_string());
+            }
+        }
+    }
+}
+
+/// The statement aggregates, in the order their output is listed.
+const KINDS: [&str; 3] = ["STMTRS", "CCSTMTRS", "INVSTMTRS"];
+const INVESTMENT: usize = 2;
+
+/// Parts of a statement read from their first occurrence anywhere inside it.
+/// The last two matter to investment statements only.
+const FIRSTS: [&str; 8] =
+    ["CURDEF", "BANKACCTFROM", "CCACCTFROM", "INVACCTFROM", "LEDGERBAL", "AVAILBAL", "INVBAL", "DTASOF"];
+const CURDEF: usize = 0;
+const LEDGERBAL: usize = 4;
+const AVAILBAL: usize = 5;
+const INVBAL: usize = 6;
+const DTASOF: usize = 7;
+
+/// What a captured subtree is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A STMTTRN (not one inside another).
+    Transaction,
+    /// A child of the statement's first INVTRANLIST.
+    Investment,
+    /// The first element named `FIRSTS[i]`.
+    First(usize),
+}
+
+struct Entry {
+    role: Role,
+    capture: Capture,
+}
+
+/// The statement being read. Rows are made as their transactions close and
+/// get the account and currency when the statement closes, wherever inside
+/// it those were written.
+struct Statement {
+    kind: usize,
+    depth: usize,
+    firsts: [Option<Node>; 8],
+    seen: [bool; 8],
+    /// Depth of the open first INVTRANLIST, whose children are transactions.
+    list: Option<usize>,
+    list_seen: bool,
+    transactions: Out,
+    investments: Out,
+}
+
+/// Pass two: statements, each entry as a subtree of its own.
+#[derive(Default)]
+struct Statements {
     securities: HashMap<String, String>,
+    statement: Option<Statement>,
+    entries: Vec<Entry>,
+    /// Output per statement kind.
+    kinds: [Out; 3],
+    found: bool,
+    first_line: Option<usize>,
+}
+
+impl Sink for Statements {
+    fn open(&mut self, name: &str, line: usize, depth: usize) {
+        if depth == 1 && self.first_line.is_none() {
+            self.first_line = Some(line);
+        }
+        let Some(st) = &mut self.statement else {
+            if let Some(kind) = KINDS.iter().position(|k| *k == name) {
+                self.found = true;
+                self.statement = Some(Statement {
+                    kind,
+                    depth,
+                    firsts: Default::default(),
+                    seen: [false; 8],
+                    list: None,
+                    list_seen: false,
+                    transactions: Out::default(),
+                    investments: Out::default(),
+                });
+            }
+            return;
+        };
+        work::add(self.entries.len());
+        for e in &mut self.entries {
+            e.capture.open(Node::new(name, line));
+        }
+        let in_transaction = self.entries.iter().any(|e| e.role == Role::Transaction);
+        let mut start = |role| self.entries.push(Entry { role, capture: Capture::new(Node::new(name, line)) });
+        if name == "STMTTRN" && !in_transaction {
+            start(Role::Transaction);
+        }
+        if st.list.is_some_and(|d| d + 1 == depth) {
+            start(Role::Investment);
+        }
+        if name == "INVTRANLIST" && st.kind == INVESTMENT && !st.list_seen {
+            st.list_seen = true;
+            st.list = Some(depth);
+        }
+        if let Some(i) = FIRSTS.iter().position(|f| *f == name)
+            && !st.seen[i]
+            && (i < INVBAL || st.kind == INVESTMENT)
+        {
+            st.seen[i] = true;
+            start(Role::First(i));
+        }
+    }
+
+    fn text(&mut self, text: &str, _depth: usize) {
+        for e in &mut self.entries {
+            e.capture.text(text);
+        }
+    }
+
+    fn close(&mut self, depth: usize) {
+        let Some(st) = &mut self.statement else { return };
+        work::add(self.entries.len());
+        let mut i = 0;
+        while i < self.entries.len() {
+            let Some(node) = self.entries[i].capture.close() else {
+                i += 1;
+                continue;
+            };
+            let entry = self.entries.remove(i);
+            let out = match entry.role {
+                Role::Transaction => &mut st.transactions,
+                Role::Investment | Role::First(_) => &mut st.investments,
+            };
+            if entry.capture.overflowed {
+                out.diagnostics.push(Diagnostic::warning(
+                    node.line,
+                    Some(&node.name),
+                    format!("{} holds more than {MAX_NODES} elements; the rest are ignored", node.name),
+                ));
+            }
+            match entry.role {
+                Role::Transaction => out.bank_transaction(&node),
+                Role::Investment => out.investment_transaction(&self.securities, &node),
+                Role::First(f) => st.firsts[f] = Some(node),
+            }
+        }
+        if st.list == Some(depth) {
+            st.list = None;
+        }
+        if st.depth == depth
+            && let Some(st) = self.statement.take()
+        {
+            let kind = st.kind;
+            self.kinds[kind].append(st.finish());
+        }
+    }
+}
+
+impl Statements {
+    fn finish(self, file: &mut ParsedFile) {
+        if !self.found {
+            file.diagnostics.push(Diagnostic::warning(
+                self.first_line.unwrap_or(1),
+                None,
+                "no STMTRS, CCSTMTRS or INVSTMTRS statement in the file",
+            ));
+        }
+        for out in self.kinds {
+            util::append(&mut file.rows, out.rows);
+            util::append(&mut file.trades, out.trades);
+            util::append(&mut file.balances, out.balances);
+            util::append(&mut file.diagnostics, out.diagnostics);
+        }
+        file.rows.sort_by_key(|r| r.line);
+        file.trades.sort_by_key(|t| t.line);
+    }
 }
 
 /// What each statement says about its account.
@@ -272,32 +498,14 @@ struct Stmt {
     currency: Option<Currency>,
 }
 
-impl Reader {
-    fn statements(&mut self, root: &Node) {
-        let mut found = false;
-        for kind in ["STMTRS", "CCSTMTRS", "INVSTMTRS"] {
-            let mut stmts = Vec::new();
-            root.find_all(kind, &mut stmts);
-            for stmt in stmts {
-                found = true;
-                self.statement(stmt);
-            }
-        }
-        if !found {
-            let line = root.children.first().map_or(1, |n| n.line);
-            self.out.diagnostics.push(Diagnostic::warning(
-                line,
-                None,
-                "no STMTRS, CCSTMTRS or INVSTMTRS statement in the file",
-            ));
-        }
-        self.out.rows.sort_by_key(|r| r.line);
-        self.out.trades.sort_by_key(|t| t.line);
-    }
-
-    fn statement(&mut self, stmt: &Node) {
-        let currency = self.currency_of(stmt, stmt.find("CURDEF"));
-        let from = ["BANKACCTFROM", "CCACCTFROM", "INVACCTFROM"].iter().find_map(|n| stmt.find(n));
+impl Statement {
+    /// The statement's output in the order of its parts: the currency, the
+    /// transactions, the investment transactions, the balances.
+    fn finish(self) -> Out {
+        let mut out = Out::default();
+        let firsts = &self.firsts;
+        let currency = out.currency_of(KINDS[self.kind], firsts[CURDEF].as_ref());
+        let from = firsts[1..4].iter().find_map(Option::as_ref);
         let account = AccountHint {
             number: from.and_then(|f| f.find_text("ACCTID")).map(str::to_string),
             account_ref: None,
@@ -307,31 +515,50 @@ impl Reader {
             currency,
         };
         let ctx = Stmt { account, currency };
-        let mut trns = Vec::new();
-        stmt.find_all("STMTTRN", &mut trns);
-        for trn in trns {
-            self.bank_transaction(&ctx, trn);
+        out.append(self.transactions);
+        out.append(self.investments);
+        if let Some(bal) = &firsts[INVBAL]
+            && let Some(cash) = bal.child("AVAILCASH")
+        {
+            out.balance_value(&ctx, cash, firsts[DTASOF].as_ref(), "available");
         }
-        if stmt.name == "INVSTMTRS" {
-            if let Some(list) = stmt.find("INVTRANLIST") {
-                for tx in &list.children {
-                    self.investment_transaction(&ctx, tx);
-                }
-            }
-            if let Some(bal) = stmt.find("INVBAL")
-                && let Some(cash) = bal.child("AVAILCASH")
-            {
-                self.balance_value(&ctx, cash, stmt.find("DTASOF"), "available");
+        for (i, kind) in [(LEDGERBAL, "closing"), (AVAILBAL, "available")] {
+            if let Some(bal) = &firsts[i] {
+                out.balance(&ctx, bal, kind);
             }
         }
-        for (tag, kind) in [("LEDGERBAL", "closing"), ("AVAILBAL", "available")] {
-            if let Some(bal) = stmt.find(tag) {
-                self.balance(&ctx, bal, kind);
-            }
+        for row in &mut out.rows {
+            row.account = ctx.account.clone();
+            row.currency = row.currency.or(ctx.currency);
         }
+        for trade in &mut out.trades {
+            trade.account = ctx.account.clone();
+            trade.currency = trade.currency.or(ctx.currency);
+        }
+        out
+    }
+}
+
+/// Rows, trades, balances and diagnostics of one part of the file, kept
+/// apart until the part ends so the file's output keeps a fixed order: per
+/// statement kind, and within a statement the order of [`Statement::finish`].
+#[derive(Default)]
+struct Out {
+    rows: Vec<StatementRow>,
+    trades: Vec<TradeRow>,
+    balances: Vec<StatementBalance>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Out {
+    fn append(&mut self, other: Out) {
+        util::append(&mut self.rows, other.rows);
+        util::append(&mut self.trades, other.trades);
+        util::append(&mut self.balances, other.balances);
+        util::append(&mut self.diagnostics, other.diagnostics);
     }
 
-    fn currency_of(&mut self, stmt: &Node, cur: Option<&Node>) -> Option<Currency> {
+    fn currency_of(&mut self, stmt: &str, cur: Option<&Node>) -> Option<Currency> {
         let cur = cur?;
         let code = cur.text.trim();
         if code.is_empty() {
@@ -339,19 +566,20 @@ impl Reader {
         }
         let parsed = util::currency(code);
         if parsed.is_none() {
-            self.out.diagnostics.push(Diagnostic::warning(
+            self.diagnostics.push(Diagnostic::warning(
                 cur.line,
                 Some(&cur.name),
-                format!("unknown currency {:?} in {}; amounts kept without currency", util::clip(code, 40), stmt.name),
+                format!("unknown currency {:?} in {stmt}; amounts kept without currency", util::clip(code, 40)),
             ));
         }
         parsed
     }
 
-    fn bank_transaction(&mut self, ctx: &Stmt, trn: &Node) {
+    /// A STMTTRN as a row; account and statement currency come later.
+    fn bank_transaction(&mut self, trn: &Node) {
         let line = trn.line;
         if trn.find_text("CORRECTACTION").is_some_and(|a| a.eq_ignore_ascii_case("DELETE")) {
-            self.out.diagnostics.push(Diagnostic::warning(
+            self.diagnostics.push(Diagnostic::warning(
                 line,
                 Some("CORRECTACTION"),
                 "correction deleting an earlier transaction; not imported",
@@ -367,11 +595,10 @@ impl Reader {
         let value_date = self.date(trn, "DTAVAIL", false);
         let name = trn.find("PAYEE").and_then(|p| p.find_text("NAME")).or_else(|| trn.find_text("NAME"));
         let memo = trn.find_text("MEMO");
-        let currency =
-            trn.find("CURRENCY").and_then(|c| c.find_text("CURSYM")).and_then(util::currency).or(ctx.currency);
-        self.out.rows.push(StatementRow {
+        let currency = trn.find("CURRENCY").and_then(|c| c.find_text("CURSYM")).and_then(util::currency);
+        self.rows.push(StatementRow {
             line,
-            account: ctx.account.clone(),
+            account: AccountHint::default(),
             date,
             value_date,
             amount,
@@ -391,7 +618,7 @@ impl Reader {
     /// INVTRANLIST children: BUY*/SELL*/REINVEST become trades; INCOME and the
     /// other cash-only entries become rows; share transfers and splits, which
     /// move no cash and are no trade, are reported and skipped.
-    fn investment_transaction(&mut self, ctx: &Stmt, tx: &Node) {
+    fn investment_transaction(&mut self, securities: &HashMap<String, String>, tx: &Node) {
         let name = tx.name.as_str();
         let side = match name {
             "BUYSTOCK" | "BUYMF" | "BUYDEBT" | "BUYOPT" | "BUYOTHER" | "REINVEST" => Some(TradeSide::Buy),
@@ -399,15 +626,15 @@ impl Reader {
             _ => None,
         };
         if let Some(side) = side {
-            self.trade(ctx, tx, side);
+            self.trade(securities, tx, side);
             return;
         }
         match name {
             "INVBANKTRAN" | "DTSTART" | "DTEND" => {}
             "INCOME" | "INVEXPENSE" | "MARGININTEREST" | "RETOFCAP" => {
-                self.cash_from_investment(ctx, tx);
+                self.cash_from_investment(securities, tx);
             }
-            _ => self.out.diagnostics.push(Diagnostic::warning(
+            _ => self.diagnostics.push(Diagnostic::warning(
                 tx.line,
                 Some(name),
                 format!("{name} moves no cash and is not a trade; not imported"),
@@ -415,7 +642,7 @@ impl Reader {
         }
     }
 
-    fn trade(&mut self, ctx: &Stmt, tx: &Node, side: TradeSide) {
+    fn trade(&mut self, securities: &HashMap<String, String>, tx: &Node, side: TradeSide) {
         let line = tx.line;
         let inv = tx.find("INVTRAN");
         let Some(date) = self.date(tx, "DTTRADE", true) else {
@@ -433,12 +660,11 @@ impl Reader {
                 fees += v;
             }
         }
-        let (symbol, isin) = self.security(tx);
-        let currency =
-            tx.find("CURRENCY").and_then(|c| c.find_text("CURSYM")).and_then(util::currency).or(ctx.currency);
-        self.out.trades.push(TradeRow {
+        let (symbol, isin) = security(securities, tx);
+        let currency = tx.find("CURRENCY").and_then(|c| c.find_text("CURSYM")).and_then(util::currency);
+        self.trades.push(TradeRow {
             line,
-            account: ctx.account.clone(),
+            account: AccountHint::default(),
             trade_time: tx.find_text("DTTRADE").map(iso_time).unwrap_or_else(|| date.to_string()),
             date,
             symbol,
@@ -452,19 +678,7 @@ impl Reader {
         });
     }
 
-    fn security(&self, tx: &Node) -> (Option<String>, Option<String>) {
-        let Some(secid) = tx.find("SECID") else {
-            return (None, None);
-        };
-        let id = secid.find_text("UNIQUEID");
-        let kind = secid.find_text("UNIQUEIDTYPE").unwrap_or("");
-        let isin = id.filter(|_| kind.eq_ignore_ascii_case("ISIN")).map(str::to_string);
-        // No ticker in SECLIST: the CUSIP/ISIN itself is the best symbol we have.
-        let symbol = id.map(|id| self.securities.get(id).cloned().unwrap_or_else(|| id.to_string()));
-        (symbol, isin)
-    }
-
-    fn cash_from_investment(&mut self, ctx: &Stmt, tx: &Node) {
+    fn cash_from_investment(&mut self, securities: &HashMap<String, String>, tx: &Node) {
         let line = tx.line;
         let Some(date) = self.date(tx, "DTTRADE", true) else {
             return;
@@ -472,7 +686,7 @@ impl Reader {
         let Some(amount) = self.amount(tx, "TOTAL", true) else {
             return;
         };
-        let (symbol, _) = self.security(tx);
+        let (symbol, _) = security(securities, tx);
         let value_date = self.date(tx, "DTSETTLE", false);
         let kind = tx.find_text("INCOMETYPE").unwrap_or(tx.name.as_str());
         let memo = tx.find_text("MEMO").unwrap_or("");
@@ -480,13 +694,14 @@ impl Reader {
             Some(s) => format!("{kind} {s}"),
             None => kind.to_string(),
         };
-        self.out.rows.push(StatementRow {
+        self.rows.push(StatementRow {
             line,
-            account: ctx.account.clone(),
+            account: AccountHint::default(),
             date,
             value_date,
             amount,
-            currency: ctx.currency,
+            // The statement's currency, set when it closes.
+            currency: None,
             description: util::join_distinct([label.as_str(), memo], " - "),
             counterparty: None,
             counterparty_account: None,
@@ -513,7 +728,7 @@ impl Reader {
         let date_text = asof.map(|n| n.text.trim()).unwrap_or("");
         if amount_text.is_empty() || date_text.is_empty() {
             // A balance is a check, not data: an empty one loses nothing.
-            self.out.diagnostics.push(Diagnostic::warning(
+            self.diagnostics.push(Diagnostic::warning(
                 at.line,
                 Some(&at.name),
                 "balance without amount or date; skipped",
@@ -521,7 +736,7 @@ impl Reader {
             return;
         }
         let (Some(value), Some(date)) = (util::decimal(amount_text), ofx_date(date_text)) else {
-            self.out.diagnostics.push(Diagnostic::warning(
+            self.diagnostics.push(Diagnostic::warning(
                 at.line,
                 Some(&at.name),
                 format!(
@@ -532,7 +747,7 @@ impl Reader {
             ));
             return;
         };
-        self.out.balances.push(StatementBalance {
+        self.balances.push(StatementBalance {
             account: ctx.account.clone(),
             date,
             amount: value,
@@ -548,7 +763,7 @@ impl Reader {
         let text = found.map(|n| n.text.trim()).unwrap_or("");
         if text.is_empty() {
             if required {
-                self.out.diagnostics.push(Diagnostic::error(
+                self.diagnostics.push(Diagnostic::error(
                     node.line,
                     Some(tag),
                     format!("{} without {tag}; row skipped", node.name),
@@ -558,7 +773,7 @@ impl Reader {
         }
         let value = util::decimal(text);
         if value.is_none() {
-            self.out.diagnostics.push(Diagnostic::error(
+            self.diagnostics.push(Diagnostic::error(
                 found.map_or(node.line, |n| n.line),
                 Some(tag),
                 format!("not a number: {:?}; row skipped", util::clip(text, 40)),
@@ -572,7 +787,7 @@ impl Reader {
         let text = found.map(|n| n.text.trim()).unwrap_or("");
         if text.is_empty() {
             if required {
-                self.out.diagnostics.push(Diagnostic::error(
+                self.diagnostics.push(Diagnostic::error(
                     node.line,
                     Some(tag),
                     format!("{} without {tag}; row skipped", node.name),
@@ -582,7 +797,7 @@ impl Reader {
         }
         let value = ofx_date(text);
         if value.is_none() && required {
-            self.out.diagnostics.push(Diagnostic::error(
+            self.diagnostics.push(Diagnostic::error(
                 found.map_or(node.line, |n| n.line),
                 Some(tag),
                 format!("not a date: {:?}; row skipped", util::clip(text, 40)),
@@ -590,6 +805,19 @@ impl Reader {
         }
         value
     }
+}
+
+/// The symbol (the SECLIST ticker, else the id) and ISIN of a transaction's SECID.
+fn security(securities: &HashMap<String, String>, tx: &Node) -> (Option<String>, Option<String>) {
+    let Some(secid) = tx.find("SECID") else {
+        return (None, None);
+    };
+    let id = secid.find_text("UNIQUEID");
+    let kind = secid.find_text("UNIQUEIDTYPE").unwrap_or("");
+    let isin = id.filter(|_| kind.eq_ignore_ascii_case("ISIN")).map(str::to_string);
+    // No ticker in SECLIST: the CUSIP/ISIN itself is the best symbol we have.
+    let symbol = id.map(|id| securities.get(id).cloned().unwrap_or_else(|| id.to_string()));
+    (symbol, isin)
 }
 
 /// The civil date an OFX datetime was written with:
@@ -655,11 +883,27 @@ fn offset_text(h: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The whole document as one tree, as a capture under a synthetic root.
+    struct Tree(Capture);
+
+    impl Sink for Tree {
+        fn open(&mut self, name: &str, line: usize, _depth: usize) {
+            self.0.open(Node::new(name, line));
+        }
+        fn text(&mut self, text: &str, _depth: usize) {
+            self.0.text(text);
+        }
+        fn close(&mut self, _depth: usize) {
+            self.0.close();
+        }
+    }
+
     fn tree(s: &str) -> Node {
         let mut d = vec![];
-        let root = tokenize(s, 0, &mut d);
+        let mut t = Tree(Capture::new(Node::new("#root", 1)));
+        tokenize(s, 0, &mut t, &mut d);
         assert!(d.is_empty(), "{d:?}");
-        root
+        t.0.close().expect("the root")
     }
 
     #[test]

@@ -308,13 +308,20 @@ pub fn builtin_profiles() -> Vec<Profile> {
 /// several match, the one with the most signature cells wins.
 pub fn match_profile(text: &str) -> Option<&'static Profile> {
     let mut best: Option<(&Profile, usize)> = None;
+    // The first records under each delimiter the built-ins use, read once.
+    let mut heads: Vec<(char, Vec<Record>)> = Vec::new();
     for p in builtins() {
         let delim = p.delimiter.unwrap_or(',');
         let score = if p.has_header {
-            let records = table::read_records(text, delim as u8, 60);
-            p.find_header(&records).map(|_| p.signature_cells().len())
+            let i = heads.iter().position(|(d, _)| *d == delim).unwrap_or_else(|| {
+                heads.push((delim, table::read_records(text, delim as u8, 60)));
+                heads.len() - 1
+            });
+            p.find_header(&heads[i].1).map(|_| p.signature_cells().len())
         } else {
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            // A line past the record limit is no data line of any layout.
+            let first = crate::util::clip(first, table::MAX_RECORD);
             let re = p.line_pattern.as_deref().and_then(|r| regex::Regex::new(r).ok());
             re.filter(|re| re.is_match(first)).map(|_| 1)
         };

@@ -49,24 +49,38 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
 }
 
 /// Parses a QIF file with the date order the caller chose.
+///
+/// Records are read one at a time and dropped (issue 14: holding every
+/// field of the file took 26× its size); deciding the date order needs every
+/// date first, so for [`DateOrder::Auto`] a first pass reads only those.
 pub fn parse_with(bytes: &[u8], order: DateOrder) -> ParsedFile {
     let decoded = decode(bytes, None);
+    let text = decoded.text.as_str();
     let mut out = ParsedFile::new(Format::Qif, decoded.encoding);
-    let records = split_records(&decoded.text, &mut out.diagnostics);
     let day_first = match order {
         DateOrder::MonthFirst => false,
         DateOrder::DayFirst => true,
-        DateOrder::Auto => guess_day_first(&records),
-    };
-    for rec in &records {
-        match rec.section {
-            Section::Register => register_record(rec, day_first, &mut out),
-            Section::Invst => investment_record(rec, day_first, &mut out),
-            Section::Skipped => {}
+        DateOrder::Auto => {
+            let mut guess = DayFirst::default();
+            split_records(text, &mut Vec::new(), |rec| guess.see(rec));
+            guess.day_first()
         }
-    }
+    };
+    // The splitter's diagnostics come before the records' own.
+    let mut diags = Vec::new();
+    split_records(text, &mut diags, |rec| match rec.section {
+        Section::Register => register_record(rec, day_first, &mut out),
+        Section::Invst => investment_record(rec, day_first, &mut out),
+        Section::Skipped => {}
+    });
+    diags.append(&mut out.diagnostics);
+    out.diagnostics = diags;
     out
 }
+
+/// Most fields one record keeps; real records have a few dozen (a split
+/// adds three), so past this the rest up to its `^` is garbage.
+const MAX_FIELDS: usize = 100_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -94,6 +108,7 @@ struct Field {
 
 impl Record {
     fn get(&self, code: char) -> Option<&Field> {
+        crate::work::add(self.fields.len());
         self.fields.iter().find(|f| f.code == code)
     }
 
@@ -102,10 +117,13 @@ impl Record {
     }
 }
 
-/// Pass one: headers, records and the account each record belongs to.
-fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
+/// Headers, records and the account each record belongs to: each record
+/// goes to `emit` as it ends.
+fn split_records(text: &str, diags: &mut Vec<Diagnostic>, mut emit: impl FnMut(&Record)) {
+    let emit = &mut emit;
     let mut st = Splitter::default();
     for (i, raw) in text.lines().enumerate() {
+        crate::work::add(raw.len() + 1);
         let line = i + 1;
         if raw.len() > MAX_TEXT {
             diags.push(Diagnostic::error(line, None, format!("line longer than {MAX_TEXT} bytes; ignored")));
@@ -122,7 +140,7 @@ fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
                     None,
                     "record not ended by ^ before the next header; read anyway",
                 ));
-                st.finish();
+                st.finish(emit);
             }
             st.header(l, line, diags);
             continue;
@@ -132,11 +150,25 @@ fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
             diags.push(Diagnostic::warning(line, None, "records before any !Type header; read as a bank register"));
         }
         if l == "^" {
-            st.finish();
+            st.finish(emit);
             continue;
         }
         if st.fields.is_empty() {
             st.start = line;
+        }
+        if st.fields.len() >= MAX_FIELDS {
+            if !st.overflowed {
+                st.overflowed = true;
+                diags.push(Diagnostic::error(
+                    line,
+                    None,
+                    format!(
+                        "the record of line {} has more than {MAX_FIELDS} fields; the rest up to its ^ are ignored",
+                        st.start
+                    ),
+                ));
+            }
+            continue;
         }
         let mut chars = raw.trim_start().chars();
         let code = chars.next().unwrap_or(' ').to_ascii_uppercase();
@@ -144,14 +176,12 @@ fn split_records(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
     }
     if !st.fields.is_empty() {
         diags.push(Diagnostic::warning(st.start, None, "last record not ended by ^; read anyway"));
-        st.finish();
+        st.finish(emit);
     }
-    st.records
 }
 
 #[derive(Debug, Default)]
 struct Splitter {
-    records: Vec<Record>,
     section: Option<Section>,
     /// Inside an `!Account` block, whose records name an account.
     in_account_block: bool,
@@ -161,6 +191,8 @@ struct Splitter {
     account: Option<String>,
     fields: Vec<Field>,
     start: usize,
+    /// The record's fields passed [`MAX_FIELDS`].
+    overflowed: bool,
     warned_headerless: bool,
 }
 
@@ -195,8 +227,9 @@ impl Splitter {
         }
     }
 
-    fn finish(&mut self) {
+    fn finish(&mut self, emit: &mut impl FnMut(&Record)) {
         let fields = std::mem::take(&mut self.fields);
+        self.overflowed = false;
         if fields.is_empty() {
             return;
         }
@@ -208,7 +241,7 @@ impl Splitter {
             }
             return;
         }
-        self.records.push(Record {
+        emit(&Record {
             section: self.section.unwrap_or(Section::Register),
             line: self.start,
             account: self.account.clone(),
@@ -256,18 +289,32 @@ fn raw_date(s: &str) -> Option<RawDate> {
     Some(if &c[2] == "." { RawDate::Dmy(a, b, y) } else { RawDate::Either(a, b, y) })
 }
 
-fn guess_day_first(records: &[Record]) -> bool {
-    let mut day_first = false;
-    for rec in records.iter().filter(|r| r.section != Section::Skipped) {
+/// The file's day/month order from its `a/b/y` dates, one record at a time:
+/// day-first once a first component is above 12, unless a second component
+/// above 12 (in a record that is no day-first proof) settles month-first.
+#[derive(Debug, Default)]
+struct DayFirst {
+    day_first: bool,
+    month_first: bool,
+}
+
+impl DayFirst {
+    fn see(&mut self, rec: &Record) {
+        if self.month_first || rec.section == Section::Skipped {
+            return;
+        }
         if let Some(RawDate::Either(a, b, _)) = rec.text('D').and_then(raw_date) {
             if a > 12 {
-                day_first = true;
+                self.day_first = true;
             } else if b > 12 {
-                return false;
+                self.month_first = true;
             }
         }
     }
-    day_first
+
+    fn day_first(&self) -> bool {
+        self.day_first && !self.month_first
+    }
 }
 
 fn resolve(raw: RawDate, day_first: bool) -> Option<Date> {
@@ -353,6 +400,7 @@ fn register_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
     let mut splits: Vec<(String, String, Option<Decimal>)> = Vec::new();
     let mut split_error = false;
     for f in &rec.fields {
+        crate::work::add(f.value.len() + 1);
         match f.code {
             'S' => splits.push((f.value.trim().to_string(), String::new(), None)),
             'E' => {

@@ -18,12 +18,14 @@ use crate::table::{self, Record, clean, fold};
 const DELIMITERS: [char; 4] = [',', ';', '\t', '|'];
 
 /// The delimiter under which the most lines split into the same number
-/// (two or more) of fields.
+/// (two or more) of fields, in the first 200 lines (at most 256 KiB of them).
 pub fn delimiter(text: &str) -> char {
-    let sample: String = text.lines().take(200).collect::<Vec<_>>().join("\n");
+    let end = memchr::memchr_iter(b'\n', text.as_bytes()).nth(199).unwrap_or(text.len());
+    crate::work::add(end);
+    let sample = crate::util::clip(&text[..end], 256 * 1024);
     let mut best = (',', 0usize);
     for d in DELIMITERS {
-        let recs = table::read_records(&sample, d as u8, 200);
+        let recs = table::read_records(sample, d as u8, 200);
         let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
         for r in &recs {
             if r.fields.len() >= 2 {
@@ -434,6 +436,7 @@ fn stats(rows: &[&Record], col: usize) -> ColumnStats {
     let mut fmt_ok = vec![0usize; formats.len()];
     let mut date_values = 0;
     for r in rows {
+        crate::work::add(1);
         let v = clean(r.get(col));
         if v.is_empty() {
             continue;

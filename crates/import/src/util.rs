@@ -1,5 +1,5 @@
 //! Helpers the structured-format parsers (OFX, QIF, camt, MT940) share: a
-//! small element tree with bounded depth, byte-offset → line lookup, and the
+//! small element tree with bounded depth and size, byte-offset → line lookup, and the
 //! date / amount / currency conversions that turn file text into model values.
 
 use jiff::civil::Date;
@@ -16,8 +16,9 @@ pub(crate) const MAX_DEPTH: usize = 64;
 pub(crate) const MAX_TEXT: usize = 1 << 20;
 
 /// One element of an OFX or camt document: local name, the attributes that
-/// matter, its trimmed text and its children. Built by the format's own
-/// tokenizer; everything above reads it through the lookups below.
+/// matter, its trimmed text and its children. Built by a [`Capture`] from
+/// the format's own event stream; everything above reads it through the
+/// lookups below.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Node {
     pub name: String,
@@ -35,10 +36,12 @@ impl Node {
 
     /// The first direct child with this name.
     pub fn child(&self, name: &str) -> Option<&Node> {
+        crate::work::add(self.children.len());
         self.children.iter().find(|c| c.name == name)
     }
 
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        crate::work::add(self.children.len());
         self.children.iter().filter(move |c| c.name == name)
     }
 
@@ -57,6 +60,7 @@ impl Node {
     /// balance after it), so OFX looks things up by descendant, not by path.
     pub fn find(&self, name: &str) -> Option<&Node> {
         for c in &self.children {
+            crate::work::add(1);
             if c.name == name {
                 return Some(c);
             }
@@ -72,40 +76,119 @@ impl Node {
         self.find(name).map(|n| n.text.trim()).filter(|t| !t.is_empty())
     }
 
-    /// Every descendant named `name`, not looking inside a match.
-    pub fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Node>) {
-        for c in &self.children {
-            if c.name == name {
-                out.push(c);
-            } else {
-                c.find_all(name, out);
-            }
-        }
-    }
-
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
-/// Maps byte offsets in a text to 1-based line numbers.
+/// Longest element name kept: OFX and camt names are under 30 bytes, and
+/// a name is copied into every open element, node and diagnostic that
+/// mentions it, so a 64 MB tag name must not be.
+pub(crate) const MAX_NAME: usize = 128;
+
+/// Most elements one captured subtree keeps. A statement entry has a few
+/// dozen; past the limit the rest of the subtree is skipped, so no element
+/// of a hostile file can make its parser hold more than this many nodes.
+pub(crate) const MAX_NODES: usize = 10_000;
+
+/// Builds the subtree of one element from the events inside it. The
+/// streaming parsers (OFX, camt) keep only the subtrees a statement entry
+/// needs, one at a time, instead of the whole document; a capture keeps at
+/// most [`MAX_NODES`] elements, the first in document order.
 #[derive(Debug)]
-pub(crate) struct LineIndex {
-    starts: Vec<usize>,
+pub(crate) struct Capture {
+    stack: Vec<Node>,
+    nodes: usize,
+    /// How deep the events are inside elements past the limit.
+    skipping: usize,
+    /// True once an element was skipped for the limit.
+    pub overflowed: bool,
 }
 
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+impl Capture {
+    pub fn new(root: Node) -> Capture {
+        Capture { stack: vec![root], nodes: 1, skipping: 0, overflowed: false }
     }
 
-    pub fn line(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
+    /// An element opened inside the innermost open one.
+    pub fn open(&mut self, node: Node) {
+        if self.skipping > 0 || self.nodes >= MAX_NODES {
+            self.skipping += 1;
+            self.overflowed = true;
+            return;
         }
+        self.nodes += 1;
+        self.stack.push(node);
+    }
+
+    /// The innermost open element, unless it is one past the limit.
+    pub fn top(&mut self) -> Option<&mut Node> {
+        if self.skipping > 0 { None } else { self.stack.last_mut() }
+    }
+
+    /// Text of the innermost open element.
+    pub fn text(&mut self, s: &str) {
+        if let Some(top) = self.top() {
+            top.text.push_str(s);
+        }
+    }
+
+    /// Closes the innermost open element; returns the root when that was it.
+    pub fn close(&mut self) -> Option<Node> {
+        if self.skipping > 0 {
+            self.skipping -= 1;
+            return None;
+        }
+        let node = self.stack.pop()?;
+        match self.stack.last_mut() {
+            Some(parent) => {
+                parent.children.push(node);
+                None
+            }
+            None => Some(node),
+        }
+    }
+}
+
+/// The 1-based line of byte offsets asked for in (mostly) increasing order:
+/// it counts the newlines between the previous offset and the next, so it
+/// holds no table of line starts (which cost 8 bytes per line of a file
+/// made of newlines) and its work is the distance it moves.
+#[derive(Debug)]
+pub(crate) struct LineCounter<'t> {
+    bytes: &'t [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'t> LineCounter<'t> {
+    pub fn new(text: &'t str) -> LineCounter<'t> {
+        LineCounter { bytes: text.as_bytes(), pos: 0, line: 1 }
+    }
+
+    /// One plus the newlines before `offset`.
+    pub fn line(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.bytes.len());
+        let newlines = |b: &[u8]| b.iter().filter(|c| **c == b'\n').count();
+        if offset >= self.pos {
+            self.line += newlines(&self.bytes[self.pos..offset]);
+        } else {
+            self.line -= newlines(&self.bytes[offset..self.pos]);
+        }
+        crate::work::add(offset.abs_diff(self.pos));
+        self.pos = offset;
+        self.line
+    }
+}
+
+/// Moves `from` onto the end of `to`, without copying when `to` is empty:
+/// output gathered per part of a file is joined at the end, and a copy of
+/// the rows would be one more file-sized allocation at the peak.
+pub(crate) fn append<T>(to: &mut Vec<T>, from: Vec<T>) {
+    if to.is_empty() {
+        *to = from;
+    } else {
+        to.extend(from);
     }
 }
 
@@ -204,9 +287,9 @@ pub(crate) fn dos_text(bytes: &[u8]) -> Option<String> {
     if std::str::from_utf8(bytes).is_ok() {
         return None;
     }
-    let high: Vec<u8> = bytes.iter().copied().filter(|b| *b >= 0x80).collect();
-    let low_block = high.iter().filter(|b| **b <= 0xAF).count();
-    if high.len() < 3 || low_block * 3 < high.len() * 2 {
+    let high = bytes.iter().filter(|b| **b >= 0x80).count();
+    let low_block = bytes.iter().filter(|b| (0x80..=0xAF).contains(*b)).count();
+    if high < 3 || low_block * 3 < high * 2 {
         return None;
     }
     Some(
@@ -225,9 +308,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_index() {
-        let idx = LineIndex::new("ab\ncd\n\nef");
-        assert_eq!([idx.line(0), idx.line(2), idx.line(3), idx.line(6), idx.line(7)], [1, 1, 2, 3, 4]);
+    fn line_counter() {
+        let mut lines = LineCounter::new("ab\ncd\n\nef");
+        assert_eq!([lines.line(0), lines.line(2), lines.line(3), lines.line(6), lines.line(7)], [1, 1, 2, 3, 4]);
+        assert_eq!([lines.line(2), lines.line(99)], [1, 4]);
     }
 
     #[test]

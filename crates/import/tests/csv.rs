@@ -1,6 +1,6 @@
 //! Integration tests for the CSV side of kassa-import: bank CSVs from the
 //! corpus, sniffing on hand-made fixtures, profiles, native CSVs, format
-//! detection and fuzzing.
+//! detection, length limits and fuzzing.
 
 #[path = "csv/corpus.rs"]
 mod corpus;
@@ -8,6 +8,8 @@ mod corpus;
 mod detect;
 #[path = "csv/fuzz.rs"]
 mod fuzz;
+#[path = "csv/limits.rs"]
+mod limits;
 #[path = "csv/native.rs"]
 mod native;
 #[path = "csv/sniffing.rs"]
