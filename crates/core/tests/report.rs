@@ -117,6 +117,29 @@ fn trends_flag_a_month_far_outside_its_trailing_year() {
     assert_eq!(ok[0].flag, "", "a usual month is not flagged");
 }
 
+/// Issue 14: amounts in range, summed over two accounts, have deviations
+/// whose squares overflow `Decimal`; trends still answers (it panicked).
+#[test]
+fn trends_of_sums_near_the_edge_of_the_range_do_not_overflow() {
+    let mut l = given(&[]);
+    let mut m = Month { year: 2023, month: 1 };
+    for _ in 0..3 {
+        for account in ["Checking", "Card"] {
+            when(&mut l, account, m.first_day(), "-99999999999999.99", Some("Transport:Fuel"));
+        }
+        m = m.next();
+    }
+    let month = Month { year: 2024, month: 1 };
+    when(&mut l, "Card", month.first_day(), "-1", Some("Transport:Fuel"));
+    let f = ReportFacts::from_ledger(&l, None);
+    let rows = report::trends(&f, month, None, None).unwrap();
+    assert_eq!(
+        amounts(&rows, |r| format!("{} {} avg {} {}", r.category, r.amount, r.average, r.flag)),
+        ["Transport:Fuel -1.00 avg -50000000000000.00 "],
+        "a twelfth of three months of −199999999999999.98, within two deviations"
+    );
+}
+
 #[test]
 fn net_worth_ends_weeks_on_sunday_and_stops_at_the_last_day() {
     let mut l = given(&[]);
