@@ -6,13 +6,11 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use kassa_core::ledger::{convert, nearest};
-use kassa_core::money::parse_decimal;
 use kassa_core::{
-    AccountId, AccountKind, AccountRef, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban, Ledger,
-    NewAccount, NewTransaction, NewTransfer, Owner, ParseError, Section, Status, TxId,
+    AccountId, AccountKind, AccountRef, Amount, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban,
+    Ledger, LedgerDate, NewAccount, NewTransaction, NewTransfer, Owner, ParseError, Section, Status, TxId,
 };
 use kassa_store::{Store, TxFilter};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -44,20 +42,17 @@ impl Ctx<'_> {
     }
 }
 
+/// A date flag, in kassa's range (`LedgerDate`), for filters that take a plain date.
 pub fn parse_date(s: &str) -> Result<Date, ParseError> {
-    s.trim().parse::<Date>().map_err(|_| ParseError::Date(s.to_string()))
-}
-
-fn amount(s: &str) -> Result<Decimal, ParseError> {
-    parse_decimal(s)
+    LedgerDate::parse(s).map(LedgerDate::get)
 }
 
 fn currency(s: &str) -> Result<Currency, ParseError> {
     Currency::parse(s)
 }
 
-fn today() -> Date {
-    jiff::Zoned::now().date()
+fn today() -> anyhow::Result<LedgerDate> {
+    Ok(LedgerDate::new(jiff::Zoned::now().date())?)
 }
 
 pub fn init(ctx: &Ctx, url: &str) -> anyhow::Result<()> {
@@ -132,8 +127,8 @@ pub enum AccountCmd {
         #[arg(long)]
         location: Option<String>,
         /// Opening date (default: today)
-        #[arg(long, value_parser = parse_date)]
-        opened: Option<Date>,
+        #[arg(long, value_parser = LedgerDate::parse)]
+        opened: Option<LedgerDate>,
     },
     List,
 }
@@ -152,7 +147,10 @@ pub fn account(ctx: &Ctx, cmd: AccountCmd) -> anyhow::Result<()> {
                 number,
                 institution,
                 location,
-                opened_on: opened.unwrap_or_else(today),
+                opened_on: match opened {
+                    Some(d) => d,
+                    None => today()?,
+                },
             })],
         ),
         AccountCmd::List => {
@@ -238,10 +236,10 @@ pub enum TxCmd {
     Add {
         #[arg(long)]
         account: String,
-        #[arg(long, value_parser = parse_date)]
-        date: Date,
-        #[arg(long, value_parser = amount, allow_hyphen_values = true)]
-        amount: Decimal,
+        #[arg(long, value_parser = LedgerDate::parse)]
+        date: LedgerDate,
+        #[arg(long, value_parser = Amount::parse, allow_hyphen_values = true)]
+        amount: Amount,
         #[arg(long)]
         description: String,
         #[arg(long)]
@@ -348,17 +346,17 @@ pub struct TransferArgs {
     from: String,
     #[arg(long)]
     to: String,
-    #[arg(long, value_parser = parse_date)]
-    date: Date,
+    #[arg(long, value_parser = LedgerDate::parse)]
+    date: LedgerDate,
     /// Positive, in the source account's currency
-    #[arg(long, value_parser = amount)]
-    amount: Decimal,
+    #[arg(long, value_parser = Amount::parse)]
+    amount: Amount,
     /// What arrives, in the target account's currency (between currencies)
-    #[arg(long, value_parser = amount, conflicts_with = "rate")]
-    to_amount: Option<Decimal>,
+    #[arg(long, value_parser = Amount::parse, conflicts_with = "rate")]
+    to_amount: Option<Amount>,
     /// Units of the target currency per unit of the source currency
-    #[arg(long, value_parser = amount)]
-    rate: Option<Decimal>,
+    #[arg(long, value_parser = Amount::parse)]
+    rate: Option<Amount>,
     #[arg(long, default_value = "Transfer")]
     description: String,
 }
@@ -370,7 +368,10 @@ pub fn transfer(ctx: &Ctx, a: TransferArgs) -> anyhow::Result<()> {
         (None, Some(rate)) => {
             let ledger = ctx.store.ledger(book.id)?;
             let to = ledger.resolve_account(&AccountRef::Name(a.to.clone()))?;
-            Some(convert(a.amount, rate, to.currency))
+            // Both factors are below 10^14, so the product fits a Decimal;
+            // what it comes to must be in range like any amount.
+            let converted = convert(a.amount.get(), rate.get(), to.currency);
+            Some(Amount::new(converted).with_context(|| format!("--rate {rate}"))?)
         }
         (None, None) => None,
     };

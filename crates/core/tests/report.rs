@@ -6,8 +6,8 @@ use kassa_core::report::export::{beancount, hledger_journal};
 use kassa_core::report::fx::{FxRate, FxTable};
 use kassa_core::report::{self, Convert, GroupBy, Interval, Month, Period, ReportFacts, Scope, TopBy};
 use kassa_core::{
-    AccountId, AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, Ledger, NewAccount,
-    NewTransaction, NewTransfer, Owner, Section, Status, TxId,
+    AccountId, AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, Ledger, LedgerDate,
+    NewAccount, NewTransaction, NewTransfer, Owner, Section, Status, TxId,
 };
 use uuid::Uuid;
 
@@ -32,7 +32,7 @@ fn given(extra: &[(&str, Section)]) -> Ledger {
             number: None,
             institution: None,
             location: None,
-            opened_on: date(2023, 1, 1),
+            opened_on: LedgerDate::new(date(2023, 1, 1)).unwrap(),
         }));
     }
     for (name, section) in
@@ -54,7 +54,7 @@ fn when(l: &mut Ledger, account: &str, day: Date, amount: &str, category: Option
     l.execute(&[Command::RecordTransaction(NewTransaction {
         tx_id: TxId(id()),
         account: AccountRef::Name(account.into()),
-        date: day,
+        date: LedgerDate::new(day).unwrap(),
         amount: amount.parse().unwrap(),
         description: format!("{account} {amount}"),
         category: category.map(str::to_string),
@@ -193,7 +193,7 @@ fn cash_flow_sankey_and_top_leave_transfers_out() {
         tx_id: TxId(id()),
         from: AccountRef::Name("Checking".into()),
         to: AccountRef::Name("Card".into()),
-        date: date(2024, 1, 21),
+        date: LedgerDate::new(date(2024, 1, 21)).unwrap(),
         amount: "10".parse().unwrap(),
         to_amount: None,
         description: "pay card".into(),
