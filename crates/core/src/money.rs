@@ -210,7 +210,15 @@ pub fn parse_decimal(s: &str) -> Result<Decimal, ParseError> {
         return Err(ParseError::Amount(s.to_string()));
     }
     let normalised = t.strip_prefix('+').unwrap_or(t);
-    normalised.parse::<Decimal>().map_err(|_| ParseError::AmountRange(t.to_string()))
+    let d = normalised.parse::<Decimal>().map_err(|_| ParseError::AmountRange(t.to_string()))?;
+    // `Decimal` rounds decimals past its 28th digit without a word, which
+    // would take "1.0000000000000000000000000000001" as 1.00: no currency
+    // has that many decimals, so such a text is refused, never rounded.
+    let written = body.split_once('.').map_or(0, |(_, f)| f.trim_end_matches('0').len());
+    if written > d.normalize().scale() as usize {
+        return Err(ParseError::AmountPrecision { amount: t.to_string(), currency: "any currency".into(), allowed: 4 });
+    }
+    Ok(d)
 }
 
 /// `Decimal::rescale` that leaves -0 as 0, so "0.00" never prints as "-0.00".
@@ -287,6 +295,14 @@ mod tests {
             Err(ParseError::AmountRange("-792281625142643375935439503350".into()))
         );
         assert!(matches!(Amount::parse("1.2.3"), Err(ParseError::Amount(_))));
+    }
+
+    #[test]
+    fn decimals_past_what_a_decimal_holds_are_refused_not_rounded() {
+        let long = "1.0000000000000000000000000000001";
+        assert!(matches!(eur(long), Err(ParseError::AmountPrecision { .. })), "was taken as 1.00 EUR");
+        assert!(matches!(Amount::parse(long), Err(ParseError::AmountPrecision { .. })));
+        assert_eq!(eur("1.000000000000000000000000000000000").unwrap().amount.to_string(), "1.00");
     }
 
     #[test]
