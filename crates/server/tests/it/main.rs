@@ -3,6 +3,7 @@
 
 mod imports;
 mod matrix;
+mod ranges;
 mod revocation;
 mod story;
 mod web;
