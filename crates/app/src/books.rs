@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use kassa_core::access::{AclCommand, BookRole, OrgRole, Principal, acl_stream, decide_acl};
-use kassa_core::money::parse_decimal;
 use kassa_core::{
-    AccountId, AccountKind, AccountRef, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban, NewAccount,
-    NewTransaction, NewTransfer, OrgId, Owner, Section, Status, TxId, UserId,
+    AccountId, AccountKind, AccountRef, Amount, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban,
+    LedgerDate, LedgerError, NewAccount, NewTransaction, NewTransfer, OrgId, Owner, ParseError, Section, Status, TxId,
+    UserId,
 };
+use kassa_store::StoreError;
 use kassa_store::access::{TxCursor, TxItem, TxPageQuery};
 use serde::{Deserialize, Serialize};
 
@@ -364,11 +365,12 @@ pub struct Overview {
     pub risk_flags: RiskFlags,
 }
 
-fn date(field: &str, s: &str) -> AppResult<Date> {
-    s.trim().parse::<Date>().map_err(|_| AppError::invalid(field, format!("invalid date '{s}' (expected YYYY-MM-DD)")))
+/// A date from a body or a filter, in kassa's range (`LedgerDate`).
+fn date(field: &str, s: &str) -> AppResult<LedgerDate> {
+    LedgerDate::parse(s).map_err(|e| AppError::invalid(field, e))
 }
 
-fn opt_date(field: &str, s: &Option<String>) -> AppResult<Option<Date>> {
+fn opt_date(field: &str, s: &Option<String>) -> AppResult<Option<LedgerDate>> {
     s.as_deref().map(|s| date(field, s)).transpose()
 }
 
@@ -380,11 +382,31 @@ fn name(field: &str, s: &str) -> AppResult<String> {
     Ok(t.to_string())
 }
 
-fn decimal(field: &str, s: &str) -> AppResult<rust_decimal::Decimal> {
-    parse_decimal(s).map_err(|e| AppError::invalid(field, e))
+/// An amount from a body or a filter, in kassa's range (`Amount`).
+fn amount(field: &str, s: &str) -> AppResult<Amount> {
+    Amount::parse(s).map_err(|e| AppError::invalid(field, e))
+}
+
+/// A write's refusal that is about one of its amounts — too many decimals
+/// for the account's currency, or a balance or total it would take out of
+/// range — names the field, like the checks above; `field_of` picks it from
+/// the amount the refusal names, when there is one.
+fn amount_refusal(field_of: impl Fn(Option<&str>) -> &'static str) -> impl Fn(StoreError) -> AppError {
+    move |e| match &e {
+        StoreError::Ledger(LedgerError::Parse(ParseError::AmountPrecision { amount, .. })) => {
+            AppError::invalid(field_of(Some(amount)), e)
+        }
+        StoreError::Ledger(LedgerError::OutOfRange { .. }) => AppError::invalid(field_of(None), e),
+        _ => e.into(),
+    }
 }
 
 impl App {
+    /// Today, as the day an account opens when none is given.
+    fn today(&self) -> AppResult<LedgerDate> {
+        LedgerDate::new(self.clock.today()).map_err(|e| AppError::Internal(format!("the clock says {e}")))
+    }
+
     /// The caller's role on a book. A book the caller has no role on is "not
     /// found", never "forbidden": its existence is not disclosed. Remembered
     /// briefly (see `cache`).
@@ -520,7 +542,10 @@ impl App {
             number: input.number.clone(),
             institution: input.institution.clone(),
             location: input.location.clone(),
-            opened_on: opt_date("opened_on", &input.opened_on)?.unwrap_or_else(|| self.clock.today()),
+            opened_on: match opt_date("opened_on", &input.opened_on)? {
+                Some(d) => d,
+                None => self.today()?,
+            },
         });
         self.store.execute(book, &actor.tag(), &[cmd])?;
         self.account(actor, book, account_id)
@@ -568,9 +593,9 @@ impl App {
                 .transpose()
         };
         let (before, after) = (cursor("cursor", &q.cursor)?, cursor("newer", &q.newer)?);
-        let size = |field: &str, s: &Option<String>| -> AppResult<Option<rust_decimal::Decimal>> {
-            let Some(d) = s.as_deref().map(|s| decimal(field, s)).transpose()? else { return Ok(None) };
-            if d.is_sign_negative() {
+        let size = |field: &str, s: &Option<String>| -> AppResult<Option<Amount>> {
+            let Some(d) = s.as_deref().map(|s| amount(field, s)).transpose()? else { return Ok(None) };
+            if d.get().is_sign_negative() {
                 return Err(AppError::invalid(field, "is compared with the amount's size: give it without a sign"));
             }
             Ok(Some(d))
@@ -583,8 +608,8 @@ impl App {
         }
         let query = TxPageQuery {
             account,
-            from: opt_date("from", &q.from)?,
-            to: opt_date("to", &q.to)?,
+            from: opt_date("from", &q.from)?.map(LedgerDate::get),
+            to: opt_date("to", &q.to)?.map(LedgerDate::get),
             category: q.category.clone().filter(|c| !c.trim().is_empty()),
             search: q.q.clone().filter(|s| !s.trim().is_empty()),
             tx: None,
@@ -656,7 +681,7 @@ impl App {
             tx_id,
             account: AccountRef::Id(account),
             date: date("date", &input.date)?,
-            amount: decimal("amount", &input.amount)?,
+            amount: amount("amount", &input.amount)?,
             description: input.description.trim().to_string(),
             category: input.category.clone().filter(|c| !c.trim().is_empty()),
             counterparty: input.counterparty.clone(),
@@ -667,7 +692,7 @@ impl App {
             // A category given through the API is the caller's own choice: manual.
             category_source: None,
         });
-        self.store.execute(book, &actor.tag(), &[cmd])?;
+        self.store.execute(book, &actor.tag(), &[cmd]).map_err(amount_refusal(|_| "amount"))?;
         self.transaction_seen(&access, tx_id)
     }
 
@@ -698,12 +723,19 @@ impl App {
             from: AccountRef::Id(AccountId(input.from_account_id)),
             to: AccountRef::Id(AccountId(input.to_account_id)),
             date: date("date", &input.date)?,
-            amount: decimal("amount", &input.amount)?,
-            to_amount: input.to_amount.as_deref().map(|a| decimal("to_amount", a)).transpose()?,
+            amount: amount("amount", &input.amount)?,
+            to_amount: input.to_amount.as_deref().map(|a| amount("to_amount", a)).transpose()?,
             description: input.description.clone().unwrap_or_else(|| "Transfer".into()),
             external_id: None,
         });
-        self.store.execute(book, &actor.tag(), &[cmd])?;
+        // A refusal naming the received amount is about `to_amount`; a
+        // balance out of range comes from the amount sent or received alike.
+        let received = input.to_amount.as_deref().and_then(|a| Amount::parse(a).ok()).map(Amount::get);
+        let field = |named: Option<&str>| match named.and_then(|n| n.parse::<rust_decimal::Decimal>().ok()) {
+            Some(n) if Some(n) == received => "to_amount",
+            _ => "amount",
+        };
+        self.store.execute(book, &actor.tag(), &[cmd]).map_err(amount_refusal(field))?;
         self.transaction_seen(&access, tx_id)
     }
 

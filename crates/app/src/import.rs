@@ -17,8 +17,9 @@ use kassa_core::import::{
     Matcher, Occurrences, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported, Verdict,
 };
 use kassa_core::{
-    AccountId, AccountKind, AccountRef, BatchId, BookId, CategoryId, CategoryName, CategorySource, Command, Currency,
-    Iban, Ledger, Money, NewAccount, NewTransaction, NewTransfer, ReviewId, Section, Status, TxId,
+    AccountId, AccountKind, AccountRef, Amount, BatchId, BookId, CategoryId, CategoryName, CategorySource, Command,
+    Currency, Iban, Ledger, LedgerDate, LedgerError, Money, NewAccount, NewTransaction, NewTransfer, ReviewId, Section,
+    Status, TxId,
 };
 use kassa_import::profile::Profile;
 use kassa_import::{AccountHint, Diagnostic, Format, RowStatus, Severity, StatementRow, TradeRow};
@@ -304,6 +305,9 @@ enum Stage {
 #[derive(Debug, Clone)]
 struct Prep {
     row: StatementRow,
+    /// The row's date and amount, checked against kassa's range.
+    date: LedgerDate,
+    amount: Amount,
     account: AccountId,
     currency: Currency,
     fp: Fingerprint,
@@ -382,8 +386,15 @@ impl ImportFeed for Feed<'_> {
                         }
                         Some(Err(d)) => self.diagnostic(&d),
                         Some(Ok(t)) => {
+                            let date = match LedgerDate::new(t.date) {
+                                Ok(d) => d,
+                                Err(e) => {
+                                    self.bad(t.line, Some("date"), &e.to_string());
+                                    continue;
+                                }
+                            };
                             let Some((account, currency)) =
-                                self.resolve(&t.account, t.currency, t.date, t.line, ledger, &mut cmds)
+                                self.resolve(&t.account, t.currency, date, t.line, ledger, &mut cmds)
                             else {
                                 continue;
                             };
@@ -448,7 +459,7 @@ impl Feed<'_> {
         &mut self,
         hint: &AccountHint,
         row_currency: Option<Currency>,
-        date: Date,
+        date: LedgerDate,
         line: usize,
         ledger: &Ledger,
         cmds: &mut Vec<Command>,
@@ -526,7 +537,7 @@ impl Feed<'_> {
         name: &str,
         number: Option<&str>,
         currency: Option<Currency>,
-        date: Date,
+        date: LedgerDate,
         line: usize,
         cmds: &mut Vec<Command>,
     ) -> Option<(AccountId, Currency)> {
@@ -562,7 +573,20 @@ impl Feed<'_> {
         let mut cmds = vec![];
         let mut prepared = Vec::with_capacity(rows.len());
         for r in rows {
-            let Some((account, currency)) = self.resolve(&r.account, r.currency, r.date, r.line, ledger, &mut cmds)
+            // The row's own values first: a date or an amount outside
+            // kassa's range is a bad row like any unreadable one.
+            let (date, amount) = match (LedgerDate::new(r.date), Amount::new(r.amount)) {
+                (Ok(d), Ok(a)) => (d, a),
+                (Err(e), _) => {
+                    self.bad(r.line, Some("date"), &e.to_string());
+                    continue;
+                }
+                (_, Err(e)) => {
+                    self.bad(r.line, Some("amount"), &e.to_string());
+                    continue;
+                }
+            };
+            let Some((account, currency)) = self.resolve(&r.account, r.currency, date, r.line, ledger, &mut cmds)
             else {
                 continue;
             };
@@ -582,7 +606,7 @@ impl Feed<'_> {
                 continue;
             }
             let fp = self.occ.fingerprint(account, r.date, r.amount, &r.description);
-            prepared.push(Prep { row: r, account, currency, fp });
+            prepared.push(Prep { row: r, date, amount, account, currency, fp });
         }
 
         // What the store knows about these rows, per account.
@@ -732,8 +756,8 @@ impl Feed<'_> {
         cmds.push(Command::RecordTransaction(NewTransaction {
             tx_id,
             account: AccountRef::Id(p.account),
-            date: p.row.date,
-            amount: p.row.amount,
+            date: p.date,
+            amount: p.amount,
             description: p.row.description,
             category_source: category.as_ref().map(|_| CategorySource::Import),
             category,
@@ -797,9 +821,9 @@ impl Feed<'_> {
             tx_id,
             from: AccountRef::Id(out.account),
             to: AccountRef::Id(inn.account),
-            date: out.row.date,
-            amount: -out.row.amount,
-            to_amount: (out.currency != inn.currency).then_some(inn.row.amount),
+            date: out.date,
+            amount: out.amount.negated(),
+            to_amount: (out.currency != inn.currency).then_some(inn.amount),
             description,
             external_id: out.row.external_id.clone(),
         }));
@@ -936,6 +960,10 @@ pub fn resolve_review(
         },
         (Resolution::Accept, kind) => {
             let tx_id = TxId(new_id());
+            // Held by an import that checked them; an item held before kassa
+            // had a range is refused as the ledger would refuse it.
+            let date = LedgerDate::new(item.date).map_err(LedgerError::from)?;
+            let amount = Amount::new(item.amount).map_err(LedgerError::from)?;
             if kind != ReviewKind::PossibleDuplicate {
                 // A posted pending row, or the two halves of a transfer, give way.
                 let mut live = vec![];
@@ -958,9 +986,13 @@ pub fn resolve_review(
                     tx_id,
                     from: AccountRef::Id(item.account_id),
                     to: AccountRef::Id(to),
-                    date: item.date,
-                    amount: item.amount,
-                    to_amount: if same { None } else { item.to_amount },
+                    date,
+                    amount,
+                    to_amount: if same {
+                        None
+                    } else {
+                        item.to_amount.map(Amount::new).transpose().map_err(LedgerError::from)?
+                    },
                     description: item.description.clone(),
                     external_id: None,
                 }));
@@ -968,8 +1000,8 @@ pub fn resolve_review(
                 cmds.push(Command::RecordTransaction(NewTransaction {
                     tx_id,
                     account: AccountRef::Id(item.account_id),
-                    date: item.date,
-                    amount: item.amount,
+                    date,
+                    amount,
                     description: item.description.clone(),
                     category: item.category.clone(),
                     category_source: item.category.as_ref().map(|_| CategorySource::Import),

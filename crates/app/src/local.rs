@@ -8,11 +8,10 @@ use jiff::civil::Date;
 use kassa_core::categorize::Rule;
 use kassa_core::ledger::{convert, nearest};
 use kassa_core::{
-    AccountId, AccountKind, AccountRef, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban, Ledger,
-    LedgerError, NewAccount, NewTransaction, NewTransfer, Owner, ParseError, Section, Status, TxId,
+    AccountId, AccountKind, AccountRef, Amount, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban,
+    Ledger, LedgerDate, LedgerError, NewAccount, NewTransaction, NewTransfer, Owner, ParseError, Section, Status, TxId,
 };
 use kassa_store::{BalanceRow, Store, StoreError, TxFilter, TxRow};
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::clock::{Clock, new_id};
@@ -53,7 +52,7 @@ pub struct AccountInput {
     pub number: Option<String>,
     pub institution: Option<String>,
     pub location: Option<String>,
-    pub opened: Option<Date>,
+    pub opened: Option<LedgerDate>,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,8 +78,8 @@ pub struct CategoryRow {
 #[derive(Debug, Clone)]
 pub struct TxInput {
     pub account: String,
-    pub date: Date,
-    pub amount: Decimal,
+    pub date: LedgerDate,
+    pub amount: Amount,
     pub description: String,
     pub category: Option<String>,
     pub counterparty: Option<String>,
@@ -109,10 +108,11 @@ pub struct TxListQuery {
 pub struct TransferInput {
     pub from: String,
     pub to: String,
-    pub date: Date,
-    pub amount: Decimal,
-    pub to_amount: Option<Decimal>,
-    pub rate: Option<Decimal>,
+    pub date: LedgerDate,
+    pub amount: Amount,
+    pub to_amount: Option<Amount>,
+    /// Units of the target currency per unit of the source currency.
+    pub rate: Option<Amount>,
     pub description: String,
 }
 
@@ -183,7 +183,10 @@ impl Local<'_> {
                 number: a.number,
                 institution: a.institution,
                 location: a.location,
-                opened_on: a.opened.unwrap_or_else(|| self.clock.today()),
+                opened_on: match a.opened {
+                    Some(d) => d,
+                    None => LedgerDate::new(self.clock.today())?,
+                },
             })],
         )?;
         Ok(account_id)
@@ -285,7 +288,10 @@ impl Local<'_> {
             (None, Some(rate)) => {
                 let ledger = self.store.ledger(book)?;
                 let to = ledger.resolve_account(&AccountRef::Name(t.to.clone()))?;
-                Some(convert(t.amount, rate, to.currency))
+                // Both factors are below 10^14, so the product fits a
+                // Decimal; what it comes to must be in range like any amount.
+                let converted = convert(t.amount.get(), rate.get(), to.currency);
+                Some(Amount::new(converted).map_err(|e| LocalError::Book(format!("rate {rate}: {e}")))?)
             }
             (None, None) => None,
         };

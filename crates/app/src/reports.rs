@@ -12,7 +12,7 @@ use kassa_core::report::{
     self, BalanceLine, CashflowLine, Convert, GroupBy, Interval, Month, NetWorthLine, Period, ReportFacts, SankeyEdge,
     Scope, TopBy, TopLine, TrendLine, Wanted,
 };
-use kassa_core::{BookId, Command, Currency, Event, Ledger};
+use kassa_core::{BookId, Command, Currency, Event, Ledger, LedgerDate};
 use kassa_store::Store;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -164,24 +164,34 @@ fn opt<T>(field: &str, v: &Option<String>, parse: impl Fn(&str) -> Option<T>, ex
     }
 }
 
+/// A month parameter, in kassa's date range.
 fn month(field: &str, v: &Option<String>) -> AppResult<Option<Month>> {
-    opt(field, v, |s| s.parse().ok(), "YYYY-MM")
+    let m = opt(field, v, |s| s.parse::<Month>().ok(), "YYYY-MM")?;
+    m.map(Month::in_range).transpose().map_err(|e| AppError::invalid(field, e))
 }
 
+/// A date parameter, in kassa's date range (`LedgerDate`).
 fn date(field: &str, v: &Option<String>) -> AppResult<Option<Date>> {
-    opt(field, v, |s| s.parse().ok(), "YYYY-MM-DD")
+    let d = opt(field, v, |s| s.parse::<Date>().ok(), "YYYY-MM-DD")?;
+    d.map(|d| LedgerDate::new(d).map(LedgerDate::get)).transpose().map_err(|e| AppError::invalid(field, e))
 }
 
-/// `YYYY` (the whole year) or `YYYY-MM` (one month), as `top` takes it.
+/// `YYYY` (the whole year) or `YYYY-MM` (one month), as `top` takes it, in
+/// kassa's date range.
 pub fn parse_period(s: &str) -> Result<(Month, Month), String> {
     let s = s.trim();
     let bad = || "expected YYYY or YYYY-MM".to_string();
-    if s.len() == 4 {
+    let (from, to) = if s.len() == 4 {
         let year: i16 = s.parse().map_err(|_| bad())?;
-        return Ok((Month { year, month: 1 }, Month { year, month: 12 }));
+        (Month { year, month: 1 }, Month { year, month: 12 })
+    } else {
+        let m: Month = s.parse().map_err(|_| bad())?;
+        (m, m)
+    };
+    for m in [from, to] {
+        m.in_range().map_err(|e| e.to_string())?;
     }
-    let m: Month = s.parse().map_err(|_| bad())?;
-    Ok((m, m))
+    Ok((from, to))
 }
 
 impl ReportQuery {
@@ -241,10 +251,13 @@ impl ReportQuery {
                 to: date("to", &self.to)?,
             },
             "monthly" => Report::Monthly { from: month("from", &self.from)?, to: month("to", &self.to)? },
-            "yearly" => Report::Yearly {
-                year: opt("year", &self.year, |s| s.parse().ok(), "YYYY")?
-                    .ok_or_else(|| AppError::invalid("year", "the yearly report needs a year"))?,
-            },
+            "yearly" => {
+                let year = opt("year", &self.year, |s| s.parse::<i16>().ok(), "YYYY")?
+                    .ok_or_else(|| AppError::invalid("year", "the yearly report needs a year"))?;
+                // Its months must be dates the ledger takes: a year past jiff's would panic.
+                Month { year, month: 1 }.in_range().map_err(|e| AppError::invalid("year", e))?;
+                Report::Yearly { year }
+            }
             "history" => Report::History,
             "cashflow" => Report::Cashflow {
                 period: match interval {

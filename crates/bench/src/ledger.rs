@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use kassa_core::{
-    AccountId, AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, NewAccount,
-    NewTransaction, Owner, Section, Status, TxId,
+    AccountId, AccountKind, AccountRef, Amount, BookId, CategoryId, CategoryName, Command, Currency, LedgerDate,
+    NewAccount, NewTransaction, Owner, Section, Status, TxId,
 };
 use kassa_store::Store;
 use kassa_store::testing::TempDir;
@@ -174,7 +174,7 @@ pub(crate) fn book_setup(book: BookId) -> (Vec<Command>, Vec<String>, Vec<String
             number: None,
             institution: None,
             location: None,
-            opened_on: "2015-01-01".parse().unwrap_or_default(),
+            opened_on: START,
         }));
     }
     let categories: Vec<String> =
@@ -204,13 +204,16 @@ pub(crate) struct Generator {
 
 const TEN_YEARS: u64 = 3650;
 
+/// The first day of the generated history, when its accounts open.
+const START: LedgerDate = LedgerDate::known(2015, 1, 1);
+
 impl Generator {
     pub(crate) fn new(accounts: Vec<String>, categories: Vec<String>, total: usize, dates: Dates) -> Generator {
         Generator {
             state: 0x9E37_79B9_7F4A_7C15,
             accounts,
             categories,
-            start: jiff::civil::date(2015, 1, 1),
+            start: START.get(),
             total: total.max(1),
             made: 0,
             dates,
@@ -242,12 +245,13 @@ impl Generator {
         let category = (r >> 20) as usize % self.categories.len();
         let sign = if self.categories[category] == "Salary" { 1 } else { -1 };
         let day = self.day(r);
+        // Ten years on from 2015, and cents below 200.00: always in range.
         let date = self.start.checked_add(jiff::Span::new().days(day as i64)).unwrap_or(self.start);
         Command::RecordTransaction(NewTransaction {
             tx_id: TxId(Uuid::now_v7()),
             account: AccountRef::Name(self.accounts[(r >> 40) as usize % self.accounts.len()].clone()),
-            date,
-            amount: Decimal::new(sign * cents, 2),
+            date: LedgerDate::new(date).unwrap_or(START),
+            amount: Amount::new(Decimal::new(sign * cents, 2)).unwrap_or(Amount::ZERO),
             description: format!("CARD PAYMENT {} #{}", self.categories[category].to_uppercase(), r % 997),
             category: Some(self.categories[category].clone()),
             counterparty: None,
@@ -281,7 +285,7 @@ fn sqlite_baseline(path: &std::path::Path, n: usize, batch: usize, dates: Dates)
                         t.tx_id.to_string(),
                         "Checking",
                         t.date.to_string(),
-                        kassa_core::Money::new(t.amount, Currency::EUR)?.minor_units(),
+                        kassa_core::Money::new(t.amount.get(), Currency::EUR)?.minor_units(),
                         t.description,
                         t.category
                     ])?;
@@ -310,8 +314,8 @@ fn pg_baseline(url: &str, n: usize, batch: usize, dates: Dates) -> anyhow::Resul
         for _ in 0..size {
             if let Command::RecordTransaction(t) = source.next() {
                 ids.push(t.tx_id.0);
-                dates.push(t.date);
-                amounts.push(t.amount);
+                dates.push(t.date.get());
+                amounts.push(t.amount.get());
                 descs.push(t.description);
                 cats.push(t.category);
             }

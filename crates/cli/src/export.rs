@@ -38,8 +38,9 @@ pub struct ExportArgs {
     known_at: Option<Timestamp>,
 }
 
+/// A date flag, in kassa's range.
 fn date(s: &str) -> Result<Date, String> {
-    s.trim().parse().map_err(|_| format!("invalid date '{s}' (expected YYYY-MM-DD)"))
+    crate::ledger::parse_date(s).map_err(|e| e.to_string())
 }
 
 /// Exports are written to a temporary file beside `out`, renamed into

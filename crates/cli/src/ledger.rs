@@ -8,10 +8,8 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use kassa_app::SystemClock;
 use kassa_app::local::{AccountInput, Local, TransferInput, TxInput, TxListQuery};
-use kassa_core::money::parse_decimal;
-use kassa_core::{AccountKind, Book, Currency, Iban, ParseError, Section, TxId};
+use kassa_core::{AccountKind, Amount, Book, Currency, Iban, LedgerDate, ParseError, Section, TxId};
 use kassa_store::Store;
-use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -35,12 +33,9 @@ impl Ctx<'_> {
     }
 }
 
+/// A date flag, in kassa's range (`LedgerDate`), for filters that take a plain date.
 pub fn parse_date(s: &str) -> Result<Date, ParseError> {
-    s.trim().parse::<Date>().map_err(|_| ParseError::Date(s.to_string()))
-}
-
-fn amount(s: &str) -> Result<Decimal, ParseError> {
-    parse_decimal(s)
+    LedgerDate::parse(s).map(LedgerDate::get)
 }
 
 fn currency(s: &str) -> Result<Currency, ParseError> {
@@ -111,8 +106,8 @@ pub enum AccountCmd {
         #[arg(long)]
         location: Option<String>,
         /// Opening date (default: today)
-        #[arg(long, value_parser = parse_date)]
-        opened: Option<Date>,
+        #[arg(long, value_parser = LedgerDate::parse)]
+        opened: Option<LedgerDate>,
     },
     List,
 }
@@ -157,10 +152,10 @@ pub enum TxCmd {
     Add {
         #[arg(long)]
         account: String,
-        #[arg(long, value_parser = parse_date)]
-        date: Date,
-        #[arg(long, value_parser = amount, allow_hyphen_values = true)]
-        amount: Decimal,
+        #[arg(long, value_parser = LedgerDate::parse)]
+        date: LedgerDate,
+        #[arg(long, value_parser = Amount::parse, allow_hyphen_values = true)]
+        amount: Amount,
         #[arg(long)]
         description: String,
         #[arg(long)]
@@ -245,17 +240,17 @@ pub struct TransferArgs {
     from: String,
     #[arg(long)]
     to: String,
-    #[arg(long, value_parser = parse_date)]
-    date: Date,
+    #[arg(long, value_parser = LedgerDate::parse)]
+    date: LedgerDate,
     /// Positive, in the source account's currency
-    #[arg(long, value_parser = amount)]
-    amount: Decimal,
+    #[arg(long, value_parser = Amount::parse)]
+    amount: Amount,
     /// What arrives, in the target account's currency (between currencies)
-    #[arg(long, value_parser = amount, conflicts_with = "rate")]
-    to_amount: Option<Decimal>,
+    #[arg(long, value_parser = Amount::parse, conflicts_with = "rate")]
+    to_amount: Option<Amount>,
     /// Units of the target currency per unit of the source currency
-    #[arg(long, value_parser = amount)]
-    rate: Option<Decimal>,
+    #[arg(long, value_parser = Amount::parse)]
+    rate: Option<Amount>,
     #[arg(long, default_value = "Transfer")]
     description: String,
 }

@@ -8,8 +8,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_app::SystemClock;
 use kassa_app::reports::{self, Report, ReportRequest};
-use kassa_core::Currency;
 use kassa_core::report::{GroupBy, Interval, Month, Period, TopBy};
+use kassa_core::{Currency, LedgerDate};
 
 use crate::ledger::Ctx;
 use crate::output;
@@ -63,7 +63,7 @@ pub enum ReportCmd {
     },
     /// One year by months
     Yearly {
-        #[arg(long)]
+        #[arg(long, value_parser = parse_year)]
         year: i16,
         #[command(flatten)]
         common: Common,
@@ -137,12 +137,22 @@ pub enum TopByArg {
     Counterparty,
 }
 
+/// A date flag, in kassa's range.
 fn parse_date(s: &str) -> Result<Date, String> {
-    s.trim().parse().map_err(|_| format!("invalid date '{s}' (expected YYYY-MM-DD)"))
+    let d: Date = s.trim().parse().map_err(|_| format!("invalid date '{s}' (expected YYYY-MM-DD)"))?;
+    LedgerDate::new(d).map(LedgerDate::get).map_err(|e| e.to_string())
 }
 
+/// A month flag, in kassa's date range.
 fn parse_month(s: &str) -> Result<Month, String> {
-    s.parse().map_err(|_| format!("invalid month '{s}' (expected YYYY-MM)"))
+    let m: Month = s.parse().map_err(|_| format!("invalid month '{s}' (expected YYYY-MM)"))?;
+    m.in_range().map_err(|e| e.to_string())
+}
+
+/// A year flag whose months are in kassa's date range.
+fn parse_year(s: &str) -> Result<i16, String> {
+    let year: i16 = s.trim().parse().map_err(|_| format!("invalid year '{s}' (expected YYYY)"))?;
+    Month { year, month: 1 }.in_range().map(|m| m.year).map_err(|e| e.to_string())
 }
 
 fn parse_currency(s: &str) -> Result<Currency, String> {
@@ -206,7 +216,7 @@ pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
                 None => (None, None),
                 Some(p) => reports::parse_period(p)
                     .map(|(a, b)| (Some(a), Some(b)))
-                    .map_err(|_| anyhow::anyhow!("invalid --period '{}' (expected YYYY or YYYY-MM)", p.trim()))?,
+                    .map_err(|e| anyhow::anyhow!("invalid --period '{}' ({e})", p.trim()))?,
             };
             let by = match by {
                 TopByArg::Category => TopBy::Category,

@@ -191,6 +191,46 @@ fn bad_input_is_one_line_nonzero_and_writes_nothing() {
     }
 }
 
+/// Issue 14: `kassa tx add` refuses an amount or a date outside kassa's
+/// range naming the flag, writes nothing, and the book stays readable and
+/// rebuildable; a sum that would leave the range is refused naming the account.
+#[test]
+fn tx_add_refuses_amounts_and_dates_outside_the_range() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        let add = |date: &str, amount: &str| {
+            let (date, amount) = (format!("--date={date}"), format!("--amount={amount}"));
+            k.run(&["tx", "add", "--account", "Checking", &date, &amount, "--description", "edge"])
+        };
+        let log_before = k.json(&["events", "--limit", "1000"]);
+        for (date, amount, flag, value) in [
+            ("2024-01-02", "100000000000000000.00", "--amount", "100000000000000000.00"),
+            ("2024-01-02", "792281625142643375935439503.35", "--amount", "792281625142643375935439503.35"),
+            ("2024-01-02", "-79228162514264337593543950335", "--amount", "-79228162514264337593543950335"),
+            ("-000001-12-31", "1.00", "--date", "-000001-12-31"),
+            ("9999-12-31", "1.00", "--date", "9999-12-31"),
+        ] {
+            let out = add(date, amount);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{date} {amount} accepted on {}", db.name);
+            assert_eq!(stderr.trim_end().lines().count(), 1, "not one line: {stderr}");
+            assert!(stderr.contains(flag) && stderr.contains(value), "'{stderr}' lacks {flag} and {value}");
+            assert!(stderr.contains("range"), "'{stderr}' does not say why");
+        }
+        assert_eq!(k.json(&["events", "--limit", "1000"]), log_before, "a refused add wrote on {}", db.name);
+
+        assert!(add("2024-01-02", "99999999999999.99").status.success(), "{}", db.name);
+        let out = add("2024-01-03", "0.01");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains("Checking"), "{}: {stderr}", db.name);
+        assert_eq!(balances(&k, &[]), pairs(&[("Checking", "99999999999999.99")]), "{}", db.name);
+        k.ok(&["rebuild"]);
+        assert_eq!(balances(&k, &[]), pairs(&[("Checking", "99999999999999.99")]), "{}", db.name);
+        assert_eq!(k.json(&["tx", "list"])[0]["amount"], "99999999999999.99", "{}", db.name);
+    }
+}
+
 #[test]
 fn rules_dry_run_apply_undo_and_manual_wins_through_the_binary() {
     for (db, k) in databases() {

@@ -2,20 +2,20 @@
 //! are checked by [`crate::ledger::Ledger::decide`], which turns them into
 //! events or refuses them.
 
-use jiff::civil::Date;
-use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::account::AccountKind;
 use crate::categorize::Rule;
 use crate::category::{CategoryName, Section};
 use crate::currency::Currency;
+use crate::date::LedgerDate;
 use crate::event::Owner;
 use crate::iban::Iban;
 use crate::ids::{AccountId, BookId, CategoryId, TxId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use crate::money::Amount;
 use crate::transaction::{CategorySource, Status};
 
 /// An account named the way the caller knows it: the CLI by name, the API by id.
@@ -35,17 +35,18 @@ pub struct NewAccount {
     pub number: Option<String>,
     pub institution: Option<String>,
     pub location: Option<String>,
-    pub opened_on: Date,
+    pub opened_on: LedgerDate,
 }
 
-/// One amount on one account, with a category or none.
+/// One amount on one account, with a category or none. Amounts and dates
+/// in commands are checked types, so every edge has checked them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTransaction {
     pub tx_id: TxId,
     pub account: AccountRef,
-    pub date: Date,
+    pub date: LedgerDate,
     /// Signed: + money in, − money out; in the account's currency.
-    pub amount: Decimal,
+    pub amount: Amount,
     pub description: String,
     pub category: Option<String>,
     pub counterparty: Option<String>,
@@ -63,12 +64,12 @@ pub struct NewTransfer {
     pub tx_id: TxId,
     pub from: AccountRef,
     pub to: AccountRef,
-    pub date: Date,
+    pub date: LedgerDate,
     /// Positive, in the source account's currency.
-    pub amount: Decimal,
+    pub amount: Amount,
     /// What arrives, in the target account's currency; required when the
     /// currencies differ, must be absent or equal to `amount` otherwise.
-    pub to_amount: Option<Decimal>,
+    pub to_amount: Option<Amount>,
     pub description: String,
     pub external_id: Option<String>,
 }

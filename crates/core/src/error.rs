@@ -13,8 +13,14 @@ pub enum ParseError {
     Amount(String),
     #[error("amount '{amount}' has more decimals than {currency} allows ({allowed})")]
     AmountPrecision { amount: String, currency: String, allowed: u32 },
+    /// See `money::LIMIT` for why the range is what it is.
+    #[error("amount '{0}' is out of range (kassa takes amounts of less than 100000000000000, 10^14, in size)")]
+    AmountRange(String),
     #[error("invalid date '{0}' (expected YYYY-MM-DD)")]
     Date(String),
+    /// See `date::FIRST` for why the range is what it is.
+    #[error("date '{0}' is out of range (kassa takes dates from 1900-01-01 to 2200-12-31)")]
+    DateRange(String),
     #[error("invalid IBAN '{value}': {reason}")]
     Iban { value: String, reason: &'static str },
     #[error("unknown account kind '{0}' (expected one of checking, savings, cash, credit_card, loan, brokerage)")]
@@ -56,6 +62,11 @@ pub enum LedgerError {
     ZeroAmount,
     #[error("postings do not balance: {currency} sums to {sum}")]
     Unbalanced { currency: String, sum: String },
+    /// A sum a store keeps would leave its range (`money::LIMIT` for a
+    /// balance, 64-bit minor units for any other total); the write that
+    /// would have made it is refused.
+    #[error("{what} would be {value}, out of range ({limit})")]
+    OutOfRange { what: String, value: String, limit: &'static str },
     #[error("a transaction needs at least two postings")]
     TooFewPostings,
     #[error("invalid rule: {0}")]

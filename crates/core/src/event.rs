@@ -376,4 +376,30 @@ mod tests {
         assert!(Event::from_stored("no_such_event", 1, "{}").is_err());
         assert!(Event::from_stored("book_opened", 9, "{}").is_err());
     }
+
+    /// Events written before kassa had a range read back as an error that
+    /// names the value, never as a domain value the code could not build.
+    #[test]
+    fn stored_amounts_and_dates_outside_the_range_are_refused() {
+        let tx = |date: &str, amount: &str, negated: &str| {
+            format!(
+                r#"{{"id":"0193b7c4-2f30-7b77-ad4c-3e5f60718207","date":"{date}","description":"d","postings":[{{"leg":"uncategorized","amount":"{amount}","currency":"EUR"}},{{"leg":"conversion","amount":"{negated}","currency":"EUR"}}]}}"#
+            )
+        };
+        for (data, value) in [
+            (tx("2024-05-01", "100000000000000000.00", "-100000000000000000.00"), "100000000000000000.00"),
+            (
+                tx("2024-05-01", "792281625142643375935439503.35", "-792281625142643375935439503.35"),
+                "792281625142643375935439503.35",
+            ),
+            (tx("-000001-12-31", "1.00", "-1.00"), "-000001-12-31"),
+            (tx("9999-12-31", "1.00", "-1.00"), "9999-12-31"),
+        ] {
+            let err = Event::from_stored("transaction_recorded", 1, &data).unwrap_err().to_string();
+            assert!(err.contains(value) && err.contains("out of range"), "{err}");
+        }
+        let account = r#"{"id":"0193a1f2-8011-7c02-8e11-41b7d0c9e502","name":"a","kind":"cash","currency":"EUR","iban":null,"number":null,"institution":null,"location":null,"opened_on":"9999-12-31"}"#;
+        let err = Event::from_stored("account_opened", 1, account).unwrap_err().to_string();
+        assert!(err.contains("9999-12-31") && err.contains("out of range"), "{err}");
+    }
 }

@@ -24,7 +24,7 @@ use crate::event::{
 };
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
-use crate::money::Money;
+use crate::money::{Amount, Money};
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Transaction};
 
 #[derive(Debug, Clone, Default)]
@@ -111,7 +111,7 @@ impl Ledger {
                     number: a.number.clone(),
                     institution: a.institution.clone(),
                     location: a.location.clone(),
-                    opened_on: a.opened_on,
+                    opened_on: a.opened_on.get(),
                 })])
             }
             Command::AddCategory { category_id, name, section } => {
@@ -291,7 +291,7 @@ impl Ledger {
             return Err(LedgerError::DuplicateTransaction(t.tx_id.to_string()));
         }
         let account = self.resolve_account(&t.account)?;
-        let amount = Money::new(t.amount, account.currency)?;
+        let amount = Money::new(t.amount.get(), account.currency)?;
         if amount.is_zero() {
             return Err(LedgerError::ZeroAmount);
         }
@@ -303,7 +303,7 @@ impl Ledger {
         ])?;
         Ok(vec![Event::TransactionRecorded(Transaction {
             id: t.tx_id,
-            date: t.date,
+            date: t.date.get(),
             description: t.description.trim().to_string(),
             postings,
             counterparty: clean(&t.counterparty),
@@ -321,21 +321,24 @@ impl Ledger {
         if from.id == to.id {
             return Err(LedgerError::TransferToSelf(from.name.clone()));
         }
-        if t.amount <= Decimal::ZERO {
-            return Err(LedgerError::TransferNotPositive(t.amount.to_string()));
+        let amount = t.amount.get();
+        if amount <= Decimal::ZERO {
+            return Err(LedgerError::TransferNotPositive(amount.to_string()));
         }
-        let sent = Money::new(t.amount, from.currency)?;
+        let sent = Money::new(amount, from.currency)?;
         let mut postings = vec![Posting { leg: Leg::Account(from.id), amount: sent.negated() }];
+        let to_amount = t.to_amount.map(Amount::get);
         if from.currency == to.currency {
-            if t.to_amount.is_some_and(|x| x != t.amount) {
+            if let Some(x) = to_amount.filter(|x| *x != amount) {
+                // Both are in range, so their difference is (at most 2 × 10^14).
                 return Err(LedgerError::Unbalanced {
                     currency: from.currency.to_string(),
-                    sum: (t.to_amount.unwrap_or_default() - t.amount).to_string(),
+                    sum: (x - amount).to_string(),
                 });
             }
             postings.push(Posting { leg: Leg::Account(to.id), amount: sent });
         } else {
-            let Some(to_amount) = t.to_amount else {
+            let Some(to_amount) = to_amount else {
                 return Err(LedgerError::TransferNeedsRate {
                     from: from.name.clone(),
                     from_currency: from.currency.to_string(),
@@ -353,7 +356,7 @@ impl Ledger {
         }
         Ok(vec![Event::TransactionRecorded(Transaction {
             id: t.tx_id,
-            date: t.date,
+            date: t.date.get(),
             description: t.description.trim().to_string(),
             postings: Postings::new(postings)?,
             counterparty: None,
@@ -526,6 +529,7 @@ mod tests {
     use crate::account::AccountKind;
     use crate::category::Section;
     use crate::command::NewAccount;
+    use crate::date::LedgerDate;
     use crate::event::Owner;
     use crate::ids::BookId;
     use crate::transaction::Status;
@@ -561,15 +565,19 @@ mod tests {
             number: None,
             institution: None,
             location: None,
-            opened_on: jiff::civil::date(2024, 1, 1),
+            opened_on: day(2024, 1, 1),
         })
+    }
+
+    fn day(y: i16, m: i8, d: i8) -> LedgerDate {
+        LedgerDate::new(jiff::civil::date(y, m, d)).unwrap()
     }
 
     fn expense(n: u128, amount: &str, category: Option<&str>) -> Command {
         Command::RecordTransaction(NewTransaction {
             tx_id: TxId(id(n)),
             account: AccountRef::Name("checking".into()),
-            date: jiff::civil::date(2024, 2, 3),
+            date: day(2024, 2, 3),
             amount: amount.parse().unwrap(),
             description: " Coffee ".into(),
             category: category.map(str::to_string),
@@ -611,9 +619,9 @@ mod tests {
             tx_id: TxId(id(11)),
             from: AccountRef::Name("Checking".into()),
             to: AccountRef::Name("Dollars".into()),
-            date: jiff::civil::date(2024, 3, 1),
+            date: day(2024, 3, 1),
             amount: "100".parse().unwrap(),
-            to_amount: Some(convert("100".parse().unwrap(), "1.08355".parse().unwrap(), Currency::USD)),
+            to_amount: Amount::new(convert("100".parse().unwrap(), "1.08355".parse().unwrap(), Currency::USD)).ok(),
             description: "fx".into(),
             external_id: None,
         });

@@ -27,8 +27,9 @@ pub fn is_overdrawn(kind: AccountKind, balance_minor: i64) -> bool {
 /// An account's outflows summed, in minor units: the average is `total / count`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outflows {
-    /// The sum of the outflows' sizes (positive).
-    pub total: i64,
+    /// The sum of the outflows' sizes (positive). Wider than one amount: a
+    /// few outflows near the edge of kassa's range sum past 64 bits.
+    pub total: i128,
     pub count: i64,
 }
 
@@ -37,8 +38,7 @@ pub struct Outflows {
 /// Compared as `size × count > 5 × total`, so no division rounds.
 pub fn is_large_outflow(amount: i64, currency: Currency, account: Outflows) -> bool {
     amount <= large_outflow_ceiling(currency)
-        && i128::from(amount).abs() * i128::from(account.count)
-            > i128::from(AVERAGE_MULTIPLE) * i128::from(account.total)
+        && i128::from(amount).abs() * i128::from(account.count) > i128::from(AVERAGE_MULTIPLE) * account.total
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::currency::Currency;
-use crate::error::LedgerError;
+use crate::error::{LedgerError, ParseError};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::money::Money;
 
@@ -137,8 +137,8 @@ impl CategorySource {
     }
 }
 
-/// Postings that are known to balance. The field is private so that the only
-/// way to get one is through the check.
+/// Postings that are known to balance, each inside kassa's range. The field
+/// is private so that the only way to get one is through the check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Postings(Vec<Posting>);
@@ -150,6 +150,11 @@ impl Postings {
         }
         if postings.iter().any(|p| p.amount.is_zero()) {
             return Err(LedgerError::ZeroAmount);
+        }
+        // Behind every edge's `Amount` check: a path that built a posting
+        // some other way (a conversion, stored JSON) is refused here too.
+        if let Some(p) = postings.iter().find(|p| !p.amount.in_range()) {
+            return Err(ParseError::AmountRange(p.amount.amount.to_string()).into());
         }
         for (currency, sum) in sums_by_currency(&postings) {
             if !sum.is_zero() {
@@ -273,6 +278,23 @@ mod tests {
         let mixed =
             Postings::new(vec![Posting { leg: acc(1), amount: eur("-1") }, Posting { leg: acc(2), amount: usd }]);
         assert!(matches!(mixed, Err(LedgerError::Unbalanced { .. })));
+    }
+
+    #[test]
+    fn postings_outside_the_range_are_refused_however_they_were_built() {
+        // `Money`'s fields are public: a path that skipped `Money::new` and
+        // every edge's `Amount` is still caught here, so `decide` is too.
+        let huge = Money { amount: "100000000000000".parse().unwrap(), currency: Currency::EUR };
+        let err = Postings::new(vec![
+            Posting { leg: acc(1), amount: huge },
+            Posting { leg: Leg::Uncategorized, amount: huge.negated() },
+        ]);
+        assert_eq!(err, Err(LedgerError::Parse(ParseError::AmountRange("100000000000000".into()))));
+        let edge = eur("99999999999999.99");
+        assert!(
+            Postings::new(vec![Posting { leg: acc(1), amount: edge }, Posting { leg: acc(2), amount: edge.negated() }])
+                .is_ok()
+        );
     }
 
     #[test]

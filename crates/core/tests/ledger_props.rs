@@ -8,14 +8,18 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use kassa_core::transaction::sums_by_currency;
 use kassa_core::{
-    AccountId, AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, Event, Ledger,
-    LedgerError, NewAccount, NewTransaction, NewTransfer, Owner, Section, Status, TxId,
+    AccountId, AccountKind, AccountRef, Amount, BookId, CategoryId, CategoryName, Command, Currency, Event, Ledger,
+    LedgerDate, LedgerError, NewAccount, NewTransaction, NewTransfer, Owner, Section, Status, TxId,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 const CURRENCIES: [Currency; 3] = [Currency::EUR, Currency::USD, Currency::JPY];
+
+fn in_range(d: Date) -> LedgerDate {
+    LedgerDate::new(d).unwrap()
+}
 
 fn date(day: u16) -> Date {
     jiff::civil::date(2024, 1, 1).checked_add(jiff::Span::new().days(i64::from(day))).unwrap()
@@ -74,7 +78,7 @@ impl World {
                     number: None,
                     institution: None,
                     location: None,
-                    opened_on: date(0),
+                    opened_on: in_range(date(0)),
                 })
             }
             Op::Category { n } => {
@@ -92,8 +96,8 @@ impl World {
                 Command::RecordTransaction(NewTransaction {
                     tx_id,
                     account: AccountRef::Name(pick(&self.accounts, *account)?),
-                    date: date(*day),
-                    amount: Decimal::new(*units, *scale),
+                    date: in_range(date(*day)),
+                    amount: Amount::new(Decimal::new(*units, *scale)).unwrap(),
                     description: "p".into(),
                     category: category.and_then(|c| pick(&self.categories, c)),
                     counterparty: None,
@@ -111,9 +115,9 @@ impl World {
                     tx_id,
                     from: AccountRef::Name(pick(&self.accounts, *from)?),
                     to: AccountRef::Name(pick(&self.accounts, *to)?),
-                    date: date(10),
-                    amount: Decimal::new(*units, 2),
-                    to_amount: to_units.map(|u| Decimal::new(u, 2)),
+                    date: in_range(date(10)),
+                    amount: Amount::new(Decimal::new(*units, 2)).unwrap(),
+                    to_amount: to_units.map(|u| Amount::new(Decimal::new(u, 2)).unwrap()),
                     description: "t".into(),
                     external_id: None,
                 })

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_core::access::{BookRole, OrgRole, Principal, TokenKind};
 use kassa_core::risk::{self, Outflows};
-use kassa_core::{AccountId, AccountKind, BookId, Currency, Event, OrgId, RecordedEvent, TxId, UserId};
+use kassa_core::{AccountId, AccountKind, Amount, BookId, Currency, Event, OrgId, RecordedEvent, TxId, UserId};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -153,9 +153,11 @@ pub struct TxPageQuery {
     /// Rows strictly newer than this position, nearest first, still
     /// returned newest first: the page before a page, for paging back.
     pub after: Option<TxCursor>,
-    /// Only rows whose amount is at least / at most this in size (either sign).
-    pub min_amount: Option<Decimal>,
-    pub max_amount: Option<Decimal>,
+    /// Only rows whose amount is at least / at most this in size (either
+    /// sign). In kassa's range, so its size in the finest unit the SQLite
+    /// register compares in (four decimals) stays below 10^18.
+    pub min_amount: Option<Amount>,
+    pub max_amount: Option<Amount>,
     /// Only transactions without a category (transfers between own accounts need none).
     pub uncategorized: bool,
     pub limit: usize,
@@ -278,11 +280,12 @@ pub(crate) trait OverviewReads {
 
 pub(crate) fn overview(r: &mut dyn OverviewReads) -> Result<Overview> {
     let accounts = r.account_figures()?;
-    let mut balances: std::collections::BTreeMap<(&str, &str), (Currency, i64)> = Default::default();
+    // Summed across every book: wider than one balance.
+    let mut balances: std::collections::BTreeMap<(&str, &str), (Currency, i128)> = Default::default();
     let mut overdrawn = 0;
     let mut by_id = std::collections::HashMap::new();
     for a in &accounts {
-        balances.entry((a.currency.code(), &a.kind)).or_insert((a.currency, 0)).1 += a.balance;
+        balances.entry((a.currency.code(), &a.kind)).or_insert((a.currency, 0)).1 += i128::from(a.balance);
         let kind: AccountKind =
             a.kind.parse().map_err(|e: kassa_core::ParseError| StoreError::Corrupt(e.to_string()))?;
         overdrawn += i64::from(risk::is_overdrawn(kind, a.balance));
@@ -303,14 +306,21 @@ pub(crate) fn overview(r: &mut dyn OverviewReads) -> Result<Overview> {
         books: r.count("SELECT COUNT(*) FROM books")?,
         balances: balances
             .into_iter()
-            .map(|((_, kind), (cur, minor))| {
-                (cur, kind.to_string(), kassa_core::Money::from_minor_units(minor, cur).amount)
-            })
-            .collect(),
+            .map(|((_, kind), (cur, minor))| Ok((cur, kind.to_string(), wide_amount(minor, cur)?)))
+            .collect::<Result<_>>()?,
         top_expenses: r.top_expenses()?,
         overdrawn_accounts: overdrawn,
         large_outflows: large,
     })
+}
+
+/// A sum wider than 64 bits of minor units as a decimal of `currency`.
+/// `Decimal` holds 96 bits, which no sum of stored balances or amounts
+/// reaches short of 2^32 rows at the edge of the range; an error, not a
+/// panic, if one did.
+pub(crate) fn wide_amount(minor: i128, currency: Currency) -> Result<Decimal> {
+    Decimal::try_from_i128_with_scale(minor, currency.minor_units())
+        .map_err(|e| StoreError::Corrupt(format!("a sum of {minor} minor units of {currency}: {e}")))
 }
 
 /// A stored reply to a create, replayed for a repeated `Idempotency-Key`.

@@ -58,12 +58,6 @@ impl StoreError {
     }
 }
 
-impl From<kassa_core::event::DecodeError> for StoreError {
-    fn from(e: kassa_core::event::DecodeError) -> Self {
-        StoreError::Corrupt(e.to_string())
-    }
-}
-
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// `url` with the password of its user info and any `password=` query

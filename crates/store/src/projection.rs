@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use kassa_core::categorize::Rule;
-use kassa_core::{Account, AccountId, Book, BookId, Category, Event, Ledger, Leg, Money, Transaction};
+use kassa_core::money::TotalRange;
+use kassa_core::report::Month;
+use kassa_core::{Account, AccountId, Book, BookId, Category, Event, Ledger, LedgerError, Leg, Money, Transaction};
+
+use crate::{Result, StoreError};
 
 /// Every projection table with the key it is dumped in, on both backends:
 /// what `rebuild` empties and refills and `projection_dump` lists, so a table
@@ -59,8 +63,12 @@ impl BookState {
 
 /// An events row's type, schema version and JSON as the event, the one
 /// upcasting point (`Event::from_stored`) for both backends.
-pub(crate) fn decode_event(event_type: &str, schema_version: u32, data: &str) -> crate::Result<Event> {
-    Ok(Event::from_stored(event_type, schema_version, data)?)
+/// A row that does not decode is named by its position in the log, so an
+/// event written before a check existed (an amount outside kassa's range)
+/// can be found: rebuild stops there with this error rather than panicking.
+pub(crate) fn decode_event(position: i64, event_type: &str, schema_version: u32, data: &str) -> Result<Event> {
+    Event::from_stored(event_type, schema_version, data)
+        .map_err(|e| StoreError::Corrupt(format!("event at position {position}: {e}")))
 }
 
 /// The book a stream belongs to, for `book-<uuid>` streams.
@@ -97,12 +105,13 @@ pub(crate) struct BalanceDeltas {
 
 impl BalanceDeltas {
     /// Adds the account postings of `tx`, negated when `sign` is -1 (a deletion).
-    pub fn add(&mut self, tx: &Transaction, sign: i64) {
+    pub fn add(&mut self, tx: &Transaction, sign: i64) -> Result<()> {
         for (acc, m) in tx.postings.accounts() {
             let m = if sign < 0 { m.negated() } else { m };
-            add_to(self.daily.entry((acc, tx.date)).or_insert(Money::zero(m.currency)), m);
-            add_to(self.totals.entry(acc).or_insert(Money::zero(m.currency)), m);
+            add_to(self.daily.entry((acc, tx.date)).or_insert(Money::zero(m.currency)), m)?;
+            add_to(self.totals.entry(acc).or_insert(Money::zero(m.currency)), m)?;
         }
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -110,8 +119,61 @@ impl BalanceDeltas {
     }
 }
 
-fn add_to(acc: &mut Money, m: Money) {
-    acc.amount += m.amount;
+/// Adds one posting to a batch's change. `Decimal` holds 10^10 amounts of
+/// the largest size and a batch is far fewer, so this cannot fail on what
+/// the ledger decided; it is checked all the same, so folding never panics.
+fn add_to(acc: &mut Money, m: Money) -> Result<()> {
+    *acc = acc.checked_add(m).ok_or_else(|| StoreError::Corrupt(format!("a batch's change overflows adding {m}")))?;
+    Ok(())
+}
+
+/// A total the projections keep, named for a refusal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Total<'a> {
+    /// An account's current balance.
+    Balance(AccountId),
+    /// An account's net change on a day (`daily_balances`).
+    Day(AccountId, Date),
+    /// An account's total in a category in a month (`monthly_category_totals`).
+    Month(Month, AccountId),
+    /// A counterparty's total in a category in a month (`monthly_counterparty_totals`).
+    Counterparty(Month, &'a str),
+}
+
+impl Total<'_> {
+    fn range(self) -> TotalRange {
+        match self {
+            Total::Balance(_) => TotalRange::Balance,
+            Total::Day(..) | Total::Month(..) | Total::Counterparty(..) => TotalRange::Stored,
+        }
+    }
+}
+
+/// The total `old + change` a write leaves, with its minor units, when the
+/// total's range holds it; else the refusal naming it (the account's name is
+/// looked up through `name`, on that path only). Both backends compute every
+/// total they keep here, in `Decimal`, and write the result: SQL never adds
+/// to a stored total, so nothing is capped at 64 bits or turns into a float.
+pub(crate) fn next_total(
+    old: Money,
+    change: Money,
+    total: Total<'_>,
+    name: &mut dyn FnMut(AccountId) -> Result<String>,
+) -> Result<(Money, i64)> {
+    let next = old.checked_add(change);
+    if let Some(n) = next.filter(|n| total.range().holds(*n))
+        && let Some(minor) = n.minor_units()
+    {
+        return Ok((n, minor));
+    }
+    let what = match total {
+        Total::Balance(a) => format!("the balance of account '{}'", name(a)?),
+        Total::Day(a, d) => format!("the change of account '{}' on {d}", name(a)?),
+        Total::Month(m, a) => format!("the {m} total of a category on account '{}'", name(a)?),
+        Total::Counterparty(m, c) => format!("the {m} total of counterparty '{c}'"),
+    };
+    let value = next.map_or_else(|| format!("{} + {change}", old), |n| n.to_string());
+    Err(LedgerError::OutOfRange { what, value, limit: total.range().describe() }.into())
 }
 
 #[cfg(test)]

@@ -166,15 +166,15 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::CategoryAdded(category) => RowOp::InsertCategory { book: book!(), category },
             Event::TransactionRecorded(tx) => {
                 let book = book!();
-                deltas.add(tx, 1);
-                flows.add(book, tx, 1);
+                deltas.add(tx, 1)?;
+                flows.add(book, tx, 1)?;
                 RowOp::InsertTransaction { book, tx, position: re.position }
             }
             Event::TransactionRecategorized(Recategorized { tx_id, category, source, postings, .. }) => {
                 let book = book!();
                 if let Some(old) = sink.load_transaction(book, *tx_id)? {
-                    flows.add(book, &old, -1);
-                    flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1);
+                    flows.add(book, &old, -1)?;
+                    flows.add(book, &Transaction { postings: postings.clone(), ..old }, 1)?;
                 }
                 RowOp::UpdateCategory { tx_id: *tx_id, category: *category, source: *source }
             }
@@ -184,16 +184,16 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
                 if counterparty.is_some()
                     && let Some(old) = sink.load_transaction(book, *tx_id)?
                 {
-                    flows.add(book, &old, -1);
-                    flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1);
+                    flows.add(book, &old, -1)?;
+                    flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1)?;
                 }
                 RowOp::Annotate { tx_id: *tx_id, counterparty: counterparty.as_deref(), notes: notes.as_deref(), tags }
             }
             Event::TransactionDeleted(Deleted { tx_id }) => {
                 let book = book!();
                 if let Some(t) = sink.load_transaction(book, *tx_id)? {
-                    deltas.add(&t, -1);
-                    flows.add(book, &t, -1);
+                    deltas.add(&t, -1)?;
+                    flows.add(book, &t, -1)?;
                 }
                 RowOp::DeleteTransaction { tx_id: *tx_id }
             }

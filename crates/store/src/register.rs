@@ -7,8 +7,7 @@
 //! few phrases that differ between SQLite and PostgreSQL.
 
 use jiff::civil::Date;
-use kassa_core::{AccountId, BookId, TxId};
-use rust_decimal::Decimal;
+use kassa_core::{AccountId, Amount, BookId, TxId};
 use uuid::Uuid;
 
 use crate::access::{TxCursor, TxPageQuery};
@@ -33,7 +32,7 @@ pub(crate) trait Dialect {
     /// `column` matches the LIKE pattern `p`, ignoring case.
     fn contains(column: &str, p: &str) -> String;
     /// The size of the row's amount and a bound comparable to it.
-    fn amount_size(bound: Decimal, lower: bool) -> (&'static str, Self::Arg);
+    fn amount_size(bound: Amount, lower: bool) -> (&'static str, Self::Arg);
     /// The row is no transfer between own accounts.
     const NOT_TRANSFER: &'static str;
     /// The register's amount column: minor units or NUMERIC.
@@ -55,8 +54,8 @@ struct RegisterFilter<'q> {
     search: Option<&'q str>,
     before: Option<TxCursor>,
     after: Option<TxCursor>,
-    min_amount: Option<Decimal>,
-    max_amount: Option<Decimal>,
+    min_amount: Option<Amount>,
+    max_amount: Option<Amount>,
     uncategorized: bool,
 }
 

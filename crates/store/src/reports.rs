@@ -22,20 +22,30 @@ pub(crate) struct FlowDeltas {
 impl FlowDeltas {
     /// Adds what `tx` contributes, negated for `sign` < 0 (a deletion, or the
     /// old side of a recategorisation).
-    pub fn add(&mut self, book: BookId, tx: &Transaction, sign: i64) {
-        let Some(f) = flow_of(tx) else { return };
+    pub fn add(&mut self, book: BookId, tx: &Transaction, sign: i64) -> crate::Result<()> {
+        let Some(f) = flow_of(tx) else { return Ok(()) };
         let amount = if sign < 0 { -f.amount.amount } else { f.amount.amount };
         let cur = f.amount.currency;
         let cat = f.category.map_or(Uuid::nil(), |c| c.0);
-        *self.flows.entry((book, f.month, f.account, cat, cur)).or_default() += amount;
+        add_to(self.flows.entry((book, f.month, f.account, cat, cur)).or_default(), amount)?;
         if let Some(cp) = f.counterparty {
-            *self.parties.entry((book, f.month, cp, cat, cur)).or_default() += amount;
+            add_to(self.parties.entry((book, f.month, cp, cat, cur)).or_default(), amount)?;
         }
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
         self.flows.is_empty() && self.parties.is_empty()
     }
+}
+
+/// Adds one flow to a batch's change: checked like a balance's (see
+/// `projection::add_to`), so folding never panics.
+fn add_to(acc: &mut Decimal, amount: Decimal) -> crate::Result<()> {
+    *acc = acc
+        .checked_add(amount)
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("a batch's flows overflow adding {amount}")))?;
+    Ok(())
 }
 
 /// A nil category id is "uncategorised".

@@ -93,8 +93,8 @@ fn the_model_applies_above_its_threshold_and_suggests_below() {
             Command::RecordTransaction(NewTransaction {
                 tx_id: TxId(id()),
                 account: AccountRef::Name("Checking".into()),
-                date: t.date,
-                amount: t.amount,
+                date: kassa_core::LedgerDate::new(t.date).unwrap(),
+                amount: kassa_core::Amount::new(t.amount).unwrap(),
                 description: t.description.clone(),
                 category: with_category.then(|| t.category.clone()),
                 counterparty: t.counterparty.clone(),

@@ -285,6 +285,40 @@ fn a_failed_batch_leaves_the_database_unchanged() {
     }
 }
 
+/// Issue 14: a row whose amount or date is outside kassa's range is a bad
+/// row naming file, line and field, like any other, and the batch writes
+/// nothing; a file whose rows would sum past the range is refused whole.
+#[test]
+fn rows_outside_the_range_are_bad_rows_naming_file_line_and_field() {
+    for db in testing::all() {
+        let store = db.store.as_ref();
+        let b = book(store);
+        let before = state(store, b);
+        let file = kassa_csv(&[
+            ("2024-01-05", "-1.00", "fine"),
+            ("2024-01-06", "100000000000000000.00", "capped by SQLite before"),
+            ("9999-12-31", "-1.00", "broke the net worth report"),
+            ("2024-01-07", "-79228162514264337593543950335", "overflowed rust_decimal"),
+            ("1899-12-31", "-1.00", "before the range"),
+        ]);
+        let err = run(store, b, "range.csv", file.as_bytes(), &opts()).unwrap_err().to_string();
+        assert!(err.contains("4 bad row(s)"), "{}: {err}", db.name);
+        for want in ["range.csv:3: amount:", "range.csv:4: date:", "range.csv:5: amount:", "range.csv:6: date:"] {
+            assert!(err.contains(want), "{}: '{err}' lacks '{want}'", db.name);
+        }
+        assert!(err.contains("range"), "{}: says why: {err}", db.name);
+        assert_eq!(state(store, b), before, "{}: nothing written", db.name);
+        let r = run(store, b, "range.csv", file.as_bytes(), &ImportOptions { skip_bad_rows: true, ..opts() }).unwrap();
+        assert_eq!((r.new, r.error_count), (1, 4), "{}", db.name);
+
+        let sums = kassa_csv(&[("2024-02-01", "99999999999999.99", "a"), ("2024-02-02", "99999999999999.99", "b")]);
+        let before = state(store, b);
+        let err = run(store, b, "sums.csv", sums.as_bytes(), &opts()).unwrap_err().to_string();
+        assert!(err.contains("Checking") && err.contains("range"), "{}: {err}", db.name);
+        assert_eq!(state(store, b), before, "{}: nothing written", db.name);
+    }
+}
+
 #[test]
 fn transfer_groups_become_one_transfer_and_opposite_amounts_are_proposed() {
     let file = "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id

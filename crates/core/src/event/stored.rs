@@ -42,6 +42,7 @@ use crate::account::{Account, AccountKind};
 use crate::categorize::{Action, Condition, Field, Op, Predicate, Rule};
 use crate::category::{Category, CategoryName, Section};
 use crate::currency::Currency;
+use crate::date::LedgerDate;
 use crate::event::{
     AccountRenamed, Annotated, Book, BookClosed, BookRenamed, Deleted, FxRatesImported, Owner, Recategorized,
     RuleDeleted, Suggested,
@@ -98,6 +99,12 @@ pub(crate) fn upcast(event_type: &str, schema_version: u32, data: &str) -> Optio
 
 fn currency(code: &str) -> Result<Currency, Invalid> {
     Currency::parse(code).map_err(|e| e.to_string())
+}
+
+/// A business date the ledger would take: an account's opening, a
+/// transaction's date (events written before kassa had a range may hold others).
+fn in_range(d: Date) -> Result<Date, Invalid> {
+    LedgerDate::new(d).map(LedgerDate::get).map_err(|e| e.to_string())
 }
 
 fn fingerprint(hex: &str) -> Result<Fingerprint, Invalid> {
@@ -252,7 +259,7 @@ impl Stored for StoredAccount {
             number: self.number,
             institution: self.institution,
             location: self.location,
-            opened_on: self.opened_on,
+            opened_on: in_range(self.opened_on)?,
         })
     }
 }
@@ -378,7 +385,7 @@ impl Stored for StoredTransaction {
     fn into_domain(self) -> Result<Transaction, Invalid> {
         Ok(Transaction {
             id: TxId(self.id),
-            date: self.date,
+            date: in_range(self.date)?,
             description: self.description,
             postings: postings(self.postings)?,
             counterparty: self.counterparty,

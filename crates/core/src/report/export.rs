@@ -74,7 +74,9 @@ pub fn posting_rows(ledger: &Ledger, from: Option<Date>, to: Option<Date>) -> Ve
                 section,
                 currency: p.amount.currency,
                 amount: p.amount.amount,
-                amount_minor: p.amount.minor_units(),
+                // A posting is in range (`Postings::new`): below 10^18
+                // minor units, so this is always exact and never the default.
+                amount_minor: p.amount.minor_units().unwrap_or_default(),
                 tags: t.tags.join(","),
                 external_id: t.external_id.clone(),
             });

@@ -66,6 +66,17 @@ impl Month {
         }
     }
 
+    /// The month if all of it is in kassa's date range (1900-01 to
+    /// 2200-12), checked without making a date: a year past jiff's range
+    /// would panic there.
+    pub fn in_range(self) -> Result<Month, ParseError> {
+        if (Month::of(crate::date::FIRST)..=Month::of(crate::date::LAST)).contains(&self) {
+            Ok(self)
+        } else {
+            Err(ParseError::DateRange(self.to_string()))
+        }
+    }
+
     /// Months from `self` back `n` (`n` ≥ 0).
     pub fn minus(&self, n: u32) -> Month {
         let mut m = *self;

@@ -471,6 +471,28 @@ pub struct TrendLine {
     pub flag: String,
 }
 
+/// The standard deviation of `xs` about `mean`. A category summed over
+/// several accounts near the edge of kassa's range has deviations whose
+/// squares overflow `Decimal` (10^14 squared is already 10^28): those are
+/// scaled down by the largest deviation before squaring, which loses only
+/// digits far below what a trend's flag compares.
+fn std_dev(xs: &[Decimal], mean: Decimal) -> Decimal {
+    let n = Decimal::from(xs.len().max(1));
+    let rms = |scale: Decimal| {
+        let squares = xs.iter().try_fold(Decimal::ZERO, |sum, x| {
+            let d = (*x - mean) / scale;
+            sum.checked_add(d.checked_mul(d)?)
+        })?;
+        (squares / n).sqrt()
+    };
+    if let Some(sd) = rms(Decimal::ONE) {
+        return sd;
+    }
+    let scale = xs.iter().map(|x| (*x - mean).abs()).max().unwrap_or(Decimal::ONE);
+    // Scaled, every deviation is at most 1 and so is their root mean square.
+    rms(scale).map_or(Decimal::ZERO, |sd| sd * scale)
+}
+
 /// Each category's `month` against its trailing twelve-month average.
 pub fn trends(
     f: &ReportFacts,
@@ -493,8 +515,7 @@ pub fn trends(
         let amount = by_month.get(&month).copied().unwrap_or_default();
         let past: Vec<Decimal> = (1..=12).map(|k| by_month.get(&month.minus(k)).copied().unwrap_or_default()).collect();
         let mean = past.iter().sum::<Decimal>() / twelve;
-        let var = past.iter().map(|x| (*x - mean) * (*x - mean)).sum::<Decimal>() / twelve;
-        let sd = var.sqrt().unwrap_or_default();
+        let sd = std_dev(&past, mean);
         let diff = amount - mean;
         let far = diff.abs() > sd * Decimal::TWO && diff.abs() * Decimal::from(4) > mean.abs();
         // Spending is negative: a month that spends more is "high".

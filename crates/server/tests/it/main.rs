@@ -4,6 +4,7 @@
 mod idempotency;
 mod imports;
 mod matrix;
+mod ranges;
 mod revocation;
 mod security;
 mod story;

@@ -6,7 +6,7 @@ use kassa_core::access::Principal;
 use kassa_core::event::AccountRenamed;
 use kassa_core::risk::Outflows;
 use kassa_core::{AccountId, Book, BookId, Event, OrgId, RecordedEvent, TxId, UserId};
-use kassa_core::{Currency, Money};
+use kassa_core::{Amount, Currency, Money};
 use postgres::Client;
 use postgres::types::ToSql;
 use rust_decimal::Decimal;
@@ -17,7 +17,7 @@ use crate::access::{
     AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
     TxCursor, TxItem, TxPageQuery, UserRow, UserUow, book_role, org_role, principal_from, principal_parts, token_kind,
 };
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
 use crate::register::{Dialect, page_rows};
 use crate::sqlite::owner_from;
@@ -292,8 +292,8 @@ impl Dialect for Postgres {
     fn contains(column: &str, p: &str) -> String {
         format!("{column} ILIKE {p}")
     }
-    fn amount_size(bound: Decimal, _lower: bool) -> (&'static str, Self::Arg) {
-        ("abs(r.amount)", Box::new(bound))
+    fn amount_size(bound: Amount, _lower: bool) -> (&'static str, Self::Arg) {
+        ("abs(r.amount)", Box::new(bound.get()))
     }
 }
 
@@ -325,12 +325,15 @@ impl OverviewReads for OverviewSql<'_> {
         rows.iter()
             .map(|r| {
                 let cur = currency(r.get(1))?;
-                let minor = |d: Decimal| Money { amount: at_scale(d, cur), currency: cur }.minor_units();
+                // The sum of a currency's amounts at its scale is its minor units.
+                let minor = |d: Decimal| at_scale(d, cur).mantissa();
+                let balance = i64::try_from(minor(r.get(3)))
+                    .map_err(|_| StoreError::Corrupt(format!("a balance of {} {cur}", r.get::<_, Decimal>(3))))?;
                 Ok(AccountFigures {
                     id: AccountId(r.get(0)),
                     currency: cur,
                     kind: r.get(2),
-                    balance: minor(r.get(3)),
+                    balance,
                     outflows: Outflows { total: minor(r.get(4)), count: r.get(5) },
                 })
             })
@@ -344,10 +347,14 @@ impl OverviewReads for OverviewSql<'_> {
               WHERE r.currency = $1 AND r.amount <= $2",
             &[&cur.code(), &ceiling],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| (AccountId(r.get(0)), Money { amount: at_scale(r.get(1), cur), currency: cur }.minor_units()))
-            .collect())
+        rows.iter()
+            .map(|r| {
+                let amount = Money { amount: at_scale(r.get(1), cur), currency: cur };
+                let minor =
+                    amount.minor_units().ok_or_else(|| StoreError::Corrupt(format!("an amount of {amount}")))?;
+                Ok((AccountId(r.get(0)), minor))
+            })
+            .collect()
     }
 
     fn top_expenses(&mut self) -> Result<Vec<(String, Currency, Decimal)>> {

@@ -20,7 +20,9 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
+use crate::projection::{
+    BalanceDeltas, BookState, PROJECTIONS, Total, decode_event, leg_name, next_total, register_rows_of_tx,
+};
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
 use crate::register::tx_rows;
 use crate::schema::{MIGRATIONS, render};
@@ -760,39 +762,83 @@ impl TxBatch {
     }
 }
 
+/// Each touched (account, day) row and account balance becomes its new
+/// total, computed and range-checked by `next_total` from the rows read
+/// here, then written in one batch; a day whose changes cancel out leaves no
+/// row, however the events were batched. Totals are written at their
+/// currency's scale, so a replay that batches differently (rebuild) writes
+/// the same NUMERIC text (0.00, never 0).
 fn flush_deltas(tx: &mut Client, deltas: &BalanceDeltas) -> Result<()> {
     if deltas.is_empty() {
         return Ok(());
     }
     let accounts: Vec<Uuid> = deltas.daily.keys().map(|(a, _)| a.0).collect();
     let dates: Vec<Date> = deltas.daily.keys().map(|(_, d)| *d).collect();
-    let amounts: Vec<Decimal> = deltas.daily.values().map(|m| m.amount).collect();
+    let old: HashMap<(Uuid, Date), Decimal> = tx
+        .query(
+            "SELECT d.account_id, d.date, d.delta FROM daily_balances d
+               JOIN UNNEST($1::uuid[], $2::date[]) AS u(a, dt) ON d.account_id = u.a AND d.date = u.dt",
+            &[&accounts, &dates],
+        )?
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .collect();
+    let (mut kept, mut gone) = (Keyed::default(), Keyed::default());
+    for ((acc, date), m) in &deltas.daily {
+        let before = Money { amount: old.get(&(acc.0, *date)).copied().unwrap_or_default(), currency: m.currency };
+        let (next, _) = next_total(before, *m, Total::Day(*acc, *date), &mut |a| account_name(tx, a))?;
+        let to = if next.is_zero() { &mut gone } else { &mut kept };
+        to.push(acc.0, *date, at_scale(next.amount, m.currency));
+    }
     tx.execute(
         "INSERT INTO daily_balances (account_id, date, delta)
          SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::numeric[])
-         ON CONFLICT (account_id, date) DO UPDATE SET delta = daily_balances.delta + excluded.delta",
-        &[&accounts, &dates, &amounts],
+         ON CONFLICT (account_id, date) DO UPDATE SET delta = excluded.delta",
+        &[&kept.accounts, &kept.dates, &kept.amounts],
     )?;
-    // A day whose changes cancel out leaves no row, however events were batched.
     tx.execute(
         "DELETE FROM daily_balances d USING UNNEST($1::uuid[], $2::date[]) AS u(a, dt)
-          WHERE d.account_id = u.a AND d.date = u.dt AND d.delta = 0",
-        &[&accounts, &dates],
+          WHERE d.account_id = u.a AND d.date = u.dt",
+        &[&gone.accounts, &gone.dates],
     )?;
-    // trim_scale: 0 + 0.01 − 0.01 is 0.00 but a balance never touched is 0;
-    // the canonical scale keeps the projection independent of event batching.
     let ids: Vec<Uuid> = deltas.totals.keys().map(|a| a.0).collect();
-    let totals: Vec<Decimal> = deltas.totals.values().map(|m| m.amount).collect();
-    // Rounded to the currency's scale: a batch whose changes cancel out sends
-    // a zero that NUMERIC would otherwise keep without decimals, so a replay
-    // that batches differently (rebuild) would print 0 where the log gave 0.00.
-    let scales: Vec<i32> = deltas.totals.values().map(|m| m.currency.minor_units() as i32).collect();
+    let old: HashMap<Uuid, Decimal> = tx
+        .query("SELECT id, balance FROM accounts WHERE id = ANY($1)", &[&ids])?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut balances = vec![];
+    for (acc, m) in &deltas.totals {
+        let before = Money { amount: old.get(&acc.0).copied().unwrap_or_default(), currency: m.currency };
+        let (next, _) = next_total(before, *m, Total::Balance(*acc), &mut |a| account_name(tx, a))?;
+        balances.push(at_scale(next.amount, m.currency));
+    }
     tx.execute(
-        "UPDATE accounts a SET balance = round(a.balance + u.d, u.s)
-           FROM UNNEST($1::uuid[], $2::numeric[], $3::int[]) AS u(id, d, s) WHERE a.id = u.id",
-        &[&ids, &totals, &scales],
+        "UPDATE accounts a SET balance = u.b FROM UNNEST($1::uuid[], $2::numeric[]) AS u(id, b) WHERE a.id = u.id",
+        &[&ids, &balances],
     )?;
     Ok(())
+}
+
+/// The (account, day, amount) columns of one `UNNEST` write.
+#[derive(Default)]
+struct Keyed {
+    accounts: Vec<Uuid>,
+    dates: Vec<Date>,
+    amounts: Vec<Decimal>,
+}
+
+impl Keyed {
+    fn push(&mut self, account: Uuid, date: Date, amount: Decimal) {
+        self.accounts.push(account);
+        self.dates.push(date);
+        self.amounts.push(amount);
+    }
+}
+
+/// An account's name, for a refusal that names it.
+pub(super) fn account_name(tx: &mut Client, id: AccountId) -> Result<String> {
+    Ok(tx.query_one("SELECT name FROM accounts WHERE id = $1", &[&id.0])?.get(0))
 }
 
 fn load_transaction(tx: &mut Client, book: BookId, id: TxId) -> Result<Option<Transaction>> {
@@ -854,7 +900,7 @@ fn stream_version(tx: &mut Client, stream: &str) -> Result<i64> {
 
 fn event_row(r: &postgres::Row) -> Result<RecordedEvent> {
     let schema: i32 = r.get(4);
-    let event = decode_event(r.get(3), schema as u32, r.get(5))?;
+    let event = decode_event(r.get(0), r.get(3), schema as u32, r.get(5))?;
     Ok(RecordedEvent {
         position: r.get(0),
         stream: r.get(1),

@@ -1,74 +1,134 @@
 //! PostgreSQL side of the report projections: monthly aggregates, FX rates
 //! and the queries that turn them into report facts.
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use jiff::civil::Date;
 use kassa_core::report::fx::FxRate;
 use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal, Wanted};
-use kassa_core::{AccountId, BookId, Money};
+use kassa_core::{AccountId, BookId, Currency, Money};
 use postgres::Client;
+use postgres::types::{FromSql, ToSql};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{at_scale, currency};
+use super::{account_name, at_scale, currency};
 use crate::error::Result;
+use crate::projection::{Total, next_total};
 use crate::reports::{FactRows, FlowDeltas, as_of_split, category_of, month_of};
 
+/// Each touched monthly total becomes its new total, computed and
+/// range-checked by `next_total` from the rows read here, then written in
+/// one batch per table; rows that sum to zero go, so the tables do not
+/// depend on batching.
 pub(super) fn flush_flows(tx: &mut Client, d: &FlowDeltas) -> Result<()> {
-    if d.is_empty() {
+    let flows = d.flows.iter().map(|((b, m, a, c, k), v)| Change {
+        key: (b.0, m.to_string(), a.0, *c, k.code()),
+        currency: *k,
+        change: *v,
+        total: Total::Month(*m, *a),
+    });
+    flush_totals(tx, "monthly_category_totals", ("account_id", "uuid"), flows.collect())?;
+    let parties = d.parties.iter().map(|((b, m, p, c, k), v)| Change {
+        key: (b.0, m.to_string(), p.clone(), *c, k.code()),
+        currency: *k,
+        change: *v,
+        total: Total::Counterparty(*m, p),
+    });
+    flush_totals(tx, "monthly_counterparty_totals", ("counterparty", "text"), parties.collect())
+}
+
+/// One monthly total a batch changes: its key (book, month, account or
+/// counterparty, category, currency), the change, and its name for a refusal.
+struct Change<'d, W> {
+    key: (Uuid, String, W, Uuid, &'static str),
+    currency: Currency,
+    change: Decimal,
+    total: Total<'d>,
+}
+
+/// Reads the existing rows of `changes`' keys from `table`, whose third key
+/// column `who` is an account id or a counterparty, and writes each new total.
+fn flush_totals<W>(
+    tx: &mut Client,
+    table: &str,
+    (who, who_type): (&str, &str),
+    changes: Vec<Change<'_, W>>,
+) -> Result<()>
+where
+    W: ToSql + Sync + for<'r> FromSql<'r> + Eq + Hash + Clone,
+{
+    if changes.is_empty() {
         return Ok(());
     }
-    let mut book = vec![];
-    let mut month = vec![];
-    let mut acc = vec![];
-    let mut cat = vec![];
-    let mut cur = vec![];
-    let mut amount = vec![];
-    for ((b, m, a, c, k), v) in &d.flows {
-        book.push(b.0);
-        month.push(m.to_string());
-        acc.push(a.0);
-        cat.push(*c);
-        cur.push(k.code());
-        amount.push(*v);
+    let unnest =
+        format!("UNNEST($1::uuid[], $2::text[], $3::{who_type}[], $4::uuid[], $5::text[]) AS u(b, m, w, c, k)");
+    let on =
+        format!("x.book_id = u.b AND x.month = u.m AND x.{who} = u.w AND x.category_id = u.c AND x.currency = u.k");
+    let keys = Keys::of(changes.iter().map(|c| &c.key));
+    let old: HashMap<(Uuid, String, W, Uuid, String), Decimal> = tx
+        .query(
+            &format!("SELECT x.book_id, x.month, x.{who}, x.category_id, x.currency, x.amount FROM {table} x JOIN {unnest} ON {on}"),
+            &[&keys.book, &keys.month, &keys.who, &keys.cat, &keys.cur],
+        )?
+        .iter()
+        .map(|r| ((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)), r.get(5)))
+        .collect();
+    let (mut kept, mut gone, mut amounts) = (vec![], vec![], vec![]);
+    for c in &changes {
+        let (b, m, w, cat, k) = &c.key;
+        let before = old.get(&(*b, m.clone(), w.clone(), *cat, (*k).to_string())).copied().unwrap_or_default();
+        let before = Money { amount: before, currency: c.currency };
+        let change = Money { amount: c.change, currency: c.currency };
+        let (next, _) = next_total(before, change, c.total, &mut |a| account_name(tx, a))?;
+        if next.is_zero() {
+            gone.push(&c.key);
+        } else {
+            kept.push(&c.key);
+            amounts.push(at_scale(next.amount, c.currency));
+        }
     }
+    let (kept, gone) = (Keys::of(kept.into_iter()), Keys::of(gone.into_iter()));
     tx.execute(
-        "INSERT INTO monthly_category_totals (book_id, month, account_id, category_id, currency, amount)
-         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::numeric[])
-         ON CONFLICT (book_id, month, account_id, category_id, currency)
-         DO UPDATE SET amount = monthly_category_totals.amount + excluded.amount",
-        &[&book, &month, &acc, &cat, &cur, &amount],
+        &format!(
+            "INSERT INTO {table} (book_id, month, {who}, category_id, currency, amount)
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::{who_type}[], $4::uuid[], $5::text[], $6::numeric[])
+             ON CONFLICT (book_id, month, {who}, category_id, currency) DO UPDATE SET amount = excluded.amount"
+        ),
+        &[&kept.book, &kept.month, &kept.who, &kept.cat, &kept.cur, &amounts],
     )?;
     tx.execute(
-        "DELETE FROM monthly_category_totals x USING UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[])
-                AS u(b, m, a, c, k)
-          WHERE x.book_id = u.b AND x.month = u.m AND x.account_id = u.a AND x.category_id = u.c
-            AND x.currency = u.k AND x.amount = 0",
-        &[&book, &month, &acc, &cat, &cur],
-    )?;
-    let (mut book, mut month, mut cp, mut cat, mut cur, mut amount) = (vec![], vec![], vec![], vec![], vec![], vec![]);
-    for ((b, m, p, c, k), v) in &d.parties {
-        book.push(b.0);
-        month.push(m.to_string());
-        cp.push(p.clone());
-        cat.push(*c);
-        cur.push(k.code());
-        amount.push(*v);
-    }
-    tx.execute(
-        "INSERT INTO monthly_counterparty_totals (book_id, month, counterparty, category_id, currency, amount)
-         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::numeric[])
-         ON CONFLICT (book_id, month, counterparty, category_id, currency)
-         DO UPDATE SET amount = monthly_counterparty_totals.amount + excluded.amount",
-        &[&book, &month, &cp, &cat, &cur, &amount],
-    )?;
-    tx.execute(
-        "DELETE FROM monthly_counterparty_totals x
-          USING UNNEST($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[]) AS u(b, m, p, c, k)
-          WHERE x.book_id = u.b AND x.month = u.m AND x.counterparty = u.p AND x.category_id = u.c
-            AND x.currency = u.k AND x.amount = 0",
-        &[&book, &month, &cp, &cat, &cur],
+        &format!("DELETE FROM {table} x USING {unnest} WHERE {on}"),
+        &[&gone.book, &gone.month, &gone.who, &gone.cat, &gone.cur],
     )?;
     Ok(())
+}
+
+/// Monthly totals' keys as `UNNEST` columns.
+struct Keys<W> {
+    book: Vec<Uuid>,
+    month: Vec<String>,
+    who: Vec<W>,
+    cat: Vec<Uuid>,
+    cur: Vec<&'static str>,
+}
+
+impl<W: Clone> Keys<W> {
+    fn of<'k>(keys: impl Iterator<Item = &'k (Uuid, String, W, Uuid, &'static str)>) -> Keys<W>
+    where
+        W: 'k,
+    {
+        let mut out = Keys { book: vec![], month: vec![], who: vec![], cat: vec![], cur: vec![] };
+        for (b, m, w, c, k) in keys {
+            out.book.push(*b);
+            out.month.push(m.clone());
+            out.who.push(w.clone());
+            out.cat.push(*c);
+            out.cur.push(k);
+        }
+        out
+    }
 }
 
 pub(super) fn insert_fx(tx: &mut Client, book: BookId, rates: &[FxRate]) -> Result<()> {

@@ -7,17 +7,18 @@ use jiff::Timestamp;
 use kassa_core::access::Principal;
 use kassa_core::event::AccountRenamed;
 use kassa_core::risk::Outflows;
-use kassa_core::{AccountId, Book, BookId, Currency, Event, Money, OrgId, RecordedEvent, TxId, UserId};
+use kassa_core::{AccountId, Amount, Book, BookId, Currency, Event, Money, OrgId, RecordedEvent, TxId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
-use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, owner_from};
+use super::{EVENT_COLUMNS, Uow, blob, currency, event_row, owner_from, wide_sum, wide_total};
 use crate::access::{
     AccountFigures, CurrencyMemo, GrantRow, OrgMemberRow, OrgRow, OverviewReads, StoredResponse, StreamUow, TokenRow,
     TxCursor, TxItem, TxPageQuery, UserRow, UserUow, book_role, org_role, principal_from, principal_parts, token_kind,
+    wide_amount,
 };
 use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
@@ -300,9 +301,11 @@ fn amount_size() -> &'static str {
 }
 
 /// A bound in the finest unit, rounded so that no amount is wrongly let in:
-/// up for a lower bound, down for an upper one.
-fn in_finest_units(bound: Decimal, lower: bool) -> i64 {
-    let scaled = bound * Decimal::from(10_i64.pow(finest_scale()));
+/// up for a lower bound, down for an upper one. In kassa's range, a bound
+/// and every row's size are below 10^18 finest units, so neither this nor
+/// `amount_size`'s product overflows 64 bits.
+fn in_finest_units(bound: Amount, lower: bool) -> i64 {
+    let scaled = bound.get() * Decimal::from(10_i64.pow(finest_scale()));
     let rounded = if lower { scaled.ceil() } else { scaled.floor() };
     rounded.to_i64().unwrap_or(if rounded.is_sign_negative() { i64::MIN } else { i64::MAX })
 }
@@ -341,7 +344,7 @@ impl Dialect for Sqlite {
     fn contains(column: &str, p: &str) -> String {
         format!("{column} LIKE {p} ESCAPE '\\'")
     }
-    fn amount_size(bound: Decimal, lower: bool) -> (&'static str, Value) {
+    fn amount_size(bound: Amount, lower: bool) -> (&'static str, Value) {
         (amount_size(), Value::Integer(in_finest_units(bound, lower)))
     }
 }
@@ -367,12 +370,13 @@ impl OverviewReads for OverviewSql<'_> {
     }
 
     fn account_figures(&mut self) -> Result<Vec<AccountFigures>> {
-        let mut st = self.0.prepare(
-            "SELECT a.id, a.currency, a.kind, a.balance_minor, COALESCE(SUM(-r.amount_minor), 0), COUNT(r.account_id)
+        let mut st = self.0.prepare(&format!(
+            "SELECT a.id, a.currency, a.kind, a.balance_minor, {}, COUNT(r.account_id)
                FROM accounts a JOIN books b ON b.id = a.book_id
                LEFT JOIN register r ON r.account_id = a.id AND r.amount_minor < 0
               GROUP BY a.id",
-        )?;
+            wide_sum("-r.amount_minor")
+        ))?;
         let mut rows = st.query([])?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
@@ -381,7 +385,7 @@ impl OverviewReads for OverviewSql<'_> {
                 currency: currency(&r.get::<_, String>(1)?)?,
                 kind: r.get(2)?,
                 balance: r.get(3)?,
-                outflows: Outflows { total: r.get(4)?, count: r.get(5)? },
+                outflows: Outflows { total: wide_total(r.get(4)?, r.get(5)?), count: r.get(6)? },
             });
         }
         Ok(out)
@@ -397,19 +401,28 @@ impl OverviewReads for OverviewSql<'_> {
     }
 
     fn top_expenses(&mut self) -> Result<Vec<(String, Currency, Decimal)>> {
-        let mut st = self.0.prepare(
-            "SELECT c.name, p.currency, SUM(p.amount_minor) AS spent FROM postings p
+        // Summed wide, so ranked here: the two parts do not order by themselves.
+        let mut st = self.0.prepare(&format!(
+            "SELECT c.name, p.currency, {} FROM postings p
                JOIN categories c ON c.id = p.category_id JOIN books b ON b.id = p.book_id
               WHERE p.leg = 'category' AND c.section = 'expense'
-              GROUP BY c.name, p.currency ORDER BY spent DESC, c.name LIMIT 10",
-        )?;
+              GROUP BY c.name, p.currency",
+            wide_sum("p.amount_minor")
+        ))?;
         let mut rows = st.query([])?;
-        let mut out = vec![];
+        let mut spent: Vec<(String, String, i128)> = vec![];
         while let Some(r) = rows.next()? {
-            let cur = currency(&r.get::<_, String>(1)?)?;
-            out.push((r.get(0)?, cur, Money::from_minor_units(r.get(2)?, cur).amount));
+            spent.push((r.get(0)?, r.get(1)?, wide_total(r.get(2)?, r.get(3)?)));
         }
-        Ok(out)
+        spent.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        spent
+            .into_iter()
+            .take(10)
+            .map(|(name, cur, minor)| {
+                let cur = currency(&cur)?;
+                Ok((name, cur, wide_amount(minor, cur)?))
+            })
+            .collect()
     }
 }
 

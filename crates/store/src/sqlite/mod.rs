@@ -19,8 +19,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use uuid::Uuid;
 
 use crate::Store;
+use crate::access::wide_amount;
 use crate::error::{Result, StoreError};
-use crate::projection::{BalanceDeltas, BookState, PROJECTIONS, decode_event, leg_name, register_rows_of_tx};
+use crate::projection::{
+    BalanceDeltas, BookState, PROJECTIONS, Total, decode_event, leg_name, next_total, register_rows_of_tx,
+};
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
 use crate::register::tx_rows;
 use crate::schema::{MIGRATIONS, render};
@@ -233,20 +236,24 @@ impl Store for SqliteStore {
 
     fn balances(&self, book: BookId, as_of: Option<Date>) -> Result<Vec<BalanceRow>> {
         let conn = self.conn()?;
-        let mut st = conn.prepare_cached(
-            "SELECT a.name, a.currency,
-                    CASE WHEN ?2 IS NULL THEN a.balance_minor
-                         ELSE COALESCE((SELECT SUM(d.delta_minor) FROM daily_balances d
-                                         WHERE d.account_id = a.id AND d.date <= ?2), 0) END
-               FROM accounts a WHERE a.book_id = ?1 ORDER BY a.name",
-        )?;
+        // Without a date nothing joins and the stored balance is the answer.
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT a.name, a.currency, a.balance_minor, {}
+               FROM accounts a LEFT JOIN daily_balances d ON d.account_id = a.id AND d.date <= ?2
+              WHERE a.book_id = ?1 GROUP BY a.id ORDER BY a.name",
+            wide_sum("d.delta_minor")
+        ))?;
         let rows = st.query_map(params![book.0, as_of], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            let minor = match as_of {
+                None => i128::from(r.get::<_, i64>(2)?),
+                Some(_) => wide_total(r.get(3)?, r.get(4)?),
+            };
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, minor))
         })?;
         rows.map(|r| {
             let (account, cur, minor) = r?;
             let currency = currency(&cur)?;
-            Ok(BalanceRow { account, currency, balance: Money::from_minor_units(minor, currency).amount })
+            Ok(BalanceRow { account, currency, balance: wide_amount(minor, currency)? })
         })
         .collect()
     }
@@ -695,27 +702,43 @@ impl RowSink for Uow<'_> {
     }
 }
 
+/// Each touched (account, day) row and account balance becomes its new
+/// total, computed and range-checked by `next_total`; a day whose changes
+/// cancel out (a deletion) leaves no row, so the table is the same however
+/// the events were batched.
 fn flush_deltas(tx: &Connection, deltas: &BalanceDeltas) -> Result<()> {
     if deltas.is_empty() {
         return Ok(());
     }
+    let mut read = tx.prepare_cached("SELECT delta_minor FROM daily_balances WHERE account_id = ?1 AND date = ?2")?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO daily_balances (account_id, date, delta_minor) VALUES (?1, ?2, ?3)
-         ON CONFLICT (account_id, date) DO UPDATE SET delta_minor = delta_minor + excluded.delta_minor",
+         ON CONFLICT (account_id, date) DO UPDATE SET delta_minor = excluded.delta_minor",
     )?;
-    // A day whose changes cancel out (a deletion) leaves no row, so the table
-    // is the same however the events were batched.
-    let mut prune =
-        tx.prepare_cached("DELETE FROM daily_balances WHERE account_id = ?1 AND date = ?2 AND delta_minor = 0")?;
+    let mut delete = tx.prepare_cached("DELETE FROM daily_balances WHERE account_id = ?1 AND date = ?2")?;
     for ((acc, date), m) in &deltas.daily {
-        upsert.execute(params![acc.0, date, m.minor_units()])?;
-        prune.execute(params![acc.0, date])?;
+        let old = read.query_row(params![acc.0, date], |r| r.get::<_, i64>(0)).optional()?.unwrap_or(0);
+        let old = Money::from_minor_units(old, m.currency);
+        let (next, minor) = next_total(old, *m, Total::Day(*acc, *date), &mut |a| account_name(tx, a))?;
+        if next.is_zero() {
+            delete.execute(params![acc.0, date])?;
+        } else {
+            upsert.execute(params![acc.0, date, minor])?;
+        }
     }
-    let mut total = tx.prepare_cached("UPDATE accounts SET balance_minor = balance_minor + ?1 WHERE id = ?2")?;
+    let mut read = tx.prepare_cached("SELECT balance_minor FROM accounts WHERE id = ?1")?;
+    let mut write = tx.prepare_cached("UPDATE accounts SET balance_minor = ?1 WHERE id = ?2")?;
     for (acc, m) in &deltas.totals {
-        total.execute(params![m.minor_units(), acc.0])?;
+        let old = Money::from_minor_units(read.query_row([acc.0], |r| r.get(0))?, m.currency);
+        let (_, minor) = next_total(old, *m, Total::Balance(*acc), &mut |a| account_name(tx, a))?;
+        write.execute(params![minor, acc.0])?;
     }
     Ok(())
+}
+
+/// An account's name, for a refusal that names it.
+pub(super) fn account_name(conn: &Connection, id: AccountId) -> Result<String> {
+    Ok(conn.prepare_cached("SELECT name FROM accounts WHERE id = ?1")?.query_row([id.0], |r| r.get(0))?)
 }
 
 const EVENT_COLUMNS: &str =
@@ -744,7 +767,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent>> {
     let recorded: String = r.get(8)?;
     let (position, stream, version, actor, occurred_at) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(6)?, r.get(7)?);
     Ok((|| {
-        let event = decode_event(&event_type, schema_version, &data)?;
+        let event = decode_event(position, &event_type, schema_version, &data)?;
         let recorded_at = recorded.parse::<Timestamp>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(RecordedEvent { position, stream, version, meta: EventMeta { actor, occurred_at, recorded_at }, event })
     })())
@@ -806,6 +829,25 @@ where
     T::Err: std::fmt::Display,
 {
     s.parse().map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
+}
+
+/// What [`wide_sum`] splits each value at.
+const WIDE: i64 = 1_000_000_000;
+
+/// `SUM(expr)` as two sums that cannot overflow 64 bits: of `expr / 10^9`
+/// and of `expr % 10^9`, to be joined by [`wide_total`]. SQLite's own SUM
+/// stops with "integer overflow" once a sum passes 2^63 — two totals near
+/// the edge of their range, or a few dozen amounts near kassa's limit. Every
+/// stored value is below 2^63, so each part of a row is below 10^10 in size
+/// and a part's sum overflows only past 9 × 10^8 rows, more than any one
+/// account or month holds.
+pub(crate) fn wide_sum(expr: &str) -> String {
+    format!("COALESCE(SUM(({expr}) / {WIDE}), 0), COALESCE(SUM(({expr}) % {WIDE}), 0)")
+}
+
+/// The exact sum of a [`wide_sum`]'s two columns.
+pub(crate) fn wide_total(high: i64, low: i64) -> i128 {
+    i128::from(high) * i128::from(WIDE) + i128::from(low)
 }
 
 pub(crate) fn like_escape(s: &str) -> String {

@@ -5,49 +5,75 @@ use jiff::civil::Date;
 use kassa_core::report::fx::FxRate;
 use kassa_core::report::{CounterpartyTotal, DailyDelta, FlowTotal, Wanted};
 use kassa_core::{AccountId, BookId, Money};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
-use super::{currency, parse_field};
+use super::{account_name, currency, parse_field, wide_sum, wide_total};
+use crate::access::wide_amount;
 use crate::error::Result;
+use crate::projection::{Total, next_total};
 use crate::reports::{FactRows, FlowDeltas, as_of_split, category_of, month_of};
 
+/// Each touched monthly total becomes its new total, computed and
+/// range-checked by `next_total`; rows that sum to zero go, so the table
+/// does not depend on batching.
 pub(super) fn flush_flows(tx: &Connection, d: &FlowDeltas) -> Result<()> {
     if d.is_empty() {
         return Ok(());
     }
+    let mut read = tx.prepare_cached(
+        "SELECT amount_minor FROM monthly_category_totals
+          WHERE book_id = ?1 AND month = ?2 AND account_id = ?3 AND category_id = ?4 AND currency = ?5",
+    )?;
     let mut up = tx.prepare_cached(
         "INSERT INTO monthly_category_totals (book_id, month, account_id, category_id, currency, amount_minor)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (book_id, month, account_id, category_id, currency)
-         DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor",
+         DO UPDATE SET amount_minor = excluded.amount_minor",
     )?;
-    // Rows that sum to zero go, so the table does not depend on batching.
-    let mut prune = tx.prepare_cached(
-        "DELETE FROM monthly_category_totals WHERE book_id = ?1 AND month = ?2 AND account_id = ?3
-            AND category_id = ?4 AND currency = ?5 AND amount_minor = 0",
+    let mut delete = tx.prepare_cached(
+        "DELETE FROM monthly_category_totals
+          WHERE book_id = ?1 AND month = ?2 AND account_id = ?3 AND category_id = ?4 AND currency = ?5",
     )?;
     for ((book, month, acc, cat, cur), amount) in &d.flows {
-        let minor = Money { amount: *amount, currency: *cur }.minor_units();
-        let month = month.to_string();
-        up.execute(params![book.0, month, acc.0, cat, cur.code(), minor])?;
-        prune.execute(params![book.0, month, acc.0, cat, cur.code()])?;
+        let key = params![book.0, month.to_string(), acc.0, cat, cur.code()];
+        let old = read.query_row(key, |r| r.get::<_, i64>(0)).optional()?.unwrap_or(0);
+        let change = Money { amount: *amount, currency: *cur };
+        let total = Total::Month(*month, *acc);
+        let (next, minor) =
+            next_total(Money::from_minor_units(old, *cur), change, total, &mut |a| account_name(tx, a))?;
+        if next.is_zero() {
+            delete.execute(key)?;
+        } else {
+            up.execute(params![book.0, month.to_string(), acc.0, cat, cur.code(), minor])?;
+        }
     }
+    let mut read = tx.prepare_cached(
+        "SELECT amount_minor FROM monthly_counterparty_totals
+          WHERE book_id = ?1 AND month = ?2 AND counterparty = ?3 AND category_id = ?4 AND currency = ?5",
+    )?;
     let mut up = tx.prepare_cached(
         "INSERT INTO monthly_counterparty_totals (book_id, month, counterparty, category_id, currency, amount_minor)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (book_id, month, counterparty, category_id, currency)
-         DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor",
+         DO UPDATE SET amount_minor = excluded.amount_minor",
     )?;
-    let mut prune = tx.prepare_cached(
-        "DELETE FROM monthly_counterparty_totals WHERE book_id = ?1 AND month = ?2 AND counterparty = ?3
-            AND category_id = ?4 AND currency = ?5 AND amount_minor = 0",
+    let mut delete = tx.prepare_cached(
+        "DELETE FROM monthly_counterparty_totals
+          WHERE book_id = ?1 AND month = ?2 AND counterparty = ?3 AND category_id = ?4 AND currency = ?5",
     )?;
     for ((book, month, cp, cat, cur), amount) in &d.parties {
-        let minor = Money { amount: *amount, currency: *cur }.minor_units();
-        let month = month.to_string();
-        up.execute(params![book.0, month, cp, cat, cur.code(), minor])?;
-        prune.execute(params![book.0, month, cp, cat, cur.code()])?;
+        let key = params![book.0, month.to_string(), cp, cat, cur.code()];
+        let old = read.query_row(key, |r| r.get::<_, i64>(0)).optional()?.unwrap_or(0);
+        let change = Money { amount: *amount, currency: *cur };
+        let total = Total::Counterparty(*month, cp);
+        let (next, minor) =
+            next_total(Money::from_minor_units(old, *cur), change, total, &mut |a| account_name(tx, a))?;
+        if next.is_zero() {
+            delete.execute(key)?;
+        } else {
+            up.execute(params![book.0, month.to_string(), cp, cat, cur.code(), minor])?;
+        }
     }
     Ok(())
 }
@@ -115,16 +141,17 @@ pub(super) fn fact_rows(conn: &Connection, book: BookId, as_of: Option<Date>, wa
         }
     }
     if let Some((month, first, last)) = split.filter(|_| want.flows || want.counterparties) {
-        let mut st = conn.prepare_cached(
-            "SELECT p.account_id, COALESCE(t.category_id, zeroblob(16)), t.counterparty, p.currency, SUM(p.amount_minor)
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT p.account_id, COALESCE(t.category_id, zeroblob(16)), t.counterparty, p.currency, {}
                FROM transactions t JOIN postings p ON p.tx_id = t.id
               WHERE t.book_id = ?1 AND t.date >= ?2 AND t.date <= ?3 AND t.is_transfer = 0 AND p.leg = 'account'
               GROUP BY 1, 2, 3, 4",
-        )?;
+            wide_sum("p.amount_minor")
+        ))?;
         let mut rows = st.query(params![book.0, first, last])?;
         while let Some(r) = rows.next()? {
             let cur = currency(&r.get::<_, String>(3)?)?;
-            let m = Money::from_minor_units(r.get(4)?, cur);
+            let m = Money { amount: wide_amount(wide_total(r.get(4)?, r.get(5)?), cur)?, currency: cur };
             out.add_partial(want, month, AccountId(r.get(0)?), r.get::<_, Uuid>(1)?, r.get(2)?, m);
         }
     }

@@ -4,8 +4,8 @@
 
 use jiff::civil::Date;
 use kassa_core::{
-    AccountKind, AccountRef, BookId, CategoryId, CategoryName, Command, Currency, NewAccount, NewTransaction,
-    NewTransfer, Owner, Section, Status, TxId,
+    AccountKind, AccountRef, Amount, BookId, CategoryId, CategoryName, Command, Currency, LedgerDate, NewAccount,
+    NewTransaction, NewTransfer, Owner, Section, Status, TxId,
 };
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -23,6 +23,16 @@ pub fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
+/// A date in kassa's range, as commands carry it.
+pub fn day(s: &str) -> LedgerDate {
+    s.parse().unwrap()
+}
+
+/// An amount in kassa's range, as commands carry it.
+pub fn amount(s: &str) -> Amount {
+    s.parse().unwrap()
+}
+
 pub fn open_book(book: BookId) -> Command {
     Command::OpenBook { book_id: book, name: format!("book {book}"), owner: Owner::Local }
 }
@@ -37,7 +47,7 @@ pub fn account(name: &str, currency: Currency) -> Command {
         number: None,
         institution: None,
         location: None,
-        opened_on: d("2024-01-01"),
+        opened_on: day("2024-01-01"),
     })
 }
 
@@ -49,8 +59,8 @@ pub fn tx(account: &str, date: &str, amount: &str, category: Option<&str>) -> Co
     Command::RecordTransaction(NewTransaction {
         tx_id: TxId(id()),
         account: AccountRef::Name(account.into()),
-        date: d(date),
-        amount: dec(amount),
+        date: day(date),
+        amount: self::amount(amount),
         description: format!("{account} {amount}"),
         category: category.map(str::to_string),
         counterparty: None,
@@ -67,9 +77,9 @@ pub fn transfer(from: &str, to: &str, date: &str, amount: &str, to_amount: Optio
         tx_id: TxId(id()),
         from: AccountRef::Name(from.into()),
         to: AccountRef::Name(to.into()),
-        date: d(date),
-        amount: dec(amount),
-        to_amount: to_amount.map(dec),
+        date: day(date),
+        amount: self::amount(amount),
+        to_amount: to_amount.map(self::amount),
         description: "transfer".into(),
         external_id: None,
     })

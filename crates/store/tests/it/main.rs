@@ -4,6 +4,7 @@
 mod access;
 mod concurrency;
 mod props;
+mod ranges;
 mod reports;
 mod schema;
 mod state;
