@@ -12,7 +12,7 @@ use kassa_core::{Account, AccountId, Book, BookId, Category, Event, Ledger, Leg,
 /// what `rebuild` empties and refills and `projection_dump` lists, so a table
 /// missing here would be neither rebuilt nor checked by the replay tests
 /// (the test below holds it to the migrations).
-pub(crate) const PROJECTIONS: [(&str, &str); 22] = [
+pub(crate) const PROJECTIONS: [(&str, &str); 23] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -30,6 +30,7 @@ pub(crate) const PROJECTIONS: [(&str, &str); 22] = [
     ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
     ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
     ("fx_rates", "book_id, base, quote, date"),
+    ("budgets", "book_id, kind, category_id, month, currency"),
     ("users", "id"),
     ("tokens", "id"),
     ("orgs", "id"),
