@@ -106,6 +106,25 @@ pub enum BudgetEdit {
     Mode { mode: String },
 }
 
+/// `PUT /budgets/{month}`: one category's budget.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetBudget {
+    pub category: String,
+    /// Not negative, in the book's main currency.
+    pub amount: String,
+    /// The last month (`YYYY-MM`) to budget the same amount in.
+    pub through: Option<String>,
+    /// Carry at most this much of each month's leftover into the next.
+    pub up_to: Option<String>,
+}
+
+impl From<SetBudget> for BudgetEdit {
+    fn from(b: SetBudget) -> BudgetEdit {
+        BudgetEdit::Set { category: b.category, amount: b.amount, through: b.through, up_to: b.up_to }
+    }
+}
+
 /// `YYYY-MM`, or an error naming `field`.
 pub fn parse_month(field: &str, s: &str) -> AppResult<Month> {
     s.parse::<Month>().map_err(|_| AppError::invalid(field, format!("invalid month '{s}' (expected YYYY-MM)")))
