@@ -243,6 +243,10 @@ impl Store for ClaimingStore {
         self.target().fx_rates(book)
     }
 
+    fn budget_plan(&self, book: BookId) -> Result<Vec<kassa_core::budget::PlanRow>> {
+        self.target().budget_plan(book)
+    }
+
     fn execute_stream(&self, stream: &str, actor: &str, decide: access::Decide<'_>) -> Result<Vec<RecordedEvent>> {
         match self.request.first_write(|claim| self.inner.claim_open(claim, Write::Stream { stream, actor, decide })) {
             Some(written) => events(written?),

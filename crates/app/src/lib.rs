@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod books;
+pub mod budgets;
 mod cache;
 pub mod categorize;
 pub mod clock;
@@ -314,6 +315,7 @@ impl From<LedgerError> for AppError {
             LedgerError::UnknownAccount { .. } => AppError::Refused { code: "unknown_account", message },
             LedgerError::UnknownCategory { .. } => AppError::Refused { code: "unknown_category", message },
             LedgerError::Parse(p) => AppError::Refused { code: "invalid_value", message: p.to_string() },
+            LedgerError::BadBudget { field, reason } => AppError::invalid(field, reason),
             _ => AppError::Refused { code: "refused", message },
         }
     }

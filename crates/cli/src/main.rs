@@ -2,6 +2,7 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod budget;
 mod categorize;
 mod config;
 mod demo;
@@ -84,6 +85,9 @@ enum Command {
     /// Exchange rates for reports in one currency
     #[command(subcommand)]
     Fx(export::FxCmd),
+    /// Envelope budgets: set, carryover, move, hold, copy, fill, mode, show
+    #[command(subcommand)]
+    Budget(budget::BudgetCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
     /// Serve the HTTP API (and its docs at /api/docs)
@@ -193,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profile(c) => import::profile(&ctx, c),
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Fx(cmd) => export::fx(&ctx, cmd),
+        Command::Budget(cmd) => budget::run(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
     }

@@ -5,6 +5,7 @@
 use uuid::Uuid;
 
 use crate::account::AccountKind;
+use crate::budget::BudgetMode;
 use crate::categorize::Rule;
 use crate::category::{CategoryName, Section};
 use crate::currency::Currency;
@@ -15,7 +16,8 @@ use crate::ids::{AccountId, BookId, CategoryId, TxId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
-use crate::money::Amount;
+use crate::money::{Amount, Money};
+use crate::report::Month;
 use crate::transaction::{CategorySource, Status};
 
 /// An account named the way the caller knows it: the CLI by name, the API by id.
@@ -147,6 +149,34 @@ pub enum Command {
     RenameAccount {
         account_id: AccountId,
         name: String,
+    },
+    /// Budget an expense category (`crate::budget`) in every month
+    /// `from..=through`; amounts in the book's main currency.
+    SetBudget {
+        category: String,
+        from: Month,
+        through: Month,
+        amount: Money,
+        cap: Option<Money>,
+    },
+    SetCarryover {
+        category: String,
+        month: Month,
+        on: bool,
+        cap: Option<Money>,
+    },
+    MoveBudget {
+        from: String,
+        to: String,
+        month: Month,
+        amount: Money,
+    },
+    HoldBudget {
+        month: Month,
+        amount: Money,
+    },
+    SetBudgetMode {
+        mode: BudgetMode,
     },
 }
 

@@ -16,6 +16,7 @@ use crate::access::{
     TokenRevoked, UserDisabled, UserRegistered,
 };
 use crate::account::Account;
+use crate::budget::{BudgetHeld, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::Rule;
 use crate::category::Category;
 use crate::ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
@@ -129,6 +130,12 @@ events! {
     BookRenamed(BookRenamed => StoredBookRenamed) = "book_renamed" v 1,
     BookClosed(BookClosed => StoredBookClosed) = "book_closed" v 1,
     AccountRenamed(AccountRenamed => StoredAccountRenamed) = "account_renamed" v 1,
+    // --- budgets (issue 17) ---
+    BudgetSet(BudgetSet => StoredBudgetSet) = "budget_set" v 1,
+    BudgetCarryoverSet(CarryoverSet => StoredCarryoverSet) = "budget_carryover_set" v 1,
+    BudgetMoved(BudgetMoved => StoredBudgetMoved) = "budget_moved" v 1,
+    BudgetHeld(BudgetHeld => StoredBudgetHeld) = "budget_held" v 1,
+    BudgetModeSet(BudgetModeSet => StoredBudgetModeSet) = "budget_mode_set" v 1,
 }
 
 /// The book's new name.

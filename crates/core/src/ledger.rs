@@ -13,8 +13,9 @@ use jiff::civil::Date;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::account::Account;
+use crate::budget::{BudgetHeld, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::{Action, Rule, RuleSet};
-use crate::category::{Category, CategoryName};
+use crate::category::{Category, CategoryName, Section};
 use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
@@ -239,7 +240,66 @@ impl Ledger {
                 }
                 Ok(vec![Event::AccountRenamed(AccountRenamed { account_id: *account_id, name })])
             }
+            Command::SetBudget { category, from, through, amount, cap } => {
+                let category = self.budget_category(category, "category")?;
+                not_negative("amount", amount)?;
+                if let Some(cap) = cap {
+                    not_negative("up_to", cap)?;
+                }
+                if through < from {
+                    return Err(bad_budget("through", format!("{through} is before {from}")));
+                }
+                let span = (i32::from(through.year) - i32::from(from.year)) * 12 + i32::from(through.month)
+                    - i32::from(from.month);
+                // Each month becomes a projection row: a typo of a year should not write thousands.
+                if span >= MAX_BUDGET_MONTHS {
+                    return Err(bad_budget("through", format!("at most {MAX_BUDGET_MONTHS} months at once")));
+                }
+                Ok(vec![Event::BudgetSet(BudgetSet {
+                    category,
+                    from: *from,
+                    through: *through,
+                    amount: *amount,
+                    cap: *cap,
+                })])
+            }
+            Command::SetCarryover { category, month, on, cap } => {
+                let category = self.budget_category(category, "category")?;
+                if let Some(cap) = cap {
+                    not_negative("up_to", cap)?;
+                }
+                Ok(vec![Event::BudgetCarryoverSet(CarryoverSet { category, month: *month, on: *on, cap: *cap })])
+            }
+            Command::MoveBudget { from, to, month, amount } => {
+                let from = self.budget_category(from, "from")?;
+                let to = self.budget_category(to, "to")?;
+                if from == to {
+                    return Err(bad_budget("to", "must differ from 'from'".into()));
+                }
+                if amount.amount <= Decimal::ZERO {
+                    return Err(bad_budget("amount", format!("must be positive, got {}", amount.amount)));
+                }
+                Ok(vec![Event::BudgetMoved(BudgetMoved { from, to, month: *month, amount: *amount })])
+            }
+            Command::HoldBudget { month, amount } => {
+                not_negative("amount", amount)?;
+                Ok(vec![Event::BudgetHeld(BudgetHeld { month: *month, amount: *amount })])
+            }
+            Command::SetBudgetMode { mode } => Ok(vec![Event::BudgetModeSet(BudgetModeSet { mode: *mode })]),
         }
+    }
+
+    /// An expense category by name, for a budget command's `field`.
+    fn budget_category(&self, name: &str, field: &'static str) -> Result<CategoryId, LedgerError> {
+        let id = self.resolve_category(name)?;
+        let c = &self.categories[&id];
+        if c.section != Section::Expense {
+            return Err(bad_budget(
+                field,
+                format!("'{}' is in the {} section; only expense categories have budgets", c.name, c.section),
+            ));
+        }
+        Ok(id)
     }
 
     fn known_transaction(&self, id: TxId) -> Result<&Transaction, LedgerError> {
@@ -429,6 +489,12 @@ impl Ledger {
                     a.name = name.clone();
                 }
             }
+            // Budgets are read from their projection, never by decisions.
+            Event::BudgetSet(_)
+            | Event::BudgetCarryoverSet(_)
+            | Event::BudgetMoved(_)
+            | Event::BudgetHeld(_)
+            | Event::BudgetModeSet(_) => {}
             // Access events live in their own streams (ADR 004).
             _ => {}
         }
@@ -495,6 +561,20 @@ impl Ledger {
         }
         out
     }
+}
+
+/// The most months one `budget set --through` may cover.
+const MAX_BUDGET_MONTHS: i32 = 120;
+
+fn bad_budget(field: &'static str, reason: String) -> LedgerError {
+    LedgerError::BadBudget { field, reason }
+}
+
+fn not_negative(field: &'static str, m: &Money) -> Result<(), LedgerError> {
+    if m.amount < Decimal::ZERO {
+        return Err(bad_budget(field, format!("must not be negative, got {}", m.amount)));
+    }
+    Ok(())
 }
 
 /// Converts `amount` at `rate` into `to`, rounded to its minor unit, half away

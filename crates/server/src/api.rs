@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use kassa_app::books::*;
+use kassa_app::budgets::{BudgetEdit, BudgetView, SetBudget, parse_month};
 use kassa_app::imports::*;
 use kassa_app::orgs::*;
 use kassa_app::reports::{ReportQuery, ReportRows};
@@ -671,6 +672,56 @@ async fn report(
     Ok(Json(blocking(&app, move |app| app.report(&actor, BookId(book), &q.parse(&name)?)).await?))
 }
 
+// ---------------------------------------------------------------- budgets
+
+/// A month's envelope budget (viewers and up): to budget, and each
+/// envelope's budget, spending (negative), carry-in and what is available.
+#[utoipa::path(get, path = "/api/v1/books/{book}/budgets/{month}", tag = "budgets", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("month" = String, Path, description = "YYYY-MM", example = "2025-03")),
+    responses((status = 200, body = BudgetView)))]
+async fn get_budget(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, month)): Ids<(Uuid, String)>,
+) -> Reply<BudgetView> {
+    Ok(Json(blocking(&app, move |app| app.budget(&actor, BookId(book), parse_month("month", &month)?)).await?))
+}
+
+/// Budget one category for the month (through a later one); editors and
+/// owners. Replies with the month's budget after it.
+#[utoipa::path(put, path = "/api/v1/books/{book}/budgets/{month}", tag = "budgets", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("month" = String, Path, description = "YYYY-MM", example = "2025-03")),
+    request_body = SetBudget, responses((status = 200, body = BudgetView)))]
+async fn put_budget(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, month)): Ids<(Uuid, String)>,
+    Body(req): Body<SetBudget>,
+) -> Reply<BudgetView> {
+    Ok(Json(
+        blocking(&app, move |app| {
+            app.edit_budget(&actor, BookId(book), parse_month("month", &month)?, &BudgetEdit::from(req))
+        })
+        .await?,
+    ))
+}
+
+/// Any budget edit of the month (`action`: set, carryover, move, hold,
+/// copy, fill, mode); editors and owners. Replies with the month's budget.
+#[utoipa::path(post, path = "/api/v1/books/{book}/budgets/{month}/edits", tag = "budgets", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("month" = String, Path, description = "YYYY-MM", example = "2025-03")),
+    request_body = BudgetEdit, responses((status = 200, body = BudgetView)))]
+async fn edit_budget(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, month)): Ids<(Uuid, String)>,
+    Body(req): Body<BudgetEdit>,
+) -> Reply<BudgetView> {
+    Ok(Json(
+        blocking(&app, move |app| app.edit_budget(&actor, BookId(book), parse_month("month", &month)?, &req)).await?,
+    ))
+}
+
 // ---------------------------------------------------------------- document
 
 #[derive(OpenApi)]
@@ -765,6 +816,8 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(list_reviews))
         .routes(routes!(resolve_review))
         .routes(routes!(report))
+        .routes(routes!(get_budget, put_budget))
+        .routes(routes!(edit_budget))
 }
 
 /// The router and its OpenAPI document, completed: the shared error

@@ -209,6 +209,10 @@ macro_rules! store_delegates {
             reports::fx_rates(&mut *self.conn()?, book)
         }
 
+        fn budget_plan(&self, book: kassa_core::BookId) -> crate::Result<Vec<kassa_core::budget::PlanRow>> {
+            budgets::plan(&mut *self.conn()?, book)
+        }
+
         fn import_batches(&self, book: kassa_core::BookId) -> crate::Result<Vec<crate::import::BatchRow>> {
             import::batches(&mut *self.conn()?, book)
         }

@@ -7,6 +7,7 @@
 //! the projections; [`Store::rebuild`] replays the log into empty ones.
 
 pub mod access;
+mod budgets;
 mod delegate;
 mod error;
 pub mod import;
@@ -117,6 +118,10 @@ pub trait Store: Send + Sync {
 
     /// The book's exchange rates, one per (pair, date).
     fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>>;
+
+    /// The book's budget projection (`kassa_core::budget`), amounts in the
+    /// currency each was set in.
+    fn budget_plan(&self, book: BookId) -> Result<Vec<kassa_core::budget::PlanRow>>;
 
     // --- access (issue 7): users, tokens, organisations, book roles, API reads ---
 

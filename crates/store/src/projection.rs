@@ -16,7 +16,7 @@ use crate::{Result, StoreError};
 /// what `rebuild` empties and refills and `projection_dump` lists, so a table
 /// missing here would be neither rebuilt nor checked by the replay tests
 /// (the test below holds it to the migrations).
-pub(crate) const PROJECTIONS: [(&str, &str); 22] = [
+pub(crate) const PROJECTIONS: [(&str, &str); 23] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -34,6 +34,7 @@ pub(crate) const PROJECTIONS: [(&str, &str); 22] = [
     ("monthly_category_totals", "book_id, month, account_id, category_id, currency"),
     ("monthly_counterparty_totals", "book_id, month, counterparty, category_id, currency"),
     ("fx_rates", "book_id, base, quote, date"),
+    ("budgets", "book_id, kind, category_id, month, currency"),
     ("users", "id"),
     ("tokens", "id"),
     ("orgs", "id"),

@@ -20,6 +20,7 @@ use kassa_core::{
     Account, Book, BookId, Category, CategoryId, CategorySource, Event, RecordedEvent, Transaction, TxId,
 };
 
+use crate::budgets::{self, BudgetChange};
 use crate::error::Result;
 use crate::projection::{BalanceDeltas, book_of};
 use crate::reports::FlowDeltas;
@@ -82,6 +83,8 @@ pub(crate) enum RowOp<'e> {
     },
     Import(ImportRow<'e>),
     Access(AccessOp<'e>),
+    /// Rows of the `budgets` projection, in order.
+    Budget(Vec<BudgetChange>),
     /// The batch's sums: monthly category and counterparty totals.
     AddFlows(&'e FlowDeltas),
     /// The batch's sums: daily balance changes and account balances.
@@ -221,6 +224,11 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::BookRenamed(r) => RowOp::Access(AccessOp::RenameBook { book: book!(), name: &r.name }),
             Event::BookClosed(c) => RowOp::Access(AccessOp::DeleteBook(c.book_id)),
             Event::AccountRenamed(r) => RowOp::Access(AccessOp::RenameAccount(r)),
+            Event::BudgetSet(b) => RowOp::Budget(budgets::set(book!(), b)),
+            Event::BudgetCarryoverSet(c) => RowOp::Budget(budgets::carryover(book!(), c)),
+            Event::BudgetMoved(m) => RowOp::Budget(budgets::moved(book!(), m)),
+            Event::BudgetHeld(h) => RowOp::Budget(budgets::held(book!(), h)),
+            Event::BudgetModeSet(m) => RowOp::Budget(budgets::mode(book!(), m)),
         };
         sink.apply(op)?;
     }

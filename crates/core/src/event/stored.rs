@@ -39,6 +39,7 @@ use crate::access::{
     Principal, TokenIssued, TokenKind, TokenRevoked, UserDisabled, UserRegistered,
 };
 use crate::account::{Account, AccountKind};
+use crate::budget::{BudgetHeld, BudgetMode, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::{Action, Condition, Field, Op, Predicate, Rule};
 use crate::category::{Category, CategoryName, Section};
 use crate::currency::Currency;
@@ -54,6 +55,7 @@ use crate::import::{
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
 };
 use crate::money::Money;
+use crate::report::Month;
 use crate::report::fx::FxRate;
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Status, Transaction};
 
@@ -1493,5 +1495,151 @@ impl Stored for StoredAccountRenamed {
     }
     fn into_domain(self) -> Result<AccountRenamed, Invalid> {
         Ok(AccountRenamed { account_id: AccountId(self.account_id), name: self.name })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Budgets (issue 17). Months are `"YYYY-MM"`; amounts a decimal and a
+// currency code, checked against the currency's minor units on read.
+
+fn month(s: &str) -> Result<Month, Invalid> {
+    s.parse::<Month>().map_err(|_| format!("bad month {s:?}: expected YYYY-MM"))
+}
+
+fn money(amount: Decimal, code: &str) -> Result<Money, Invalid> {
+    Money::new(amount, currency(code)?).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBudgetSet {
+    pub category_id: Uuid,
+    pub from: String,
+    pub through: String,
+    pub amount: Decimal,
+    pub currency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Decimal>,
+}
+
+impl Stored for StoredBudgetSet {
+    type Domain = BudgetSet;
+    fn from_domain(b: &BudgetSet) -> Self {
+        StoredBudgetSet {
+            category_id: b.category.0,
+            from: b.from.to_string(),
+            through: b.through.to_string(),
+            amount: b.amount.amount,
+            currency: b.amount.currency.code().to_string(),
+            cap: b.cap.map(|c| c.amount),
+        }
+    }
+    fn into_domain(self) -> Result<BudgetSet, Invalid> {
+        Ok(BudgetSet {
+            category: CategoryId(self.category_id),
+            from: month(&self.from)?,
+            through: month(&self.through)?,
+            amount: money(self.amount, &self.currency)?,
+            cap: self.cap.map(|c| money(c, &self.currency)).transpose()?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCarryoverSet {
+    pub category_id: Uuid,
+    pub month: String,
+    pub on: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+impl Stored for StoredCarryoverSet {
+    type Domain = CarryoverSet;
+    fn from_domain(c: &CarryoverSet) -> Self {
+        StoredCarryoverSet {
+            category_id: c.category.0,
+            month: c.month.to_string(),
+            on: c.on,
+            cap: c.cap.map(|m| m.amount),
+            currency: c.cap.map(|m| m.currency.code().to_string()),
+        }
+    }
+    fn into_domain(self) -> Result<CarryoverSet, Invalid> {
+        let cap = match (self.cap, self.currency.as_deref()) {
+            (Some(amount), Some(code)) => Some(money(amount, code)?),
+            (None, _) => None,
+            (Some(_), None) => return Err("a carryover cap needs a currency".into()),
+        };
+        Ok(CarryoverSet { category: CategoryId(self.category_id), month: month(&self.month)?, on: self.on, cap })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBudgetMoved {
+    pub from_category_id: Uuid,
+    pub to_category_id: Uuid,
+    pub month: String,
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+impl Stored for StoredBudgetMoved {
+    type Domain = BudgetMoved;
+    fn from_domain(b: &BudgetMoved) -> Self {
+        StoredBudgetMoved {
+            from_category_id: b.from.0,
+            to_category_id: b.to.0,
+            month: b.month.to_string(),
+            amount: b.amount.amount,
+            currency: b.amount.currency.code().to_string(),
+        }
+    }
+    fn into_domain(self) -> Result<BudgetMoved, Invalid> {
+        Ok(BudgetMoved {
+            from: CategoryId(self.from_category_id),
+            to: CategoryId(self.to_category_id),
+            month: month(&self.month)?,
+            amount: money(self.amount, &self.currency)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBudgetHeld {
+    pub month: String,
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+impl Stored for StoredBudgetHeld {
+    type Domain = BudgetHeld;
+    fn from_domain(b: &BudgetHeld) -> Self {
+        StoredBudgetHeld {
+            month: b.month.to_string(),
+            amount: b.amount.amount,
+            currency: b.amount.currency.code().to_string(),
+        }
+    }
+    fn into_domain(self) -> Result<BudgetHeld, Invalid> {
+        Ok(BudgetHeld { month: month(&self.month)?, amount: money(self.amount, &self.currency)? })
+    }
+}
+
+stored_unit_enum!(#[serde(rename_all = "snake_case")] StoredBudgetMode <=> BudgetMode { Envelope, Tracking });
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBudgetModeSet {
+    pub mode: StoredBudgetMode,
+}
+
+impl Stored for StoredBudgetModeSet {
+    type Domain = BudgetModeSet;
+    fn from_domain(b: &BudgetModeSet) -> Self {
+        StoredBudgetModeSet { mode: b.mode.into() }
+    }
+    fn into_domain(self) -> Result<BudgetModeSet, Invalid> {
+        Ok(BudgetModeSet { mode: self.mode.into() })
     }
 }

@@ -9,6 +9,7 @@ use kassa_core::access::{
     BookRole, BookRoleGranted, BookRoleRevoked, OrgCreated, OrgMemberRemoved, OrgMemberSet, OrgRole, PasswordChanged,
     Principal, TokenIssued, TokenKind, TokenRevoked, UserDisabled, UserRegistered,
 };
+use kassa_core::budget::{BudgetHeld, BudgetMode, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use kassa_core::categorize::{Action, Condition, Field, Op, Predicate, Rule};
 use kassa_core::event::{
     AccountRenamed, Annotated, BookClosed, BookRenamed, Deleted, FxRatesImported, Recategorized, RuleDeleted, Suggested,
@@ -17,6 +18,7 @@ use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
 };
+use kassa_core::report::Month;
 use kassa_core::report::fx::FxRate;
 use kassa_core::{
     Account, AccountId, AccountKind, BatchId, Book, BookId, Category, CategoryId, CategoryName, CategorySource,
@@ -307,6 +309,27 @@ pub fn samples() -> Vec<Event> {
         Event::BookRenamed(BookRenamed { name: "Household (shared)".into() }),
         Event::BookClosed(BookClosed { book_id: BookId(uuid(BOOK)) }),
         Event::AccountRenamed(AccountRenamed { account_id: AccountId(uuid(DOLLARS)), name: "Wise USD".into() }),
+        Event::BudgetSet(BudgetSet {
+            category: CategoryId(uuid(GROCERIES)),
+            from: Month { year: 2025, month: 3 },
+            through: Month { year: 2025, month: 12 },
+            amount: eur("450.00"),
+            cap: Some(eur("100.00")),
+        }),
+        Event::BudgetCarryoverSet(CarryoverSet {
+            category: CategoryId(uuid(EATING_OUT)),
+            month: Month { year: 2025, month: 3 },
+            on: true,
+            cap: Some(eur("50.00")),
+        }),
+        Event::BudgetMoved(BudgetMoved {
+            from: CategoryId(uuid(GROCERIES)),
+            to: CategoryId(uuid(EATING_OUT)),
+            month: Month { year: 2025, month: 4 },
+            amount: eur("25.50"),
+        }),
+        Event::BudgetHeld(BudgetHeld { month: Month { year: 2025, month: 4 }, amount: eur("300.00") }),
+        Event::BudgetModeSet(BudgetModeSet { mode: BudgetMode::Tracking }),
     ]
 }
 
@@ -382,6 +405,15 @@ pub fn extra_samples() -> Vec<(&'static str, Event)> {
                     ..review_item()
                 },
                 resolution: ReviewOutcome::Duplicate { of: TxId(uuid(TX)) },
+            }),
+        ),
+        (
+            "uncapped",
+            Event::BudgetCarryoverSet(CarryoverSet {
+                category: CategoryId(uuid(GROCERIES)),
+                month: Month { year: 2025, month: 6 },
+                on: false,
+                cap: None,
             }),
         ),
         (

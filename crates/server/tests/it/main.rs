@@ -1,6 +1,7 @@
 //! The server's integration tests: real HTTP on port 0, against SQLite and
 //! (with `KASSA_TEST_PG`) PostgreSQL.
 
+mod budgets;
 mod idempotency;
 mod imports;
 mod matrix;

@@ -58,6 +58,9 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET", "/api/v1/books/{book}/imports/review", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/imports/review/{id}", [401, 404, 403, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/reports/{name}", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/budgets/{month}", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("PUT", "/api/v1/books/{book}/budgets/{month}", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/budgets/{month}/edits", [401, 404, 403, 200, 200, 403, 404, 404]),
 ];
 
 /// The users of the matrix, made once per database.
@@ -151,7 +154,8 @@ fn fill(path: &str, t: &Target, p: &People) -> String {
         .replace("{member}", &p.actors[2].expect("viewer").user_id.to_string())
         .replace("{org}", &p.org.to_string())
         .replace("{user}", &p.actors[3].expect("editor").user_id.to_string())
-        .replace("{name}", "monthly");
+        .replace("{name}", "monthly")
+        .replace("{month}", "2024-03");
     if path == "/api/v1/events" {
         out.push_str(&format!("?book={}", t.book));
     }
@@ -194,6 +198,8 @@ fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Payload> {
         ("POST", "/api/v1/orgs") => json!({ "name": unique }),
         ("POST", "/api/v1/orgs/{org}/members") => json!({ "email": p.emails[2], "role": "member" }),
         ("POST", "/api/v1/books/{book}/imports/review/{id}") => json!({ "resolution": "accept" }),
+        ("PUT", "/api/v1/books/{book}/budgets/{month}") => json!({ "category": "Groceries", "amount": "200.00" }),
+        ("POST", "/api/v1/books/{book}/budgets/{month}/edits") => json!({ "action": "hold", "amount": "50.00" }),
         (_, _) => return None,
     };
     Some(Payload::Json(b))

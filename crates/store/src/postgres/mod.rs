@@ -32,6 +32,7 @@ use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxF
 use crate::unit::{self, UnitOfWork};
 
 mod access;
+mod budgets;
 mod import;
 mod reports;
 mod state;
@@ -619,6 +620,7 @@ impl RowSink for Sink<'_> {
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,
+            RowOp::Budget(changes) => budgets::apply(tx, &changes)?,
             RowOp::AddFlows(flows) => reports::flush_flows(tx, flows)?,
             RowOp::AddBalances(deltas) => flush_deltas(tx, deltas)?,
         }

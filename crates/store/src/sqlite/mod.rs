@@ -35,6 +35,7 @@ use crate::unit::{self, UnitOfWork};
 const IMMEDIATE: &str = "BEGIN IMMEDIATE";
 
 mod access;
+mod budgets;
 mod import;
 mod reports;
 mod state;
@@ -695,6 +696,7 @@ impl RowSink for Uow<'_> {
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,
+            RowOp::Budget(changes) => budgets::apply(tx, &changes)?,
             RowOp::AddFlows(flows) => reports::flush_flows(tx, flows)?,
             RowOp::AddBalances(deltas) => flush_deltas(tx, deltas)?,
         }

@@ -82,6 +82,16 @@ enum Op {
         person: usize,
         step: u8,
     },
+    /// A budget edit (the `budgets` projection): a budget over one or two
+    /// months, a carryover setting, a move, a hold or the mode; a budget on
+    /// the income category is refused.
+    Budget {
+        kind: u8,
+        category: usize,
+        month: u8,
+        cents: i64,
+        flag: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -97,6 +107,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), 0..3usize, 0..1000u16).prop_map(|(nth, category, permille)| Op::Suggest { nth, category, permille }),
         1 => (0..3u8, any::<bool>()).prop_map(|(n, delete)| Op::Rule { n, delete }),
         2 => (0..3usize, 0..9u8).prop_map(|(person, step)| Op::Access { person, step }),
+        2 => (0..5u8, 0..3usize, 1..3u8, 0..50_000i64, any::<bool>())
+            .prop_map(|(kind, category, month, cents, flag)| Op::Budget { kind, category, month, cents, flag }),
     ]
 }
 
@@ -184,6 +196,35 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
                 Condition::leaf(Field::Description, RuleOp::Contains(format!("{n}"))),
                 vec![Action::SetCategory(CATEGORIES[usize::from(*n)].into())],
             )),
+            Op::Budget { kind, category, month, cents: c, flag } => {
+                let month = kassa_core::report::Month { year: 2024, month: i8::try_from(*month).unwrap() };
+                let eur = kassa_core::Money::new(Decimal::new(*c, 2), Currency::EUR).unwrap();
+                let name = CATEGORIES[*category].to_string();
+                match kind {
+                    0 => Command::SetBudget {
+                        category: name,
+                        from: month,
+                        through: if *flag { month.next() } else { month },
+                        amount: eur,
+                        cap: flag.then_some(eur),
+                    },
+                    1 => Command::SetCarryover { category: name, month, on: *flag, cap: (!*flag).then_some(eur) },
+                    2 => Command::MoveBudget {
+                        from: name,
+                        to: CATEGORIES[(*category + 1) % 3].into(),
+                        month,
+                        amount: eur,
+                    },
+                    3 => Command::HoldBudget { month, amount: eur },
+                    _ => Command::SetBudgetMode {
+                        mode: if *flag {
+                            kassa_core::budget::BudgetMode::Tracking
+                        } else {
+                            kassa_core::budget::BudgetMode::Envelope
+                        },
+                    },
+                }
+            }
             _ => continue,
         };
         pending.push(cmd);

@@ -1,0 +1,59 @@
+//! PostgreSQL side of the `budgets` projection: amounts as NUMERIC beside
+//! their currency.
+
+use kassa_core::budget::PlanRow;
+use kassa_core::{BookId, Money};
+use postgres::Client;
+use rust_decimal::Decimal;
+
+use super::at_scale;
+use crate::budgets::{BudgetChange, ReadRow, currency_of, plan_row};
+use crate::error::Result;
+
+pub(super) fn apply(tx: &mut Client, changes: &[BudgetChange]) -> Result<()> {
+    for change in changes {
+        let (BudgetChange::Replace(r) | BudgetChange::Add(r)) = change;
+        let amount = r.amount.map_or(Decimal::ZERO, |m| m.amount);
+        let cap = r.cap.map(|m| m.amount);
+        let currency = r.currency();
+        let insert = match change {
+            BudgetChange::Replace(_) => {
+                tx.execute(
+                    "DELETE FROM budgets WHERE book_id = $1 AND kind = $2 AND category_id = $3 AND month = $4",
+                    &[&r.book.0, &r.kind, &r.category, &r.month],
+                )?;
+                "INSERT INTO budgets (book_id, kind, category_id, month, currency, amount, cap, flag)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            }
+            BudgetChange::Add(_) => {
+                "INSERT INTO budgets (book_id, kind, category_id, month, currency, amount, cap, flag)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (book_id, kind, category_id, month, currency)
+                 DO UPDATE SET amount = budgets.amount + excluded.amount"
+            }
+        };
+        tx.execute(insert, &[&r.book.0, &r.kind, &r.category, &r.month, &currency, &amount, &cap, &r.flag])?;
+    }
+    Ok(())
+}
+
+pub(super) fn plan(conn: &mut Client, book: BookId) -> Result<Vec<PlanRow>> {
+    let rows = conn.query(
+        "SELECT kind, category_id, month, currency, amount, cap, flag FROM budgets WHERE book_id = $1",
+        &[&book.0],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let cur = currency_of(r.get(3))?;
+            let cap: Option<Decimal> = r.get(5);
+            plan_row(ReadRow {
+                kind: r.get(0),
+                category: r.get(1),
+                month: r.get(2),
+                amount: cur.map(|c| Money { amount: at_scale(r.get(4), c), currency: c }),
+                cap: cur.zip(cap).map(|(c, a)| Money { amount: at_scale(a, c), currency: c }),
+                flag: r.get(6),
+            })
+        })
+        .collect()
+}
