@@ -16,6 +16,7 @@ use crate::ids::{AccountId, BookId, CategoryId, TxId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use crate::recurring::SeriesId;
 use crate::transaction::{CategorySource, Status};
 
 /// An account named the way the caller knows it: the CLI by name, the API by id.
@@ -145,6 +146,18 @@ pub enum Command {
     CloseBook,
     RenameAccount {
         account_id: AccountId,
+        name: String,
+    },
+    /// The user's word on a detected recurring series (the caller checked
+    /// that the series exists: detection needs the history, not the ledger).
+    ConfirmRecurring {
+        series_id: SeriesId,
+    },
+    DismissRecurring {
+        series_id: SeriesId,
+    },
+    RenameRecurring {
+        series_id: SeriesId,
         name: String,
     },
 }

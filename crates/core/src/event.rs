@@ -22,6 +22,7 @@ use crate::ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Postings, Transaction};
 use uuid::Uuid;
 
@@ -129,6 +130,10 @@ events! {
     BookRenamed(BookRenamed => StoredBookRenamed) = "book_renamed" v 1,
     BookClosed(BookClosed => StoredBookClosed) = "book_closed" v 1,
     AccountRenamed(AccountRenamed => StoredAccountRenamed) = "account_renamed" v 1,
+    // --- recurring payments (issue 17): the user's word on a detected series ---
+    RecurringConfirmed(RecurringConfirmed => StoredRecurringConfirmed) = "recurring_confirmed" v 1,
+    RecurringDismissed(RecurringDismissed => StoredRecurringDismissed) = "recurring_dismissed" v 1,
+    RecurringRenamed(RecurringRenamed => StoredRecurringRenamed) = "recurring_renamed" v 1,
 }
 
 /// The book's new name.

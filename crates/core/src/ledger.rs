@@ -25,6 +25,7 @@ use crate::event::{
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
 use crate::money::Money;
+use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Transaction};
 
 #[derive(Debug, Clone, Default)]
@@ -239,6 +240,16 @@ impl Ledger {
                 }
                 Ok(vec![Event::AccountRenamed(AccountRenamed { account_id: *account_id, name })])
             }
+            Command::ConfirmRecurring { series_id } => {
+                Ok(vec![Event::RecurringConfirmed(RecurringConfirmed { series_id: *series_id })])
+            }
+            Command::DismissRecurring { series_id } => {
+                Ok(vec![Event::RecurringDismissed(RecurringDismissed { series_id: *series_id })])
+            }
+            Command::RenameRecurring { series_id, name } => {
+                let name = non_empty(name)?;
+                Ok(vec![Event::RecurringRenamed(RecurringRenamed { series_id: *series_id, name })])
+            }
         }
     }
 
@@ -426,6 +437,8 @@ impl Ledger {
                     a.name = name.clone();
                 }
             }
+            // The user's word on recurring series lives in its projection.
+            Event::RecurringConfirmed(_) | Event::RecurringDismissed(_) | Event::RecurringRenamed(_) => {}
             // Access events live in their own streams (ADR 004).
             _ => {}
         }

@@ -235,6 +235,26 @@ pub struct Series {
     pub status: Status,
 }
 
+/// The user confirmed a detected series: it is theirs, not a guess.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecurringConfirmed {
+    pub series_id: SeriesId,
+}
+
+/// The user dismissed a detected series: it leaves the list for good
+/// (re-detection finds it under the same id and keeps it hidden).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecurringDismissed {
+    pub series_id: SeriesId,
+}
+
+/// The name the user gave a series, shown instead of the counterparty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecurringRenamed {
+    pub series_id: SeriesId,
+    pub name: String,
+}
+
 /// Amounts may be off by this much (±7.5 %) around their level.
 const AMOUNT_TOLERANCE: Decimal = Decimal::from_parts(75, 0, 0, false, 3);
 /// Slack for amounts rounded to whole cents at the band's edge.

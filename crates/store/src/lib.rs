@@ -13,6 +13,7 @@ pub mod import;
 pub mod postgres;
 mod projection;
 mod projector;
+pub mod recurring;
 mod register;
 mod reports;
 mod schema;
@@ -117,6 +118,13 @@ pub trait Store: Send + Sync {
 
     /// The book's exchange rates, one per (pair, date).
     fn fx_rates(&self, book: BookId) -> Result<Vec<FxRate>>;
+
+    // --- recurring payments (issue 17) ---
+    /// The register rows up to `as_of` that recurring detection reads:
+    /// every posting on an account, transfers between own accounts left out.
+    fn recurring_history(&self, book: BookId, as_of: Date) -> Result<Vec<recurring::RecurringRow>>;
+    /// What the user said about the book's series (confirm, dismiss, rename).
+    fn recurring_marks(&self, book: BookId) -> Result<Vec<recurring::RecurringMark>>;
 
     // --- access (issue 7): users, tokens, organisations, book roles, API reads ---
 

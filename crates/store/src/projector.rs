@@ -15,6 +15,7 @@ use kassa_core::event::{AccountRenamed, Annotated, Deleted, Recategorized, Sugge
 use kassa_core::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use kassa_core::recurring::SeriesId;
 use kassa_core::report::fx::FxRate;
 use kassa_core::{
     Account, Book, BookId, Category, CategoryId, CategorySource, Event, RecordedEvent, Transaction, TxId,
@@ -22,6 +23,7 @@ use kassa_core::{
 
 use crate::error::Result;
 use crate::projection::{BalanceDeltas, book_of};
+use crate::recurring::MarkOp;
 use crate::reports::FlowDeltas;
 
 /// One change to the projection tables, in the order the backend must make it.
@@ -79,6 +81,12 @@ pub(crate) enum RowOp<'e> {
     UpsertFxRates {
         book: BookId,
         rates: &'e [FxRate],
+    },
+    /// The user's word on a recurring series.
+    MarkRecurring {
+        book: BookId,
+        series_id: SeriesId,
+        op: MarkOp<'e>,
     },
     Import(ImportRow<'e>),
     Access(AccessOp<'e>),
@@ -221,6 +229,15 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::BookRenamed(r) => RowOp::Access(AccessOp::RenameBook { book: book!(), name: &r.name }),
             Event::BookClosed(c) => RowOp::Access(AccessOp::DeleteBook(c.book_id)),
             Event::AccountRenamed(r) => RowOp::Access(AccessOp::RenameAccount(r)),
+            Event::RecurringConfirmed(r) => {
+                RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Confirm }
+            }
+            Event::RecurringDismissed(r) => {
+                RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Dismiss }
+            }
+            Event::RecurringRenamed(r) => {
+                RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Rename(&r.name) }
+            }
         };
         sink.apply(op)?;
     }

@@ -17,6 +17,7 @@ use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
 };
+use kassa_core::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use kassa_core::report::fx::FxRate;
 use kassa_core::{
     Account, AccountId, AccountKind, BatchId, Book, BookId, Category, CategoryId, CategoryName, CategorySource,
@@ -307,6 +308,12 @@ pub fn samples() -> Vec<Event> {
         Event::BookRenamed(BookRenamed { name: "Household (shared)".into() }),
         Event::BookClosed(BookClosed { book_id: BookId(uuid(BOOK)) }),
         Event::AccountRenamed(AccountRenamed { account_id: AccountId(uuid(DOLLARS)), name: "Wise USD".into() }),
+        Event::RecurringConfirmed(RecurringConfirmed { series_id: SeriesId(0x3fa9_c2d1_0b7e_4412) }),
+        Event::RecurringDismissed(RecurringDismissed { series_id: SeriesId(0x00c0_ffee_1234_5678) }),
+        Event::RecurringRenamed(RecurringRenamed {
+            series_id: SeriesId(0x3fa9_c2d1_0b7e_4412),
+            name: "Netflix (family plan)".into(),
+        }),
     ]
 }
 
