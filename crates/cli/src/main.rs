@@ -9,6 +9,7 @@ mod export;
 mod import;
 mod ledger;
 mod output;
+mod recurring;
 mod report;
 mod secret;
 mod server;
@@ -84,6 +85,9 @@ enum Command {
     /// Exchange rates for reports in one currency
     #[command(subcommand)]
     Fx(export::FxCmd),
+    /// Recurring payments and subscriptions found in the history: list, confirm, dismiss, rename
+    #[command(subcommand)]
+    Recurring(recurring::RecurringCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
     /// Serve the HTTP API (and its docs at /api/docs)
@@ -194,6 +198,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Fx(cmd) => export::fx(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
+        Command::Recurring(cmd) => recurring::run(&ctx, cmd),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
     }
 }
