@@ -53,6 +53,24 @@ pub enum Mark {
     Rename(String),
 }
 
+/// The query of `GET …/recurring`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct RecurringQuery {
+    /// Status relative to this date, and only payments up to it, YYYY-MM-DD (default: today)
+    pub as_of: Option<String>,
+}
+
+impl RecurringQuery {
+    pub fn as_of(&self) -> AppResult<Option<Date>> {
+        self.as_of
+            .as_deref()
+            .map(|s| s.trim().parse::<Date>().map_err(|_| AppError::invalid("as_of", "expected YYYY-MM-DD")))
+            .transpose()
+    }
+}
+
 /// The body of `POST …/recurring/{id}/rename`.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -4,6 +4,7 @@
 mod idempotency;
 mod imports;
 mod matrix;
+mod recurring;
 mod revocation;
 mod story;
 mod web;
