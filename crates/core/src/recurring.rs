@@ -350,21 +350,22 @@ fn detect_group(occs: &[Occ]) -> Vec<Chain> {
         }
         let mut best: Option<Chain> = None;
         for interval in Interval::ALL {
-            // A start inside a valid chain of this interval only finds a
-            // shorter copy of it: skipped, which keeps a group linear.
+            // A start inside a chain already walked for this interval only
+            // finds a shorter copy of it (valid or not): skipped, which keeps
+            // a group near linear (a café's hundreds of fixed-price visits).
             let mut covered = vec![false; live.len()];
             for s in 0..live.len() {
                 if covered[s] {
                     continue;
                 }
                 let chain = walk(occs, &live, s, interval);
-                if !valid(occs, &chain, &found) {
-                    continue;
-                }
                 for &m in &chain.members {
                     if let Ok(p) = live.binary_search(&m) {
                         covered[p] = true;
                     }
+                }
+                if !valid(occs, &chain, &found) {
+                    continue;
                 }
                 if best.as_ref().is_none_or(|b| chain.score() > b.score()) {
                     best = Some(chain);
@@ -380,20 +381,48 @@ fn detect_group(occs: &[Occ]) -> Vec<Chain> {
     found
 }
 
-/// Is `x` within ±7.5 % of the level `level` (the amounts of one price)?
-/// A level that has repeated one exact amount is a fixed price: any other
-/// amount is a step (12.99 → 13.99 is a price change, not variation).
-fn in_band(level: &[Decimal], x: Decimal) -> bool {
-    if level.len() >= 2 && level.iter().all(|&a| a == level[0]) {
-        return x == level[0];
+/// The amounts of one price level, summed up so a walk extends it in O(1).
+#[derive(Debug, Clone, Copy)]
+struct Band {
+    lo: Decimal,
+    hi: Decimal,
+    n: usize,
+}
+
+impl Band {
+    fn new(x: Decimal) -> Band {
+        Band { lo: x, hi: x, n: 1 }
     }
-    let (mut lo, mut hi) = (x, x);
-    for &a in level {
-        lo = lo.min(a);
-        hi = hi.max(a);
+
+    fn of(level: &[Decimal]) -> Band {
+        let mut b = Band::new(level[0]);
+        for &x in &level[1..] {
+            b.push(x);
+        }
+        b
     }
-    // Amounts within ±7.5 % of one level are at most 15 % of it apart.
-    hi - lo <= (hi + lo) * AMOUNT_TOLERANCE + ROUNDING
+
+    fn push(&mut self, x: Decimal) {
+        self.lo = self.lo.min(x);
+        self.hi = self.hi.max(x);
+        self.n += 1;
+    }
+
+    fn middle(&self) -> Decimal {
+        (self.lo + self.hi) / Decimal::TWO
+    }
+
+    /// Is `x` within ±7.5 % of this level? A level that has repeated one
+    /// exact amount is a fixed price: any other amount is a step (12.99 →
+    /// 13.99 is a price change, not variation).
+    fn admits(&self, x: Decimal) -> bool {
+        if self.n >= 2 && self.lo == self.hi {
+            return x == self.lo;
+        }
+        let (lo, hi) = (self.lo.min(x), self.hi.max(x));
+        // Amounts within ±7.5 % of one level are at most 15 % of it apart.
+        hi - lo <= (hi + lo) * AMOUNT_TOLERANCE + ROUNDING
+    }
 }
 
 fn median(xs: &[Decimal]) -> Decimal {
@@ -427,11 +456,12 @@ fn walk(occs: &[Occ], live: &[usize], start: usize, interval: Interval) -> Chain
     let mut pending_step = false;
     // After a refused step, no step at or before this position again.
     let mut no_step_until = start;
+    let mut band = Band::new(occs[live[start]].amount);
+    // The band before a pending step, for when the step is refused.
+    let mut before_step = band;
     'walk: loop {
         let (prev, pos) = (occs[members[members.len() - 1]], at[at.len() - 1]);
-        let level_start = levels[levels.len() - 1];
-        let level: Vec<Decimal> = members[level_start..].iter().map(|&i| occs[i].amount).collect();
-        let typical = median(&level);
+        let typical = band.middle();
         for n in 1..=2 {
             let (lo, hi) = window(prev.date, interval, n);
             let from = pos + 1 + live[pos + 1..].partition_point(|&i| occs[i].date < lo);
@@ -445,7 +475,7 @@ fn walk(occs: &[Occ], live: &[usize], start: usize, interval: Interval) -> Chain
                 let closer = |q: Option<usize>| {
                     q.is_none_or(|q: usize| (o.amount - typical).abs() < (occs[live[q]].amount - typical).abs())
                 };
-                if in_band(&level, o.amount) {
+                if band.admits(o.amount) {
                     if closer(in_level) {
                         in_level = Some(p);
                     }
@@ -453,14 +483,19 @@ fn walk(occs: &[Occ], live: &[usize], start: usize, interval: Interval) -> Chain
                     other = Some(p);
                 }
             }
-            let step_allowed = !pending_step && level.len() >= 2 && levels.len() <= MAX_STEPS;
+            let step_allowed = !pending_step && band.n >= 2 && levels.len() <= MAX_STEPS;
             let (chosen, step) = match (in_level, other) {
                 (Some(p), _) => (p, false),
                 (None, Some(p)) if step_allowed => (p, true),
                 _ => continue,
             };
+            let amount = occs[live[chosen]].amount;
             if step {
                 levels.push(members.len());
+                before_step = band;
+                band = Band::new(amount);
+            } else {
+                band.push(amount);
             }
             pending_step = step;
             members.push(live[chosen]);
@@ -475,6 +510,7 @@ fn walk(occs: &[Occ], live: &[usize], start: usize, interval: Interval) -> Chain
         members.pop();
         no_step_until = at.pop().unwrap_or(start);
         levels.pop();
+        band = before_step;
         pending_step = false;
     }
     Chain { interval, members, levels, skips }
@@ -487,12 +523,13 @@ fn valid(occs: &[Occ], chain: &Chain, found: &[Chain]) -> bool {
         return false;
     }
     let levels: Vec<Vec<Decimal>> = level_amounts(occs, chain);
+    let bands: Vec<Band> = levels.iter().map(|l| Band::of(l)).collect();
     // A second series of a group must be another price: the same amounts
     // again are the leftovers of the first (the other half of a weekly one).
     let last_level = levels.last().map(Vec::as_slice).unwrap_or_default();
     for f in found {
         let theirs = level_amounts(occs, f);
-        if theirs.iter().any(|l| in_band(l, median(last_level))) {
+        if theirs.iter().any(|l| Band::of(l).admits(median(last_level))) {
             return false;
         }
     }
@@ -507,7 +544,7 @@ fn valid(occs: &[Occ], chain: &Chain, found: &[Chain]) -> bool {
     }
     let same_amount = (0..occs.len())
         .filter(|&i| chain.members.binary_search(&i).is_err() && !found_member(i))
-        .filter(|&i| levels.iter().any(|l| in_band(l, occs[i].amount)))
+        .filter(|&i| bands.iter().any(|b| b.admits(occs[i].amount)))
         .count();
     same_amount * 4 <= n
 }
