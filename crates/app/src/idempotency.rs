@@ -247,6 +247,14 @@ impl Store for ClaimingStore {
         self.target().budget_plan(book)
     }
 
+    fn recurring_history(&self, book: BookId, as_of: Date) -> Result<Vec<kassa_store::recurring::RecurringRow>> {
+        self.target().recurring_history(book, as_of)
+    }
+
+    fn recurring_marks(&self, book: BookId) -> Result<Vec<kassa_store::recurring::RecurringMark>> {
+        self.target().recurring_marks(book)
+    }
+
     fn execute_stream(&self, stream: &str, actor: &str, decide: access::Decide<'_>) -> Result<Vec<RecordedEvent>> {
         match self.request.first_write(|claim| self.inner.claim_open(claim, Write::Stream { stream, actor, decide })) {
             Some(written) => events(written?),

@@ -10,6 +10,7 @@ mod export;
 mod import;
 mod ledger;
 mod output;
+mod recurring;
 mod report;
 mod secret;
 mod server;
@@ -88,6 +89,9 @@ enum Command {
     /// Envelope budgets: set, carryover, move, hold, copy, fill, mode, show
     #[command(subcommand)]
     Budget(budget::BudgetCmd),
+    /// Recurring payments and subscriptions found in the history: list, confirm, dismiss, rename
+    #[command(subcommand)]
+    Recurring(recurring::RecurringCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
     /// Serve the HTTP API (and its docs at /api/docs)
@@ -199,6 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fx(cmd) => export::fx(&ctx, cmd),
         Command::Budget(cmd) => budget::run(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
+        Command::Recurring(cmd) => recurring::run(&ctx, cmd),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
     }
 }

@@ -17,6 +17,7 @@ use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
 use crate::money::{Amount, Money};
+use crate::recurring::SeriesId;
 use crate::report::Month;
 use crate::transaction::{CategorySource, Status};
 
@@ -177,6 +178,18 @@ pub enum Command {
     },
     SetBudgetMode {
         mode: BudgetMode,
+    },
+    /// The user's word on a detected recurring series (the caller checked
+    /// that the series exists: detection needs the history, not the ledger).
+    ConfirmRecurring {
+        series_id: SeriesId,
+    },
+    DismissRecurring {
+        series_id: SeriesId,
+    },
+    RenameRecurring {
+        series_id: SeriesId,
+        name: String,
     },
 }
 

@@ -23,6 +23,7 @@ use crate::ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Postings, Transaction};
 use uuid::Uuid;
 
@@ -136,6 +137,10 @@ events! {
     BudgetMoved(BudgetMoved => StoredBudgetMoved) = "budget_moved" v 1,
     BudgetHeld(BudgetHeld => StoredBudgetHeld) = "budget_held" v 1,
     BudgetModeSet(BudgetModeSet => StoredBudgetModeSet) = "budget_mode_set" v 1,
+    // --- recurring payments (issue 17): the user's word on a detected series ---
+    RecurringConfirmed(RecurringConfirmed => StoredRecurringConfirmed) = "recurring_confirmed" v 1,
+    RecurringDismissed(RecurringDismissed => StoredRecurringDismissed) = "recurring_dismissed" v 1,
+    RecurringRenamed(RecurringRenamed => StoredRecurringRenamed) = "recurring_renamed" v 1,
 }
 
 /// The book's new name.

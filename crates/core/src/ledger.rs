@@ -26,6 +26,7 @@ use crate::event::{
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
 use crate::money::{Amount, Money};
+use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Transaction};
 
 #[derive(Debug, Clone, Default)]
@@ -286,6 +287,16 @@ impl Ledger {
                 Ok(vec![Event::BudgetHeld(BudgetHeld { month: *month, amount: *amount })])
             }
             Command::SetBudgetMode { mode } => Ok(vec![Event::BudgetModeSet(BudgetModeSet { mode: *mode })]),
+            Command::ConfirmRecurring { series_id } => {
+                Ok(vec![Event::RecurringConfirmed(RecurringConfirmed { series_id: *series_id })])
+            }
+            Command::DismissRecurring { series_id } => {
+                Ok(vec![Event::RecurringDismissed(RecurringDismissed { series_id: *series_id })])
+            }
+            Command::RenameRecurring { series_id, name } => {
+                let name = non_empty(name)?;
+                Ok(vec![Event::RecurringRenamed(RecurringRenamed { series_id: *series_id, name })])
+            }
         }
     }
 
@@ -495,6 +506,8 @@ impl Ledger {
             | Event::BudgetMoved(_)
             | Event::BudgetHeld(_)
             | Event::BudgetModeSet(_) => {}
+            // The user's word on recurring series lives in its projection.
+            Event::RecurringConfirmed(_) | Event::RecurringDismissed(_) | Event::RecurringRenamed(_) => {}
             // Access events live in their own streams (ADR 004).
             _ => {}
         }

@@ -25,6 +25,7 @@ use kassa_app::books::*;
 use kassa_app::budgets::{BudgetEdit, BudgetView, SetBudget, parse_month};
 use kassa_app::imports::*;
 use kassa_app::orgs::*;
+use kassa_app::recurring::{Mark, RecurringQuery, RecurringView, RenameRecurring};
 use kassa_app::reports::{ReportQuery, ReportRows};
 use kassa_app::{Actor, App, AppError, AppResult};
 
@@ -722,6 +723,58 @@ async fn edit_budget(
     ))
 }
 
+// ---------------------------------------------------------------- recurring
+
+/// Recurring payments and subscriptions found in the book's history;
+/// dismissed series are left out. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/recurring", tag = "recurring", security(("bearer" = [])),
+    params(("book" = Uuid, Path), RecurringQuery), responses((status = 200, body = Vec<RecurringView>)))]
+async fn list_recurring(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<RecurringQuery>,
+) -> Reply<Vec<RecurringView>> {
+    Ok(Json(blocking(&app, move |app| app.recurring(&actor, BookId(book), q.as_of()?)).await?))
+}
+
+/// Confirms a series: it is the user's, not a guess. Editors and owners.
+#[utoipa::path(post, path = "/api/v1/books/{book}/recurring/{id}/confirm", tag = "recurring",
+    security(("bearer" = [])), params(("book" = Uuid, Path), ("id" = String, Path, description = "Series id, 16 hex digits")),
+    responses((status = 200, body = RecurringView)))]
+async fn confirm_recurring(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, String)>,
+) -> Reply<RecurringView> {
+    Ok(Json(blocking(&app, move |app| app.mark_recurring(&actor, BookId(book), &id, Mark::Confirm)).await?))
+}
+
+/// Dismisses a series: it leaves the list, also after re-detection. Editors and owners.
+#[utoipa::path(post, path = "/api/v1/books/{book}/recurring/{id}/dismiss", tag = "recurring",
+    security(("bearer" = [])), params(("book" = Uuid, Path), ("id" = String, Path, description = "Series id, 16 hex digits")),
+    responses((status = 200, body = RecurringView)))]
+async fn dismiss_recurring(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, String)>,
+) -> Reply<RecurringView> {
+    Ok(Json(blocking(&app, move |app| app.mark_recurring(&actor, BookId(book), &id, Mark::Dismiss)).await?))
+}
+
+/// Gives a series the user's own name. Editors and owners.
+#[utoipa::path(post, path = "/api/v1/books/{book}/recurring/{id}/rename", tag = "recurring",
+    security(("bearer" = [])), params(("book" = Uuid, Path), ("id" = String, Path, description = "Series id, 16 hex digits")),
+    request_body = RenameRecurring, responses((status = 200, body = RecurringView)))]
+async fn rename_recurring(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids((book, id)): Ids<(Uuid, String)>,
+    Body(req): Body<RenameRecurring>,
+) -> Reply<RecurringView> {
+    Ok(Json(blocking(&app, move |app| app.mark_recurring(&actor, BookId(book), &id, Mark::Rename(req.name))).await?))
+}
+
 // ---------------------------------------------------------------- document
 
 #[derive(OpenApi)]
@@ -818,6 +871,10 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(report))
         .routes(routes!(get_budget, put_budget))
         .routes(routes!(edit_budget))
+        .routes(routes!(list_recurring))
+        .routes(routes!(confirm_recurring))
+        .routes(routes!(dismiss_recurring))
+        .routes(routes!(rename_recurring))
 }
 
 /// The router and its OpenAPI document, completed: the shared error

@@ -14,6 +14,7 @@ pub mod import;
 pub mod postgres;
 mod projection;
 mod projector;
+pub mod recurring;
 mod register;
 mod reports;
 mod schema;
@@ -122,6 +123,12 @@ pub trait Store: Send + Sync {
     /// The book's budget projection (`kassa_core::budget`), amounts in the
     /// currency each was set in.
     fn budget_plan(&self, book: BookId) -> Result<Vec<kassa_core::budget::PlanRow>>;
+    // --- recurring payments (issue 17) ---
+    /// The register rows up to `as_of` that recurring detection reads:
+    /// every posting on an account, transfers between own accounts left out.
+    fn recurring_history(&self, book: BookId, as_of: Date) -> Result<Vec<recurring::RecurringRow>>;
+    /// What the user said about the book's series (confirm, dismiss, rename).
+    fn recurring_marks(&self, book: BookId) -> Result<Vec<recurring::RecurringMark>>;
 
     // --- access (issue 7): users, tokens, organisations, book roles, API reads ---
 

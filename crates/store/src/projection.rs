@@ -16,7 +16,7 @@ use crate::{Result, StoreError};
 /// what `rebuild` empties and refills and `projection_dump` lists, so a table
 /// missing here would be neither rebuilt nor checked by the replay tests
 /// (the test below holds it to the migrations).
-pub(crate) const PROJECTIONS: [(&str, &str); 23] = [
+pub(crate) const PROJECTIONS: [(&str, &str); 24] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -40,6 +40,7 @@ pub(crate) const PROJECTIONS: [(&str, &str); 23] = [
     ("orgs", "id"),
     ("org_members", "org_id, user_id"),
     ("book_grants", "book_id, principal_kind, principal_id"),
+    ("recurring_series", "book_id, series_id"),
 ];
 
 /// A book's state as its projections hold it, read back by a backend for

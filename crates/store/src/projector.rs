@@ -15,6 +15,7 @@ use kassa_core::event::{AccountRenamed, Annotated, Deleted, Recategorized, Sugge
 use kassa_core::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use kassa_core::recurring::SeriesId;
 use kassa_core::report::fx::FxRate;
 use kassa_core::{
     Account, Book, BookId, Category, CategoryId, CategorySource, Event, RecordedEvent, Transaction, TxId,
@@ -23,6 +24,7 @@ use kassa_core::{
 use crate::budgets::{self, BudgetChange};
 use crate::error::Result;
 use crate::projection::{BalanceDeltas, book_of};
+use crate::recurring::MarkOp;
 use crate::reports::FlowDeltas;
 
 /// One change to the projection tables, in the order the backend must make it.
@@ -80,6 +82,12 @@ pub(crate) enum RowOp<'e> {
     UpsertFxRates {
         book: BookId,
         rates: &'e [FxRate],
+    },
+    /// The user's word on a recurring series.
+    MarkRecurring {
+        book: BookId,
+        series_id: SeriesId,
+        op: MarkOp<'e>,
     },
     Import(ImportRow<'e>),
     Access(AccessOp<'e>),
@@ -229,6 +237,15 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::BudgetMoved(m) => RowOp::Budget(budgets::moved(book!(), m)),
             Event::BudgetHeld(h) => RowOp::Budget(budgets::held(book!(), h)),
             Event::BudgetModeSet(m) => RowOp::Budget(budgets::mode(book!(), m)),
+            Event::RecurringConfirmed(r) => {
+                RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Confirm }
+            }
+            Event::RecurringDismissed(r) => {
+                RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Dismiss }
+            }
+            Event::RecurringRenamed(r) => {
+                RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Rename(&r.name) }
+            }
         };
         sink.apply(op)?;
     }

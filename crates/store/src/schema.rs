@@ -26,6 +26,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "state", include_str!("schema/0008_state.sql")),
     (9, "idempotency_ttl", include_str!("schema/0009_idempotency_ttl.sql")),
     (10, "budgets", include_str!("schema/0010_budgets.sql")),
+    (11, "recurring", include_str!("schema/0011_recurring.sql")),
 ];
 
 /// Placeholder, SQLite text, PostgreSQL text.

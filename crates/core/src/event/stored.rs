@@ -55,6 +55,7 @@ use crate::import::{
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
 };
 use crate::money::Money;
+use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use crate::report::Month;
 use crate::report::fx::FxRate;
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Status, Transaction};
@@ -1641,5 +1642,60 @@ impl Stored for StoredBudgetModeSet {
     }
     fn into_domain(self) -> Result<BudgetModeSet, Invalid> {
         Ok(BudgetModeSet { mode: self.mode.into() })
+    }
+}
+
+// Recurring payments: the series id as its 16 hex digits.
+
+fn series_id(text: &str) -> Result<SeriesId, Invalid> {
+    text.parse()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecurringConfirmed {
+    pub series_id: String,
+}
+
+impl Stored for StoredRecurringConfirmed {
+    type Domain = RecurringConfirmed;
+    fn from_domain(r: &RecurringConfirmed) -> Self {
+        StoredRecurringConfirmed { series_id: r.series_id.to_string() }
+    }
+    fn into_domain(self) -> Result<RecurringConfirmed, Invalid> {
+        Ok(RecurringConfirmed { series_id: series_id(&self.series_id)? })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecurringDismissed {
+    pub series_id: String,
+}
+
+impl Stored for StoredRecurringDismissed {
+    type Domain = RecurringDismissed;
+    fn from_domain(r: &RecurringDismissed) -> Self {
+        StoredRecurringDismissed { series_id: r.series_id.to_string() }
+    }
+    fn into_domain(self) -> Result<RecurringDismissed, Invalid> {
+        Ok(RecurringDismissed { series_id: series_id(&self.series_id)? })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecurringRenamed {
+    pub series_id: String,
+    pub name: String,
+}
+
+impl Stored for StoredRecurringRenamed {
+    type Domain = RecurringRenamed;
+    fn from_domain(r: &RecurringRenamed) -> Self {
+        StoredRecurringRenamed { series_id: r.series_id.to_string(), name: r.name.clone() }
+    }
+    fn into_domain(self) -> Result<RecurringRenamed, Invalid> {
+        if self.name.trim().is_empty() {
+            return Err("a recurring series' name must not be empty".into());
+        }
+        Ok(RecurringRenamed { series_id: series_id(&self.series_id)?, name: self.name })
     }
 }

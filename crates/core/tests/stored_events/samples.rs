@@ -18,6 +18,7 @@ use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
 };
+use kassa_core::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use kassa_core::report::Month;
 use kassa_core::report::fx::FxRate;
 use kassa_core::{
@@ -330,6 +331,12 @@ pub fn samples() -> Vec<Event> {
         }),
         Event::BudgetHeld(BudgetHeld { month: Month { year: 2025, month: 4 }, amount: eur("300.00") }),
         Event::BudgetModeSet(BudgetModeSet { mode: BudgetMode::Tracking }),
+        Event::RecurringConfirmed(RecurringConfirmed { series_id: SeriesId(0x3fa9_c2d1_0b7e_4412) }),
+        Event::RecurringDismissed(RecurringDismissed { series_id: SeriesId(0x00c0_ffee_1234_5678) }),
+        Event::RecurringRenamed(RecurringRenamed {
+            series_id: SeriesId(0x3fa9_c2d1_0b7e_4412),
+            name: "Netflix (family plan)".into(),
+        }),
     ]
 }
 

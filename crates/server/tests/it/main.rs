@@ -6,6 +6,7 @@ mod idempotency;
 mod imports;
 mod matrix;
 mod ranges;
+mod recurring;
 mod revocation;
 mod security;
 mod story;

@@ -61,6 +61,10 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET", "/api/v1/books/{book}/budgets/{month}", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("PUT", "/api/v1/books/{book}/budgets/{month}", [401, 404, 403, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/budgets/{month}/edits", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/recurring", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/recurring/{id}/confirm", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/recurring/{id}/dismiss", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/recurring/{id}/rename", [401, 404, 403, 200, 200, 403, 404, 404]),
 ];
 
 /// The users of the matrix, made once per database.
@@ -80,6 +84,8 @@ struct Target {
     /// An import batch and a review item, for the rows that need them.
     batch: Option<Uuid>,
     review: Option<Uuid>,
+    /// A monthly rent on `Savings`: a recurring series' id.
+    series: [u8; 16],
 }
 
 /// A bank statement for the account `Spending`: a new row, and one that may
@@ -126,6 +132,17 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
         counterparty: None,
     };
     let t1 = app.create_transaction(&owner, book, &tx(a1)).expect("t1").id;
+    for month in 1..=3 {
+        let rent = CreateTransaction {
+            date: format!("2024-{month:02}-01"),
+            amount: "-500.00".into(),
+            counterparty: Some("Landlord".into()),
+            ..tx(a2)
+        };
+        app.create_transaction(&owner, book, &rent).expect("rent");
+    }
+    let found = app.recurring(&owner, book, None).expect("recurring");
+    let series = found[0].id.as_bytes().try_into().expect("16 hex digits");
     app.create_transaction(&owner, book, &tx(a2)).expect("t2");
     let (mut batch, mut review) = (None, None);
     if with_import {
@@ -135,22 +152,24 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
         batch = imported[0].batch.as_deref().map(|b| b.parse().expect("batch id"));
         review = app.import_reviews(&owner, book).expect("reviews").first().map(|r| r.id.parse().expect("review id"));
     }
-    Target { book, account: a1, other_account: a2, tx: t1, batch, review }
+    Target { book, account: a1, other_account: a2, tx: t1, batch, review, series }
 }
 
 fn fill(path: &str, t: &Target, p: &People) -> String {
-    let id = if path.contains("/accounts/") {
-        t.account
+    let id = if path.contains("/recurring/") {
+        String::from_utf8_lossy(&t.series).into_owned()
+    } else if path.contains("/accounts/") {
+        t.account.to_string()
     } else if path.contains("/imports/review/") {
-        t.review.expect("a review item")
+        t.review.expect("a review item").to_string()
     } else if path.contains("/imports/") {
-        t.batch.expect("a batch")
+        t.batch.expect("a batch").to_string()
     } else {
-        t.tx
+        t.tx.to_string()
     };
     let mut out = path
         .replace("{book}", &t.book.to_string())
-        .replace("{id}", &id.to_string())
+        .replace("{id}", &id)
         .replace("{member}", &p.actors[2].expect("viewer").user_id.to_string())
         .replace("{org}", &p.org.to_string())
         .replace("{user}", &p.actors[3].expect("editor").user_id.to_string())
@@ -200,6 +219,7 @@ fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Payload> {
         ("POST", "/api/v1/books/{book}/imports/review/{id}") => json!({ "resolution": "accept" }),
         ("PUT", "/api/v1/books/{book}/budgets/{month}") => json!({ "category": "Groceries", "amount": "200.00" }),
         ("POST", "/api/v1/books/{book}/budgets/{month}/edits") => json!({ "action": "hold", "amount": "50.00" }),
+        ("POST", "/api/v1/books/{book}/recurring/{id}/rename") => json!({ "name": unique }),
         (_, _) => return None,
     };
     Some(Payload::Json(b))

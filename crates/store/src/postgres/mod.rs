@@ -347,6 +347,14 @@ impl Store for PgStore {
         }))
     }
 
+    fn recurring_history(&self, book: BookId, as_of: Date) -> Result<Vec<crate::recurring::RecurringRow>> {
+        crate::recurring::pg_history(&mut *self.conn()?, book, as_of)
+    }
+
+    fn recurring_marks(&self, book: BookId) -> Result<Vec<crate::recurring::RecurringMark>> {
+        crate::recurring::pg_marks(&mut *self.conn()?, book)
+    }
+
     fn projection_dump(&self) -> Result<String> {
         let mut conn = self.conn()?;
         let mut out = String::new();
@@ -618,6 +626,7 @@ impl RowSink for Sink<'_> {
                 tx.execute("DELETE FROM rules WHERE book_id = $1 AND id = $2", &[&book.0, &rule_id])?;
             }
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
+            RowOp::MarkRecurring { book, series_id, op } => crate::recurring::pg_apply(tx, book, series_id, op)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,
             RowOp::Budget(changes) => budgets::apply(tx, &changes)?,

@@ -307,6 +307,14 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    fn recurring_history(&self, book: BookId, as_of: Date) -> Result<Vec<crate::recurring::RecurringRow>> {
+        crate::recurring::sqlite_history(&*self.conn()?, book, as_of)
+    }
+
+    fn recurring_marks(&self, book: BookId) -> Result<Vec<crate::recurring::RecurringMark>> {
+        crate::recurring::sqlite_marks(&*self.conn()?, book)
+    }
+
     fn projection_dump(&self) -> Result<String> {
         let conn = self.conn()?;
         let mut out = String::new();
@@ -694,6 +702,7 @@ impl RowSink for Uow<'_> {
                     .execute(params![book.0, rule_id])?;
             }
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
+            RowOp::MarkRecurring { book, series_id, op } => crate::recurring::sqlite_apply(tx, book, series_id, op)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,
             RowOp::Budget(changes) => budgets::apply(tx, &changes)?,
