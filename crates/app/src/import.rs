@@ -404,10 +404,7 @@ impl ImportFeed for Feed<'_> {
                                 date: t.date,
                                 symbol: t.symbol,
                                 isin: t.isin,
-                                side: match t.side {
-                                    kassa_import::TradeSide::Buy => "BUY".into(),
-                                    kassa_import::TradeSide::Sell => "SELL".into(),
-                                },
+                                side: t.side.as_str().into(),
                                 quantity: t.quantity,
                                 price: t.price,
                                 fees: t.fees,

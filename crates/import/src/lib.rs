@@ -15,8 +15,8 @@ pub mod qif;
 mod util;
 
 pub use model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance, StatementRow, TradeRow,
-    TradeSide,
+    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance, StatementRow, TradeDetail,
+    TradeRow, TradeSide,
 };
 pub mod csv_bank;
 pub mod detect;

@@ -76,10 +76,24 @@ pub struct StatementRow {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TradeSide {
     Buy,
     Sell,
+    /// Cash paid per share held: `amount` (gross) when the file gives it,
+    /// else `quantity * price`; `withholding_tax` is kept back from it.
+    Dividend,
+    /// Cash interest on the account or a bond: `amount`.
+    Interest,
+    /// A fee not tied to a trade (custody, connection): `amount`, negative.
+    Fee,
+    /// Every open lot's quantity is multiplied by `ratio` (2 for 2-for-1,
+    /// 0.1 for a 1-for-10 reverse split); cost is unchanged.
+    Split,
+    /// Securities arriving from elsewhere with their `cost_basis`; no cash.
+    TransferIn,
+    /// Securities leaving for elsewhere at their cost; no cash.
+    TransferOut,
 }
 
 /// One row of `trades.csv` (or a broker export / OFX investment transaction).
@@ -98,6 +112,40 @@ pub struct TradeRow {
     pub fees: Decimal,
     pub currency: Option<Currency>,
     pub external_id: Option<String>,
+    /// What kinds other than a plain buy or sell carry.
+    pub detail: TradeDetail,
+}
+
+impl TradeSide {
+    /// The name `trades.csv` writes in its `side` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TradeSide::Buy => "BUY",
+            TradeSide::Sell => "SELL",
+            TradeSide::Dividend => "DIVIDEND",
+            TradeSide::Interest => "INTEREST",
+            TradeSide::Fee => "FEE",
+            TradeSide::Split => "SPLIT",
+            TradeSide::TransferIn => "TRANSFER_IN",
+            TradeSide::TransferOut => "TRANSFER_OUT",
+        }
+    }
+}
+
+/// The parts of a trade row only some kinds have (see [`TradeSide`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TradeDetail {
+    /// The instrument's name, when the file names it.
+    pub name: Option<String>,
+    /// The cash amount the broker booked, signed as it moves the account's
+    /// cash (dividends, interest, fees), when it is not `quantity * price`.
+    pub amount: Option<Decimal>,
+    /// Tax withheld from a dividend, as a positive amount (0 when none).
+    pub withholding_tax: Decimal,
+    /// A split's ratio: new shares per old share.
+    pub ratio: Option<Decimal>,
+    /// The cost basis that comes with a `TransferIn`.
+    pub cost_basis: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

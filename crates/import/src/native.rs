@@ -11,7 +11,9 @@ use kassa_core::Currency;
 use kassa_core::money::parse_decimal;
 use rust_decimal::Decimal;
 
-use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementRow, TradeRow, TradeSide};
+use crate::model::{
+    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementRow, TradeDetail, TradeRow, TradeSide,
+};
 use crate::table::MAX_FIELD;
 
 /// `transactions.csv` columns, in the documented order.
@@ -330,6 +332,7 @@ impl<R: Read> TradesReader<R> {
             fees,
             currency: Some(cur),
             external_id: n.optional(line, 9)?,
+            detail: TradeDetail::default(),
         })
     }
 }

@@ -33,7 +33,8 @@ use rust_decimal::Decimal;
 
 use crate::decode::decode;
 use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeRow, TradeSide,
+    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeDetail, TradeRow,
+    TradeSide,
 };
 use crate::util::{self, Capture, LineCounter, MAX_DEPTH, MAX_NAME, MAX_NODES, MAX_TEXT, Node};
 use crate::work;
@@ -675,6 +676,7 @@ impl Out {
             fees,
             currency,
             external_id: inv.and_then(|i| i.find_text("FITID")).map(str::to_string),
+            detail: TradeDetail::default(),
         });
     }
 

@@ -19,7 +19,8 @@ use rust_decimal::Decimal;
 
 use crate::decode::decode;
 use crate::model::{
-    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeRow, TradeSide,
+    AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeDetail, TradeRow,
+    TradeSide,
 };
 use crate::util::{self, MAX_TEXT};
 
@@ -565,6 +566,7 @@ fn investment_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {
             fees,
             currency: None,
             external_id: None,
+            detail: TradeDetail::default(),
         });
         return;
     }
