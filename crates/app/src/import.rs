@@ -544,7 +544,11 @@ impl Feed<'_> {
         };
         let id = AccountId(new_id());
         let iban = number.and_then(|n| Iban::parse(n).ok());
-        let kind = if self.format == Format::Trades { AccountKind::Brokerage } else { AccountKind::Checking };
+        let kind = if matches!(self.format, Format::Trades | Format::Broker) {
+            AccountKind::Brokerage
+        } else {
+            AccountKind::Checking
+        };
         cmds.push(Command::OpenAccount(NewAccount {
             account_id: id,
             name: name.to_string(),

@@ -1,8 +1,8 @@
 //! Which parser a file needs, from its content — never its name, because
 //! banks name files `export(3).csv` and `.sta`, `.txt`, `.940` all mean
 //! MT940. Checks run from the most specific signature to the least: the
-//! native CSV headers, OFX, QIF, camt XML, MT940 tags, and last "it sniffs as
-//! a table", which makes it a bank CSV.
+//! native CSV headers, OFX, QIF, camt XML, MT940 tags, a broker export's
+//! header, and last "it sniffs as a table", which makes it a bank CSV.
 
 use crate::decode::decode;
 use crate::model::Format;
@@ -37,6 +37,10 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
     if is_mt940(&text) {
         return Some(Format::Mt940);
+    }
+    // Broker exports are tables too; their headers are the more specific sign.
+    if crate::broker::detect(&text).is_some() {
+        return Some(Format::Broker);
     }
     if looks_like_table(&text) {
         return Some(Format::Csv);
@@ -104,6 +108,10 @@ mod tests {
             (":20:STARTUMS\n:25:12345678/0001\n:28C:1\n:60F:C240101EUR1,00\n", Some(Format::Mt940)),
             ("{1:F01XXX}{2:O940}{4:\n:20:REF\n:25:NL00ASNB\n:61:2401010101C1,00NTRFNONREF\n-}", Some(Format::Mt940)),
             ("Date;Amount\n01.01.2024;1,00\n02.01.2024;2,00\n", Some(Format::Csv)),
+            (
+                "\u{feff}Conto : X,,\n,,\nData operazione,Data valuta,Tipo operazione,Ticker,Isin,Quantità,Importo euro\n",
+                Some(Format::Broker),
+            ),
             ("just some words\nnothing tabular here\n", None),
             ("", None),
         ];

@@ -6,6 +6,7 @@
 //! caller (the store's import service) decides whether a file with error
 //! diagnostics may be stored.
 
+pub mod broker;
 pub mod camt;
 pub mod decode;
 pub mod model;
@@ -37,7 +38,7 @@ pub fn parse(bytes: &[u8], format: Option<Format>, profile: Option<&profile::Pro
         out.diagnostics.push(Diagnostic::error(
             1,
             None,
-            "not a format kassa reads (CSV, OFX/QFX, QIF, camt.05x, MT940, kassa transactions/trades CSV)",
+            "not a format kassa reads (CSV, OFX/QFX, QIF, camt.05x, MT940, kassa transactions/trades CSV, broker exports)",
         ));
         return out;
     };
@@ -49,6 +50,7 @@ pub fn parse(bytes: &[u8], format: Option<Format>, profile: Option<&profile::Pro
         Format::Mt940 => mt940::parse(bytes),
         Format::KassaCsv => native::parse_transactions(bytes),
         Format::Trades => native::parse_trades(bytes),
+        Format::Broker => broker::parse(bytes),
     }
 }
 
@@ -63,6 +65,7 @@ impl Format {
             Format::Mt940 => "mt940",
             Format::KassaCsv => "kassa-csv",
             Format::Trades => "trades",
+            Format::Broker => "broker",
         }
     }
 }
@@ -78,9 +81,10 @@ impl std::str::FromStr for Format {
             "mt940" | "sta" => Format::Mt940,
             "kassa-csv" | "transactions" => Format::KassaCsv,
             "trades" => Format::Trades,
+            "broker" => Format::Broker,
             other => {
                 return Err(format!(
-                    "unknown format '{other}' (expected auto, csv, ofx, qif, camt, mt940, kassa-csv or trades)"
+                    "unknown format '{other}' (expected auto, csv, ofx, qif, camt, mt940, kassa-csv, trades or broker)"
                 ));
             }
         })

@@ -23,6 +23,9 @@ pub enum Format {
     KassaCsv,
     /// kassa's native `trades.csv`.
     Trades,
+    /// A broker's own export (IBKR flex, DEGIRO, Trading 212, Schwab, Saxo,
+    /// Directa), read by `broker`: trades plus the cash-only rows.
+    Broker,
 }
 
 /// What a file says about the account a row belongs to. Parsers fill what the
@@ -83,14 +86,21 @@ pub enum TradeSide {
     /// Cash paid per share held: `amount` (gross) when the file gives it,
     /// else `quantity * price`; `withholding_tax` is kept back from it.
     Dividend,
-    /// Cash interest on the account or a bond: `amount`.
+    /// Cash interest on the account (no symbol) or a bond's coupon:
+    /// `amount`; `withholding_tax` is kept back from it.
     Interest,
     /// A fee not tied to a trade (custody, connection): `amount`, negative.
     Fee,
     /// Every open lot's quantity is multiplied by `ratio` (2 for 2-for-1,
-    /// 0.1 for a 1-for-10 reverse split); cost is unchanged.
+    /// 0.1 for a 1-for-10 reverse split); cost is unchanged. A broker that
+    /// reports only the shares a split added (Schwab) leaves `ratio` unset
+    /// and puts them in `quantity`: the ratio is `(held + quantity) / held`.
     Split,
     /// Securities arriving from elsewhere with their `cost_basis`; no cash.
+    /// `cost_basis` unset: the file does not say — a corporate action that
+    /// moves a holding from one security to another (merger, name change,
+    /// conversion) writes it as a `TransferOut` of the old one and a
+    /// `TransferIn` of the new one on the same date.
     TransferIn,
     /// Securities leaving for elsewhere at their cost; no cash.
     TransferOut,
@@ -140,12 +150,47 @@ pub struct TradeDetail {
     /// The cash amount the broker booked, signed as it moves the account's
     /// cash (dividends, interest, fees), when it is not `quantity * price`.
     pub amount: Option<Decimal>,
-    /// Tax withheld from a dividend, as a positive amount (0 when none).
+    /// Tax withheld from a dividend or coupon, as a positive amount in the
+    /// row's `currency` (0 when none).
     pub withholding_tax: Decimal,
     /// A split's ratio: new shares per old share.
     pub ratio: Option<Decimal>,
     /// The cost basis that comes with a `TransferIn`.
     pub cost_basis: Option<Decimal>,
+    /// What the row moved in the account's cash, signed, exactly as the
+    /// broker booked it (fees, taxes and currency conversion included), when
+    /// the file says: IBKR `NetCash`, DEGIRO/Saxo/Directa/Schwab amounts,
+    /// Trading 212 `Total`. When set it is the trade's cash effect, which
+    /// `quantity * price ± fees` may miss by the broker's rounding or its
+    /// conversion into the account's currency. Unset: the effect follows
+    /// from the side (buy `-(q*p + fees)`, sell `q*p - fees`, dividend and
+    /// interest `amount - withholding_tax`, fee `amount`, others none).
+    pub cash_amount: Option<Decimal>,
+    /// The currency of `cash_amount` when it is not `currency` (Trading 212
+    /// books a USD share's price in EUR).
+    pub cash_currency: Option<Currency>,
+    /// Units of the account's base currency per unit of `currency`, as the
+    /// broker states it (IBKR `FXRateToBase`).
+    pub fx_rate: Option<Decimal>,
+}
+
+impl TradeRow {
+    /// The signed change to the account's cash this row makes, in
+    /// `detail.cash_currency` or else `currency` (see [`TradeDetail::cash_amount`]).
+    pub fn cash_effect(&self) -> Decimal {
+        if let Some(cash) = self.detail.cash_amount {
+            return cash;
+        }
+        let gross = self.quantity * self.price;
+        let d = &self.detail;
+        match self.side {
+            TradeSide::Buy => -(gross + self.fees),
+            TradeSide::Sell => gross - self.fees,
+            TradeSide::Dividend | TradeSide::Interest => d.amount.unwrap_or(gross) - d.withholding_tax,
+            TradeSide::Fee => d.amount.unwrap_or(-self.fees),
+            TradeSide::Split | TradeSide::TransferIn | TradeSide::TransferOut => Decimal::ZERO,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -9,7 +9,7 @@ use super::corpus_files;
 fn every_corpus_file() {
     let expect = [
         ("csv", Format::Csv),
-        ("broker", Format::Csv),
+        ("broker", Format::Broker),
         ("ofx", Format::Ofx),
         ("qfx", Format::Ofx),
         ("qif", Format::Qif),

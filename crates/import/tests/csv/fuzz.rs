@@ -2,7 +2,7 @@
 //! input: arbitrary bytes, CSV-ish text, and corpus files with bytes flipped,
 //! cut and spliced.
 
-use kassa_import::{csv_bank, detect, native};
+use kassa_import::{broker, csv_bank, detect, native};
 use proptest::prelude::*;
 
 fn corpus() -> &'static [Vec<u8>] {
@@ -29,6 +29,9 @@ fn check(bytes: &[u8]) {
     assert!(t.rows.len() + t.diagnostics.len() <= lines + 1);
     let t = native::parse_trades(bytes);
     assert!(t.trades.len() + t.diagnostics.len() <= lines + 1);
+    let b = broker::parse(bytes);
+    assert!(b.trades.len() + b.rows.len() <= lines, "more trades and rows than lines");
+    assert!(b.diagnostics.len() <= lines + 1, "more diagnostics than lines");
 }
 
 proptest! {
