@@ -293,10 +293,20 @@ fn entity(name: &str) -> Option<char> {
     }
 }
 
-/// Pass one: every SECINFO aggregate, UNIQUEID → TICKER.
+/// What a SECLIST says about one security.
+#[derive(Debug, Clone, Default)]
+struct Security {
+    ticker: Option<String>,
+    name: Option<String>,
+}
+
+/// Securities by UNIQUEID.
+type SecList = HashMap<String, Security>;
+
+/// Pass one: every SECINFO aggregate, UNIQUEID → TICKER and SECNAME.
 #[derive(Default)]
 struct Securities {
-    found: HashMap<String, String>,
+    found: SecList,
     capture: Option<Capture>,
 }
 
@@ -318,8 +328,9 @@ impl Sink for Securities {
     fn close(&mut self, _depth: usize) {
         if let Some(info) = self.capture.as_mut().and_then(Capture::close) {
             self.capture = None;
-            if let (Some(id), Some(ticker)) = (info.find_text("UNIQUEID"), info.find_text("TICKER")) {
-                self.found.insert(id.to_string(), ticker.to_string());
+            if let Some(id) = info.find_text("UNIQUEID") {
+                let text = |tag| info.find_text(tag).map(str::to_string);
+                self.found.insert(id.to_string(), Security { ticker: text("TICKER"), name: text("SECNAME") });
             }
         }
     }
@@ -373,7 +384,7 @@ struct Statement {
 /// Pass two: statements, each entry as a subtree of its own.
 #[derive(Default)]
 struct Statements {
-    securities: HashMap<String, String>,
+    securities: SecList,
     statement: Option<Statement>,
     entries: Vec<Entry>,
     /// Output per statement kind.
@@ -616,71 +627,186 @@ impl Out {
         });
     }
 
-    /// INVTRANLIST children: BUY*/SELL*/REINVEST become trades; INCOME and the
-    /// other cash-only entries become rows; share transfers and splits, which
-    /// move no cash and are no trade, are reported and skipped.
-    fn investment_transaction(&mut self, securities: &HashMap<String, String>, tx: &Node) {
+    /// INVTRANLIST children. BUY*/SELL* are trades; REINVEST is the income
+    /// and the buy it paid for; INCOME is a dividend (DIV, CGLONG, CGSHORT,
+    /// MISC) or interest; INVEXPENSE a fee on the instrument; SPLIT and
+    /// TRANSFER move shares and no cash. RETOFCAP and MARGININTEREST, cash
+    /// with no trade kind of their own, become rows; INVBANKTRAN's STMTTRN
+    /// is read as a bank transaction.
+    fn investment_transaction(&mut self, securities: &SecList, tx: &Node) {
         let name = tx.name.as_str();
         let side = match name {
-            "BUYSTOCK" | "BUYMF" | "BUYDEBT" | "BUYOPT" | "BUYOTHER" | "REINVEST" => Some(TradeSide::Buy),
+            "BUYSTOCK" | "BUYMF" | "BUYDEBT" | "BUYOPT" | "BUYOTHER" => Some(TradeSide::Buy),
             "SELLSTOCK" | "SELLMF" | "SELLDEBT" | "SELLOPT" | "SELLOTHER" => Some(TradeSide::Sell),
             _ => None,
         };
         if let Some(side) = side {
-            self.trade(securities, tx, side);
+            if let Some(t) = self.trade(securities, tx, side) {
+                self.trades.push(t);
+            }
             return;
         }
         match name {
             "INVBANKTRAN" | "DTSTART" | "DTEND" => {}
-            "INCOME" | "INVEXPENSE" | "MARGININTEREST" | "RETOFCAP" => {
-                self.cash_from_investment(securities, tx);
+            "REINVEST" => self.reinvest(securities, tx),
+            "INCOME" => {
+                if let Some(t) = self.income(securities, tx) {
+                    self.trades.push(t);
+                }
             }
+            "INVEXPENSE" => self.expense(securities, tx),
+            "SPLIT" => self.split(securities, tx),
+            "TRANSFER" => self.transfer(securities, tx),
+            "MARGININTEREST" | "RETOFCAP" => self.cash_from_investment(securities, tx),
             _ => self.diagnostics.push(Diagnostic::warning(
                 tx.line,
                 Some(name),
-                format!("{name} moves no cash and is not a trade; not imported"),
+                format!("{name} is no trade kassa reads; not imported"),
             )),
         }
     }
 
-    fn trade(&mut self, securities: &HashMap<String, String>, tx: &Node, side: TradeSide) {
-        let line = tx.line;
-        let inv = tx.find("INVTRAN");
-        let Some(date) = self.date(tx, "DTTRADE", true) else {
-            return;
-        };
-        let Some(units) = self.amount(tx, "UNITS", true) else {
-            return;
-        };
-        let Some(price) = self.amount(tx, "UNITPRICE", true) else {
-            return;
-        };
-        let mut fees = Decimal::ZERO;
-        for tag in ["COMMISSION", "FEES", "TAXES", "LOAD"] {
-            if let Some(v) = self.amount(tx, tag, false) {
-                fees += v;
-            }
-        }
-        let (symbol, isin) = security(securities, tx);
-        let currency = tx.find("CURRENCY").and_then(|c| c.find_text("CURSYM")).and_then(util::currency);
-        self.trades.push(TradeRow {
-            line,
+    /// The date, time, security and id every investment transaction has.
+    fn base(&mut self, securities: &SecList, tx: &Node, side: TradeSide) -> Option<TradeRow> {
+        let date = self.date(tx, "DTTRADE", true)?;
+        let sec = security(securities, tx);
+        let currency = tx
+            .find("CURRENCY")
+            .or_else(|| tx.find("ORIGCURRENCY"))
+            .and_then(|c| c.find_text("CURSYM"))
+            .and_then(util::currency);
+        Some(TradeRow {
+            line: tx.line,
             account: AccountHint::default(),
             trade_time: tx.find_text("DTTRADE").map(iso_time).unwrap_or_else(|| date.to_string()),
             date,
-            symbol,
-            isin,
+            symbol: sec.symbol,
+            isin: sec.isin,
             side,
-            quantity: units.abs(),
-            price,
-            fees,
+            quantity: Decimal::ZERO,
+            price: Decimal::ZERO,
+            fees: Decimal::ZERO,
             currency,
-            external_id: inv.and_then(|i| i.find_text("FITID")).map(str::to_string),
-            detail: TradeDetail::default(),
-        });
+            external_id: tx.find("INVTRAN").and_then(|i| i.find_text("FITID")).map(str::to_string),
+            detail: TradeDetail { name: sec.name, ..TradeDetail::default() },
+        })
     }
 
-    fn cash_from_investment(&mut self, securities: &HashMap<String, String>, tx: &Node) {
+    /// A required number that must not be below zero.
+    fn not_negative(&mut self, tx: &Node, tag: &str) -> Option<Decimal> {
+        let v = self.amount(tx, tag, true)?;
+        if v < Decimal::ZERO {
+            self.diagnostics.push(Diagnostic::error(
+                tx.find(tag).map_or(tx.line, |n| n.line),
+                Some(tag),
+                format!("{tag} must not be negative: {v}; row skipped"),
+            ));
+            return None;
+        }
+        Some(v)
+    }
+
+    fn trade(&mut self, securities: &SecList, tx: &Node, side: TradeSide) -> Option<TradeRow> {
+        let mut t = self.base(securities, tx, side)?;
+        let units = self.amount(tx, "UNITS", true)?;
+        let price = self.not_negative(tx, "UNITPRICE")?;
+        for tag in ["COMMISSION", "FEES", "TAXES", "LOAD"] {
+            if let Some(v) = self.amount(tx, tag, false) {
+                t.fees += v;
+            }
+        }
+        // Sells are written with negative or positive UNITS; a buy of fewer than no shares is broken.
+        if units.is_zero() || (side == TradeSide::Buy && units < Decimal::ZERO) {
+            self.diagnostics.push(Diagnostic::error(
+                tx.find("UNITS").map_or(tx.line, |n| n.line),
+                Some("UNITS"),
+                format!("UNITS of a buy must be above zero: {units}; row skipped"),
+            ));
+            return None;
+        }
+        t.quantity = units.abs();
+        t.price = price;
+        // TOTAL is the cash the trade moved, exact to the file's places.
+        t.detail.cash_amount = self.amount(tx, "TOTAL", false);
+        Some(t)
+    }
+
+    /// REINVEST: the income (cash in) and the buy it paid for (cash out).
+    fn reinvest(&mut self, securities: &SecList, tx: &Node) {
+        let Some(income) = self.income(securities, tx) else { return };
+        let Some(mut buy) = self.trade(securities, tx, TradeSide::Buy) else { return };
+        buy.detail.cash_amount = income.detail.amount.map(|a| -a);
+        self.trades.push(income);
+        self.trades.push(buy);
+    }
+
+    /// INCOME (and the income half of REINVEST): TOTAL gross, WITHHOLDING
+    /// kept back.
+    fn income(&mut self, securities: &SecList, tx: &Node) -> Option<TradeRow> {
+        let kind = tx.find_text("INCOMETYPE").unwrap_or("DIV").to_ascii_uppercase();
+        let side = if kind == "INTEREST" { TradeSide::Interest } else { TradeSide::Dividend };
+        let mut t = self.base(securities, tx, side)?;
+        // REINVEST writes the income as the (negative) price of the shares.
+        let total = self.amount(tx, "TOTAL", true)?.abs();
+        t.detail.amount = Some(total);
+        t.detail.withholding_tax = self.amount(tx, "WITHHOLDING", false).unwrap_or_default().abs();
+        Some(t)
+    }
+
+    /// INVEXPENSE: a fee on the instrument, TOTAL out of the cash.
+    fn expense(&mut self, securities: &SecList, tx: &Node) {
+        let Some(mut t) = self.base(securities, tx, TradeSide::Fee) else { return };
+        let Some(total) = self.amount(tx, "TOTAL", true) else { return };
+        t.detail.amount = Some(-total.abs());
+        self.trades.push(t);
+    }
+
+    /// SPLIT: NUMERATOR new shares for DENOMINATOR old ones.
+    fn split(&mut self, securities: &SecList, tx: &Node) {
+        let Some(mut t) = self.base(securities, tx, TradeSide::Split) else { return };
+        let (Some(num), Some(den)) = (self.not_negative(tx, "NUMERATOR"), self.not_negative(tx, "DENOMINATOR")) else {
+            return;
+        };
+        if num.is_zero() || den.is_zero() {
+            self.diagnostics.push(Diagnostic::error(
+                tx.line,
+                Some(if num.is_zero() { "NUMERATOR" } else { "DENOMINATOR" }),
+                format!("split {num}:{den} has a zero side; row skipped"),
+            ));
+            return;
+        }
+        t.detail.ratio = Some(num / den);
+        self.trades.push(t);
+    }
+
+    /// TRANSFER: shares in or out (TFERACTION), AVGCOSTBASIS per unit.
+    fn transfer(&mut self, securities: &SecList, tx: &Node) {
+        let action = tx.find_text("TFERACTION").unwrap_or("").to_ascii_uppercase();
+        let side = match action.as_str() {
+            "IN" => TradeSide::TransferIn,
+            "OUT" => TradeSide::TransferOut,
+            _ => {
+                self.diagnostics.push(Diagnostic::error(
+                    tx.line,
+                    Some("TFERACTION"),
+                    format!("TFERACTION must be IN or OUT, found {:?}; row skipped", util::clip(&action, 40)),
+                ));
+                return;
+            }
+        };
+        let Some(mut t) = self.base(securities, tx, side) else { return };
+        let Some(units) = self.amount(tx, "UNITS", true) else { return };
+        t.quantity = units.abs();
+        if let Some(price) = self.amount(tx, "UNITPRICE", false) {
+            t.price = price;
+        }
+        if let Some(avg) = self.amount(tx, "AVGCOSTBASIS", false) {
+            t.detail.cost_basis = Some(avg * t.quantity);
+        }
+        self.trades.push(t);
+    }
+
+    fn cash_from_investment(&mut self, securities: &SecList, tx: &Node) {
         let line = tx.line;
         let Some(date) = self.date(tx, "DTTRADE", true) else {
             return;
@@ -688,9 +814,9 @@ impl Out {
         let Some(amount) = self.amount(tx, "TOTAL", true) else {
             return;
         };
-        let (symbol, _) = security(securities, tx);
+        let symbol = security(securities, tx).symbol;
         let value_date = self.date(tx, "DTSETTLE", false);
-        let kind = tx.find_text("INCOMETYPE").unwrap_or(tx.name.as_str());
+        let kind = tx.name.as_str();
         let memo = tx.find_text("MEMO").unwrap_or("");
         let label = match symbol {
             Some(s) => format!("{kind} {s}"),
@@ -809,17 +935,28 @@ impl Out {
     }
 }
 
-/// The symbol (the SECLIST ticker, else the id) and ISIN of a transaction's SECID.
-fn security(securities: &HashMap<String, String>, tx: &Node) -> (Option<String>, Option<String>) {
+/// What a transaction's SECID names.
+struct SecurityRef {
+    /// The SECLIST ticker, else the id itself (a CUSIP is the best symbol there is).
+    symbol: Option<String>,
+    /// The id when UNIQUEIDTYPE says ISIN, as written (check digits are the
+    /// instrument's business, not the parser's).
+    isin: Option<String>,
+    name: Option<String>,
+}
+
+fn security(securities: &SecList, tx: &Node) -> SecurityRef {
     let Some(secid) = tx.find("SECID") else {
-        return (None, None);
+        return SecurityRef { symbol: None, isin: None, name: None };
     };
     let id = secid.find_text("UNIQUEID");
     let kind = secid.find_text("UNIQUEIDTYPE").unwrap_or("");
-    let isin = id.filter(|_| kind.eq_ignore_ascii_case("ISIN")).map(str::to_string);
-    // No ticker in SECLIST: the CUSIP/ISIN itself is the best symbol we have.
-    let symbol = id.map(|id| securities.get(id).cloned().unwrap_or_else(|| id.to_string()));
-    (symbol, isin)
+    let known = id.and_then(|id| securities.get(id));
+    SecurityRef {
+        symbol: known.and_then(|s| s.ticker.clone()).or_else(|| id.map(str::to_string)),
+        isin: id.filter(|_| kind.eq_ignore_ascii_case("ISIN")).map(str::to_string),
+        name: known.and_then(|s| s.name.clone()),
+    }
 }
 
 /// The civil date an OFX datetime was written with:

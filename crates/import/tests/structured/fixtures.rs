@@ -138,22 +138,71 @@ fn ofx_v2_xml_two_statements() {
 #[test]
 fn ofx_investment_trades_and_income() {
     let p = parse_fixture("ofx", "investment-seclist.ofx");
-    assert_eq!(p.trades.len(), 3, "{:#?}", p.diagnostics);
+    let sides: Vec<TradeSide> = p.trades.iter().map(|t| t.side).collect();
+    use TradeSide::*;
+    assert_eq!(sides, [Buy, Sell, Dividend, Dividend, Buy, TransferIn], "{:#?}", p.diagnostics);
     let buy = &p.trades[0];
-    assert_eq!(buy.side, TradeSide::Buy);
     assert_eq!(buy.symbol.as_deref(), Some("AAPL"));
+    assert_eq!(buy.detail.name.as_deref(), Some("Apple Inc."));
     assert_eq!(buy.isin, None);
     assert_eq!((buy.quantity, buy.price, buy.fees), (dec("10"), dec("185.50"), dec("5.00")));
     assert_eq!(buy.trade_time, "2024-01-05T14:30:00-05:00");
     let sell = &p.trades[1];
-    assert_eq!(sell.side, TradeSide::Sell);
     assert_eq!((sell.symbol.as_deref(), sell.isin.as_deref()), (Some("IWDA"), Some("IE00B4L5Y983")));
     assert_eq!(sell.quantity, dec("3.5"));
-    assert_eq!(p.trades[2].side, TradeSide::Buy, "REINVEST buys units");
+    assert_eq!(p.trades[2].detail.amount, Some(dec("2.40")), "INCOME DIV is a dividend");
+    // REINVEST: the dividend in and the units bought with it out.
+    assert_eq!((p.trades[3].cash_effect(), p.trades[4].cash_effect()), (dec("12.00"), dec("-12.00")));
+    assert_eq!(p.trades[4].quantity, dec("0.133"));
+    assert_eq!(p.trades[5].quantity, dec("5"), "TRANSFER IN moves shares");
     let amounts: Vec<Decimal> = p.rows.iter().map(|r| r.amount).collect();
-    assert_eq!(amounts, [dec("2.40"), dec("5000.00")]);
-    assert_eq!(p.rows[0].description, "DIV AAPL - Quarterly dividend");
+    assert_eq!(amounts, [dec("5000.00")]);
     assert_eq!(errors(&p).len(), 1);
-    assert!(p.diagnostics.iter().any(|d| d.field.as_deref() == Some("TRANSFER")));
     assert_eq!(p.balances.len(), 1);
+}
+
+/// Every investment transaction kind, 4-decimal UNITS, UNITPRICE and TOTAL
+/// kept exact, securities named by the SECLIST, and the statement's cash
+/// balance reproduced from its rows and trades.
+#[test]
+fn ofx_investment_every_kind() {
+    let p = parse_fixture("ofx", "investment-every-kind.ofx");
+    use TradeSide::*;
+    let got: Vec<(TradeSide, Option<&str>)> = p.trades.iter().map(|t| (t.side, t.symbol.as_deref())).collect();
+    let want = [
+        (Buy, Some("VTI")),
+        (Buy, Some("IE00B4L5Y983")),
+        (Sell, Some("VTI")),
+        (Dividend, Some("VTI")),
+        (Interest, None),
+        (Dividend, Some("IE00B4L5Y983")),
+        (Dividend, Some("VTI")),
+        (Buy, Some("VTI")),
+        (Fee, Some("VTI")),
+        (Split, Some("VTI")),
+        (TransferIn, Some("AAPL")),
+        (TransferOut, Some("IE00B4L5Y983")),
+    ];
+    assert_eq!(got, want, "{:#?}", p.diagnostics);
+    let buy = &p.trades[0];
+    assert_eq!((buy.quantity, buy.price, buy.fees), (dec("12.3456"), dec("201.1234"), dec("1.2500")));
+    assert_eq!(buy.detail.cash_amount, Some(dec("-2484.2390")));
+    assert_eq!(buy.detail.name.as_deref(), Some("Vanguard Total Stock Market ETF"));
+    assert_eq!(buy.isin, None, "a CUSIP is no ISIN");
+    assert_eq!(p.trades[1].detail.name.as_deref(), Some("iShares Core MSCI World"));
+    assert_eq!(p.trades[1].isin.as_deref(), Some("IE00B4L5Y983"));
+    let div = &p.trades[3];
+    assert_eq!((div.detail.amount, div.detail.withholding_tax), (Some(dec("18.1234")), dec("2.7185")));
+    assert_eq!(p.trades[6].detail.amount, Some(dec("21.0420")), "REINVEST CGLONG is income");
+    assert_eq!(p.trades[9].detail.ratio, Some(dec("4")));
+    assert_eq!(p.trades[10].detail.cost_basis, Some(dec("1050.8750")), "7 units at 150.1250");
+    // RETOFCAP is cash; the buy at a negative price is refused by name.
+    assert_eq!(p.rows.iter().map(|r| r.amount).collect::<Vec<_>>(), [dec("10000.0000"), dec("1.5000")]);
+    let bad: Vec<_> = p.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0].field.as_deref(), Some("UNITPRICE"));
+    let cash: Decimal =
+        p.rows.iter().map(|r| r.amount).sum::<Decimal>() + p.trades.iter().map(|t| t.cash_effect()).sum::<Decimal>();
+    assert_eq!(p.balances[0].kind, "available");
+    assert_eq!(cash, p.balances[0].amount);
 }
