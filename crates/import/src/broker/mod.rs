@@ -155,15 +155,26 @@ trait Reader {
 /// Header cells to column indexes (the first of duplicate names wins).
 struct Cols {
     names: Vec<String>,
+    /// As the file writes them, for diagnostics.
+    written: Vec<String>,
 }
 
 impl Cols {
     fn new(header: &[String]) -> Cols {
-        Cols { names: header.iter().map(|h| table::norm_header(h)).collect() }
+        Cols {
+            names: header.iter().map(|h| table::norm_header(h)).collect(),
+            written: header.iter().map(|h| table::clean(h.trim_start_matches('\u{feff}'))).collect(),
+        }
     }
 
     fn index(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
+        let name = table::norm_header(name);
+        self.names.iter().position(|n| *n == name)
+    }
+
+    /// Column `name` as the file's header spells it.
+    fn written(&self, name: &str) -> String {
+        self.index(name).map_or_else(|| name.to_string(), |i| self.written[i].clone())
     }
 }
 
@@ -190,8 +201,9 @@ impl Row<'_> {
         Some(table::clean(self.raw(col))).filter(|s| !s.is_empty())
     }
 
+    /// An error in column `col`, named as the file's header spells it.
     fn error(&self, col: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(self.line, Some(col), message)
+        Diagnostic::error(self.line, Some(&self.cols.written(col)), message)
     }
 
     /// The number in column `col`, `None` when the cell is empty.
@@ -203,18 +215,22 @@ impl Row<'_> {
         if raw.is_empty() {
             return Ok(None);
         }
-        parse_amount(raw, mark).map(|a| Some(a.value)).map_err(|e| self.error(col, format!("{col}: {e}")))
+        parse_amount(raw, mark)
+            .map(|a| Some(a.value))
+            .map_err(|e| self.error(col, format!("{}: {e}", self.cols.written(col))))
     }
 
     /// The number in column `col`, which must not be empty.
     fn req(&self, col: &str, mark: DecimalMark) -> Result<Decimal, Diagnostic> {
-        self.num(col, mark)?.ok_or_else(|| self.error(col, format!("{col} is empty")))
+        self.num(col, mark)?.ok_or_else(|| self.error(col, format!("{} is empty", self.cols.written(col))))
     }
 
     /// The date in `col`, read by `read`; `what` names the layout expected.
     fn date(&self, col: &str, read: fn(&str) -> Option<Date>, what: &str) -> Result<Date, Diagnostic> {
         let raw = self.raw(col);
-        read(raw).ok_or_else(|| self.error(col, format!("{col}: not a date: {:?} (expected {what})", clip(raw))))
+        read(raw).ok_or_else(|| {
+            self.error(col, format!("{}: not a date: {:?} (expected {what})", self.cols.written(col), clip(raw)))
+        })
     }
 
     /// An optional date in `col`: empty is `None`, unreadable an error.
@@ -248,7 +264,11 @@ fn not_negative(row: &Row, col: &str, v: Decimal) -> Result<Decimal, Diagnostic>
 
 /// A quantity that must be above zero (a buy, a sell, a transfer).
 fn positive(row: &Row, col: &str, v: Decimal) -> Result<Decimal, Diagnostic> {
-    if v <= Decimal::ZERO { Err(row.error(col, format!("{col} must be above zero: {v}"))) } else { Ok(v) }
+    if v <= Decimal::ZERO {
+        Err(row.error(col, format!("{} must be above zero: {v}", row.cols.written(col))))
+    } else {
+        Ok(v)
+    }
 }
 
 /// A trade row of `side` with nothing but its place and time filled in.
