@@ -353,6 +353,9 @@ fn iso_prefix(s: &str) -> Option<Date> {
     util::iso_date_prefix(s)
 }
 
+/// Most lines one moment holds back.
+const MAX_MOMENT: usize = 64;
+
 /// Trades of one moment of a statement, held until the moment ends so that
 /// the lines a broker writes beside a trade join it: the tax withheld from a
 /// dividend or coupon (DEGIRO `Dividendbelasting`, Directa `Rit.provento`)
@@ -366,9 +369,11 @@ struct Moment {
 }
 
 impl Moment {
-    /// Starts moment `key`, emitting the previous one if it differs.
+    /// Starts moment `key`, emitting the previous one if it differs. A
+    /// moment past [`MAX_MOMENT`] lines is emitted too: real ones are a
+    /// handful of lines, and joining searches the moment.
     fn at(&mut self, key: String, out: &mut ParsedFile) {
-        if key != self.key {
+        if key != self.key || self.trades.len() + self.costs.len() >= MAX_MOMENT {
             self.flush(out);
             self.key = key;
         }
@@ -382,6 +387,7 @@ impl Moment {
     /// Income of `side` on `isin` already in this moment (its tax line may
     /// have come first).
     fn income(&mut self, side: TradeSide, isin: &Option<String>) -> Option<&mut TradeRow> {
+        crate::work::add(self.trades.len());
         self.trades.iter_mut().find(|t| t.side == side && t.isin == *isin && t.detail.amount.is_some())
     }
 
@@ -415,6 +421,7 @@ impl Moment {
 
     /// Adds a buy or sell, with the cost lines of its order already held.
     fn add_order(&mut self, mut t: TradeRow) {
+        crate::work::add(self.costs.len());
         let mut i = 0;
         while i < self.costs.len() {
             if t.external_id.is_some() && self.costs[i].external_id == t.external_id {
@@ -432,6 +439,7 @@ impl Moment {
     /// holds it until the order's line comes; alone it stays a fee on the
     /// instrument.
     fn add_order_cost(&mut self, fee: TradeRow) {
+        crate::work::add(self.trades.len());
         let order = fee.external_id.clone();
         let held = self
             .trades

@@ -308,6 +308,84 @@ pub const SHAPES: &[Shape] = &[
         unit: "27-12-2019,08:14,27-12-2019,VANECK AEX,NL0009272749,Dividend,,EUR,\"0,19\",EUR,\"13,88\",\n",
         tail: "",
     },
+    // --- broker exports read as trades ---
+    Shape {
+        name: "broker-degiro-trades",
+        format: Format::Broker,
+        hostile: false,
+        head: DEGIRO_HEADER,
+        unit: "21-06-2019,16:43,21-06-2019,VANECK ESG EW,NL0010408704,DEGIRO transactiekosten,,EUR,\"-2,00\",EUR,\"334,35\",c4e0\n\
+21-06-2019,16:43,21-06-2019,VANECK ESG EW,NL0010408704,\"Verkoop 4 @ 84,12 EUR\",,EUR,\"336,48\",EUR,\"336,48\",c4e0\n\
+27-12-2019,08:14,27-12-2019,VANECK AEX,NL0009272749,Dividend,,EUR,\"0,19\",EUR,\"13,88\",\n\
+27-12-2019,08:14,27-12-2019,VANECK AEX,NL0009272749,Dividendbelasting,,EUR,\"-0,03\",EUR,\"13,69\",\n",
+        tail: "",
+    },
+    Shape {
+        // One moment of orders and costs with no order id to join by.
+        name: "broker-degiro-one-moment",
+        format: Format::Broker,
+        hostile: true,
+        head: DEGIRO_HEADER,
+        unit: "21-06-2019,16:43,,P,NL0010408704,\"Koop 4 @ 84,12 EUR\",,EUR,\"-336,48\",EUR,\"1\",\n\
+21-06-2019,16:43,,P,NL0010408704,DEGIRO transactiekosten,,EUR,\"-2,00\",EUR,\"1\",\n",
+        tail: "",
+    },
+    Shape {
+        name: "broker-trades-long-field",
+        format: Format::Broker,
+        hostile: true,
+        head: "Date,Action,Symbol,Description,Quantity,Price,Fees & Comm,Amount\n01/02/2023,Buy,VTI,",
+        unit: "A",
+        tail: ",1,$1.00,,-$1.00\n",
+    },
+    Shape {
+        name: "broker-ibkr-rows",
+        format: Format::Broker,
+        hostile: false,
+        head: "CurrencyPrimary,Symbol,DateTime,Quantity,TradePrice,Buy/Sell,IBCommission,NetCash,TradeID\n",
+        unit: "USD,VTI,20230403;095853,17,204.3473,BUY,-1,-3474.9041,1234567890\n",
+        tail: "",
+    },
+    Shape {
+        name: "broker-trading212-rows",
+        format: Format::Broker,
+        hostile: false,
+        head: "Action,Time,ISIN,Ticker,Name,No. of shares,Price / share,Currency (Price / share),Exchange rate,\
+Result,Currency (Result),Total,Currency (Total),Withholding tax,Currency (Withholding tax),Notes,ID\n",
+        unit: "Market buy,2023-12-18 14:30:03.613,US17275R1023,CSCO,\"Cisco\",0.0290530000,49.96,USD,1.09303,,EUR,\
+1.33,EUR,,,,EOF7504196256\n",
+        tail: "",
+    },
+    Shape {
+        name: "broker-schwab-rows",
+        format: Format::Broker,
+        hostile: false,
+        head: "Date,Action,Symbol,Description,Quantity,Price,Fees & Comm,Amount\n",
+        unit: "10/31/2023,Reinvest Dividend,SPY,SPDR S&P 500 ETF,,,,$694.48\n\
+11/01/2023,Reinvest Shares,SPY,SPDR S&P 500 ETF,1.6531,$420.10,,-$694.48\n",
+        tail: "",
+    },
+    Shape {
+        name: "broker-saxo-rows",
+        format: Format::Broker,
+        hostile: false,
+        head: "Client ID,Trade Date,Value Date,Type,Instrument,Instrument ISIN,Instrument currency,\
+Exchange Description,Instrument Symbol,Event,Amount,Order ID,Conversion Rate\n",
+        unit: ",30-Dec-2024,31-Dec-2024,Trade,NVIDIA Corp.,US67066G1040,USD,NASDAQ,NVDA:xnas,Buy 3 @ 134.85 USD,\
+\"-405,55\",,1\n",
+        tail: "",
+    },
+    Shape {
+        name: "broker-directa-rows",
+        format: Format::Broker,
+        hostile: false,
+        head: "\u{feff}Conto : X,,,,,,,,,,,\n,,,,,,,,,,,\nData operazione,Data valuta,Tipo operazione,Ticker,Isin,\
+Protocollo,Descrizione,Quantità,Importo euro,Importo Divisa,Divisa,Riferimento ordine\n",
+        unit: "27-12-2024,27-12-2024,Provento etf,IEMB,IE00B2NPKV68,Y,ISHARES EM,0,20.95,0,EUR,\n\
+27-12-2024,27-12-2024,Rit.provento etf,IEMB,IE00B2NPKV68,Y,ISHARES EM,0,-3.57,0,EUR,\n\
+02-12-2024,04-12-2024,Acquisto,ICOV,IE00B3B8Q275,,ETF COVERED BOND ISH,3,-431.04,0,EUR,X\n",
+        tail: "",
+    },
     // --- kassa's native CSVs ---
     Shape {
         name: "kassa-csv-long-field",
