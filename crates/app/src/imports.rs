@@ -32,7 +32,7 @@ pub struct ImportRequest {
     /// Put every row on this account (by name)
     #[serde(default)]
     pub account: Option<String>,
-    /// auto (from the content; the default), csv, ofx, qif, camt, mt940, kassa-csv or trades
+    /// auto (from the content; the default), csv, ofx, qif, camt, mt940, kassa-csv, trades or broker
     #[serde(default)]
     pub format: Option<String>,
     /// A CSV profile by name: the book's saved ones, then the built-in ones
@@ -66,7 +66,7 @@ pub struct RowError {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportView {
     pub file: String,
-    /// The format read: csv, ofx, qif, camt, mt940, kassa-csv or trades.
+    /// The format read: csv, ofx, qif, camt, mt940, kassa-csv, trades or broker.
     pub format: String,
     /// The batch id (for undo); absent on a dry run.
     pub batch: Option<String>,

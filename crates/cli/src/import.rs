@@ -20,13 +20,13 @@ use crate::output::{self, Format};
 pub struct ImportArgs {
     #[command(subcommand)]
     cmd: Option<ImportCmd>,
-    /// Bank files: CSV, OFX/QFX, QIF, camt.05x, MT940, kassa transactions.csv / trades.csv
+    /// Bank files: CSV, OFX/QFX, QIF, camt.05x, MT940, kassa transactions.csv / trades.csv, broker exports
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Put every row on this account
     #[arg(long)]
     account: Option<String>,
-    /// auto (from the content), csv, ofx, qif, camt, mt940, kassa-csv or trades
+    /// auto (from the content), csv, ofx, qif, camt, mt940, kassa-csv, trades or broker
     #[arg(long, default_value = "auto")]
     format: String,
     /// CSV profile by name (saved or built in)

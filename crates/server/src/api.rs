@@ -542,7 +542,7 @@ pub struct ImportForm {
     /// Put every row on this account (by name)
     #[schema(required = false)]
     pub account: String,
-    /// auto (default), csv, ofx, qif, camt, mt940, kassa-csv or trades
+    /// auto (default), csv, ofx, qif, camt, mt940, kassa-csv, trades or broker
     #[schema(required = false)]
     pub format: String,
     /// A CSV profile by name (saved in the book, or built in)

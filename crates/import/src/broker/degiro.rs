@@ -67,11 +67,7 @@ impl Reader for Degiro {
             return Ok(());
         }
         let Some(amount) = amount else {
-            out.diagnostics.push(Diagnostic::warning(
-                row.line,
-                Some("Mutatie"),
-                format!("{:?} moves no cash; skipped", super::clip(&description)),
-            ));
+            out.diagnostics.push(super::moves_no_cash(row, "Mutatie", &description));
             return Ok(());
         };
         match lower.as_str() {

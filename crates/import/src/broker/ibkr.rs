@@ -30,21 +30,15 @@ impl Reader for Ibkr {
     fn row(&mut self, row: &Row, out: &mut ParsedFile) -> Result<(), Diagnostic> {
         let raw = row.raw("datetime");
         // Some flex queries leave DateTime out and keep only TradeDate.
-        let (date, time) = date_time(raw)
-            .or_else(|| if raw.is_empty() { date_time(row.raw("tradedate")) } else { None })
-            .ok_or_else(|| {
-                row.error(
-                    "DateTime",
-                    format!("DateTime: not a date: {:?} (expected YYYYMMDD;HHMMSS)", super::clip(raw)),
-                )
-            })?;
+        let (date, time) =
+            date_time(raw).or_else(|| if raw.is_empty() { date_time(row.raw("tradedate")) } else { None }).ok_or_else(
+                || row.error("DateTime", format!("not a date: {:?} (expected YYYYMMDD;HHMMSS)", super::clip(raw))),
+            )?;
         let side = match row.raw("buy/sell").to_ascii_uppercase().as_str() {
             "BUY" => TradeSide::Buy,
             "SELL" => TradeSide::Sell,
             other => {
-                return Err(
-                    row.error("Buy/Sell", format!("Buy/Sell: expected BUY or SELL, found {:?}", super::clip(other)))
-                );
+                return Err(row.error("Buy/Sell", format!("expected BUY or SELL, found {:?}", super::clip(other))));
             }
         };
         if row.raw("assetclass").eq_ignore_ascii_case("CASH") {

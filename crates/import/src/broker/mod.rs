@@ -215,9 +215,7 @@ impl Row<'_> {
         if raw.is_empty() {
             return Ok(None);
         }
-        parse_amount(raw, mark)
-            .map(|a| Some(a.value))
-            .map_err(|e| self.error(col, format!("{}: {e}", self.cols.written(col))))
+        parse_amount(raw, mark).map(|a| Some(a.value)).map_err(|e| self.error(col, e))
     }
 
     /// The number in column `col`, which must not be empty.
@@ -228,9 +226,7 @@ impl Row<'_> {
     /// The date in `col`, read by `read`; `what` names the layout expected.
     fn date(&self, col: &str, read: fn(&str) -> Option<Date>, what: &str) -> Result<Date, Diagnostic> {
         let raw = self.raw(col);
-        read(raw).ok_or_else(|| {
-            self.error(col, format!("{}: not a date: {:?} (expected {what})", self.cols.written(col), clip(raw)))
-        })
+        read(raw).ok_or_else(|| self.error(col, format!("not a date: {:?} (expected {what})", clip(raw))))
     }
 
     /// An optional date in `col`: empty is `None`, unreadable an error.
@@ -250,6 +246,12 @@ fn currency_in(row: &Row, col: &str, code: &str) -> Result<Option<Currency>, Dia
         return Ok(None);
     }
     util::currency(code).map(Some).ok_or_else(|| row.error(col, format!("{col}: unknown currency {:?}", clip(code))))
+}
+
+/// The warning for a line that moves no cash and is no trade: skipped,
+/// nothing lost.
+fn moves_no_cash(row: &Row, col: &str, what: &str) -> Diagnostic {
+    Diagnostic::warning(row.line, Some(&row.cols.written(col)), format!("{:?} moves no cash; skipped", clip(what)))
 }
 
 /// Quoted input in messages is cut short.

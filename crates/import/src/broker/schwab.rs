@@ -114,11 +114,7 @@ impl Reader for Schwab {
             // Transfers, wires, advisor fees, cash in lieu: cash only.
             _ => {
                 let Some(v) = amount else {
-                    out.diagnostics.push(Diagnostic::warning(
-                        row.line,
-                        Some("Amount"),
-                        format!("{:?} moves no cash; skipped", super::clip(&action)),
-                    ));
+                    out.diagnostics.push(super::moves_no_cash(row, "Amount", &action));
                     return Ok(());
                 };
                 let text = util::join_distinct(

@@ -65,24 +65,33 @@ fn degiro_reproduces_its_running_balance() {
     assert_eq!(paired.count(), 6);
 }
 
-/// Schwab's footer totals the file's amounts.
+/// Schwab's `Amount` column is every cash movement: the rows and trades
+/// move the cash by exactly its sum. (This corpus file's `Transactions
+/// Total` footer, -$26,582.91, matches no run of its lines: it is stitched
+/// from several exports, so the column, not the footer, is the check.)
 #[test]
-fn schwab_reproduces_its_total() {
+fn schwab_reproduces_its_amounts() {
     let Some((bytes, p)) = corpus_file("schwab-brokerage-us.csv") else { return };
     assert!(!p.has_errors(), "{:#?}", p.diagnostics);
-    let text = String::from_utf8(bytes).unwrap();
-    let footer = text.lines().find(|l| l.starts_with("Transactions Total")).unwrap();
-    let total = footer.rsplit(',').next().unwrap().trim_matches('"').replace(['$', ','], "");
-    // Rows that reach the footer sum it to the cent (the cash of reinvestments nets out).
-    assert_eq!(cash_change(&p), dec(&total.replace("-", "")) * -Decimal::ONE);
-    // Every buy and sell is quantity × price ± fees, to the cent of what Schwab booked.
+    let mut amounts = Decimal::ZERO;
+    let mut lines = csv::ReaderBuilder::new().flexible(true).from_reader(&bytes[..]);
+    for rec in lines.records().map(Result::unwrap) {
+        if &rec[0] != "Transactions Total" && !rec[7].is_empty() {
+            amounts += dec(&rec[7].replace(['$', ','], ""));
+        }
+    }
+    assert_eq!(cash_change(&p), amounts);
+    assert_eq!(amounts, dec("400074.19"));
+    // Every buy and sell is quantity × price ± fees, up to the price's
+    // rounding to the cent that Schwab prints (half a cent per share).
     for t in p.trades.iter().filter(|t| matches!(t.side, TradeSide::Buy | TradeSide::Sell)) {
         let booked = t.detail.cash_amount.unwrap();
         let formula = match t.side {
             TradeSide::Buy => -(t.quantity * t.price + t.fees),
             _ => t.quantity * t.price - t.fees,
         };
-        assert!((formula - booked).abs() <= dec("0.05"), "line {}: {formula} vs {booked}", t.line);
+        let slack = t.quantity * dec("0.005") + dec("0.01");
+        assert!((formula - booked).abs() <= slack, "line {}: {formula} vs {booked}", t.line);
     }
 }
 
