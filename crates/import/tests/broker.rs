@@ -6,6 +6,8 @@
 mod corpus;
 #[path = "broker/fixtures.rs"]
 mod fixtures;
+#[path = "broker/props.rs"]
+mod props;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
