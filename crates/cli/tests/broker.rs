@@ -1,0 +1,44 @@
+//! End-to-end: broker exports through `kassa import` on both backends —
+//! detected by content as `broker`, their trades and cash rows counted, and a
+//! file with broken rows refused by file, line and column with nothing written.
+
+mod common;
+
+use std::path::PathBuf;
+
+fn corpus(name: &str) -> Option<PathBuf> {
+    match std::env::var_os("KASSA_CORPUS") {
+        Some(d) => Some(PathBuf::from(d).join("broker").join(name)),
+        None => {
+            eprintln!("skipping: KASSA_CORPUS unset");
+            None
+        }
+    }
+}
+
+#[test]
+fn broker_exports_import_as_trades() {
+    let (Some(degiro), Some(schwab)) = (corpus("degiro-account-nl.csv"), corpus("schwab-brokerage-us.csv")) else {
+        return;
+    };
+    let bad = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../import/tests/data/broker/directa-bad-rows.csv");
+    for (db, k) in common::databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Depot", "--kind", "brokerage", "--currency", "EUR"]);
+        k.ok(&["account", "add", "Schwab", "--kind", "brokerage", "--currency", "USD"]);
+        let d = k.json(&["import", degiro.to_str().unwrap(), "--account", "Depot"]);
+        assert_eq!(d["files"][0]["format"], "broker", "{}: {d}", db.name);
+        // 19 trades (dividends with their tax, a sale with its cost, interest,
+        // fund conversions) and 4 cash rows (deposit, withdrawals, a fee).
+        assert_eq!((d["trades"].as_u64(), d["new"].as_u64()), (Some(19), Some(4)), "{}: {d}", db.name);
+        let s = k.json(&["import", schwab.to_str().unwrap(), "--account", "Schwab"]);
+        assert_eq!((s["trades"].as_u64(), s["new"].as_u64()), (Some(104), Some(15)), "{}: {s}", db.name);
+
+        let before = k.ok(&["events", "--limit", "100000", "-o", "json"]);
+        let err = k.err(&["import", bad.to_str().unwrap(), "--account", "Depot"]);
+        for want in ["directa-bad-rows.csv:6: Quantità:", "directa-bad-rows.csv:7: Importo euro:", "3 bad row(s)"] {
+            assert!(err.contains(want), "{}: {want} missing in {err}", db.name);
+        }
+        assert_eq!(k.ok(&["events", "--limit", "100000", "-o", "json"]), before, "{}: nothing written", db.name);
+    }
+}
