@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 fn corpus(name: &str) -> Option<PathBuf> {
     match std::env::var_os("KASSA_CORPUS") {
-        Some(d) => Some(PathBuf::from(d).join("broker").join(name)),
+        Some(d) => Some(PathBuf::from(d).join(name)),
         None => {
             eprintln!("skipping: KASSA_CORPUS unset");
             None
@@ -18,7 +18,9 @@ fn corpus(name: &str) -> Option<PathBuf> {
 
 #[test]
 fn broker_exports_import_as_trades() {
-    let (Some(degiro), Some(schwab)) = (corpus("degiro-account-nl.csv"), corpus("schwab-brokerage-us.csv")) else {
+    let (Some(degiro), Some(schwab)) =
+        (corpus("broker/degiro-account-nl.csv"), corpus("broker/schwab-brokerage-us.csv"))
+    else {
         return;
     };
     let bad = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../import/tests/data/broker/directa-bad-rows.csv");
@@ -40,5 +42,21 @@ fn broker_exports_import_as_trades() {
             assert!(err.contains(want), "{}: {want} missing in {err}", db.name);
         }
         assert_eq!(k.ok(&["events", "--limit", "100000", "-o", "json"]), before, "{}: nothing written", db.name);
+    }
+}
+
+/// Issue 15: an OFX investment statement writes its cash to 4 places
+/// (`115.8331`), which a USD account cannot hold; the import books it to the
+/// cent, half to even, instead of refusing the file.
+#[test]
+fn ofx_investment_cash_with_four_decimals_imports() {
+    let Some(fidelity) = corpus("ofx/fidelity-investment-tz.ofx") else { return };
+    for (db, k) in common::databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Fidelity", "--kind", "brokerage", "--currency", "USD"]);
+        let r = k.json(&["import", fidelity.to_str().unwrap(), "--account", "Fidelity"]);
+        assert_eq!(r["new"].as_u64(), Some(4), "{}: {r}", db.name);
+        let balances = k.json(&["balance"]);
+        assert_eq!(balances[0]["balance"], "-1778.40", "{}: {balances}", db.name);
     }
 }

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use kassa_core::Currency;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::decode::decode;
 use crate::model::{
@@ -542,6 +542,20 @@ impl Statement {
         for row in &mut out.rows {
             row.account = ctx.account.clone();
             row.currency = row.currency.or(ctx.currency);
+            // Investment statements write cash to 4 places (issue 15: Fidelity's
+            // `115.8331`); an account holds its currency's minor units, so the
+            // row is booked rounded, half to even, and says so.
+            if let Some(c) = row.currency
+                && row.amount.normalize().scale() > c.minor_units()
+            {
+                let booked = row.amount.round_dp_with_strategy(c.minor_units(), RoundingStrategy::MidpointNearestEven);
+                out.diagnostics.push(Diagnostic::warning(
+                    row.line,
+                    Some("amount"),
+                    format!("{} has more decimals than {c} has; booked as {booked}", row.amount),
+                ));
+                row.amount = booked;
+            }
         }
         for trade in &mut out.trades {
             trade.account = ctx.account.clone();
