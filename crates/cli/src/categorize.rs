@@ -12,7 +12,7 @@ use kassa_core::categorize::{ModelKind, Rule, synth};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::ledger::{Ctx, parse_date};
+use crate::ledger::{Ctx, parse_date, parse_end};
 use crate::output;
 
 #[derive(Debug, Subcommand)]
@@ -42,7 +42,7 @@ pub enum RulesCmd {
     Apply {
         #[arg(long, value_parser = parse_date)]
         from: Option<Date>,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = parse_end)]
         to: Option<Date>,
         #[arg(long)]
         dry_run: bool,
@@ -245,7 +245,7 @@ pub enum CategorizeCmd {
     Run {
         #[arg(long, value_parser = parse_date)]
         from: Option<Date>,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = parse_end)]
         to: Option<Date>,
         #[arg(long)]
         dry_run: bool,

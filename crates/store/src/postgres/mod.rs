@@ -211,6 +211,17 @@ impl Store for PgStore {
         Ok(applied)
     }
 
+    fn pending_migrations(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn()?;
+        let table: bool = conn.query_one("SELECT to_regclass('kassa_migrations') IS NOT NULL", &[])?.get(0);
+        let done: Vec<i64> = if table {
+            conn.query("SELECT version FROM kassa_migrations", &[])?.iter().map(|r| r.get(0)).collect()
+        } else {
+            vec![]
+        };
+        Ok(crate::schema::pending(&done))
+    }
+
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let mut conn = self.conn()?;
         let rows = conn.query(&format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"), &[&stream])?;
@@ -261,6 +272,13 @@ impl Store for PgStore {
                     description: r.get(5),
                     category: r.get(6),
                     counterparty: r.get(7),
+                    tags: r
+                        .get::<_, Option<serde_json::Value>>(14)
+                        .map(serde_json::from_value)
+                        .transpose()
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                        .unwrap_or_default(),
+                    notes: r.get(15),
                     status: r.get(8),
                     external_id: r.get(9),
                     transfer_account: r.get(10),

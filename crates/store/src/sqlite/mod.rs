@@ -172,6 +172,22 @@ impl Store for SqliteStore {
         Ok(applied)
     }
 
+    fn pending_migrations(&self) -> Result<Vec<String>> {
+        let conn = self.conn()?;
+        let table: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kassa_migrations')",
+            [],
+            |r| r.get(0),
+        )?;
+        let done: Vec<i64> = if table {
+            let mut q = conn.prepare("SELECT version FROM kassa_migrations")?;
+            q.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?
+        } else {
+            vec![]
+        };
+        Ok(crate::schema::pending(&done))
+    }
+
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let conn = self.conn()?;
         let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 ORDER BY e.version"))?;
@@ -224,6 +240,13 @@ impl Store for SqliteStore {
                 description: r.get(5)?,
                 category: r.get(6)?,
                 counterparty: r.get(7)?,
+                tags: r
+                    .get::<_, Option<String>>(14)?
+                    .map(|t| serde_json::from_str(&t))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    .unwrap_or_default(),
+                notes: r.get(15)?,
                 status: r.get(8)?,
                 external_id: r.get(9)?,
                 transfer_account: r.get(10)?,
