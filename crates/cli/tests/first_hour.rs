@@ -146,3 +146,41 @@ fn every_change_says_what_it_did_and_quiet_silences_it() {
         assert!(said.contains(&format!("deleted transaction {id}")), "{said}");
     }
 }
+
+#[test]
+fn a_proposed_transfer_shows_its_leg_as_it_left_and_rules_read_as_words() {
+    let dir = std::env::temp_dir().join(format!("kassa-first-hour-review-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("two-accounts.csv");
+    std::fs::write(
+        &file,
+        "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id
+r1,Checking,2024-03-03,-300.00,EUR,,,To savings,,,
+r2,Savings,2024-03-04,300.00,EUR,,,From checking,,,
+",
+    )
+    .unwrap();
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["import", file.to_str().unwrap(), "--create-accounts"]);
+        let review = k.json(&["import", "review"]);
+        let transfer =
+            review.as_array().unwrap().iter().find(|r| r["kind"] == "transfer").expect("a proposed transfer");
+        assert_eq!(
+            (&transfer["account"], &transfer["amount"]),
+            (&Value::from("Checking"), &Value::from("-300.00")),
+            "{}",
+            db.name
+        );
+        assert!(k.ok(&["import", "review"]).contains("-300.00"));
+
+        let rule = ["Supermarket", "--if", "description:contains:rewe", "--outflow", "--set-category", "Groceries"];
+        k.ok(&[&["rules", "add"][..], &rule[..], &["--tag", "food"]].concat());
+        let table = k.ok(&["rules", "list"]);
+        assert!(table.contains("description contains \"rewe\" and amount is_outflow"), "{table}");
+        assert!(table.contains("category Groceries; tags food") && !table.contains('{'), "{table}");
+        let json = k.json(&["rules", "list"]);
+        assert_eq!(json[0]["rule"]["then"][0]["set_category"], "Groceries", "{json}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
