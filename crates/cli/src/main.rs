@@ -140,12 +140,11 @@ fn clap_error(text: &str) -> String {
     let head = detail.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
     let rest: Vec<&str> = detail.collect();
     let hint = text.lines().find(|l| l.starts_with("For more information")).unwrap_or("");
-    match rest.as_slice() {
-        [] => format!("error: {head} {hint}"),
-        _ => format!("error: {} {}; {hint}", head.trim_end_matches(':'), rest.join(", ")),
-    }
-    .trim_end()
-    .to_string()
+    let what = match rest.as_slice() {
+        [] => head.to_string(),
+        _ => format!("{head} {}", rest.join(", ")),
+    };
+    format!("error: {}. {hint}", what.trim_end_matches('.')).trim_end().to_string()
 }
 
 /// What to type, for the refusals the application layer words for any
