@@ -61,7 +61,8 @@ fn random_secret() -> AppResult<String> {
 }
 
 impl App {
-    /// Creates a user with a personal book. The CLI's `user add`, the demo
+    /// Creates a user with a personal book (the first user takes over the
+    /// books `kassa init` opened instead). The CLI's `user add`, the demo
     /// and the tests come here; registration goes through `register`.
     pub fn add_user(&self, actor: &str, email: &str, password: &str, platform_admin: bool) -> AppResult<UserRow> {
         self.create_user(actor, email, password, &|_| Ok(Admission { platform_admin, invite: None }))
