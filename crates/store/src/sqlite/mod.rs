@@ -240,12 +240,7 @@ impl Store for SqliteStore {
                 description: r.get(5)?,
                 category: r.get(6)?,
                 counterparty: r.get(7)?,
-                tags: r
-                    .get::<_, Option<String>>(14)?
-                    .map(|t| serde_json::from_str(&t))
-                    .transpose()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                    .unwrap_or_default(),
+                tags: tags(r.get(14)?)?,
                 notes: r.get(15)?,
                 status: r.get(8)?,
                 external_id: r.get(9)?,
@@ -475,7 +470,7 @@ impl UnitOfWork for Uow<'_> {
                 },
             )
             .optional()?;
-        let Some((date, description, counterparty, tags, notes, external_id, status, source)) = head else {
+        let Some((date, description, counterparty, tags_column, notes, external_id, status, source)) = head else {
             return Ok(None);
         };
         let mut st = tx.prepare_cached(
@@ -494,11 +489,7 @@ impl UnitOfWork for Uow<'_> {
             description,
             postings: Postings::new(postings)?,
             counterparty,
-            tags: tags
-                .map(|t| serde_json::from_str(&t))
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                .unwrap_or_default(),
+            tags: tags(tags_column)?,
             notes,
             external_id,
             status: status_of(&status),
@@ -886,4 +877,13 @@ pub(crate) fn wide_total(high: i64, low: i64) -> i128 {
 
 pub(crate) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A transaction's `tags` column (a JSON array, NULL when empty).
+fn tags(column: Option<String>) -> Result<Vec<String>> {
+    Ok(column
+        .map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .unwrap_or_default())
 }
