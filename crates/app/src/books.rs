@@ -11,8 +11,8 @@ use kassa_core::{
     LedgerDate, LedgerError, NewAccount, NewTransaction, NewTransfer, OrgId, Owner, ParseError, Section, Status, TxId,
     UserId,
 };
-use kassa_store::StoreError;
 use kassa_store::access::{TxCursor, TxItem, TxPageQuery};
+use kassa_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, App, AppError, AppResult, new_id};
@@ -417,32 +417,7 @@ impl App {
     fn load_access(&self, actor: &Actor, book: BookId) -> AppResult<BookAccess> {
         let not_found = || AppError::NotFound("book".into());
         let b = self.store.book(book)?.ok_or_else(not_found)?;
-        let orgs: BTreeMap<OrgId, OrgRole> =
-            self.store.org_members(None, Some(actor.user_id))?.into_iter().map(|m| (m.org_id, m.role)).collect();
-        let mut role = match b.owner {
-            Owner::User(u) if u == actor.user_id => Some(BookRole::Owner),
-            Owner::Organisation(o) => match orgs.get(&o) {
-                Some(OrgRole::Admin) => Some(BookRole::Owner),
-                Some(OrgRole::Member) => Some(BookRole::Viewer),
-                None => None,
-            },
-            _ => None,
-        };
-        let mut spender_accounts = vec![];
-        for g in self.store.book_grants(Some(book), &[])? {
-            let mine = match g.principal {
-                Principal::User(u) => u == actor.user_id,
-                Principal::Organisation(o) => orgs.contains_key(&o),
-            };
-            if !mine {
-                continue;
-            }
-            if let Some(a) = g.account_id {
-                spender_accounts.push(a);
-            }
-            role = role.max(Some(g.role));
-        }
-        let role = role.ok_or_else(not_found)?;
+        let (role, spender_accounts) = role_on(self.store.as_ref(), actor.user_id, &b)?.ok_or_else(not_found)?;
         Ok(BookAccess { book: b, role, spender_accounts })
     }
 
@@ -761,26 +736,7 @@ impl App {
 
     pub fn members(&self, actor: &Actor, book: BookId) -> AppResult<Vec<MemberView>> {
         self.access(actor, book)?.require(BookRole::Viewer)?;
-        let users: BTreeMap<UserId, String> = self.store.users()?.into_iter().map(|u| (u.id, u.email)).collect();
-        let orgs: BTreeMap<OrgId, String> = self.store.orgs()?.into_iter().map(|o| (o.id, o.name)).collect();
-        Ok(self
-            .store
-            .book_grants(Some(book), &[])?
-            .into_iter()
-            .map(|g| {
-                let (kind, id, name) = match g.principal {
-                    Principal::User(u) => ("user", u.0, users.get(&u).cloned().unwrap_or_default()),
-                    Principal::Organisation(o) => ("organisation", o.0, orgs.get(&o).cloned().unwrap_or_default()),
-                };
-                MemberView {
-                    kind: kind.into(),
-                    id,
-                    name,
-                    role: g.role.as_str().into(),
-                    account_id: g.account_id.map(|a| a.0),
-                }
-            })
-            .collect())
+        Ok(members(self.store.as_ref(), book)?)
     }
 
     pub fn add_member(&self, actor: &Actor, book: BookId, input: &AddMember) -> AppResult<Vec<MemberView>> {
@@ -877,4 +833,60 @@ impl App {
             },
         })
     }
+}
+
+/// The highest role `user` holds on `book` — as its owner, through an
+/// organisation, or by a grant — and the accounts a spender grant ties them
+/// to; `None` when they hold none. The server's access check and the CLI's
+/// `--as` both ask this.
+pub fn role_on(store: &dyn Store, user: UserId, book: &Book) -> Result<Option<(BookRole, Vec<AccountId>)>, StoreError> {
+    let orgs: BTreeMap<OrgId, OrgRole> =
+        store.org_members(None, Some(user))?.into_iter().map(|m| (m.org_id, m.role)).collect();
+    let mut role = match book.owner {
+        Owner::User(u) if u == user => Some(BookRole::Owner),
+        Owner::Organisation(o) => match orgs.get(&o) {
+            Some(OrgRole::Admin) => Some(BookRole::Owner),
+            Some(OrgRole::Member) => Some(BookRole::Viewer),
+            None => None,
+        },
+        _ => None,
+    };
+    let mut spender_accounts = vec![];
+    for g in store.book_grants(Some(book.id), &[])? {
+        let mine = match g.principal {
+            Principal::User(u) => u == user,
+            Principal::Organisation(o) => orgs.contains_key(&o),
+        };
+        if !mine {
+            continue;
+        }
+        if let Some(a) = g.account_id {
+            spender_accounts.push(a);
+        }
+        role = role.max(Some(g.role));
+    }
+    Ok(role.map(|r| (r, spender_accounts)))
+}
+
+/// Who holds a role on `book` by a grant, by name.
+pub fn members(store: &dyn Store, book: BookId) -> Result<Vec<MemberView>, StoreError> {
+    let users: BTreeMap<UserId, String> = store.users()?.into_iter().map(|u| (u.id, u.email)).collect();
+    let orgs: BTreeMap<OrgId, String> = store.orgs()?.into_iter().map(|o| (o.id, o.name)).collect();
+    Ok(store
+        .book_grants(Some(book), &[])?
+        .into_iter()
+        .map(|g| {
+            let (kind, id, name) = match g.principal {
+                Principal::User(u) => ("user", u.0, users.get(&u).cloned().unwrap_or_default()),
+                Principal::Organisation(o) => ("organisation", o.0, orgs.get(&o).cloned().unwrap_or_default()),
+            };
+            MemberView {
+                kind: kind.into(),
+                id,
+                name,
+                role: g.role.as_str().into(),
+                account_id: g.account_id.map(|a| a.0),
+            }
+        })
+        .collect())
 }

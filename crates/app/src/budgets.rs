@@ -235,7 +235,7 @@ fn plan(store: &dyn Store, book: BookId, main: Currency, fx: &FxTable) -> AppRes
 }
 
 fn refused_fx(e: kassa_core::report::fx::FxError) -> AppError {
-    AppError::Refused { code: "missing_rate", message: format!("{e} (import rates with `kassa fx import`)") }
+    AppError::Refused { code: "missing_rate", message: format!("{e} (import a rates file first)") }
 }
 
 fn view(b: MonthBudget, currency: Currency) -> BudgetView {

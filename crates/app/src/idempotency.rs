@@ -147,6 +147,10 @@ impl Store for ClaimingStore {
         self.target().migrate()
     }
 
+    fn pending_migrations(&self) -> Result<Vec<String>> {
+        self.target().pending_migrations()
+    }
+
     fn execute(&self, book: BookId, actor: &str, cmds: &[Command]) -> Result<Vec<RecordedEvent>> {
         match self.request.first_write(|claim| self.inner.claim_open(claim, Write::Book { book, actor, cmds })) {
             Some(written) => events(written?),

@@ -246,7 +246,7 @@ pub fn save_profile(store: &dyn Store, book: BookId, actor: &str, profile: &Prof
 /// rows, each row's line and field. The store has rolled the batch back.
 impl From<ImportError> for AppError {
     fn from(e: ImportError) -> AppError {
-        let message = e.to_string();
+        let message = api_words(&e.to_string());
         match e {
             ImportError::Store(s) => s.into(),
             ImportError::Unreadable { file, reason } => AppError::Rejected {
@@ -266,6 +266,17 @@ impl From<ImportError> for AppError {
             },
         }
     }
+}
+
+/// The import's refusals name the CLI's flags (the CLI prints them as they
+/// are); an API caller reads the query parameters that do the same.
+fn api_words(message: &str) -> String {
+    const FLAGS: &[(&str, &str)] = &[
+        ("--skip-bad-rows", "skip_bad_rows=true"),
+        ("--create-accounts", "create_accounts=true"),
+        ("--account NAME", "account=NAME"),
+    ];
+    FLAGS.iter().fold(message.to_string(), |m, (flag, param)| m.replace(flag, param))
 }
 
 impl App {

@@ -14,6 +14,7 @@ pub mod categorize;
 pub mod clock;
 pub mod csv;
 pub mod dashboard;
+pub mod dates;
 pub mod export;
 mod idempotency;
 pub mod import;

@@ -1,16 +1,20 @@
 //! The ledger as whoever runs the `kassa` binary against a database sees
 //! it: books by name, accounts, categories, transactions, transfers,
-//! balances and the event log. There are no roles here: who can open the
-//! database file owns every book in it (`Owner::Local` books are theirs).
+//! balances and the event log. Who can open the database file can do
+//! anything in it; the CLI still acts as someone (`Acting`): before there
+//! are users the operator, who owns every book, else a user, who sees the
+//! books they hold a role on and whose name goes on the events.
 //! The CLI parses and prints; the commands are built and decided here.
 
 use jiff::civil::Date;
+use kassa_core::access::BookRole;
 use kassa_core::categorize::Rule;
 use kassa_core::ledger::{convert, nearest};
 use kassa_core::{
     AccountId, AccountKind, AccountRef, Amount, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban,
     Ledger, LedgerDate, LedgerError, NewAccount, NewTransaction, NewTransfer, Owner, ParseError, Section, Status, TxId,
 };
+use kassa_store::access::UserRow;
 use kassa_store::{BalanceRow, Store, StoreError, TxFilter, TxRow};
 use serde::Serialize;
 
@@ -31,6 +35,56 @@ pub enum LocalError {
 }
 
 pub type LocalResult<T> = Result<T, LocalError>;
+
+/// The book `kassa init` opens, and the one picked when several are seen
+/// and none is named.
+pub const DEFAULT_BOOK: &str = "personal";
+
+/// Who the CLI acts as.
+#[derive(Debug, Clone)]
+pub enum Acting {
+    /// No user exists yet: whoever opens the database owns every book.
+    Operator,
+    /// A user: the books they hold a role on, their name on the events.
+    User(UserRow),
+    /// Several users and none chosen: their emails, for the error that asks.
+    Unsure(Vec<String>),
+}
+
+/// Several users and no `--as`: which one?
+fn unsure(emails: &[String]) -> LocalError {
+    LocalError::Book(format!(
+        "this database has {} users ({}): pass --as EMAIL (or set KASSA_AS) to say which one you are",
+        emails.len(),
+        emails.join(", ")
+    ))
+}
+
+impl Acting {
+    /// The acting user, as the role-checking use cases take a caller, or
+    /// why there is none.
+    pub fn user(&self) -> LocalResult<crate::Actor> {
+        match self {
+            Acting::User(u) => Ok(crate::Actor { user_id: u.id, platform_admin: u.platform_admin, token_id: None }),
+            Acting::Operator => Err(LocalError::Book(
+                "there are no users yet: add one with `kassa user add EMAIL --password-stdin`".into(),
+            )),
+            Acting::Unsure(emails) => Err(unsure(emails)),
+        }
+    }
+
+    /// The `actor` recorded on the events: the user's, as the server
+    /// records it, or the operator's login name.
+    pub fn tag(&self) -> String {
+        match self.user() {
+            Ok(u) => u.tag(),
+            Err(_) => {
+                let login = std::env::var("USER").or_else(|_| std::env::var("USERNAME"));
+                format!("cli:{}", login.as_deref().unwrap_or("unknown"))
+            }
+        }
+    }
+}
 
 /// The local operator on one database.
 #[derive(Clone, Copy)]
@@ -64,6 +118,18 @@ pub struct AccountRow {
     pub iban: Option<String>,
     pub institution: Option<String>,
     pub location: Option<String>,
+    pub id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BookRow {
+    pub name: String,
+    /// The owning user's email, an organisation's name, or the operator's.
+    pub owner: String,
+    /// The role the acting user holds.
+    pub role: String,
+    /// Who holds a role by a grant: "email role, …".
+    pub members: String,
     pub id: String,
 }
 
@@ -129,40 +195,136 @@ pub struct EventRow {
 }
 
 impl Local<'_> {
-    /// The book named `name`, or an error that says the nearest name.
-    pub fn book(&self, name: &str) -> LocalResult<Book> {
+    /// Who the CLI acts as: the user `as_email` names, else the only user,
+    /// else — before anyone has an account — the operator.
+    pub fn acting(&self, as_email: Option<&str>) -> LocalResult<Acting> {
+        let users = self.store.users()?;
+        let emails = || users.iter().map(|u| u.email.clone()).collect::<Vec<_>>().join(", ");
+        match as_email {
+            Some(e) => {
+                let wanted = e.trim().to_lowercase();
+                match users.iter().find(|u| u.email == wanted) {
+                    Some(u) => Ok(Acting::User(u.clone())),
+                    None if users.is_empty() => Err(LocalError::Book(format!(
+                        "--as {e}: there are no users yet; add one with `kassa user add {e} --password-stdin`"
+                    ))),
+                    None => Err(LocalError::Book(format!("--as {e}: no such user (users: {})", emails()))),
+                }
+            }
+            None => Ok(match users.as_slice() {
+                [] => Acting::Operator,
+                [only] => Acting::User(only.clone()),
+                _ => Acting::Unsure(users.iter().map(|u| u.email.clone()).collect()),
+            }),
+        }
+    }
+
+    /// The books `acting` can see, with the role it holds on each (`None`
+    /// for the operator, who owns them all).
+    pub fn visible_books(&self, acting: &Acting) -> LocalResult<Vec<(Book, Option<BookRole>)>> {
         let books = self.store.books()?;
+        match acting {
+            Acting::Operator => Ok(books.into_iter().map(|b| (b, None)).collect()),
+            Acting::User(u) => {
+                let mut out = vec![];
+                for b in books {
+                    if let Some((role, _)) = crate::books::role_on(self.store, u.id, &b)? {
+                        out.push((b, Some(role)));
+                    }
+                }
+                Ok(out)
+            }
+            Acting::Unsure(emails) => Err(unsure(emails)),
+        }
+    }
+
+    /// The book named `name` among those `acting` sees, or an error that
+    /// says the nearest name. Without a name: the only book, else the one
+    /// called "personal", else an error naming the choices.
+    pub fn book(&self, acting: &Acting, name: Option<&str>) -> LocalResult<Book> {
+        let books: Vec<Book> = self.visible_books(acting)?.into_iter().map(|(b, _)| b).collect();
+        let names = || books.iter().map(|b| format!("'{}'", b.name)).collect::<Vec<_>>().join(", ");
+        let none_yet = || match acting {
+            Acting::User(u) => format!("{} has no books: open one with `kassa book add NAME`", u.email),
+            _ => "no books yet: run `kassa init` first".to_string(),
+        };
+        let Some(name) = name else {
+            if let [only] = books.as_slice() {
+                return Ok(only.clone());
+            }
+            if let Some(b) = books.iter().find(|b| b.name == DEFAULT_BOOK) {
+                return Ok(b.clone());
+            }
+            return Err(LocalError::Book(if books.is_empty() {
+                none_yet()
+            } else {
+                format!("which book? there are {}: {} (pass --book NAME or set KASSA_BOOK)", books.len(), names())
+            }));
+        };
         if let Some(b) = books.iter().find(|b| b.name == name) {
             return Ok(b.clone());
         }
         Err(LocalError::Book(match nearest(name, books.iter().map(|b| b.name.as_str())) {
             Some(n) => format!("unknown book '{name}' (did you mean '{n}'?)"),
-            None if books.is_empty() => "no books yet: run `kassa init` first".to_string(),
-            None => format!("unknown book '{name}' (run `kassa book list`)"),
+            None if books.is_empty() => none_yet(),
+            None => format!("unknown book '{name}'; the books are {}", names()),
         }))
     }
 
-    /// Migrates the database and opens the book `name` unless it exists:
-    /// the migrations applied, and whether the book is new.
-    pub fn init(&self, name: &str) -> LocalResult<(Vec<String>, bool)> {
+    /// Migrates the database and opens the book `name` unless `as_email`
+    /// (or the only user) already sees one so named: the migrations
+    /// applied, and whether the book is new. Once there are users the book
+    /// is the acting user's; before, the operator's, and the first user
+    /// added takes it over.
+    pub fn init(&self, as_email: Option<&str>, name: &str) -> LocalResult<(Vec<String>, bool)> {
         let applied = self.store.migrate()?;
-        if self.store.books()?.iter().any(|b| b.name == name) {
+        let acting = self.acting(as_email)?;
+        if self.visible_books(&acting)?.iter().any(|(b, _)| b.name == name) {
             return Ok((applied, false));
         }
-        self.open_book(name)?;
+        self.open_book(&acting, name)?;
         Ok((applied, true))
     }
 
-    pub fn books(&self) -> LocalResult<Vec<Book>> {
-        Ok(self.store.books()?)
+    /// The books `acting` sees: whose they are, the role held, who else has one.
+    pub fn book_rows(&self, acting: &Acting) -> LocalResult<Vec<BookRow>> {
+        let users: Vec<UserRow> = self.store.users()?;
+        let orgs = self.store.orgs()?;
+        let mut rows = vec![];
+        for (b, role) in self.visible_books(acting)? {
+            let members = crate::books::members(self.store, b.id)?;
+            let owner = match b.owner {
+                // `kassa init`'s book: whoever took it over by a grant.
+                Owner::Local => members
+                    .iter()
+                    .find(|m| m.role == BookRole::Owner.as_str())
+                    .map_or_else(|| "operator (no users yet)".to_string(), |m| m.name.clone()),
+                Owner::User(u) => users.iter().find(|x| x.id == u).map(|x| x.email.clone()).unwrap_or_default(),
+                Owner::Organisation(o) => orgs.iter().find(|x| x.id == o).map(|x| x.name.clone()).unwrap_or_default(),
+            };
+            let members = members.into_iter().map(|m| format!("{} {}", m.name, m.role)).collect::<Vec<_>>().join(", ");
+            rows.push(BookRow {
+                name: b.name,
+                owner,
+                role: role.map_or("owner", |r| r.as_str()).to_string(),
+                members,
+                id: b.id.to_string(),
+            });
+        }
+        Ok(rows)
     }
 
     /// Opens a book with the default categories, unless one has that name.
-    pub fn open_book(&self, name: &str) -> LocalResult<BookId> {
-        if self.store.books()?.iter().any(|b| b.name == name) {
+    /// The book belongs to the acting user, or to the operator before there are users.
+    pub fn open_book(&self, acting: &Acting, name: &str) -> LocalResult<BookId> {
+        if self.visible_books(acting)?.iter().any(|(b, _)| b.name == name) {
             return Err(LocalError::Book(format!("a book named '{name}' already exists")));
         }
-        crate::users::open_book(self.store, self.actor, name, Owner::Local).map_err(|e| LocalError::Book(e.to_string()))
+        let owner = match acting {
+            Acting::User(u) => Owner::User(u.id),
+            _ => Owner::Local,
+        };
+        crate::users::open_book(self.store, self.actor, name, owner).map_err(|e| LocalError::Book(e.to_string()))
     }
 
     fn execute(&self, book: BookId, cmds: &[Command]) -> LocalResult<()> {

@@ -12,12 +12,12 @@ use kassa_core::report::{
     self, BalanceLine, CashflowLine, Convert, GroupBy, Interval, Month, NetWorthLine, Period, ReportFacts, SankeyEdge,
     Scope, TopBy, TopLine, TrendLine, Wanted,
 };
-use kassa_core::{BookId, Command, Currency, Event, Ledger, LedgerDate};
+use kassa_core::{BookId, Command, Currency, Event, Ledger};
 use kassa_store::Store;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, App, AppError, AppResult, Clock};
+use super::{Actor, App, AppError, AppResult, Clock, dates};
 
 /// A report and its own options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,9 +125,9 @@ pub const REPORT_NAMES: [&str; 9] =
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ReportQuery {
-    /// Every report: the ledger on this date, YYYY-MM-DD
+    /// Every report: the ledger at the end of this day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY)
     pub as_of: Option<String>,
-    /// Every report: the ledger as recorded at this moment, RFC 3339 (e.g. 2026-05-01T12:00:00Z)
+    /// Every report: the ledger as recorded at this moment, RFC 3339 (e.g. 2026-05-01T12:00:00Z), or at the end of a day, month or year (YYYY-MM-DD, YYYY-MM, YYYY; UTC)
     pub known_at: Option<String>,
     /// Every report: convert into this ISO 4217 currency with the book's FX rates
     pub currency: Option<String>,
@@ -137,17 +137,17 @@ pub struct ReportQuery {
     pub by: Option<String>,
     /// networth: day, week, month (default) or year; cashflow: month (default) or year
     pub interval: Option<String>,
-    /// networth: YYYY-MM-DD; monthly, cashflow, sankey: YYYY-MM
+    /// networth, monthly, cashflow, sankey: from the first day of this YYYY-MM-DD, YYYY-MM or YYYY
     pub from: Option<String>,
-    /// networth: YYYY-MM-DD; monthly, cashflow, sankey: YYYY-MM
+    /// networth, monthly, cashflow, sankey: to the last day of this YYYY-MM-DD, YYYY-MM or YYYY
     pub to: Option<String>,
     /// yearly (required): YYYY
     pub year: Option<String>,
-    /// top: a year (YYYY) or a month (YYYY-MM); default all history
+    /// top: a year (YYYY), a month (YYYY-MM) or a day (YYYY-MM-DD); default all history
     pub period: Option<String>,
     /// top: rows per currency (default 10)
     pub limit: Option<String>,
-    /// trends: YYYY-MM; default the latest month with transactions
+    /// trends: the month (YYYY-MM, or a day in it); default the last complete month
     pub month: Option<String>,
 }
 
@@ -164,34 +164,17 @@ fn opt<T>(field: &str, v: &Option<String>, parse: impl Fn(&str) -> Option<T>, ex
     }
 }
 
-/// A month parameter, in kassa's date range.
-fn month(field: &str, v: &Option<String>) -> AppResult<Option<Month>> {
-    let m = opt(field, v, |s| s.parse::<Month>().ok(), "YYYY-MM")?;
-    m.map(Month::in_range).transpose().map_err(|e| AppError::invalid(field, e))
-}
-
-/// A date parameter, in kassa's date range (`LedgerDate`).
-fn date(field: &str, v: &Option<String>) -> AppResult<Option<Date>> {
-    let d = opt(field, v, |s| s.parse::<Date>().ok(), "YYYY-MM-DD")?;
-    d.map(|d| LedgerDate::new(d).map(LedgerDate::get)).transpose().map_err(|e| AppError::invalid(field, e))
-}
-
-/// `YYYY` (the whole year) or `YYYY-MM` (one month), as `top` takes it, in
-/// kassa's date range.
-pub fn parse_period(s: &str) -> Result<(Month, Month), String> {
-    let s = s.trim();
-    let bad = || "expected YYYY or YYYY-MM".to_string();
-    let (from, to) = if s.len() == 4 {
-        let year: i16 = s.parse().map_err(|_| bad())?;
-        (Month { year, month: 1 }, Month { year, month: 12 })
-    } else {
-        let m: Month = s.parse().map_err(|_| bad())?;
-        (m, m)
-    };
-    for m in [from, to] {
-        m.in_range().map_err(|e| e.to_string())?;
+/// A date or month parameter, read as every date input is (`dates`).
+fn dated<T>(field: &str, v: &Option<String>, parse: fn(&str) -> Result<T, String>) -> AppResult<Option<T>> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => parse(s).map(Some).map_err(|e| AppError::invalid(field, e)),
     }
-    Ok((from, to))
+}
+
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` as `top` takes it: the months it spans.
+pub fn parse_period(s: &str) -> Result<(Month, Month), String> {
+    dates::span(s).map(|(a, b)| (Month::of(a), Month::of(b)))
 }
 
 impl ReportQuery {
@@ -247,10 +230,13 @@ impl ReportQuery {
                     Some("year") => Interval::Year,
                     Some(_) => return Err(AppError::invalid("interval", "expected day, week, month or year")),
                 },
-                from: date("from", &self.from)?,
-                to: date("to", &self.to)?,
+                from: dated("from", &self.from, dates::start)?,
+                to: dated("to", &self.to, dates::end)?,
             },
-            "monthly" => Report::Monthly { from: month("from", &self.from)?, to: month("to", &self.to)? },
+            "monthly" => Report::Monthly {
+                from: dated("from", &self.from, dates::start_month)?,
+                to: dated("to", &self.to, dates::end_month)?,
+            },
             "yearly" => {
                 let year = opt("year", &self.year, |s| s.parse::<i16>().ok(), "YYYY")?
                     .ok_or_else(|| AppError::invalid("year", "the yearly report needs a year"))?;
@@ -265,16 +251,19 @@ impl ReportQuery {
                     Some("year") => Period::Year,
                     Some(_) => return Err(AppError::invalid("interval", "expected month or year")),
                 },
-                from: month("from", &self.from)?,
-                to: month("to", &self.to)?,
+                from: dated("from", &self.from, dates::start_month)?,
+                to: dated("to", &self.to, dates::end_month)?,
             },
-            "sankey" => Report::Sankey { from: month("from", &self.from)?, to: month("to", &self.to)? },
+            "sankey" => Report::Sankey {
+                from: dated("from", &self.from, dates::start_month)?,
+                to: dated("to", &self.to, dates::end_month)?,
+            },
             "top" => {
                 let (from, to) = match self.period.as_deref() {
                     None => (None, None),
-                    Some(p) => parse_period(p)
-                        .map(|(a, b)| (Some(a), Some(b)))
-                        .map_err(|e| AppError::invalid("period", format!("invalid '{p}' ({e})")))?,
+                    Some(p) => {
+                        parse_period(p).map(|(a, b)| (Some(a), Some(b))).map_err(|e| AppError::invalid("period", e))?
+                    }
                 };
                 Report::Top {
                     by: match by {
@@ -287,12 +276,12 @@ impl ReportQuery {
                     limit: opt("limit", &self.limit, |s| s.parse().ok(), "a whole number")?.unwrap_or(10),
                 }
             }
-            _ => Report::Trends { month: month("month", &self.month)? },
+            _ => Report::Trends { month: dated("month", &self.month, dates::end_month)? },
         };
         Ok(ReportRequest {
             report,
-            as_of: date("as_of", &self.as_of)?,
-            known_at: opt("known_at", &self.known_at, |s| s.parse().ok(), "RFC 3339 such as 2026-05-01T12:00:00Z")?,
+            as_of: dated("as_of", &self.as_of, dates::end)?,
+            known_at: dated("known_at", &self.known_at, dates::moment)?,
             currency: opt("currency", &self.currency, |s| Currency::parse(s).ok(), "an ISO 4217 code")?,
             depth: opt("depth", &self.depth, |s| s.parse().ok().filter(|d| *d >= 1), "a whole number, 1 or more")?,
         })
@@ -380,7 +369,7 @@ pub fn run(store: &dyn Store, clock: &dyn Clock, book: BookId, req: &ReportReque
     if req.currency.is_some() && table.is_empty() {
         return Err(AppError::Refused {
             code: "no_fx_rates",
-            message: "no exchange rates in this book: run `kassa fx import FILE` first".into(),
+            message: "no exchange rates in this book: import a rates file (date, from, to, rate) first".into(),
         });
     }
     let f = &facts;
@@ -424,7 +413,12 @@ pub fn run(store: &dyn Store, clock: &dyn Clock, book: BookId, req: &ReportReque
         Report::Top { by, from, to, limit } => {
             ReportRows::Top(report::top(f, by, scope(from, to), limit, fx).map_err(fx_error)?)
         }
-        Report::Trends { month } => match month.or_else(|| report::months(f).last().copied()) {
+        // By default the last month that is over and has transactions: the
+        // current one would compare a part of a month with whole ones.
+        Report::Trends { month } => match month.or_else(|| {
+            let current = Month::of(clock.today());
+            report::months(f).range(..current).next_back().copied()
+        }) {
             Some(m) => ReportRows::Trends(report::trends(f, m, req.depth, fx).map_err(fx_error)?),
             None => ReportRows::Trends(vec![]),
         },

@@ -4,7 +4,8 @@
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use jiff::Timestamp;
 use kassa_core::access::{
-    TokenCommand, TokenKind, UserCommand, decide_token, decide_user, normalise_email, token_stream, user_stream,
+    AclCommand, BookRole, Principal, TokenCommand, TokenKind, UserCommand, acl_stream, decide_acl, decide_token,
+    decide_user, normalise_email, token_stream, user_stream,
 };
 use kassa_core::category::DEFAULT_CATEGORIES;
 use kassa_core::{BookId, CategoryId, CategoryName, Command, Owner, UserId};
@@ -60,7 +61,8 @@ fn random_secret() -> AppResult<String> {
 }
 
 impl App {
-    /// Creates a user with a personal book. The CLI's `user add`, the demo
+    /// Creates a user with a personal book (the first user takes over the
+    /// books `kassa init` opened instead). The CLI's `user add`, the demo
     /// and the tests come here; registration goes through `register`.
     pub fn add_user(&self, actor: &str, email: &str, password: &str, platform_admin: bool) -> AppResult<UserRow> {
         self.create_user(actor, email, password, &|_| Ok(Admission { platform_admin, invite: None }))
@@ -135,7 +137,23 @@ impl App {
                 Err(StoreError::Stale(_)) => continue,
                 written => written?,
             };
-            open_book(self.store.as_ref(), actor, &email, Owner::User(user_id))?;
+            // The first user takes over the books `kassa init` opened before
+            // anyone had an account, so the server shows them; they are the
+            // user's own books then, and no other is opened.
+            let local: Vec<BookId> = if first {
+                self.store.books()?.into_iter().filter(|b| b.owner == Owner::Local).map(|b| b.id).collect()
+            } else {
+                vec![]
+            };
+            for book in &local {
+                let cmd =
+                    AclCommand::Grant { principal: Principal::User(user_id), role: BookRole::Owner, account_id: None };
+                self.write_access(&acl_stream(*book), actor, &|h| Ok(decide_acl(*book, h, &cmd)?))?;
+            }
+            if local.is_empty() {
+                open_book(self.store.as_ref(), actor, &email, Owner::User(user_id))?;
+            }
+            self.cache.invalidate();
             return self.store.user(user_id)?.ok_or_else(|| AppError::Internal("user vanished".into()));
         }
         Err(AppError::Conflict("users are being created too fast; try again".into()))

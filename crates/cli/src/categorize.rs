@@ -12,7 +12,7 @@ use kassa_core::categorize::{ModelKind, Rule, synth};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::ledger::{Ctx, parse_date};
+use crate::ledger::{Ctx, parse_date, parse_end};
 use crate::output;
 
 #[derive(Debug, Subcommand)]
@@ -42,7 +42,7 @@ pub enum RulesCmd {
     Apply {
         #[arg(long, value_parser = parse_date)]
         from: Option<Date>,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = parse_end)]
         to: Option<Date>,
         #[arg(long)]
         dry_run: bool,
@@ -186,21 +186,32 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
                 position: i64,
                 enabled: bool,
                 stop: bool,
-                rule: String,
+                #[serde(flatten)]
+                rule: Value,
             }
-            let rows: Vec<Row> = ctx
+            // JSON keeps each whole rule; a table's or CSV's cell says it in words.
+            let rows = ctx
                 .local()
                 .rules(book.id)?
                 .iter()
-                .map(|r| Row {
-                    id: r.id.clone(),
-                    name: r.name.clone(),
-                    position: r.position,
-                    enabled: r.enabled,
-                    stop: r.stop_processing,
-                    rule: export_json(std::slice::from_ref(r)).unwrap_or_default(),
+                .map(|r| {
+                    let rule = match ctx.output {
+                        output::Format::Json => json!({ "rule": r }),
+                        _ => json!({
+                            "when": r.conditions.to_string(),
+                            "then": r.actions.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                        }),
+                    };
+                    Row {
+                        id: r.id.clone(),
+                        name: r.name.clone(),
+                        position: r.position,
+                        enabled: r.enabled,
+                        stop: r.stop_processing,
+                        rule,
+                    }
                 })
-                .collect();
+                .collect::<Vec<_>>();
             output::print(&rows, ctx.output)
         }
         RulesCmd::Export { format } => {
@@ -245,7 +256,7 @@ pub enum CategorizeCmd {
     Run {
         #[arg(long, value_parser = parse_date)]
         from: Option<Date>,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = parse_end)]
         to: Option<Date>,
         #[arg(long)]
         dry_run: bool,

@@ -28,19 +28,14 @@ pub struct ExportArgs {
     /// The file to write
     out: PathBuf,
     /// First business date to include
-    #[arg(long, value_parser = date)]
+    #[arg(long, value_parser = crate::ledger::parse_date)]
     from: Option<Date>,
     /// Last business date to include
-    #[arg(long, value_parser = date)]
+    #[arg(long, value_parser = crate::ledger::parse_end)]
     to: Option<Date>,
-    /// The book as it was recorded at this moment (RFC 3339)
-    #[arg(long)]
+    /// The book as it was recorded at this moment (RFC 3339), or at the end of a day, month or year (UTC)
+    #[arg(long, value_parser = kassa_app::dates::moment)]
     known_at: Option<Timestamp>,
-}
-
-/// A date flag, in kassa's range.
-fn date(s: &str) -> Result<Date, String> {
-    crate::ledger::parse_date(s).map_err(|e| e.to_string())
 }
 
 /// Exports are written to a temporary file beside `out`, renamed into

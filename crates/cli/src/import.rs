@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use kassa_app::SystemClock;
 use kassa_app::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
+use kassa_core::import::ReviewKind;
 use kassa_core::{AccountRef, BatchId, ReviewId};
 use kassa_import::Format as FileFormat;
 use kassa_import::profile::Profile;
@@ -107,7 +108,12 @@ fn review(ctx: &Ctx, book: kassa_core::BookId, accept: Option<String>, dup: Opti
                     kind: r.item.kind.as_str(),
                     account: ledger.account(r.item.account_id).map(|a| a.name.clone()).unwrap_or_default(),
                     date: r.item.date,
-                    amount: r.item.amount.to_string(),
+                    // A proposed transfer's amount is what it moves; on the
+                    // account it leaves, the row took that much out.
+                    amount: match r.item.kind {
+                        ReviewKind::Transfer => (-r.item.amount).to_string(),
+                        _ => r.item.amount.to_string(),
+                    },
                     description: r.item.description,
                     matched: r.item.matched.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
                     source: r.item.source,

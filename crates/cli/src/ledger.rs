@@ -6,19 +6,29 @@
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
-use kassa_app::SystemClock;
-use kassa_app::local::{AccountInput, Local, TransferInput, TxInput, TxListQuery};
-use kassa_core::{AccountKind, Amount, Book, Currency, Iban, LedgerDate, ParseError, Section, TxId};
+use kassa_app::books::AddMember;
+use kassa_app::local::{AccountInput, Acting, DEFAULT_BOOK, Local, TransferInput, TxInput, TxListQuery};
+use kassa_app::{App, AppError, SystemClock};
+use kassa_core::access::BookRole;
+use kassa_core::{AccountKind, AccountRef, Amount, Book, Currency, Iban, LedgerDate, ParseError, Section, TxId};
 use kassa_store::Store;
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::output::{self, Format};
 
 pub struct Ctx<'a> {
     pub store: &'a dyn Store,
-    pub book_name: &'a str,
+    /// The use cases that check roles: book grants go through them.
+    pub app: &'a App,
+    /// `--book`; without it, the only book the caller sees, else "personal".
+    pub book_name: Option<&'a str>,
+    /// `--as`, for the commands that decide who is acting themselves (`init`).
+    pub as_user: Option<&'a str>,
     pub output: Format,
+    /// `-q`: no word of what a command did, only the listings asked for.
+    pub quiet: bool,
+    pub acting: Acting,
+    /// Who the events say did it (`acting`'s tag).
     pub actor: String,
 }
 
@@ -29,13 +39,26 @@ impl Ctx<'_> {
     }
 
     pub fn book(&self) -> anyhow::Result<Book> {
-        Ok(self.local().book(self.book_name)?)
+        Ok(self.local().book(&self.acting, self.book_name)?)
+    }
+
+    /// Says what a command did, on stderr (stdout stays for the ids and
+    /// listings scripts read), unless `-q`.
+    pub fn done(&self, what: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{what}");
+        }
     }
 }
 
-/// A date flag, in kassa's range (`LedgerDate`), for filters that take a plain date.
-pub fn parse_date(s: &str) -> Result<Date, ParseError> {
-    LedgerDate::parse(s).map(LedgerDate::get)
+/// A range's start flag (`--from`): YYYY-MM-DD, YYYY-MM or YYYY, from its first day.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    kassa_app::dates::start(s)
+}
+
+/// A range's end flag (`--to`, `--as-of`): YYYY-MM-DD, YYYY-MM or YYYY, to its last day.
+pub fn parse_end(s: &str) -> Result<Date, String> {
+    kassa_app::dates::end(s)
 }
 
 fn currency(s: &str) -> Result<Currency, ParseError> {
@@ -43,44 +66,78 @@ fn currency(s: &str) -> Result<Currency, ParseError> {
 }
 
 pub fn init(ctx: &Ctx, url: &str) -> anyhow::Result<()> {
-    let (applied, created) = ctx.local().init(ctx.book_name)?;
+    let name = ctx.book_name.unwrap_or(DEFAULT_BOOK);
+    let (applied, created) = ctx.local().init(ctx.as_user, name)?;
     if !created {
-        eprintln!("database ready at {url} ({} migrations applied); book '{}' exists", applied.len(), ctx.book_name);
+        ctx.done(format!("database ready at {url} ({} migrations applied); book '{name}' exists", applied.len()));
         return Ok(());
     }
-    eprintln!(
-        "database ready at {url} ({} migrations applied); created book '{}' with {} default categories",
+    ctx.done(format!(
+        "database ready at {url} ({} migrations applied); created book '{name}' with {} default categories",
         applied.len(),
-        ctx.book_name,
         kassa_core::category::DEFAULT_CATEGORIES.len()
-    );
+    ));
     Ok(())
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BookCmd {
     /// Open a new book with the default categories
-    Add {
-        name: String,
-    },
+    Add { name: String },
+    /// The books you see, whose they are, your role and who else has one
     List,
+    /// Give a user a role on the book (--book): owner, editor, viewer or spender (with --account)
+    Grant {
+        email: String,
+        /// owner, editor, viewer or spender
+        #[arg(value_parser = book_role)]
+        role: BookRole,
+        /// The one account a spender records and sees
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Take a user's role on the book (--book) away
+    Revoke { email: String },
+}
+
+fn book_role(s: &str) -> Result<BookRole, String> {
+    BookRole::parse(s).ok_or_else(|| format!("unknown role '{s}'; expected owner, editor, viewer or spender"))
 }
 
 pub fn book(ctx: &Ctx, cmd: BookCmd) -> anyhow::Result<()> {
     match cmd {
         BookCmd::Add { name } => {
-            ctx.local().open_book(&name)?;
+            ctx.local().open_book(&ctx.acting, &name)?;
+            ctx.done(format!("opened book '{name}' with the default categories"));
             Ok(())
         }
-        BookCmd::List => {
-            #[derive(Serialize)]
-            struct Row {
-                id: String,
-                name: String,
+        BookCmd::List => output::print(&ctx.local().book_rows(&ctx.acting)?, ctx.output),
+        BookCmd::Grant { email, role, account } => {
+            let book = ctx.book()?;
+            let account_id = match &account {
+                Some(a) => Some(ctx.store.ledger(book.id)?.resolve_account(&AccountRef::Name(a.clone()))?.id.0),
+                None => None,
+            };
+            if role == BookRole::Spender && account_id.is_none() {
+                anyhow::bail!("a spender records on one account: add --account NAME");
             }
-            let rows: Vec<Row> =
-                ctx.local().books()?.into_iter().map(|b| Row { id: b.id.to_string(), name: b.name }).collect();
-            output::print(&rows, ctx.output)
+            let input = AddMember { email: Some(email.clone()), org_id: None, role: role.as_str().into(), account_id };
+            ctx.app.add_member(&ctx.acting.user()?, book.id, &input)?;
+            let on = account.map(|a| format!(" (account '{a}')")).unwrap_or_default();
+            ctx.done(format!("{email} is now {} on book '{}'{on}", role.as_str(), book.name));
+            Ok(())
+        }
+        BookCmd::Revoke { email } => {
+            let book = ctx.book()?;
+            let who = kassa_core::access::normalise_email(&email)?;
+            let user =
+                ctx.store.user_by_email(&who)?.with_context(|| format!("no user {who} (see `kassa user list`)"))?;
+            ctx.app.remove_member(&ctx.acting.user()?, book.id, user.id.0).map_err(|e| match e {
+                AppError::NotFound(_) => anyhow::anyhow!("{who} holds no role on book '{}' by a grant", book.name),
+                e => e.into(),
+            })?;
+            ctx.done(format!("{who} no longer has a role on book '{}'", book.name));
+            Ok(())
         }
     }
 }
@@ -116,8 +173,10 @@ pub fn account(ctx: &Ctx, cmd: AccountCmd) -> anyhow::Result<()> {
     let book = ctx.book()?;
     match cmd {
         AccountCmd::Add { name, kind, currency, iban, number, institution, location, opened } => {
+            let what = format!("opened {kind} account '{name}' in {currency}");
             let input = AccountInput { name, kind, currency, iban, number, institution, location, opened };
             ctx.local().open_account(book.id, input)?;
+            ctx.done(what);
             Ok(())
         }
         AccountCmd::List => output::print(&ctx.local().accounts(book.id)?, ctx.output),
@@ -140,6 +199,7 @@ pub fn category(ctx: &Ctx, cmd: CategoryCmd) -> anyhow::Result<()> {
     match cmd {
         CategoryCmd::Add { name, section } => {
             ctx.local().add_category(book.id, &name, section)?;
+            ctx.done(format!("added {section} category '{name}'"));
             Ok(())
         }
         CategoryCmd::List => output::print(&ctx.local().categories(book.id)?, ctx.output),
@@ -179,7 +239,7 @@ pub enum TxCmd {
         account: Option<String>,
         #[arg(long, value_parser = parse_date)]
         from: Option<Date>,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = parse_end)]
         to: Option<Date>,
         /// A category; its children match too
         #[arg(long)]
@@ -220,7 +280,9 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
                 external_id,
                 pending,
             };
+            let what = format!("recorded {} on '{}' on {}", input.amount, input.account, input.date);
             println!("{}", ctx.local().record(book.id, input)?);
+            ctx.done(what);
             Ok(())
         }
         TxCmd::List { account, from, to, category, search, limit } => {
@@ -228,9 +290,19 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             output::print(&rows, ctx.output)
         }
         TxCmd::Recategorize { id, category, .. } => {
-            Ok(kassa_app::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?)
+            let what = match &category {
+                Some(c) => format!("transaction {id} is now in '{c}'"),
+                None => format!("transaction {id} is now uncategorized"),
+            };
+            kassa_app::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?;
+            ctx.done(what);
+            Ok(())
         }
-        TxCmd::Delete { id } => Ok(ctx.local().delete(book.id, TxId(id))?),
+        TxCmd::Delete { id } => {
+            ctx.local().delete(book.id, TxId(id))?;
+            ctx.done(format!("deleted transaction {id} (reports with --known-at before now still see it)"));
+            Ok(())
+        }
     }
 }
 
@@ -258,15 +330,17 @@ pub struct TransferArgs {
 pub fn transfer(ctx: &Ctx, a: TransferArgs) -> anyhow::Result<()> {
     let book = ctx.book()?;
     let TransferArgs { from, to, date, amount, to_amount, rate, description } = a;
+    let what = format!("moved {amount} from '{from}' to '{to}' on {date}");
     let input = TransferInput { from, to, date, amount, to_amount, rate, description };
     println!("{}", ctx.local().transfer(book.id, input)?);
+    ctx.done(what);
     Ok(())
 }
 
 #[derive(Debug, Args)]
 pub struct BalanceArgs {
     /// Balances at the end of this day
-    #[arg(long, value_parser = parse_date)]
+    #[arg(long, value_parser = parse_end)]
     as_of: Option<Date>,
 }
 

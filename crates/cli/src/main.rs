@@ -19,6 +19,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use kassa_app::local::{Acting, Local};
 use kassa_store::Store;
 
 use crate::output::Format;
@@ -35,9 +36,15 @@ struct Cli {
     /// Output of listings
     #[arg(short, long, global = true, value_enum, default_value = "table")]
     output: Format,
-    /// Book to work in
-    #[arg(long, global = true, env = "KASSA_BOOK", default_value = "personal")]
-    book: String,
+    /// Book to work in (default: the only one you see, else "personal")
+    #[arg(long, global = true, env = "KASSA_BOOK")]
+    book: Option<String>,
+    /// Act as this user: their books, their name on what you change (default: the only user)
+    #[arg(long = "as", global = true, env = "KASSA_AS", value_name = "EMAIL")]
+    as_user: Option<String>,
+    /// Print nothing on success but the listings asked for
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -112,19 +119,42 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            // One line that names the bad value, not clap's usage block.
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("error: {first}");
+            eprintln!("{}", clap_error(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", one_line(&e));
+            eprintln!("error: {}{}", one_line(&e), cli_hint(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Clap's message with what it names — the missing arguments, the bad
+/// value, the tip — but without its usage block, on one line.
+fn clap_error(text: &str) -> String {
+    let lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut detail = lines.take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"));
+    let head = detail.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+    let rest: Vec<&str> = detail.collect();
+    let hint = text.lines().find(|l| l.starts_with("For more information")).unwrap_or("");
+    let what = match rest.as_slice() {
+        [] => head.to_string(),
+        _ => format!("{head} {}", rest.join(", ")),
+    };
+    format!("error: {}. {hint}", what.trim_end_matches('.')).trim_end().to_string()
+}
+
+/// What to type, for the refusals the application layer words for any
+/// client (the API's callers have no `kassa` to run).
+fn cli_hint(e: &anyhow::Error) -> &'static str {
+    match e.downcast_ref::<kassa_app::AppError>() {
+        Some(kassa_app::AppError::Refused { code: "no_fx_rates" | "missing_rate", .. }) => {
+            " — run `kassa fx import FILE`"
+        }
+        _ => "",
     }
 }
 
@@ -176,15 +206,50 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         print!("{}", toml::to_string(&settings)?);
         return Ok(());
     }
+    // Only `init` (and the server, which migrates) may make a database:
+    // any other command on a mistyped path would leave an empty file.
+    let creates = matches!(cli.command, Command::Init | Command::Serve(_) | Command::User(_));
+    if !creates
+        && let Some(path) = sqlite_file(url.expose())
+        && !std::path::Path::new(path).exists()
+    {
+        anyhow::bail!("no database at {path} — run `kassa init` first (or pass --db URL)");
+    }
     // `url` prints with its password masked.
     let store =
         kassa_store::open_with(url.expose(), settings.database.pool()).with_context(|| format!("cannot open {url}"))?;
+    if !creates {
+        let pending = store.pending_migrations()?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database at {url} is not ready ({} of its migrations not applied) — run `kassa init`",
+                pending.len()
+            );
+        }
+    }
+    let operator = Acting::Operator.tag();
     let command = match cli.command {
         Command::Serve(_) => return server::serve(store, &settings),
-        Command::User(cmd) => return server::user(store, settings.auth.app_config(), cmd, cli.output, &actor()),
+        Command::User(cmd) => return server::user(store, settings.auth.app_config(), cmd, cli.output, &operator),
         other => other,
     };
-    let ctx = ledger::Ctx { store: store.as_ref(), book_name: &cli.book, output: cli.output, actor: actor() };
+    let app = server::app(store, settings.auth.app_config());
+    // `init` migrates first: before that there is no user table to ask.
+    let acting = match command {
+        Command::Init => Acting::Operator,
+        _ => Local { store: app.store.as_ref(), clock: &kassa_app::SystemClock, actor: &operator }
+            .acting(cli.as_user.as_deref())?,
+    };
+    let ctx = ledger::Ctx {
+        store: app.store.as_ref(),
+        app: &app,
+        book_name: cli.book.as_deref(),
+        as_user: cli.as_user.as_deref(),
+        output: cli.output,
+        quiet: cli.quiet,
+        actor: acting.tag(),
+        acting,
+    };
     match command {
         Command::Init => ledger::init(&ctx, &url.to_string()),
         Command::Book(c) => ledger::book(&ctx, c),
@@ -194,7 +259,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Transfer(a) => ledger::transfer(&ctx, a),
         Command::Balance(a) => ledger::balance(&ctx, a),
         Command::Events(a) => ledger::events(&ctx, a),
-        Command::Rebuild => rebuild(store.as_ref()),
+        Command::Rebuild => rebuild(ctx.store),
         Command::Rules(c) => categorize::rules(&ctx, c),
         Command::Categorize(c) => categorize::categorize(&ctx, c),
         Command::Import(a) => import::run(&ctx, a),
@@ -230,8 +295,9 @@ fn default_db_url() -> anyhow::Result<String> {
     Ok(format!("sqlite://{}", dir.join("kassa.db").display()))
 }
 
-/// Who the CLI acts as, recorded on every event it causes.
-fn actor() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
+/// The file a `sqlite:` URL names, unless it is an in-memory database.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    (path != ":memory:" && !path.is_empty()).then_some(path)
 }

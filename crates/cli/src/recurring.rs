@@ -5,7 +5,7 @@ use clap::Subcommand;
 use jiff::civil::Date;
 use kassa_app::recurring::Mark;
 
-use crate::ledger::{Ctx, parse_date};
+use crate::ledger::{Ctx, parse_end};
 use crate::output;
 
 #[derive(Debug, Subcommand)]
@@ -13,7 +13,7 @@ pub enum RecurringCmd {
     /// Series found in the history (dismissed ones hidden)
     List {
         /// Status relative to this date, and only payments up to it (default: today)
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = parse_end)]
         as_of: Option<Date>,
     },
     /// Confirm a series: it is yours, not a guess

@@ -7,9 +7,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kassa_app::SystemClock;
+use kassa_app::dates;
 use kassa_app::reports::{self, Report, ReportRequest};
+use kassa_core::Currency;
 use kassa_core::report::{GroupBy, Interval, Month, Period, TopBy};
-use kassa_core::{Currency, LedgerDate};
 
 use crate::ledger::Ctx;
 use crate::output;
@@ -18,11 +19,11 @@ use crate::output;
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// The ledger on this business date (transactions dated later are left out)
-    #[arg(long, value_parser = parse_date)]
+    #[arg(long, value_parser = dates::end)]
     pub as_of: Option<Date>,
-    /// The ledger as it was recorded at this moment (RFC 3339, e.g.
-    /// 2026-05-01T12:00:00Z): replays the log up to it, before later imports or corrections
-    #[arg(long, value_parser = parse_timestamp)]
+    /// The ledger as it was recorded at this moment (RFC 3339, e.g. 2026-05-01T12:00:00Z, or
+    /// the end of a day, month or year, UTC): replays the log up to it, before later imports or corrections
+    #[arg(long, value_parser = dates::moment)]
     pub known_at: Option<Timestamp>,
     /// Convert every amount into this currency with the imported FX rates
     #[arg(long, value_parser = parse_currency)]
@@ -45,18 +46,18 @@ pub enum ReportCmd {
     Networth {
         #[arg(long, value_enum, default_value = "month")]
         interval: IntervalArg,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = dates::start)]
         from: Option<Date>,
-        #[arg(long, value_parser = parse_date)]
+        #[arg(long, value_parser = dates::end)]
         to: Option<Date>,
         #[command(flatten)]
         common: Common,
     },
     /// Income and expense by category per month, with totals and net
     Monthly {
-        #[arg(long, value_parser = parse_month)]
+        #[arg(long, value_parser = dates::start_month)]
         from: Option<Month>,
-        #[arg(long, value_parser = parse_month)]
+        #[arg(long, value_parser = dates::end_month)]
         to: Option<Month>,
         #[command(flatten)]
         common: Common,
@@ -78,9 +79,9 @@ pub enum ReportCmd {
     Cashflow {
         #[arg(long, value_enum, default_value = "month")]
         interval: PeriodArg,
-        #[arg(long, value_parser = parse_month)]
+        #[arg(long, value_parser = dates::start_month)]
         from: Option<Month>,
-        #[arg(long, value_parser = parse_month)]
+        #[arg(long, value_parser = dates::end_month)]
         to: Option<Month>,
         #[arg(long)]
         sankey: bool,
@@ -91,7 +92,7 @@ pub enum ReportCmd {
     Top {
         #[arg(long, value_enum, default_value = "category")]
         by: TopByArg,
-        /// A year (2024) or a month (2024-03); default: all history
+        /// A year (2024), a month (2024-03) or a day; default: all history
         #[arg(long)]
         period: Option<String>,
         #[arg(long, default_value_t = 10)]
@@ -101,8 +102,8 @@ pub enum ReportCmd {
     },
     /// Each category's month against its trailing 12-month average, flagged when far outside
     Trends {
-        /// Default: the latest month with transactions
-        #[arg(long, value_parser = parse_month)]
+        /// YYYY-MM (or a day in it); default: the last complete month with transactions
+        #[arg(long, value_parser = dates::end_month)]
         month: Option<Month>,
         #[command(flatten)]
         common: Common,
@@ -137,18 +138,6 @@ pub enum TopByArg {
     Counterparty,
 }
 
-/// A date flag, in kassa's range.
-fn parse_date(s: &str) -> Result<Date, String> {
-    let d: Date = s.trim().parse().map_err(|_| format!("invalid date '{s}' (expected YYYY-MM-DD)"))?;
-    LedgerDate::new(d).map(LedgerDate::get).map_err(|e| e.to_string())
-}
-
-/// A month flag, in kassa's date range.
-fn parse_month(s: &str) -> Result<Month, String> {
-    let m: Month = s.parse().map_err(|_| format!("invalid month '{s}' (expected YYYY-MM)"))?;
-    m.in_range().map_err(|e| e.to_string())
-}
-
 /// A year flag whose months are in kassa's date range.
 fn parse_year(s: &str) -> Result<i16, String> {
     let year: i16 = s.trim().parse().map_err(|_| format!("invalid year '{s}' (expected YYYY)"))?;
@@ -157,10 +146,6 @@ fn parse_year(s: &str) -> Result<i16, String> {
 
 fn parse_currency(s: &str) -> Result<Currency, String> {
     Currency::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
-    s.trim().parse().map_err(|_| format!("invalid timestamp '{s}' (expected RFC 3339 such as 2026-05-01T12:00:00Z)"))
 }
 
 fn common(cmd: &ReportCmd) -> &Common {
@@ -216,7 +201,7 @@ pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
                 None => (None, None),
                 Some(p) => reports::parse_period(p)
                     .map(|(a, b)| (Some(a), Some(b)))
-                    .map_err(|e| anyhow::anyhow!("invalid --period '{}' ({e})", p.trim()))?,
+                    .map_err(|e| anyhow::anyhow!("--period: {e}"))?,
             };
             let by = match by {
                 TopByArg::Category => TopBy::Category,

@@ -120,9 +120,14 @@ fn login<'a>(rt: &'a tokio::runtime::Runtime, http: &'a reqwest::Client, base: &
 /// batches and transactions.
 fn fingerprint(k: &Kassa) -> Vec<String> {
     let mut out = vec![k.ok(&["user", "list", "-o", "json"])];
-    for book in ["Lena Fischer", "Weber household", "Demo Company GmbH"] {
-        out.push(k.ok(&["--book", book, "import", "list", "-o", "json"]));
-        out.push(k.ok(&["--book", book, "tx", "list", "--limit", "1000000", "-o", "json"]));
+    // Several users: the CLI acts as each book's owner.
+    for (owner, book) in [
+        ("individual@demo.kassa", "Lena Fischer"),
+        ("family@demo.kassa", "Weber household"),
+        ("company@demo.kassa", "Demo Company GmbH"),
+    ] {
+        out.push(k.ok(&["--as", owner, "--book", book, "import", "list", "-o", "json"]));
+        out.push(k.ok(&["--as", owner, "--book", book, "tx", "list", "--limit", "1000000", "-o", "json"]));
     }
     out
 }

@@ -111,7 +111,7 @@ fn trends_flag_a_month_far_outside_its_trailing_year() {
     let rows = report::trends(&f, m, None, None).unwrap();
     assert_eq!(
         amounts(&rows, |r| format!("{} {} avg {} {:?} {}", r.category, r.amount, r.average, r.change_pct, r.flag)),
-        ["Transport:Fuel -180.00 avg -100.00 Some(\"-80.0\") high", "Transport:Taxi -7.00 avg 0.00 None high"]
+        ["Transport:Fuel -180.00 avg -100.00 Some(\"80.0\") high", "Transport:Taxi -7.00 avg 0.00 None high"]
     );
     let ok = report::trends(&f, m.prev(), None, None).unwrap();
     assert_eq!(ok[0].flag, "", "a usual month is not flagged");

@@ -885,7 +885,83 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
 pub fn split(upload_limit: usize) -> (axum::Router<App>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = routes(upload_limit).split_for_parts();
     Errors.modify(&mut doc);
+    let known = std::sync::Arc::new(query_parameters(&doc));
+    let router = router.route_layer(axum::middleware::from_fn(move |req, next| {
+        let known = known.clone();
+        async move { known_query(&known, req, next).await }
+    }));
     (router, doc)
+}
+
+/// Each operation's query parameters as the document declares them, by
+/// route (axum's matched path is the document's path) and method.
+type QueryParameters = std::collections::HashMap<(String, axum::http::Method), Vec<String>>;
+
+fn query_parameters(doc: &utoipa::openapi::OpenApi) -> QueryParameters {
+    use axum::http::Method;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::ParameterIn;
+    let mut out = QueryParameters::new();
+    for (path, item) in &doc.paths.paths {
+        let ops = [
+            (Method::GET, &item.get),
+            (Method::POST, &item.post),
+            (Method::PUT, &item.put),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            let names = op.parameters.iter().flatten().filter_map(|p| match p {
+                RefOr::T(p) if p.parameter_in == ParameterIn::Query => Some(p.name.clone()),
+                _ => None,
+            });
+            out.insert((path.clone(), method), names.collect());
+        }
+    }
+    out
+}
+
+/// Names other APIs use for a parameter kassa spells otherwise, for the
+/// hint when no known name is spelt alike.
+const ALIASES: &[(&str, &str)] = &[
+    ("search", "q"),
+    ("query", "q"),
+    ("text", "q"),
+    ("since", "from"),
+    ("start", "from"),
+    ("until", "to"),
+    ("end", "to"),
+    ("page", "cursor"),
+    ("per_page", "limit"),
+];
+
+/// A query parameter the operation does not declare is refused (422, naming
+/// it and the nearest one it takes), for every route at once: ignored, a
+/// mistyped filter (`?search=` for `?q=`) would quietly return everything.
+async fn known_query(known: &QueryParameters, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
+    let takes = route.and_then(|r| known.get(&(r, req.method().clone())));
+    if let (Some(takes), Some(query)) = (takes, req.uri().query()) {
+        let unknown = query
+            .split('&')
+            .map(|kv| kv.split_once('=').map_or(kv, |(k, _)| k))
+            .find(|k| !k.is_empty() && !takes.iter().any(|t| t == k));
+        if let Some(name) = unknown {
+            let alias =
+                ALIASES.iter().find(|(a, p)| *a == name && takes.iter().any(|t| t == p)).map(|(_, p)| p.to_string());
+            let near = alias.or_else(|| kassa_core::ledger::nearest(name, takes.iter().map(String::as_str)));
+            let message = match near {
+                Some(n) => format!("unknown parameter {name}; did you mean {n}?"),
+                None if takes.is_empty() => format!("unknown parameter {name}; this operation takes none"),
+                None => format!("unknown parameter {name}; this operation takes {}", takes.join(", ")),
+            };
+            let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_parameter", message);
+            e.details = serde_json::json!({ "field": name });
+            return e.into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -47,6 +47,10 @@ pub trait Store: Send + Sync {
     /// Creates or upgrades the schema; returns the migrations it applied.
     fn migrate(&self) -> Result<Vec<String>>;
 
+    /// The migrations `migrate` would apply, without applying them: all of
+    /// them on a database kassa never initialised.
+    fn pending_migrations(&self) -> Result<Vec<String>>;
+
     /// Decides `cmds` against the book's current state and, if all are
     /// accepted, appends their events and updates the projections — all in
     /// one database transaction, retried when another writer got in first.

@@ -169,7 +169,7 @@ const TRANSFER_ACCOUNT: &str = "(SELECT a2.name FROM postings p2 JOIN accounts a
 pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter) -> (String, Vec<D::Arg>) {
     let mut sql = format!(
         "SELECT t.id, t.date, a.name, {amount}, r.currency, t.description, c.name, t.counterparty, t.status,
-                t.external_id, {TRANSFER_ACCOUNT}, t.category_source, sc.name, {confidence}
+                t.external_id, {TRANSFER_ACCOUNT}, t.category_source, sc.name, {confidence}, t.tags, t.notes
            FROM register r
            JOIN transactions t ON t.id = r.tx_id
            JOIN accounts a ON a.id = r.account_id

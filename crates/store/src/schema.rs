@@ -29,6 +29,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "recurring", include_str!("schema/0011_recurring.sql")),
 ];
 
+/// The migrations not among the `done` versions, named as `migrate` names
+/// those it applies.
+pub(crate) fn pending(done: &[i64]) -> Vec<String> {
+    MIGRATIONS.iter().filter(|(v, ..)| !done.contains(v)).map(|(v, name, _)| format!("{v:04}_{name}")).collect()
+}
+
 /// Placeholder, SQLite text, PostgreSQL text.
 pub(crate) const PLACEHOLDERS: &[(&str, &str, &str)] = &[
     ("uuid", "BLOB", "UUID"),

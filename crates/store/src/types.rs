@@ -49,6 +49,8 @@ pub struct TxRow {
     /// manual | import | rule | model; null when there is no category.
     pub category_source: Option<String>,
     pub counterparty: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
     pub status: String,
     pub external_id: Option<String>,
     /// The other account of a transfer, when this row is one leg of it.

@@ -818,3 +818,57 @@ fn range_of<T, E>(op: &Op, parse: impl Fn(&str) -> Result<T, E>) -> Option<Resul
         _ => return None,
     })
 }
+
+/// A condition as a person reads it in a listing's cell:
+/// `description contains "rewe" and amount lt -50`; the rule files keep the
+/// structured form.
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let joined = |f: &mut fmt::Formatter<'_>, cs: &[Condition], word: &str| {
+            for (i, c) in cs.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {word} ")?;
+                }
+                match c {
+                    Condition::Leaf(_) | Condition::Not(_) => write!(f, "{c}")?,
+                    _ => write!(f, "({c})")?,
+                }
+            }
+            Ok(())
+        };
+        match self {
+            Condition::All(cs) if cs.is_empty() => f.write_str("always"),
+            Condition::All(cs) => joined(f, cs, "and"),
+            Condition::Any(cs) => joined(f, cs, "or"),
+            Condition::Not(c) => write!(f, "not ({c})"),
+            Condition::Leaf(p) => {
+                write!(f, "{} ", p.field)?;
+                let case = if p.case_sensitive { " (case-sensitive)" } else { "" };
+                match &p.op {
+                    Op::Contains(s) | Op::Equals(s) | Op::StartsWith(s) | Op::EndsWith(s) | Op::Regex(s) => {
+                        write!(f, "{} {s:?}{case}", p.op.name())
+                    }
+                    Op::OneOf(v) => {
+                        write!(f, "one_of {}{case}", v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+                    }
+                    Op::Between(a, b) => write!(f, "between {a} and {b}"),
+                    Op::Gt(s) | Op::Lt(s) | Op::Ge(s) | Op::Le(s) => write!(f, "{} {s}", p.op.name()),
+                    Op::IsInflow | Op::IsOutflow => f.write_str(p.op.name()),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::SetCategory(c) => write!(f, "category {c}"),
+            Action::SetCounterparty(c) => write!(f, "counterparty {c}"),
+            Action::AddTags(t) => write!(f, "tags {}", t.join(", ")),
+            Action::MarkTransfer(true) => f.write_str("transfer"),
+            Action::MarkTransfer(false) => f.write_str("not a transfer"),
+            Action::SetNotes(n) => write!(f, "notes {n:?}"),
+        }
+    }
+}

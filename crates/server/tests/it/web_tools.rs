@@ -379,7 +379,10 @@ fn reports_show_month_totals_follow_a_recategorise_and_travel_in_time() {
 
         let (status, page) = get(&s, &http, &cookie, "/reports?as_of=yesterday");
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", s.name);
-        assert!(page.contains("as_of: invalid &#39;yesterday&#39;"), "{page}");
+        assert!(
+            page.contains("as_of: invalid date &#39;yesterday&#39; (expected YYYY-MM-DD, YYYY-MM or YYYY)"),
+            "{page}"
+        );
     }
 }
 

@@ -211,6 +211,17 @@ impl Store for PgStore {
         Ok(applied)
     }
 
+    fn pending_migrations(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn()?;
+        let table: bool = conn.query_one("SELECT to_regclass('kassa_migrations') IS NOT NULL", &[])?.get(0);
+        let done: Vec<i64> = if table {
+            conn.query("SELECT version FROM kassa_migrations", &[])?.iter().map(|r| r.get(0)).collect()
+        } else {
+            vec![]
+        };
+        Ok(crate::schema::pending(&done))
+    }
+
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let mut conn = self.conn()?;
         let rows = conn.query(&format!("{EVENT_COLUMNS} WHERE stream_id = $1 ORDER BY version"), &[&stream])?;
@@ -261,6 +272,8 @@ impl Store for PgStore {
                     description: r.get(5),
                     category: r.get(6),
                     counterparty: r.get(7),
+                    tags: tags(r.get(14))?,
+                    notes: r.get(15),
                     status: r.get(8),
                     external_id: r.get(9),
                     transfer_account: r.get(10),
@@ -876,18 +889,13 @@ fn load_transaction(tx: &mut Client, book: BookId, id: TxId) -> Result<Option<Tr
         let amount = Money::new(r.get(4), cur).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         postings.push(Posting { leg, amount });
     }
-    let tags: Option<serde_json::Value> = h.get(3);
     Ok(Some(Transaction {
         id,
         date: h.get(0),
         description: h.get(1),
         postings: Postings::new(postings)?,
         counterparty: h.get(2),
-        tags: tags
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?
-            .unwrap_or_default(),
+        tags: tags(h.get(3))?,
         notes: h.get(4),
         external_id: h.get(5),
         status: status_of(h.get(6)),
@@ -937,4 +945,13 @@ where
     T::Err: std::fmt::Display,
 {
     s.parse().map_err(|e: T::Err| StoreError::Corrupt(e.to_string()))
+}
+
+/// A transaction's `tags` column (a JSON array, NULL when empty).
+fn tags(column: Option<serde_json::Value>) -> Result<Vec<String>> {
+    Ok(column
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .unwrap_or_default())
 }

@@ -172,6 +172,22 @@ impl Store for SqliteStore {
         Ok(applied)
     }
 
+    fn pending_migrations(&self) -> Result<Vec<String>> {
+        let conn = self.conn()?;
+        let table: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kassa_migrations')",
+            [],
+            |r| r.get(0),
+        )?;
+        let done: Vec<i64> = if table {
+            let mut q = conn.prepare("SELECT version FROM kassa_migrations")?;
+            q.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?
+        } else {
+            vec![]
+        };
+        Ok(crate::schema::pending(&done))
+    }
+
     fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>> {
         let conn = self.conn()?;
         let mut st = conn.prepare_cached(&format!("{EVENT_COLUMNS} WHERE s.name = ?1 ORDER BY e.version"))?;
@@ -224,6 +240,8 @@ impl Store for SqliteStore {
                 description: r.get(5)?,
                 category: r.get(6)?,
                 counterparty: r.get(7)?,
+                tags: tags(r.get(14)?)?,
+                notes: r.get(15)?,
                 status: r.get(8)?,
                 external_id: r.get(9)?,
                 transfer_account: r.get(10)?,
@@ -452,7 +470,7 @@ impl UnitOfWork for Uow<'_> {
                 },
             )
             .optional()?;
-        let Some((date, description, counterparty, tags, notes, external_id, status, source)) = head else {
+        let Some((date, description, counterparty, tags_column, notes, external_id, status, source)) = head else {
             return Ok(None);
         };
         let mut st = tx.prepare_cached(
@@ -471,11 +489,7 @@ impl UnitOfWork for Uow<'_> {
             description,
             postings: Postings::new(postings)?,
             counterparty,
-            tags: tags
-                .map(|t| serde_json::from_str(&t))
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                .unwrap_or_default(),
+            tags: tags(tags_column)?,
             notes,
             external_id,
             status: status_of(&status),
@@ -863,4 +877,13 @@ pub(crate) fn wide_total(high: i64, low: i64) -> i128 {
 
 pub(crate) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A transaction's `tags` column (a JSON array, NULL when empty).
+fn tags(column: Option<String>) -> Result<Vec<String>> {
+    Ok(column
+        .map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .unwrap_or_default())
 }
