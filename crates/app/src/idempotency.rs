@@ -235,6 +235,10 @@ impl Store for ClaimingStore {
         self.target().import_profiles(book)
     }
 
+    fn trades(&self, book: BookId) -> Result<Vec<kassa_core::import::ImportedTrade>> {
+        self.target().trades(book)
+    }
+
     fn report_facts(&self, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<ReportFacts> {
         self.target().report_facts(book, as_of, want)
     }

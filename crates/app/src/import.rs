@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use kassa_core::categorize::normalize_merchant;
 use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
-    Matcher, Occurrences, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported, Verdict,
+    Matcher, Occurrences, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported, Verdict,
 };
 use kassa_core::{
     AccountId, AccountKind, AccountRef, Amount, BatchId, BookId, CategoryId, CategoryName, CategorySource, Command,
@@ -410,6 +410,13 @@ impl ImportFeed for Feed<'_> {
                                 fees: t.fees,
                                 currency: t.currency.unwrap_or(currency),
                                 external_id: t.external_id,
+                                extra: TradeExtra {
+                                    name: t.detail.name,
+                                    amount: t.detail.amount,
+                                    withholding_tax: Some(t.detail.withholding_tax).filter(|w| !w.is_zero()),
+                                    ratio: t.detail.ratio,
+                                    cost_basis: t.detail.cost_basis,
+                                },
                             });
                         }
                     }

@@ -10,6 +10,7 @@ mod export;
 mod import;
 mod ledger;
 mod output;
+mod portfolio;
 mod recurring;
 mod report;
 mod secret;
@@ -92,6 +93,9 @@ enum Command {
     /// Recurring payments and subscriptions found in the history: list, confirm, dismiss, rename
     #[command(subcommand)]
     Recurring(recurring::RecurringCmd),
+    /// Investments: holdings, sales, lots and performance of brokerage accounts
+    #[command(subcommand)]
+    Portfolio(portfolio::PortfolioCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
     /// Serve the HTTP API (and its docs at /api/docs)
@@ -204,6 +208,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Budget(cmd) => budget::run(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
         Command::Recurring(cmd) => recurring::run(&ctx, cmd),
+        Command::Portfolio(cmd) => portfolio::run(&ctx, cmd),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
     }
 }

@@ -30,14 +30,16 @@ pub use valuation::{Holding, PriceBook};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// Money as printed: 2 places, half-even.
+/// Money as printed: 2 places, half-even, always both written (`555.00`).
 pub fn round_money(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven).normalize_zero()
+    let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven).normalize_zero();
+    r.rescale(2);
+    r
 }
 
-/// A quantity as printed: 6 places, half-even.
+/// A quantity as printed: 6 places, half-even, without trailing zeros.
 pub fn round_qty(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(6, RoundingStrategy::MidpointNearestEven).normalize_zero()
+    d.round_dp_with_strategy(6, RoundingStrategy::MidpointNearestEven).normalize().normalize_zero()
 }
 
 /// `-0.00` prints as `0.00`: a negative zero is an artefact of rounding a tiny
@@ -65,6 +67,8 @@ mod tests {
         assert_eq!(round_money(d("2.345")).to_string(), "2.34");
         assert_eq!(round_money(d("2.355")).to_string(), "2.36");
         assert_eq!(round_money(d("-0.001")).to_string(), "0.00");
+        assert_eq!(round_money(d("555")).to_string(), "555.00");
+        assert_eq!(round_qty(d("5.000")).to_string(), "5");
         assert_eq!(round_qty(d("0.1234565")).to_string(), "0.123456");
         assert_eq!(round_qty(d("0.1234575")).to_string(), "0.123458");
     }

@@ -110,6 +110,9 @@ pub trait Store: Send + Sync {
     /// Users' saved CSV profiles.
     fn import_profiles(&self, book: BookId) -> Result<Vec<import::ProfileRow>>;
 
+    /// The book's trades in the order they were recorded (batch, then row).
+    fn trades(&self, book: BookId) -> Result<Vec<kassa_core::import::ImportedTrade>>;
+
     // --- reports ---
     /// What reports read, from the projections: the chart, the monthly
     /// aggregates and the daily balance changes, as of the end of `as_of`

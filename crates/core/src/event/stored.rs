@@ -52,7 +52,7 @@ use crate::iban::Iban;
 use crate::ids::{AccountId, BatchId, BookId, CategoryId, OrgId, ReviewId, TxId, UserId};
 use crate::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
-    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
+    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
 use crate::money::Money;
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
@@ -1116,6 +1116,18 @@ pub struct StoredImportedTrade {
     pub currency: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    // Added to v1 without a version bump: every field is optional and
+    // absent from the events written before, which read as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub amount: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub withholding_tax: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub ratio: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub cost_basis: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1142,6 +1154,11 @@ impl Stored for StoredTradesImported {
                 fees: t.fees,
                 currency: t.currency.code().to_string(),
                 external_id: t.external_id.clone(),
+                name: t.extra.name.clone(),
+                amount: t.extra.amount,
+                withholding_tax: t.extra.withholding_tax,
+                ratio: t.extra.ratio,
+                cost_basis: t.extra.cost_basis,
             })
             .collect();
         StoredTradesImported { batch_id: t.batch_id.0, trades }
@@ -1163,6 +1180,13 @@ impl Stored for StoredTradesImported {
                     fees: t.fees,
                     currency: currency(&t.currency)?,
                     external_id: t.external_id,
+                    extra: TradeExtra {
+                        name: t.name,
+                        amount: t.amount,
+                        withholding_tax: t.withholding_tax,
+                        ratio: t.ratio,
+                        cost_basis: t.cost_basis,
+                    },
                 })
             })
             .collect::<Result<_, Invalid>>()?;

@@ -15,7 +15,7 @@ use kassa_core::event::{
     AccountRenamed, Annotated, BookClosed, BookRenamed, Deleted, FxRatesImported, Recategorized, RuleDeleted, Suggested,
 };
 use kassa_core::import::{
-    BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
+    BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade, TradeExtra,
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
 };
 use kassa_core::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
@@ -256,6 +256,7 @@ pub fn samples() -> Vec<Event> {
                 fees: dec("1.00"),
                 currency: Currency::EUR,
                 external_id: Some("DEGIRO-7731942".into()),
+                extra: TradeExtra::default(),
             }],
         }),
         Event::ImportProfileSaved(ProfileSaved {

@@ -1,0 +1,381 @@
+//! Investments (issue 16): a book's stored trades turned into the core's
+//! lot engine input, per brokerage account, and the listings `kassa
+//! portfolio holdings|sales|lots|performance` and the API print: rounded on
+//! output only (half-even, 2 places for money, 6 for quantities).
+//!
+//! Prices: what a trade paid is the instrument's price that day unless a
+//! price was imported for it, so a holding without any price file is still
+//! valued at its last trade.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+use kassa_core::import::ImportedTrade;
+use kassa_core::portfolio::returns::{Interval, PerfPoint, performance};
+use kassa_core::portfolio::{
+    CostMethod, Portfolio, PortfolioError, PriceBook, Quantity, Trade, TradeKind, booking_order, round_money,
+    round_qty,
+};
+use kassa_core::report::Wanted;
+use kassa_core::{Account, AccountId, BookId, Currency};
+use kassa_store::Store;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::{AppError, AppResult};
+
+/// What every listing takes: `--account`, `--as-of`, `--method`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortfolioQuery {
+    /// An account name; every brokerage account with trades when absent.
+    pub account: Option<String>,
+    pub as_of: Option<Date>,
+    /// A what-if override of each account's own method.
+    pub method: Option<CostMethod>,
+}
+
+/// One row of `kassa portfolio holdings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HoldingRow {
+    pub account: String,
+    pub symbol: Option<String>,
+    pub isin: Option<String>,
+    pub currency: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost_basis: Decimal,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub price: Option<Decimal>,
+    pub price_date: Option<Date>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub market_value: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub unrealized_pnl: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub realized_pnl: Decimal,
+}
+
+/// One row of `kassa portfolio sales`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SaleRow {
+    pub external_id: String,
+    pub account: String,
+    pub symbol: Option<String>,
+    pub date: Date,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub proceeds: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub fee: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub realized_pnl: Decimal,
+    pub lots: Vec<SaleLot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SaleLot {
+    pub trade: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost: Decimal,
+}
+
+/// One row of `kassa portfolio lots`: an open lot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LotRow {
+    pub account: String,
+    pub symbol: Option<String>,
+    pub isin: Option<String>,
+    pub trade: String,
+    pub opened: Date,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub unit_cost: Decimal,
+}
+
+/// One row of `kassa portfolio performance`; returns as fractions (0.05 is
+/// 5 %), TWR cumulative from `from`, MWR annualised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PerformanceRow {
+    pub date: Date,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub value: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub invested: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub twr: Decimal,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub mwr: Option<Decimal>,
+}
+
+/// What the file said about an instrument, by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Instrument {
+    symbol: Option<String>,
+    isin: Option<String>,
+    currency: Currency,
+}
+
+/// One account's trades, in booking order, and what they name.
+struct AccountTrades {
+    account: Account,
+    trades: Vec<Trade>,
+    instruments: BTreeMap<String, Instrument>,
+}
+
+/// The key trades and prices name an instrument by: its ISIN when the row
+/// has one (tickers differ between exchanges), else its symbol; `""` for
+/// account-level interest and fees.
+pub fn instrument_key(isin: Option<&str>, symbol: Option<&str>) -> String {
+    isin.or(symbol).map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default()
+}
+
+/// The instant of a `trade_time`: with its offset when written, else read
+/// as UTC; the order it gives is what FIFO and LIFO go by.
+pub fn trade_instant(text: &str, date: Date) -> Timestamp {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return t;
+    }
+    let civil = text.parse::<DateTime>().unwrap_or_else(|_| date.to_datetime(jiff::civil::Time::midnight()));
+    civil.to_zoned(TimeZone::UTC).as_ref().map_or(Timestamp::UNIX_EPOCH, Zoned::timestamp)
+}
+
+/// A stored trade as the lot engine's input; `id` names it in lots and
+/// errors (its broker id when it has one).
+pub fn to_trade(t: &ImportedTrade, id: String) -> Result<Trade, String> {
+    let qty = || Quantity::new(t.quantity).map_err(|e| e.to_string());
+    let x = &t.extra;
+    let kind = match t.side.as_str() {
+        "BUY" => TradeKind::Buy { qty: qty()?, price: t.price, fee: t.fees },
+        "SELL" => TradeKind::Sell { qty: qty()?, price: t.price, fee: t.fees, lots: vec![] },
+        "DIVIDEND" => TradeKind::Dividend {
+            gross: x.amount.unwrap_or(t.quantity * t.price),
+            withholding: x.withholding_tax.unwrap_or_default(),
+        },
+        "INTEREST" => TradeKind::Interest { amount: x.amount.unwrap_or(t.quantity * t.price) },
+        // A fee row's amount moves cash out; `fees` is its size when the row
+        // has no amount.
+        "FEE" => TradeKind::Fee { amount: x.amount.unwrap_or(-t.fees) },
+        // A split row without a ratio writes it as its quantity.
+        "SPLIT" => TradeKind::Split { ratio: x.ratio.unwrap_or(t.quantity) },
+        "TRANSFER_IN" => {
+            TradeKind::TransferIn { qty: qty()?, cost: x.cost_basis.unwrap_or(t.quantity * t.price + t.fees) }
+        }
+        "TRANSFER_OUT" => TradeKind::TransferOut { qty: qty()?, lots: vec![] },
+        other => return Err(format!("unknown trade side '{other}'")),
+    };
+    Ok(Trade {
+        id,
+        at: trade_instant(&t.trade_time, t.date),
+        date: t.date,
+        instrument: instrument_key(t.isin.as_deref(), t.symbol.as_deref()),
+        kind,
+    })
+}
+
+/// Names trades without a broker id by date and their place among the
+/// account's trades: stable as long as the history before them is.
+pub fn trade_id(t: &ImportedTrade, n: usize) -> String {
+    t.external_id.clone().unwrap_or_else(|| format!("{}#{n}", t.date))
+}
+
+fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<AccountTrades>, PriceBook)> {
+    let facts = store.report_facts(book, None, Wanted { flows: false, counterparties: false, daily: false })?;
+    let accounts: BTreeMap<AccountId, &Account> = facts.accounts.iter().map(|a| (a.id, a)).collect();
+    if let Some(name) = &q.account
+        && !accounts.values().any(|a| a.name.eq_ignore_ascii_case(name))
+    {
+        return Err(AppError::invalid("account", format!("unknown account '{name}'")));
+    }
+    let mut by_account: BTreeMap<AccountId, Vec<ImportedTrade>> = BTreeMap::new();
+    for t in store.trades(book)? {
+        by_account.entry(t.account_id).or_default().push(t);
+    }
+    let mut prices = PriceBook::default();
+    let mut out = vec![];
+    for (id, stored) in by_account {
+        let Some(account) = accounts.get(&id) else { continue };
+        if q.account.as_ref().is_some_and(|n| !account.name.eq_ignore_ascii_case(n)) {
+            continue;
+        }
+        let mut trades = Vec::with_capacity(stored.len());
+        let mut instruments = BTreeMap::new();
+        for (n, t) in stored.iter().enumerate() {
+            let trade = to_trade(t, trade_id(t, n)).map_err(|e| AppError::Internal(format!("stored trade: {e}")))?;
+            if matches!(trade.kind, TradeKind::Buy { .. } | TradeKind::Sell { .. }) {
+                prices.insert_fallback(&trade.instrument, t.date, t.price);
+            }
+            instruments.entry(trade.instrument.clone()).or_insert_with(|| Instrument {
+                symbol: t.symbol.clone(),
+                isin: t.isin.clone(),
+                currency: t.currency,
+            });
+            trades.push(trade);
+        }
+        booking_order(&mut trades);
+        out.push(AccountTrades { account: (*account).clone(), trades, instruments });
+    }
+    Ok((out, prices))
+}
+
+fn method(q: &PortfolioQuery) -> CostMethod {
+    q.method.unwrap_or_default()
+}
+
+fn replay(a: &AccountTrades, q: &PortfolioQuery) -> AppResult<Portfolio> {
+    Portfolio::replay(method(q), &a.trades, q.as_of).map_err(refused)
+}
+
+fn refused(e: PortfolioError) -> AppError {
+    AppError::Refused { code: "portfolio", message: e.to_string() }
+}
+
+fn as_of(q: &PortfolioQuery, accounts: &[AccountTrades]) -> Date {
+    q.as_of.unwrap_or_else(|| last_date(accounts))
+}
+
+fn last_date(accounts: &[AccountTrades]) -> Date {
+    accounts.iter().flat_map(|a| a.trades.iter().map(|t| t.date)).max().unwrap_or(kassa_core::date::FIRST)
+}
+
+/// Every position at `as_of` (default: the last trade's date).
+pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<HoldingRow>> {
+    let (accounts, prices) = load(store, book, q)?;
+    let date = as_of(q, &accounts);
+    let mut rows = vec![];
+    for a in &accounts {
+        let p = replay(a, q)?;
+        for h in p.holdings(&prices, date) {
+            let Some(i) = a.instruments.get(&h.instrument) else { continue };
+            if h.instrument.is_empty() {
+                continue;
+            }
+            rows.push(HoldingRow {
+                account: a.account.name.clone(),
+                symbol: i.symbol.clone(),
+                isin: i.isin.clone(),
+                currency: i.currency,
+                qty: round_qty(h.qty),
+                cost_basis: round_money(h.cost_basis),
+                price: h.price,
+                price_date: h.price_date,
+                market_value: round_money(h.market_value),
+                unrealized_pnl: round_money(h.unrealized),
+                realized_pnl: round_money(h.realized),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Every sale up to `as_of`, with the lots it consumed.
+pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<SaleRow>> {
+    let (accounts, _) = load(store, book, q)?;
+    let mut rows = vec![];
+    for a in &accounts {
+        let p = replay(a, q)?;
+        for s in &p.sales {
+            rows.push(SaleRow {
+                external_id: s.trade.clone(),
+                account: a.account.name.clone(),
+                symbol: a.instruments.get(&s.instrument).and_then(|i| i.symbol.clone()),
+                date: s.date,
+                qty: round_qty(s.qty),
+                proceeds: round_money(s.proceeds),
+                fee: round_money(s.fee),
+                cost: round_money(s.cost),
+                realized_pnl: round_money(s.realized),
+                lots: s
+                    .lots
+                    .iter()
+                    .map(|l| SaleLot { trade: l.trade.clone(), qty: round_qty(l.qty), cost: round_money(l.cost) })
+                    .collect(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Every open lot at `as_of`.
+pub fn lots(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<LotRow>> {
+    let (accounts, _) = load(store, book, q)?;
+    let mut rows = vec![];
+    for a in &accounts {
+        let p = replay(a, q)?;
+        for (key, pos) in &p.positions {
+            let i = a.instruments.get(key);
+            for l in &pos.lots {
+                rows.push(LotRow {
+                    account: a.account.name.clone(),
+                    symbol: i.and_then(|i| i.symbol.clone()),
+                    isin: i.and_then(|i| i.isin.clone()),
+                    trade: l.trade.clone(),
+                    opened: l.date,
+                    qty: round_qty(l.qty),
+                    cost: round_money(l.cost),
+                    unit_cost: round_money(l.unit_cost()),
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// `--from` / `--to` / `--interval` of `kassa portfolio performance`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerformanceQuery {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub interval: Interval,
+}
+
+/// Value, invested, TWR and MWR of the selected accounts together.
+pub fn performance_rows(
+    store: &dyn Store,
+    book: BookId,
+    q: &PortfolioQuery,
+    range: &PerformanceQuery,
+) -> AppResult<Vec<PerformanceRow>> {
+    let (accounts, prices) = load(store, book, q)?;
+    // One engine over every account: each account's positions keep their
+    // own lots by prefixing the instrument with the account.
+    let mut all = vec![];
+    let mut keyed = PriceBook::default();
+    for a in &accounts {
+        for key in a.instruments.keys() {
+            for (d, p) in prices.series(key) {
+                keyed.insert(&format!("{}/{key}", a.account.id.0), d, p);
+            }
+        }
+        all.extend(a.trades.iter().map(|t| Trade { instrument: format!("{}/{}", a.account.id.0, t.instrument), ..t.clone() }));
+    }
+    booking_order(&mut all);
+    let Some(first) = all.iter().map(|t| t.date).min() else { return Ok(vec![]) };
+    let from = range.from.unwrap_or(first);
+    let to = range.to.or(q.as_of).unwrap_or_else(|| last_date(&accounts));
+    if to < from {
+        return Err(AppError::invalid("to", format!("{to} is before {from}")));
+    }
+    let points = performance(&all, method(q), &keyed, from, to, range.interval).map_err(refused)?;
+    Ok(points.into_iter().map(row).collect())
+}
+
+fn row(p: PerfPoint) -> PerformanceRow {
+    PerformanceRow {
+        date: p.date,
+        value: round_money(p.value),
+        invested: round_money(p.invested),
+        twr: round_qty(p.twr),
+        mwr: p.mwr.map(round_qty),
+    }
+}
