@@ -15,8 +15,7 @@ use jiff::{Timestamp, Zoned};
 use kassa_core::import::ImportedTrade;
 use kassa_core::portfolio::returns::{Interval, PerfPoint, performance};
 use kassa_core::portfolio::{
-    CostMethod, Portfolio, PortfolioError, PriceBook, Quantity, Trade, TradeKind, booking_order, round_money,
-    round_qty,
+    CostMethod, Portfolio, PortfolioError, PriceBook, Quantity, Trade, TradeKind, booking_order, round_money, round_qty,
 };
 use kassa_core::report::Wanted;
 use kassa_core::{Account, AccountId, BookId, Currency};
@@ -357,7 +356,9 @@ pub fn performance_rows(
                 keyed.insert(&format!("{}/{key}", a.account.id.0), d, p);
             }
         }
-        all.extend(a.trades.iter().map(|t| Trade { instrument: format!("{}/{}", a.account.id.0, t.instrument), ..t.clone() }));
+        all.extend(
+            a.trades.iter().map(|t| Trade { instrument: format!("{}/{}", a.account.id.0, t.instrument), ..t.clone() }),
+        );
     }
     booking_order(&mut all);
     let Some(first) = all.iter().map(|t| t.date).min() else { return Ok(vec![]) };
@@ -377,5 +378,119 @@ fn row(p: PerfPoint) -> PerformanceRow {
         invested: round_money(p.invested),
         twr: round_qty(p.twr),
         mwr: p.mwr.map(round_qty),
+    }
+}
+
+/// A trade row's own faults, before it is stored: an ISIN whose check digit
+/// fails, a negative price or fee. `(field, message)`.
+pub(crate) fn check_row(t: &kassa_import::TradeRow) -> Result<(), (&'static str, String)> {
+    if let Some(isin) = t.isin.as_deref().filter(|s| !s.trim().is_empty()) {
+        kassa_core::portfolio::Isin::parse(isin).map_err(|e| ("isin", e.to_string()))?;
+    }
+    if t.price.is_sign_negative() && !t.price.is_zero() {
+        return Err(("price", format!("price must not be negative, got {}", t.price)));
+    }
+    if t.fees.is_sign_negative() && !t.fees.is_zero() {
+        return Err(("fees", format!("fees must not be negative, got {}", t.fees)));
+    }
+    Ok(())
+}
+
+/// What an import's trades meet before they are stored: the book's trades
+/// so far, for re-import (the broker id first, then a fingerprint with an
+/// occurrence counter, so two identical buys minutes apart stay two) and
+/// for the quantity check (no sale of more than is held, stored and new
+/// trades together in booking order).
+///
+/// The stored trades are read before the import's write transaction; two
+/// imports of the same trades at the same moment could both pass. An import
+/// of a person's own files is not raced in practice.
+#[derive(Debug, Default)]
+pub(crate) struct TradeGate {
+    stored: BTreeMap<AccountId, Vec<ImportedTrade>>,
+    external: std::collections::HashSet<(AccountId, String)>,
+    /// Stored trades per fingerprint, and those seen in this file so far.
+    stored_fp: std::collections::HashMap<(AccountId, String), usize>,
+    seen_fp: std::collections::HashMap<(AccountId, String), usize>,
+    new: Vec<(usize, ImportedTrade)>,
+}
+
+fn fingerprint(t: &ImportedTrade) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}|{:?}",
+        t.trade_time,
+        instrument_key(t.isin.as_deref(), t.symbol.as_deref()),
+        t.side,
+        t.quantity.normalize(),
+        t.price.normalize(),
+        t.fees.normalize(),
+        t.extra.amount.map(|a| a.normalize()),
+    )
+}
+
+impl TradeGate {
+    pub(crate) fn new(stored: Vec<ImportedTrade>) -> TradeGate {
+        let mut gate = TradeGate::default();
+        for t in stored {
+            if let Some(id) = &t.external_id {
+                gate.external.insert((t.account_id, id.clone()));
+            }
+            *gate.stored_fp.entry((t.account_id, fingerprint(&t))).or_default() += 1;
+            gate.stored.entry(t.account_id).or_default().push(t);
+        }
+        gate
+    }
+
+    /// Whether `t` is already in the book; counts it as seen either way.
+    pub(crate) fn is_duplicate(&mut self, t: &ImportedTrade) -> bool {
+        let fp = (t.account_id, fingerprint(t));
+        let seen = self.seen_fp.entry(fp.clone()).or_default();
+        *seen += 1;
+        if let Some(id) = &t.external_id {
+            return self.external.contains(&(t.account_id, id.clone()));
+        }
+        *seen <= self.stored_fp.get(&fp).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn admit(&mut self, line: usize, t: ImportedTrade) {
+        self.new.push((line, t));
+    }
+
+    /// Each account's stored and new trades booked together: `(line, field,
+    /// message)` for every new trade that cannot be.
+    pub(crate) fn check(&self) -> Vec<(usize, &'static str, String)> {
+        let mut errors = vec![];
+        let accounts: std::collections::BTreeSet<AccountId> = self.new.iter().map(|(_, t)| t.account_id).collect();
+        for account in accounts {
+            let stored = self.stored.get(&account).map_or(&[][..], Vec::as_slice);
+            let mut trades = vec![];
+            for (n, t) in stored.iter().enumerate() {
+                if let Ok(tr) = to_trade(t, format!("stored {}", trade_id(t, n))) {
+                    trades.push(tr);
+                }
+            }
+            let mut lines = BTreeMap::new();
+            for (line, t) in self.new.iter().filter(|(_, t)| t.account_id == account) {
+                match to_trade(t, format!("line {line}")) {
+                    Ok(tr) => {
+                        lines.insert(tr.id.clone(), *line);
+                        trades.push(tr);
+                    }
+                    Err(e) => errors.push((*line, "qty", e)),
+                }
+            }
+            booking_order(&mut trades);
+            let mut p = Portfolio::new(CostMethod::Fifo);
+            for t in &trades {
+                if let Err(e) = p.apply(t) {
+                    // A stored trade that no longer books was pushed out by a
+                    // new one dated before it: the first new line is named.
+                    let line = lines.get(e.trade()).or_else(|| lines.values().next()).copied().unwrap_or(0);
+                    errors.push((line, e.field(), e.to_string()));
+                    break;
+                }
+            }
+        }
+        errors
     }
 }

@@ -15,8 +15,8 @@ use kassa_core::event::{
     AccountRenamed, Annotated, BookClosed, BookRenamed, Deleted, FxRatesImported, Recategorized, RuleDeleted, Suggested,
 };
 use kassa_core::import::{
-    BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade, TradeExtra,
-    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
+    BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
+    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
 use kassa_core::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use kassa_core::report::Month;

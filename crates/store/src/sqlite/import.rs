@@ -4,7 +4,8 @@
 
 use jiff::civil::Date;
 use kassa_core::import::{
-    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedTrade, Known, ReviewItem, TradesImported,
+    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedTrade, Known, ReviewItem,
+    TradesImported,
 };
 use kassa_core::{AccountId, BatchId, BookId, Currency, Money, ReviewId, TxId};
 use rusqlite::{OptionalExtension, params};
