@@ -13,6 +13,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use kassa_core::import::ImportedTrade;
+use kassa_core::portfolio::events::PricePoint;
 use kassa_core::portfolio::returns::{Interval, PerfPoint, performance};
 use kassa_core::portfolio::{
     CostMethod, Portfolio, PortfolioError, PriceBook, Quantity, Trade, TradeKind, booking_order, round_money, round_qty,
@@ -128,6 +129,8 @@ struct Instrument {
 /// One account's trades, in booking order, and what they name.
 struct AccountTrades {
     account: Account,
+    /// The account's own method, or the query's what-if.
+    method: CostMethod,
     trades: Vec<Trade>,
     instruments: BTreeMap<String, Instrument>,
 }
@@ -200,6 +203,8 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
     for t in store.trades(book)? {
         by_account.entry(t.account_id).or_default().push(t);
     }
+    let methods: BTreeMap<AccountId, CostMethod> = store.cost_methods(book)?.into_iter().collect();
+    let imported = store.prices(book)?;
     let mut prices = PriceBook::default();
     let mut out = vec![];
     for (id, stored) in by_account {
@@ -222,17 +227,26 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
             trades.push(trade);
         }
         booking_order(&mut trades);
-        out.push(AccountTrades { account: (*account).clone(), trades, instruments });
+        // A price file names a ticker or an ISIN; either finds the instrument.
+        for (key, i) in &instruments {
+            let names = |p: &&PricePoint| {
+                [i.symbol.as_deref(), i.isin.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n.eq_ignore_ascii_case(&p.symbol))
+            };
+            for p in imported.iter().filter(names) {
+                prices.insert(key, p.date, p.price);
+            }
+        }
+        let method = q.method.or(methods.get(&id).copied()).unwrap_or_default();
+        out.push(AccountTrades { account: (*account).clone(), trades, instruments, method });
     }
     Ok((out, prices))
 }
 
-fn method(q: &PortfolioQuery) -> CostMethod {
-    q.method.unwrap_or_default()
-}
-
 fn replay(a: &AccountTrades, q: &PortfolioQuery) -> AppResult<Portfolio> {
-    Portfolio::replay(method(q), &a.trades, q.as_of).map_err(refused)
+    Portfolio::replay(a.method, &a.trades, q.as_of).map_err(refused)
 }
 
 fn refused(e: PortfolioError) -> AppError {
@@ -367,7 +381,13 @@ pub fn performance_rows(
     if to < from {
         return Err(AppError::invalid("to", format!("{to} is before {from}")));
     }
-    let points = performance(&all, method(q), &keyed, from, to, range.interval).map_err(refused)?;
+    // Value and returns do not depend on the method; `invested` (the cost
+    // of what is held) does: the what-if's, else the accounts' when they
+    // agree, else FIFO.
+    let mut methods = accounts.iter().map(|a| a.method);
+    let first_method = methods.next().unwrap_or_default();
+    let method = if methods.all(|m| m == first_method) { first_method } else { CostMethod::Fifo };
+    let points = performance(&all, method, &keyed, from, to, range.interval).map_err(refused)?;
     Ok(points.into_iter().map(row).collect())
 }
 
@@ -493,4 +513,76 @@ impl TradeGate {
         }
         errors
     }
+}
+
+/// Parses a prices file, `date,symbol,price,currency` with a header; a later
+/// row for the same symbol and day wins. Every bad row is named
+/// `file:line: field: message`, and then nothing is stored.
+pub fn parse_prices(file: &str, text: &str) -> AppResult<Vec<PricePoint>> {
+    let mut errors = vec![];
+    let mut by_key: BTreeMap<(String, Date), PricePoint> = BTreeMap::new();
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case("date,symbol,price,currency") => {}
+        _ => {
+            return Err(AppError::invalid("file", format!("{file}:1: expected the header date,symbol,price,currency")));
+        }
+    }
+    for (i, line) in lines {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+        if cols.len() != 4 {
+            errors.push(format!("{file}:{n}: expected 4 columns, got {}", cols.len()));
+            continue;
+        }
+        let point = (|| {
+            let date = kassa_core::LedgerDate::parse(cols[0]).map_err(|e| format!("date: {e}"))?.get();
+            if cols[1].is_empty() {
+                return Err("symbol: must not be empty".to_string());
+            }
+            let price: Decimal = cols[2].parse().map_err(|_| format!("price: invalid number '{}'", cols[2]))?;
+            if price < Decimal::ZERO {
+                return Err(format!("price: must not be negative, got {price}"));
+            }
+            let currency = Currency::parse(cols[3]).map_err(|e| format!("currency: {e}"))?;
+            Ok(PricePoint { date, symbol: cols[1].to_string(), price, currency })
+        })();
+        match point {
+            Ok(p) => {
+                by_key.insert((p.symbol.to_ascii_uppercase(), p.date), p);
+            }
+            Err(e) => errors.push(format!("{file}:{n}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        let count = errors.len();
+        errors.truncate(10);
+        return Err(AppError::invalid("file", format!("{count} bad row(s), nothing stored: {}", errors.join("; "))));
+    }
+    Ok(by_key.into_values().collect())
+}
+
+/// Stores a prices file's prices; how many.
+pub fn import_prices(store: &dyn Store, actor: &str, book: BookId, file: &str, text: &str) -> AppResult<usize> {
+    let prices = parse_prices(file, text)?;
+    let n = prices.len();
+    store.execute(book, actor, &[kassa_core::Command::ImportPrices { prices }])?;
+    Ok(n)
+}
+
+/// `kassa account set NAME --cost-method M`.
+pub fn set_cost_method(
+    store: &dyn Store,
+    actor: &str,
+    book: BookId,
+    account: &str,
+    method: CostMethod,
+) -> AppResult<()> {
+    let ledger = store.ledger(book)?;
+    let id = ledger.resolve_account(&kassa_core::AccountRef::Name(account.to_string()))?.id;
+    store.execute(book, actor, &[kassa_core::Command::SetCostMethod { account_id: id, method }])?;
+    Ok(())
 }

@@ -96,6 +96,9 @@ enum Command {
     /// Investments: holdings, sales, lots and performance of brokerage accounts
     #[command(subcommand)]
     Portfolio(portfolio::PortfolioCmd),
+    /// Instrument prices: import
+    #[command(subcommand)]
+    Prices(portfolio::PricesCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
     /// Serve the HTTP API (and its docs at /api/docs)
@@ -209,6 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => export::export(&ctx, a),
         Command::Recurring(cmd) => recurring::run(&ctx, cmd),
         Command::Portfolio(cmd) => portfolio::run(&ctx, cmd),
+        Command::Prices(cmd) => portfolio::prices(&ctx, cmd),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
     }
 }

@@ -1,9 +1,10 @@
 //! `kassa portfolio`: holdings, sales, open lots and performance of the
-//! book's brokerage accounts, from their imported trades.
+//! book's brokerage accounts, from their imported trades; `kassa prices`.
 
+use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
-use kassa_app::portfolio::{PerformanceQuery, PortfolioQuery, holdings, lots, performance_rows, sales};
+use kassa_app::portfolio::{PerformanceQuery, PortfolioQuery, holdings, import_prices, lots, performance_rows, sales};
 use kassa_core::portfolio::CostMethod;
 use kassa_core::portfolio::returns::Interval;
 
@@ -58,6 +59,25 @@ pub enum Every {
 impl Filter {
     fn query(&self) -> PortfolioQuery {
         PortfolioQuery { account: self.account.clone(), as_of: self.as_of, method: self.method }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCmd {
+    /// Import a CSV of `date,symbol,price,currency`; a later row for the same symbol and day wins
+    Import { file: std::path::PathBuf },
+}
+
+pub fn prices(ctx: &Ctx, cmd: PricesCmd) -> anyhow::Result<()> {
+    let book = ctx.book()?;
+    match cmd {
+        PricesCmd::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let name = file.display().to_string();
+            let n = import_prices(ctx.store, &ctx.actor, book.id, &name, &text)?;
+            println!("{n} price(s) imported");
+            Ok(())
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! `kassa portfolio` end to end through the real binary, on SQLite and (when
 //! configured) PostgreSQL: trades.csv imported once (a re-import adds 0, two
 //! identical buys stay two), holdings, sales with their lots and open lots
-//! under each method, a valuation before the sale, performance, a rebuild
-//! that reproduces it all, and a bad file that stores nothing.
+//! under each method, a valuation before the sale, performance, imported
+//! prices, the account's own cost method, a rebuild that reproduces it all,
+//! and bad files that store nothing.
 
 mod common;
 
@@ -98,11 +99,44 @@ fn portfolio_holdings_sales_lots_performance() {
         assert_eq!((field(&perf[0], "value"), field(&perf[0], "invested")), ("1000.00", "1005.00"));
         assert_eq!(field(&perf[0], "twr"), "-0.004975");
 
+        // Imported prices value the holdings; a later row for the same day wins,
+        // and a price file may name the ticker or the ISIN.
+        let prices = dir.path().join("prices.csv");
+        std::fs::write(
+            &prices,
+            "date,symbol,price,currency\n2024-04-30,IWDA,140,EUR\n2024-04-30,IWDA,141,EUR\n2024-05-31,US0378331005,190,USD\n",
+        )
+        .unwrap();
+        assert!(k.ok(&["prices", "import", prices.to_str().unwrap()]).contains("2 price(s)"));
+        let rows = k.json(&["portfolio", "holdings", "--as-of", "2024-05-31"]);
+        let iwda = rows.as_array().unwrap().iter().find(|r| r["symbol"] == "IWDA").unwrap();
+        assert_eq!((field(iwda, "price"), field(iwda, "market_value")), ("141", "705.00"), "{}", db.name);
+        assert_eq!(field(iwda, "unrealized_pnl"), "150.00");
+        let aapl = rows.as_array().unwrap().iter().find(|r| r["symbol"] == "AAPL").unwrap();
+        assert_eq!((field(aapl, "price_date"), field(aapl, "market_value")), ("2024-05-31", "213.46"));
+        std::fs::write(&prices, "date,symbol,price,currency\n2024-04-30,IWDA,-1,EUR\n2024-13-01,IWDA,1,EUR\n").unwrap();
+        let err = k.err(&["prices", "import", prices.to_str().unwrap()]);
+        assert!(err.contains("prices.csv:2: price: must not be negative"), "{err}");
+        assert!(err.contains("prices.csv:3: date:"), "{err}");
+
+        // The account's own method, and --method over it.
+        k.ok(&["account", "set", "broker", "--cost-method", "hifo"]);
+        let rows = k.json(&["portfolio", "holdings", "--account", "broker"]);
+        let iwda = rows.as_array().unwrap().iter().find(|r| r["symbol"] == "IWDA").unwrap();
+        assert_eq!(field(iwda, "cost_basis"), "450.00", "{}", db.name);
+        let rows = k.json(&["portfolio", "holdings", "--method", "fifo"]);
+        let iwda = rows.as_array().unwrap().iter().find(|r| r["symbol"] == "IWDA").unwrap();
+        assert_eq!(field(iwda, "cost_basis"), "555.00");
+        let err = k.err(&["account", "set", "brocker", "--cost-method", "lifo"]);
+        assert!(err.contains("unknown account 'brocker'"), "{err}");
+
         let table = k.ok(&["portfolio", "holdings"]);
         assert!(table.contains("IE00B4L5Y983") && table.contains("unrealized_pnl"), "{table}");
         let snapshot = k.ok(&["portfolio", "sales", "-o", "json"]);
+        let valued = k.ok(&["portfolio", "holdings", "--as-of", "2024-05-31", "-o", "json"]);
         k.ok(&["rebuild"]);
         assert_eq!(k.ok(&["portfolio", "sales", "-o", "json"]), snapshot, "{}: rebuild", db.name);
+        assert_eq!(k.ok(&["portfolio", "holdings", "--as-of", "2024-05-31", "-o", "json"]), valued, "{}", db.name);
 
         let bad = dir.path().join("bad.csv");
         std::fs::write(

@@ -85,6 +85,8 @@ pub enum LedgerError {
     Parse(#[from] ParseError),
     #[error("exchange rate {0} must be positive and between two different currencies")]
     BadFxRate(String),
+    #[error("price {0} must not be negative and must name a symbol")]
+    BadPrice(String),
     /// A budget command's field that is not acceptable, by its name.
     #[error("{field}: {reason}")]
     BadBudget { field: &'static str, reason: String },

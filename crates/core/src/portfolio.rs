@@ -12,6 +12,7 @@
 //! money, 6 for quantities) happens only in [`round_money`] /
 //! [`round_qty`], which the edges call when they print.
 
+pub mod events;
 pub mod instrument;
 pub mod isin;
 pub mod lots;

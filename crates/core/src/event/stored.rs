@@ -55,6 +55,8 @@ use crate::import::{
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
 use crate::money::Money;
+use crate::portfolio::CostMethod;
+use crate::portfolio::events::{CostMethodSet, PricePoint, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use crate::report::Month;
 use crate::report::fx::FxRate;
@@ -1721,5 +1723,66 @@ impl Stored for StoredRecurringRenamed {
             return Err("a recurring series' name must not be empty".into());
         }
         Ok(RecurringRenamed { series_id: series_id(&self.series_id)?, name: self.name })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Investments (issue 16).
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPricePoint {
+    pub date: Date,
+    pub symbol: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPricesImported {
+    pub prices: Vec<StoredPricePoint>,
+}
+
+impl Stored for StoredPricesImported {
+    type Domain = PricesImported;
+    fn from_domain(p: &PricesImported) -> Self {
+        let prices = p
+            .prices
+            .iter()
+            .map(|p| StoredPricePoint {
+                date: p.date,
+                symbol: p.symbol.clone(),
+                price: p.price,
+                currency: p.currency.code().to_string(),
+            })
+            .collect();
+        StoredPricesImported { prices }
+    }
+    fn into_domain(self) -> Result<PricesImported, Invalid> {
+        let prices = self
+            .prices
+            .into_iter()
+            .map(|p| {
+                Ok(PricePoint { date: p.date, symbol: p.symbol, price: p.price, currency: currency(&p.currency)? })
+            })
+            .collect::<Result<_, Invalid>>()?;
+        Ok(PricesImported { prices })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCostMethodSet {
+    pub account_id: Uuid,
+    pub method: String,
+}
+
+impl Stored for StoredCostMethodSet {
+    type Domain = CostMethodSet;
+    fn from_domain(c: &CostMethodSet) -> Self {
+        StoredCostMethodSet { account_id: c.account_id.0, method: c.method.as_str().to_string() }
+    }
+    fn into_domain(self) -> Result<CostMethodSet, Invalid> {
+        let method = CostMethod::parse(&self.method).map_err(|e| e.to_string())?;
+        Ok(CostMethodSet { account_id: AccountId(self.account_id), method })
     }
 }
