@@ -38,83 +38,113 @@ pub struct PortfolioQuery {
 
 /// One row of `kassa portfolio holdings`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldingRow {
     pub account: String,
     pub symbol: Option<String>,
     pub isin: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: Currency,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub qty: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub cost_basis: Decimal,
     #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub price: Option<Decimal>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub price_date: Option<Date>,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub market_value: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub unrealized_pnl: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub realized_pnl: Decimal,
 }
 
 /// One row of `kassa portfolio sales`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaleRow {
     pub external_id: String,
     pub account: String,
     pub symbol: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub qty: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub proceeds: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub fee: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub cost: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub realized_pnl: Decimal,
     pub lots: Vec<SaleLot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaleLot {
     pub trade: String,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub qty: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub cost: Decimal,
 }
 
 /// One row of `kassa portfolio lots`: an open lot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LotRow {
     pub account: String,
     pub symbol: Option<String>,
     pub isin: Option<String>,
     pub trade: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub opened: Date,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub qty: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub cost: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub unit_cost: Decimal,
 }
 
 /// One row of `kassa portfolio performance`; returns as fractions (0.05 is
 /// 5 %), TWR cumulative from `from`, MWR annualised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PerformanceRow {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub value: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub invested: Decimal,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub twr: Decimal,
     #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub mwr: Option<Decimal>,
 }
 
@@ -585,4 +615,90 @@ pub fn set_cost_method(
     let id = ledger.resolve_account(&kassa_core::AccountRef::Name(account.to_string()))?.id;
     store.execute(book, actor, &[kassa_core::Command::SetCostMethod { account_id: id, method }])?;
     Ok(())
+}
+
+/// The query of `GET …/portfolio/*`: what the CLI's flags say.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PortfolioParams {
+    /// Only this account, by name
+    pub account: Option<String>,
+    /// Count trades and prices dated up to this day, YYYY-MM-DD (default: the last trade's)
+    pub as_of: Option<String>,
+    /// What-if: fifo, lifo, hifo, average or specific
+    pub method: Option<String>,
+    /// performance: first day, YYYY-MM-DD
+    pub from: Option<String>,
+    /// performance: last day, YYYY-MM-DD
+    pub to: Option<String>,
+    /// performance: day, month (default), year or whole
+    pub interval: Option<String>,
+}
+
+fn date_param(field: &str, v: &Option<String>) -> AppResult<Option<Date>> {
+    v.as_deref()
+        .map(|s| {
+            kassa_core::LedgerDate::parse(s.trim())
+                .map(kassa_core::LedgerDate::get)
+                .map_err(|e| AppError::invalid(field, e))
+        })
+        .transpose()
+}
+
+impl PortfolioParams {
+    pub fn query(&self) -> AppResult<PortfolioQuery> {
+        let method =
+            self.method.as_deref().map(CostMethod::parse).transpose().map_err(|e| AppError::invalid("method", e))?;
+        Ok(PortfolioQuery { account: self.account.clone(), as_of: date_param("as_of", &self.as_of)?, method })
+    }
+
+    pub fn range(&self) -> AppResult<PerformanceQuery> {
+        let interval = match self.interval.as_deref().map(str::trim) {
+            None | Some("month") => Interval::Month,
+            Some("day") => Interval::Day,
+            Some("year") => Interval::Year,
+            Some("whole") => Interval::Whole,
+            Some(other) => {
+                return Err(AppError::invalid("interval", format!("'{other}': expected day, month, year or whole")));
+            }
+        };
+        Ok(PerformanceQuery { from: date_param("from", &self.from)?, to: date_param("to", &self.to)?, interval })
+    }
+}
+
+impl crate::App {
+    /// Holdings of the book's brokerage accounts; viewers and up.
+    pub fn portfolio_holdings(
+        &self,
+        actor: &crate::Actor,
+        book: BookId,
+        p: &PortfolioParams,
+    ) -> AppResult<Vec<HoldingRow>> {
+        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
+        holdings(self.store.as_ref(), book, &p.query()?)
+    }
+
+    /// Sales with their lots; viewers and up.
+    pub fn portfolio_sales(&self, actor: &crate::Actor, book: BookId, p: &PortfolioParams) -> AppResult<Vec<SaleRow>> {
+        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
+        sales(self.store.as_ref(), book, &p.query()?)
+    }
+
+    /// Open lots; viewers and up.
+    pub fn portfolio_lots(&self, actor: &crate::Actor, book: BookId, p: &PortfolioParams) -> AppResult<Vec<LotRow>> {
+        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
+        lots(self.store.as_ref(), book, &p.query()?)
+    }
+
+    /// Value, invested and returns over time; viewers and up.
+    pub fn portfolio_performance(
+        &self,
+        actor: &crate::Actor,
+        book: BookId,
+        p: &PortfolioParams,
+    ) -> AppResult<Vec<PerformanceRow>> {
+        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
+        performance_rows(self.store.as_ref(), book, &p.query()?, &p.range()?)
+    }
 }
