@@ -275,8 +275,22 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
     Ok((out, prices))
 }
 
-fn replay(a: &AccountTrades, q: &PortfolioQuery) -> AppResult<Portfolio> {
-    Portfolio::replay(a.method, &a.trades, q.as_of).map_err(refused)
+/// Each selected account with its trades booked up to the query's date.
+fn replayed(
+    store: &dyn Store,
+    book: BookId,
+    q: &PortfolioQuery,
+) -> AppResult<(Vec<(AccountTrades, Portfolio)>, PriceBook, Date)> {
+    let (accounts, prices) = load(store, book, q)?;
+    let date = as_of(q, &accounts);
+    let booked = accounts
+        .into_iter()
+        .map(|a| {
+            let p = Portfolio::replay(a.method, &a.trades, q.as_of).map_err(refused)?;
+            Ok((a, p))
+        })
+        .collect::<AppResult<_>>()?;
+    Ok((booked, prices, date))
 }
 
 fn refused(e: PortfolioError) -> AppError {
@@ -293,11 +307,9 @@ fn last_date(accounts: &[AccountTrades]) -> Date {
 
 /// Every position at `as_of` (default: the last trade's date).
 pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<HoldingRow>> {
-    let (accounts, prices) = load(store, book, q)?;
-    let date = as_of(q, &accounts);
+    let (booked, prices, date) = replayed(store, book, q)?;
     let mut rows = vec![];
-    for a in &accounts {
-        let p = replay(a, q)?;
+    for (a, p) in &booked {
         for h in p.holdings(&prices, date) {
             let Some(i) = a.instruments.get(&h.instrument) else { continue };
             if h.instrument.is_empty() {
@@ -323,10 +335,9 @@ pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResul
 
 /// Every sale up to `as_of`, with the lots it consumed.
 pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<SaleRow>> {
-    let (accounts, _) = load(store, book, q)?;
+    let (booked, _, _) = replayed(store, book, q)?;
     let mut rows = vec![];
-    for a in &accounts {
-        let p = replay(a, q)?;
+    for (a, p) in &booked {
         for s in &p.sales {
             rows.push(SaleRow {
                 external_id: s.trade.clone(),
@@ -351,10 +362,9 @@ pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<V
 
 /// Every open lot at `as_of`.
 pub fn lots(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<LotRow>> {
-    let (accounts, _) = load(store, book, q)?;
+    let (booked, _, _) = replayed(store, book, q)?;
     let mut rows = vec![];
-    for a in &accounts {
-        let p = replay(a, q)?;
+    for (a, p) in &booked {
         for (key, pos) in &p.positions {
             let i = a.instruments.get(key);
             for l in &pos.lots {
@@ -667,7 +677,21 @@ impl PortfolioParams {
     }
 }
 
+/// A portfolio listing of `book` for a viewer (or better) of it.
+type Listing<T> = fn(&dyn Store, BookId, &PortfolioParams) -> AppResult<Vec<T>>;
+
 impl crate::App {
+    fn portfolio_read<T>(
+        &self,
+        actor: &crate::Actor,
+        book: BookId,
+        p: &PortfolioParams,
+        f: Listing<T>,
+    ) -> AppResult<Vec<T>> {
+        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
+        f(self.store.as_ref(), book, p)
+    }
+
     /// Holdings of the book's brokerage accounts; viewers and up.
     pub fn portfolio_holdings(
         &self,
@@ -675,20 +699,17 @@ impl crate::App {
         book: BookId,
         p: &PortfolioParams,
     ) -> AppResult<Vec<HoldingRow>> {
-        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
-        holdings(self.store.as_ref(), book, &p.query()?)
+        self.portfolio_read(actor, book, p, |s, b, p| holdings(s, b, &p.query()?))
     }
 
     /// Sales with their lots; viewers and up.
     pub fn portfolio_sales(&self, actor: &crate::Actor, book: BookId, p: &PortfolioParams) -> AppResult<Vec<SaleRow>> {
-        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
-        sales(self.store.as_ref(), book, &p.query()?)
+        self.portfolio_read(actor, book, p, |s, b, p| sales(s, b, &p.query()?))
     }
 
     /// Open lots; viewers and up.
     pub fn portfolio_lots(&self, actor: &crate::Actor, book: BookId, p: &PortfolioParams) -> AppResult<Vec<LotRow>> {
-        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
-        lots(self.store.as_ref(), book, &p.query()?)
+        self.portfolio_read(actor, book, p, |s, b, p| lots(s, b, &p.query()?))
     }
 
     /// Value, invested and returns over time; viewers and up.
@@ -698,7 +719,6 @@ impl crate::App {
         book: BookId,
         p: &PortfolioParams,
     ) -> AppResult<Vec<PerformanceRow>> {
-        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
-        performance_rows(self.store.as_ref(), book, &p.query()?, &p.range()?)
+        self.portfolio_read(actor, book, p, |s, b, p| performance_rows(s, b, &p.query()?, &p.range()?))
     }
 }

@@ -7,7 +7,7 @@ use kassa_app::books::{CreateAccount, CreateBook};
 use kassa_core::BookId;
 use serde_json::Value;
 
-use crate::{Server, databases, multipart, test_config, user};
+use crate::{Server, checking, databases, multipart, test_config, user};
 
 const TRADES: &[u8] = b"account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id
 Depot,2024-01-02T10:00:00+01:00,IWDA,IE00B4L5Y983,BUY,10,100,5,EUR,B1
@@ -22,16 +22,7 @@ fn portfolio_over_http() {
         let name = s.name;
         let (owner, token) = user(&s.app, "owner@example.org", false);
         let book = BookId(s.app.create_book(&owner, &CreateBook { name: "Home".into(), org_id: None }).unwrap().id);
-        let depot = CreateAccount {
-            name: "Depot".into(),
-            kind: "brokerage".into(),
-            currency: "EUR".into(),
-            iban: None,
-            number: None,
-            institution: None,
-            location: None,
-            opened_on: Some("2024-01-01".into()),
-        };
+        let depot = CreateAccount { kind: "brokerage".into(), ..checking("Depot") };
         s.app.create_account(&owner, book, &depot).unwrap();
         let base = format!("{}/api/v1/books/{book}", s.base);
         let upload = |file: &[u8]| {
