@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn postgres_texts_differ_only_in_placeholders() {
-        assert_eq!(INSERT_TRADE.postgres.matches('$').count(), 14);
+        assert_eq!(INSERT_TRADE.postgres.matches('$').count(), 19);
         assert!(!INSERT_TRADE.postgres.contains('?'));
         assert_eq!(INSERT_TRADE.sqlite.replace('?', "$"), INSERT_TRADE.postgres);
         assert!(INSERT_TRADE.postgres.contains("$10, $11"));
