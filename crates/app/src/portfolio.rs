@@ -275,12 +275,12 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
     Ok((out, prices))
 }
 
+/// The selected accounts, each with its trades booked; the prices; the date
+/// they are valued at.
+type Replayed = (Vec<(AccountTrades, Portfolio)>, PriceBook, Date);
+
 /// Each selected account with its trades booked up to the query's date.
-fn replayed(
-    store: &dyn Store,
-    book: BookId,
-    q: &PortfolioQuery,
-) -> AppResult<(Vec<(AccountTrades, Portfolio)>, PriceBook, Date)> {
+fn replayed(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Replayed> {
     let (accounts, prices) = load(store, book, q)?;
     let date = as_of(q, &accounts);
     let booked = accounts
