@@ -239,6 +239,18 @@ impl Store for ClaimingStore {
         self.target().import_profiles(book)
     }
 
+    fn trades(&self, book: BookId) -> Result<Vec<kassa_core::import::ImportedTrade>> {
+        self.target().trades(book)
+    }
+
+    fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
+        self.target().prices(book)
+    }
+
+    fn cost_methods(&self, book: BookId) -> Result<Vec<(kassa_core::AccountId, kassa_core::portfolio::CostMethod)>> {
+        self.target().cost_methods(book)
+    }
+
     fn report_facts(&self, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<ReportFacts> {
         self.target().report_facts(book, as_of, want)
     }

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use kassa_core::categorize::normalize_merchant;
 use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
-    Matcher, Occurrences, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported, Verdict,
+    Matcher, Occurrences, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported, Verdict,
 };
 use kassa_core::{
     AccountId, AccountKind, AccountRef, Amount, BatchId, BookId, CategoryId, CategoryName, CategorySource, Command,
@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::categorize;
 use crate::clock::{Clock, new_id};
+use crate::portfolio::TradeGate;
 use kassa_store::Store;
 use kassa_store::import::{ImportFeed, ImportLookup};
 use kassa_store::{Result, StoreError};
@@ -235,6 +236,13 @@ pub fn import_file<'a>(
         Input::File(p) => p.file_name().map_or(name.clone(), |n| n.to_string_lossy().to_string()),
     };
     let batch = BatchId(new_id());
+    // Trades meet the book's trades (re-import, oversell); only files that
+    // can hold trades read them.
+    let gate = if matches!(format, Format::Trades | Format::Ofx) || !streamed {
+        TradeGate::new(store.trades(book)?)
+    } else {
+        TradeGate::default()
+    };
     let mut feed = Feed {
         opts,
         file: short_name,
@@ -243,6 +251,7 @@ pub fn import_file<'a>(
         sha256: sha256.clone(),
         rows,
         trades,
+        gate,
         occ: Occurrences::new(),
         matcher: Matcher::new(opts.fuzzy_days, opts.include_deleted),
         report: ImportReport {
@@ -334,6 +343,7 @@ struct Feed<'a> {
     sha256: String,
     rows: Rows<'a>,
     trades: Trades<'a>,
+    gate: TradeGate,
     occ: Occurrences,
     matcher: Matcher,
     report: ImportReport,
@@ -382,10 +392,17 @@ impl ImportFeed for Feed<'_> {
                     match self.trades.next() {
                         None => {
                             self.stage = Stage::Finish;
+                            for (line, field, message) in self.gate.check() {
+                                self.bad(line, Some(field), &message);
+                            }
                             break;
                         }
                         Some(Err(d)) => self.diagnostic(&d),
                         Some(Ok(t)) => {
+                            if let Err((field, message)) = crate::portfolio::check_row(&t) {
+                                self.bad(t.line, Some(field), &message);
+                                continue;
+                            }
                             let date = match LedgerDate::new(t.date) {
                                 Ok(d) => d,
                                 Err(e) => {
@@ -398,7 +415,7 @@ impl ImportFeed for Feed<'_> {
                             else {
                                 continue;
                             };
-                            trades.push(ImportedTrade {
+                            let trade = ImportedTrade {
                                 account_id: account,
                                 trade_time: t.trade_time,
                                 date: t.date,
@@ -410,7 +427,20 @@ impl ImportFeed for Feed<'_> {
                                 fees: t.fees,
                                 currency: t.currency.unwrap_or(currency),
                                 external_id: t.external_id,
-                            });
+                                extra: TradeExtra {
+                                    name: t.detail.name,
+                                    amount: t.detail.amount,
+                                    withholding_tax: Some(t.detail.withholding_tax).filter(|w| !w.is_zero()),
+                                    ratio: t.detail.ratio,
+                                    cost_basis: t.detail.cost_basis,
+                                },
+                            };
+                            if self.gate.is_duplicate(&trade) {
+                                self.report.duplicates += 1;
+                                continue;
+                            }
+                            self.gate.admit(t.line, trade.clone());
+                            trades.push(trade);
                         }
                     }
                 }

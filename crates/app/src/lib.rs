@@ -22,6 +22,7 @@ pub mod imports;
 pub mod local;
 pub mod mapping;
 pub mod orgs;
+pub mod portfolio;
 pub mod recurring;
 pub mod reports;
 pub mod users;

@@ -167,6 +167,13 @@ pub enum AccountCmd {
         opened: Option<LedgerDate>,
     },
     List,
+    /// Change an account's settings
+    Set {
+        name: String,
+        /// How sales take their lots: fifo, lifo, hifo, average or specific
+        #[arg(long, value_parser = kassa_core::portfolio::CostMethod::parse)]
+        cost_method: kassa_core::portfolio::CostMethod,
+    },
 }
 
 pub fn account(ctx: &Ctx, cmd: AccountCmd) -> anyhow::Result<()> {
@@ -180,6 +187,9 @@ pub fn account(ctx: &Ctx, cmd: AccountCmd) -> anyhow::Result<()> {
             Ok(())
         }
         AccountCmd::List => output::print(&ctx.local().accounts(book.id)?, ctx.output),
+        AccountCmd::Set { name, cost_method } => {
+            Ok(kassa_app::portfolio::set_cost_method(ctx.store, &ctx.actor, book.id, &name, cost_method)?)
+        }
     }
 }
 

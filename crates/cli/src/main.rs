@@ -10,6 +10,7 @@ mod export;
 mod import;
 mod ledger;
 mod output;
+mod portfolio;
 mod recurring;
 mod report;
 mod secret;
@@ -99,6 +100,12 @@ enum Command {
     /// Recurring payments and subscriptions found in the history: list, confirm, dismiss, rename
     #[command(subcommand)]
     Recurring(recurring::RecurringCmd),
+    /// Investments: holdings, sales, lots and performance of brokerage accounts
+    #[command(subcommand)]
+    Portfolio(portfolio::PortfolioCmd),
+    /// Instrument prices: import
+    #[command(subcommand)]
+    Prices(portfolio::PricesCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
     /// Serve the HTTP API (and its docs at /api/docs)
@@ -269,6 +276,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Budget(cmd) => budget::run(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
         Command::Recurring(cmd) => recurring::run(&ctx, cmd),
+        Command::Portfolio(cmd) => portfolio::run(&ctx, cmd),
+        Command::Prices(cmd) => portfolio::prices(&ctx, cmd),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
     }
 }

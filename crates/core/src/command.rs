@@ -142,6 +142,15 @@ pub enum Command {
     ImportFxRates {
         rates: Vec<crate::report::fx::FxRate>,
     },
+    /// Store instrument prices (`kassa prices import`).
+    ImportPrices {
+        prices: Vec<crate::portfolio::events::PricePoint>,
+    },
+    /// The account's cost-basis method from now on.
+    SetCostMethod {
+        account_id: AccountId,
+        method: crate::portfolio::CostMethod,
+    },
     RenameBook {
         name: String,
     },

@@ -31,6 +31,14 @@ pub enum ParseError {
     CategoryName(String),
     #[error("invalid name '{0}': must not be empty")]
     EmptyName(String),
+    #[error("invalid ISIN '{value}': {reason}")]
+    Isin { value: String, reason: &'static str },
+    #[error("invalid quantity '{0}' (expected a positive decimal with at most 12 places)")]
+    Quantity(String),
+    #[error("unknown instrument kind '{0}' (expected one of stock, etf, fund, bond, crypto, other)")]
+    InstrumentKind(String),
+    #[error("unknown cost method '{0}' (expected one of fifo, lifo, hifo, average, specific)")]
+    CostMethod(String),
 }
 
 /// A well-formed command the ledger refuses in its current state.
@@ -77,6 +85,8 @@ pub enum LedgerError {
     Parse(#[from] ParseError),
     #[error("exchange rate {0} must be positive and between two different currencies")]
     BadFxRate(String),
+    #[error("price {0} must not be negative and must name a symbol")]
+    BadPrice(String),
     /// A budget command's field that is not acceptable, by its name.
     #[error("{field}: {reason}")]
     BadBudget { field: &'static str, reason: String },

@@ -23,6 +23,7 @@ use crate::ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use crate::portfolio::events::{CostMethodSet, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Postings, Transaction};
 use uuid::Uuid;
@@ -141,6 +142,9 @@ events! {
     RecurringConfirmed(RecurringConfirmed => StoredRecurringConfirmed) = "recurring_confirmed" v 1,
     RecurringDismissed(RecurringDismissed => StoredRecurringDismissed) = "recurring_dismissed" v 1,
     RecurringRenamed(RecurringRenamed => StoredRecurringRenamed) = "recurring_renamed" v 1,
+    // --- investments (issue 16): prices and each account's cost method ---
+    PricesImported(PricesImported => StoredPricesImported) = "prices_imported" v 1,
+    CostMethodSet(CostMethodSet => StoredCostMethodSet) = "cost_method_set" v 1,
 }
 
 /// The book's new name.

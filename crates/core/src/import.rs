@@ -443,7 +443,8 @@ pub struct ImportedTrade {
     pub symbol: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isin: Option<String>,
-    /// BUY or SELL.
+    /// `trades.csv`'s side: BUY, SELL, DIVIDEND, INTEREST, FEE, SPLIT,
+    /// TRANSFER_IN or TRANSFER_OUT.
     pub side: String,
     #[serde(with = "rust_decimal::serde::str")]
     pub quantity: Decimal,
@@ -454,6 +455,32 @@ pub struct ImportedTrade {
     pub currency: crate::currency::Currency,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// What kinds other than a plain buy or sell carry; empty for those.
+    #[serde(default, skip_serializing_if = "TradeExtra::is_empty")]
+    pub extra: TradeExtra,
+}
+
+/// The parts of a trade only some kinds have (the import model's
+/// `TradeDetail`): events recorded before they existed read as empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeExtra {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Cash booked for a dividend, interest or fee, signed as it moves cash.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub amount: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub withholding_tax: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub ratio: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub cost_basis: Option<Decimal>,
+}
+
+impl TradeExtra {
+    pub fn is_empty(&self) -> bool {
+        *self == TradeExtra::default()
+    }
 }
 
 /// `trades_imported`: trades kept for the investments capability.

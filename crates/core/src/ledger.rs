@@ -26,6 +26,7 @@ use crate::event::{
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
 use crate::money::{Amount, Money};
+use crate::portfolio::events::{CostMethodSet, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Transaction};
 
@@ -221,6 +222,21 @@ impl Ledger {
                     return Ok(vec![]);
                 }
                 Ok(vec![Event::FxRatesImported(FxRatesImported { rates: rates.clone() })])
+            }
+            Command::ImportPrices { prices } => {
+                if let Some(p) = prices.iter().find(|p| p.price < Decimal::ZERO || p.symbol.trim().is_empty()) {
+                    return Err(LedgerError::BadPrice(format!("{} '{}' {}", p.date, p.symbol, p.price)));
+                }
+                if prices.is_empty() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![Event::PricesImported(PricesImported { prices: prices.clone() })])
+            }
+            Command::SetCostMethod { account_id, method } => {
+                if !self.accounts.contains_key(account_id) {
+                    return Err(LedgerError::UnknownAccount { name: account_id.to_string(), did_you_mean: None });
+                }
+                Ok(vec![Event::CostMethodSet(CostMethodSet { account_id: *account_id, method: *method })])
             }
             Command::RenameBook { name } => {
                 let name = non_empty(name)?;
@@ -488,6 +504,8 @@ impl Ledger {
             | Event::ImportProfileSaved(_) => {}
             // Rates are read by reports, not by the ledger's decisions.
             Event::FxRatesImported(_) => {}
+            // Prices and cost methods are read by the portfolio reports.
+            Event::PricesImported(_) | Event::CostMethodSet(_) => {}
             Event::BookRenamed(BookRenamed { name }) => {
                 if let Some(b) = self.book.as_mut() {
                     b.name = name.clone();

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod import;
 pub mod ledger;
 pub mod money;
+pub mod portfolio;
 pub mod recurring;
 pub mod report;
 pub mod risk;

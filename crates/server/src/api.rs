@@ -25,6 +25,7 @@ use kassa_app::books::*;
 use kassa_app::budgets::{BudgetEdit, BudgetView, SetBudget, parse_month};
 use kassa_app::imports::*;
 use kassa_app::orgs::*;
+use kassa_app::portfolio::{HoldingRow, LotRow, PerformanceRow, PortfolioParams, SaleRow};
 use kassa_app::recurring::{Mark, RecurringQuery, RecurringView, RenameRecurring};
 use kassa_app::reports::{ReportQuery, ReportRows};
 use kassa_app::{Actor, App, AppError, AppResult};
@@ -726,6 +727,58 @@ async fn edit_budget(
     ))
 }
 
+// ---------------------------------------------------------------- portfolio
+
+/// Holdings of the book's brokerage accounts at `as_of`: quantity, cost
+/// basis, price, market value, unrealized and realized P&L. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/portfolio/holdings", tag = "portfolio", security(("bearer" = [])),
+    params(("book" = Uuid, Path), PortfolioParams), responses((status = 200, body = Vec<HoldingRow>)))]
+async fn portfolio_holdings(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<PortfolioParams>,
+) -> Reply<Vec<HoldingRow>> {
+    Ok(Json(blocking(&app, move |app| app.portfolio_holdings(&actor, BookId(book), &q)).await?))
+}
+
+/// Every sale up to `as_of` with the lots it consumed. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/portfolio/sales", tag = "portfolio", security(("bearer" = [])),
+    params(("book" = Uuid, Path), PortfolioParams), responses((status = 200, body = Vec<SaleRow>)))]
+async fn portfolio_sales(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<PortfolioParams>,
+) -> Reply<Vec<SaleRow>> {
+    Ok(Json(blocking(&app, move |app| app.portfolio_sales(&actor, BookId(book), &q)).await?))
+}
+
+/// The open lots at `as_of`. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/portfolio/lots", tag = "portfolio", security(("bearer" = [])),
+    params(("book" = Uuid, Path), PortfolioParams), responses((status = 200, body = Vec<LotRow>)))]
+async fn portfolio_lots(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<PortfolioParams>,
+) -> Reply<Vec<LotRow>> {
+    Ok(Json(blocking(&app, move |app| app.portfolio_lots(&actor, BookId(book), &q)).await?))
+}
+
+/// Value, invested, time-weighted (TTWROR) and money-weighted (XIRR)
+/// return from `from` to `to`, one row per `interval`. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/portfolio/performance", tag = "portfolio", security(("bearer" = [])),
+    params(("book" = Uuid, Path), PortfolioParams), responses((status = 200, body = Vec<PerformanceRow>)))]
+async fn portfolio_performance(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<PortfolioParams>,
+) -> Reply<Vec<PerformanceRow>> {
+    Ok(Json(blocking(&app, move |app| app.portfolio_performance(&actor, BookId(book), &q)).await?))
+}
+
 // ---------------------------------------------------------------- recurring
 
 /// Recurring payments and subscriptions found in the book's history;
@@ -874,6 +927,10 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(report))
         .routes(routes!(get_budget, put_budget))
         .routes(routes!(edit_budget))
+        .routes(routes!(portfolio_holdings))
+        .routes(routes!(portfolio_sales))
+        .routes(routes!(portfolio_lots))
+        .routes(routes!(portfolio_performance))
         .routes(routes!(list_recurring))
         .routes(routes!(confirm_recurring))
         .routes(routes!(dismiss_recurring))

@@ -240,6 +240,10 @@ macro_rules! store_delegates {
         fn import_profiles(&self, book: kassa_core::BookId) -> crate::Result<Vec<crate::import::ProfileRow>> {
             import::profiles(&mut *self.conn()?, book)
         }
+
+        fn trades(&self, book: kassa_core::BookId) -> crate::Result<Vec<kassa_core::import::ImportedTrade>> {
+            import::trades(&mut *self.conn()?, book)
+        }
     };
 }
 

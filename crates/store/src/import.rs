@@ -7,7 +7,8 @@
 use jiff::civil::Date;
 use kassa_core::Command;
 use kassa_core::import::{
-    Candidate, Fingerprint, ImportCounts, Known, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved,
+    Candidate, Fingerprint, ImportCounts, ImportedTrade, Known, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved,
+    TradeExtra,
 };
 use kassa_core::{AccountId, BatchId, Ledger, TxId};
 use serde::Serialize;
@@ -83,6 +84,51 @@ impl<'a> IndexChange<'a> {
             ReviewOutcome::Dismissed => IndexChange::Nothing,
         }
     }
+}
+
+/// A `trades` row as a backend read it; [`trade_of`] checks the rest.
+pub(crate) struct TradeCols {
+    pub account: uuid::Uuid,
+    pub trade_time: String,
+    pub date: Date,
+    pub symbol: Option<String>,
+    pub isin: Option<String>,
+    pub side: String,
+    pub quantity: rust_decimal::Decimal,
+    pub price: rust_decimal::Decimal,
+    pub fees: rust_decimal::Decimal,
+    pub currency: String,
+    pub external_id: Option<String>,
+    pub name: Option<String>,
+    pub amount: Option<rust_decimal::Decimal>,
+    pub withholding_tax: Option<rust_decimal::Decimal>,
+    pub ratio: Option<rust_decimal::Decimal>,
+    pub cost_basis: Option<rust_decimal::Decimal>,
+}
+
+pub(crate) fn trade_of(c: TradeCols) -> Result<ImportedTrade> {
+    let currency = kassa_core::Currency::parse(&c.currency)
+        .map_err(|e| crate::error::StoreError::Corrupt(format!("trades.currency: {e}")))?;
+    Ok(ImportedTrade {
+        account_id: AccountId(c.account),
+        trade_time: c.trade_time,
+        date: c.date,
+        symbol: c.symbol,
+        isin: c.isin,
+        side: c.side,
+        quantity: c.quantity,
+        price: c.price,
+        fees: c.fees,
+        currency,
+        external_id: c.external_id,
+        extra: TradeExtra {
+            name: c.name,
+            amount: c.amount,
+            withholding_tax: c.withholding_tax,
+            ratio: c.ratio,
+            cost_basis: c.cost_basis,
+        },
+    })
 }
 
 /// The `seq` of the `i`th trade of the event at `position`.

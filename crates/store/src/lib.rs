@@ -11,6 +11,7 @@ mod budgets;
 mod delegate;
 mod error;
 pub mod import;
+mod portfolio;
 pub mod postgres;
 mod projection;
 mod projector;
@@ -113,6 +114,15 @@ pub trait Store: Send + Sync {
 
     /// Users' saved CSV profiles.
     fn import_profiles(&self, book: BookId) -> Result<Vec<import::ProfileRow>>;
+
+    /// The book's trades in the order they were recorded (batch, then row).
+    fn trades(&self, book: BookId) -> Result<Vec<kassa_core::import::ImportedTrade>>;
+
+    /// Imported instrument prices, by symbol and date.
+    fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>>;
+
+    /// The accounts whose cost method was set (the others are FIFO).
+    fn cost_methods(&self, book: BookId) -> Result<Vec<(kassa_core::AccountId, kassa_core::portfolio::CostMethod)>>;
 
     // --- reports ---
     /// What reports read, from the projections: the chart, the monthly

@@ -16,7 +16,7 @@ use crate::{Result, StoreError};
 /// what `rebuild` empties and refills and `projection_dump` lists, so a table
 /// missing here would be neither rebuilt nor checked by the replay tests
 /// (the test below holds it to the migrations).
-pub(crate) const PROJECTIONS: [(&str, &str); 24] = [
+pub(crate) const PROJECTIONS: [(&str, &str); 26] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -41,6 +41,8 @@ pub(crate) const PROJECTIONS: [(&str, &str); 24] = [
     ("org_members", "org_id, user_id"),
     ("book_grants", "book_id, principal_kind, principal_id"),
     ("recurring_series", "book_id, series_id"),
+    ("prices", "book_id, symbol, date"),
+    ("cost_methods", "book_id, account_id"),
 ];
 
 /// A book's state as its projections hold it, read back by a backend for

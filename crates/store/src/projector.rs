@@ -83,6 +83,11 @@ pub(crate) enum RowOp<'e> {
         book: BookId,
         rates: &'e [FxRate],
     },
+    /// Prices and cost methods (`crate::portfolio`).
+    Portfolio {
+        book: BookId,
+        op: crate::portfolio::PortfolioOp<'e>,
+    },
     /// The user's word on a recurring series.
     MarkRecurring {
         book: BookId,
@@ -212,6 +217,13 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::RuleSaved(rule) => RowOp::UpsertRule { book: book!(), rule },
             Event::RuleDeleted(r) => RowOp::DeleteRule { book: book!(), rule_id: &r.rule_id },
             Event::FxRatesImported(fx) => RowOp::UpsertFxRates { book: book!(), rates: &fx.rates },
+            Event::PricesImported(p) => {
+                RowOp::Portfolio { book: book!(), op: crate::portfolio::PortfolioOp::Prices(&p.prices) }
+            }
+            Event::CostMethodSet(c) => RowOp::Portfolio {
+                book: book!(),
+                op: crate::portfolio::PortfolioOp::Method { account: c.account_id, method: c.method },
+            },
             Event::ImportBatchRecorded(b) => import(book!(), ImportOp::InsertBatch(b)),
             Event::ImportRowsRecorded(r) => import(book!(), ImportOp::InsertIndexLines(r)),
             Event::ImportReviewHeld(r) => import(book!(), ImportOp::InsertReviews(r)),

@@ -66,8 +66,15 @@ sql! {
     DELETE_BATCH_TRADES = "DELETE FROM trades WHERE batch_id = ?1";
     MARK_BATCH_UNDONE = "UPDATE import_batches SET undone = TRUE WHERE id = ?1";
     INSERT_TRADE = "INSERT INTO trades (batch_id, seq, book_id, account_id, trade_time, date, symbol, isin, side, quantity,
-                                        price, fees, currency, external_id)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+                                        price, fees, currency, external_id, name, amount, withholding_tax, ratio,
+                                        cost_basis)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    /// A book's trades in the order they were recorded (batch, then row).
+    BOOK_TRADES = "SELECT t.account_id, t.trade_time, t.date, t.symbol, t.isin, t.side, t.quantity, t.price, t.fees,
+                          t.currency, t.external_id, t.name, t.amount, t.withholding_tax, t.ratio, t.cost_basis
+                     FROM trades t JOIN import_batches b ON b.id = t.batch_id
+                    WHERE t.book_id = ?1
+                    ORDER BY b.position, t.seq";
     UPSERT_PROFILE = "INSERT INTO import_profiles (book_id, name, toml) VALUES (?1, ?2, ?3)
                       ON CONFLICT (book_id, name) DO UPDATE SET toml = excluded.toml";
     /// A deleted transaction leaves its index lines as tombstones.
@@ -94,7 +101,7 @@ mod tests {
 
     #[test]
     fn postgres_texts_differ_only_in_placeholders() {
-        assert_eq!(INSERT_TRADE.postgres.matches('$').count(), 14);
+        assert_eq!(INSERT_TRADE.postgres.matches('$').count(), 19);
         assert!(!INSERT_TRADE.postgres.contains('?'));
         assert_eq!(INSERT_TRADE.sqlite.replace('?', "$"), INSERT_TRADE.postgres);
         assert!(INSERT_TRADE.postgres.contains("$10, $11"));

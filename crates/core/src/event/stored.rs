@@ -52,9 +52,11 @@ use crate::iban::Iban;
 use crate::ids::{AccountId, BatchId, BookId, CategoryId, OrgId, ReviewId, TxId, UserId};
 use crate::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
-    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
+    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
 use crate::money::Money;
+use crate::portfolio::CostMethod;
+use crate::portfolio::events::{CostMethodSet, PricePoint, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use crate::report::Month;
 use crate::report::fx::FxRate;
@@ -1116,6 +1118,18 @@ pub struct StoredImportedTrade {
     pub currency: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    // Added to v1 without a version bump: every field is optional and
+    // absent from the events written before, which read as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub amount: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub withholding_tax: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub ratio: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub cost_basis: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1142,6 +1156,11 @@ impl Stored for StoredTradesImported {
                 fees: t.fees,
                 currency: t.currency.code().to_string(),
                 external_id: t.external_id.clone(),
+                name: t.extra.name.clone(),
+                amount: t.extra.amount,
+                withholding_tax: t.extra.withholding_tax,
+                ratio: t.extra.ratio,
+                cost_basis: t.extra.cost_basis,
             })
             .collect();
         StoredTradesImported { batch_id: t.batch_id.0, trades }
@@ -1163,6 +1182,13 @@ impl Stored for StoredTradesImported {
                     fees: t.fees,
                     currency: currency(&t.currency)?,
                     external_id: t.external_id,
+                    extra: TradeExtra {
+                        name: t.name,
+                        amount: t.amount,
+                        withholding_tax: t.withholding_tax,
+                        ratio: t.ratio,
+                        cost_basis: t.cost_basis,
+                    },
                 })
             })
             .collect::<Result<_, Invalid>>()?;
@@ -1697,5 +1723,66 @@ impl Stored for StoredRecurringRenamed {
             return Err("a recurring series' name must not be empty".into());
         }
         Ok(RecurringRenamed { series_id: series_id(&self.series_id)?, name: self.name })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Investments (issue 16).
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPricePoint {
+    pub date: Date,
+    pub symbol: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPricesImported {
+    pub prices: Vec<StoredPricePoint>,
+}
+
+impl Stored for StoredPricesImported {
+    type Domain = PricesImported;
+    fn from_domain(p: &PricesImported) -> Self {
+        let prices = p
+            .prices
+            .iter()
+            .map(|p| StoredPricePoint {
+                date: p.date,
+                symbol: p.symbol.clone(),
+                price: p.price,
+                currency: p.currency.code().to_string(),
+            })
+            .collect();
+        StoredPricesImported { prices }
+    }
+    fn into_domain(self) -> Result<PricesImported, Invalid> {
+        let prices = self
+            .prices
+            .into_iter()
+            .map(|p| {
+                Ok(PricePoint { date: p.date, symbol: p.symbol, price: p.price, currency: currency(&p.currency)? })
+            })
+            .collect::<Result<_, Invalid>>()?;
+        Ok(PricesImported { prices })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCostMethodSet {
+    pub account_id: Uuid,
+    pub method: String,
+}
+
+impl Stored for StoredCostMethodSet {
+    type Domain = CostMethodSet;
+    fn from_domain(c: &CostMethodSet) -> Self {
+        StoredCostMethodSet { account_id: c.account_id.0, method: c.method.as_str().to_string() }
+    }
+    fn into_domain(self) -> Result<CostMethodSet, Invalid> {
+        let method = CostMethod::parse(&self.method).map_err(|e| e.to_string())?;
+        Ok(CostMethodSet { account_id: AccountId(self.account_id), method })
     }
 }

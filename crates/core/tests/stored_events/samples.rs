@@ -16,8 +16,10 @@ use kassa_core::event::{
 };
 use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
-    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradesImported,
+    ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
+use kassa_core::portfolio::CostMethod;
+use kassa_core::portfolio::events::{CostMethodSet, PricePoint, PricesImported};
 use kassa_core::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use kassa_core::report::Month;
 use kassa_core::report::fx::FxRate;
@@ -256,6 +258,7 @@ pub fn samples() -> Vec<Event> {
                 fees: dec("1.00"),
                 currency: Currency::EUR,
                 external_id: Some("DEGIRO-7731942".into()),
+                extra: TradeExtra::default(),
             }],
         }),
         Event::ImportProfileSaved(ProfileSaved {
@@ -337,6 +340,23 @@ pub fn samples() -> Vec<Event> {
             series_id: SeriesId(0x3fa9_c2d1_0b7e_4412),
             name: "Netflix (family plan)".into(),
         }),
+        Event::PricesImported(PricesImported {
+            prices: vec![
+                PricePoint {
+                    date: date(2025, 3, 5),
+                    symbol: "VWCE".into(),
+                    price: dec("124.52"),
+                    currency: Currency::EUR,
+                },
+                PricePoint {
+                    date: date(2025, 3, 5),
+                    symbol: "US0378331005".into(),
+                    price: dec("235.7431"),
+                    currency: Currency::USD,
+                },
+            ],
+        }),
+        Event::CostMethodSet(CostMethodSet { account_id: AccountId(uuid(DOLLARS)), method: CostMethod::Hifo }),
     ]
 }
 

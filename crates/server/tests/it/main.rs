@@ -5,6 +5,7 @@ mod budgets;
 mod idempotency;
 mod imports;
 mod matrix;
+mod portfolio;
 mod query_params;
 mod ranges;
 mod recurring;

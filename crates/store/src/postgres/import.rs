@@ -3,7 +3,8 @@
 
 use jiff::civil::Date;
 use kassa_core::import::{
-    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, TradesImported,
+    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedTrade, Known, ReviewItem,
+    TradesImported,
 };
 use kassa_core::{AccountId, BatchId, BookId, ReviewId, TxId};
 use postgres::Client;
@@ -11,7 +12,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
-use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, trade_seq};
+use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, TradeCols, trade_of, trade_seq};
 use crate::projector::{ImportOp, ImportRow};
 use crate::sql;
 
@@ -89,6 +90,11 @@ pub(super) fn apply(tx: &mut Client, row: ImportRow<'_>) -> Result<()> {
                         &t.fees,
                         &t.currency.code(),
                         &t.external_id,
+                        &t.extra.name,
+                        &t.extra.amount,
+                        &t.extra.withholding_tax,
+                        &t.extra.ratio,
+                        &t.extra.cost_basis,
                     ],
                 )?;
             }
@@ -221,6 +227,32 @@ pub(super) fn review(conn: &mut Client, book: BookId, id: ReviewId) -> Result<Op
         })
     })
     .transpose()
+}
+
+pub(super) fn trades(conn: &mut Client, book: BookId) -> Result<Vec<ImportedTrade>> {
+    let rows = conn.query(sql::BOOK_TRADES.postgres, &[&book.0])?;
+    rows.iter()
+        .map(|r| {
+            trade_of(TradeCols {
+                account: r.get(0),
+                trade_time: r.get(1),
+                date: r.get(2),
+                symbol: r.get(3),
+                isin: r.get(4),
+                side: r.get(5),
+                quantity: r.get(6),
+                price: r.get(7),
+                fees: r.get(8),
+                currency: r.get(9),
+                external_id: r.get(10),
+                name: r.get(11),
+                amount: r.get(12),
+                withholding_tax: r.get(13),
+                ratio: r.get(14),
+                cost_basis: r.get(15),
+            })
+        })
+        .collect()
 }
 
 pub(super) fn profiles(conn: &mut Client, book: BookId) -> Result<Vec<ProfileRow>> {

@@ -368,6 +368,14 @@ impl Store for PgStore {
         crate::recurring::pg_marks(&mut *self.conn()?, book)
     }
 
+    fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
+        crate::portfolio::pg_prices(&mut *self.conn()?, book)
+    }
+
+    fn cost_methods(&self, book: BookId) -> Result<Vec<(AccountId, kassa_core::portfolio::CostMethod)>> {
+        crate::portfolio::pg_methods(&mut *self.conn()?, book)
+    }
+
     fn projection_dump(&self) -> Result<String> {
         let mut conn = self.conn()?;
         let mut out = String::new();
@@ -640,6 +648,7 @@ impl RowSink for Sink<'_> {
             }
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
             RowOp::MarkRecurring { book, series_id, op } => crate::recurring::pg_apply(tx, book, series_id, op)?,
+            RowOp::Portfolio { book, op } => crate::portfolio::pg_apply(tx, book, op)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,
             RowOp::Budget(changes) => budgets::apply(tx, &changes)?,

@@ -4,14 +4,15 @@
 
 use jiff::civil::Date;
 use kassa_core::import::{
-    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, Known, ReviewItem, TradesImported,
+    Candidate, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedTrade, Known, ReviewItem,
+    TradesImported,
 };
 use kassa_core::{AccountId, BatchId, BookId, Currency, Money, ReviewId, TxId};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::error::{Result, StoreError};
-use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, trade_seq};
+use crate::import::{BatchRow, ImportLookup, IndexChange, ProfileRow, ReviewRow, TradeCols, trade_of, trade_seq};
 use crate::projector::{ImportOp, ImportRow};
 use crate::sql;
 
@@ -97,7 +98,12 @@ pub(super) fn apply(tx: &rusqlite::Connection, row: ImportRow<'_>) -> Result<()>
                     t.price.to_string(),
                     t.fees.to_string(),
                     t.currency.code(),
-                    t.external_id
+                    t.external_id,
+                    t.extra.name,
+                    t.extra.amount.map(|d| d.to_string()),
+                    t.extra.withholding_tax.map(|d| d.to_string()),
+                    t.extra.ratio.map(|d| d.to_string()),
+                    t.extra.cost_basis.map(|d| d.to_string())
                 ])?;
             }
         }
@@ -252,6 +258,34 @@ pub(super) fn review(conn: &rusqlite::Connection, book: BookId, id: ReviewId) ->
             Ok(ReviewRow { batch_id: BatchId(b), item: serde_json::from_str(&item).map_err(StoreError::corrupt)? })
         })
         .transpose()
+}
+
+pub(super) fn trades(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<ImportedTrade>> {
+    let mut st = conn.prepare_cached(sql::BOOK_TRADES.sqlite)?;
+    let mut rows = st.query([book.0])?;
+    let dec = |s: Option<String>| s.map(|s| super::parse_field(&s)).transpose();
+    let mut out = vec![];
+    while let Some(r) = rows.next()? {
+        out.push(trade_of(TradeCols {
+            account: r.get(0)?,
+            trade_time: r.get(1)?,
+            date: r.get(2)?,
+            symbol: r.get(3)?,
+            isin: r.get(4)?,
+            side: r.get(5)?,
+            quantity: super::parse_field(&r.get::<_, String>(6)?)?,
+            price: super::parse_field(&r.get::<_, String>(7)?)?,
+            fees: super::parse_field(&r.get::<_, String>(8)?)?,
+            currency: r.get(9)?,
+            external_id: r.get(10)?,
+            name: r.get(11)?,
+            amount: dec(r.get(12)?)?,
+            withholding_tax: dec(r.get(13)?)?,
+            ratio: dec(r.get(14)?)?,
+            cost_basis: dec(r.get(15)?)?,
+        })?);
+    }
+    Ok(out)
 }
 
 pub(super) fn profiles(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<ProfileRow>> {

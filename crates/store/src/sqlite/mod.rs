@@ -333,6 +333,14 @@ impl Store for SqliteStore {
         crate::recurring::sqlite_marks(&*self.conn()?, book)
     }
 
+    fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
+        crate::portfolio::sqlite_prices(&*self.conn()?, book)
+    }
+
+    fn cost_methods(&self, book: BookId) -> Result<Vec<(AccountId, kassa_core::portfolio::CostMethod)>> {
+        crate::portfolio::sqlite_methods(&*self.conn()?, book)
+    }
+
     fn projection_dump(&self) -> Result<String> {
         let conn = self.conn()?;
         let mut out = String::new();
@@ -717,6 +725,7 @@ impl RowSink for Uow<'_> {
             }
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
             RowOp::MarkRecurring { book, series_id, op } => crate::recurring::sqlite_apply(tx, book, series_id, op)?,
+            RowOp::Portfolio { book, op } => crate::portfolio::sqlite_apply(tx, book, op)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,
             RowOp::Budget(changes) => budgets::apply(tx, &changes)?,

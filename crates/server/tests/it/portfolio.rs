@@ -1,0 +1,92 @@
+//! `GET /books/{book}/portfolio/*` over real HTTP on both backends: a
+//! trades.csv upload becomes holdings, sales with their lots, open lots and
+//! performance; `method` is a what-if; a bad parameter is 422 naming it; an
+//! oversold upload is 422 naming line and field and stores nothing.
+
+use kassa_app::books::{CreateAccount, CreateBook};
+use kassa_core::BookId;
+use serde_json::Value;
+
+use crate::{Server, checking, databases, multipart, test_config, user};
+
+const TRADES: &[u8] = b"account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id
+Depot,2024-01-02T10:00:00+01:00,IWDA,IE00B4L5Y983,BUY,10,100,5,EUR,B1
+Depot,2024-02-01T10:00:00+01:00,IWDA,IE00B4L5Y983,BUY,10,90,0,EUR,B2
+Depot,2024-04-02T10:00:00+01:00,IWDA,IE00B4L5Y983,SELL,15,130,5,EUR,S1
+";
+
+#[test]
+fn portfolio_over_http() {
+    for db in databases() {
+        let s = Server::start(db, test_config());
+        let name = s.name;
+        let (owner, token) = user(&s.app, "owner@example.org", false);
+        let book = BookId(s.app.create_book(&owner, &CreateBook { name: "Home".into(), org_id: None }).unwrap().id);
+        let depot = CreateAccount { kind: "brokerage".into(), ..checking("Depot") };
+        s.app.create_account(&owner, book, &depot).unwrap();
+        let base = format!("{}/api/v1/books/{book}", s.base);
+        let upload = |file: &[u8]| {
+            let (ct, body) = multipart("b0undary", &[("file", Some("trades.csv"), file)]);
+            let resp = s
+                .run(
+                    s.http
+                        .post(format!("{base}/imports"))
+                        .bearer_auth(&token)
+                        .header("content-type", ct)
+                        .body(body)
+                        .send(),
+                )
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, s.run(resp.json::<Value>()).unwrap_or(Value::Null))
+        };
+        let get = |rest: &str| {
+            let resp = s.run(s.http.get(format!("{base}{rest}")).bearer_auth(&token).send()).unwrap();
+            let status = resp.status().as_u16();
+            (status, s.run(resp.json::<Value>()).unwrap_or(Value::Null))
+        };
+        let (status, out) = upload(TRADES);
+        assert_eq!(status, 201, "{name}: {out}");
+
+        let (status, h) = get("/portfolio/holdings");
+        assert_eq!(status, 200, "{name}: {h}");
+        // FIFO: B1 gone (1005), 5 of B2 taken (450): 5 left at 450.
+        assert_eq!((h[0]["qty"].as_str(), h[0]["cost_basis"].as_str()), (Some("5"), Some("450.00")), "{name}: {h}");
+        assert_eq!(h[0]["realized_pnl"].as_str(), Some("490.00")); // 1950 - 5 - 1455
+        let (_, h) = get("/portfolio/holdings?method=lifo");
+        assert_eq!(h[0]["cost_basis"].as_str(), Some("502.50"), "{name}: {h}"); // 5 of B1
+        let (_, h) = get("/portfolio/holdings?as_of=2024-03-01");
+        assert_eq!(h[0]["qty"].as_str(), Some("20"), "{name}: {h}");
+
+        let (status, sales) = get("/portfolio/sales");
+        assert_eq!(status, 200, "{name}");
+        let lots: Vec<&str> =
+            sales[0]["lots"].as_array().unwrap().iter().map(|l| l["trade"].as_str().unwrap()).collect();
+        assert_eq!(lots, ["B1", "B2"], "{name}: {sales}");
+        let (_, open) = get("/portfolio/lots");
+        assert_eq!(open[0]["trade"].as_str(), Some("B2"), "{name}: {open}");
+        let (status, perf) = get("/portfolio/performance?interval=month&to=2024-04-30");
+        assert_eq!(status, 200, "{name}: {perf}");
+        assert_eq!(perf.as_array().unwrap().len(), 4, "{name}: {perf}");
+
+        for (rest, field) in [
+            ("/portfolio/holdings?method=lofi", "method"),
+            ("/portfolio/holdings?as_of=2024-13-01", "as_of"),
+            ("/portfolio/performance?interval=week", "interval"),
+            ("/portfolio/holdings?account=Nope", "account"),
+        ] {
+            let (status, err) = get(rest);
+            assert_eq!(status, 422, "{name}: {rest}: {err}");
+            assert!(err.to_string().contains(field), "{name}: {rest}: {err}");
+        }
+
+        let oversold = b"account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id
+Depot,2024-05-02,IWDA,IE00B4L5Y983,SELL,6,130,0,EUR,S2
+";
+        let (status, err) = upload(oversold);
+        assert_eq!(status, 422, "{name}: {err}");
+        assert!(err.to_string().contains("only 5 is held"), "{name}: {err}");
+        let (_, sales) = get("/portfolio/sales");
+        assert_eq!(sales.as_array().unwrap().len(), 1, "{name}: nothing stored");
+    }
+}
