@@ -77,7 +77,7 @@ pub enum LedgerError {
     Parse(#[from] ParseError),
     #[error("exchange rate {0} must be positive and between two different currencies")]
     BadFxRate(String),
-    /// A budget command's field that is not acceptable, by its name.
+    /// A budget or bucket command's field that is not acceptable, by its name.
     #[error("{field}: {reason}")]
     BadBudget { field: &'static str, reason: String },
 }

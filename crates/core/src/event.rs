@@ -16,6 +16,7 @@ use crate::access::{
     TokenRevoked, UserDisabled, UserRegistered,
 };
 use crate::account::Account;
+use crate::bucket::{BucketAssigned, BucketMoved, BucketSet};
 use crate::budget::{BudgetHeld, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::Rule;
 use crate::category::Category;
@@ -141,6 +142,10 @@ events! {
     RecurringConfirmed(RecurringConfirmed => StoredRecurringConfirmed) = "recurring_confirmed" v 1,
     RecurringDismissed(RecurringDismissed => StoredRecurringDismissed) = "recurring_dismissed" v 1,
     RecurringRenamed(RecurringRenamed => StoredRecurringRenamed) = "recurring_renamed" v 1,
+    // --- buckets (issue 17): definitions, moves and spending taken from one ---
+    BucketSet(BucketSet => StoredBucketSet) = "bucket_set" v 1,
+    BucketMoved(BucketMoved => StoredBucketMoved) = "bucket_moved" v 1,
+    BucketAssigned(BucketAssigned => StoredBucketAssigned) = "bucket_assigned" v 1,
 }
 
 /// The book's new name.
