@@ -2,6 +2,7 @@
 //! are checked by [`crate::ledger::Ledger::decide`], which turns them into
 //! events or refuses them.
 
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::account::AccountKind;
@@ -188,6 +189,29 @@ pub enum Command {
     SetBudgetMode {
         mode: BudgetMode,
     },
+    /// From `from` on, the bucket `name` takes `percent` of the incomes in
+    /// `income_categories` or on `accounts` (`crate::bucket`). The caller
+    /// checked the total against the book's other buckets: that needs the
+    /// bucket definitions of the log, which decisions do not load.
+    SetBucket {
+        name: String,
+        percent: Decimal,
+        income_categories: Vec<String>,
+        accounts: Vec<AccountRef>,
+        from: LedgerDate,
+    },
+    /// A neutral move between two buckets the caller found known.
+    MoveBucket {
+        from: String,
+        to: String,
+        amount: Money,
+        date: LedgerDate,
+    },
+    /// The transaction's spending comes from `bucket` (a known one), or from none.
+    AssignBucket {
+        tx_id: TxId,
+        bucket: Option<String>,
+    },
     /// The user's word on a detected recurring series (the caller checked
     /// that the series exists: detection needs the history, not the ledger).
     ConfirmRecurring {
@@ -211,7 +235,8 @@ impl Command {
             | Command::DeleteTransaction { tx_id }
             | Command::Categorize { tx_id, .. }
             | Command::Annotate { tx_id, .. }
-            | Command::Suggest { tx_id, .. } => Some(*tx_id),
+            | Command::Suggest { tx_id, .. }
+            | Command::AssignBucket { tx_id, .. } => Some(*tx_id),
             _ => None,
         }
     }

@@ -87,7 +87,7 @@ pub enum LedgerError {
     BadFxRate(String),
     #[error("price {0} must not be negative and must name a symbol")]
     BadPrice(String),
-    /// A budget command's field that is not acceptable, by its name.
+    /// A budget or bucket command's field that is not acceptable, by its name.
     #[error("{field}: {reason}")]
     BadBudget { field: &'static str, reason: String },
 }

@@ -16,6 +16,7 @@ use crate::access::{
     TokenRevoked, UserDisabled, UserRegistered,
 };
 use crate::account::Account;
+use crate::bucket::{BucketAssigned, BucketMoved, BucketSet};
 use crate::budget::{BudgetHeld, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::Rule;
 use crate::category::Category;
@@ -145,6 +146,10 @@ events! {
     // --- investments (issue 16): prices and each account's cost method ---
     PricesImported(PricesImported => StoredPricesImported) = "prices_imported" v 1,
     CostMethodSet(CostMethodSet => StoredCostMethodSet) = "cost_method_set" v 1,
+    // --- buckets (issue 17): definitions, moves and spending taken from one ---
+    BucketSet(BucketSet => StoredBucketSet) = "bucket_set" v 1,
+    BucketMoved(BucketMoved => StoredBucketMoved) = "bucket_moved" v 1,
+    BucketAssigned(BucketAssigned => StoredBucketAssigned) = "bucket_assigned" v 1,
 }
 
 /// The book's new name.

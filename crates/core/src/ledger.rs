@@ -13,6 +13,7 @@ use jiff::civil::Date;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::account::Account;
+use crate::bucket::{BucketAssigned, BucketMoved, BucketSet, UNALLOCATED};
 use crate::budget::{BudgetHeld, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::{Action, Rule, RuleSet};
 use crate::category::{Category, CategoryName, Section};
@@ -303,6 +304,56 @@ impl Ledger {
                 Ok(vec![Event::BudgetHeld(BudgetHeld { month: *month, amount: *amount })])
             }
             Command::SetBudgetMode { mode } => Ok(vec![Event::BudgetModeSet(BudgetModeSet { mode: *mode })]),
+            Command::SetBucket { name, percent, income_categories, accounts, from } => {
+                let name = non_empty(name)?;
+                if name.eq_ignore_ascii_case(UNALLOCATED) {
+                    return Err(bad_budget(
+                        "name",
+                        format!("'{UNALLOCATED}' is the rest of every income, not a bucket"),
+                    ));
+                }
+                if percent.is_sign_negative() || *percent > Decimal::ONE_HUNDRED {
+                    return Err(bad_budget("percent", format!("must be within 0 to 100, got {percent}")));
+                }
+                let income_categories = income_categories
+                    .iter()
+                    .map(|c| {
+                        let id = self.resolve_category(c)?;
+                        let c = &self.categories[&id];
+                        if c.section != Section::Income {
+                            return Err(bad_budget(
+                                "income_category",
+                                format!("'{}' is in the {} section; buckets are fed by income", c.name, c.section),
+                            ));
+                        }
+                        Ok(id)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let accounts =
+                    accounts.iter().map(|a| self.resolve_account(a).map(|a| a.id)).collect::<Result<Vec<_>, _>>()?;
+                Ok(vec![Event::BucketSet(BucketSet {
+                    name,
+                    percent: *percent,
+                    income_categories,
+                    accounts,
+                    from: from.get(),
+                })])
+            }
+            Command::MoveBucket { from, to, amount, date } => {
+                let (from, to) = (non_empty(from)?, non_empty(to)?);
+                if from.eq_ignore_ascii_case(&to) {
+                    return Err(bad_budget("to", "must differ from 'from'".into()));
+                }
+                if amount.amount <= Decimal::ZERO {
+                    return Err(bad_budget("amount", format!("must be positive, got {}", amount.amount)));
+                }
+                Ok(vec![Event::BucketMoved(BucketMoved { from, to, amount: *amount, date: date.get() })])
+            }
+            Command::AssignBucket { tx_id, bucket } => {
+                self.known_transaction(*tx_id)?;
+                let bucket = bucket.as_deref().map(non_empty).transpose()?;
+                Ok(vec![Event::BucketAssigned(BucketAssigned { tx_id: *tx_id, bucket })])
+            }
             Command::ConfirmRecurring { series_id } => {
                 Ok(vec![Event::RecurringConfirmed(RecurringConfirmed { series_id: *series_id })])
             }
@@ -526,6 +577,8 @@ impl Ledger {
             | Event::BudgetModeSet(_) => {}
             // The user's word on recurring series lives in its projection.
             Event::RecurringConfirmed(_) | Event::RecurringDismissed(_) | Event::RecurringRenamed(_) => {}
+            // Buckets are folded from the log by `bucket::Buckets`.
+            Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) => {}
             // Access events live in their own streams (ADR 004).
             _ => {}
         }

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod account;
+pub mod bucket;
 pub mod budget;
 pub mod categorize;
 pub mod category;

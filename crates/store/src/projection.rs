@@ -142,12 +142,15 @@ pub(crate) enum Total<'a> {
     Month(Month, AccountId),
     /// A counterparty's total in a category in a month (`monthly_counterparty_totals`).
     Counterparty(Month, &'a str),
+    /// A category's budget in a month (`budgets`), by its month's text.
+    Budget(&'a str),
 }
 
 impl Total<'_> {
     fn range(self) -> TotalRange {
         match self {
-            Total::Balance(_) => TotalRange::Balance,
+            // A budget is an amount assigned, so it keeps an amount's range.
+            Total::Balance(_) | Total::Budget(_) => TotalRange::Balance,
             Total::Day(..) | Total::Month(..) | Total::Counterparty(..) => TotalRange::Stored,
         }
     }
@@ -175,6 +178,7 @@ pub(crate) fn next_total(
         Total::Day(a, d) => format!("the change of account '{}' on {d}", name(a)?),
         Total::Month(m, a) => format!("the {m} total of a category on account '{}'", name(a)?),
         Total::Counterparty(m, c) => format!("the {m} total of counterparty '{c}'"),
+        Total::Budget(m) => format!("the {m} budget of a category"),
     };
     let value = next.map_or_else(|| format!("{} + {change}", old), |n| n.to_string());
     Err(LedgerError::OutOfRange { what, value, limit: total.range().describe() }.into())

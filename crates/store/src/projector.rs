@@ -258,6 +258,9 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::RecurringRenamed(r) => {
                 RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Rename(&r.name) }
             }
+            // Buckets have no read model: `kassa_core::bucket::Buckets`
+            // folds them from the book's stream (see ARCHITECTURE.md).
+            Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) => continue,
         };
         sink.apply(op)?;
     }

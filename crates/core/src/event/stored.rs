@@ -39,6 +39,7 @@ use crate::access::{
     Principal, TokenIssued, TokenKind, TokenRevoked, UserDisabled, UserRegistered,
 };
 use crate::account::{Account, AccountKind};
+use crate::bucket::{BucketAssigned, BucketMoved, BucketSet};
 use crate::budget::{BudgetHeld, BudgetMode, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::{Action, Condition, Field, Op, Predicate, Rule};
 use crate::category::{Category, CategoryName, Section};
@@ -1784,5 +1785,92 @@ impl Stored for StoredCostMethodSet {
     fn into_domain(self) -> Result<CostMethodSet, Invalid> {
         let method = CostMethod::parse(&self.method).map_err(|e| e.to_string())?;
         Ok(CostMethodSet { account_id: AccountId(self.account_id), method })
+    }
+}
+
+// Buckets: names as the user wrote them, dates as business dates.
+
+fn bucket_name(name: String) -> Result<String, Invalid> {
+    if name.trim().is_empty() { Err("a bucket's name must not be empty".into()) } else { Ok(name) }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBucketSet {
+    pub name: String,
+    pub percent: Decimal,
+    pub income_category_ids: Vec<Uuid>,
+    pub account_ids: Vec<Uuid>,
+    pub from: Date,
+}
+
+impl Stored for StoredBucketSet {
+    type Domain = BucketSet;
+    fn from_domain(b: &BucketSet) -> Self {
+        StoredBucketSet {
+            name: b.name.clone(),
+            percent: b.percent,
+            income_category_ids: ids(&b.income_categories, |c| c.0),
+            account_ids: ids(&b.accounts, |a| a.0),
+            from: b.from,
+        }
+    }
+    fn into_domain(self) -> Result<BucketSet, Invalid> {
+        if self.percent.is_sign_negative() || self.percent > Decimal::ONE_HUNDRED {
+            return Err(format!("a bucket's percentage must be within 0 to 100, got {}", self.percent));
+        }
+        Ok(BucketSet {
+            name: bucket_name(self.name)?,
+            percent: self.percent,
+            income_categories: self.income_category_ids.into_iter().map(CategoryId).collect(),
+            accounts: self.account_ids.into_iter().map(AccountId).collect(),
+            from: in_range(self.from)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBucketMoved {
+    pub from: String,
+    pub to: String,
+    pub amount: Decimal,
+    pub currency: String,
+    pub date: Date,
+}
+
+impl Stored for StoredBucketMoved {
+    type Domain = BucketMoved;
+    fn from_domain(m: &BucketMoved) -> Self {
+        StoredBucketMoved {
+            from: m.from.clone(),
+            to: m.to.clone(),
+            amount: m.amount.amount,
+            currency: m.amount.currency.code().to_string(),
+            date: m.date,
+        }
+    }
+    fn into_domain(self) -> Result<BucketMoved, Invalid> {
+        Ok(BucketMoved {
+            from: bucket_name(self.from)?,
+            to: bucket_name(self.to)?,
+            amount: money(self.amount, &self.currency)?,
+            date: in_range(self.date)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredBucketAssigned {
+    pub tx_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+}
+
+impl Stored for StoredBucketAssigned {
+    type Domain = BucketAssigned;
+    fn from_domain(a: &BucketAssigned) -> Self {
+        StoredBucketAssigned { tx_id: a.tx_id.0, bucket: a.bucket.clone() }
+    }
+    fn into_domain(self) -> Result<BucketAssigned, Invalid> {
+        Ok(BucketAssigned { tx_id: TxId(self.tx_id), bucket: self.bucket.map(bucket_name).transpose()? })
     }
 }

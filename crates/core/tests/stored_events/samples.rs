@@ -9,6 +9,7 @@ use kassa_core::access::{
     BookRole, BookRoleGranted, BookRoleRevoked, OrgCreated, OrgMemberRemoved, OrgMemberSet, OrgRole, PasswordChanged,
     Principal, TokenIssued, TokenKind, TokenRevoked, UserDisabled, UserRegistered,
 };
+use kassa_core::bucket::{BucketAssigned, BucketMoved, BucketSet};
 use kassa_core::budget::{BudgetHeld, BudgetMode, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use kassa_core::categorize::{Action, Condition, Field, Op, Predicate, Rule};
 use kassa_core::event::{
@@ -357,6 +358,20 @@ pub fn samples() -> Vec<Event> {
             ],
         }),
         Event::CostMethodSet(CostMethodSet { account_id: AccountId(uuid(DOLLARS)), method: CostMethod::Hifo }),
+        Event::BucketSet(BucketSet {
+            name: "Savings".into(),
+            percent: Decimal::new(125, 1),
+            income_categories: vec![CategoryId(uuid(GROCERIES))],
+            accounts: vec![AccountId(uuid(CHECKING))],
+            from: date(2025, 4, 1),
+        }),
+        Event::BucketMoved(BucketMoved {
+            from: "Savings".into(),
+            to: "Holidays".into(),
+            amount: eur("40.00"),
+            date: date(2025, 4, 15),
+        }),
+        Event::BucketAssigned(BucketAssigned { tx_id: TxId(uuid(TX)), bucket: Some("Holidays".into()) }),
     ]
 }
 

@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 
 use super::at_scale;
 use crate::budgets::{BudgetChange, ReadRow, currency_of, plan_row};
-use crate::error::Result;
+use crate::error::{Result, StoreError};
+use crate::projection::{Total, next_total};
 
 pub(super) fn apply(tx: &mut Client, changes: &[BudgetChange]) -> Result<()> {
     for change in changes {
@@ -16,23 +17,40 @@ pub(super) fn apply(tx: &mut Client, changes: &[BudgetChange]) -> Result<()> {
         let amount = r.amount.map_or(Decimal::ZERO, |m| m.amount);
         let cap = r.cap.map(|m| m.amount);
         let currency = r.currency();
-        let insert = match change {
+        match change {
             BudgetChange::Replace(_) => {
                 tx.execute(
                     "DELETE FROM budgets WHERE book_id = $1 AND kind = $2 AND category_id = $3 AND month = $4",
                     &[&r.book.0, &r.kind, &r.category, &r.month],
                 )?;
-                "INSERT INTO budgets (book_id, kind, category_id, month, currency, amount, cap, flag)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                tx.execute(
+                    "INSERT INTO budgets (book_id, kind, category_id, month, currency, amount, cap, flag)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &[&r.book.0, &r.kind, &r.category, &r.month, &currency, &amount, &cap, &r.flag],
+                )?;
             }
             BudgetChange::Add(_) => {
-                "INSERT INTO budgets (book_id, kind, category_id, month, currency, amount, cap, flag)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (book_id, kind, category_id, month, currency)
-                 DO UPDATE SET amount = budgets.amount + excluded.amount"
+                // Summed and range-checked as SQLite's side is, so both
+                // backends refuse the same move.
+                let change = r.amount.ok_or_else(|| StoreError::Corrupt("a budget move without an amount".into()))?;
+                let before: Option<Decimal> = tx
+                    .query_opt(
+                        "SELECT amount FROM budgets
+                         WHERE book_id = $1 AND kind = $2 AND category_id = $3 AND month = $4 AND currency = $5",
+                        &[&r.book.0, &r.kind, &r.category, &r.month, &currency],
+                    )?
+                    .map(|row| row.get(0));
+                let before = Money { amount: before.unwrap_or(Decimal::ZERO), currency: change.currency };
+                let (next, _) = next_total(before, change, Total::Budget(&r.month), &mut |_| Ok(String::new()))?;
+                tx.execute(
+                    "INSERT INTO budgets (book_id, kind, category_id, month, currency, amount, cap, flag)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (book_id, kind, category_id, month, currency)
+                     DO UPDATE SET amount = excluded.amount",
+                    &[&r.book.0, &r.kind, &r.category, &r.month, &currency, &next.amount, &cap, &r.flag],
+                )?;
             }
-        };
-        tx.execute(insert, &[&r.book.0, &r.kind, &r.category, &r.month, &currency, &amount, &cap, &r.flag])?;
+        }
     }
     Ok(())
 }

@@ -120,3 +120,37 @@ fn totals_near_the_64_bit_edge_are_exact_and_refused_past_it() {
         }
     }
 }
+
+/// Budget moves add to a stored budget: moving the largest amount into one
+/// category twice would pass an amount's range (and, a few more times,
+/// 64 bits, where SQLite's own addition turns into a float). The second
+/// move is refused naming the month on both backends, and nothing of it
+/// is stored.
+#[test]
+fn a_budget_move_past_an_amounts_range_is_refused() {
+    use kassa_core::category::Section;
+    let max = kassa_core::Money::new(dec("99999999999999.99"), Currency::EUR).expect("max");
+    let month = kassa_core::report::Month { year: 2024, month: 5 };
+    for db in testing::all() {
+        let store = db.store.as_ref();
+        let book = BookId(id());
+        store
+            .execute(
+                book,
+                "test",
+                &[
+                    open_book(book),
+                    account("Checking", Currency::EUR),
+                    category("Food", Section::Expense),
+                    category("Rent", Section::Expense),
+                ],
+            )
+            .expect("book");
+        let mv = || Command::MoveBudget { from: "Rent".into(), to: "Food".into(), month, amount: max };
+        store.execute(book, "test", &[mv()]).expect("one move is in range");
+        let plan = store.budget_plan(book).expect("plan");
+        let err = store.execute(book, "test", &[mv()]).expect_err("a second move").to_string();
+        assert!(err.contains("the 2024-05 budget of a category") && err.contains("range"), "{}: '{err}'", db.name);
+        assert_eq!(store.budget_plan(book).expect("plan"), plan, "{}: nothing of the refused move stored", db.name);
+    }
+}
