@@ -102,8 +102,8 @@ pub fn apply_rules(
 
 fn plan_rules(store: &dyn Store, book: BookId, scope: Scope<'_>, run: Uuid) -> Result<(Vec<Change>, Vec<Command>)> {
     let ledger = store.ledger(book)?;
-    let mut rules: Vec<_> = ledger.rules().cloned().collect();
-    rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+    // In the ledger's running order (position, then as first saved).
+    let rules: Vec<_> = ledger.rules().cloned().collect();
     let set = RuleSet::compile(&rules).map_err(|e| StoreError::Ledger(LedgerError::InvalidRule(e.to_string())))?;
     let (mut changes, mut commands) = (vec![], vec![]);
     for row in candidates(store, book, scope)? {
@@ -147,40 +147,79 @@ fn plan_rules(store: &dyn Store, book: BookId, scope: Scope<'_>, run: Uuid) -> R
     Ok((changes, commands))
 }
 
-/// Puts back the categories a rule run replaced, where nobody has changed
-/// them since. Returns how many were restored.
+/// Puts back what a rule run changed — categories, and counterparty, tags
+/// and notes — where nobody has changed them since. Returns how many
+/// transactions were restored.
 pub fn undo_run(store: &dyn Store, book: BookId, actor: &str, run: Uuid) -> Result<usize> {
     let log = store.read_stream(&book_stream(book))?;
     let ledger = store.ledger(book)?;
     let current: std::collections::HashMap<String, Option<String>> =
         store.transactions(book, &TxFilter::default())?.into_iter().map(|r| (r.id, r.category)).collect();
     let mut commands = vec![];
+    let mut restored: HashSet<TxId> = HashSet::new();
+    // Each transaction's annotation as the log has it so far (the ledger the
+    // store gives holds no transactions), to know what an annotation of the
+    // run replaced and whether it still stands.
+    let mut notes: std::collections::HashMap<TxId, Annotation> = std::collections::HashMap::new();
+    let mut annotated: Vec<(TxId, Annotation, Annotation)> = vec![];
     for e in &log {
-        let Event::TransactionRecategorized(Recategorized {
-            tx_id, category, previous, previous_source, run: r, ..
-        }) = &e.event
-        else {
-            continue;
-        };
-        if *r != Some(run) {
-            continue;
-        }
-        let name =
-            |c: &Option<kassa_core::CategoryId>| c.and_then(|id| ledger.category(id)).map(|c| c.name.to_string());
-        // Undo only what still stands as the run left it.
-        if current.get(&tx_id.to_string()) == Some(&name(category)) {
-            commands.push(Command::Categorize {
-                tx_id: *tx_id,
-                category: name(previous),
-                source: previous_source.unwrap_or(CategorySource::Rule),
-                run: None,
-            });
+        match &e.event {
+            Event::TransactionRecorded(t) => {
+                notes.insert(t.id, (t.counterparty.clone(), t.tags.clone(), t.notes.clone()));
+            }
+            Event::TransactionAnnotated(a) => {
+                let before = notes.get(&a.tx_id).cloned().unwrap_or_default();
+                let after =
+                    (a.counterparty.clone().or(before.0.clone()), a.tags.clone(), a.notes.clone().or(before.2.clone()));
+                notes.insert(a.tx_id, after.clone());
+                if a.run == Some(run) {
+                    annotated.push((a.tx_id, before, after));
+                }
+            }
+            Event::TransactionDeleted(d) => {
+                notes.remove(&d.tx_id);
+            }
+            Event::TransactionAnnotationRestored(a) => {
+                notes.insert(a.tx_id, (a.counterparty.clone(), a.tags.clone(), a.notes.clone()));
+            }
+            Event::TransactionRecategorized(Recategorized {
+                tx_id,
+                category,
+                previous,
+                previous_source,
+                run: r,
+                ..
+            }) if *r == Some(run) => {
+                let name = |c: &Option<kassa_core::CategoryId>| {
+                    c.and_then(|id| ledger.category(id)).map(|c| c.name.to_string())
+                };
+                if current.get(&tx_id.to_string()) == Some(&name(category)) {
+                    commands.push(Command::Categorize {
+                        tx_id: *tx_id,
+                        category: name(previous),
+                        source: previous_source.unwrap_or(CategorySource::Rule),
+                        run: None,
+                    });
+                    restored.insert(*tx_id);
+                }
+            }
+            _ => {}
         }
     }
-    let n = commands.len();
+    for (tx_id, before, after) in annotated {
+        // Undo only what still stands as the run left it.
+        if notes.get(&tx_id) == Some(&after) {
+            let (counterparty, tags, notes) = before;
+            commands.push(Command::RestoreAnnotation { tx_id, counterparty, tags, notes, run });
+            restored.insert(tx_id);
+        }
+    }
     store.execute(book, actor, &commands)?;
-    Ok(n)
+    Ok(restored.len())
 }
+
+/// A transaction's counterparty, tags and notes.
+type Annotation = (Option<String>, Vec<String>, Option<String>);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainReport {

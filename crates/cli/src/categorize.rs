@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use kassa_app::SystemClock;
 use kassa_app::categorize as service;
 use kassa_core::categorize::evaluate::benchmark;
-use kassa_core::categorize::rules::{export_json, export_toml, import_json, import_toml};
+use kassa_core::categorize::rules::{RULE_FORMAT, export_json, export_toml, import_json, import_toml};
 use kassa_core::categorize::{ModelKind, Rule, synth};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -28,6 +28,12 @@ pub enum RulesCmd {
     },
     Delete {
         id: String,
+    },
+    /// Change the running order: the rules named run first, in the order
+    /// given; the others follow as before
+    Reorder {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
     },
     /// Print every rule as a rule file
     Export {
@@ -57,8 +63,9 @@ pub enum RulesCmd {
 pub struct RuleArgs {
     /// Rule name (for `add`)
     name: Option<String>,
-    /// A condition FIELD:OP:VALUE — fields description, counterparty, amount, account, date, currency;
-    /// ops contains, equals, starts_with, ends_with, regex, one_of (a,b), between (lo,hi), gt, lt, ge, le
+    /// A condition FIELD:OP:VALUE — fields description, counterparty, amount (signed: money out is
+    /// negative), magnitude (|amount|), account, date, currency; ops contains, equals, starts_with,
+    /// ends_with, regex, one_of (a,b), between (lo,hi), gt, lt, ge, le
     #[arg(long = "if", value_name = "FIELD:OP:VALUE")]
     conditions: Vec<String>,
     /// Match when any condition holds (default: all)
@@ -150,7 +157,7 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             if args.conditions.is_empty() && !args.inflow && !args.outflow {
                 bail!("a rule needs at least one --if condition (or --inflow / --outflow)");
             }
-            let file = json!({ "rule": [args.to_json(&name, None)?] });
+            let file = json!({ "version": RULE_FORMAT, "rule": [args.to_json(&name, None)?] });
             let rules = parse_rules(&file.to_string(), true)?;
             let id = rules[0].id.clone();
             ctx.local().add_rules(book.id, rules)?;
@@ -161,7 +168,8 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             let mut edited = old.clone();
             let name = rule.name.clone().unwrap_or_else(|| old.name.clone());
             let has_conditions = !rule.conditions.is_empty() || rule.inflow || rule.outflow;
-            let fresh = parse_rules(&json!({ "rule": [rule.to_json(&name, Some(&id))?] }).to_string(), true)?;
+            let file = json!({ "version": RULE_FORMAT, "rule": [rule.to_json(&name, Some(&id))?] });
+            let fresh = parse_rules(&file.to_string(), true)?;
             let new = &fresh[0];
             edited.name = name;
             if has_conditions {
@@ -178,6 +186,12 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             Ok::<_, anyhow::Error>(edited)
         }),
         RulesCmd::Delete { id } => Ok(ctx.local().delete_rule(book.id, id)?),
+        RulesCmd::Reorder { ids } => {
+            let order = ctx.local().reorder_rules(book.id, &ids)?;
+            let ids: Vec<&str> = order.iter().map(|r| r.id.as_str()).collect();
+            eprintln!("rules now run in this order: {}", ids.join(", "));
+            Ok(())
+        }
         RulesCmd::List => {
             #[derive(Serialize)]
             struct Row {
