@@ -235,8 +235,11 @@ impl Local<'_> {
         Ok(rows)
     }
 
+    /// Records a transaction typed in, then categorises it like an imported
+    /// one ([`crate::categorize::categorize_new`]).
     pub fn record(&self, book: BookId, t: TxInput) -> LocalResult<TxId> {
         let tx_id = TxId(new_id());
+        let counterparty = crate::categorize::merchant_of(t.counterparty, &t.description);
         self.execute(
             book,
             &[Command::RecordTransaction(NewTransaction {
@@ -246,7 +249,7 @@ impl Local<'_> {
                 amount: t.amount,
                 description: t.description,
                 category: t.category,
-                counterparty: t.counterparty,
+                counterparty,
                 tags: t.tags,
                 notes: t.note,
                 external_id: t.external_id,
@@ -254,6 +257,7 @@ impl Local<'_> {
                 category_source: None,
             })],
         )?;
+        crate::categorize::categorize_new(self.store, self.clock, book, self.actor, tx_id)?;
         Ok(tx_id)
     }
 

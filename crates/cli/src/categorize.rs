@@ -7,7 +7,9 @@ use jiff::civil::Date;
 use kassa_app::SystemClock;
 use kassa_app::categorize as service;
 use kassa_core::categorize::evaluate::benchmark;
+use kassa_core::categorize::holdout::{self, HoldoutConfig};
 use kassa_core::categorize::rules::{RULE_FORMAT, export_json, export_toml, import_json, import_toml};
+use kassa_core::categorize::synth::SynthConfig;
 use kassa_core::categorize::{ModelKind, Rule, synth};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -245,10 +247,41 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
 }
 
 fn print_run(ctx: &Ctx, report: &service::RunReport) -> anyhow::Result<()> {
-    output::print(&report.changes, ctx.output)?;
+    print_changes(ctx, &report.changes)?;
     let verb = if report.dry_run { "would change" } else { "changed" };
     eprintln!("run {}: {verb} {} transactions", report.run, report.changes.len());
     Ok(())
+}
+
+/// Changes as a listing: the table shows the one-line `why`, JSON and CSV
+/// also carry the structured evidence.
+fn print_changes(ctx: &Ctx, changes: &[service::Change]) -> anyhow::Result<()> {
+    if ctx.output != output::Format::Table {
+        return output::print(changes, ctx.output);
+    }
+    #[derive(Serialize)]
+    struct Row<'a> {
+        tx_id: &'a str,
+        date: Date,
+        description: &'a str,
+        from: Option<&'a str>,
+        to: Option<&'a str>,
+        by: &'a str,
+        why: &'a str,
+    }
+    let rows: Vec<Row<'_>> = changes
+        .iter()
+        .map(|c| Row {
+            tx_id: &c.tx_id,
+            date: c.date,
+            description: &c.description,
+            from: c.from.as_deref(),
+            to: c.to.as_deref(),
+            by: c.by,
+            why: &c.why,
+        })
+        .collect();
+    output::print(&rows, ctx.output)
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,7 +297,9 @@ pub enum CategorizeCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// List open suggestions; `--accept` applies them as your choice
+    /// What the model proposes for uncategorised transactions, with the
+    /// evidence — the same rows and verdicts as `run --dry-run`;
+    /// `--accept-above` applies the stored suggestions as your choice
     Review {
         /// Accept every listed suggestion at or above this confidence (0..1)
         #[arg(long)]
@@ -275,9 +310,14 @@ pub enum CategorizeCmd {
         /// Default: the book's last three months are the test set
         #[arg(long, value_parser = parse_date)]
         split_date: Option<Date>,
-        /// Evaluate on a generated multi-locale history instead of the book
+        /// Evaluate on a generated multi-locale history instead of the book:
+        /// train on its first 24 months, test on the next 6
         #[arg(long)]
         synthetic: bool,
+        /// Which generator: `synth` (the first) or `holdout` (the second,
+        /// written apart from it)
+        #[arg(long, value_parser = ["synth", "holdout"], default_value = "synth")]
+        generator: String,
         /// Seed of the generated history
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -286,10 +326,16 @@ pub enum CategorizeCmd {
 
 pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
     match cmd {
-        CategorizeCmd::Evaluate { synthetic: true, seed, .. } => {
-            let history = synth::history(seed, 36);
-            let split = jiff::civil::date(2022, 1, 1).saturating_add(jiff::Span::new().months(33));
-            let bench = benchmark(&history, split, &ModelKind::ALL);
+        CategorizeCmd::Evaluate { synthetic: true, seed, generator, .. } => {
+            let (history, start) = if generator == "holdout" {
+                let cfg = HoldoutConfig { seed, months: 30, ..HoldoutConfig::default() };
+                (holdout::generate(&cfg), cfg.start)
+            } else {
+                let cfg = SynthConfig { seed, months: 30, ..SynthConfig::default() };
+                (synth::generate(&cfg), cfg.start)
+            };
+            let months = |n: i64| start.saturating_add(jiff::Span::new().months(n));
+            let bench = benchmark(&history, months(24), months(30), &ModelKind::ALL);
             println!("{bench}");
             Ok(())
         }
@@ -350,18 +396,13 @@ pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
         }
         CategorizeCmd::Review { accept_above } => {
             let book = ctx.book()?;
-            let rows: Vec<_> = ctx
-                .store
-                .transactions(book.id, &kassa_store::TxFilter::default())?
-                .into_iter()
-                .filter(|r| r.suggestion.is_some())
-                .collect();
             if let Some(min) = accept_above {
                 let n = ctx.local().accept_suggestions(book.id, min)?;
                 eprintln!("accepted {n} suggestions");
                 return Ok(());
             }
-            output::print(&rows, ctx.output)
+            let changes = service::review(ctx.store, &SystemClock, book.id, service::Scope::default())?;
+            print_changes(ctx, &changes)
         }
     }
 }

@@ -75,7 +75,7 @@ fn rules_run_in_the_users_order_and_undo_puts_back_the_counterparty() {
             "--set-category",
             "Coffee",
             "--set-counterparty",
-            "Cafe Central",
+            "Cafe Central (rule)",
         ]);
         k.ok(&["rules", "add", "Aa anything", "--outflow", "--set-category", "Other"]);
         let ids = |k: &Kassa| -> Vec<String> {
@@ -98,12 +98,37 @@ fn rules_run_in_the_users_order_and_undo_puts_back_the_counterparty() {
         assert!(String::from_utf8_lossy(&unknown.stderr).contains("nope"), "{}", db.name);
 
         let before = k.json(&["tx", "list"]);
-        assert_eq!(before[0]["counterparty"], Value::Null);
+        // A typed-in row gets its merchant read from the description.
+        assert_eq!(before[0]["counterparty"], "CAFE CENTRAL", "{}", db.name);
         let run = k.run(&["rules", "apply"]);
         let stderr = String::from_utf8_lossy(&run.stderr).to_string();
         let run_id = stderr.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
-        assert_eq!(k.json(&["tx", "list"])[0]["counterparty"], "Cafe Central", "{}", db.name);
+        assert_eq!(k.json(&["tx", "list"])[0]["counterparty"], "Cafe Central (rule)", "{}", db.name);
         k.ok(&["rules", "undo", &run_id]);
         assert_eq!(k.json(&["tx", "list"]), before, "undo puts back category and counterparty ({})", db.name);
+    }
+}
+
+/// Issue 15: a transaction typed in with `kassa tx add` is categorised like
+/// an imported one — rules first — and gets its merchant from the text.
+#[test]
+fn typed_in_transactions_meet_the_rules_and_get_a_merchant() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        k.ok(&["category", "add", "Coffee", "--section", "expense"]);
+        k.ok(&["rules", "add", "Cafe", "--if", "description:contains:cafe", "--set-category", "Coffee"]);
+        add_tx(&k, "2024-03-01", "-3.10", "VISA 4411 CAFE CENTRAL 0042 WIEN");
+        add_tx(&k, "2024-03-02", "-9.99", "SOMETHING ELSE");
+        let rows = k.json(&["tx", "list"]);
+        let cafe = rows.as_array().unwrap().iter().find(|r| r["amount"] == "-3.10").unwrap();
+        assert_eq!(
+            (&cafe["category"], &cafe["category_source"], &cafe["counterparty"]),
+            (&Value::from("Coffee"), &Value::from("rule"), &Value::from("CAFE CENTRAL")),
+            "{}",
+            db.name
+        );
+        let other = rows.as_array().unwrap().iter().find(|r| r["amount"] == "-9.99").unwrap();
+        assert_eq!(other["category"], Value::Null, "{}", db.name);
     }
 }

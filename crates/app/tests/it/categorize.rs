@@ -112,6 +112,25 @@ fn the_model_applies_above_its_threshold_and_suggests_below() {
 
         let new: Vec<_> = new.into_iter().filter(|t| t.currency == "EUR").take(150).collect();
         s.execute(book, "t", &new.iter().map(|t| record(t, false)).collect::<Vec<_>>()).unwrap();
+        // Issue 15: review and the dry run are one code path: same rows, same
+        // verdicts, each with its evidence; the real run does what they showed.
+        let scope = service::Scope { from: Some(d("2022-07-01")), ..Default::default() };
+        let dry = service::run(s, &SystemClock, book, "t", scope, true).unwrap();
+        let review = service::review(s, &SystemClock, book, scope).unwrap();
+        assert_eq!(review, dry.changes, "{}", db.name);
+        for c in &review {
+            assert!(
+                matches!(c.evidence.first(), Some(service::Evidence::Confidence { .. }))
+                    && c.evidence.iter().any(|e| matches!(e, service::Evidence::Token { .. })),
+                "{}: {c:?}",
+                db.name
+            );
+        }
+        assert!(
+            review.iter().any(|c| c.evidence.iter().any(|e| matches!(e, service::Evidence::Similar { .. }))),
+            "{}: known merchants cite their past transactions",
+            db.name
+        );
         let report = service::run(
             s,
             &SystemClock,
@@ -121,6 +140,7 @@ fn the_model_applies_above_its_threshold_and_suggests_below() {
             false,
         )
         .unwrap();
+        assert_eq!(report.changes, dry.changes, "{}", db.name);
         let applied = report.changes.iter().filter(|c| c.by == "model").count();
         let suggested = report.changes.iter().filter(|c| c.by == "suggestion").count();
         assert!(applied > new.len() / 2, "{}: applied {applied} of {}", db.name, new.len());

@@ -362,7 +362,9 @@ impl RuleFile {
             1 => true,
             RULE_FORMAT => false,
             v => {
-                return Err(RuleError::Parse(format!("rule file version {v} is newer than this kassa ({RULE_FORMAT})")));
+                return Err(RuleError::Parse(format!(
+                    "rule file version {v} is newer than this kassa ({RULE_FORMAT})"
+                )));
             }
         };
         Ok(self
