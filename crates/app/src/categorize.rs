@@ -30,8 +30,10 @@ const MIN_EXAMPLES: usize = 30;
 
 /// One change a run makes (or would make, when dry).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub tx_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     pub description: String,
     pub from: Option<String>,
@@ -48,12 +50,20 @@ pub struct Change {
 /// Why a category is proposed (SPEC C4: "returns a category with a
 /// confidence and the evidence").
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
     /// A rule matched.
     Rule { rule_id: String },
     /// The book's categorised history has this merchant under the category.
-    Similar { merchant: String, count: usize, category: String, last_date: Date, last_description: String },
+    Similar {
+        merchant: String,
+        count: usize,
+        category: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        last_date: Date,
+        last_description: String,
+    },
     /// A feature of the text, amount or account that pushed towards it.
     Token { feature: String, weight: f64 },
     /// The model's confidence and the bar (per class, higher for a merchant
@@ -471,6 +481,16 @@ fn plan_model(
 pub fn review(store: &dyn Store, clock: &dyn Clock, book: BookId, scope: Scope<'_>) -> Result<Vec<Change>> {
     retrain_if_stale(store, clock, book)?;
     Ok(plan_model(store, book, scope, &HashSet::new(), new_id())?.into_iter().map(|(c, _)| c).collect())
+}
+
+impl crate::App {
+    /// What the categoriser proposes for the book's uncategorised
+    /// transactions, with the evidence: the rows and verdicts of
+    /// `kassa categorize run --dry-run`. Viewers and up.
+    pub fn suggestions(&self, actor: &crate::Actor, book: BookId) -> crate::AppResult<Vec<Change>> {
+        self.access(actor, book)?.require(kassa_core::access::BookRole::Viewer)?;
+        Ok(review(self.store.as_ref(), self.clock.as_ref(), book, Scope::default())?)
+    }
 }
 
 /// The book's categorised history by merchant, for "similar past
