@@ -751,7 +751,7 @@ pub fn generate(cfg: &HoldoutConfig) -> Vec<SynthTx> {
 }
 
 fn household(d: &mut Draw, cfg: &HoldoutConfig, country: &'static Country, h: u32, out: &mut Vec<SynthTx>) {
-    let account = format!("{} {} {}", country.code, if h % 2 == 0 { "Konto" } else { "Conta" }, h + 1);
+    let account = format!("{} {} {}", country.code, if h.is_multiple_of(2) { "Konto" } else { "Conta" }, h + 1);
     // Each household has favourite chains and its own independents per kind.
     let mut shops: Vec<Vec<Shop>> = KINDS.iter().map(|_| Vec::new()).collect();
     let bills: Vec<(usize, &str, i64)> = KINDS
