@@ -659,7 +659,7 @@ impl App {
             amount: amount("amount", &input.amount)?,
             description: input.description.trim().to_string(),
             category: input.category.clone().filter(|c| !c.trim().is_empty()),
-            counterparty: input.counterparty.clone(),
+            counterparty: crate::categorize::merchant_of(input.counterparty.clone(), &input.description),
             tags: vec![],
             notes: None,
             external_id: None,
@@ -668,6 +668,7 @@ impl App {
             category_source: None,
         });
         self.store.execute(book, &actor.tag(), &[cmd]).map_err(amount_refusal(|_| "amount"))?;
+        crate::categorize::categorize_new(self.store.as_ref(), self.clock.as_ref(), book, &actor.tag(), tx_id)?;
         self.transaction_seen(&access, tx_id)
     }
 

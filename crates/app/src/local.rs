@@ -8,7 +8,7 @@
 
 use jiff::civil::Date;
 use kassa_core::access::BookRole;
-use kassa_core::categorize::Rule;
+use kassa_core::categorize::{Rule, rules};
 use kassa_core::ledger::{convert, nearest};
 use kassa_core::{
     AccountId, AccountKind, AccountRef, Amount, Book, BookId, CategoryId, CategoryName, Command, Currency, Iban,
@@ -397,8 +397,11 @@ impl Local<'_> {
         Ok(rows)
     }
 
+    /// Records a transaction typed in, then categorises it like an imported
+    /// one ([`crate::categorize::categorize_new`]).
     pub fn record(&self, book: BookId, t: TxInput) -> LocalResult<TxId> {
         let tx_id = TxId(new_id());
+        let counterparty = crate::categorize::merchant_of(t.counterparty, &t.description);
         self.execute(
             book,
             &[Command::RecordTransaction(NewTransaction {
@@ -408,7 +411,7 @@ impl Local<'_> {
                 amount: t.amount,
                 description: t.description,
                 category: t.category,
-                counterparty: t.counterparty,
+                counterparty,
                 tags: t.tags,
                 notes: t.note,
                 external_id: t.external_id,
@@ -416,6 +419,7 @@ impl Local<'_> {
                 category_source: None,
             })],
         )?;
+        crate::categorize::categorize_new(self.store, self.clock, book, self.actor, tx_id)?;
         Ok(tx_id)
     }
 
@@ -502,9 +506,7 @@ impl Local<'_> {
 impl Local<'_> {
     /// The book's rules in the order they run.
     pub fn rules(&self, book: BookId) -> LocalResult<Vec<Rule>> {
-        let mut rules: Vec<Rule> = self.store.ledger(book)?.rules().cloned().collect();
-        rules.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
-        Ok(rules)
+        Ok(self.store.ledger(book)?.rules().cloned().collect())
     }
 
     /// Saves new rules; one whose id is taken is refused (edit it instead).
@@ -515,9 +517,20 @@ impl Local<'_> {
         self.save_rules(book, rules)
     }
 
-    /// Saves rules, replacing those with the same ids.
+    /// Saves rules, replacing those with the same ids; a rule without a
+    /// position keeps the one it replaces or goes after all others, in the
+    /// order given ([`rules::place`]).
     pub fn save_rules(&self, book: BookId, rules: Vec<Rule>) -> LocalResult<()> {
-        self.execute(book, &rules.into_iter().map(Command::SaveRule).collect::<Vec<_>>())
+        let placed = rules::place(&self.rules(book)?, rules);
+        self.execute(book, &placed.into_iter().map(Command::SaveRule).collect::<Vec<_>>())
+    }
+
+    /// The rules named in `first` run first, in that order, the rest after
+    /// them as before; one write. Returns the new running order.
+    pub fn reorder_rules(&self, book: BookId, first: &[String]) -> LocalResult<Vec<Rule>> {
+        let moved = rules::reorder(&self.rules(book)?, first).map_err(|e| LocalError::Book(e.to_string()))?;
+        self.execute(book, &moved.into_iter().map(Command::SaveRule).collect::<Vec<_>>())?;
+        self.rules(book)
     }
 
     /// Replaces rule `id` with what `edit` makes of it.

@@ -7,7 +7,9 @@ use jiff::civil::Date;
 use kassa_app::SystemClock;
 use kassa_app::categorize as service;
 use kassa_core::categorize::evaluate::benchmark;
-use kassa_core::categorize::rules::{export_json, export_toml, import_json, import_toml};
+use kassa_core::categorize::holdout::{self, HoldoutConfig};
+use kassa_core::categorize::rules::{RULE_FORMAT, export_json, export_toml, import_json, import_toml};
+use kassa_core::categorize::synth::SynthConfig;
 use kassa_core::categorize::{ModelKind, Rule, synth};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -28,6 +30,12 @@ pub enum RulesCmd {
     },
     Delete {
         id: String,
+    },
+    /// Change the running order: the rules named run first, in the order
+    /// given; the others follow as before
+    Reorder {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
     },
     /// Print every rule as a rule file
     Export {
@@ -57,8 +65,9 @@ pub enum RulesCmd {
 pub struct RuleArgs {
     /// Rule name (for `add`)
     name: Option<String>,
-    /// A condition FIELD:OP:VALUE — fields description, counterparty, amount, account, date, currency;
-    /// ops contains, equals, starts_with, ends_with, regex, one_of (a,b), between (lo,hi), gt, lt, ge, le
+    /// A condition FIELD:OP:VALUE — fields description, counterparty, amount (signed: money out is
+    /// negative), magnitude (|amount|), account, date, currency; ops contains, equals, starts_with,
+    /// ends_with, regex, one_of (a,b), between (lo,hi), gt, lt, ge, le
     #[arg(long = "if", value_name = "FIELD:OP:VALUE")]
     conditions: Vec<String>,
     /// Match when any condition holds (default: all)
@@ -150,7 +159,7 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             if args.conditions.is_empty() && !args.inflow && !args.outflow {
                 bail!("a rule needs at least one --if condition (or --inflow / --outflow)");
             }
-            let file = json!({ "rule": [args.to_json(&name, None)?] });
+            let file = json!({ "version": RULE_FORMAT, "rule": [args.to_json(&name, None)?] });
             let rules = parse_rules(&file.to_string(), true)?;
             let id = rules[0].id.clone();
             ctx.local().add_rules(book.id, rules)?;
@@ -161,7 +170,8 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             let mut edited = old.clone();
             let name = rule.name.clone().unwrap_or_else(|| old.name.clone());
             let has_conditions = !rule.conditions.is_empty() || rule.inflow || rule.outflow;
-            let fresh = parse_rules(&json!({ "rule": [rule.to_json(&name, Some(&id))?] }).to_string(), true)?;
+            let file = json!({ "version": RULE_FORMAT, "rule": [rule.to_json(&name, Some(&id))?] });
+            let fresh = parse_rules(&file.to_string(), true)?;
             let new = &fresh[0];
             edited.name = name;
             if has_conditions {
@@ -178,6 +188,12 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
             Ok::<_, anyhow::Error>(edited)
         }),
         RulesCmd::Delete { id } => Ok(ctx.local().delete_rule(book.id, id)?),
+        RulesCmd::Reorder { ids } => {
+            let order = ctx.local().reorder_rules(book.id, &ids)?;
+            let ids: Vec<&str> = order.iter().map(|r| r.id.as_str()).collect();
+            eprintln!("rules now run in this order: {}", ids.join(", "));
+            Ok(())
+        }
         RulesCmd::List => {
             #[derive(Serialize)]
             struct Row {
@@ -242,10 +258,41 @@ pub fn rules(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
 }
 
 fn print_run(ctx: &Ctx, report: &service::RunReport) -> anyhow::Result<()> {
-    output::print(&report.changes, ctx.output)?;
+    print_changes(ctx, &report.changes)?;
     let verb = if report.dry_run { "would change" } else { "changed" };
     eprintln!("run {}: {verb} {} transactions", report.run, report.changes.len());
     Ok(())
+}
+
+/// Changes as a listing: the table shows the one-line `why`, JSON and CSV
+/// also carry the structured evidence.
+fn print_changes(ctx: &Ctx, changes: &[service::Change]) -> anyhow::Result<()> {
+    if ctx.output != output::Format::Table {
+        return output::print(changes, ctx.output);
+    }
+    #[derive(Serialize)]
+    struct Row<'a> {
+        tx_id: &'a str,
+        date: Date,
+        description: &'a str,
+        from: Option<&'a str>,
+        to: Option<&'a str>,
+        by: &'a str,
+        why: &'a str,
+    }
+    let rows: Vec<Row<'_>> = changes
+        .iter()
+        .map(|c| Row {
+            tx_id: &c.tx_id,
+            date: c.date,
+            description: &c.description,
+            from: c.from.as_deref(),
+            to: c.to.as_deref(),
+            by: c.by,
+            why: &c.why,
+        })
+        .collect();
+    output::print(&rows, ctx.output)
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,7 +308,9 @@ pub enum CategorizeCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// List open suggestions; `--accept` applies them as your choice
+    /// What the model proposes for uncategorised transactions, with the
+    /// evidence — the same rows and verdicts as `run --dry-run`;
+    /// `--accept-above` applies the stored suggestions as your choice
     Review {
         /// Accept every listed suggestion at or above this confidence (0..1)
         #[arg(long)]
@@ -272,9 +321,14 @@ pub enum CategorizeCmd {
         /// Default: the book's last three months are the test set
         #[arg(long, value_parser = parse_date)]
         split_date: Option<Date>,
-        /// Evaluate on a generated multi-locale history instead of the book
+        /// Evaluate on a generated multi-locale history instead of the book:
+        /// train on its first 24 months, test on the next 6
         #[arg(long)]
         synthetic: bool,
+        /// Which generator: `synth` (the first) or `holdout` (the second,
+        /// written apart from it)
+        #[arg(long, value_parser = ["synth", "holdout"], default_value = "synth")]
+        generator: String,
         /// Seed of the generated history
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -283,10 +337,16 @@ pub enum CategorizeCmd {
 
 pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
     match cmd {
-        CategorizeCmd::Evaluate { synthetic: true, seed, .. } => {
-            let history = synth::history(seed, 36);
-            let split = jiff::civil::date(2022, 1, 1).saturating_add(jiff::Span::new().months(33));
-            let bench = benchmark(&history, split, &ModelKind::ALL);
+        CategorizeCmd::Evaluate { synthetic: true, seed, generator, .. } => {
+            let (history, start) = if generator == "holdout" {
+                let cfg = HoldoutConfig { seed, months: 30, ..HoldoutConfig::default() };
+                (holdout::generate(&cfg), cfg.start)
+            } else {
+                let cfg = SynthConfig { seed, months: 30, ..SynthConfig::default() };
+                (synth::generate(&cfg), cfg.start)
+            };
+            let months = |n: i64| start.saturating_add(jiff::Span::new().months(n));
+            let bench = benchmark(&history, months(24), months(30), &ModelKind::ALL);
             println!("{bench}");
             Ok(())
         }
@@ -347,18 +407,13 @@ pub fn categorize(ctx: &Ctx, cmd: CategorizeCmd) -> anyhow::Result<()> {
         }
         CategorizeCmd::Review { accept_above } => {
             let book = ctx.book()?;
-            let rows: Vec<_> = ctx
-                .store
-                .transactions(book.id, &kassa_store::TxFilter::default())?
-                .into_iter()
-                .filter(|r| r.suggestion.is_some())
-                .collect();
             if let Some(min) = accept_above {
                 let n = ctx.local().accept_suggestions(book.id, min)?;
                 eprintln!("accepted {n} suggestions");
                 return Ok(());
             }
-            output::print(&rows, ctx.output)
+            let changes = service::review(ctx.store, &SystemClock, book.id, service::Scope::default())?;
+            print_changes(ctx, &changes)
         }
     }
 }

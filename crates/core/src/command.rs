@@ -117,6 +117,15 @@ pub enum Command {
         notes: Option<String>,
         run: Option<Uuid>,
     },
+    /// Undo of a rule run's annotation: counterparty, tags and notes become
+    /// exactly these again (`None` clears).
+    RestoreAnnotation {
+        tx_id: TxId,
+        counterparty: Option<String>,
+        tags: Vec<String>,
+        notes: Option<String>,
+        run: Uuid,
+    },
     /// The model's guess below the auto-apply threshold, kept for review.
     Suggest {
         tx_id: TxId,
@@ -235,6 +244,7 @@ impl Command {
             | Command::DeleteTransaction { tx_id }
             | Command::Categorize { tx_id, .. }
             | Command::Annotate { tx_id, .. }
+            | Command::RestoreAnnotation { tx_id, .. }
             | Command::Suggest { tx_id, .. }
             | Command::AssignBucket { tx_id, .. } => Some(*tx_id),
             _ => None,

@@ -108,8 +108,11 @@ events! {
     TransactionRecategorized(Recategorized => StoredRecategorized) = "transaction_recategorized" v 2,
     TransactionDeleted(Deleted => StoredDeleted) = "transaction_deleted" v 1,
     TransactionAnnotated(Annotated => StoredAnnotated) = "transaction_annotated" v 1,
+    /// Undo of a rule run's annotation (issue 15).
+    TransactionAnnotationRestored(AnnotationRestored => StoredAnnotationRestored) = "transaction_annotation_restored" v 1,
     CategorySuggested(Suggested => StoredSuggested) = "category_suggested" v 1,
-    RuleSaved(Rule => StoredRule) = "rule_saved" v 1,
+    /// v2: `amount` conditions are signed (v1's are read as `magnitude`).
+    RuleSaved(Rule => StoredRule) = "rule_saved" v 2,
     RuleDeleted(RuleDeleted => StoredRuleDeleted) = "rule_deleted" v 1,
     ImportBatchRecorded(ImportBatch => StoredImportBatch) = "import_batch_recorded" v 1,
     ImportRowsRecorded(ImportRows => StoredImportRows) = "import_rows_recorded" v 1,
@@ -204,6 +207,19 @@ pub struct Annotated {
     pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<Uuid>,
+}
+
+/// A rule run's annotation taken back: counterparty, tags and notes are set
+/// to exactly these values again (`None` clears), as they were before `run`.
+/// Its own event because [`Annotated`] can only set, never clear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnotationRestored {
+    pub tx_id: TxId,
+    pub counterparty: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    /// The run whose change this undoes.
+    pub run: Uuid,
 }
 
 /// The model's guess, below the threshold for applying it.
@@ -388,6 +404,13 @@ mod tests {
                 vec![crate::categorize::Action::SetCategory("A:B".into())],
             )),
             Event::RuleDeleted(RuleDeleted { rule_id: "groceries".into() }),
+            Event::TransactionAnnotationRestored(AnnotationRestored {
+                tx_id: TxId(id),
+                counterparty: None,
+                tags: vec![],
+                notes: Some("n".into()),
+                run: id,
+            }),
             Event::TransactionDeleted(Deleted { tx_id: TxId(id) }),
         ];
         for e in events {

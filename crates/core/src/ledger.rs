@@ -21,8 +21,8 @@ use crate::command::{AccountRef, Command, NewTransaction, NewTransfer};
 use crate::currency::Currency;
 use crate::error::{LedgerError, ParseError};
 use crate::event::{
-    AccountRenamed, Annotated, Book, BookClosed, BookRenamed, Deleted, Event, FxRatesImported, Recategorized,
-    RuleDeleted, Suggested,
+    AccountRenamed, Annotated, AnnotationRestored, Book, BookClosed, BookRenamed, Deleted, Event, FxRatesImported,
+    Recategorized, RuleDeleted, Suggested,
 };
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
@@ -37,7 +37,10 @@ pub struct Ledger {
     accounts: BTreeMap<AccountId, Account>,
     categories: BTreeMap<CategoryId, Category>,
     transactions: HashMap<TxId, Transaction>,
-    rules: BTreeMap<String, Rule>,
+    /// Each rule with the order it was first saved in, which breaks ties
+    /// of equal positions (rules saved before positions were explicit).
+    rules: BTreeMap<String, (u64, Rule)>,
+    rules_saved: u64,
 }
 
 impl Ledger {
@@ -66,9 +69,13 @@ impl Ledger {
         self.transactions.values()
     }
 
-    /// The book's categorisation rules, by id.
+    /// The book's categorisation rules in the order they run: by position,
+    /// then in the order they were first saved (never by id: issue 15 found
+    /// a rule file's order lost that way).
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
-        self.rules.values()
+        let mut rules: Vec<&(u64, Rule)> = self.rules.values().collect();
+        rules.sort_by_key(|(saved, r)| (r.position, *saved));
+        rules.into_iter().map(|(_, r)| r)
     }
 
     pub fn account(&self, id: AccountId) -> Option<&Account> {
@@ -147,6 +154,20 @@ impl Ledger {
                 }
                 Ok(vec![Event::TransactionAnnotated(Annotated { tx_id: *tx_id, counterparty, tags, notes, run: *run })])
             }
+            Command::RestoreAnnotation { tx_id, counterparty, tags, notes, run } => {
+                let tx = self.known_transaction(*tx_id)?;
+                let (counterparty, notes) = (clean(counterparty), clean(notes));
+                if tx.counterparty == counterparty && tx.notes == notes && &tx.tags == tags {
+                    return Ok(vec![]);
+                }
+                Ok(vec![Event::TransactionAnnotationRestored(AnnotationRestored {
+                    tx_id: *tx_id,
+                    counterparty,
+                    tags: tags.clone(),
+                    notes,
+                    run: *run,
+                })])
+            }
             Command::Suggest { tx_id, category, confidence_permille } => {
                 let tx = self.known_transaction(*tx_id)?;
                 let category = self.resolve_category(category)?;
@@ -163,7 +184,7 @@ impl Ledger {
                         self.resolve_category(c)?;
                     }
                 }
-                if self.rules.get(&rule.id) == Some(rule) {
+                if self.rules.get(&rule.id).map(|(_, r)| r) == Some(rule) {
                     return Ok(vec![]);
                 }
                 Ok(vec![Event::RuleSaved(rule.clone())])
@@ -535,9 +556,18 @@ impl Ledger {
                     t.tags.clone_from(&a.tags);
                 }
             }
+            Event::TransactionAnnotationRestored(a) => {
+                if let Some(t) = self.transactions.get_mut(&a.tx_id) {
+                    t.counterparty.clone_from(&a.counterparty);
+                    t.notes.clone_from(&a.notes);
+                    t.tags.clone_from(&a.tags);
+                }
+            }
             Event::CategorySuggested(_) => {}
             Event::RuleSaved(r) => {
-                self.rules.insert(r.id.clone(), r.clone());
+                let saved = self.rules.get(&r.id).map_or(self.rules_saved, |(saved, _)| *saved);
+                self.rules_saved += 1;
+                self.rules.insert(r.id.clone(), (saved, r.clone()));
             }
             Event::RuleDeleted(d) => {
                 self.rules.remove(&d.rule_id);

@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorBody};
 use kassa_app::books::*;
 use kassa_app::budgets::{BudgetEdit, BudgetView, SetBudget, parse_month};
+use kassa_app::categorize::Change;
 use kassa_app::imports::*;
 use kassa_app::orgs::*;
 use kassa_app::portfolio::{HoldingRow, LotRow, PerformanceRow, PortfolioParams, SaleRow};
@@ -779,6 +780,19 @@ async fn portfolio_performance(
     Ok(Json(blocking(&app, move |app| app.portfolio_performance(&actor, BookId(book), &q)).await?))
 }
 
+// ---------------------------------------------------------------- categoriser
+
+/// What the categoriser proposes for uncategorised transactions — applied
+/// (`by: model`) or only suggested — each with its evidence: the
+/// confidence against the bar it must clear (per category, higher for a
+/// merchant never seen), similar past transactions and the deciding tokens.
+/// The same rows as `kassa categorize run --dry-run`. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/suggestions", tag = "categorize", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), responses((status = 200, body = Vec<Change>)))]
+async fn list_suggestions(State(app): State<App>, Caller(actor): Caller, Ids(book): Ids<Uuid>) -> Reply<Vec<Change>> {
+    Ok(Json(blocking(&app, move |app| app.suggestions(&actor, BookId(book))).await?))
+}
+
 // ---------------------------------------------------------------- recurring
 
 /// Recurring payments and subscriptions found in the book's history;
@@ -931,6 +945,7 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(portfolio_sales))
         .routes(routes!(portfolio_lots))
         .routes(routes!(portfolio_performance))
+        .routes(routes!(list_suggestions))
         .routes(routes!(list_recurring))
         .routes(routes!(confirm_recurring))
         .routes(routes!(dismiss_recurring))

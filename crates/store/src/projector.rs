@@ -11,7 +11,7 @@ use kassa_core::access::{
     TokenRevoked, UserDisabled, UserRegistered,
 };
 use kassa_core::categorize::Rule;
-use kassa_core::event::{AccountRenamed, Annotated, Deleted, Recategorized, Suggested};
+use kassa_core::event::{AccountRenamed, Annotated, AnnotationRestored, Deleted, Recategorized, Suggested};
 use kassa_core::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
@@ -56,12 +56,14 @@ pub(crate) enum RowOp<'e> {
         source: Option<CategorySource>,
     },
     /// Counterparty (when given), notes (when given) and tags of a transaction
-    /// and the counterparty of its register rows.
+    /// and the counterparty of its register rows. With `replace`, counterparty
+    /// and notes are set as given, `None` clearing them.
     Annotate {
         tx_id: TxId,
         counterparty: Option<&'e str>,
         notes: Option<&'e str>,
         tags: &'e [String],
+        replace: bool,
     },
     /// The transaction's rows everywhere, and a tombstone in the import index.
     DeleteTransaction {
@@ -203,7 +205,29 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
                     flows.add(book, &old, -1)?;
                     flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1)?;
                 }
-                RowOp::Annotate { tx_id: *tx_id, counterparty: counterparty.as_deref(), notes: notes.as_deref(), tags }
+                RowOp::Annotate {
+                    tx_id: *tx_id,
+                    counterparty: counterparty.as_deref(),
+                    notes: notes.as_deref(),
+                    tags,
+                    replace: false,
+                }
+            }
+            Event::TransactionAnnotationRestored(AnnotationRestored { tx_id, counterparty, tags, notes, .. }) => {
+                let book = book!();
+                if let Some(old) = sink.load_transaction(book, *tx_id)?
+                    && old.counterparty != *counterparty
+                {
+                    flows.add(book, &old, -1)?;
+                    flows.add(book, &Transaction { counterparty: counterparty.clone(), ..old }, 1)?;
+                }
+                RowOp::Annotate {
+                    tx_id: *tx_id,
+                    counterparty: counterparty.as_deref(),
+                    notes: notes.as_deref(),
+                    tags,
+                    replace: true,
+                }
             }
             Event::TransactionDeleted(Deleted { tx_id }) => {
                 let book = book!();

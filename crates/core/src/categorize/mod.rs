@@ -4,17 +4,19 @@
 //! The pieces are used in this order on import: [`rules::RuleSet::apply`] runs
 //! first (an explicit user rule always wins); when no rule set a category,
 //! [`model::Categorizer::predict`] suggests one with a confidence and the
-//! evidence; a suggestion at or above the threshold chosen by
-//! [`evaluate::choose_threshold`] may be auto-applied, anything below is only
-//! offered. Corrections go back through [`model::Categorizer::learn`].
+//! evidence; [`policy::Policy::judge`] (thresholds calibrated per class, and a
+//! higher bar for merchants the history never had) decides whether it is
+//! auto-applied or only offered. Corrections go back through [`model::Categorizer::learn`].
 //!
 //! Nothing here knows the ledger's transaction type: callers map their rows onto
 //! [`TxView`], a borrowed view with just the fields categorisation looks at.
 
 pub mod evaluate;
 pub mod features;
+pub mod holdout;
 pub mod merchant;
 pub mod model;
+pub mod policy;
 pub mod rules;
 pub mod synth;
 
@@ -24,6 +26,7 @@ use rust_decimal::Decimal;
 pub use evaluate::{Report, choose_threshold, evaluate};
 pub use merchant::normalize_merchant;
 pub use model::{Categorizer, ModelKind, Prediction};
+pub use policy::{Policy, Verdict};
 pub use rules::{Action, Condition, Field, Op, Predicate, Rule, RuleError, RuleOutcome, RuleSet};
 
 /// What categorisation sees of a transaction. Borrowed so that rule runs over a

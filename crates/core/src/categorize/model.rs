@@ -35,13 +35,15 @@
 //! the naive Bayes variants a softmax of the per-feature-mass log score with a
 //! fixed temperature, because raw NB posteriors over thousands of correlated
 //! n-grams are all 0.9999. Either way the auto-apply threshold is calibrated
-//! on held-out data ([`super::evaluate::choose_threshold`]), not trusted.
+//! on held-out data ([`super::policy`]: per class, and higher for merchants
+//! never seen), not trusted.
 #![allow(clippy::float_arithmetic)] // model weights and probabilities, never money
 
 use serde::{Deserialize, Serialize};
 
 use super::TxView;
 use super::features::{DIM, Feature, describe, extract};
+use super::policy::{Policy, Verdict};
 
 /// Bumped whenever the saved form or the feature definition changes; an older
 /// model is refused and retrained from the history.
@@ -219,6 +221,9 @@ pub struct Categorizer {
     /// LR only: AdaGrad sum for the biases. NB: examples per class.
     class_aux: Vec<f32>,
     examples: u64,
+    /// When a prediction is applied; `None` for a model saved before
+    /// policies existed (the caller's single threshold then decides).
+    policy: Option<Policy>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -232,6 +237,8 @@ struct Saved {
     class_mass: Vec<f32>,
     class_aux: Vec<f32>,
     examples: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy: Option<Policy>,
 }
 
 /// Why a saved model cannot be loaded.
@@ -259,7 +266,30 @@ impl Categorizer {
             class_mass: Vec::new(),
             class_aux: Vec::new(),
             examples: 0,
+            policy: None,
         }
+    }
+
+    /// The model with the policy that decides when its predictions apply.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref()
+    }
+
+    /// The prediction for `tx` and whether it is applied or only suggested:
+    /// the one decision every caller makes through (run, dry run, review,
+    /// evaluation). `fallback` is the threshold of a model without a policy.
+    pub fn decide(&self, tx: &TxView<'_>, fallback: f64) -> Option<(Prediction, Verdict)> {
+        let p = self.predict(tx)?;
+        let verdict = match &self.policy {
+            Some(policy) => policy.judge(tx, &p.category, p.confidence),
+            None => Policy::single(fallback).judge(tx, &p.category, p.confidence),
+        };
+        Some((p, verdict))
     }
 
     /// Trains a fresh model on `(transaction, category)` pairs.
@@ -535,6 +565,7 @@ impl Categorizer {
             class_mass: self.class_mass.clone(),
             class_aux: self.class_aux.clone(),
             examples: self.examples,
+            policy: self.policy.clone(),
         };
         // Serialising plain numbers and strings cannot fail.
         serde_json::to_string(&saved).unwrap_or_default()
@@ -559,6 +590,7 @@ impl Categorizer {
             class_mass: saved.class_mass,
             class_aux: saved.class_aux,
             examples: saved.examples,
+            policy: saved.policy,
         })
     }
 }

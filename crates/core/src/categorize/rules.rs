@@ -27,14 +27,25 @@
 //! accents. A missing counterparty matches no text operator.
 //!
 //! Range operators (`between`, `gt`, `lt`, `ge`, `le`) and `equals` / `one_of`
-//! on `amount` compare the **magnitude** `|amount|` — a rule says "more than 100"
-//! meaning spent or received; pair it with `is_outflow` / `is_inflow` for
-//! direction. `between` is inclusive at both ends. On `date` they take ISO
-//! dates ("2024-01-31").
+//! on `amount` compare the **signed** amount: money out is negative, so
+//! "spent more than 100" is `lt = "-100"` and a refund of up to 20 is
+//! `between = ["0.01", "20"]`. On `magnitude` they compare `|amount|` with a
+//! non-negative operand ("more than 100 either way": `gt = "100"`); the
+//! sign tests `is_outflow` / `is_inflow` are only for `amount`. `between` is
+//! inclusive at both ends. On `date` they take ISO dates ("2024-01-31").
+//!
+//! **Versions.** Before rule format 2, `amount` silently compared magnitudes
+//! (and dropped the operand's sign): `amount gt -300` meant `|amount| > 300`.
+//! A rule stored that way (`rule_saved` v1) or read from a file without
+//! `version = 2` keeps that meaning: [`read_v1`] turns each such leaf into the
+//! `magnitude` leaf it always was. Files written by [`export_toml`] and
+//! [`export_json`] say `version = 2`.
 //!
 //! # The rule file (TOML; JSON has the same shape)
 //!
 //! ```toml
+//! version = 2                   # signed amounts; absent means format 1
+//!
 //! [[rule]]
 //! name = "Groceries"
 //! when.any = [
@@ -51,7 +62,7 @@
 //! enabled = true                # optional; default true
 //! when.all = [
 //!   { field = "counterparty", one_of = ["Hausverwaltung Meier", "Meier GmbH"] },
-//!   { field = "amount", between = ["900", "1200"] },
+//!   { field = "amount", between = ["-1200", "-900"] },   # paid 900 to 1200
 //!   { is_outflow = true },      # sign tests default to field = "amount"
 //!   { not = { field = "date", lt = "2024-01-01" } },
 //! ]
@@ -87,7 +98,10 @@ use super::{TxView, fold, strip_accents};
 pub enum Field {
     Description,
     Counterparty,
+    /// The signed amount (negative = money out).
     Amount,
+    /// `|amount|`, for "this much either way".
+    Magnitude,
     Account,
     Date,
     Currency,
@@ -99,6 +113,7 @@ impl fmt::Display for Field {
             Field::Description => "description",
             Field::Counterparty => "counterparty",
             Field::Amount => "amount",
+            Field::Magnitude => "magnitude",
             Field::Account => "account",
             Field::Date => "date",
             Field::Currency => "currency",
@@ -239,6 +254,49 @@ impl Rule {
     }
 }
 
+/// Gap between the positions kassa gives, so a rule can be put between two
+/// others with `--position` without renumbering.
+pub const POSITION_STEP: i64 = 10;
+
+/// Gives each rule saved without a position (0) an explicit one: the place
+/// of the rule it replaces, or else after every other rule, in the order
+/// given — so the order a user wrote (a file, one `add` after another) is
+/// the order rules run in. Explicit positions are kept.
+pub fn place(existing: &[Rule], mut new: Vec<Rule>) -> Vec<Rule> {
+    let mut last = existing.iter().filter(|r| !new.iter().any(|n| n.id == r.id)).map(|r| r.position).max().unwrap_or(0);
+    for rule in &mut new {
+        if rule.position == 0 {
+            rule.position = existing
+                .iter()
+                .find(|old| old.id == rule.id && old.position != 0)
+                .map_or(last + POSITION_STEP, |old| old.position);
+        }
+        last = last.max(rule.position);
+    }
+    new
+}
+
+/// A new running order: the rules named in `first` run first, in that
+/// order, the others after them as before. `existing` is in running order;
+/// returns the rules whose position changes (positions become 10, 20, …).
+pub fn reorder(existing: &[Rule], first: &[String]) -> Result<Vec<Rule>, RuleError> {
+    let mut order: Vec<&Rule> = Vec::with_capacity(existing.len());
+    for id in first {
+        let rule = existing.iter().find(|r| &r.id == id).ok_or_else(|| RuleError::UnknownRule(id.clone()))?;
+        if order.iter().any(|r| r.id == rule.id) {
+            return Err(RuleError::RepeatedInOrder(id.clone()));
+        }
+        order.push(rule);
+    }
+    order.extend(existing.iter().filter(|r| !first.contains(&r.id)));
+    Ok(order
+        .into_iter()
+        .zip((1..).map(|i| i * POSITION_STEP))
+        .filter(|(r, p)| r.position != *p)
+        .map(|(r, position)| Rule { position, ..r.clone() })
+        .collect())
+}
+
 /// "Big rent transfer" → "big-rent-transfer".
 fn slug(name: &str) -> String {
     let folded = fold(name);
@@ -267,49 +325,111 @@ pub enum RuleError {
     InvalidValue { rule: String, field: Field, value: String, expected: &'static str },
     #[error("rule '{rule}': id '{id}' is used by an earlier rule")]
     DuplicateId { rule: String, id: String },
+    #[error("no rule has id '{0}'")]
+    UnknownRule(String),
+    #[error("rule '{0}' is named twice in the new order")]
+    RepeatedInOrder(String),
     #[error("cannot read rule file: {0}")]
     Parse(String),
     #[error("cannot write rule file: {0}")]
     Write(String),
 }
 
-/// The on-disk form: `[[rule]]` tables.
+/// The rule format written today: `amount` is signed (see the module docs).
+pub const RULE_FORMAT: u32 = 2;
+
+/// The on-disk form: a format version and `[[rule]]` tables.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleFile {
+    /// Absent in files written before format 2, which are read as format 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<u32>,
     #[serde(default, rename = "rule")]
     rules: Vec<Rule>,
 }
 
-/// Reads a TOML rule file.
-pub fn import_toml(text: &str) -> Result<Vec<Rule>, RuleError> {
-    toml::from_str::<RuleFile>(text).map(|f| with_ids(f.rules)).map_err(|e| RuleError::Parse(e.to_string()))
+impl RuleFile {
+    fn current(rules: &[Rule]) -> Self {
+        RuleFile { version: Some(RULE_FORMAT), rules: rules.to_vec() }
+    }
+
+    /// The rules in today's meaning, each with its stable id (a slug of the
+    /// name when the file has none), so stored rules can be edited, deleted
+    /// and undone.
+    fn into_rules(self) -> Result<Vec<Rule>, RuleError> {
+        let legacy = match self.version.unwrap_or(1) {
+            1 => true,
+            RULE_FORMAT => false,
+            v => {
+                return Err(RuleError::Parse(format!(
+                    "rule file version {v} is newer than this kassa ({RULE_FORMAT})"
+                )));
+            }
+        };
+        Ok(self
+            .rules
+            .into_iter()
+            .map(|mut r| {
+                if r.id.is_empty() {
+                    r.id = slug(&r.name);
+                }
+                if legacy { read_v1(r) } else { r }
+            })
+            .collect())
+    }
 }
 
-/// Gives every rule read from a file its stable id (a slug of the name when
-/// the file has none), so stored rules can be edited, deleted and undone.
-fn with_ids(mut rules: Vec<Rule>) -> Vec<Rule> {
-    for r in &mut rules {
-        if r.id.is_empty() {
-            r.id = slug(&r.name);
-        }
-    }
-    rules
+/// Reads a TOML rule file.
+pub fn import_toml(text: &str) -> Result<Vec<Rule>, RuleError> {
+    toml::from_str::<RuleFile>(text).map_err(|e| RuleError::Parse(e.to_string()))?.into_rules()
 }
 
 /// Writes rules as a TOML rule file that [`import_toml`] reads back unchanged.
 pub fn export_toml(rules: &[Rule]) -> Result<String, RuleError> {
-    toml::to_string_pretty(&RuleFile { rules: rules.to_vec() }).map_err(|e| RuleError::Write(e.to_string()))
+    toml::to_string_pretty(&RuleFile::current(rules)).map_err(|e| RuleError::Write(e.to_string()))
 }
 
-/// Reads a JSON rule file (`{"rule": [...]}`).
+/// Reads a JSON rule file (`{"version": 2, "rule": [...]}`).
 pub fn import_json(text: &str) -> Result<Vec<Rule>, RuleError> {
-    serde_json::from_str::<RuleFile>(text).map(|f| with_ids(f.rules)).map_err(|e| RuleError::Parse(e.to_string()))
+    serde_json::from_str::<RuleFile>(text).map_err(|e| RuleError::Parse(e.to_string()))?.into_rules()
 }
 
 /// Writes rules as pretty JSON.
 pub fn export_json(rules: &[Rule]) -> Result<String, RuleError> {
-    serde_json::to_string_pretty(&RuleFile { rules: rules.to_vec() }).map_err(|e| RuleError::Write(e.to_string()))
+    serde_json::to_string_pretty(&RuleFile::current(rules)).map_err(|e| RuleError::Write(e.to_string()))
+}
+
+/// A rule of format 1 in today's terms: every range or point test on
+/// `amount` compared `|amount|` with `|operand|`, so it becomes that test on
+/// `magnitude` with the operand's sign dropped. Sign tests stay as they are.
+pub fn read_v1(mut rule: Rule) -> Rule {
+    fn walk(c: &mut Condition) {
+        match c {
+            Condition::All(list) | Condition::Any(list) => list.iter_mut().for_each(walk),
+            Condition::Not(inner) => walk(inner),
+            Condition::Leaf(p) if p.field == Field::Amount && !matches!(p.op, Op::IsInflow | Op::IsOutflow) => {
+                p.field = Field::Magnitude;
+                let abs = |v: &mut String| {
+                    if let Some(rest) = v.trim().strip_prefix('-') {
+                        *v = rest.to_owned();
+                    }
+                };
+                match &mut p.op {
+                    Op::Equals(v) | Op::Gt(v) | Op::Lt(v) | Op::Ge(v) | Op::Le(v) => abs(v),
+                    Op::OneOf(vs) => vs.iter_mut().for_each(abs),
+                    Op::Between(a, b) => {
+                        abs(a);
+                        abs(b);
+                    }
+                    _ => {}
+                }
+            }
+            Condition::Leaf(_) => {}
+        }
+    }
+    walk(&mut rule.conditions);
+    rule
 }
 
 // ---------------------------------------------------------------------------
@@ -569,6 +689,7 @@ enum TextTest {
 
 #[derive(Debug, Clone)]
 enum AmountTest {
+    Signed(Range<Decimal>),
     Magnitude(Range<Decimal>),
     Inflow,
     Outflow,
@@ -709,11 +830,12 @@ impl Matcher {
                     (Field::Account, true) => Some(tx.account),
                     (Field::Currency, false) => Some(&folded.currency),
                     (Field::Currency, true) => Some(tx.currency),
-                    (Field::Amount | Field::Date, _) => None,
+                    (Field::Amount | Field::Magnitude | Field::Date, _) => None,
                 };
                 text.is_some_and(|t| test.matches(t))
             }
             Matcher::Amount(test) => match test {
+                AmountTest::Signed(range) => range.contains(&tx.amount),
                 AmountTest::Magnitude(range) => range.contains(&tx.amount.abs()),
                 AmountTest::Inflow => tx.amount > Decimal::ZERO,
                 AmountTest::Outflow => tx.amount < Decimal::ZERO,
@@ -776,19 +898,23 @@ fn compile_leaf(rule: &str, p: &Predicate) -> Result<Matcher, RuleError> {
             };
             Ok(Matcher::Text { field, raw, test })
         }
-        Field::Amount => {
+        Field::Amount | Field::Magnitude => {
+            let magnitude = field == Field::Magnitude;
             let parse = |s: &str| {
-                Decimal::from_str(s.trim()).map(|d| d.abs()).map_err(|_| RuleError::InvalidValue {
-                    rule: rule.to_owned(),
-                    field,
-                    value: s.to_owned(),
-                    expected: "a decimal amount such as 12.50",
-                })
+                let invalid =
+                    |expected| RuleError::InvalidValue { rule: rule.to_owned(), field, value: s.to_owned(), expected };
+                let d = Decimal::from_str(s.trim()).map_err(|_| invalid("a decimal amount such as -12.50"))?;
+                if magnitude && d.is_sign_negative() && !d.is_zero() {
+                    return Err(invalid("a magnitude of 0 or more (a signed test goes on 'amount')"));
+                }
+                Ok(d)
             };
-            Ok(Matcher::Amount(match &p.op {
-                Op::IsInflow => AmountTest::Inflow,
-                Op::IsOutflow => AmountTest::Outflow,
-                op => AmountTest::Magnitude(range_of(op, parse).ok_or_else(not_for_field)??),
+            Ok(Matcher::Amount(match (&p.op, magnitude) {
+                (Op::IsInflow, false) => AmountTest::Inflow,
+                (Op::IsOutflow, false) => AmountTest::Outflow,
+                (Op::IsInflow | Op::IsOutflow, true) => return Err(not_for_field()),
+                (op, false) => AmountTest::Signed(range_of(op, parse).ok_or_else(not_for_field)??),
+                (op, true) => AmountTest::Magnitude(range_of(op, parse).ok_or_else(not_for_field)??),
             }))
         }
         Field::Date => {

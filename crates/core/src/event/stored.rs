@@ -46,8 +46,8 @@ use crate::category::{Category, CategoryName, Section};
 use crate::currency::Currency;
 use crate::date::LedgerDate;
 use crate::event::{
-    AccountRenamed, Annotated, Book, BookClosed, BookRenamed, Deleted, FxRatesImported, Owner, Recategorized,
-    RuleDeleted, Suggested,
+    AccountRenamed, Annotated, AnnotationRestored, Book, BookClosed, BookRenamed, Deleted, FxRatesImported, Owner,
+    Recategorized, RuleDeleted, Suggested,
 };
 use crate::iban::Iban;
 use crate::ids::{AccountId, BatchId, BookId, CategoryId, OrgId, ReviewId, TxId, UserId};
@@ -96,6 +96,10 @@ pub(crate) fn upcast(event_type: &str, schema_version: u32, data: &str) -> Optio
                 .and_then(|v1| StoredRecategorized::from(v1).into_domain())
                 .map(Event::TransactionRecategorized),
         ),
+        // v1 had today's shape; only the meaning of `amount` changed.
+        ("rule_saved", 1) => {
+            Some(decode::<StoredRule>(data).map(|r| Event::RuleSaved(crate::categorize::rules::read_v1(r))))
+        }
         _ => None,
     }
 }
@@ -180,7 +184,7 @@ stored_unit_enum!(#[serde(rename_all = "snake_case")] StoredBookRole <=> BookRol
 stored_unit_enum!(#[serde(rename_all = "snake_case")] StoredOrgRole <=> OrgRole { Member, Admin });
 stored_unit_enum!(#[serde(rename_all = "snake_case")] StoredTokenKind <=> TokenKind { Session, Invite });
 stored_unit_enum!(#[serde(rename_all = "snake_case")] StoredField <=> Field {
-    Description, Counterparty, Amount, Account, Date, Currency,
+    Description, Counterparty, Amount, Magnitude, Account, Date, Currency,
 });
 
 fn source(s: Option<CategorySource>) -> Option<StoredCategorySource> {
@@ -535,6 +539,39 @@ impl Stored for StoredAnnotated {
     }
 }
 
+/// `transaction_annotation_restored`: every field written, `null` included,
+/// since `null` here means "cleared", not "unchanged".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAnnotationRestored {
+    pub tx_id: Uuid,
+    pub counterparty: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub run: Uuid,
+}
+
+impl Stored for StoredAnnotationRestored {
+    type Domain = AnnotationRestored;
+    fn from_domain(a: &AnnotationRestored) -> Self {
+        StoredAnnotationRestored {
+            tx_id: a.tx_id.0,
+            counterparty: a.counterparty.clone(),
+            tags: a.tags.clone(),
+            notes: a.notes.clone(),
+            run: a.run,
+        }
+    }
+    fn into_domain(self) -> Result<AnnotationRestored, Invalid> {
+        Ok(AnnotationRestored {
+            tx_id: TxId(self.tx_id),
+            counterparty: self.counterparty,
+            tags: self.tags,
+            notes: self.notes,
+            run: self.run,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredSuggested {
     pub tx_id: Uuid,
@@ -770,6 +807,8 @@ impl StoredAction {
 
 /// `rule_saved`: written with the defaults left out (`position` 0, `enabled`
 /// true, `stop_processing` false, an empty `id`), as the rule file does.
+/// v2: `amount` tests are signed; v1's compared magnitudes and are read
+/// through [`crate::categorize::rules::read_v1`] (same shape).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredRule {
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -4,6 +4,7 @@
 
 use jiff::civil::{Date, date};
 use kassa_core::categorize::evaluate::{Scored, benchmark, calibrate, choose_threshold, evaluate_model};
+use kassa_core::categorize::holdout::{self, HoldoutConfig};
 use kassa_core::categorize::synth::{SynthConfig, generate, history};
 use kassa_core::categorize::{Categorizer, ModelKind, TxView, evaluate};
 use rust_decimal::Decimal;
@@ -124,8 +125,8 @@ fn small_generated_history_meets_floors() {
     let split = date(2022, 10, 1);
     let train: Vec<_> = hist.iter().filter(|t| t.date < split).map(|t| (t.view(), t.category.as_str())).collect();
     let test: Vec<_> = hist.iter().filter(|t| t.date >= split).map(|t| (t.view(), t.category.as_str())).collect();
-    let threshold = calibrate(ModelKind::default(), &train, 0.15);
-    let report = evaluate(&train, &test, threshold);
+    let policy = calibrate(ModelKind::default(), &train, 0.15);
+    let report = evaluate(&train, &test, &policy);
     println!("{report}");
     assert!(report.n_test > 300 && report.n_train > 1000);
     assert!(report.top1_accuracy >= 0.82, "top-1 {}", report.top1_accuracy);
@@ -141,8 +142,29 @@ fn generator_is_deterministic_and_has_unseen_merchants() {
     assert_ne!(a, history(4, 6));
     let categories: std::collections::HashSet<_> = a.iter().map(|t| t.category.as_str()).collect();
     assert!(categories.len() >= 40, "{} categories", categories.len());
-    let bench = benchmark(&a, date(2022, 5, 1), &[]);
+    let bench = benchmark(&a, date(2022, 5, 1), date(2022, 7, 1), &[]);
     assert!(bench.unseen_merchant_share > 0.05, "{}", bench.unseen_merchant_share);
+}
+
+/// Issue 15: on the second, independently written generator, with a
+/// time-based split (24 months of training, the next 6 as test), the
+/// calibrated policy keeps auto-applied precision at the goal overall and
+/// does not let unseen merchants through on middling confidence, as the
+/// single global threshold did (0.72 precision on them).
+#[test]
+fn second_generator_time_split_meets_the_goals() {
+    let cfg = HoldoutConfig { seed: 3, months: 30, households: 1, ..HoldoutConfig::default() };
+    let hist = holdout::generate(&cfg);
+    let (split, end) = (date(2025, 1, 1), date(2025, 7, 1));
+    let bench = benchmark(&hist, split, end, &[ModelKind::default()]);
+    println!("{bench}");
+    let r = &bench.reports[0];
+    assert!(bench.unseen_row_share > 0.08, "{}", bench.unseen_row_share);
+    assert!(r.top1_accuracy >= 0.88, "top-1 {}", r.top1_accuracy);
+    assert!(r.auto_precision >= 0.97, "auto precision {}", r.auto_precision);
+    assert!(r.coverage >= 0.70, "coverage {}", r.coverage);
+    assert!(r.unseen.auto_precision >= 0.9, "unseen auto precision {}", r.unseen.auto_precision);
+    assert!(r.unseen.coverage < r.seen.coverage, "it abstains more on merchants it never saw");
 }
 
 /// ING España export with the bank's own categories, mapped onto kassa's.

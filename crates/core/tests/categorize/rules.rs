@@ -67,22 +67,71 @@ fn case_sensitive_leaf_compares_raw_text() {
 }
 
 #[test]
-fn amount_operators_use_magnitude_and_sign() {
+fn amount_operators_compare_the_signed_amount() {
     let a = Field::Amount;
-    assert!(check(a, Op::Gt(s("100")), "x", -12050));
-    assert!(!check(a, Op::Gt(s("120.50")), "x", -12050));
-    assert!(check(a, Op::Ge(s("120.50")), "x", -12050));
-    assert!(check(a, Op::Lt(s("120.51")), "x", 12050));
-    assert!(!check(a, Op::Lt(s("120.50")), "x", 12050));
-    assert!(check(a, Op::Le(s("120.50")), "x", 12050));
-    assert!(check(a, Op::Between(s("100"), s("120.50")), "x", -12050));
-    assert!(!check(a, Op::Between(s("1"), s("99.99")), "x", -12050));
-    assert!(check(a, Op::Equals(s("120.5")), "x", -12050));
+    // Issue 15: "gt 100" used to match a payment of 120.50 (|−120.50| > 100).
+    assert!(!check(a, Op::Gt(s("100")), "x", -12050));
+    assert!(check(a, Op::Gt(s("100")), "x", 12050));
+    assert!(check(a, Op::Lt(s("-100")), "x", -12050));
+    assert!(!check(a, Op::Lt(s("-120.50")), "x", -12050));
+    assert!(check(a, Op::Le(s("-120.50")), "x", -12050));
+    assert!(check(a, Op::Ge(s("-120.50")), "x", -12050));
+    assert!(check(a, Op::Between(s("-200"), s("-100")), "x", -12050));
+    assert!(!check(a, Op::Between(s("100"), s("200")), "x", -12050));
+    assert!(check(a, Op::Equals(s("-120.5")), "x", -12050));
+    assert!(!check(a, Op::Equals(s("120.5")), "x", -12050));
     assert!(check(a, Op::OneOf(vec![s("9.99"), s("120.50")]), "x", 12050));
     assert!(check(a, Op::IsOutflow, "x", -1));
     assert!(!check(a, Op::IsOutflow, "x", 1));
     assert!(check(a, Op::IsInflow, "x", 1));
     assert!(!check(a, Op::IsInflow, "x", 0));
+}
+
+#[test]
+fn magnitude_operators_compare_the_absolute_amount() {
+    let m = Field::Magnitude;
+    assert!(check(m, Op::Gt(s("100")), "x", -12050));
+    assert!(check(m, Op::Gt(s("100")), "x", 12050));
+    assert!(!check(m, Op::Gt(s("120.50")), "x", -12050));
+    assert!(check(m, Op::Ge(s("120.50")), "x", -12050));
+    assert!(check(m, Op::Lt(s("120.51")), "x", 12050));
+    assert!(check(m, Op::Between(s("100"), s("120.50")), "x", -12050));
+    assert!(check(m, Op::Equals(s("120.5")), "x", -12050));
+    // A magnitude has no sign: a negative operand or a sign test is refused.
+    let neg = Rule::new("Neg", Condition::leaf(m, Op::Gt(s("-5"))), cat("X"));
+    assert!(matches!(RuleSet::compile(&[neg]), Err(RuleError::InvalidValue { field: Field::Magnitude, .. })));
+    let sign = Rule::new("Sign", Condition::leaf(m, Op::IsOutflow), cat("X"));
+    assert!(matches!(RuleSet::compile(&[sign]), Err(RuleError::OperatorNotForField { .. })));
+}
+
+#[test]
+fn format_1_rules_keep_comparing_magnitudes() {
+    // The same rule, as a format-1 file (no version) and as format 2: the old
+    // file keeps its old meaning, |amount| > 100 with the operand's sign dropped.
+    let body = r#"
+[[rule]]
+name = "Big"
+when.all = [{ field = "amount", gt = "-100" }, { is_outflow = true }]
+then = [{ set_category = "X" }]
+"#;
+    let old = import_toml(body).unwrap();
+    let Condition::All(leaves) = &old[0].conditions else { panic!("{:?}", old[0].conditions) };
+    assert_eq!(leaves[0], Condition::leaf(Field::Magnitude, Op::Gt(s("100"))));
+    assert_eq!(leaves[1], Condition::leaf(Field::Amount, Op::IsOutflow));
+    let old = RuleSet::compile(&old).unwrap();
+    assert!(old.apply(&tx("x", -12050)).category.is_some());
+    assert!(old.apply(&tx("x", -5000)).category.is_none());
+
+    let new = RuleSet::compile(&import_toml(&format!("version = 2\n{body}")).unwrap()).unwrap();
+    assert!(new.apply(&tx("x", -5000)).category.is_some(), "-50 > -100, and it is an outflow");
+    assert!(new.apply(&tx("x", -12050)).category.is_none());
+
+    let future = import_toml(&format!("version = 3\n{body}")).unwrap_err();
+    assert!(future.to_string().contains("version 3"), "{future}");
+    // Exports say which format they are, so they read back unchanged.
+    let exported = export_toml(&import_toml(body).unwrap()).unwrap();
+    assert!(exported.starts_with("version = 2"), "{exported}");
+    assert_eq!(import_toml(&exported).unwrap(), import_toml(body).unwrap());
 }
 
 #[test]
@@ -102,7 +151,7 @@ fn date_operators() {
 #[test]
 fn groups_and_negation() {
     let rema = Condition::leaf(Field::Description, Op::Contains(s("rema")));
-    let big = Condition::leaf(Field::Amount, Op::Gt(s("100")));
+    let big = Condition::leaf(Field::Magnitude, Op::Gt(s("100")));
     let both = Condition::All(vec![rema.clone(), big.clone()]);
     let either = Condition::Any(vec![rema.clone(), big.clone()]);
     let not_rema = Condition::Not(Box::new(rema));
@@ -198,7 +247,7 @@ fn errors_name_rule_and_field() {
     let err = RuleSet::compile(&[value]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "rule 'Bad amount': invalid value 'lots' on amount (expected a decimal amount such as 12.50)"
+        "rule 'Bad amount': invalid value 'lots' on amount (expected a decimal amount such as -12.50)"
     );
     let day = Rule::new("Bad date", Condition::leaf(Field::Date, Op::Lt(s("2024-02-30"))), cat("X"));
     assert!(matches!(RuleSet::compile(&[day]), Err(RuleError::InvalidValue { field: Field::Date, .. })));

@@ -13,7 +13,8 @@ use kassa_core::bucket::{BucketAssigned, BucketMoved, BucketSet};
 use kassa_core::budget::{BudgetHeld, BudgetMode, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use kassa_core::categorize::{Action, Condition, Field, Op, Predicate, Rule};
 use kassa_core::event::{
-    AccountRenamed, Annotated, BookClosed, BookRenamed, Deleted, FxRatesImported, Recategorized, RuleDeleted, Suggested,
+    AccountRenamed, Annotated, AnnotationRestored, BookClosed, BookRenamed, Deleted, FxRatesImported, Recategorized,
+    RuleDeleted, Suggested,
 };
 use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
@@ -115,13 +116,14 @@ fn rule() -> Rule {
                 Condition::leaf(Field::Counterparty, Op::Equals("Netto Marken-Discount".into())),
             ]),
             Condition::leaf(Field::Amount, Op::IsOutflow),
-            Condition::leaf(Field::Amount, Op::Between("-250.00".into(), "-1.00".into())),
+            // What the v1 fixture's `amount between [-250.00, -1.00]` always meant.
+            Condition::leaf(Field::Magnitude, Op::Between("250.00".into(), "1.00".into())),
             Condition::leaf(Field::Currency, Op::OneOf(vec!["EUR".into(), "CHF".into()])),
             Condition::Not(Box::new(Condition::leaf(Field::Account, Op::Equals("Credit Card".into())))),
             Condition::leaf(Field::Date, Op::Ge("2024-01-01".into())),
             Condition::leaf(Field::Date, Op::Le("2026-12-31".into())),
-            Condition::leaf(Field::Amount, Op::Gt("-300".into())),
-            Condition::leaf(Field::Amount, Op::Lt("0".into())),
+            Condition::leaf(Field::Magnitude, Op::Gt("300".into())),
+            Condition::leaf(Field::Magnitude, Op::Lt("0".into())),
         ]),
         actions: vec![
             Action::SetCategory("Groceries".into()),
@@ -192,6 +194,13 @@ pub fn samples() -> Vec<Event> {
             tags: vec!["food".into(), "weekly".into()],
             notes: Some("paid with the shared card".into()),
             run: Some(uuid(RUN)),
+        }),
+        Event::TransactionAnnotationRestored(AnnotationRestored {
+            tx_id: TxId(uuid(TX)),
+            counterparty: None,
+            tags: vec!["weekly".into()],
+            notes: Some("before the rule".into()),
+            run: uuid(RUN),
         }),
         Event::CategorySuggested(Suggested {
             tx_id: TxId(uuid(TX)),
@@ -457,6 +466,17 @@ pub fn extra_samples() -> Vec<(&'static str, Event)> {
                 on: false,
                 cap: None,
             }),
+        ),
+        (
+            "signed",
+            Event::RuleSaved(Rule::new(
+                "Refunds",
+                Condition::All(vec![
+                    Condition::leaf(Field::Amount, Op::Between("0.01".into(), "20".into())),
+                    Condition::leaf(Field::Magnitude, Op::Ge("1".into())),
+                ]),
+                vec![Action::SetCategory("Refunds".into())],
+            )),
         ),
         (
             "minimal",

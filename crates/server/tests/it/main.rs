@@ -2,6 +2,7 @@
 //! (with `KASSA_TEST_PG`) PostgreSQL.
 
 mod budgets;
+mod categorize;
 mod idempotency;
 mod imports;
 mod matrix;

@@ -65,6 +65,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET", "/api/v1/books/{book}/portfolio/sales", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/portfolio/lots", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/portfolio/performance", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/suggestions", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/recurring", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/recurring/{id}/confirm", [401, 404, 403, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/recurring/{id}/dismiss", [401, 404, 403, 200, 200, 403, 404, 404]),

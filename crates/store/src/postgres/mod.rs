@@ -613,14 +613,18 @@ impl RowSink for Sink<'_> {
                 tx.execute("DELETE FROM suggestions WHERE tx_id = $1", &[&tx_id.0])?;
                 import::tombstone(tx, tx_id)?;
             }
-            RowOp::Annotate { tx_id, counterparty, notes, tags } => {
+            RowOp::Annotate { tx_id, counterparty, notes, tags, replace } => {
                 let tags = (!tags.is_empty()).then(|| serde_json::json!(tags));
                 tx.execute(
-                    "UPDATE transactions SET counterparty = COALESCE($1, counterparty), notes = COALESCE($2, notes),
-                                             tags = $3 WHERE id = $4",
+                    if replace {
+                        "UPDATE transactions SET counterparty = $1, notes = $2, tags = $3 WHERE id = $4"
+                    } else {
+                        "UPDATE transactions SET counterparty = COALESCE($1, counterparty), notes = COALESCE($2, notes),
+                                             tags = $3 WHERE id = $4"
+                    },
                     &[&counterparty, &notes, &tags, &tx_id.0],
                 )?;
-                if counterparty.is_some() {
+                if counterparty.is_some() || replace {
                     tx.execute(
                         &format!("UPDATE register SET counterparty = $1 WHERE {}", register_rows_of_tx("", "$2")),
                         &[&counterparty, &tx_id.0],

@@ -688,14 +688,16 @@ impl RowSink for Uow<'_> {
                 tx.prepare_cached("DELETE FROM suggestions WHERE tx_id = ?1")?.execute([tx_id.0])?;
                 import::tombstone(tx, tx_id)?;
             }
-            RowOp::Annotate { tx_id, counterparty, notes, tags } => {
+            RowOp::Annotate { tx_id, counterparty, notes, tags, replace } => {
                 let tags = (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default());
-                tx.prepare_cached(
+                tx.prepare_cached(if replace {
+                    "UPDATE transactions SET counterparty = ?1, notes = ?2, tags = ?3 WHERE id = ?4"
+                } else {
                     "UPDATE transactions SET counterparty = COALESCE(?1, counterparty), notes = COALESCE(?2, notes),
-                                             tags = ?3 WHERE id = ?4",
-                )?
+                                             tags = ?3 WHERE id = ?4"
+                })?
                 .execute(params![counterparty, notes, tags, tx_id.0])?;
-                if counterparty.is_some() {
+                if counterparty.is_some() || replace {
                     tx.prepare_cached(&format!(
                         "UPDATE register SET counterparty = ?1 WHERE {}",
                         register_rows_of_tx("", "?2")

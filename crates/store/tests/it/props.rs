@@ -64,6 +64,12 @@ enum Op {
         nth: usize,
         counterparty: u8,
     },
+    /// An undo puts a counterparty, tags and notes back, clearing them when
+    /// `counterparty` is 0 (issue 15).
+    Restore {
+        nth: usize,
+        counterparty: u8,
+    },
     /// The model's open guess (the `suggestions` projection).
     Suggest {
         nth: usize,
@@ -103,6 +109,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), proptest::option::of(0..3usize)).prop_map(|(nth, category)| Op::Recategorize { nth, category }),
         1 => any::<usize>().prop_map(|nth| Op::Delete { nth }),
         1 => (any::<usize>(), 0..3u8).prop_map(|(nth, counterparty)| Op::Annotate { nth, counterparty }),
+        1 => (any::<usize>(), 0..3u8).prop_map(|(nth, counterparty)| Op::Restore { nth, counterparty }),
         1 => (0..60u8, 500..2_000i64).prop_map(|(day, milli)| Op::Fx { day, milli }),
         1 => (any::<usize>(), 0..3usize, 0..1000u16).prop_map(|(nth, category, permille)| Op::Suggest { nth, category, permille }),
         1 => (0..3u8, any::<bool>()).prop_map(|(n, delete)| Op::Rule { n, delete }),
@@ -178,6 +185,13 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
             Op::Delete { nth } if !live.is_empty() => {
                 Command::DeleteTransaction { tx_id: live.remove(nth % live.len()) }
             }
+            Op::Restore { nth, counterparty } if !live.is_empty() => Command::RestoreAnnotation {
+                tx_id: live[nth % live.len()],
+                counterparty: (*counterparty > 0).then(|| format!("Renamed {counterparty}")),
+                tags: vec![],
+                notes: (*counterparty > 1).then(|| "restored".into()),
+                run: uuid::Uuid::nil(),
+            },
             Op::Annotate { nth, counterparty } if !live.is_empty() => Command::Annotate {
                 tx_id: live[nth % live.len()],
                 counterparty: Some(format!("Renamed {counterparty}")),
