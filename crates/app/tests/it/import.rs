@@ -47,12 +47,11 @@ pub fn state(store: &dyn Store, book: BookId) -> (String, usize, Vec<(String, St
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let Some(root) = std::env::var_os("KASSA_CORPUS") else {
-        eprintln!("SKIPPING corpus import tests: KASSA_CORPUS is unset");
+    let Some(root) = crate::corpus::corpus_dir() else {
         return vec![];
     };
     let mut out = vec![];
-    let mut dirs = vec![PathBuf::from(root)];
+    let mut dirs = vec![root];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let p = e.path();
