@@ -293,6 +293,24 @@ pub fn import_file<'a>(
     Ok(report)
 }
 
+/// Every file of one command, tried as a dry run, in order: one import
+/// command is all-or-nothing, so a caller stores the files only when none
+/// of these is an error, and otherwise reports each file's result. Each
+/// file is checked on its own (its duplicates against the book, not
+/// against the other files), which is what decides bad rows and unknown
+/// accounts.
+pub fn check_files(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    book: BookId,
+    actor: &str,
+    files: &[&Path],
+    opts: &ImportOptions,
+) -> Vec<std::result::Result<ImportReport, ImportError>> {
+    let dry = ImportOptions { dry_run: true, ..opts.clone() };
+    files.iter().map(|f| import_file(store, clock, book, actor, Input::File(f), &dry, None)).collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     Rows,
