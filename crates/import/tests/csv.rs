@@ -8,6 +8,8 @@ mod corpus;
 mod detect;
 #[path = "csv/fuzz.rs"]
 mod fuzz;
+#[path = "csv/layouts.rs"]
+mod layouts;
 #[path = "csv/limits.rs"]
 mod limits;
 #[path = "csv/native.rs"]
