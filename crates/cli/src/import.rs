@@ -181,11 +181,16 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
         if bad > 0 {
             for r in &checked {
                 match r {
-                    Ok(r) => eprintln!("{}: fine ({} new row(s)), not stored because another file failed", r.file, r.new),
+                    Ok(r) => {
+                        eprintln!("{}: fine ({} new row(s)), not stored because another file failed", r.file, r.new)
+                    }
                     Err(e) => eprintln!("error: {e}"),
                 }
             }
-            bail!("{bad} of {} files have errors; nothing stored (fix them, or import the good files alone)", paths.len());
+            bail!(
+                "{bad} of {} files have errors; nothing stored (fix them, or import the good files alone)",
+                paths.len()
+            );
         }
     }
     let mut reports = vec![];

@@ -85,7 +85,12 @@ fn several_files_are_all_or_nothing_and_a_failing_dry_run_exits_non_zero() {
         assert!(err.contains("good.csv: fine (5 new row(s)), not stored"), "{err}");
         assert!(err.contains("bad.csv: 2 bad row(s)"), "{err}");
         assert!(err.contains("1 of 2 files have errors; nothing stored"), "{err}");
-        assert_eq!(kassa(url, &["events", "--limit", "1000", "-o", "json"]).stdout, before, "{}: nothing written", db.name);
+        assert_eq!(
+            kassa(url, &["events", "--limit", "1000", "-o", "json"]).stdout,
+            before,
+            "{}: nothing written",
+            db.name
+        );
 
         let out = kassa(url, &["import", b, g, "--create-accounts", "--dry-run", "-o", "json"]);
         assert!(!out.status.success(), "{}: a dry run with errors fails", db.name);

@@ -693,10 +693,10 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
         let unique = !name.is_empty() && header.iter().filter(|h| table::norm_header(h) == name).count() == 1;
         // A name written `#Kwota` is referenced without its `#`, which
         // would read as a column position.
-        let named = || clean(&header[i]).trim_start_matches('#').to_string();
-        match has_header && unique && !name.starts_with('#') {
-            true => named(),
-            false => format!("#{}", i + 1),
+        if has_header && unique && !name.starts_with('#') {
+            clean(&header[i]).trim_start_matches('#').to_string()
+        } else {
+            format!("#{}", i + 1)
         }
     };
     let one = |r: Role| find(&roles, r).map(colref);
@@ -878,8 +878,25 @@ const DEBIT_MARKS: &[&str] = &[
     "addebito",
     "-",
 ];
-const CREDIT_MARKS: &[&str] =
-    &["c", "k", "cr", "credit", "m", "a", "j", "bij", "h", "haben", "inflow", "bevetel", "in", "deposit", "abono", "accredito", "+"];
+const CREDIT_MARKS: &[&str] = &[
+    "c",
+    "k",
+    "cr",
+    "credit",
+    "m",
+    "a",
+    "j",
+    "bij",
+    "h",
+    "haben",
+    "inflow",
+    "bevetel",
+    "in",
+    "deposit",
+    "abono",
+    "accredito",
+    "+",
+];
 
 #[cfg(test)]
 mod tests {

@@ -371,7 +371,9 @@ fn a_category_of_another_section_is_a_bad_row_not_a_silent_move() {
             Err(ImportError::BadRows { count, first, .. }) => {
                 assert_eq!(count, 1, "{}: {first:?}", db.name);
                 assert!(
-                    first[0].starts_with("gifts.csv:3: section: category 'Gifts' is an expense category but the row says income"),
+                    first[0].starts_with(
+                        "gifts.csv:3: section: category 'Gifts' is an expense category but the row says income"
+                    ),
                     "{}: {first:?}",
                     db.name
                 );
@@ -380,11 +382,23 @@ fn a_category_of_another_section_is_a_bad_row_not_a_silent_move() {
         }
         assert_eq!(state(store, b), before, "{}: nothing stored", db.name);
         // Against a category the book already has, across imports, too.
-        let r = run(store, b, "a.csv", format!("{header}g1,Checking,2024-03-01,-20.00,EUR,expense,Gifts,F,,,\n").as_bytes(), &opts())
-            .unwrap();
+        let r = run(
+            store,
+            b,
+            "a.csv",
+            format!("{header}g1,Checking,2024-03-01,-20.00,EUR,expense,Gifts,F,,,\n").as_bytes(),
+            &opts(),
+        )
+        .unwrap();
         assert_eq!(r.new, 1);
-        let err = run(store, b, "b.csv", format!("{header}g2,Checking,2024-03-02,50.00,EUR,income,gifts,A,,,\n").as_bytes(), &opts())
-            .unwrap_err();
+        let err = run(
+            store,
+            b,
+            "b.csv",
+            format!("{header}g2,Checking,2024-03-02,50.00,EUR,income,gifts,A,,,\n").as_bytes(),
+            &opts(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("b.csv:2: section: category 'gifts' is an expense category"), "{err}");
     }
 }

@@ -43,19 +43,136 @@ struct Lang {
 }
 
 const LANGS: [Lang; 13] = [
-    Lang { date: "Date", text: "Description", amount: "Amount", debit: "Debit", credit: "Credit", mark: ("Type", "DR", "CR"), currency: "Currency", balance: "Balance" },
-    Lang { date: "Buchungstag", text: "Verwendungszweck", amount: "Betrag", debit: "Soll", credit: "Haben", mark: ("Soll/Haben", "S", "H"), currency: "Währung", balance: "Saldo" },
-    Lang { date: "Date opération", text: "Libellé", amount: "Montant", debit: "Débit", credit: "Crédit", mark: ("Sens", "D", "C"), currency: "Devise", balance: "Solde" },
-    Lang { date: "Fecha", text: "Concepto", amount: "Importe", debit: "Cargo", credit: "Abono", mark: ("Tipo", "D", "H"), currency: "Divisa", balance: "Saldo" },
-    Lang { date: "Data contabile", text: "Descrizione", amount: "Importo", debit: "Addebiti", credit: "Accrediti", mark: ("Segno", "D", "A"), currency: "Valuta", balance: "Saldo" },
-    Lang { date: "Datum", text: "Omschrijving", amount: "Bedrag", debit: "Af", credit: "Bij", mark: ("Af Bij", "Af", "Bij"), currency: "Munt", balance: "Saldo" },
-    Lang { date: "Data operacji", text: "Opis operacji", amount: "Kwota", debit: "Obciążenia", credit: "Uznania", mark: ("Strona", "W", "M"), currency: "Waluta", balance: "Saldo po operacji" },
-    Lang { date: "Data movimento", text: "Descrição", amount: "Valor", debit: "Débito", credit: "Crédito", mark: ("D/C", "D", "C"), currency: "Moeda", balance: "Saldo" },
-    Lang { date: "Bokföringsdag", text: "Text", amount: "Belopp", debit: "Uttag", credit: "Insättning", mark: ("Typ", "D", "K"), currency: "Valuta", balance: "Saldo" },
-    Lang { date: "Bogføringsdato", text: "Tekst", amount: "Beløb", debit: "Hævet", credit: "Indsat", mark: ("Type", "D", "K"), currency: "Valuta", balance: "Saldo" },
-    Lang { date: "Datum zaúčtování", text: "Popis", amount: "Částka", debit: "Výdaj", credit: "Příjem", mark: ("Typ", "D", "K"), currency: "Měna", balance: "Zůstatek" },
-    Lang { date: "Kirjauspäivä", text: "Selite", amount: "Määrä", debit: "Veloitus", credit: "Hyvitys", mark: ("Tyyppi", "D", "K"), currency: "Valuutta", balance: "Saldo" },
-    Lang { date: "Könyvelés dátuma", text: "Közlemény", amount: "Összeg", debit: "Terhelés", credit: "Jóváírás", mark: ("Típus", "T", "J"), currency: "Pénznem", balance: "Egyenleg" },
+    Lang {
+        date: "Date",
+        text: "Description",
+        amount: "Amount",
+        debit: "Debit",
+        credit: "Credit",
+        mark: ("Type", "DR", "CR"),
+        currency: "Currency",
+        balance: "Balance",
+    },
+    Lang {
+        date: "Buchungstag",
+        text: "Verwendungszweck",
+        amount: "Betrag",
+        debit: "Soll",
+        credit: "Haben",
+        mark: ("Soll/Haben", "S", "H"),
+        currency: "Währung",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Date opération",
+        text: "Libellé",
+        amount: "Montant",
+        debit: "Débit",
+        credit: "Crédit",
+        mark: ("Sens", "D", "C"),
+        currency: "Devise",
+        balance: "Solde",
+    },
+    Lang {
+        date: "Fecha",
+        text: "Concepto",
+        amount: "Importe",
+        debit: "Cargo",
+        credit: "Abono",
+        mark: ("Tipo", "D", "H"),
+        currency: "Divisa",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Data contabile",
+        text: "Descrizione",
+        amount: "Importo",
+        debit: "Addebiti",
+        credit: "Accrediti",
+        mark: ("Segno", "D", "A"),
+        currency: "Valuta",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Datum",
+        text: "Omschrijving",
+        amount: "Bedrag",
+        debit: "Af",
+        credit: "Bij",
+        mark: ("Af Bij", "Af", "Bij"),
+        currency: "Munt",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Data operacji",
+        text: "Opis operacji",
+        amount: "Kwota",
+        debit: "Obciążenia",
+        credit: "Uznania",
+        mark: ("Strona", "W", "M"),
+        currency: "Waluta",
+        balance: "Saldo po operacji",
+    },
+    Lang {
+        date: "Data movimento",
+        text: "Descrição",
+        amount: "Valor",
+        debit: "Débito",
+        credit: "Crédito",
+        mark: ("D/C", "D", "C"),
+        currency: "Moeda",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Bokföringsdag",
+        text: "Text",
+        amount: "Belopp",
+        debit: "Uttag",
+        credit: "Insättning",
+        mark: ("Typ", "D", "K"),
+        currency: "Valuta",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Bogføringsdato",
+        text: "Tekst",
+        amount: "Beløb",
+        debit: "Hævet",
+        credit: "Indsat",
+        mark: ("Type", "D", "K"),
+        currency: "Valuta",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Datum zaúčtování",
+        text: "Popis",
+        amount: "Částka",
+        debit: "Výdaj",
+        credit: "Příjem",
+        mark: ("Typ", "D", "K"),
+        currency: "Měna",
+        balance: "Zůstatek",
+    },
+    Lang {
+        date: "Kirjauspäivä",
+        text: "Selite",
+        amount: "Määrä",
+        debit: "Veloitus",
+        credit: "Hyvitys",
+        mark: ("Tyyppi", "D", "K"),
+        currency: "Valuutta",
+        balance: "Saldo",
+    },
+    Lang {
+        date: "Könyvelés dátuma",
+        text: "Közlemény",
+        amount: "Összeg",
+        debit: "Terhelés",
+        credit: "Jóváírás",
+        mark: ("Típus", "T", "J"),
+        currency: "Pénznem",
+        balance: "Egyenleg",
+    },
 ];
 
 #[derive(Clone, Copy)]
@@ -77,7 +194,8 @@ fn number(minor: i64, decimal: char, thousands: Option<char>) -> String {
     let units = (minor.abs() / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0
+        if i > 0
+            && (units.len() - i).is_multiple_of(3)
             && let Some(t) = thousands
         {
             grouped.push(t);
@@ -100,16 +218,22 @@ fn variant(seed: u64) -> Variant {
     }
     .filter(|t| *t != delim);
     let sign = *rng.pick(&[Sign::Signed, Sign::Columns, Sign::Mark]);
-    let (cur, sym) = *rng.pick(&[("EUR", "€"), ("PLN", "zł"), ("GBP", "£"), ("USD", "$"), ("CHF", "CHF"), ("CZK", "Kč")]);
+    let (cur, sym) =
+        *rng.pick(&[("EUR", "€"), ("PLN", "zł"), ("GBP", "£"), ("USD", "$"), ("CHF", "CHF"), ("CZK", "Kč")]);
     // 0 none, 1 code after, 2 code before, 3 symbol after, 4 symbol before, 5 own column
     let money_style = rng.below(6);
-    let fmt = *rng.pick(&["%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%m/%d/%Y", "%d-%m-%Y", "%Y%m%d", "%d.%m.%y", "%Y.%m.%d"]);
+    let fmt =
+        *rng.pick(&["%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%m/%d/%Y", "%d-%m-%Y", "%Y%m%d", "%d.%m.%y", "%Y.%m.%d"]);
     // A bank writes its own language's code page: Czech headers never come
     // in windows-1252, so only encodings that hold the column names are drawn.
-    let names_text = [lang.date, lang.text, lang.amount, lang.debit, lang.credit, lang.mark.0, lang.currency, lang.balance].concat();
+    let names_text =
+        [lang.date, lang.text, lang.amount, lang.debit, lang.credit, lang.mark.0, lang.currency, lang.balance].concat();
     let fits: Vec<&str> = ["UTF-8", "UTF-8 BOM", "windows-1252", "windows-1250", "ISO-8859-2", "ISO-8859-15"]
         .into_iter()
-        .filter(|l| l.starts_with("UTF") || !encoding_rs::Encoding::for_label(l.as_bytes()).expect("known").encode(&names_text).2)
+        .filter(|l| {
+            l.starts_with("UTF")
+                || !encoding_rs::Encoding::for_label(l.as_bytes()).expect("known").encode(&names_text).2
+        })
         .collect();
     let encoding = *rng.pick(&fits);
     let quote_names = rng.below(3); // 0 plain, 1 quoted, 2 '#'-prefixed
@@ -131,10 +255,18 @@ fn variant(seed: u64) -> Variant {
         let j = rng.below(i + 1);
         cols.swap(i, j);
     }
-    let q = |s: &str| if s.contains(delim) || s.contains('"') { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let q = |s: &str| {
+        if s.contains(delim) || s.contains('"') { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    };
     let mut out = String::new();
     let junk_before = rng.below(4);
-    let junk: [&str; 5] = ["Kontoauszug / Account statement", "IBAN: PL61109010140000071219812874", "Period: 2024-01-01 - 2024-03-31", "", "Generated by online banking"];
+    let junk: [&str; 5] = [
+        "Kontoauszug / Account statement",
+        "IBAN: PL61109010140000071219812874",
+        "Period: 2024-01-01 - 2024-03-31",
+        "",
+        "Generated by online banking",
+    ];
     for k in 0..junk_before {
         out.push_str(junk[(k + rng.below(5)) % 5]);
         out.push('\n');
@@ -157,7 +289,17 @@ fn variant(seed: u64) -> Variant {
     let n = 5 + rng.below(40);
     let mut sum = Decimal::ZERO;
     let mut balance: i64 = 1_000_000;
-    let texts = ["Café Müller", "Żabka 1234", "Salary März", "Přijatá platba", "Virement reçu", "Überweisung", "Spotify", "Åhléns", "Kávézó"];
+    let texts = [
+        "Café Müller",
+        "Żabka 1234",
+        "Salary März",
+        "Přijatá platba",
+        "Virement reçu",
+        "Überweisung",
+        "Spotify",
+        "Åhléns",
+        "Kávézó",
+    ];
     for _ in 0..n {
         let month = 1 + rng.below(3) as i8;
         let day = 1 + rng.below(28) as i8;
@@ -185,8 +327,20 @@ fn variant(seed: u64) -> Variant {
                 1 => q(texts[rng.below(texts.len())]),
                 2 if matches!(sign, Sign::Mark) => q(&decorate(plain.clone())),
                 2 => q(&signed),
-                3 => if minor < 0 { q(&decorate(plain.clone())) } else { String::new() },
-                4 => if minor > 0 { q(&decorate(plain.clone())) } else { String::new() },
+                3 => {
+                    if minor < 0 {
+                        q(&decorate(plain.clone()))
+                    } else {
+                        String::new()
+                    }
+                }
+                4 => {
+                    if minor > 0 {
+                        q(&decorate(plain.clone()))
+                    } else {
+                        String::new()
+                    }
+                }
                 5 => (if minor < 0 { lang.mark.1 } else { lang.mark.2 }).to_string(),
                 6 => cur.to_string(),
                 _ => q(&number(balance, decimal, thousands)),
@@ -215,7 +369,11 @@ fn variant(seed: u64) -> Variant {
     let describe = format!(
         "lang={} delim={delim:?} decimal={decimal:?} thousands={thousands:?} sign={} money={money_style} date={fmt} enc={encoding} names={quote_names} trailing={trailing} junk={junk_before}",
         lang.date,
-        match sign { Sign::Signed => "signed", Sign::Columns => "columns", Sign::Mark => "mark" },
+        match sign {
+            Sign::Signed => "signed",
+            Sign::Columns => "columns",
+            Sign::Mark => "mark",
+        },
     );
     Variant { bytes, rows: n, sum, describe }
 }
@@ -266,7 +424,11 @@ fn generated_layouts_import_without_a_profile() {
         }
     }
     let rate = exact as f64 / VARIANTS as f64;
-    eprintln!("layouts: {exact}/{VARIANTS} exact ({:.1} %), {asked} asked for a mapping, {} wrong", rate * 100.0, wrong.len());
+    eprintln!(
+        "layouts: {exact}/{VARIANTS} exact ({:.1} %), {asked} asked for a mapping, {} wrong",
+        rate * 100.0,
+        wrong.len()
+    );
     for (seed, d) in wrong.iter().take(15) {
         eprintln!("  wrong #{seed}: {d}");
     }
