@@ -265,7 +265,7 @@ pub fn import_file<'a>(
         history: HashMap::new(),
         resolved: HashMap::new(),
         new_accounts: HashMap::new(),
-        new_categories: HashSet::new(),
+        new_categories: HashMap::new(),
         groups: HashMap::new(),
         singles: vec![],
         stage: Stage::Rows,
@@ -300,6 +300,24 @@ pub fn import_file<'a>(
         }
     }
     Ok(report)
+}
+
+/// Every file of one command, tried as a dry run, in order: one import
+/// command is all-or-nothing, so a caller stores the files only when none
+/// of these is an error, and otherwise reports each file's result. Each
+/// file is checked on its own (its duplicates against the book, not
+/// against the other files), which is what decides bad rows and unknown
+/// accounts.
+pub fn check_files(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    book: BookId,
+    actor: &str,
+    files: &[&Path],
+    opts: &ImportOptions,
+) -> Vec<std::result::Result<ImportReport, ImportError>> {
+    let dry = ImportOptions { dry_run: true, ..opts.clone() };
+    files.iter().map(|f| import_file(store, clock, book, actor, Input::File(f), &dry, None)).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,7 +372,8 @@ struct Feed<'a> {
     resolved: HashMap<String, Option<(AccountId, Currency)>>,
     /// Accounts opened by this import, by lower-case name.
     new_accounts: HashMap<String, (AccountId, Currency)>,
-    new_categories: HashSet<String>,
+    /// Categories this import adds, by lower-cased name, with their section.
+    new_categories: HashMap<String, Section>,
     /// Transfer legs waiting for their partner, by `transfer_group_id`.
     groups: HashMap<String, (Prep, Verdict)>,
     singles: Vec<Single>,
@@ -744,15 +763,36 @@ impl Feed<'_> {
             }
         };
         let lower = name.as_str().to_lowercase();
-        if ledger.resolve_category(name.as_str()).is_err() && !self.new_categories.contains(&lower) {
-            let section = match p.row.section.as_deref().and_then(|s| s.parse::<Section>().ok()) {
-                Some(s) => s,
-                None if p.row.amount > Decimal::ZERO => Section::Income,
-                None => Section::Expense,
-            };
-            cmds.push(Command::AddCategory { category_id: CategoryId(new_id()), name: name.clone(), section });
-            self.new_categories.insert(lower);
-            self.report.categories_created.push(name.to_string());
+        let wanted = p.row.section.as_deref().and_then(|s| s.parse::<Section>().ok());
+        let have = match ledger.resolve_category(name.as_str()) {
+            Ok(id) => ledger.category(id).map(|c| c.section),
+            Err(_) => self.new_categories.get(&lower).copied(),
+        };
+        match (have, wanted) {
+            // A category is one section's: booking an income row into the
+            // expense "Gifts" would move it silently, so it is a bad row.
+            (Some(have), Some(wanted)) if have != wanted => {
+                self.bad(
+                    p.row.line,
+                    Some("section"),
+                    &format!(
+                        "category '{name}' is an {have} category but the row says {wanted}; \
+                         use a category of the {wanted} section (e.g. '{name} ({wanted})')"
+                    ),
+                );
+                return None;
+            }
+            (Some(_), _) => {}
+            (None, _) => {
+                let section = match wanted {
+                    Some(s) => s,
+                    None if p.row.amount > Decimal::ZERO => Section::Income,
+                    None => Section::Expense,
+                };
+                cmds.push(Command::AddCategory { category_id: CategoryId(new_id()), name: name.clone(), section });
+                self.new_categories.insert(lower, section);
+                self.report.categories_created.push(name.to_string());
+            }
         }
         Some(Some(name.to_string()))
     }

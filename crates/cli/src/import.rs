@@ -177,7 +177,30 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
         include_deleted: a.include_deleted,
         ..ImportOptions::default()
     };
+    // One command is all-or-nothing: with several files, every file is
+    // checked (a dry run) before any is stored, so `import good.csv
+    // bad.csv` stores neither and says how each file fared.
+    if a.files.len() > 1 && !a.dry_run {
+        let paths: Vec<&std::path::Path> = a.files.iter().map(PathBuf::as_path).collect();
+        let checked = kassa_app::import::check_files(ctx.store, &SystemClock, book, &ctx.actor, &paths, &opts);
+        let bad = checked.iter().filter(|r| r.is_err()).count();
+        if bad > 0 {
+            for r in &checked {
+                match r {
+                    Ok(r) => {
+                        eprintln!("{}: fine ({} new row(s)), not stored because another file failed", r.file, r.new)
+                    }
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+            bail!(
+                "{bad} of {} files have errors; nothing stored (fix them, or import the good files alone)",
+                paths.len()
+            );
+        }
+    }
     let mut reports = vec![];
+    let mut failed = 0;
     for path in &a.files {
         let lines = count_lines(path);
         let bar = (lines > 5_000).then(|| {
@@ -204,14 +227,25 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
         }
         match result {
             Ok(r) => reports.push(r),
+            // A dry run goes on to the next file so every file's problems
+            // show at once, then fails the command.
             Err(ImportError::BadRows { file, count, first, report }) if a.dry_run => {
                 eprintln!("{file}: {count} bad row(s): {}", first.join("; "));
+                failed += 1;
                 reports.push(*report);
+            }
+            Err(e) if a.dry_run => {
+                eprintln!("error: {e}");
+                failed += 1;
             }
             Err(e) => return Err(e.into()),
         }
     }
-    print_reports(&reports, ctx.output)
+    print_reports(&reports, ctx.output)?;
+    if failed > 0 {
+        bail!("dry run: {failed} of {} file(s) have errors", a.files.len());
+    }
+    Ok(())
 }
 
 fn count_lines(path: &std::path::Path) -> u64 {

@@ -64,6 +64,46 @@ fn import_reimport_undo_and_a_bad_file() {
     }
 }
 
+/// `import good.csv bad.csv` is one all-or-nothing command: neither file
+/// is stored and each file's result is named; a dry run with errors fails.
+#[test]
+fn several_files_are_all_or_nothing_and_a_failing_dry_run_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, FILE).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, FILE.replace("a1,Checking", "b1,Checking").replace("2024-03-02,-3.40", "2024-03-02,-3.4x"))
+        .unwrap();
+    let (g, b) = (good.to_str().unwrap(), bad.to_str().unwrap());
+    for db in testing::all() {
+        let url = db.url.as_str();
+        assert!(kassa(url, &["init"]).status.success());
+        let before = kassa(url, &["events", "--limit", "1000", "-o", "json"]).stdout;
+        let out = kassa(url, &["import", g, b, "--create-accounts"]);
+        assert!(!out.status.success(), "{}", db.name);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("good.csv: fine (5 new row(s)), not stored"), "{err}");
+        assert!(err.contains("bad.csv: 2 bad row(s)"), "{err}");
+        assert!(err.contains("1 of 2 files have errors; nothing stored"), "{err}");
+        assert_eq!(
+            kassa(url, &["events", "--limit", "1000", "-o", "json"]).stdout,
+            before,
+            "{}: nothing written",
+            db.name
+        );
+
+        let out = kassa(url, &["import", b, g, "--create-accounts", "--dry-run", "-o", "json"]);
+        assert!(!out.status.success(), "{}: a dry run with errors fails", db.name);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("bad.csv: 2 bad row(s)") && err.contains("1 of 2 file(s) have errors"), "{err}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["files"].as_array().map(Vec::len), Some(2), "both files reported");
+
+        let both = json(url, &["import", g, g, "--create-accounts"]);
+        assert_eq!((both["new"].as_u64(), both["duplicates"].as_u64()), (Some(5), Some(5)), "{}", db.name);
+    }
+}
+
 /// A generated history as kassa's native CSV; `with_category` false leaves
 /// the category (and section) empty, as a bank export would.
 fn history_csv(rows: &[kassa_core::categorize::synth::SynthTx], with_category: bool, prefix: &str) -> String {

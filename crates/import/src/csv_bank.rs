@@ -252,7 +252,8 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
     };
     let mut undated: Vec<usize> = Vec::new();
     // Errors on rows whose date cell has no digit at all ("Summe", "Ende der
-    // Umsatzliste", empty): if no row follows them, they were the footer.
+    // Umsatzliste", empty) or that are short of cells: if no row follows
+    // them, they were the footer.
     let mut footer: Vec<usize> = Vec::new();
     let mut cut: Vec<usize> = Vec::new();
     for r in after_header.into_iter().chain(records) {
@@ -322,7 +323,10 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
                 continue;
             }
             Err(RowError::Field(field, msg)) => {
-                if !r.get(cols.date).chars().any(|c| c.is_ascii_digit()) {
+                // A short record ("Total;123,45" under five columns) is a
+                // totals line as much as one with no date.
+                let short = header_cells.is_some_and(|h| r.fields.len() < h.len());
+                if short || !r.get(cols.date).chars().any(|c| c.is_ascii_digit()) {
                     footer.push(out.diagnostics.len());
                 }
                 out.diagnostics.push(Diagnostic::error(r.line, Some(&name_of(field)), msg));

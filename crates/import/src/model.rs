@@ -228,7 +228,8 @@ pub struct StatementBalance {
     pub date: Date,
     pub amount: Decimal,
     pub currency: Option<Currency>,
-    /// "opening", "closing", "available", "forward".
+    /// "opening", "closing", "available", "forward"; MT940 adds "intermediate"
+    /// and "intermediate opening" for a statement split over several messages.
     pub kind: String,
 }
 

@@ -30,7 +30,9 @@ pub fn sniff(text: &str) -> bool {
             l.trim_start().starts_with(tag)
         })
     };
-    has(":20:") && has(":25:") && (has(":60F:") || has(":60M:"))
+    // MT942 interim reports have no opening balance, but a floor limit
+    // (`:34F:`) and a timestamp (`:13D:`).
+    has(":20:") && has(":25:") && (has(":60F:") || has(":60M:") || has(":34F:") || has(":13D:"))
 }
 
 /// Parses an MT940 file. Never fails: problems become diagnostics.
@@ -59,13 +61,16 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
             "20" => st = Statement::default(),
             "25" => st.account = account(&f.value),
             "60F" | "60M" => {
-                if let Some(b) = balance(f, &st, "opening", &mut out.diagnostics) {
+                let kind = if f.tag == "60M" { "intermediate opening" } else { "opening" };
+                if let Some(b) = balance(f, &st, kind, &mut out.diagnostics) {
                     st.currency = b.currency.or(st.currency);
                     st.account.currency = st.account.currency.or(st.currency);
                     out.balances.push(b);
                 }
             }
-            "62F" | "62M" => push_balance(f, &st, "closing", &mut out),
+            "62F" => push_balance(f, &st, "closing", &mut out),
+            // A statement split over several messages: not its end.
+            "62M" => push_balance(f, &st, "intermediate", &mut out),
             "64" => push_balance(f, &st, "available", &mut out),
             "65" => push_balance(f, &st, "forward", &mut out),
             "61" => pending = movement(f, &st, &mut out.diagnostics).map(|r| (r, false)),
@@ -77,7 +82,12 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
                 // Statement-level information (after :62F:, or a second :86:).
                 _ => {}
             },
-            "21" | "28" | "28C" | "13" | "13D" | "34F" | "90D" | "90C" => {}
+            // MT942's floor limit names the currency its rows are in.
+            "34F" => {
+                st.currency = st.currency.or_else(|| f.value.trim().get(0..3).and_then(util::currency));
+                st.account.currency = st.account.currency.or(st.currency);
+            }
+            "21" | "28" | "28C" | "13" | "13D" | "90D" | "90C" => {}
             other => out.diagnostics.push(Diagnostic::warning(
                 f.line,
                 Some(other),
@@ -187,13 +197,25 @@ fn account(value: &str) -> AccountHint {
     }
 }
 
-/// `YYMMDD` with SWIFT's century window: 80–99 are the 1900s.
-fn yymmdd(s: &str) -> Option<Date> {
+/// `YYMMDD` with SWIFT's century window (80–99 are the 1900s), a day
+/// past the month's end (30 February, which some banks
+/// write for month-end interest) read as its last day; `true` when clamped.
+/// A month outside 1–12 or a day outside 1–31 is still no date.
+fn yymmdd_clamped(s: &str) -> Option<(Date, bool)> {
     if s.len() != 6 || !s.is_ascii() {
         return None;
     }
     let yy = util::digits(&s[0..2])?;
-    util::ymd(if yy >= 80 { 1900 + yy } else { 2000 + yy }, util::digits(&s[2..4])?, util::digits(&s[4..6])?)
+    clamp_ymd(if yy >= 80 { 1900 + yy } else { 2000 + yy }, util::digits(&s[2..4])?, util::digits(&s[4..6])?)
+}
+
+fn clamp_ymd(y: i64, m: i64, d: i64) -> Option<(Date, bool)> {
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let month_start = util::ymd(y, m, 1)?;
+    let last = i64::from(month_start.days_in_month());
+    Some((util::ymd(y, m, d.min(last))?, d > last))
 }
 
 /// `1000,50` (SWIFT's decimal comma; `15000,` is valid).
@@ -213,7 +235,7 @@ fn balance(f: &Field, st: &Statement, kind: &str, diags: &mut Vec<Diagnostic>) -
             "D" => Decimal::NEGATIVE_ONE,
             _ => return None,
         };
-        let date = yymmdd(v.get(1..7)?)?;
+        let (date, _) = yymmdd_clamped(v.get(1..7)?)?;
         let currency = util::currency(v.get(7..10)?)?;
         let amount = swift_amount(v.get(10..)?)?;
         Some((sign * amount, date, currency))
@@ -244,8 +266,16 @@ fn push_balance(f: &Field, st: &Statement, kind: &str, out: &mut ParsedFile) {
 /// `:61:` — `YYMMDD[MMDD](C|D|RC|RD)[funds]amount(N|F|S)xxx ref[//bankref]`
 /// and, on the following lines, supplementary details.
 fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<StatementRow> {
-    let mut lines = f.value.lines();
-    let first = lines.next().unwrap_or("").trim();
+    let mut lines = f.value.lines().peekable();
+    let mut first = lines.next().unwrap_or("").trim().to_string();
+    // Some banks wrap the fixed part: the amount (and what follows) sits on
+    // the next line when the first ends at the debit/credit mark.
+    if first.trim_end_matches(|c: char| c.is_ascii_alphabetic()).bytes().all(|b| b.is_ascii_digit() || b == b' ')
+        && lines.peek().is_some_and(|n| n.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+    {
+        first.push_str(lines.next().unwrap_or("").trim());
+    }
+    let first = first.as_str();
     let supplementary = util::collapse_ws(&lines.collect::<Vec<_>>().join(" "));
     let err = |diags: &mut Vec<Diagnostic>, what: &str| {
         diags.push(Diagnostic::error(
@@ -258,13 +288,23 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
         err(diags, "non-ASCII characters in the fixed part");
         return None;
     }
-    let Some(value_date) = first.get(0..6).and_then(yymmdd) else {
+    let clamped = |diags: &mut Vec<Diagnostic>, what: &str, d: Date| {
+        diags.push(Diagnostic::warning(
+            f.line,
+            Some("61"),
+            format!("{what} does not exist; read as {d}, the last day of its month"),
+        ));
+    };
+    let Some((value_date, was_clamped)) = first.get(0..6).and_then(yymmdd_clamped) else {
         err(diags, "no valid value date (YYMMDD)");
         return None;
     };
+    if was_clamped {
+        clamped(diags, &format!("value date {:?}", &first[0..6]), value_date);
+    }
     let mut rest = &first[6..];
     let mut entry_date = None;
-    if rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+    if rest.len() >= 4 && rest.as_bytes()[..4].iter().all(u8::is_ascii_digit) && &rest[..4] != "0000" {
         let (mm, dd) = (util::digits(&rest[0..2]).unwrap_or(0), util::digits(&rest[2..4]).unwrap_or(0));
         // The entry date has no year: booked in late December for a January
         // value date (or the reverse) crosses the year boundary.
@@ -274,13 +314,21 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
                 (12, 1) => 1,
                 _ => 0,
             };
-        match util::ymd(year, mm, dd) {
-            Some(d) => entry_date = Some(d),
+        match clamp_ymd(year, mm, dd) {
+            Some((d, was)) => {
+                if was {
+                    clamped(diags, &format!("entry date {:?}", &rest[0..4]), d);
+                }
+                entry_date = Some(d);
+            }
             None => {
                 err(diags, "invalid entry date (MMDD)");
                 return None;
             }
         }
+        rest = &rest[4..];
+    } else if rest.len() >= 4 && (rest.starts_with("    ") || rest.starts_with("0000")) {
+        // An entry date left blank or zeroed: the value date stands.
         rest = &rest[4..];
     }
     let (sign, mark_len) = if rest.starts_with("RC") {

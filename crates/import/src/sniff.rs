@@ -46,6 +46,14 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Indicator,
         &[
+            "=type",
+            "=sens",
+            "=tipo",
+            "=segno",
+            "=strona",
+            "=typ",
+            "=tyyppi",
+            "=tipus",
             "creditdebet",
             "credit/debet",
             "d/k",
@@ -90,6 +98,13 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Date,
         &[
+            "bokforingsdag",
+            "bogforingsdato",
+            "kirjauspaiva",
+            "konyveles datuma",
+            "data contabile",
+            "data movimento",
+            "data operacji",
             "completed date",
             "booking date",
             "posting date",
@@ -123,6 +138,14 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Debit,
         &[
+            "debito",
+            "uttag",
+            "hævet",
+            "vydaj",
+            "veloitus",
+            "terheles",
+            "obciazenia",
+            "=af",
             "withdrawals",
             "withdrawal",
             "debit",
@@ -141,6 +164,14 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Credit,
         &[
+            "credito",
+            "insattning",
+            "indsat",
+            "prijem",
+            "hyvitys",
+            "jovairas",
+            "uznania",
+            "=bij",
             "deposits",
             "deposit",
             "credit",
@@ -158,6 +189,10 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Amount,
         &[
+            "valor",
+            "belob",
+            "maara",
+            "=beløb",
             "amount (total)",
             "amount",
             "betrag",
@@ -184,6 +219,7 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Balance,
         &[
+            "saldo po operacji",
             "saldo na trn",
             "running balance",
             "balance",
@@ -200,6 +236,10 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Currency,
         &[
+            "devise",
+            "valuutta",
+            "penznem",
+            "moeda",
             "currency",
             "wahrung",
             "waehrung",
@@ -304,6 +344,9 @@ const ROLES: &[(Role, &[&str])] = &[
     (
         Role::Description,
         &[
+            "descricao",
+            "tekst",
+            "selite",
             "description",
             "omschrijving",
             "verwendungszweck",
@@ -648,7 +691,13 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
     let colref = |i: usize| -> String {
         let name = header.get(i).map(|h| table::norm_header(h)).unwrap_or_default();
         let unique = !name.is_empty() && header.iter().filter(|h| table::norm_header(h) == name).count() == 1;
-        if has_header && unique && !name.starts_with('#') { clean(&header[i]) } else { format!("#{}", i + 1) }
+        // A name written `#Kwota` is referenced without its `#`, which
+        // would read as a column position.
+        if has_header && unique && !name.starts_with('#') {
+            clean(&header[i]).trim_start_matches('#').to_string()
+        } else {
+            format!("#{}", i + 1)
+        }
     };
     let one = |r: Role| find(&roles, r).map(colref);
     let all = |r: Role| (0..ncols).filter(|&i| roles[i] == Some(r)).map(colref).collect::<Vec<_>>();
@@ -811,6 +860,8 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
 
 const DEBIT_MARKS: &[&str] = &[
     "d",
+    "w",
+    "t",
     "db",
     "dr",
     "debit",
@@ -827,8 +878,25 @@ const DEBIT_MARKS: &[&str] = &[
     "addebito",
     "-",
 ];
-const CREDIT_MARKS: &[&str] =
-    &["c", "k", "cr", "credit", "bij", "h", "haben", "inflow", "bevetel", "in", "deposit", "abono", "accredito", "+"];
+const CREDIT_MARKS: &[&str] = &[
+    "c",
+    "k",
+    "cr",
+    "credit",
+    "m",
+    "a",
+    "j",
+    "bij",
+    "h",
+    "haben",
+    "inflow",
+    "bevetel",
+    "in",
+    "deposit",
+    "abono",
+    "accredito",
+    "+",
+];
 
 #[cfg(test)]
 mod tests {

@@ -162,6 +162,8 @@ pub(crate) fn read_records(text: &str, delimiter: u8, limit: usize) -> Vec<Recor
 pub(crate) fn norm_header(s: &str) -> String {
     crate::work::add(s.len());
     let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"' || c == '\u{a0}');
+    // Some banks mark the header line as a comment: `#Data operacji;#Opis`.
+    let s = s.strip_prefix('#').filter(|rest| !rest.is_empty()).unwrap_or(s);
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 

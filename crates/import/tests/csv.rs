@@ -8,6 +8,8 @@ mod corpus;
 mod detect;
 #[path = "csv/fuzz.rs"]
 mod fuzz;
+#[path = "csv/layouts.rs"]
+mod layouts;
 #[path = "csv/limits.rs"]
 mod limits;
 #[path = "csv/native.rs"]
@@ -17,16 +19,9 @@ mod sniffing;
 
 use std::path::PathBuf;
 
-/// The shared corpus, or `None` (with a loud note) when `KASSA_CORPUS` is unset.
-pub fn corpus_dir() -> Option<PathBuf> {
-    match std::env::var_os("KASSA_CORPUS") {
-        Some(d) => Some(PathBuf::from(d)),
-        None => {
-            eprintln!("skipping: KASSA_CORPUS unset");
-            None
-        }
-    }
-}
+#[path = "../../../testing/corpus.rs"]
+mod corpus_path;
+pub use corpus_path::corpus_dir;
 
 /// Files in one corpus folder, sorted.
 pub fn corpus_files(sub: &str) -> Vec<PathBuf> {

@@ -26,16 +26,9 @@ pub fn parser_for(dir: &str) -> Option<fn(&[u8]) -> ParsedFile> {
 
 pub const FORMAT_DIRS: [&str; 5] = ["ofx", "qfx", "qif", "camt", "mt940"];
 
-/// The shared corpus, or `None` (with a loud note) when `KASSA_CORPUS` is unset.
-pub fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("KASSA_CORPUS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            eprintln!("skipping: KASSA_CORPUS unset");
-            None
-        }
-    }
-}
+#[path = "../../../testing/corpus.rs"]
+mod corpus_path;
+pub use corpus_path::corpus_dir as corpus;
 
 /// Files of one format folder, sorted by name.
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {

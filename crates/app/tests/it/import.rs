@@ -47,12 +47,11 @@ pub fn state(store: &dyn Store, book: BookId) -> (String, usize, Vec<(String, St
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let Some(root) = std::env::var_os("KASSA_CORPUS") else {
-        eprintln!("SKIPPING corpus import tests: KASSA_CORPUS is unset");
+    let Some(root) = corpus::corpus_dir() else {
         return vec![];
     };
     let mut out = vec![];
-    let mut dirs = vec![PathBuf::from(root)];
+    let mut dirs = vec![root];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let p = e.path();
@@ -351,5 +350,55 @@ e4,Savings,2024-05-11,50.00,EUR,,,Move,,,
         let dump = store.projection_dump().unwrap();
         store.rebuild(&mut |_, _| {}).unwrap();
         assert_eq!(store.projection_dump().unwrap(), dump, "{}", db.name);
+    }
+}
+
+/// "Gifts" under income and under expense: the income rows never land in
+/// the expense category silently; each names its line and the section.
+#[test]
+fn a_category_of_another_section_is_a_bad_row_not_a_silent_move() {
+    let header = "external_id,account_ref,date,amount,currency,section,category,description,counterparty_name,counterparty_account,transfer_group_id\n";
+    let file = format!(
+        "{header}g1,Checking,2024-03-01,-20.00,EUR,expense,Gifts,Flowers,,,\n\
+         g2,Checking,2024-03-02,50.00,EUR,income,Gifts,From aunt,,,\n\
+         g3,Checking,2024-03-03,5.00,EUR,expense,Gifts,Refund,,,\n"
+    );
+    for db in testing::all() {
+        let store = db.store.as_ref();
+        let b = book(store);
+        let before = state(store, b);
+        match run(store, b, "gifts.csv", file.as_bytes(), &opts()) {
+            Err(ImportError::BadRows { count, first, .. }) => {
+                assert_eq!(count, 1, "{}: {first:?}", db.name);
+                assert!(
+                    first[0].starts_with(
+                        "gifts.csv:3: section: category 'Gifts' is an expense category but the row says income"
+                    ),
+                    "{}: {first:?}",
+                    db.name
+                );
+            }
+            other => panic!("{}: {other:?}", db.name),
+        }
+        assert_eq!(state(store, b), before, "{}: nothing stored", db.name);
+        // Against a category the book already has, across imports, too.
+        let r = run(
+            store,
+            b,
+            "a.csv",
+            format!("{header}g1,Checking,2024-03-01,-20.00,EUR,expense,Gifts,F,,,\n").as_bytes(),
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(r.new, 1);
+        let err = run(
+            store,
+            b,
+            "b.csv",
+            format!("{header}g2,Checking,2024-03-02,50.00,EUR,income,gifts,A,,,\n").as_bytes(),
+            &opts(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("b.csv:2: section: category 'gifts' is an expense category"), "{err}");
     }
 }

@@ -3,6 +3,8 @@
 //! `KASSA_TEST_PG` is set) on PostgreSQL.
 
 mod categorize;
+#[path = "../../../../testing/corpus.rs"]
+mod corpus;
 mod import;
 mod import_props;
 

@@ -173,10 +173,10 @@ fn second_generator_time_split_meets_the_goals() {
 // A corpus test: it reads the shared bank files, which core itself never does.
 #[allow(clippy::disallowed_methods)]
 fn ing_es_real_rows() {
-    let Ok(root) = std::env::var("KASSA_CORPUS") else {
+    let Some(root) = crate::corpus::corpus_dir() else {
         return;
     };
-    let text = std::fs::read_to_string(format!("{root}/csv/ing-es-categories.csv")).expect("corpus file");
+    let text = std::fs::read_to_string(root.join("csv/ing-es-categories.csv")).expect("corpus file");
     let map = |sub: &str, amount: &str| -> Option<&'static str> {
         Some(match sub {
             "Nómina o Pensión" => "Income:Salary",

@@ -59,7 +59,8 @@ fn mt940_two_statements_with_year_wrap() {
     // The impossible value date 23-13-29 is an error naming line and field.
     assert_eq!(errors(&p), vec![(13, Some("61"))]);
     let kinds: Vec<&str> = p.balances.iter().map(|b| b.kind.as_str()).collect();
-    assert_eq!(kinds, ["opening", "closing", "opening", "closing", "available", "forward"]);
+    // `:62M:` and `:60M:` are a statement's intermediate balances, not its ends.
+    assert_eq!(kinds, ["opening", "intermediate", "intermediate opening", "closing", "available", "forward"]);
     // Statement 1: 1000 - 25.50 + 100 + 4.50 = 1079 (the bad row is not in it).
     assert_eq!(p.balances[1].amount, dec("1079.00"));
 }
@@ -205,4 +206,60 @@ fn ofx_investment_every_kind() {
         p.rows.iter().map(|r| r.amount).sum::<Decimal>() + p.trades.iter().map(|t| t.cash_effect()).sum::<Decimal>();
     assert_eq!(p.balances[0].kind, "available");
     assert_eq!(cash, p.balances[0].amount);
+}
+
+/// Shapes real banks send that other parsers' suites carry: an amount on
+/// the line after `:61:`, 30 February, `:62M:`/`:60M:` intermediate
+/// balances, an absent or blank entry date. Every row is kept.
+#[test]
+fn mt940_wrapped_amount_feb30_intermediate_balances_and_no_entry_date() {
+    let p = parse_fixture("mt940", "edges-wrap-feb30-62m.sta");
+    let got: Vec<(Option<&str>, Decimal, jiff::civil::Date)> =
+        p.rows.iter().map(|r| (r.external_id.as_deref(), r.amount, r.date)).collect();
+    assert_eq!(
+        got,
+        [
+            (Some("WRAP-1"), dec("-25.00"), date(2024, 2, 27)),
+            (Some("FEB30"), dec("100.00"), date(2024, 2, 29)),
+            (Some("EMPTY-ENTRY"), dec("-10.00"), date(2024, 3, 1)),
+            (Some("BLANK-ENTRY"), dec("-5.00"), date(2024, 3, 2)),
+        ],
+        "{:#?}",
+        p.diagnostics
+    );
+    assert_eq!(p.rows[0].description, "Amount wrapped onto the next line");
+    assert_eq!(errors(&p), vec![], "{:#?}", p.diagnostics);
+    // The clamped date is said, on its line.
+    assert!(p.diagnostics.iter().any(|d| d.line == 8 && d.message.contains("2024-02-29")), "{:#?}", p.diagnostics);
+    let kinds: Vec<&str> = p.balances.iter().map(|b| b.kind.as_str()).collect();
+    assert_eq!(kinds, ["opening", "intermediate", "intermediate opening", "closing"]);
+    let sum: Decimal = p.rows.iter().map(|r| r.amount).sum();
+    assert_eq!(dec("500.00") + sum, p.balances[3].amount);
+}
+
+/// A 1998 statement in Deutsche Mark: the rows keep DEM, whatever the
+/// account's currency is today.
+#[test]
+fn mt940_old_statement_in_dem() {
+    let p = parse_fixture("mt940", "dem-1998.sta");
+    assert_eq!(errors(&p), vec![], "{:#?}", p.diagnostics);
+    let dem = kassa_core::Currency::parse("DEM").expect("DEM is a currency");
+    let got: Vec<(Decimal, Option<kassa_core::Currency>)> = p.rows.iter().map(|r| (r.amount, r.currency)).collect();
+    assert_eq!(got, [(dec("-150.00"), Some(dem)), (dec("49.50"), Some(dem))]);
+    assert_eq!(p.balances.last().map(|b| b.amount), Some(dec("1899.50")));
+}
+
+/// MT942 interim reports: no `:60F:`, a floor limit `:34F:`, a timestamp
+/// `:13D:` and the `:90D:`/`:90C:` counts; sniffed and read like MT940.
+#[test]
+fn mt942_interim_report() {
+    let bytes = std::fs::read(fixtures_dir().join("mt940/mt942-interim.sta")).unwrap();
+    assert_eq!(kassa_import::detect::detect(&bytes), Some(kassa_import::Format::Mt940));
+    assert!(kassa_import::mt940::sniff(&String::from_utf8_lossy(&bytes)));
+    let p = kassa_import::mt940::parse(&bytes);
+    assert_eq!(errors(&p), vec![], "{:#?}", p.diagnostics);
+    let amounts: Vec<Decimal> = p.rows.iter().map(|r| r.amount).collect();
+    assert_eq!(amounts, [dec("-42.10"), dec("7.90")]);
+    assert_eq!(p.rows[0].counterparty.as_deref(), Some("Bakker BV"));
+    assert!(p.rows.iter().all(|r| r.currency == kassa_core::Currency::parse("EUR").ok()), "{:?}", p.rows);
 }
