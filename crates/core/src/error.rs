@@ -75,7 +75,7 @@ pub enum LedgerError {
     UnknownRule(String),
     #[error(transparent)]
     Parse(#[from] ParseError),
-    #[error("exchange rate {0} must be positive and between two different currencies")]
+    #[error("exchange rate {0}")]
     BadFxRate(String),
     /// A budget command's field that is not acceptable, by its name.
     #[error("{field}: {reason}")]
