@@ -43,6 +43,8 @@ pub use self::idempotency::{ClaimOutcome, IdempotentRequest};
 use self::cache::AccessCache;
 pub(crate) use self::clock::new_id;
 pub use self::clock::{Clock, SystemClock};
+/// Cancellable parsing, for the server's blocking calls.
+pub use kassa_import::work;
 
 /// Who may register without the CLI. Configured as `open`, `invite` or `closed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
