@@ -34,7 +34,12 @@ use kassa_store::access::{Decide, StreamWrite, UserExpect};
 use kassa_store::{Store, StoreError};
 
 // The stored rows the HTTP edge maps to its replies, so it needs no store.
+pub use kassa_store::Backend;
 pub use kassa_store::access::{StoredResponse, UserRow};
+
+/// What a write that found SQLite's lock taken past its busy timeout
+/// suggests waiting: the timeout was long already, so a few seconds more.
+const BUSY_RETRY_SECS: u64 = 5;
 use kassa_store::state::{Backoff, Turn};
 pub use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashPut, StashState};
 
@@ -172,6 +177,11 @@ impl App {
         App { store, config, clock, cache }
     }
 
+    /// The store's engine: the server queues writers only on SQLite.
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
     /// Writes to a user, token, organisation or book-role stream: the only
     /// way the application changes who may do what, so the access cache is
     /// emptied here, after the commit.
@@ -264,6 +274,10 @@ pub enum AppError {
     Rejected { code: &'static str, message: String, details: serde_json::Value },
     #[error("too many attempts; retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// SQLite's one writer is busy (a large import): the same request can
+    /// succeed later, so the API answers 503 with `Retry-After`.
+    #[error("busy, retry in {retry_after} s: another write holds the database")]
+    Busy { retry_after: u64 },
     #[error("registration is {0}")]
     RegistrationClosed(&'static str),
     #[error("internal error: {0}")]
@@ -284,6 +298,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Refused { code, .. } | AppError::Rejected { code, .. } => code,
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
             AppError::RegistrationClosed(_) => "registration_closed",
             AppError::Internal(_) => "internal",
         }
@@ -294,6 +309,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         if e.is_unique_violation() {
             return AppError::Conflict("a resource with that name already exists".into());
+        }
+        if e.is_busy() {
+            return AppError::Busy { retry_after: BUSY_RETRY_SECS };
         }
         match e {
             StoreError::Ledger(l) => l.into(),
