@@ -32,6 +32,7 @@ fn world() -> &'static World {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("fuzz.db").display());
         let store = kassa_store::open(&url).unwrap();
+        store.migrate().unwrap();
         let app = App::new(Arc::from(store), Config::default());
         let user = app.add_user("fuzz", "fuzz@example.org", "fuzz-password-long", true).unwrap();
         let actor = Actor { user_id: user.id, platform_admin: true, token_id: None };
