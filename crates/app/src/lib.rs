@@ -36,7 +36,12 @@ use kassa_store::access::{Decide, StreamWrite, UserExpect};
 use kassa_store::{Store, StoreError};
 
 // The stored rows the HTTP edge maps to its replies, so it needs no store.
+pub use kassa_store::Backend;
 pub use kassa_store::access::{StoredResponse, UserRow};
+
+/// What a write that found SQLite's lock taken past its busy timeout
+/// suggests waiting: the timeout was long already, so a few seconds more.
+const BUSY_RETRY_SECS: u64 = 5;
 use kassa_store::state::{Backoff, Turn};
 pub use kassa_store::state::{Claim, StashBounds, StashEntry, StashMove, StashPut, StashState};
 
@@ -45,6 +50,8 @@ pub use self::idempotency::{ClaimOutcome, IdempotentRequest};
 use self::cache::AccessCache;
 pub(crate) use self::clock::new_id;
 pub use self::clock::{Clock, SystemClock};
+/// Cancellable parsing, for the server's blocking calls.
+pub use kassa_import::work;
 
 /// Who may register without the CLI. Configured as `open`, `invite` or `closed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -172,6 +179,11 @@ impl App {
         App { store, config, clock, cache }
     }
 
+    /// The store's engine: the server queues writers only on SQLite.
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
     /// Writes to a user, token, organisation or book-role stream: the only
     /// way the application changes who may do what, so the access cache is
     /// emptied here, after the commit.
@@ -264,6 +276,10 @@ pub enum AppError {
     Rejected { code: &'static str, message: String, details: serde_json::Value },
     #[error("too many attempts; retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// SQLite's one writer is busy (a large import): the same request can
+    /// succeed later, so the API answers 503 with `Retry-After`.
+    #[error("busy, retry in {retry_after} s: another write holds the database")]
+    Busy { retry_after: u64 },
     #[error("registration is {0}")]
     RegistrationClosed(&'static str),
     #[error("internal error: {0}")]
@@ -284,6 +300,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Refused { code, .. } | AppError::Rejected { code, .. } => code,
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
             AppError::RegistrationClosed(_) => "registration_closed",
             AppError::Internal(_) => "internal",
         }
@@ -294,6 +311,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         if e.is_unique_violation() {
             return AppError::Conflict("a resource with that name already exists".into());
+        }
+        if e.is_busy() {
+            return AppError::Busy { retry_after: BUSY_RETRY_SECS };
         }
         match e {
             StoreError::Ledger(l) => l.into(),

@@ -70,6 +70,9 @@ pub struct ServerSection {
     pub web_upload_limit_bytes: usize,
     pub request_timeout_secs: u64,
     pub upload_timeout_secs: u64,
+    /// On SQLite: how long a write queues behind the one writer before its
+    /// answer is 503 `busy`, "retry in N s".
+    pub write_wait_secs: u64,
     /// `None`: as many as the store has connections. Never 0: tokio
     /// needs one thread to run the store's calls on.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,6 +94,7 @@ impl Default for ServerSection {
             web_upload_limit_bytes: limits.web_upload_limit,
             request_timeout_secs: limits.request_timeout.as_secs(),
             upload_timeout_secs: limits.upload_timeout.as_secs(),
+            write_wait_secs: limits.write_wait.as_secs(),
             blocking_threads: None,
             trusted_proxies: vec![],
             secure_cookies: false,
@@ -106,6 +110,7 @@ impl ServerSection {
             web_upload_limit: self.web_upload_limit_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             upload_timeout: Duration::from_secs(self.upload_timeout_secs),
+            write_wait: Duration::from_secs(self.write_wait_secs),
         }
     }
 

@@ -83,7 +83,7 @@ pub enum LedgerError {
     UnknownRule(String),
     #[error(transparent)]
     Parse(#[from] ParseError),
-    #[error("exchange rate {0} must be positive and between two different currencies")]
+    #[error("exchange rate {0}")]
     BadFxRate(String),
     #[error("price {0} must not be negative and must name a symbol")]
     BadPrice(String),

@@ -237,8 +237,15 @@ impl Ledger {
                 Ok(vec![Event::ImportProfileSaved(p.clone())])
             }
             Command::ImportFxRates { rates } => {
-                if let Some(r) = rates.iter().find(|r| r.rate <= Decimal::ZERO || r.base == r.quote) {
-                    return Err(LedgerError::BadFxRate(format!("{} {}/{} {}", r.date, r.base, r.quote, r.rate)));
+                // The CSV reader checks the same; this guards every other
+                // caller (and replays nothing the reader would refuse).
+                for r in rates {
+                    if let Err(why) = crate::report::fx::check(r) {
+                        return Err(LedgerError::BadFxRate(format!(
+                            "{} {}/{} {}: {why}",
+                            r.date, r.base, r.quote, r.rate
+                        )));
+                    }
                 }
                 if rates.is_empty() {
                     return Ok(vec![]);

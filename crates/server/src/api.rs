@@ -14,6 +14,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kassa_core::{AccountId, BatchId, BookId, OrgId, ReviewId, TxId};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -83,9 +85,31 @@ pub async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     // Under an Idempotency-Key, the use case's first write claims the key.
     let app = crate::http::CLAIM.try_with(|claim| app.with_claim(claim.clone())).unwrap_or_else(|_| app.clone());
-    match tokio::task::spawn_blocking(move || f(&app)).await {
-        Ok(r) => r.map_err(ApiError::from),
+    off_thread(move || f(&app)).await
+}
+
+/// Runs `f` on the blocking pool, cancellable: when the returned future is
+/// dropped before `f` ends (the request's timeout fired, the client went
+/// away), `f`'s parsing stops at its next look at the flag
+/// (`kassa_app::work::cancellable`) instead of running on for minutes on a
+/// thread nobody waits for (issue 14).
+pub async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> AppResult<T> + Send + 'static) -> Result<T, ApiError> {
+    let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
+    let flag = cancel.0.clone();
+    let task = tokio::task::spawn_blocking(move || kassa_app::work::cancellable(&flag, f));
+    match task.await {
+        Ok(Ok(r)) => r.map_err(ApiError::from),
+        Ok(Err(cancelled)) => Err(AppError::Internal(cancelled.to_string()).into()),
         Err(e) => Err(AppError::Internal(format!("task failed: {e}")).into()),
+    }
+}
+
+/// Sets its flag when dropped: the future holding it went away.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -1043,4 +1067,41 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub(crate) fn not_found_fallback() -> ApiError {
     ApiError::not_found("route")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14: a request whose timeout fired left its parse running on the
+    /// blocking pool. Here the call is dropped while its closure waits, then
+    /// the closure parses a 4 MB hostile OFX: it must stop (unwinding, so
+    /// `done` is never sent), not run to the end.
+    #[tokio::test]
+    async fn a_dropped_call_stops_its_parse() {
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<usize>();
+        let text = format!("OFXHEADER:100\n\n<OFX><X/>{}>", "<a/>".repeat(1 << 20));
+        let call = tokio::spawn(off_thread(move || {
+            let _ = started_tx.send(());
+            let _ = go_rx.recv();
+            let parsed = kassa_import::ofx::parse(text.as_bytes());
+            let _ = done_tx.send(parsed.diagnostics.len());
+            Ok(())
+        }));
+        started_rx.await.unwrap();
+        call.abort();
+        assert!(call.await.unwrap_err().is_cancelled());
+        go_tx.send(()).unwrap();
+        assert!(done_rx.await.is_err(), "the parse ran to its end after its caller was gone");
+    }
+
+    /// The same parse, not dropped, runs to its end.
+    #[tokio::test]
+    async fn a_call_that_is_awaited_finishes() {
+        let text = format!("OFXHEADER:100\n\n<OFX><X/>{}>", "<a/>".repeat(1 << 20));
+        let n = off_thread(move || Ok(kassa_import::ofx::parse(text.as_bytes()).rows.len())).await.unwrap();
+        assert_eq!(n, 0);
+    }
 }

@@ -18,6 +18,9 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
     /// Uploads parse and store whole files: they may take longer than the rest.
     pub upload_timeout: Duration,
+    /// On SQLite, how long a write waits for the one writer before it is
+    /// answered 503 `busy` (`Retry-After` says the same span).
+    pub write_wait: Duration,
 }
 
 impl Default for HttpLimits {
@@ -30,6 +33,9 @@ impl Default for HttpLimits {
             web_upload_limit: 32 << 20,
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(600),
+            // Most writes take milliseconds; a client retrying after 5 s
+            // beats a connection parked for 30.
+            write_wait: Duration::from_secs(5),
         }
     }
 }

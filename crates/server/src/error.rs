@@ -54,6 +54,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let mut out = ApiError::new(status, e.code(), e.to_string());
@@ -63,7 +64,9 @@ impl From<AppError> for ApiError {
                 out.details = serde_json::json!({ "field": field });
             }
             AppError::Rejected { details, .. } => out.details = details,
-            AppError::RateLimited { retry_after } => out.retry_after = Some(retry_after),
+            AppError::RateLimited { retry_after } | AppError::Busy { retry_after } => {
+                out.retry_after = Some(retry_after)
+            }
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 out.message = "internal error".into();

@@ -41,6 +41,7 @@ const SECRET_REPLIES: &[&str] = &["/api/v1/auth/", "/api/v1/admin/invites"];
 /// under `limits`, believing the forwarding headers of `proxies` (`client`).
 pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
     let (api, doc) = api::split(limits.upload_limit);
+    let gate = WriteGate::for_backend(app.backend(), limits.write_wait);
     let request_id = HeaderName::from_static("x-request-id");
     let web = crate::web::routes(limits.web_upload_limit).with_state(app.clone());
     let api = api
@@ -76,6 +77,7 @@ pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
                     ApiError::from(AppError::Internal("handler panicked".into())).into_response()
                 }))
                 .layer(middleware::from_fn_with_state(limits, timeout))
+                .layer(middleware::from_fn_with_state(gate, write_gate))
                 .layer(CompressionLayer::new())
                 .layer(CsrfLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
@@ -115,6 +117,36 @@ async fn timeout(State(limits): State<HttpLimits>, req: Request, next: Next) -> 
         Err(_) => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long").into_response()
         }
+    }
+}
+
+/// SQLite takes one writer at a time (finding 9 of issue 14: one 400 s
+/// import made every other write wait 30 s for the file lock *on a blocking
+/// thread*, holding a pool connection, until plain reads found no thread or
+/// connection left). So on SQLite, requests that may write (every method
+/// but GET, HEAD and OPTIONS) queue here, on an async semaphore that holds
+/// no thread and no connection; past `write_wait` a request gives up with
+/// 503 `busy` and `Retry-After`. Readers never queue, and never meet a
+/// waiting writer in the pool. PostgreSQL runs writers side by side: no gate.
+#[derive(Debug, Clone)]
+struct WriteGate {
+    permit: Option<Arc<tokio::sync::Semaphore>>,
+    wait: std::time::Duration,
+}
+
+impl WriteGate {
+    fn for_backend(backend: kassa_app::Backend, wait: std::time::Duration) -> WriteGate {
+        let one_writer = backend == kassa_app::Backend::Sqlite;
+        WriteGate { permit: one_writer.then(|| Arc::new(tokio::sync::Semaphore::new(1))), wait }
+    }
+}
+
+async fn write_gate(State(gate): State<WriteGate>, req: Request, next: Next) -> Response {
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let Some(permit) = gate.permit.filter(|_| !reads) else { return next.run(req).await };
+    match tokio::time::timeout(gate.wait, permit.acquire_owned()).await {
+        Ok(Ok(_held)) => next.run(req).await,
+        _ => ApiError::from(AppError::Busy { retry_after: gate.wait.as_secs().max(1) }).into_response(),
     }
 }
 
@@ -260,4 +292,71 @@ pub async fn serve(
     axum::serve(listener, router(app, limits, proxies).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use std::time::Duration;
+
+    /// Finding 9 of issue 14, through real HTTP: while one write holds
+    /// SQLite's gate, a read answers at once, and another write gives up
+    /// after `write_wait` with 503 `busy` and `Retry-After` instead of
+    /// parking a thread. On PostgreSQL writers do not queue.
+    #[tokio::test]
+    async fn a_busy_writer_makes_other_writes_busy_and_reads_go_on() {
+        let (held_tx, held_rx) = tokio::sync::oneshot::channel::<()>();
+        let release = Arc::new(tokio::sync::Notify::new());
+        let held_tx = Arc::new(std::sync::Mutex::new(Some(held_tx)));
+        let wait = release.clone();
+        let router = |backend| {
+            let (held_tx, wait) = (held_tx.clone(), wait.clone());
+            Router::new()
+                .route(
+                    "/w",
+                    get(|| async { "read" }).post(move || async move {
+                        let first = held_tx.lock().unwrap().take();
+                        if let Some(tx) = first {
+                            let _ = tx.send(());
+                            wait.notified().await;
+                        }
+                        "written"
+                    }),
+                )
+                .layer(middleware::from_fn_with_state(
+                    WriteGate::for_backend(backend, Duration::from_millis(50)),
+                    write_gate,
+                ))
+        };
+        let serve = |r: Router| async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/w", listener.local_addr().unwrap());
+            tokio::spawn(async move { axum::serve(listener, r).await.unwrap() });
+            url
+        };
+        let url = serve(router(kassa_app::Backend::Sqlite)).await;
+        let http = reqwest::Client::new();
+        let first = tokio::spawn({
+            let (http, url) = (http.clone(), url.clone());
+            async move { http.post(&url).send().await.unwrap().text().await.unwrap() }
+        });
+        held_rx.await.unwrap();
+        let read = http.get(&url).send().await.unwrap();
+        assert_eq!(read.text().await.unwrap(), "read");
+        let busy = http.post(&url).send().await.unwrap();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
+        let body: serde_json::Value = busy.json().await.unwrap();
+        assert_eq!(body["code"], "busy");
+        assert!(body["message"].as_str().unwrap().starts_with("busy, retry in 1 s"), "{body}");
+        release.notify_one();
+        assert_eq!(first.await.unwrap(), "written");
+        // The gate is free again.
+        assert_eq!(http.post(&url).send().await.unwrap().text().await.unwrap(), "written");
+
+        // PostgreSQL runs writers side by side: there is no gate to queue on.
+        let pg = WriteGate::for_backend(kassa_app::Backend::Postgres, Duration::ZERO);
+        assert!(pg.permit.is_none());
+    }
 }

@@ -56,6 +56,16 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// SQLite's file lock stayed taken past the busy timeout: another
+    /// writer is at work, and the same write can succeed later.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

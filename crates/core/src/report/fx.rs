@@ -10,8 +10,42 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::currency::Currency;
+use crate::date::LedgerDate;
 use crate::ledger::convert;
 use crate::money::Money;
+
+/// The smallest rate kassa records: 10^-9. The widest real spread between
+/// two currencies (a dinar against a rial) is about 10^6 in either
+/// direction, so nine orders of magnitude leave room for history and
+/// hyperinflations while still refusing a typo that would turn a balance
+/// into 10^20 units (issue 14: any rate was accepted).
+pub const RATE_MIN: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
+/// The largest rate kassa records: 10^9 (see [`RATE_MIN`]).
+pub const RATE_MAX: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+/// Why `rate` is not one kassa records, if it is not: it must lie in
+/// [`RATE_MIN`]..=[`RATE_MAX`].
+pub fn check_rate(rate: Decimal) -> Result<(), String> {
+    if rate <= Decimal::ZERO {
+        return Err(format!("rate must be positive, got {rate}"));
+    }
+    if !(RATE_MIN..=RATE_MAX).contains(&rate) {
+        return Err(format!("rate {rate} is outside {RATE_MIN} to {RATE_MAX}"));
+    }
+    Ok(())
+}
+
+/// Why `r` is not a rate kassa records, if it is not: its rate is out of
+/// [`check_rate`]'s range, its date out of the ledger's, or it quotes a
+/// currency against itself.
+pub fn check(r: &FxRate) -> Result<(), String> {
+    check_rate(r.rate)?;
+    LedgerDate::new(r.date).map_err(|e| e.to_string())?;
+    if r.base == r.quote {
+        return Err(format!("base and quote are both {}", r.base));
+    }
+    Ok(())
+}
 
 /// `1 base = rate quote` on `date`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,13 +135,12 @@ pub fn parse_rates_csv(text: &str) -> Result<Vec<FxRate>, FxError> {
     let bad =
         |line: usize, field: &str, reason: String| FxError::Bad { line: line + 1, field: field.to_string(), reason };
     let date_of = |line: usize, s: &str| -> Result<Date, FxError> {
-        s.parse::<Date>().map_err(|_| bad(line, "date", format!("'{s}' is not a date (YYYY-MM-DD)")))
+        let d = s.parse::<Date>().map_err(|_| bad(line, "date", format!("'{s}' is not a date (YYYY-MM-DD)")))?;
+        LedgerDate::new(d).map(LedgerDate::get).map_err(|e| bad(line, "date", e.to_string()))
     };
     let rate_of = |line: usize, field: &str, s: &str| -> Result<Decimal, FxError> {
         let r: Decimal = s.parse().map_err(|_| bad(line, field, format!("'{s}' is not a number")))?;
-        if r <= Decimal::ZERO {
-            return Err(bad(line, field, format!("rate must be positive, got {s}")));
-        }
+        check_rate(r).map_err(|reason| bad(line, field, reason))?;
         Ok(r)
     };
     let mut out = vec![];
@@ -197,11 +230,30 @@ mod tests {
             ("date,base,quote,rate\n2024-02-31,USD,CHF,1\n", "line 2, field 'date'"),
             ("date,base,quote,rate\n2024-02-01,USD,XXQ,1\n", "line 2, field 'quote'"),
             ("date,base,quote,rate\n2024-02-01,USD,CHF,-1\n", "rate must be positive"),
+            ("date,base,quote,rate\n2024-02-01,USD,CHF,0\n", "line 2, field 'rate': rate must be positive"),
+            (
+                "date,base,quote,rate\n2024-02-01,USD,CHF,1000000001\n",
+                "line 2, field 'rate': rate 1000000001 is outside",
+            ),
+            ("date,base,quote,rate\n2024-02-01,USD,CHF,0.0000000009\n", "line 2, field 'rate': rate 0.0000000009"),
+            ("date,base,quote,rate\n2024-02-01,USD,CHF,79228162514264337593543950335\n", "line 2, field 'rate'"),
+            ("date,base,quote,rate\n1899-12-31,USD,CHF,1\n", "line 2, field 'date'"),
+            ("Date,USD\n2201-01-01,1.1\n", "line 2, field 'date'"),
+            ("Date,USD\n2024-01-01,1e12\n", "line 2, field 'USD'"),
             ("when,what\n", "line 1, field 'header'"),
             ("Date,USD\n2024-01-01,abc\n", "line 2, field 'USD'"),
         ] {
             let err = parse_rates_csv(text).unwrap_err().to_string();
             assert!(err.contains(want), "{err} lacks {want}");
         }
+    }
+
+    #[test]
+    fn the_range_edges_are_accepted() {
+        let ok =
+            parse_rates_csv("date,base,quote,rate\n1900-01-01,USD,CHF,0.000000001\n2200-12-31,USD,CHF,1000000000\n")
+                .unwrap();
+        assert_eq!(ok.iter().map(|r| r.rate).collect::<Vec<_>>(), [RATE_MIN, RATE_MAX]);
+        assert!(ok.iter().all(|r| check(r).is_ok()));
     }
 }
