@@ -118,7 +118,7 @@ pub enum ImportError {
     #[error("{file}: {reason}")]
     Unreadable { file: String, reason: String },
     #[error(
-        "{file}: {count} bad row(s), nothing stored (--skip-bad-rows stores the rest): {}{}",
+        "{file}: {count} bad row(s), nothing stored (--skip-bad-rows stores the rest, unless a trade does not book): {}{}",
         .first.join("; "),
         if *.count as usize > .first.len() { format!("; and {} more", *.count as usize - .first.len()) } else { String::new() }
     )]
@@ -262,6 +262,7 @@ pub fn import_file<'a>(
             ..ImportReport::default()
         },
         unknown: BTreeSet::new(),
+        unbookable: false,
         history: HashMap::new(),
         resolved: HashMap::new(),
         new_accounts: HashMap::new(),
@@ -276,7 +277,7 @@ pub fn import_file<'a>(
     if !feed.unknown.is_empty() {
         return Err(ImportError::UnknownAccounts { file: name, names: feed.unknown.into_iter().collect() });
     }
-    if report.error_count > 0 && !opts.skip_bad_rows {
+    if report.error_count > 0 && (!opts.skip_bad_rows || feed.unbookable) {
         let first = report.errors.iter().take(10).cloned().collect();
         return Err(ImportError::BadRows { file: name, count: report.error_count, first, report: Box::new(report) });
     }
@@ -366,6 +367,11 @@ struct Feed<'a> {
     matcher: Matcher,
     report: ImportReport,
     unknown: BTreeSet<String>,
+    /// A new trade does not book against the account's positions (a sale of
+    /// more than is held). Its trades are already on their way into the
+    /// import's transaction, so `--skip-bad-rows` cannot leave it out: the
+    /// whole import is refused.
+    unbookable: bool,
     /// Per account: (had index lines, had postings) before this import.
     history: HashMap<AccountId, (bool, bool)>,
     /// Resolution cache: hint key → account (None: unresolvable, reported).
@@ -412,6 +418,7 @@ impl ImportFeed for Feed<'_> {
                         None => {
                             self.stage = Stage::Finish;
                             for (line, field, message) in self.gate.check() {
+                                self.unbookable = true;
                                 self.bad(line, Some(field), &message);
                             }
                             break;
@@ -478,7 +485,10 @@ impl ImportFeed for Feed<'_> {
     }
 
     fn commit(&self) -> bool {
-        !self.opts.dry_run && self.unknown.is_empty() && (self.report.error_count == 0 || self.opts.skip_bad_rows)
+        !self.opts.dry_run
+            && self.unknown.is_empty()
+            && !self.unbookable
+            && (self.report.error_count == 0 || self.opts.skip_bad_rows)
     }
 }
 

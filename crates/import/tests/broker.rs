@@ -69,15 +69,13 @@ pub fn summary(p: &ParsedFile) -> String {
     s
 }
 
-/// The shared corpus's broker folder, or `None` (with a loud note) when `KASSA_CORPUS` is unset.
+#[path = "../../../testing/corpus.rs"]
+mod corpus_path;
+
+/// The shared corpus's broker folder, or `None` (with a loud note) when the
+/// corpus is not there.
 pub fn corpus_broker() -> Option<PathBuf> {
-    match std::env::var_os("KASSA_CORPUS") {
-        Some(d) => Some(PathBuf::from(d).join("broker")),
-        None => {
-            eprintln!("skipping: KASSA_CORPUS unset");
-            None
-        }
-    }
+    corpus_path::corpus_dir().map(|d| d.join("broker"))
 }
 
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
