@@ -17,6 +17,7 @@ use kassa_core::{AccountId, AccountKind, BookId, Currency, TxId};
 use rust_decimal::Decimal;
 
 use super::books::{BookAccess, TxQuery, TxView};
+use super::portfolio::{SecuritiesValue, securities_value};
 use super::{Actor, App, AppError, AppResult};
 
 /// The most transactions one bulk categorisation may name (a register page's largest size).
@@ -40,7 +41,18 @@ pub struct AccountLine {
     pub currency: Currency,
     pub institution: Option<String>,
     pub location: Option<String>,
+    /// The account's money: for a brokerage account, its cash.
     pub balance: Decimal,
+    /// What the securities held in it are worth today (0 for accounts
+    /// without trades), in the account's currency.
+    pub securities: Decimal,
+}
+
+impl AccountLine {
+    /// What the account is worth: its balance plus its securities.
+    pub fn value(&self) -> Decimal {
+        self.balance + self.securities
+    }
 }
 
 /// The accounts of one kind, with their totals per currency.
@@ -56,8 +68,11 @@ pub struct AccountGroup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accounts {
     pub groups: Vec<AccountGroup>,
-    /// Net worth now: every balance summed, per currency.
+    /// Net worth now: every account's value summed, per currency.
     pub totals: Vec<(Currency, Decimal)>,
+    /// Securities left out of the values for want of an exchange rate:
+    /// (instrument currency, account currency).
+    pub missing_rates: Vec<(Currency, Currency)>,
 }
 
 /// Balances at month ends (and today) in one currency.
@@ -79,6 +94,9 @@ pub enum Alert {
     ReviewWaiting { count: usize },
     /// An expense category this month far above its trailing twelve-month mean.
     AboveAverage { category: String, currency: Currency, amount: Decimal, average: Decimal, change_pct: String },
+    /// Securities quoted in `from` held in a `to` account, with no rate
+    /// between the two: they are left out of net worth.
+    MissingRate { from: Currency, to: Currency },
 }
 
 #[derive(Debug, Clone)]
@@ -124,7 +142,14 @@ impl App {
     /// Every account the caller sees with its balance today, grouped by kind.
     pub fn account_overview(&self, actor: &Actor, book: BookId, today: Date) -> AppResult<Accounts> {
         let access = self.access(actor, book)?;
-        Ok(accounts_of(&self.visible_facts(&access, Wanted::DAILY)?, today))
+        let f = self.visible_facts(&access, Wanted::DAILY)?;
+        let held = self.securities(book, &f, &[today])?;
+        Ok(accounts_of(&f, today, &held))
+    }
+
+    /// What the securities in the facts' accounts are worth at `dates`.
+    fn securities(&self, book: BookId, f: &ReportFacts, dates: &[Date]) -> AppResult<SecuritiesValue> {
+        securities_value(self.store.as_ref(), book, &f.accounts, dates)
     }
 
     /// One account with its balance at each month end of the last three years.
@@ -137,9 +162,10 @@ impl App {
         let mut f = self.visible_facts(&access, Wanted::DAILY)?;
         f.accounts.retain(|a| a.id == id);
         f.daily.retain(|d| d.account == id);
+        let held = self.securities(book, &f, &[today])?;
         let account =
-            accounts_of(&f, today).groups.into_iter().flat_map(|g| g.accounts).next().ok_or_else(not_found)?;
-        let history = histories(&f, today)?.into_iter().next().map(|h| h.points).unwrap_or_default();
+            accounts_of(&f, today, &held).groups.into_iter().flat_map(|g| g.accounts).next().ok_or_else(not_found)?;
+        let history = self.histories(book, &f, today)?.into_iter().next().map(|h| h.points).unwrap_or_default();
         Ok(AccountDetail { account, history })
     }
 
@@ -149,7 +175,7 @@ impl App {
         let f = self.visible_facts(&access, Wanted { flows: true, counterparties: false, daily: true })?;
         let month = Month::of(today);
         let scope = Scope { from: Some(month), to: Some(month), depth: None };
-        let accounts = accounts_of(&f, today);
+        let accounts = accounts_of(&f, today, &self.securities(book, &f, &[today])?);
         let month_flows = report::cashflow(&f, Period::Month, scope, None).map_err(internal)?;
         let spending = report::top(&f, TopBy::Category, scope, usize::MAX, None).map_err(internal)?;
         let recent = self.transactions(actor, book, &TxQuery { limit: Some(10), ..TxQuery::default() })?.items;
@@ -196,7 +222,9 @@ impl App {
             .collect();
         above.sort_by_key(|(excess, _)| std::cmp::Reverse(*excess));
         alerts.extend(above.into_iter().take(TREND_ALERTS).map(|(_, a)| a));
-        Ok(Home { month, history: histories(&f, today)?, accounts, month_flows, spending, recent, alerts })
+        alerts.extend(accounts.missing_rates.iter().map(|&(from, to)| Alert::MissingRate { from, to }));
+        let history = self.histories(book, &f, today)?;
+        Ok(Home { month, history, accounts, month_flows, spending, recent, alerts })
     }
 
     /// Gives every transaction in `ids` the category `category` (none when
@@ -227,7 +255,8 @@ impl App {
 }
 
 /// Balances at the end of `today` from the daily changes, grouped by kind.
-fn accounts_of(f: &ReportFacts, today: Date) -> Accounts {
+/// `held` values the securities at one date, today.
+fn accounts_of(f: &ReportFacts, today: Date, held: &SecuritiesValue) -> Accounts {
     let mut balance: BTreeMap<AccountId, Decimal> = BTreeMap::new();
     for d in f.daily.iter().filter(|d| d.date <= today) {
         *balance.entry(d.account).or_default() += d.amount.amount;
@@ -251,6 +280,7 @@ fn accounts_of(f: &ReportFacts, today: Date) -> Accounts {
                         institution: a.institution.clone(),
                         location: a.location.clone(),
                         balance: b,
+                        securities: held.at(a.id, 0).filter(|(c, _)| *c == a.currency).map(|(_, v)| v).sum(),
                     }
                 })
                 .collect();
@@ -260,30 +290,53 @@ fn accounts_of(f: &ReportFacts, today: Date) -> Accounts {
             accounts.sort_by(|a, b| a.name.cmp(&b.name));
             let mut group: BTreeMap<Currency, Decimal> = BTreeMap::new();
             for a in &accounts {
-                *group.entry(a.currency).or_default() += a.balance;
-                *totals.entry(a.currency).or_default() += a.balance;
+                *group.entry(a.currency).or_default() += a.value();
+                *totals.entry(a.currency).or_default() += a.value();
+                // Securities with no rate into the account's currency.
+                for (c, v) in held.at(a.id, 0).filter(|(c, _)| *c != a.currency) {
+                    *group.entry(c).or_default() += v;
+                    *totals.entry(c).or_default() += v;
+                }
             }
             Some(AccountGroup { kind, accounts, totals: group.into_iter().collect() })
         })
         .collect();
-    Accounts { groups, totals: totals.into_iter().collect() }
+    let missing_rates = held.missing_rates.iter().map(|&(from, to, _)| (from, to)).collect();
+    Accounts { groups, totals: totals.into_iter().collect(), missing_rates }
 }
 
-/// The net worth of the facts' accounts per currency at each month end of
-/// the last three years (from the first transaction, when later) and today.
-fn histories(f: &ReportFacts, today: Date) -> AppResult<Vec<History>> {
-    let Some(first) = f.first_date().filter(|d| *d <= today) else { return Ok(vec![]) };
-    let from = first.max(Month::of(today).minus(HISTORY_MONTHS).last_day());
-    let lines = report::networth(f, Interval::Month, Some(from), Some(today), None).map_err(internal)?;
-    let mut per_currency: BTreeMap<Currency, BTreeMap<Date, Decimal>> = BTreeMap::new();
-    // Each date lists its accounts, then the net worth per currency: the
-    // later line wins, so an account that happens to be called "Net worth"
-    // cannot stand in for the sum.
-    for l in lines.iter().filter(|l| l.account == "Net worth") {
-        per_currency.entry(l.currency).or_default().insert(l.date, l.balance);
+impl App {
+    /// The net worth of the facts' accounts per currency at each month end
+    /// of the last three years (from the first transaction, when later) and
+    /// today, securities at their value on each date.
+    fn histories(&self, book: BookId, f: &ReportFacts, today: Date) -> AppResult<Vec<History>> {
+        let Some(first) = f.first_date().filter(|d| *d <= today) else { return Ok(vec![]) };
+        let from = first.max(Month::of(today).minus(HISTORY_MONTHS).last_day());
+        let lines = report::networth(f, Interval::Month, Some(from), Some(today), None).map_err(internal)?;
+        let mut per_currency: BTreeMap<Currency, BTreeMap<Date, Decimal>> = BTreeMap::new();
+        // Each date lists its accounts, then the net worth per currency: the
+        // later line wins, so an account that happens to be called "Net worth"
+        // cannot stand in for the sum.
+        for l in lines.iter().filter(|l| l.account == "Net worth") {
+            per_currency.entry(l.currency).or_default().insert(l.date, l.balance);
+        }
+        let dates: Vec<Date> = per_currency
+            .values()
+            .flat_map(|p| p.keys().copied())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let held = self.securities(book, f, &dates)?;
+        for a in &f.accounts {
+            for (n, date) in dates.iter().enumerate() {
+                for (currency, value) in held.at(a.id, n) {
+                    *per_currency.entry(currency).or_default().entry(*date).or_default() += value;
+                }
+            }
+        }
+        Ok(per_currency
+            .into_iter()
+            .map(|(currency, points)| History { currency, points: points.into_iter().collect() })
+            .collect())
     }
-    Ok(per_currency
-        .into_iter()
-        .map(|(currency, points)| History { currency, points: points.into_iter().collect() })
-        .collect())
 }

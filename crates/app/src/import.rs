@@ -22,7 +22,7 @@ use kassa_core::{
     Status, TxId,
 };
 use kassa_import::profile::Profile;
-use kassa_import::{AccountHint, Diagnostic, Format, RowStatus, Severity, StatementRow, TradeRow};
+use kassa_import::{AccountHint, Diagnostic, Format, RowStatus, Severity, StatementRow, TradeRow, TradeSide};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -412,6 +412,7 @@ impl ImportFeed for Feed<'_> {
             }
             Stage::Trades => {
                 let mut trades = vec![];
+                let mut moves = vec![];
                 let mut cmds = vec![];
                 while trades.len() < self.opts.chunk.max(1) {
                     match self.trades.next() {
@@ -441,6 +442,29 @@ impl ImportFeed for Feed<'_> {
                             else {
                                 continue;
                             };
+                            let (cash, cash_currency) = trade_cash(&t, currency);
+                            let cash_account = if cash.is_zero() {
+                                None
+                            } else {
+                                match self.cash_account((account, currency), cash_currency, ledger) {
+                                    Some(a) => Some(a),
+                                    None => {
+                                        self.report.warnings += 1;
+                                        None
+                                    }
+                                }
+                            };
+                            let cash = match cash_account.map(|a| (a, round_to(cash, cash_currency))) {
+                                None => None,
+                                Some((a, c)) => match Amount::new(c) {
+                                    Ok(c) => Some((a, c)),
+                                    Err(e) => {
+                                        self.bad(t.line, Some("amount"), &e.to_string());
+                                        continue;
+                                    }
+                                },
+                            };
+                            let description = trade_description(&t);
                             let trade = ImportedTrade {
                                 account_id: account,
                                 trade_time: t.trade_time,
@@ -466,6 +490,16 @@ impl ImportFeed for Feed<'_> {
                                 continue;
                             }
                             self.gate.admit(t.line, trade.clone());
+                            if let Some((account, amount)) = cash.filter(|(_, c)| !c.get().is_zero()) {
+                                moves.push(TradeCash {
+                                    account,
+                                    date,
+                                    amount,
+                                    side: t.side,
+                                    description,
+                                    external_id: trade.external_id.clone(),
+                                });
+                            }
                             trades.push(trade);
                         }
                     }
@@ -474,6 +508,7 @@ impl ImportFeed for Feed<'_> {
                 if !trades.is_empty() {
                     cmds.push(Command::ImportTrades(TradesImported { batch_id: self.batch, trades }));
                 }
+                self.book_trade_cash(moves, ledger, &mut cmds);
                 Ok(Some(cmds))
             }
             Stage::Finish => {
@@ -492,7 +527,136 @@ impl ImportFeed for Feed<'_> {
     }
 }
 
+/// The cash a new trade moves in its brokerage account: a transaction of
+/// its own, so the account's balance is its cash (issue 16).
+struct TradeCash {
+    account: AccountId,
+    date: LedgerDate,
+    amount: Amount,
+    side: TradeSide,
+    description: String,
+    external_id: Option<String>,
+}
+
+/// The category a trade's cash books to, and its section. Buying and
+/// selling only turn cash into securities and back, so they are neutral
+/// (a transfer-section category, like a move between own accounts); what
+/// a sale gained or lost is the lot engine's realized P&L, not a flow.
+/// Dividends and interest are income, fees an expense.
+fn trade_category(side: TradeSide) -> (&'static str, Section) {
+    match side {
+        TradeSide::Dividend => ("Dividends", Section::Income),
+        TradeSide::Interest => ("Interest", Section::Income),
+        TradeSide::Fee => ("Investment fees", Section::Expense),
+        TradeSide::Buy | TradeSide::Sell | TradeSide::Split | TradeSide::TransferIn | TradeSide::TransferOut => {
+            ("Securities", Section::Transfer)
+        }
+    }
+}
+
+/// What a trade moves in cash, signed, and in which currency: the broker's
+/// booked cash when the file has it, else `qty*price ± fee`. Cash in
+/// another currency than the account's is converted at the rate the
+/// broker applied (`fx_rate`) when the file gives one; otherwise it stays
+/// in its own currency (a multi-currency broker account), for
+/// [`Feed::cash_account`] to place.
+fn trade_cash(t: &TradeRow, account_currency: Currency) -> (Decimal, Currency) {
+    let effect = t.cash_effect();
+    let cash_currency = t.detail.cash_currency.or(t.currency).unwrap_or(account_currency);
+    match t.detail.fx_rate {
+        Some(rate) if cash_currency != account_currency => (effect * rate, account_currency),
+        _ => (effect, cash_currency),
+    }
+}
+
+/// "Buy 10 AAPL @ 150.00" — what the register shows for a trade's cash.
+fn trade_description(t: &TradeRow) -> String {
+    let what = t.symbol.as_deref().or(t.isin.as_deref()).or(t.detail.name.as_deref()).unwrap_or("");
+    let side = match t.side {
+        TradeSide::Buy => "Buy",
+        TradeSide::Sell => "Sell",
+        TradeSide::Dividend => "Dividend",
+        TradeSide::Interest => "Interest",
+        TradeSide::Fee => "Fee",
+        TradeSide::Split => "Split",
+        TradeSide::TransferIn => "Transfer in",
+        TradeSide::TransferOut => "Transfer out",
+    };
+    match t.side {
+        TradeSide::Buy | TradeSide::Sell => {
+            format!("{side} {} {what} @ {}", t.quantity.normalize(), t.price.normalize())
+        }
+        _ => format!("{side} {what}").trim_end().to_string(),
+    }
+}
+
+/// `amount` rounded half-even to `currency`'s minor units.
+fn round_to(amount: Decimal, currency: Currency) -> Decimal {
+    amount.round_dp_with_strategy(currency.minor_units(), rust_decimal::RoundingStrategy::MidpointNearestEven)
+}
+
 impl Feed<'_> {
+    /// The account a trade's cash in `currency` goes to: the trade's own
+    /// account when it is in that currency, else the book's account named
+    /// after it and the currency ("Depot USD"), the way a single-currency
+    /// ledger keeps a multi-currency broker account. `None` when there is
+    /// none: the trade is kept, its cash is not booked, and the import
+    /// counts a warning.
+    fn cash_account(&self, account: (AccountId, Currency), currency: Currency, ledger: &Ledger) -> Option<AccountId> {
+        if account.1 == currency {
+            return Some(account.0);
+        }
+        let name = ledger.account(account.0)?.name.as_str();
+        let sibling = format!("{name} {currency}");
+        ledger.accounts().find(|a| a.currency == currency && a.name.eq_ignore_ascii_case(&sibling)).map(|a| a.id)
+    }
+
+    /// Records the cash of a chunk's new trades, each with an index line so
+    /// that undoing the batch takes it back with the trades.
+    fn book_trade_cash(&mut self, moves: Vec<TradeCash>, ledger: &Ledger, cmds: &mut Vec<Command>) {
+        if moves.is_empty() {
+            return;
+        }
+        let mut index = Vec::with_capacity(moves.len());
+        let mut txs = Vec::with_capacity(moves.len());
+        for m in moves {
+            let (name, section) = trade_category(m.side);
+            let lower = name.to_lowercase();
+            if ledger.resolve_category(name).is_err() && !self.new_categories.contains_key(&lower) {
+                let Ok(category) = CategoryName::parse(name) else { continue };
+                cmds.push(Command::AddCategory { category_id: CategoryId(new_id()), name: category, section });
+                self.new_categories.insert(lower, section);
+                self.report.categories_created.push(name.to_string());
+            }
+            let tx_id = TxId(new_id());
+            let date: Date = m.date.into();
+            index.push(ImportedRow {
+                tx_id,
+                account_id: m.account,
+                date,
+                fingerprint: self.occ.fingerprint(m.account, date, m.amount.get(), &m.description),
+                external_id: None,
+                pending: false,
+            });
+            txs.push(Command::RecordTransaction(NewTransaction {
+                tx_id,
+                account: AccountRef::Id(m.account),
+                date: m.date,
+                amount: m.amount,
+                description: m.description,
+                category: Some(name.to_string()),
+                category_source: Some(CategorySource::Import),
+                counterparty: None,
+                tags: vec![],
+                notes: None,
+                external_id: m.external_id,
+                status: Status::Booked,
+            }));
+        }
+        cmds.extend(txs);
+        cmds.push(Command::RecordImportRows(ImportRows { batch_id: self.batch, rows: index }));
+    }
+
     fn diagnostic(&mut self, d: &Diagnostic) {
         if d.severity == Severity::Warning {
             self.report.warnings += 1;

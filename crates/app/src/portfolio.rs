@@ -246,8 +246,12 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
         let mut instruments = BTreeMap::new();
         for (n, t) in stored.iter().enumerate() {
             let trade = to_trade(t, trade_id(t, n)).map_err(|e| AppError::Internal(format!("stored trade: {e}")))?;
-            if matches!(trade.kind, TradeKind::Buy { .. } | TradeKind::Sell { .. }) {
-                prices.insert_fallback(&trade.instrument, t.date, t.price);
+            match trade.kind {
+                TradeKind::Buy { .. } | TradeKind::Sell { .. } => {
+                    prices.insert_fallback(&trade.instrument, t.date, t.price)
+                }
+                TradeKind::Split { ratio } => prices.insert_split(&trade.instrument, t.date, ratio),
+                _ => {}
             }
             instruments.entry(trade.instrument.clone()).or_insert_with(|| Instrument {
                 symbol: t.symbol.clone(),
@@ -333,6 +337,81 @@ pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResul
     Ok(rows)
 }
 
+/// What each brokerage account's securities are worth at each of `dates`,
+/// in the account's own currency: the net worth and balance figures add it
+/// to the account's cash (issue 16: a brokerage account's balance is its
+/// cash, its value cash plus holdings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecuritiesValue {
+    /// By account, per date asked for, the value per currency, each rounded
+    /// to its minor units: the account's currency, and any currency its
+    /// holdings are quoted in that has no rate into it (they still count,
+    /// in their own currency, rather than vanish).
+    pub values: BTreeMap<AccountId, Vec<BTreeMap<Currency, Decimal>>>,
+    /// The pairs without a rate: `(instrument currency, account currency,
+    /// first date)`, once per pair.
+    pub missing_rates: Vec<(Currency, Currency, Date)>,
+}
+
+impl SecuritiesValue {
+    /// The value of `account`'s securities at the `n`th date, per currency.
+    pub fn at(&self, account: AccountId, n: usize) -> impl Iterator<Item = (Currency, Decimal)> + '_ {
+        self.values.get(&account).and_then(|v| v.get(n)).into_iter().flat_map(|m| m.iter().map(|(c, d)| (*c, *d)))
+    }
+}
+
+/// Values every brokerage account of `accounts` that has trades at each of
+/// `dates` (ascending): one pass over its trades in booking order, under
+/// its own cost method (a holding without any price is counted at cost,
+/// which the method decides). Holdings in another currency are converted
+/// at the book's rate of each date.
+pub fn securities_value(
+    store: &dyn Store,
+    book: BookId,
+    accounts: &[Account],
+    dates: &[Date],
+) -> AppResult<SecuritiesValue> {
+    let mut out = SecuritiesValue::default();
+    let seen: std::collections::BTreeSet<AccountId> = accounts.iter().map(|a| a.id).collect();
+    let (booked, prices) = load(store, book, &PortfolioQuery::default())?;
+    let booked: Vec<AccountTrades> = booked.into_iter().filter(|a| seen.contains(&a.account.id)).collect();
+    if booked.is_empty() {
+        return Ok(out);
+    }
+    let fx = kassa_core::report::fx::FxTable::new(&store.fx_rates(book)?);
+    let mut missing = std::collections::BTreeSet::new();
+    for a in booked {
+        let to = a.account.currency;
+        let mut p = Portfolio::new(a.method);
+        let mut next = a.trades.iter().peekable();
+        let mut values = Vec::with_capacity(dates.len());
+        for &date in dates {
+            while let Some(t) = next.next_if(|t| t.date <= date) {
+                p.apply(t).map_err(|e| AppError::Internal(format!("stored trade: {e}")))?;
+            }
+            let mut total: BTreeMap<Currency, Decimal> = BTreeMap::new();
+            for h in p.holdings(&prices, date).iter().filter(|h| !h.qty.is_zero()) {
+                let from = a.instruments.get(&h.instrument).map_or(to, |i| i.currency);
+                match fx.rate(from, to, date) {
+                    Ok(rate) => *total.entry(to).or_default() += h.market_value * rate,
+                    Err(_) => {
+                        *total.entry(from).or_default() += h.market_value;
+                        if missing.insert((from, to)) {
+                            out.missing_rates.push((from, to, date));
+                        }
+                    }
+                }
+            }
+            for (c, v) in total.iter_mut() {
+                *v = v.round_dp_with_strategy(c.minor_units(), rust_decimal::RoundingStrategy::MidpointNearestEven);
+            }
+            values.push(total);
+        }
+        out.values.insert(a.account.id, values);
+    }
+    Ok(out)
+}
+
 /// Every sale up to `as_of`, with the lots it consumed.
 pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<SaleRow>> {
     let (booked, _, _) = replayed(store, book, q)?;
@@ -415,6 +494,11 @@ pub fn performance_rows(
         );
     }
     booking_order(&mut all);
+    for t in &all {
+        if let TradeKind::Split { ratio } = t.kind {
+            keyed.insert_split(&t.instrument, t.date, ratio);
+        }
+    }
     let Some(first) = all.iter().map(|t| t.date).min() else { return Ok(vec![]) };
     let from = range.from.unwrap_or(first);
     let to = range.to.or(q.as_of).unwrap_or_else(|| last_date(&accounts));
@@ -458,7 +542,8 @@ pub(crate) fn check_row(t: &kassa_import::TradeRow) -> Result<(), (&'static str,
 
 /// What an import's trades meet before they are stored: the book's trades
 /// so far, for re-import (the broker id first, then a fingerprint with an
-/// occurrence counter, so two identical buys minutes apart stay two) and
+/// occurrence counter, so two identical buys minutes apart stay two, and a
+/// trade two files of one account both carry is booked once) and
 /// for the quantity check (no sale of more than is held, stored and new
 /// trades together in booking order).
 ///
@@ -475,17 +560,19 @@ pub(crate) struct TradeGate {
     new: Vec<(usize, ImportedTrade)>,
 }
 
+/// What a trade is, whichever file says it: its date (sources disagree on
+/// the time: a broker's statement has the execution time, a hand-kept
+/// trades.csv often none), instrument, kind and size. Fees are left out
+/// because brokers book them apart (DEGIRO writes its costs as lines of
+/// their own) while a trades.csv folds them into the trade, so the same
+/// buy from the two files must still meet.
 fn fingerprint(t: &ImportedTrade) -> String {
-    format!(
-        "{}|{}|{}|{}|{}|{}|{:?}",
-        t.trade_time,
-        instrument_key(t.isin.as_deref(), t.symbol.as_deref()),
-        t.side,
-        t.quantity.normalize(),
-        t.price.normalize(),
-        t.fees.normalize(),
-        t.extra.amount.map(|a| a.normalize()),
-    )
+    let size = match t.side.as_str() {
+        "DIVIDEND" | "INTEREST" | "FEE" => t.extra.amount.unwrap_or(t.quantity * t.price).normalize().to_string(),
+        "SPLIT" => t.extra.ratio.unwrap_or(t.quantity).normalize().to_string(),
+        _ => format!("{}@{}", t.quantity.normalize(), t.price.normalize()),
+    };
+    format!("{}|{}|{}|{size}", t.date, instrument_key(t.isin.as_deref(), t.symbol.as_deref()), t.side)
 }
 
 impl TradeGate {
@@ -506,8 +593,13 @@ impl TradeGate {
         let fp = (t.account_id, fingerprint(t));
         let seen = self.seen_fp.entry(fp.clone()).or_default();
         *seen += 1;
-        if let Some(id) = &t.external_id {
-            return self.external.contains(&(t.account_id, id.clone()));
+        // A known broker id settles it; an unknown one may still be a trade
+        // another file of the same account brought (the broker's statement
+        // and a trades.csv), which the occurrence count finds.
+        if let Some(id) = &t.external_id
+            && self.external.contains(&(t.account_id, id.clone()))
+        {
+            return true;
         }
         *seen <= self.stored_fp.get(&fp).copied().unwrap_or(0)
     }

@@ -318,6 +318,50 @@ pub fn replay(store: &dyn Store, book: BookId, known_at: Option<Timestamp>) -> A
     Ok((ledger, fx))
 }
 
+/// Net worth counts a brokerage account at its value: the securities it
+/// holds at each line's date join its cash (issue 16), converted like the
+/// cash when the report asks for one currency. A holding quoted in a
+/// currency with no rate into the account's counts in the net worth of
+/// its own currency (a line added when the date has none).
+fn add_securities(
+    store: &dyn Store,
+    book: BookId,
+    f: &ReportFacts,
+    fx: Option<Convert>,
+    lines: &mut Vec<NetWorthLine>,
+) -> AppResult<()> {
+    let dates: Vec<Date> =
+        lines.iter().map(|l| l.date).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let held = crate::portfolio::securities_value(store, book, &f.accounts, &dates)?;
+    for a in f.accounts.iter() {
+        for (n, &date) in dates.iter().enumerate() {
+            for (currency, value) in held.at(a.id, n) {
+                let money = kassa_core::Money::new(value, currency).map_err(|e| AppError::Internal(e.to_string()))?;
+                let m = match fx {
+                    Some(c) => c.table.convert(money, c.to, date).map_err(fx_error)?,
+                    None => money,
+                };
+                if let Some(l) =
+                    lines.iter_mut().find(|l| l.date == date && l.account == a.name && l.currency == m.currency)
+                {
+                    l.balance += m.amount;
+                }
+                match lines.iter().rposition(|l| l.date == date && l.account == "Net worth" && l.currency == m.currency)
+                {
+                    Some(i) => lines[i].balance += m.amount,
+                    None => {
+                        let at = lines.iter().rposition(|l| l.date == date).map_or(lines.len(), |i| i + 1);
+                        let line =
+                            NetWorthLine { date, account: "Net worth".into(), currency: m.currency, balance: m.amount };
+                        lines.insert(at, line);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn fx_error(e: FxError) -> AppError {
     AppError::Refused { code: "missing_rate", message: e.to_string() }
 }
@@ -387,7 +431,9 @@ pub fn run(store: &dyn Store, clock: &dyn Clock, book: BookId, req: &ReportReque
             {
                 return Err(AppError::invalid("from", format!("more than {MAX_PERIODS} periods: narrow from/to")));
             }
-            ReportRows::Networth(report::networth(f, interval, from, to, fx).map_err(fx_error)?)
+            let mut lines = report::networth(f, interval, from, to, fx).map_err(fx_error)?;
+            add_securities(store, book, f, fx, &mut lines)?;
+            ReportRows::Networth(lines)
         }
         Report::Monthly { from, to } => ReportRows::Monthly(monthly(f, scope(from, to), fx)?),
         Report::Yearly { year } => {

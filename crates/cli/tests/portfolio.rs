@@ -156,3 +156,110 @@ fn portfolio_holdings_sales_lots_performance() {
         assert!(err.contains("unknown cost method 'lofi'"), "{err}");
     }
 }
+
+/// The cash balance of each account, by name.
+fn balances(k: &common::Kassa) -> Vec<(String, String)> {
+    let rows = k.json(&["balance"]);
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (field(r, "account").to_string(), field(r, "balance").to_string()))
+        .collect()
+}
+
+/// A trade moves its account's cash as one balanced transaction: buys
+/// and sells against the neutral "Securities", dividends (net of the tax
+/// withheld) as income; cash in another currency goes to the sibling account
+/// named after it ("broker USD"). Re-importing adds no cash, the trades'
+/// cash shows in no income or expense report, and undoing the batch takes
+/// it back with the trades.
+#[test]
+fn trades_move_the_cash() {
+    for (db, k) in databases() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("trades.csv");
+        let extra = "\
+broker,2024-06-03T10:00:00+02:00,IWDA,IE00B4L5Y983,DIVIDEND,5,0.5,0.75,EUR,D1
+broker,2024-06-04T10:00:00+02:00,IWDA,IE00B4L5Y983,SPLIT,2,0,0,EUR,X1
+";
+        std::fs::write(&file, format!("{TRADES}{extra}")).unwrap();
+        let file = file.to_str().unwrap();
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "broker", "--kind", "brokerage", "--currency", "EUR"]);
+        k.ok(&["account", "add", "broker USD", "--kind", "brokerage", "--currency", "USD"]);
+        let first = k.json(&["import", file]);
+        assert_eq!(first["trades"].as_u64(), Some(9), "{}: {first}", db.name);
+        // EUR: −(10·100+5) − 10·90 − (10·110+10) + (25·130−5) + (5·0.5 − 0.75) = 231.75;
+        // USD: −(0.123456789·150) − 75 − 75 = −168.518518… → −168.52.
+        let want =
+            vec![("broker".to_string(), "231.75".to_string()), ("broker USD".to_string(), "-168.52".to_string())];
+        assert_eq!(balances(&k), want, "{}", db.name);
+
+        let txs = k.json(&["tx", "list", "--account", "broker"]);
+        let mut seen: Vec<(String, String, String)> = txs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (field(t, "description").into(), field(t, "amount").into(), field(t, "category").into()))
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen[..3],
+            [
+                ("Buy 10 IWDA @ 100".into(), "-1005.00".into(), "Securities".into()),
+                ("Buy 10 IWDA @ 110".into(), "-1110.00".into(), "Securities".into()),
+                ("Buy 10 IWDA @ 90".into(), "-900.00".into(), "Securities".into()),
+            ],
+            "{}",
+            db.name
+        );
+        assert!(seen.contains(&("Dividend IWDA".into(), "1.75".into(), "Dividends".into())), "{seen:?}");
+        // A split moves no cash; it doubles the 5 IWDA left.
+        assert_eq!(seen.len(), 5, "{}: {seen:?}", db.name);
+        let held = k.json(&["portfolio", "holdings", "--account", "broker"]);
+        let iwda = held.as_array().unwrap().iter().find(|r| r["symbol"] == "IWDA").unwrap();
+        assert_eq!((field(iwda, "qty"), field(iwda, "cost_basis")), ("10", "555.00"), "{}", db.name);
+        assert!(seen.contains(&("Sell 25 IWDA @ 130".into(), "3245.00".into(), "Securities".into())), "{seen:?}");
+
+        // Buying and selling is neither income nor expense.
+        let totals = k.json(&["report", "monthly"]);
+        let named: Vec<&str> = totals.as_array().unwrap().iter().map(|r| field(r, "category")).collect();
+        assert!(!named.contains(&"Securities"), "{}: {named:?}", db.name);
+        assert!(named.contains(&"Dividends"), "{named:?}");
+
+        // Net worth values the securities: 10 IWDA (5 split 2:1) at the sale's
+        // 130 per old share, 650, beside the cash. The AAPL in the EUR
+        // account has no USD/EUR rate here, so it counts in the USD net
+        // worth: worth its 168.52 at the buys' price, what "broker USD" paid.
+        let worth = k.json(&["report", "networth", "--from", "2024-06-01", "--to", "2024-06-30"]);
+        let net: Vec<(&str, &str, &str)> = worth
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (field(l, "account"), field(l, "currency"), field(l, "balance")))
+            .collect();
+        assert_eq!(
+            net,
+            [
+                ("broker", "EUR", "881.75"),
+                ("broker USD", "USD", "-168.52"),
+                ("Net worth", "EUR", "881.75"),
+                ("Net worth", "USD", "0.00"),
+            ],
+            "{}",
+            db.name
+        );
+
+        let again = k.json(&["import", file]);
+        assert_eq!((again["trades"].as_u64(), again["new"].as_u64()), (Some(0), Some(0)), "{}", db.name);
+        assert_eq!(balances(&k), want, "{}: re-import", db.name);
+        k.ok(&["rebuild"]);
+        assert_eq!(balances(&k), want, "{}: rebuild", db.name);
+
+        let batch = field(&first, "batch").to_string();
+        k.ok(&["import", "undo", &batch]);
+        let zero = vec![("broker".to_string(), "0.00".to_string()), ("broker USD".to_string(), "0.00".to_string())];
+        assert_eq!(balances(&k), zero, "{}: undo", db.name);
+        assert_eq!(k.json(&["portfolio", "holdings"]).as_array().map(Vec::len), Some(0), "{}", db.name);
+    }
+}

@@ -288,11 +288,21 @@ impl<R: Read> TradesReader<R> {
         if symbol.is_none() && isin.is_none() {
             return Err(Diagnostic::error(line, Some("symbol"), "a trade needs a symbol or an ISIN"));
         }
+        // DIVIDEND and SPLIT extend the seed's BUY/SELL (issue 16): a
+        // dividend's qty × price is its gross (shares × amount per share)
+        // and its fees the tax withheld; a split's qty is its ratio, new
+        // shares per old one.
         let side = match n.required(line, 4)? {
             s if s.eq_ignore_ascii_case("BUY") => TradeSide::Buy,
             s if s.eq_ignore_ascii_case("SELL") => TradeSide::Sell,
+            s if s.eq_ignore_ascii_case("DIVIDEND") => TradeSide::Dividend,
+            s if s.eq_ignore_ascii_case("SPLIT") => TradeSide::Split,
             s => {
-                return Err(Diagnostic::error(line, Some("side"), format!("{s:?}: expected BUY or SELL")));
+                return Err(Diagnostic::error(
+                    line,
+                    Some("side"),
+                    format!("{s:?}: expected BUY, SELL, DIVIDEND or SPLIT"),
+                ));
             }
         };
         let quantity = decimal(line, "qty", n.required(line, 5)?)?;
@@ -315,6 +325,11 @@ impl<R: Read> TradesReader<R> {
             return Err(Diagnostic::error(line, Some("fees"), "fees must not be negative"));
         }
         let cur = currency(line, "currency", n.required(line, 8)?)?;
+        let (fees, detail) = match side {
+            TradeSide::Dividend => (Decimal::ZERO, TradeDetail { withholding_tax: fees, ..TradeDetail::default() }),
+            TradeSide::Split => (fees, TradeDetail { ratio: Some(quantity), ..TradeDetail::default() }),
+            _ => (fees, TradeDetail::default()),
+        };
         Ok(TradeRow {
             line,
             account: AccountHint {
@@ -332,7 +347,7 @@ impl<R: Read> TradesReader<R> {
             fees,
             currency: Some(cur),
             external_id: n.optional(line, 9)?,
-            detail: TradeDetail::default(),
+            detail,
         })
     }
 }

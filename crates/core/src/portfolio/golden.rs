@@ -203,6 +203,36 @@ fn a_split_multiplies_quantity_and_keeps_cost() {
     assert!(matches!(Portfolio::replay(CostMethod::Fifo, &bad, None), Err(PortfolioError::BadRatio { .. })));
 }
 
+/// A price quoted before a split is per old share: valued after the split
+/// it is divided by the ratio (and by every later split's), until a price
+/// quoted after the split is known; on the split's own day a price of
+/// that day is already per new share.
+#[test]
+fn a_price_from_before_a_split_values_the_new_shares() {
+    let day = |s: &str| s.parse::<Date>().unwrap();
+    let mut prices = PriceBook::default();
+    prices.insert("X", day("2024-01-02"), d("100"));
+    prices.insert_split("X", day("2024-02-01"), d("2"));
+    prices.insert_split("X", day("2024-04-01"), d("0.1"));
+    assert_eq!(prices.latest("X", day("2024-01-31")), Some((day("2024-01-02"), d("100"))));
+    assert_eq!(prices.latest("X", day("2024-02-01")), Some((day("2024-01-02"), d("50"))));
+    assert_eq!(prices.latest("X", day("2024-04-01")), Some((day("2024-01-02"), d("500"))));
+    prices.insert("X", day("2024-02-01"), d("52"));
+    assert_eq!(prices.latest("X", day("2024-03-01")), Some((day("2024-02-01"), d("52"))));
+    assert_eq!(prices.latest("X", day("2024-04-02")), Some((day("2024-02-01"), d("520"))));
+
+    // 10 bought at 100, split 2:1: 20 shares, still worth 1000.
+    let trades = vec![
+        buy("B1", "2024-01-02T10:00:00Z", "10", "100", "0"),
+        trade("SP", "2024-02-01T00:00:00Z", TradeKind::Split { ratio: d("2") }),
+    ];
+    let mut book = PriceBook::default();
+    book.insert("X", day("2024-01-02"), d("100"));
+    book.insert_split("X", day("2024-02-01"), d("2"));
+    let p = run(CostMethod::Fifo, &trades);
+    assert_eq!(p.market_value(&book, day("2024-03-01")), d("1000"));
+}
+
 #[test]
 fn transfers_carry_cost_and_realize_nothing() {
     let trades = vec![

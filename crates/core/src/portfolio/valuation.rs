@@ -14,6 +14,9 @@ use crate::portfolio::Portfolio;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PriceBook {
     prices: BTreeMap<String, BTreeMap<Date, Decimal>>,
+    /// Splits by instrument: date → ratio (new shares per old), so that a
+    /// price quoted before a split values the shares after it.
+    splits: BTreeMap<String, BTreeMap<Date, Decimal>>,
 }
 
 impl PriceBook {
@@ -27,9 +30,27 @@ impl PriceBook {
         self.prices.entry(instrument.to_string()).or_default().entry(date).or_insert(price);
     }
 
-    /// The latest price dated on or before `date`.
+    /// A split of `ratio` new shares per old one, effective on `date`:
+    /// prices dated before it are per old share.
+    pub fn insert_split(&mut self, instrument: &str, date: Date, ratio: Decimal) {
+        if !ratio.is_zero() {
+            *self.splits.entry(instrument.to_string()).or_default().entry(date).or_insert(Decimal::ONE) *= ratio;
+        }
+    }
+
+    /// The latest price dated on or before `date`, per share as of `date`:
+    /// a price from before a split (dated after the price, on or before
+    /// `date`) is divided by its ratio, so 10 shares at 100 that split 2:1
+    /// are worth 20 at 50 until a new price is known.
     pub fn latest(&self, instrument: &str, date: Date) -> Option<(Date, Decimal)> {
-        self.prices.get(instrument)?.range(..=date).next_back().map(|(d, p)| (*d, *p))
+        let (on, price) = self.prices.get(instrument)?.range(..=date).next_back().map(|(d, p)| (*d, *p))?;
+        let ratio: Decimal = self
+            .splits
+            .get(instrument)
+            .into_iter()
+            .flat_map(|s| s.range(on.tomorrow().unwrap_or(on)..=date).map(|(_, r)| *r))
+            .product();
+        Some((on, if ratio == Decimal::ONE { price } else { price / ratio }))
     }
 
     pub fn series(&self, instrument: &str) -> impl Iterator<Item = (Date, Decimal)> + '_ {

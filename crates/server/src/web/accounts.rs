@@ -40,7 +40,12 @@ pub struct AccountRow {
     pub institution: String,
     pub location: String,
     pub currency: String,
+    /// What the account is worth: its balance, plus its securities for a
+    /// brokerage account.
     pub balance: Amount,
+    /// For an account holding securities: its cash and their value apart.
+    pub cash: Option<Amount>,
+    pub securities: Option<Amount>,
 }
 
 impl AccountRow {
@@ -52,7 +57,9 @@ impl AccountRow {
             institution: a.institution.clone().unwrap_or_default(),
             location: a.location.clone().unwrap_or_default(),
             currency: a.currency.to_string(),
-            balance: Amount::of(a.balance, a.currency),
+            balance: Amount::of(a.value(), a.currency),
+            cash: (!a.securities.is_zero()).then(|| Amount::of(a.balance, a.currency)),
+            securities: (!a.securities.is_zero()).then(|| Amount::of(a.securities, a.currency)),
         }
     }
 }

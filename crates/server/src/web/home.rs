@@ -86,6 +86,14 @@ impl AlertView {
                 action: "Show them",
                 serious: false,
             },
+            Alert::MissingRate { from, to } => AlertView {
+                text: format!(
+                    "Securities quoted in {from} are left out of net worth: there is no {from}/{to} exchange rate."
+                ),
+                href: "/reports".into(),
+                action: "See reports",
+                serious: false,
+            },
         }
     }
 }
