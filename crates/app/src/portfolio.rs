@@ -43,6 +43,10 @@ pub struct HoldingRow {
     pub account: String,
     pub symbol: Option<String>,
     pub isin: Option<String>,
+    /// The instrument's name when a file gave one; not among the listing's
+    /// columns (issue 16's contract), shown by the web page.
+    #[serde(skip)]
+    pub name: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: Currency,
     #[serde(with = "rust_decimal::serde::str")]
@@ -74,6 +78,10 @@ pub struct SaleRow {
     pub external_id: String,
     pub account: String,
     pub symbol: Option<String>,
+    /// Not in the listing's columns (issue 16's contract); the web page
+    /// names the instrument by it when there is no symbol.
+    #[serde(skip)]
+    pub isin: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     #[serde(with = "rust_decimal::serde::str")]
@@ -153,6 +161,8 @@ pub struct PerformanceRow {
 struct Instrument {
     symbol: Option<String>,
     isin: Option<String>,
+    /// The first name a trade gives it (broker exports name the product).
+    name: Option<String>,
     currency: Currency,
 }
 
@@ -253,11 +263,15 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
                 TradeKind::Split { ratio } => prices.insert_split(&trade.instrument, t.date, ratio),
                 _ => {}
             }
-            instruments.entry(trade.instrument.clone()).or_insert_with(|| Instrument {
+            let i = instruments.entry(trade.instrument.clone()).or_insert_with(|| Instrument {
                 symbol: t.symbol.clone(),
                 isin: t.isin.clone(),
+                name: None,
                 currency: t.currency,
             });
+            if i.name.is_none() {
+                i.name.clone_from(&t.extra.name);
+            }
             trades.push(trade);
         }
         booking_order(&mut trades);
@@ -323,6 +337,7 @@ pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResul
                 account: a.account.name.clone(),
                 symbol: i.symbol.clone(),
                 isin: i.isin.clone(),
+                name: i.name.clone(),
                 currency: i.currency,
                 qty: round_qty(h.qty),
                 cost_basis: round_money(h.cost_basis),
@@ -422,6 +437,7 @@ pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<V
                 external_id: s.trade.clone(),
                 account: a.account.name.clone(),
                 symbol: a.instruments.get(&s.instrument).and_then(|i| i.symbol.clone()),
+                isin: a.instruments.get(&s.instrument).and_then(|i| i.isin.clone()),
                 date: s.date,
                 qty: round_qty(s.qty),
                 proceeds: round_money(s.proceeds),

@@ -304,3 +304,55 @@ async fn every_page_stays_on_its_own_origin() {
     assert_eq!(heading(&b).await, "Platform overview");
     b.screenshot("admin", false).await;
 }
+
+/// `/investments` on the demo: the holdings add up to the page's market
+/// value, which is what the depot's line on /accounts adds to its cash;
+/// the sale lists the lots it took; a what-if method and a date before
+/// the sale change what the page shows.
+#[tokio::test]
+async fn investments_show_holdings_at_market_and_what_if_methods() {
+    let Some((_server, b)) = demo_as("individual@demo.kassa").await else { return };
+    b.open("/investments").await;
+    assert_eq!(heading(&b).await, "Investments");
+    b.find("main .chart svg").await;
+    b.screenshot("investments", false).await;
+    let column = |table: &str, n: usize| {
+        format!("return [...document.querySelectorAll('#{table} tbody tr')].map(r => r.cells[{n}].textContent.trim())")
+    };
+    let values = b.js(&column("holdings", 5)).await;
+    let values: Vec<Decimal> = values.as_array().unwrap().iter().map(|v| amount(v.as_str().unwrap())).collect();
+    assert!(values.len() >= 2, "{values:?}");
+    let total = amount(&b.text(".stats div:first-child dd").await);
+    assert_eq!(values.iter().sum::<Decimal>(), total);
+    let lots = b.texts("#sales tbody td ul li").await;
+    assert!(!lots.is_empty() && lots.iter().all(|l| l.contains(" × ")), "{lots:?}");
+
+    // The depot is worth its cash plus these securities.
+    b.open("/accounts").await;
+    let depot = b.text("tr:has(a[href^='/accounts/']) .sub").await;
+    let (cash, securities) =
+        depot.strip_prefix("cash ").and_then(|s| s.split_once(" · securities ")).unwrap_or_else(|| panic!("{depot:?}"));
+    assert_eq!(amount(securities), total, "{depot}");
+    let line = b
+        .js("return [...document.querySelectorAll('main tr')].find(r => r.textContent.includes('Depot')).cells[4].firstChild.textContent")
+        .await;
+    assert_eq!(amount(line.as_str().unwrap()), amount(cash) + total);
+
+    // A what-if method moves P&L between realized and unrealized, never
+    // their sum, and the form keeps the method chosen.
+    let pnl = async |b: &Browser| {
+        amount(&b.text(".stats div:nth-child(3) dd").await) + amount(&b.text(".stats div:nth-child(4) dd").await)
+    };
+    b.open("/investments").await;
+    let own = pnl(&b).await;
+    for method in ["fifo", "lifo", "hifo", "average"] {
+        b.open(&format!("/investments?method={method}")).await;
+        assert_eq!(pnl(&b).await, own, "{method}");
+        let chosen = b.js("return document.querySelector('#i-method').value").await;
+        assert_eq!(chosen.as_str(), Some(method));
+    }
+    b.open("/investments?as_of=2023-01-01").await;
+    assert!(b.texts("#sales tbody tr").await.is_empty());
+    b.open("/investments?method=lofi").await;
+    assert!(b.text("p.alert.error").await.contains("lofi"));
+}

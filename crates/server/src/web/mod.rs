@@ -17,6 +17,7 @@ pub mod admin;
 pub mod auth;
 pub mod home;
 pub mod import;
+pub mod investments;
 pub mod reports;
 pub mod settings;
 pub mod transactions;
@@ -60,6 +61,7 @@ pub fn routes(upload_limit: usize) -> Router<App> {
         .merge(settings::routes())
         .merge(import::routes(upload_limit))
         .merge(reports::routes())
+        .merge(investments::routes())
         .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         // Pages show balances and transactions: no cache, shared or the
@@ -224,18 +226,20 @@ pub enum Nav {
     Transactions,
     Import,
     Reports,
+    Investments,
     Settings,
     Admin,
     None,
 }
 
 impl Nav {
-    pub const MAIN: [(Nav, &'static str, &'static str); 6] = [
+    pub const MAIN: [(Nav, &'static str, &'static str); 7] = [
         (Nav::Home, "/", "Home"),
         (Nav::Accounts, "/accounts", "Accounts"),
         (Nav::Transactions, "/transactions", "Transactions"),
         (Nav::Import, "/import", "Import"),
         (Nav::Reports, "/reports", "Reports"),
+        (Nav::Investments, "/investments", "Investments"),
         (Nav::Settings, "/settings", "Settings"),
     ];
 }
