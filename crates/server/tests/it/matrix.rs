@@ -135,6 +135,7 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
         description: "Coffee".into(),
         category: None,
         counterparty: None,
+        bucket: None,
     };
     let t1 = app.create_transaction(&owner, book, &tx(a1)).expect("t1").id;
     for month in 1..=3 {
@@ -142,6 +143,7 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
             date: format!("2024-{month:02}-01"),
             amount: "-500.00".into(),
             counterparty: Some("Landlord".into()),
+            bucket: None,
             ..tx(a2)
         };
         app.create_transaction(&owner, book, &rent).expect("rent");

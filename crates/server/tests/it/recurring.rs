@@ -33,6 +33,7 @@ fn recurring_is_listed_for_viewers_and_changed_by_editors() {
                 description: "SEPA LASTSCHRIFT MITGLIEDSBEITRAG".into(),
                 category: None,
                 counterparty: Some("McFit".into()),
+                bucket: None,
             };
             s.app.create_transaction(&owner, book, &gym).unwrap();
             let save = CreateTransfer {
