@@ -110,7 +110,10 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, input: &AddGoal) -> App
                 if a.currency != first.currency {
                     return Err(AppError::invalid(
                         "accounts",
-                        format!("'{}' is in {} and '{}' in {}: one goal, one currency", first.name, first.currency, a.name, a.currency),
+                        format!(
+                            "'{}' is in {} and '{}' in {}: one goal, one currency",
+                            first.name, first.currency, a.name, a.currency
+                        ),
                     ));
                 }
             }

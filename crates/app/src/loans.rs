@@ -107,7 +107,11 @@ pub fn list(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<V
 
 /// The book's open loans per currency as of `as_of`: receivables minus
 /// payables, what net worth adds to the account balances.
-pub fn open_loan_totals(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<BTreeMap<Currency, Decimal>> {
+pub fn open_loan_totals(
+    store: &dyn Store,
+    book: BookId,
+    as_of: Option<Date>,
+) -> AppResult<BTreeMap<Currency, Decimal>> {
     Ok(open_totals(&open(store, book, as_of)?.1))
 }
 
@@ -115,8 +119,9 @@ pub fn open_loan_totals(store: &dyn Store, book: BookId, as_of: Option<Date>) ->
 /// for a bad field, an unknown account, a repayment with nothing open or
 /// of more than is open, or a `Loans` category outside the transfer section.
 pub fn record(store: &dyn Store, actor: &str, book: BookId, input: &RecordLoan) -> AppResult<TxId> {
-    let kind = LoanKind::parse(&input.kind)
-        .ok_or_else(|| AppError::invalid("kind", format!("unknown kind '{}' (expected give, take or repay)", input.kind)))?;
+    let kind = LoanKind::parse(&input.kind).ok_or_else(|| {
+        AppError::invalid("kind", format!("unknown kind '{}' (expected give, take or repay)", input.kind))
+    })?;
     let counterparty = input.counterparty.trim();
     if counterparty.is_empty() || counterparty.len() > 200 {
         return Err(AppError::invalid("counterparty", "must be 1 to 200 characters"));
@@ -145,9 +150,11 @@ pub fn record(store: &dyn Store, actor: &str, book: BookId, input: &RecordLoan) 
                 ));
             }
             if amount.get() > now.abs() {
+                let mut open = now.abs();
+                open.rescale(account.currency.minor_units());
                 return Err(AppError::invalid(
                     "amount",
-                    format!("{} is more than the {} open with '{counterparty}' on '{}'", amount, now.abs(), account.name),
+                    format!("{amount} is more than the {open} open with '{counterparty}' on '{}'", account.name),
                 ));
             }
             // They pay us back into the account, or we pay them out of it.
@@ -197,7 +204,9 @@ pub fn record(store: &dyn Store, actor: &str, book: BookId, input: &RecordLoan) 
     cmds.push(Command::RecordLoan { tx_id, counterparty, kind });
     store.execute(book, actor, &cmds).map_err(|e| match e {
         // Too many decimals for the account's currency.
-        StoreError::Ledger(LedgerError::Parse(p @ ParseError::AmountPrecision { .. })) => AppError::invalid("amount", p),
+        StoreError::Ledger(LedgerError::Parse(p @ ParseError::AmountPrecision { .. })) => {
+            AppError::invalid("amount", p)
+        }
         e => e.into(),
     })?;
     Ok(tx_id)

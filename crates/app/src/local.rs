@@ -413,19 +413,19 @@ impl Local<'_> {
             None => None,
         };
         let record = Command::RecordTransaction(NewTransaction {
-                tx_id,
-                account: AccountRef::Name(t.account),
-                date: t.date,
-                amount: t.amount,
-                description: t.description,
-                category: t.category,
-                counterparty,
-                tags: t.tags,
-                notes: t.note,
-                external_id: t.external_id,
-                status: if t.pending { Status::Pending } else { Status::Booked },
-                category_source: None,
-            });
+            tx_id,
+            account: AccountRef::Name(t.account),
+            date: t.date,
+            amount: t.amount,
+            description: t.description,
+            category: t.category,
+            counterparty,
+            tags: t.tags,
+            notes: t.note,
+            external_id: t.external_id,
+            status: if t.pending { Status::Pending } else { Status::Booked },
+            category_source: None,
+        });
         self.execute(book, &std::iter::once(record).chain(bucket).collect::<Vec<_>>())?;
         crate::categorize::categorize_new(self.store, self.clock, book, self.actor, tx_id)?;
         Ok(tx_id)
