@@ -242,6 +242,9 @@ pub enum TxCmd {
         /// Not yet booked by the bank
         #[arg(long)]
         pending: bool,
+        /// The bucket its spending comes from (see `kassa bucket list`)
+        #[arg(long)]
+        bucket: Option<String>,
     },
     /// List transactions, one row per account they touch
     List {
@@ -277,7 +280,19 @@ pub enum TxCmd {
 pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
     let book = ctx.book()?;
     match cmd {
-        TxCmd::Add { account, date, amount, description, category, counterparty, tags, note, external_id, pending } => {
+        TxCmd::Add {
+            account,
+            date,
+            amount,
+            description,
+            category,
+            counterparty,
+            tags,
+            note,
+            external_id,
+            pending,
+            bucket,
+        } => {
             let input = TxInput {
                 account,
                 date,
@@ -289,6 +304,7 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
                 note,
                 external_id,
                 pending,
+                bucket,
             };
             let what = format!("recorded {} on '{}' on {}", input.amount, input.account, input.date);
             println!("{}", ctx.local().record(book.id, input)?);
