@@ -100,7 +100,8 @@ pub fn progress(target: Money, by: Date, saved: Decimal, average: Decimal, today
         (rest / Decimal::from(months_left)).round_dp_with_strategy(minor, RoundingStrategy::MidpointNearestEven);
     let projected = (average > Decimal::ZERO).then(|| {
         let months = (rest / average).ceil();
-        // A target beyond kassa's dates is no date at all.
+        // A date past the calendar's end (an average of cents against a
+        // large target) is no date at all.
         i64::try_from(months).ok().and_then(|m| Span::new().try_months(m).ok()).and_then(|s| today.checked_add(s).ok())
     });
     Progress { progress, required_monthly, projected: projected.flatten() }

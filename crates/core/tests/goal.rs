@@ -61,3 +61,34 @@ fn the_trailing_window_is_the_six_whole_months_before_this_one() {
     assert_eq!(trailing_window(date(2025, 8, 14)), (date(2025, 1, 31), date(2025, 7, 31)));
     assert_eq!(trailing_window(date(2025, 3, 1)), (date(2024, 8, 31), date(2025, 2, 28)));
 }
+
+proptest::proptest! {
+    /// Progress stays within 0 and 1; paying `required_monthly` in every
+    /// month left reaches the target to within half a cent a month; a
+    /// projection exists exactly when the average is positive (and the date
+    /// is on the calendar), and is never before today.
+    #[test]
+    fn goal_figures_keep_their_bounds(
+        target_cents in 1i64..100_000_000,
+        saved_cents in -100_000_000i64..100_000_000,
+        average_cents in -100_000i64..100_000,
+        today_day in 0i64..3650,
+        months_ahead in -24i64..120,
+    ) {
+        let today = date(2020, 1, 1).checked_add(jiff::Span::new().days(today_day)).unwrap();
+        let by = today.checked_add(jiff::Span::new().months(months_ahead)).unwrap();
+        let (target, saved, average) =
+            (Decimal::new(target_cents, 2), Decimal::new(saved_cents, 2), Decimal::new(average_cents, 2));
+        let p = progress(eur(&target.to_string()), by, saved, average, today);
+        proptest::prop_assert!(p.progress >= Decimal::ZERO && p.progress <= Decimal::ONE);
+        let months = Decimal::from(months_ahead.max(0) + 1);
+        let rest = (target - saved).max(Decimal::ZERO);
+        proptest::prop_assert!((p.required_monthly * months - rest).abs() <= months * d("0.005"));
+        // Some exactly for a positive average, unless the date would fall
+        // past the calendar's end (a century of months is well inside it).
+        if average <= Decimal::ZERO || rest / average <= Decimal::from(1200) {
+            proptest::prop_assert_eq!(p.projected.is_some(), average > Decimal::ZERO);
+        }
+        proptest::prop_assert!(p.projected.is_none_or(|at| at >= today));
+    }
+}
