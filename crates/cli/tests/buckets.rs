@@ -144,8 +144,15 @@ fn buckets_loans_and_goals_through_the_binary() {
             csv.starts_with("counterparty,account,open,direction,currency,last_date\nAnna,Checking,70.00,receivable,"),
             "{csv}"
         );
-        // Loans are neither income nor expense: the buckets did not move.
+        // Loans are neither income nor expense: the buckets did not move, and
+        // March's report has the salary and the groceries only.
         assert_eq!(rows(&k.json(&["bucket", "list"]), BUCKET_COLUMNS), table(want));
+        let march = k.ok(&["report", "monthly", "--from", "2025-03", "--to", "2025-03", "-o", "csv"]);
+        assert!(march.contains("2025-03,net,Net,EUR,454.50\n") && !march.contains("Loans"), "{march}");
+        // An expense taken from a bucket still counts in its category's budget.
+        k.ok(&["budget", "set", "Groceries", "100", "--month", "2025-03"]);
+        let budget = k.json(&["budget", "show", "--month", "2025-03"]);
+        assert_eq!(budget["categories"][0]["spent"], "-45.50", "{budget}");
 
         // Savings holds 250 − 100 = 150 since March. A goal of 1,000 by the end
         // of 2025, seen on 15 April: 850 over 9 months (April to December) =
