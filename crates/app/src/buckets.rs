@@ -221,6 +221,16 @@ pub fn assign(store: &dyn Store, book: BookId, field: &str, tx_id: TxId, bucket:
     Ok(Command::AssignBucket { tx_id, bucket: Some(bucket) })
 }
 
+/// Takes an existing transaction's spending from `bucket`, or from none.
+pub fn reassign(store: &dyn Store, actor: &str, book: BookId, tx_id: TxId, bucket: Option<&str>) -> AppResult<()> {
+    let cmd = match bucket {
+        Some(b) => assign(store, book, "bucket", tx_id, b)?,
+        None => Command::AssignBucket { tx_id, bucket: None },
+    };
+    store.execute(book, actor, &[cmd])?;
+    Ok(())
+}
+
 fn unknown(field: &str, e: BucketError) -> AppError {
     AppError::invalid(field, format!("{e} (the book's buckets are listed by bucket list)"))
 }

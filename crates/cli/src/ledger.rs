@@ -275,6 +275,14 @@ pub enum TxCmd {
     },
     /// Delete a transaction (the log keeps it; reports --known-at still see it)
     Delete { id: Uuid },
+    /// Take a transaction's spending from a bucket (or from none with --none)
+    Bucket {
+        id: Uuid,
+        #[arg(required_unless_present = "none")]
+        bucket: Option<String>,
+        #[arg(long, conflicts_with = "bucket")]
+        none: bool,
+    },
 }
 
 pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
@@ -322,6 +330,14 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             };
             kassa_app::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?;
             ctx.done(what);
+            Ok(())
+        }
+        TxCmd::Bucket { id, bucket, .. } => {
+            kassa_app::buckets::reassign(ctx.store, &ctx.actor, book.id, TxId(id), bucket.as_deref())?;
+            match bucket {
+                Some(b) => ctx.done(format!("transaction {id} is now spent from bucket '{b}'")),
+                None => ctx.done(format!("transaction {id} is spent from no bucket")),
+            }
             Ok(())
         }
         TxCmd::Delete { id } => {

@@ -67,6 +67,19 @@ fn buckets_loans_and_goals_through_the_binary() {
         ];
         let all = k.json(&["bucket", "list"]);
         assert_eq!(rows(&all, BUCKET_COLUMNS), table(want), "{}", db.name);
+        // Moved to Savings and back: the same figures again.
+        let groceries = k.json(&["tx", "list", "--category", "Groceries"]);
+        let id = groceries[0]["id"].as_str().unwrap().to_string();
+        k.ok(&["tx", "bucket", &id, "Savings"]);
+        let moved = rows(&k.json(&["bucket", "list"]), &["bucket", "spent", "balance"]);
+        let spent_from_savings: &[&[&str]] =
+            &[&["Holidays", "0.00", "150.00"], &["Savings", "45.50", "584.54"], &["Unallocated", "0.00", "730.04"]];
+        assert_eq!(moved, table(spent_from_savings));
+        k.ok(&["tx", "bucket", &id, "--none"]);
+        assert_eq!(rows(&k.json(&["bucket", "list"]), &["bucket", "spent"])[1], ["Savings", "0.00"]);
+        assert!(k.err(&["tx", "bucket", &id, "Fun"]).contains("bucket: unknown bucket 'Fun'"));
+        k.ok(&["tx", "bucket", &id, "Holidays"]);
+        assert_eq!(k.json(&["bucket", "list"]), all);
         let feb: &[&[&str]] = &[
             &["Holidays", "10", "100.00", "0.00", "0.00", "0.00", "100.00"],
             &["Savings", "50", "505.04", "0.00", "0.00", "0.00", "505.04"],
@@ -221,6 +234,7 @@ fn bad_bucket_loan_and_goal_input_is_one_line_naming_the_field_and_writes_nothin
                 "tx add --account Checking --date 2025-03-01 --amount -5 --description x --bucket Fun",
                 "bucket: unknown bucket 'Fun'",
             ),
+            ("tx bucket 00000000-0000-0000-0000-000000000001 Savings", "transaction not found"),
             (
                 "loan repay --counterparty Anna --account Checking --amount 11 --date 2025-03-02",
                 "amount: 11 is more than the 10.00 open with 'Anna' on 'Checking'",
