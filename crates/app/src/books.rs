@@ -233,6 +233,9 @@ pub struct CreateTransaction {
     pub category: Option<String>,
     #[serde(default)]
     pub counterparty: Option<String>,
+    /// The bucket its spending comes from (`GET …/buckets`).
+    #[serde(default)]
+    pub bucket: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -667,7 +670,13 @@ impl App {
             // A category given through the API is the caller's own choice: manual.
             category_source: None,
         });
-        self.store.execute(book, &actor.tag(), &[cmd]).map_err(amount_refusal(|_| "amount"))?;
+        // Checked before anything is written: an unknown bucket stores nothing.
+        let bucket = match input.bucket.as_deref().filter(|b| !b.trim().is_empty()) {
+            Some(b) => Some(crate::buckets::assign(self.store.as_ref(), book, "bucket", tx_id, b)?),
+            None => None,
+        };
+        let cmds: Vec<Command> = std::iter::once(cmd).chain(bucket).collect();
+        self.store.execute(book, &actor.tag(), &cmds).map_err(amount_refusal(|_| "amount"))?;
         crate::categorize::categorize_new(self.store.as_ref(), self.clock.as_ref(), book, &actor.tag(), tx_id)?;
         self.transaction_seen(&access, tx_id)
     }

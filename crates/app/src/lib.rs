@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod books;
+pub mod buckets;
 pub mod budgets;
 mod cache;
 pub mod categorize;
@@ -16,9 +17,11 @@ pub mod csv;
 pub mod dashboard;
 pub mod dates;
 pub mod export;
+pub mod goals;
 mod idempotency;
 pub mod import;
 pub mod imports;
+pub mod loans;
 pub mod local;
 pub mod mapping;
 pub mod orgs;

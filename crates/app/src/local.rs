@@ -154,6 +154,8 @@ pub struct TxInput {
     pub external_id: Option<String>,
     /// Not yet booked by the bank.
     pub pending: bool,
+    /// The bucket its spending comes from.
+    pub bucket: Option<String>,
 }
 
 /// Which transactions to list, newest `limit` if given.
@@ -402,23 +404,29 @@ impl Local<'_> {
     pub fn record(&self, book: BookId, t: TxInput) -> LocalResult<TxId> {
         let tx_id = TxId(new_id());
         let counterparty = crate::categorize::merchant_of(t.counterparty, &t.description);
-        self.execute(
-            book,
-            &[Command::RecordTransaction(NewTransaction {
-                tx_id,
-                account: AccountRef::Name(t.account),
-                date: t.date,
-                amount: t.amount,
-                description: t.description,
-                category: t.category,
-                counterparty,
-                tags: t.tags,
-                notes: t.note,
-                external_id: t.external_id,
-                status: if t.pending { Status::Pending } else { Status::Booked },
-                category_source: None,
-            })],
-        )?;
+        // Checked before anything is written: an unknown bucket stores nothing.
+        let bucket = match &t.bucket {
+            Some(b) => Some(
+                crate::buckets::assign(self.store, book, "bucket", tx_id, b)
+                    .map_err(|e| LocalError::Book(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let record = Command::RecordTransaction(NewTransaction {
+            tx_id,
+            account: AccountRef::Name(t.account),
+            date: t.date,
+            amount: t.amount,
+            description: t.description,
+            category: t.category,
+            counterparty,
+            tags: t.tags,
+            notes: t.note,
+            external_id: t.external_id,
+            status: if t.pending { Status::Pending } else { Status::Booked },
+            category_source: None,
+        });
+        self.execute(book, &std::iter::once(record).chain(bucket).collect::<Vec<_>>())?;
         crate::categorize::categorize_new(self.store, self.clock, book, self.actor, tx_id)?;
         Ok(tx_id)
     }

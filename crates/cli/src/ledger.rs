@@ -242,6 +242,9 @@ pub enum TxCmd {
         /// Not yet booked by the bank
         #[arg(long)]
         pending: bool,
+        /// The bucket its spending comes from (see `kassa bucket list`)
+        #[arg(long)]
+        bucket: Option<String>,
     },
     /// List transactions, one row per account they touch
     List {
@@ -272,12 +275,32 @@ pub enum TxCmd {
     },
     /// Delete a transaction (the log keeps it; reports --known-at still see it)
     Delete { id: Uuid },
+    /// Take a transaction's spending from a bucket (or from none with --none)
+    Bucket {
+        id: Uuid,
+        #[arg(required_unless_present = "none")]
+        bucket: Option<String>,
+        #[arg(long, conflicts_with = "bucket")]
+        none: bool,
+    },
 }
 
 pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
     let book = ctx.book()?;
     match cmd {
-        TxCmd::Add { account, date, amount, description, category, counterparty, tags, note, external_id, pending } => {
+        TxCmd::Add {
+            account,
+            date,
+            amount,
+            description,
+            category,
+            counterparty,
+            tags,
+            note,
+            external_id,
+            pending,
+            bucket,
+        } => {
             let input = TxInput {
                 account,
                 date,
@@ -289,6 +312,7 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
                 note,
                 external_id,
                 pending,
+                bucket,
             };
             let what = format!("recorded {} on '{}' on {}", input.amount, input.account, input.date);
             println!("{}", ctx.local().record(book.id, input)?);
@@ -306,6 +330,14 @@ pub fn tx(ctx: &Ctx, cmd: TxCmd) -> anyhow::Result<()> {
             };
             kassa_app::categorize::correct(ctx.store, book.id, &ctx.actor, TxId(id), category)?;
             ctx.done(what);
+            Ok(())
+        }
+        TxCmd::Bucket { id, bucket, .. } => {
+            kassa_app::buckets::reassign(ctx.store, &ctx.actor, book.id, TxId(id), bucket.as_deref())?;
+            match bucket {
+                Some(b) => ctx.done(format!("transaction {id} is now spent from bucket '{b}'")),
+                None => ctx.done(format!("transaction {id} is spent from no bucket")),
+            }
             Ok(())
         }
         TxCmd::Delete { id } => {

@@ -2,13 +2,16 @@
 //! names and calls into the library crates. It holds no business rules.
 
 mod bench;
+mod bucket;
 mod budget;
 mod categorize;
 mod config;
 mod demo;
 mod export;
+mod goal;
 mod import;
 mod ledger;
+mod loan;
 mod output;
 mod portfolio;
 mod recurring;
@@ -97,6 +100,15 @@ enum Command {
     /// Envelope budgets: set, carryover, move, hold, copy, fill, mode, show
     #[command(subcommand)]
     Budget(budget::BudgetCmd),
+    /// Buckets that take a percentage of every income: add, move, list
+    #[command(subcommand)]
+    Bucket(bucket::BucketCmd),
+    /// Loans to and from people, neither income nor expense: give, take, repay, list
+    #[command(subcommand)]
+    Loan(loan::LoanCmd),
+    /// Savings goals linked to accounts or a bucket: add, list
+    #[command(subcommand)]
+    Goal(goal::GoalCmd),
     /// Recurring payments and subscriptions found in the history: list, confirm, dismiss, rename
     #[command(subcommand)]
     Recurring(recurring::RecurringCmd),
@@ -276,6 +288,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Budget(cmd) => budget::run(&ctx, cmd),
         Command::Export(a) => export::export(&ctx, a),
         Command::Recurring(cmd) => recurring::run(&ctx, cmd),
+        Command::Bucket(cmd) => bucket::run(&ctx, cmd),
+        Command::Loan(cmd) => loan::run(&ctx, cmd),
+        Command::Goal(cmd) => goal::run(&ctx, cmd),
         Command::Portfolio(cmd) => portfolio::run(&ctx, cmd),
         Command::Prices(cmd) => portfolio::prices(&ctx, cmd),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),

@@ -17,7 +17,22 @@ pub enum Format {
 }
 
 /// Columns whose values are money: aligned right, grouped in thousands.
-const MONEY_COLUMNS: &[&str] = &["amount", "balance", "in", "out", "net", "average"];
+const MONEY_COLUMNS: &[&str] = &[
+    "amount",
+    "balance",
+    "in",
+    "out",
+    "net",
+    "average",
+    // buckets, loans and goals
+    "allocated",
+    "moved_in",
+    "moved_out",
+    "open",
+    "target",
+    "saved",
+    "required_monthly",
+];
 
 pub fn print<T: Serialize>(rows: &[T], format: Format) -> anyhow::Result<()> {
     let values: Vec<Value> = rows.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;

@@ -17,6 +17,7 @@ use crate::ids::{AccountId, BookId, CategoryId, TxId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use crate::loan::LoanKind;
 use crate::money::{Amount, Money};
 use crate::recurring::SeriesId;
 use crate::report::Month;
@@ -221,6 +222,23 @@ pub enum Command {
         tx_id: TxId,
         bucket: Option<String>,
     },
+    /// The transaction `tx_id` (recorded in the same batch) gives, takes or
+    /// repays a loan with `counterparty` (`crate::loan`). The caller
+    /// checked a repayment against what is open: that needs the log.
+    RecordLoan {
+        tx_id: TxId,
+        counterparty: String,
+        kind: LoanKind,
+    },
+    /// Defines (or redefines) the goal `name` (`crate::goal`); a bucket
+    /// link names a bucket the caller found known.
+    SetGoal {
+        name: String,
+        target: Money,
+        by: LedgerDate,
+        accounts: Vec<AccountRef>,
+        bucket: Option<String>,
+    },
     /// The user's word on a detected recurring series (the caller checked
     /// that the series exists: detection needs the history, not the ledger).
     ConfirmRecurring {
@@ -246,7 +264,8 @@ impl Command {
             | Command::Annotate { tx_id, .. }
             | Command::RestoreAnnotation { tx_id, .. }
             | Command::Suggest { tx_id, .. }
-            | Command::AssignBucket { tx_id, .. } => Some(*tx_id),
+            | Command::AssignBucket { tx_id, .. }
+            | Command::RecordLoan { tx_id, .. } => Some(*tx_id),
             _ => None,
         }
     }

@@ -20,10 +20,12 @@ use crate::bucket::{BucketAssigned, BucketMoved, BucketSet};
 use crate::budget::{BudgetHeld, BudgetModeSet, BudgetMoved, BudgetSet, CarryoverSet};
 use crate::categorize::Rule;
 use crate::category::Category;
+use crate::goal::GoalSet;
 use crate::ids::{AccountId, BookId, CategoryId, OrgId, TxId, UserId};
 use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use crate::loan::LoanRecorded;
 use crate::portfolio::events::{CostMethodSet, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Postings, Transaction};
@@ -153,6 +155,9 @@ events! {
     BucketSet(BucketSet => StoredBucketSet) = "bucket_set" v 1,
     BucketMoved(BucketMoved => StoredBucketMoved) = "bucket_moved" v 1,
     BucketAssigned(BucketAssigned => StoredBucketAssigned) = "bucket_assigned" v 1,
+    // --- loans and goals (issue 17): who a neutral loan transaction is with; savings targets ---
+    LoanRecorded(LoanRecorded => StoredLoanRecorded) = "loan_recorded" v 1,
+    GoalSet(GoalSet => StoredGoalSet) = "goal_set" v 1,
 }
 
 /// The book's new name.

@@ -24,8 +24,10 @@ use crate::event::{
     AccountRenamed, Annotated, AnnotationRestored, Book, BookClosed, BookRenamed, Deleted, Event, FxRatesImported,
     Recategorized, RuleDeleted, Suggested,
 };
+use crate::goal::{GoalLink, GoalSet};
 use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
+use crate::loan::LoanRecorded;
 use crate::money::{Amount, Money};
 use crate::portfolio::events::{CostMethodSet, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
@@ -382,6 +384,33 @@ impl Ledger {
                 let bucket = bucket.as_deref().map(non_empty).transpose()?;
                 Ok(vec![Event::BucketAssigned(BucketAssigned { tx_id: *tx_id, bucket })])
             }
+            Command::RecordLoan { tx_id, counterparty, kind } => {
+                self.known_transaction(*tx_id)?;
+                let counterparty = non_empty(counterparty)?;
+                Ok(vec![Event::LoanRecorded(LoanRecorded { tx_id: *tx_id, counterparty, kind: *kind })])
+            }
+            Command::SetGoal { name, target, by, accounts, bucket } => {
+                let name = non_empty(name)?;
+                if target.amount <= Decimal::ZERO {
+                    return Err(bad_budget("target", format!("must be positive, got {}", target.amount)));
+                }
+                let link = match (accounts.is_empty(), bucket) {
+                    (false, None) => {
+                        let accounts =
+                            accounts.iter().map(|a| self.resolve_account(a)).collect::<Result<Vec<_>, _>>()?;
+                        if let Some(a) = accounts.iter().find(|a| a.currency != target.currency) {
+                            return Err(bad_budget(
+                                "account",
+                                format!("'{}' is in {}, the goal's target in {}", a.name, a.currency, target.currency),
+                            ));
+                        }
+                        GoalLink::Accounts(accounts.iter().map(|a| a.id).collect())
+                    }
+                    (true, Some(b)) => GoalLink::Bucket(non_empty(b)?),
+                    _ => return Err(bad_budget("account", "a goal is linked to accounts or to one bucket".into())),
+                };
+                Ok(vec![Event::GoalSet(GoalSet { name, target: *target, by: by.get(), link })])
+            }
             Command::ConfirmRecurring { series_id } => {
                 Ok(vec![Event::RecurringConfirmed(RecurringConfirmed { series_id: *series_id })])
             }
@@ -616,6 +645,8 @@ impl Ledger {
             Event::RecurringConfirmed(_) | Event::RecurringDismissed(_) | Event::RecurringRenamed(_) => {}
             // Buckets are folded from the log by `bucket::Buckets`.
             Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) => {}
+            // Loans and goals are folded from the log by `loan::Loans` and `goal::goals`.
+            Event::LoanRecorded(_) | Event::GoalSet(_) => {}
             // Access events live in their own streams (ADR 004).
             _ => {}
         }

@@ -24,9 +24,12 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
 use kassa_app::books::*;
+use kassa_app::buckets::{AddBucket, BucketQuery, BucketView, MoveBucket};
 use kassa_app::budgets::{BudgetEdit, BudgetView, SetBudget, parse_month};
 use kassa_app::categorize::Change;
+use kassa_app::goals::{AddGoal, GoalQuery, GoalView};
 use kassa_app::imports::*;
+use kassa_app::loans::{LoanQuery, LoanView, RecordLoan};
 use kassa_app::orgs::*;
 use kassa_app::portfolio::{HoldingRow, LotRow, PerformanceRow, PortfolioParams, SaleRow};
 use kassa_app::recurring::{Mark, RecurringQuery, RecurringView, RenameRecurring};
@@ -869,6 +872,99 @@ async fn rename_recurring(
     Ok(Json(blocking(&app, move |app| app.mark_recurring(&actor, BookId(book), &id, Mark::Rename(req.name))).await?))
 }
 
+// ---------------------------------------------------------------- buckets, loans, goals
+
+/// The book's buckets as of `as_of`: percentage, allocated, spent, moved in
+/// and out (magnitudes) and balance; Unallocated last. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/buckets", tag = "buckets", security(("bearer" = [])),
+    params(("book" = Uuid, Path), BucketQuery), responses((status = 200, body = Vec<BucketView>)))]
+async fn list_buckets(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<BucketQuery>,
+) -> Reply<Vec<BucketView>> {
+    Ok(Json(blocking(&app, move |app| app.buckets(&actor, BookId(book), q.as_of()?)).await?))
+}
+
+/// Adds a bucket, or a new percentage for one from a date; percentages in
+/// effect may total at most 100. Editors and owners. Replies with the buckets.
+#[utoipa::path(post, path = "/api/v1/books/{book}/buckets", tag = "buckets", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), request_body = AddBucket, responses((status = 201, body = Vec<BucketView>)))]
+async fn add_bucket(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<AddBucket>,
+) -> Created<Vec<BucketView>> {
+    Ok(created(blocking(&app, move |app| app.add_bucket(&actor, BookId(book), &req)).await?))
+}
+
+/// A neutral move between two buckets. Editors and owners. Replies with the buckets.
+#[utoipa::path(post, path = "/api/v1/books/{book}/buckets/moves", tag = "buckets", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), request_body = MoveBucket, responses((status = 201, body = Vec<BucketView>)))]
+async fn move_bucket(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<MoveBucket>,
+) -> Created<Vec<BucketView>> {
+    Ok(created(blocking(&app, move |app| app.move_bucket(&actor, BookId(book), &req)).await?))
+}
+
+/// Open loans per counterparty and account: `open` is positive when they
+/// owe us, 0 when settled. Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/loans", tag = "loans", security(("bearer" = [])),
+    params(("book" = Uuid, Path), LoanQuery), responses((status = 200, body = Vec<LoanView>)))]
+async fn list_loans(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<LoanQuery>,
+) -> Reply<Vec<LoanView>> {
+    Ok(Json(blocking(&app, move |app| app.loans(&actor, BookId(book), q.as_of()?)).await?))
+}
+
+/// Gives, takes or repays a loan: a neutral transaction on the account.
+/// Editors and owners. Replies with the loans.
+#[utoipa::path(post, path = "/api/v1/books/{book}/loans", tag = "loans", security(("bearer" = [])),
+    params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    request_body = RecordLoan, responses((status = 201, body = Vec<LoanView>)))]
+async fn record_loan(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<RecordLoan>,
+) -> Created<Vec<LoanView>> {
+    Ok(created(blocking(&app, move |app| app.record_loan(&actor, BookId(book), &req)).await?))
+}
+
+/// Goals with progress, the monthly amount still needed and the projected
+/// date, on `as_of` (default today). Viewers and up.
+#[utoipa::path(get, path = "/api/v1/books/{book}/goals", tag = "goals", security(("bearer" = [])),
+    params(("book" = Uuid, Path), GoalQuery), responses((status = 200, body = Vec<GoalView>)))]
+async fn list_goals(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Params(q): Params<GoalQuery>,
+) -> Reply<Vec<GoalView>> {
+    Ok(Json(blocking(&app, move |app| app.goals(&actor, BookId(book), q.as_of()?)).await?))
+}
+
+/// Sets a goal (the same name again replaces it), linked to accounts or a
+/// bucket. Editors and owners. Replies with the goals.
+#[utoipa::path(post, path = "/api/v1/books/{book}/goals", tag = "goals", security(("bearer" = [])),
+    params(("book" = Uuid, Path)), request_body = AddGoal, responses((status = 201, body = Vec<GoalView>)))]
+async fn add_goal(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Ids(book): Ids<Uuid>,
+    Body(req): Body<AddGoal>,
+) -> Created<Vec<GoalView>> {
+    Ok(created(blocking(&app, move |app| app.add_goal(&actor, BookId(book), &req)).await?))
+}
+
 // ---------------------------------------------------------------- document
 
 #[derive(OpenApi)]
@@ -974,6 +1070,10 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(confirm_recurring))
         .routes(routes!(dismiss_recurring))
         .routes(routes!(rename_recurring))
+        .routes(routes!(list_buckets, add_bucket))
+        .routes(routes!(move_bucket))
+        .routes(routes!(list_loans, record_loan))
+        .routes(routes!(list_goals, add_goal))
 }
 
 /// The router and its OpenAPI document, completed: the shared error

@@ -285,6 +285,9 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             // Buckets have no read model: `kassa_core::bucket::Buckets`
             // folds them from the book's stream (see ARCHITECTURE.md).
             Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) => continue,
+            // Loans and goals likewise: `kassa_core::loan::Loans` and
+            // `kassa_core::goal::goals` fold them from the book's stream.
+            Event::LoanRecorded(_) | Event::GoalSet(_) => continue,
         };
         sink.apply(op)?;
     }

@@ -2,6 +2,7 @@
 //! categorisation services over a real store, on SQLite and (when
 //! `KASSA_TEST_PG` is set) on PostgreSQL.
 
+mod buckets;
 mod categorize;
 #[path = "../../../../testing/corpus.rs"]
 mod corpus;

@@ -49,12 +49,14 @@ use crate::event::{
     AccountRenamed, Annotated, AnnotationRestored, Book, BookClosed, BookRenamed, Deleted, FxRatesImported, Owner,
     Recategorized, RuleDeleted, Suggested,
 };
+use crate::goal::{GoalLink, GoalSet};
 use crate::iban::Iban;
 use crate::ids::{AccountId, BatchId, BookId, CategoryId, OrgId, ReviewId, TxId, UserId};
 use crate::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
+use crate::loan::{LoanKind, LoanRecorded};
 use crate::money::Money;
 use crate::portfolio::CostMethod;
 use crate::portfolio::events::{CostMethodSet, PricePoint, PricesImported};
@@ -1911,5 +1913,72 @@ impl Stored for StoredBucketAssigned {
     }
     fn into_domain(self) -> Result<BucketAssigned, Invalid> {
         Ok(BucketAssigned { tx_id: TxId(self.tx_id), bucket: self.bucket.map(bucket_name).transpose()? })
+    }
+}
+
+// Loans: the transaction and who it is with; the kind by name.
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredLoanRecorded {
+    pub tx_id: Uuid,
+    pub counterparty: String,
+    pub kind: String,
+}
+
+impl Stored for StoredLoanRecorded {
+    type Domain = LoanRecorded;
+    fn from_domain(l: &LoanRecorded) -> Self {
+        StoredLoanRecorded { tx_id: l.tx_id.0, counterparty: l.counterparty.clone(), kind: l.kind.as_str().into() }
+    }
+    fn into_domain(self) -> Result<LoanRecorded, Invalid> {
+        if self.counterparty.trim().is_empty() {
+            return Err("a loan's counterparty must not be empty".into());
+        }
+        let kind = LoanKind::parse(&self.kind).ok_or_else(|| format!("unknown loan kind '{}'", self.kind))?;
+        Ok(LoanRecorded { tx_id: TxId(self.tx_id), counterparty: self.counterparty, kind })
+    }
+}
+
+// Goals: the target as amount and currency, linked to accounts or a bucket
+// (exactly one of the two is present).
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredGoalSet {
+    pub name: String,
+    pub target: Decimal,
+    pub currency: String,
+    pub by: Date,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_ids: Vec<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+}
+
+impl Stored for StoredGoalSet {
+    type Domain = GoalSet;
+    fn from_domain(g: &GoalSet) -> Self {
+        let (account_ids, bucket) = match &g.link {
+            GoalLink::Accounts(a) => (ids(a, |a| a.0), None),
+            GoalLink::Bucket(b) => (vec![], Some(b.clone())),
+        };
+        StoredGoalSet {
+            name: g.name.clone(),
+            target: g.target.amount,
+            currency: g.target.currency.code().to_string(),
+            by: g.by,
+            account_ids,
+            bucket,
+        }
+    }
+    fn into_domain(self) -> Result<GoalSet, Invalid> {
+        if self.name.trim().is_empty() {
+            return Err("a goal's name must not be empty".into());
+        }
+        let link = match (self.account_ids.is_empty(), self.bucket) {
+            (false, None) => GoalLink::Accounts(self.account_ids.into_iter().map(AccountId).collect()),
+            (true, Some(b)) => GoalLink::Bucket(bucket_name(b)?),
+            _ => return Err("a goal is linked to accounts or to one bucket".into()),
+        };
+        Ok(GoalSet { name: self.name, target: money(self.target, &self.currency)?, by: in_range(self.by)?, link })
     }
 }

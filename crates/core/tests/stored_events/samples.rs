@@ -16,10 +16,12 @@ use kassa_core::event::{
     AccountRenamed, Annotated, AnnotationRestored, BookClosed, BookRenamed, Deleted, FxRatesImported, Recategorized,
     RuleDeleted, Suggested,
 };
+use kassa_core::goal::{GoalLink, GoalSet};
 use kassa_core::import::{
     BatchUndone, Fingerprint, ImportBatch, ImportCounts, ImportReviews, ImportRows, ImportedRow, ImportedTrade,
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
+use kassa_core::loan::{LoanKind, LoanRecorded};
 use kassa_core::portfolio::CostMethod;
 use kassa_core::portfolio::events::{CostMethodSet, PricePoint, PricesImported};
 use kassa_core::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
@@ -381,6 +383,13 @@ pub fn samples() -> Vec<Event> {
             date: date(2025, 4, 15),
         }),
         Event::BucketAssigned(BucketAssigned { tx_id: TxId(uuid(TX)), bucket: Some("Holidays".into()) }),
+        Event::LoanRecorded(LoanRecorded { tx_id: TxId(uuid(TX)), counterparty: "Anna".into(), kind: LoanKind::Give }),
+        Event::GoalSet(GoalSet {
+            name: "Emergency fund".into(),
+            target: eur("10000.00"),
+            by: date(2025, 12, 31),
+            link: GoalLink::Accounts(vec![AccountId(uuid(CHECKING))]),
+        }),
     ]
 }
 
@@ -413,6 +422,15 @@ pub fn extra_samples() -> Vec<(&'static str, Event)> {
                 previous: None,
                 previous_source: None,
                 run: None,
+            }),
+        ),
+        (
+            "bucket",
+            Event::GoalSet(GoalSet {
+                name: "Holidays".into(),
+                target: eur("1200.00"),
+                by: date(2025, 7, 1),
+                link: GoalLink::Bucket("Holidays".into()),
             }),
         ),
         ("local", Event::BookOpened(Book { id: BookId(uuid(BOOK)), name: "Personal".into(), owner: Owner::Local })),

@@ -49,6 +49,7 @@ fn budgets_over_http() {
                 description: "x".into(),
                 category: Some(category.into()),
                 counterparty: None,
+                bucket: None,
             };
             s.app.create_transaction(&owner, book_id, &t).expect("tx");
         }

@@ -51,6 +51,7 @@ fn api_transactions_are_categorised_and_suggestions_show_their_evidence() {
                 description,
                 category: Some(cat.into()),
                 counterparty: None,
+                bucket: None,
             };
             s.app.create_transaction(&owner, book, &t).unwrap();
         }

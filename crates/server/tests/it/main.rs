@@ -1,6 +1,7 @@
 //! The server's integration tests: real HTTP on port 0, against SQLite and
 //! (with `KASSA_TEST_PG`) PostgreSQL.
 
+mod buckets;
 mod budgets;
 mod categorize;
 mod idempotency;
@@ -127,4 +128,20 @@ pub fn checking(name: &str) -> kassa_app::books::CreateAccount {
         location: None,
         opened_on: Some("2024-01-01".into()),
     }
+}
+
+/// A GET with a bearer token: the status and the JSON body (null when none).
+pub async fn get(s: &Server, url: &str, token: &str) -> (u16, serde_json::Value) {
+    let resp = s.http.get(url).bearer_auth(token).send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A POST with a bearer token and an optional JSON body: status and JSON reply.
+pub async fn post(s: &Server, url: &str, token: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let mut req = s.http.post(url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(serde_json::Value::Null))
 }

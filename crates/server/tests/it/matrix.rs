@@ -3,6 +3,7 @@
 //! without a row here, or a row without an operation, fails the test.
 
 use kassa_app::books::{AddMember, CreateBook, CreateTransaction};
+use kassa_app::buckets::AddBucket;
 use kassa_app::imports::{ImportRequest, Upload};
 use kassa_app::orgs::{AddOrgMember, CreateOrg};
 use kassa_app::{Actor, App};
@@ -70,6 +71,13 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("POST", "/api/v1/books/{book}/recurring/{id}/confirm", [401, 404, 403, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/recurring/{id}/dismiss", [401, 404, 403, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/recurring/{id}/rename", [401, 404, 403, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/buckets", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/buckets", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/buckets/moves", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/loans", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/loans", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/goals", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("POST", "/api/v1/books/{book}/goals", [401, 404, 403, 201, 201, 403, 404, 404]),
 ];
 
 /// The users of the matrix, made once per database.
@@ -135,6 +143,7 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
         description: "Coffee".into(),
         category: None,
         counterparty: None,
+        bucket: None,
     };
     let t1 = app.create_transaction(&owner, book, &tx(a1)).expect("t1").id;
     for month in 1..=3 {
@@ -149,6 +158,9 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
     let found = app.recurring(&owner, book, None).expect("recurring");
     let series = found[0].id.as_bytes().try_into().expect("16 hex digits");
     app.create_transaction(&owner, book, &tx(a2)).expect("t2");
+    // A bucket to move money to.
+    let rainy = AddBucket { name: "Rainy day".into(), percent: "5".into(), ..AddBucket::default() };
+    app.add_bucket(&owner, book, &rainy).expect("bucket");
     let (mut batch, mut review) = (None, None);
     if with_import {
         let upload = Upload { name: "statement.csv".into(), bytes: STATEMENT.to_vec() };
@@ -225,6 +237,16 @@ fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Payload> {
         ("PUT", "/api/v1/books/{book}/budgets/{month}") => json!({ "category": "Groceries", "amount": "200.00" }),
         ("POST", "/api/v1/books/{book}/budgets/{month}/edits") => json!({ "action": "hold", "amount": "50.00" }),
         ("POST", "/api/v1/books/{book}/recurring/{id}/rename") => json!({ "name": unique }),
+        ("POST", "/api/v1/books/{book}/buckets") => json!({ "name": unique, "percent": "10" }),
+        ("POST", "/api/v1/books/{book}/buckets/moves") => {
+            json!({ "from": "Unallocated", "to": "Rainy day", "amount": "1.00", "date": "2024-03-08" })
+        }
+        ("POST", "/api/v1/books/{book}/loans") => json!({
+            "kind": "give", "counterparty": "Anna", "account": "Spending", "amount": "5.00", "date": "2024-03-08"
+        }),
+        ("POST", "/api/v1/books/{book}/goals") => {
+            json!({ "name": unique, "target": "500", "by": "2024-12-31", "accounts": ["Savings"] })
+        }
         (_, _) => return None,
     };
     Some(Payload::Json(b))

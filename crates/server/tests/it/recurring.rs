@@ -4,9 +4,9 @@
 
 use kassa_app::books::{AddMember, CreateBook, CreateTransaction, CreateTransfer};
 use kassa_core::BookId;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::{Server, checking, databases, test_config, user};
+use crate::{Server, checking, databases, get, post, test_config, user};
 
 #[test]
 fn recurring_is_listed_for_viewers_and_changed_by_editors() {
@@ -33,6 +33,7 @@ fn recurring_is_listed_for_viewers_and_changed_by_editors() {
                 description: "SEPA LASTSCHRIFT MITGLIEDSBEITRAG".into(),
                 category: None,
                 counterparty: Some("McFit".into()),
+                bucket: None,
             };
             s.app.create_transaction(&owner, book, &gym).unwrap();
             let save = CreateTransfer {
@@ -79,18 +80,4 @@ fn recurring_is_listed_for_viewers_and_changed_by_editors() {
         let (_, list) = s.run(get(&s, &format!("{base}?as_of=2024-06-10"), &viewer_token));
         assert_eq!(list.as_array().map(Vec::len), Some(0), "{}: dismissed is hidden: {list}", s.name);
     }
-}
-
-async fn get(s: &Server, url: &str, token: &str) -> (u16, Value) {
-    let resp = s.http.get(url).bearer_auth(token).send().await.unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(s: &Server, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = s.http.post(url).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
 }

@@ -168,6 +168,7 @@ fn no_page_loads_anything_from_another_origin() {
             description: "Coffee <b>& cake</b>".into(),
             category: None,
             counterparty: None,
+            bucket: None,
         };
         s.app.create_transaction(&actor, book, &tx).expect("transaction");
         let cookie = web_login(&s, &http, "web@example.org");

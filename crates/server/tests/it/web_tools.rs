@@ -311,6 +311,7 @@ fn reports_show_month_totals_follow_a_recategorise_and_travel_in_time() {
             description: "Coffee".into(),
             category: Some("Eating Out:Coffee".into()),
             counterparty: None,
+            bucket: None,
         };
         s.app.create_transaction(&actor, book, &coffee).expect("coffee");
         std::thread::sleep(std::time::Duration::from_millis(20));
