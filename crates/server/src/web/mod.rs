@@ -15,8 +15,10 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod budgets;
 pub mod home;
 pub mod import;
+pub mod recurring;
 pub mod reports;
 pub mod settings;
 pub mod transactions;
@@ -60,6 +62,8 @@ pub fn routes(upload_limit: usize) -> Router<App> {
         .merge(settings::routes())
         .merge(import::routes(upload_limit))
         .merge(reports::routes())
+        .merge(budgets::routes())
+        .merge(recurring::routes())
         .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         // Pages show balances and transactions: no cache, shared or the
@@ -224,18 +228,22 @@ pub enum Nav {
     Transactions,
     Import,
     Reports,
+    Budgets,
+    Recurring,
     Settings,
     Admin,
     None,
 }
 
 impl Nav {
-    pub const MAIN: [(Nav, &'static str, &'static str); 6] = [
+    pub const MAIN: [(Nav, &'static str, &'static str); 8] = [
         (Nav::Home, "/", "Home"),
         (Nav::Accounts, "/accounts", "Accounts"),
         (Nav::Transactions, "/transactions", "Transactions"),
         (Nav::Import, "/import", "Import"),
         (Nav::Reports, "/reports", "Reports"),
+        (Nav::Budgets, "/budgets", "Budgets"),
+        (Nav::Recurring, "/recurring", "Recurring"),
         (Nav::Settings, "/settings", "Settings"),
     ];
 }
