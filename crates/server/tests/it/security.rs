@@ -22,10 +22,10 @@ use crate::{PASSWORD, Server, checking, databases, test_config, user};
 
 /// A clock the test moves by hand, so waiting out a delay takes no time.
 #[derive(Debug)]
-struct TestClock(Mutex<Timestamp>);
+pub struct TestClock(Mutex<Timestamp>);
 
 impl TestClock {
-    fn new() -> Arc<TestClock> {
+    pub fn new() -> Arc<TestClock> {
         Arc::new(TestClock(Mutex::new("2025-03-01T09:00:00Z".parse().expect("timestamp"))))
     }
 
