@@ -16,6 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
+use kassa_app::books::CategoryView;
 use kassa_app::budgets::{BudgetEdit, BudgetLineView, BudgetView, parse_month};
 use kassa_app::{App, AppError};
 use kassa_core::BookId;
@@ -155,6 +156,12 @@ struct BudgetsPage {
     notice: Option<&'static str>,
     error: Option<String>,
     can_edit: bool,
+    /// The month's figures; `None` when the app could not work them out
+    /// (the error says why).
+    month_budget: Option<MonthFigures>,
+}
+
+struct MonthFigures {
     tracking: bool,
     to_budget: Amount,
     /// (label, figure) under "to budget".
@@ -162,6 +169,31 @@ struct BudgetsPage {
     rows: Vec<EnvelopeRow>,
     /// Expense categories without a row this month, to budget one.
     others: Vec<String>,
+}
+
+impl MonthFigures {
+    fn of(view: &BudgetView, categories: Vec<CategoryView>) -> MonthFigures {
+        let rows: Vec<EnvelopeRow> = view.categories.iter().map(|l| EnvelopeRow::of(l, view)).collect();
+        let others = categories
+            .into_iter()
+            .filter(|c| c.section == "expense" && !rows.iter().any(|r| r.category == c.name))
+            .map(|c| c.name)
+            .collect();
+        let c = view.currency;
+        MonthFigures {
+            tracking: view.mode == "tracking",
+            to_budget: Amount::of(view.to_budget, c),
+            figures: vec![
+                ("Income", Amount::of(view.income, c)),
+                ("Budgeted", Amount::of(view.budgeted, c)),
+                ("Spent", Amount::of(view.spent, c)),
+                ("Held for next month", Amount::of(view.held, c)),
+                ("Overspent last month", Amount::of(view.overspent_last_month, c)),
+            ],
+            rows,
+            others,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,24 +226,24 @@ async fn show(
     let loaded = load(app, move |app| {
         let view = app.budget(&actor, book, month)?;
         let categories = if can_edit { app.categories(&actor, book)? } else { vec![] };
-        Ok((view, categories))
+        Ok(MonthFigures::of(&view, categories))
     })
     .await;
-    let (view, categories) = match loaded {
-        Ok(v) => v,
+    let (month_budget, error) = match loaded {
+        Ok(figures) => (Some(figures), error),
         // Budgets are in the currency of the book's first account.
         Err(PageError(e)) if e.code == "no_accounts" => return Ok(empty_page(&session, title, Nav::Budgets)),
+        // Flows in another currency need the book's rates: the month says
+        // so on its own page rather than on an error page.
+        Err(PageError(e)) if e.code == "missing_rate" => (None, Some(PageError(e))),
         Err(e) => return Err(e),
     };
-    let rows: Vec<EnvelopeRow> = view.categories.iter().map(|l| EnvelopeRow::of(l, &view)).collect();
-    let others = categories
-        .into_iter()
-        .filter(|c| c.section == "expense" && !rows.iter().any(|r| r.category == c.name))
-        .map(|c| c.name)
-        .collect();
     let link = |m: Month| MonthLink { href: format!("/budgets?month={m}&book={}", book.0), label: month_name(m) };
-    let c = view.currency;
-    let status = error.as_ref().map_or(StatusCode::OK, |e| e.0.status);
+    // A refused form keeps its status; a month that cannot be worked out is still a page.
+    let status = match (&error, &month_budget) {
+        (Some(e), Some(_)) => e.0.status,
+        _ => StatusCode::OK,
+    };
     let mut layout = session.layout(title, Nav::Budgets);
     // A refused form is answered at its POST path; the book switcher must come back here.
     layout.here = "/budgets".into();
@@ -224,18 +256,8 @@ async fn show(
         next: link(month.next()),
         notice,
         error: error.map(|e| e.0.message),
-        can_edit,
-        tracking: view.mode == "tracking",
-        to_budget: Amount::of(view.to_budget, c),
-        figures: vec![
-            ("Income", Amount::of(view.income, c)),
-            ("Budgeted", Amount::of(view.budgeted, c)),
-            ("Spent", Amount::of(view.spent, c)),
-            ("Held for next month", Amount::of(view.held, c)),
-            ("Overspent last month", Amount::of(view.overspent_last_month, c)),
-        ],
-        rows,
-        others,
+        can_edit: can_edit && month_budget.is_some(),
+        month_budget,
     };
     let mut resp = render(&page);
     *resp.status_mut() = status;
@@ -251,12 +273,7 @@ async fn change(
     code: &str,
     edit: Result<BudgetEdit, AppError>,
 ) -> PageResult {
-    let book = session.book_id()?;
-    let month = match parse_month("month", month) {
-        Ok(m) => m,
-        Err(e) => return Err(e.into()),
-    };
-    let actor = session.actor;
+    let (actor, book, month) = (session.actor, session.book_id()?, parse_month("month", month)?);
     let done = load(app, move |app| app.edit_budget(&actor, book, month, &edit?)).await;
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/budgets?month={month}&book={}&done={code}", book.0)).into_response()),

@@ -295,3 +295,27 @@ fn the_home_page_shows_the_budget_card_and_the_next_payments() {
         assert!(next.contains("2025-03-01") && next.contains("MCFIT") && next.contains(&eur("-29.90")), "{next}");
     }
 }
+
+#[test]
+fn a_book_without_the_rates_it_needs_says_so_on_the_budget_page_and_the_home_card() {
+    for db in databases() {
+        let b = book(db);
+        let pounds = kassa_app::books::CreateAccount { currency: "GBP".into(), ..checking("Revolut GBP") };
+        let pounds = b.s.app.create_account(&b.owner, b.book, &pounds).expect("account").id;
+        let tx = CreateTransaction {
+            account_id: pounds,
+            date: "2025-02-10".into(),
+            amount: "-12.00".into(),
+            description: "Tube".into(),
+            category: Some("Travel".into()),
+            counterparty: None,
+        };
+        b.s.app.create_transaction(&b.owner, b.book, &tx).expect("transaction");
+        let page = b.budgets("2025-03");
+        assert!(page.contains("no GBP/EUR exchange rate"), "{}: {page}", b.s.name);
+        assert!(page.contains("<h1>Budget for March 2025</h1>") && !page.contains("<table"), "{}", b.s.name);
+        let home = b.page("/");
+        let card = &home[home.find("id=\"budget-title\"").expect("the budget card")..];
+        assert!(card[..card.find("</section>").expect("card end")].contains("no GBP/EUR exchange rate"), "{card}");
+    }
+}
