@@ -347,7 +347,7 @@ async fn a_budget_bar_moves_as_money_is_spent() {
     let Some((class, share, available)) = envelope(&b, &category).await else {
         b.fail(format!("{category} has no row after budgeting it")).await
     };
-    assert_eq!((class.as_str(), share, available), ("budget-bar ok", 0.0, Decimal::new(100, 0)), "{category}");
+    assert_eq!((class.as_str(), share, available), ("budget-bar under", 0.0, Decimal::new(100, 0)), "{category}");
     b.screenshot("budgets", true).await;
 
     // The pages have no form to type a transaction in (bank files are the
@@ -378,7 +378,7 @@ async fn a_budget_bar_moves_as_money_is_spent() {
     assert_eq!(spend("-85.00").await.unwrap().status().as_u16(), 201);
     b.open(&page).await;
     let (class, share, available) = envelope(&b, &category).await.expect("the row");
-    assert_eq!((class.as_str(), available), ("budget-bar warn", Decimal::new(15, 0)), "{category}");
+    assert_eq!((class.as_str(), available), ("budget-bar near", Decimal::new(15, 0)), "{category}");
     assert!((share - 0.85).abs() < 0.01, "{category}: the bar should be 85 % long, is {share}");
 
     // 115 of 100: red, the bar full.
@@ -398,6 +398,6 @@ async fn a_budget_bar_moves_as_money_is_spent() {
     .await;
     b.arrived_under(&format!("/budgets?month={month}&")).await;
     let (class, share, available) = envelope(&b, &category).await.expect("the row");
-    assert_eq!((class.as_str(), available), ("budget-bar ok", Decimal::new(85, 0)), "{category}");
+    assert_eq!((class.as_str(), available), ("budget-bar under", Decimal::new(85, 0)), "{category}");
     assert!((share - 0.575).abs() < 0.01, "{category}: the bar should be 57.5 % long, is {share}");
 }

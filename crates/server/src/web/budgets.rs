@@ -51,7 +51,8 @@ const NOTICES: [(&str, &str); 3] = [
 pub struct Usage {
     /// The bar's filled part, 0 to 100 (percent of its length).
     pub width: String,
-    /// `ok`, `warn` (at least 80 % spent) or `over` (more than all of it).
+    /// `under`, `near` (at least 80 % spent) or `over` (more than all of it);
+    /// not `ok` or `warn`, which the stylesheet gives notices.
     pub class: &'static str,
     pub label: String,
     /// Spent as a percentage of what the envelope held (budgeted plus
@@ -68,16 +69,16 @@ impl Usage {
             // Nothing to spend from: any spending is overspending.
             let over = out > Decimal::ZERO || l.available < Decimal::ZERO;
             let (width, class, label) =
-                if over { ("100", "over", "overspent") } else { ("0", "ok", "nothing budgeted") };
+                if over { ("100", "over", "overspent") } else { ("0", "under", "nothing budgeted") };
             return Usage { width: width.into(), class, label: label.into(), percent: None };
         }
         let percent = out * Decimal::ONE_HUNDRED / limit;
         let class = if percent > Decimal::ONE_HUNDRED {
             "over"
         } else if percent >= Decimal::from(WARN_PERCENT) {
-            "warn"
+            "near"
         } else {
-            "ok"
+            "under"
         };
         let width = percent.min(Decimal::ONE_HUNDRED).round_dp(1).normalize();
         // Rounded the way that keeps the words with the colour: 79.99 % is
@@ -350,16 +351,16 @@ mod tests {
     #[test]
     fn bars_turn_amber_at_80_percent_and_red_past_100() {
         let u = |w: &str, c: &'static str, l: &str| (w.to_string(), c, l.to_string());
-        assert_eq!(usage(100_00, -79_99, 0), u("80", "ok", "79 % spent"), "79.99 of 100 is not yet 80 %");
-        assert_eq!(usage(100_00, -80_00, 0), u("80", "warn", "80 % spent"));
-        assert_eq!(usage(100_00, -100_00, 0), u("100", "warn", "100 % spent"), "all of it is not past it");
+        assert_eq!(usage(100_00, -79_99, 0), u("80", "under", "79 % spent"), "79.99 of 100 is not yet 80 %");
+        assert_eq!(usage(100_00, -80_00, 0), u("80", "near", "80 % spent"));
+        assert_eq!(usage(100_00, -100_00, 0), u("100", "near", "100 % spent"), "all of it is not past it");
         assert_eq!(usage(100_00, -100_01, 0), u("100", "over", "101 % spent"));
         assert_eq!(usage(100_00, -250_00, 0), u("100", "over", "250 % spent"), "the bar stops at its end");
         // What carried in counts as what the envelope holds: 40 of 50 + 30.
-        assert_eq!(usage(50_00, -40_00, 30_00), u("50", "ok", "50 % spent"));
-        assert_eq!(usage(30_00, -12_34, 0), u("41.1", "ok", "41 % spent"));
-        assert_eq!(usage(100_00, 25_00, 0), u("0", "ok", "0 % spent"), "a refund spends nothing");
-        assert_eq!(usage(0, 0, 0), u("0", "ok", "nothing budgeted"));
+        assert_eq!(usage(50_00, -40_00, 30_00), u("50", "under", "50 % spent"));
+        assert_eq!(usage(30_00, -12_34, 0), u("41.1", "under", "41 % spent"));
+        assert_eq!(usage(100_00, 25_00, 0), u("0", "under", "0 % spent"), "a refund spends nothing");
+        assert_eq!(usage(0, 0, 0), u("0", "under", "nothing budgeted"));
         assert_eq!(usage(0, -5_00, 0), u("100", "over", "overspent"), "spent without a budget");
         // Carried a debt in (carryover on) and budgeted less than it.
         assert_eq!(usage(10_00, 0, -20_00), u("100", "over", "overspent"));

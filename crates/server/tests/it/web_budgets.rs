@@ -127,7 +127,7 @@ fn the_budget_page_shows_the_month_and_its_edits_move_the_bars() {
         assert!(jan.contains("Budget saved."), "{}", b.s.name);
         let groceries = row(&jan, "Groceries");
         assert!(groceries.contains("value=\"150.00\"") && groceries.contains(&eur("30.00")), "{groceries}");
-        assert_eq!(bar(groceries), "warn 80", "{}", b.s.name);
+        assert_eq!(bar(groceries), "near 80", "{}", b.s.name);
         assert!(jan.contains(&eur("850.00")), "{}", b.s.name);
         // 120 of 100: red, 20 over.
         let jan = b.set("2025-01", "Groceries", "100");
@@ -163,7 +163,7 @@ fn the_budget_page_shows_the_month_and_its_edits_move_the_bars() {
         assert!(feb.contains("budgets copied"), "{}", b.s.name);
         let groceries = row(&feb, "Groceries");
         assert!(groceries.contains("value=\"100.00\"") && groceries.contains(&eur("60.00")), "{groceries}");
-        assert_eq!(bar(groceries), "ok 40", "{}", b.s.name);
+        assert_eq!(bar(groceries), "under 40", "{}", b.s.name);
         assert!(feb.contains(&eur("780.00")), "{}", b.s.name);
 
         // March from a template: the average of January and February's
@@ -287,7 +287,7 @@ fn the_home_page_shows_the_budget_card_and_the_next_payments() {
         let watched: Vec<&str> = card.match_indices("<tr data-category=\"").map(|(i, _)| &card[i + 19..]).collect();
         let names: Vec<&str> = watched.iter().map(|w| &w[..w.find('"').expect("quote")]).collect();
         assert_eq!(names, ["Transport:Fuel", "Travel", "Groceries"], "{}: {card}", b.s.name);
-        assert_eq!(bar(row(card, "Groceries")), "warn 90", "{}", b.s.name);
+        assert_eq!(bar(row(card, "Groceries")), "near 90", "{}", b.s.name);
         assert_eq!(bar(row(card, "Travel")), "over 100", "{}", b.s.name);
 
         let next = &home[home.find("id=\"next-title\"").expect("next payments")..];
