@@ -331,19 +331,20 @@ async fn fill(State(app): State<App>, session: Session, axum::Form(f): axum::For
 mod tests {
     use super::*;
 
-    fn line(category: &str, budgeted: i64, spent: i64, carried_in: i64) -> BudgetLineView {
-        let d = |x: i64| Decimal::new(x, 2);
+    /// An envelope line from decimal texts; available is their sum.
+    fn line(category: &str, budgeted: &str, spent: &str, carried_in: &str) -> BudgetLineView {
+        let d = |x: &str| x.parse::<Decimal>().expect("decimal");
         BudgetLineView {
             category: category.into(),
             budgeted: d(budgeted),
             spent: d(spent),
             carried_in: d(carried_in),
-            available: d(budgeted + spent + carried_in),
+            available: d(budgeted) + d(spent) + d(carried_in),
             carryover: false,
         }
     }
 
-    fn usage(budgeted: i64, spent: i64, carried_in: i64) -> (String, &'static str, String) {
+    fn usage(budgeted: &str, spent: &str, carried_in: &str) -> (String, &'static str, String) {
         let u = Usage::of(&line("C", budgeted, spent, carried_in));
         (u.width, u.class, u.label)
     }
@@ -351,19 +352,19 @@ mod tests {
     #[test]
     fn bars_turn_amber_at_80_percent_and_red_past_100() {
         let u = |w: &str, c: &'static str, l: &str| (w.to_string(), c, l.to_string());
-        assert_eq!(usage(100_00, -79_99, 0), u("80", "under", "79 % spent"), "79.99 of 100 is not yet 80 %");
-        assert_eq!(usage(100_00, -80_00, 0), u("80", "near", "80 % spent"));
-        assert_eq!(usage(100_00, -100_00, 0), u("100", "near", "100 % spent"), "all of it is not past it");
-        assert_eq!(usage(100_00, -100_01, 0), u("100", "over", "101 % spent"));
-        assert_eq!(usage(100_00, -250_00, 0), u("100", "over", "250 % spent"), "the bar stops at its end");
+        assert_eq!(usage("100.00", "-79.99", "0"), u("80", "under", "79 % spent"), "79.99 of 100 is not yet 80 %");
+        assert_eq!(usage("100.00", "-80.00", "0"), u("80", "near", "80 % spent"));
+        assert_eq!(usage("100.00", "-100.00", "0"), u("100", "near", "100 % spent"), "all of it is not past it");
+        assert_eq!(usage("100.00", "-100.01", "0"), u("100", "over", "101 % spent"));
+        assert_eq!(usage("100.00", "-250.00", "0"), u("100", "over", "250 % spent"), "the bar stops at its end");
         // What carried in counts as what the envelope holds: 40 of 50 + 30.
-        assert_eq!(usage(50_00, -40_00, 30_00), u("50", "under", "50 % spent"));
-        assert_eq!(usage(30_00, -12_34, 0), u("41.1", "under", "41 % spent"));
-        assert_eq!(usage(100_00, 25_00, 0), u("0", "under", "0 % spent"), "a refund spends nothing");
-        assert_eq!(usage(0, 0, 0), u("0", "under", "nothing budgeted"));
-        assert_eq!(usage(0, -5_00, 0), u("100", "over", "overspent"), "spent without a budget");
+        assert_eq!(usage("50.00", "-40.00", "30.00"), u("50", "under", "50 % spent"));
+        assert_eq!(usage("30.00", "-12.34", "0"), u("41.1", "under", "41 % spent"));
+        assert_eq!(usage("100.00", "25.00", "0"), u("0", "under", "0 % spent"), "a refund spends nothing");
+        assert_eq!(usage("0", "0", "0"), u("0", "under", "nothing budgeted"));
+        assert_eq!(usage("0", "-5.00", "0"), u("100", "over", "overspent"), "spent without a budget");
         // Carried a debt in (carryover on) and budgeted less than it.
-        assert_eq!(usage(10_00, 0, -20_00), u("100", "over", "overspent"));
+        assert_eq!(usage("10.00", "0", "-20.00"), u("100", "over", "overspent"));
     }
 
     #[test]
@@ -379,12 +380,12 @@ mod tests {
             overspent_last_month: Decimal::ZERO,
             held: Decimal::ZERO,
             categories: vec![
-                line("Books", 100_00, -10_00, 0),
-                line("Fuel", 100_00, -120_00, 0),
-                line("Gifts", 50_00, 0, 0),
-                line("Groceries", 400_00, -360_00, 0),
-                line("Pets", 0, -5_00, 0),
-                line("Travel", 200_00, -300_00, 0),
+                line("Books", "100.00", "-10.00", "0"),
+                line("Fuel", "100.00", "-120.00", "0"),
+                line("Gifts", "50.00", "0", "0"),
+                line("Groceries", "400.00", "-360.00", "0"),
+                line("Pets", "0", "-5.00", "0"),
+                line("Travel", "200.00", "-300.00", "0"),
             ],
         };
         let names = |n| watch_list(&view, n).into_iter().map(|r| r.category).collect::<Vec<_>>();
