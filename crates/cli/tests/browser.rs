@@ -274,6 +274,7 @@ async fn every_page_stays_on_its_own_origin() {
 
     for (path, title, name, phone) in [
         ("/transactions", "Transactions", "transactions", true),
+        ("/recurring", "Recurring payments", "recurring", false),
         ("/import", "Import", "import", false),
         ("/settings", "Settings", "settings", false),
     ] {
@@ -355,4 +356,100 @@ async fn investments_show_holdings_at_market_and_what_if_methods() {
     assert!(b.texts("#sales tbody tr").await.is_empty());
     b.open("/investments?method=lofi").await;
     assert!(b.text("p.alert.error").await.contains("lofi"));
+}
+
+/// One envelope's bar on `/budgets` as the browser draws it: its classes,
+/// the filled part's rendered width as a share of the track's, and the
+/// "available" cell; `None` when the category has no row.
+async fn envelope(b: &Browser, category: &str) -> Option<(String, f64, Decimal)> {
+    let script = format!(
+        "const row = [...document.querySelectorAll('table.budget tbody tr')].find(r => r.dataset.category === {});
+         if (!row) return null;
+         const svg = row.querySelector('svg.budget-bar');
+         const width = (sel) => svg.querySelector(sel).getBoundingClientRect().width;
+         return [svg.getAttribute('class'), width('rect.fill') / width('rect.track'), row.cells[4].textContent.trim()];",
+        serde_json::to_string(category).unwrap()
+    );
+    let found = b.js(&script).await;
+    let found = found.as_array()?;
+    Some((found[0].as_str()?.to_string(), found[1].as_f64()?, amount(found[2].as_str()?)))
+}
+
+/// The issue's budget story: budget a category on `/budgets`, spend from
+/// it, reload, and see its bar grow and turn amber, then red; raise the
+/// budget inline and see it shrink back.
+#[tokio::test]
+async fn a_budget_bar_moves_as_money_is_spent() {
+    // The company's accounts are all in euros; Lena's pounds would need exchange rates.
+    let Some((_server, b)) = demo_as("company@demo.kassa").await else { return };
+    b.open("/budgets").await;
+    if !heading(&b).await.starts_with("Budget for ") {
+        b.fail("/budgets should be headed with its month").await;
+    }
+    // A category nothing was budgeted for or spent from this month.
+    let category = b.js("return document.querySelector('#new-category').value").await;
+    let category = category.as_str().unwrap_or_default().to_string();
+    let month = b.js("return document.querySelector('#b-month').value").await.as_str().unwrap_or_default().to_string();
+    b.fill("#new-amount", "100").await;
+    b.submit("form.budget-new button[type=submit]").await;
+    let page = b.arrived_under(&format!("/budgets?month={month}&")).await;
+    if !b.text("p.ok[role=status]").await.contains("Budget saved.") {
+        b.fail("setting a budget should say it was saved").await;
+    }
+    let Some((class, share, available)) = envelope(&b, &category).await else {
+        b.fail(format!("{category} has no row after budgeting it")).await
+    };
+    assert_eq!((class.as_str(), share, available), ("budget-bar under", 0.0, Decimal::new(100, 0)), "{category}");
+    b.screenshot("budgets", true).await;
+
+    // The pages have no form to type a transaction in (bank files are the
+    // web's way in): the API records it, with the browser's own session.
+    let book = b
+        .js("return new URL(document.querySelector(\"form[action^='/budgets/set']\").action).searchParams.get('book')")
+        .await;
+    let book = book.as_str().unwrap_or_default().to_string();
+    let session = format!("kassa_session={}", b.cookie("kassa_session").await.expect("signed in"));
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let accounts: serde_json::Value = http
+        .get(b.url(&format!("/api/v1/books/{book}/accounts")))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let giro = accounts.as_array().unwrap().iter().find(|a| a["kind"] == "checking").expect("a checking account");
+    let spend = |amount: &'static str| {
+        let body = serde_json::json!({"account_id": giro["id"], "date": format!("{month}-01"), "amount": amount,
+            "description": "KASSA-E2E envelope", "category": category});
+        http.post(b.url(&format!("/api/v1/books/{book}/transactions"))).header("cookie", &session).json(&body).send()
+    };
+
+    // 85 of 100: amber, the bar 85 % long.
+    assert_eq!(spend("-85.00").await.unwrap().status().as_u16(), 201);
+    b.open(&page).await;
+    let (class, share, available) = envelope(&b, &category).await.expect("the row");
+    assert_eq!((class.as_str(), available), ("budget-bar near", Decimal::new(15, 0)), "{category}");
+    assert!((share - 0.85).abs() < 0.01, "{category}: the bar should be 85 % long, is {share}");
+
+    // 115 of 100: red, the bar full.
+    assert_eq!(spend("-30.00").await.unwrap().status().as_u16(), 201);
+    b.open(&page).await;
+    let (class, share, available) = envelope(&b, &category).await.expect("the row");
+    assert_eq!((class.as_str(), available), ("budget-bar over", Decimal::new(-15, 0)), "{category}");
+    assert!((share - 1.0).abs() < 0.01, "{category}: an overspent bar is full, is {share}");
+
+    // Raising the budget inline to 200: 115 of 200, back to green.
+    let input = format!("tr[data-category={}] input[name=amount]", serde_json::to_string(&category).unwrap());
+    b.fill(&input, "200").await;
+    b.submit(&format!(
+        "tr[data-category={}] form.budget-set button[type=submit]",
+        serde_json::to_string(&category).unwrap()
+    ))
+    .await;
+    b.arrived_under(&format!("/budgets?month={month}&")).await;
+    let (class, share, available) = envelope(&b, &category).await.expect("the row");
+    assert_eq!((class.as_str(), available), ("budget-bar under", Decimal::new(85, 0)), "{category}");
+    assert!((share - 0.575).abs() < 0.01, "{category}: the bar should be 57.5 % long, is {share}");
 }

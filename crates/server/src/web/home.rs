@@ -1,6 +1,8 @@
 //! `/`: the book at a glance — net worth and its history, this month's
 //! money in and out, where it went, the accounts, the newest transactions
-//! and what needs attention. Every figure comes from `App::home`.
+//! and what needs attention. Every figure comes from `App::home`; the
+//! budget card from `App::budget` and the next recurring payments from
+//! `App::recurring_overview`, for those whose role may read them.
 
 use askama::Template;
 use axum::Router;
@@ -12,14 +14,22 @@ use kassa_core::report::TopLine;
 use rust_decimal::Decimal;
 
 use super::accounts::GroupView;
+use super::budgets::{EnvelopeRow, watch_list};
+use super::recurring::{Payment, STRIP_DAYS, next_payments};
 use super::transactions::{Amount, TxTable};
 use super::{Layout, Nav, PageResult, Session, encode, load, render};
 use crate::charts::{self, Series};
-use kassa_app::App;
 use kassa_app::dashboard::{Alert, Home};
+use kassa_app::{App, AppError};
 
 /// What the reports call spending without a category.
 const UNCATEGORIZED: &str = "Uncategorized";
+
+/// The envelopes the budget card points out.
+const WATCHED: usize = 3;
+
+/// The recurring payments the home page lists.
+const NEXT_PAYMENTS: usize = 5;
 
 pub fn routes() -> Router<App> {
     Router::new().route("/", get(page))
@@ -115,6 +125,14 @@ struct SpendView {
     href: String,
 }
 
+/// This month's budget at a glance.
+#[derive(Debug, Clone)]
+struct BudgetCard {
+    href: String,
+    /// The month's figures, or why there are none (a missing FX rate).
+    figures: Result<(Amount, Vec<EnvelopeRow>), String>,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -132,6 +150,9 @@ struct HomePage {
     detailed: bool,
     /// The newest transactions.
     table: TxTable,
+    /// For roles that may read the budget.
+    budget: Option<BudgetCard>,
+    payments: Vec<Payment>,
 }
 
 impl HomePage {
@@ -191,6 +212,8 @@ impl HomePage {
             groups: h.accounts.groups.iter().map(GroupView::of).collect(),
             detailed: false,
             table: TxTable::plain("The newest transactions".into(), &h.recent, book),
+            budget: None,
+            payments: vec![],
             month,
             layout,
         }
@@ -207,5 +230,21 @@ async fn page(State(app): State<App>, session: Session) -> PageResult {
     if home.accounts.groups.is_empty() {
         return Ok(empty_page(&session, title, Nav::Home));
     }
-    Ok(render(&HomePage::of(session.layout(title, Nav::Home), &home, book)))
+    let mut page = HomePage::of(session.layout(title, Nav::Home), &home, book);
+    let month = home.month;
+    let (budget, upcoming) = load(&app, move |app| {
+        let book = BookId(book);
+        let budget = match app.budget(&actor, book, month) {
+            Ok(b) => Some(Ok((Amount::of(b.to_budget, b.currency), watch_list(&b, WATCHED)))),
+            // A spender sees neither the budget nor the book's series.
+            Err(AppError::Forbidden(_)) => return Ok((None, vec![])),
+            Err(AppError::Refused { message, .. }) => Some(Err(message)),
+            Err(e) => return Err(e),
+        };
+        Ok((budget, app.recurring_overview(&actor, book, today, STRIP_DAYS - 1)?.upcoming))
+    })
+    .await?;
+    page.budget = budget.map(|figures| BudgetCard { href: format!("/budgets?month={month}&book={book}"), figures });
+    page.payments = next_payments(&upcoming, NEXT_PAYMENTS);
+    Ok(render(&page))
 }

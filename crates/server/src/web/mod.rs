@@ -15,9 +15,11 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod budgets;
 pub mod home;
 pub mod import;
 pub mod investments;
+pub mod recurring;
 pub mod reports;
 pub mod settings;
 pub mod transactions;
@@ -62,6 +64,8 @@ pub fn routes(upload_limit: usize) -> Router<App> {
         .merge(import::routes(upload_limit))
         .merge(reports::routes())
         .merge(investments::routes())
+        .merge(budgets::routes())
+        .merge(recurring::routes())
         .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         // Pages show balances and transactions: no cache, shared or the
@@ -227,19 +231,23 @@ pub enum Nav {
     Import,
     Reports,
     Investments,
+    Budgets,
+    Recurring,
     Settings,
     Admin,
     None,
 }
 
 impl Nav {
-    pub const MAIN: [(Nav, &'static str, &'static str); 7] = [
+    pub const MAIN: [(Nav, &'static str, &'static str); 9] = [
         (Nav::Home, "/", "Home"),
         (Nav::Accounts, "/accounts", "Accounts"),
         (Nav::Transactions, "/transactions", "Transactions"),
         (Nav::Import, "/import", "Import"),
         (Nav::Reports, "/reports", "Reports"),
         (Nav::Investments, "/investments", "Investments"),
+        (Nav::Budgets, "/budgets", "Budgets"),
+        (Nav::Recurring, "/recurring", "Recurring"),
         (Nav::Settings, "/settings", "Settings"),
     ];
 }

@@ -50,7 +50,7 @@ impl Amount {
     }
 
     /// An API decimal string in a currency's code, as the register gives them.
-    fn parse(amount: &str, currency: &str) -> Amount {
+    pub fn parse(amount: &str, currency: &str) -> Amount {
         match (amount.parse::<Decimal>(), Currency::parse(currency)) {
             (Ok(a), Ok(c)) => Amount::of(a, c),
             _ => Amount { text: format!("{amount} {currency}"), class: "" },

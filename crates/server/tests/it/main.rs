@@ -15,6 +15,7 @@ mod revocation;
 mod security;
 mod story;
 mod web;
+mod web_budgets;
 mod web_pages;
 mod web_tools;
 

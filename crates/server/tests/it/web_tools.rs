@@ -16,22 +16,22 @@ const STATEMENT: &[u8] = include_bytes!("../data/sparkasse.csv");
 const BAD_STATEMENT: &[u8] = include_bytes!("../data/sparkasse-bad.csv");
 
 /// A page fetched with the session cookie: status and HTML.
-fn get(s: &Server, http: &reqwest::Client, cookie: &str, path: &str) -> (StatusCode, String) {
+pub fn get(s: &Server, http: &reqwest::Client, cookie: &str, path: &str) -> (StatusCode, String) {
     let r = s.run(http.get(format!("{}{path}", s.base)).header("cookie", cookie).send()).expect("get");
     let status = r.status();
     (status, s.run(r.text()).expect("body"))
 }
 
 /// A form POST; returns status, `Location` (if any) and body.
-fn post(s: &Server, http: &reqwest::Client, cookie: &str, path: &str, form: &[(&str, &str)]) -> Reply {
+pub fn post(s: &Server, http: &reqwest::Client, cookie: &str, path: &str, form: &[(&str, &str)]) -> Reply {
     let r = s.run(http.post(format!("{}{path}", s.base)).header("cookie", cookie).form(form).send()).expect("post");
     reply(s, r)
 }
 
-struct Reply {
-    status: StatusCode,
-    location: String,
-    body: String,
+pub struct Reply {
+    pub status: StatusCode,
+    pub location: String,
+    pub body: String,
 }
 
 fn reply(s: &Server, r: reqwest::Response) -> Reply {
