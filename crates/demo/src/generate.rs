@@ -172,6 +172,29 @@ pub struct Persona {
     pub accounts: Vec<Acct>,
     pub rules: Vec<&'static str>,
     pub files: Vec<BankFile>,
+    /// Exchange rates for the book's foreign-currency accounts, in the
+    /// ECB's layout (`Date,GBP,CHF`, units per euro); empty for none.
+    pub rates: String,
+}
+
+/// Monthly reference rates (units per euro) for the demo's foreign
+/// accounts over the story, each wandering within a cent of the rate the
+/// story buys that currency at (0.85 GBP, 500/530 CHF), the way the ECB's
+/// file reads; without them a book's budget could not be summed in euros.
+fn reference_rates(today: Date) -> String {
+    const WIGGLE: [i64; 6] = [0, 23, 61, 38, -6, -33];
+    let mut out = String::from("Date,GBP,CHF\n");
+    let mut month = today.saturating_sub(3.years()).first_of_month();
+    for n in 0.. {
+        if month > today {
+            break;
+        }
+        let w = Decimal::new(WIGGLE[n % WIGGLE.len()], 4);
+        let chf = (Decimal::from(500) / Decimal::from(530)).round_dp(4);
+        out.push_str(&format!("{month},{},{}\n", Decimal::new(85, 2) + w, chf + w));
+        month = month.saturating_add(1.month());
+    }
+    out
 }
 
 const HOUSEHOLD_RULES: &str = include_str!("rules/household.toml");
@@ -516,6 +539,7 @@ pub fn individual(today: Date, seed: u64) -> Persona {
         accounts: vec![giro, spar, visa, revolut, depot],
         rules: vec![HOUSEHOLD_RULES, include_str!("rules/individual.toml")],
         files,
+        rates: reference_rates(today),
     }
 }
 
@@ -863,6 +887,7 @@ pub fn family(today: Date, seed: u64) -> Persona {
         accounts: vec![joint, jonas, anna, jar, chf],
         rules: vec![HOUSEHOLD_RULES, include_str!("rules/family.toml")],
         files,
+        rates: reference_rates(today),
     }
 }
 
@@ -1060,6 +1085,7 @@ pub fn company(today: Date, seed: u64) -> Persona {
         accounts: vec![operating, reserve, payroll, alex, sam],
         rules: vec![include_str!("rules/company.toml")],
         files,
+        rates: String::new(),
     }
 }
 

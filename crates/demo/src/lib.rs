@@ -181,6 +181,9 @@ fn fill(app: &App, actor: &Actor, book: BookId, persona: &Persona, today: Date) 
         }
         rows += report.new + report.trades;
     }
+    if !persona.rates.is_empty() {
+        kassa_app::reports::import_fx_rates(app.store.as_ref(), book, &actor.tag(), &persona.rates)?;
+    }
     let cutoff = today.saturating_sub(42.days());
     for r in app.store.import_reviews(book)? {
         if r.item.kind == ReviewKind::Transfer && r.item.date < cutoff {
@@ -220,7 +223,7 @@ mod tests {
     /// statement's orders move that cash as trades and trades.csv repeats
     /// them.
     #[test]
-    fn the_depot_holds_the_cash_its_statement_states() {
+    fn the_depot_holds_its_stated_cash_and_every_book_adds_up() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("demo.db").display());
         let store = kassa_store::open(&url).unwrap();
@@ -259,5 +262,19 @@ mod tests {
         let home = app.home(&actor, book, today).unwrap();
         let history = home.history.iter().find(|h| h.currency == eur).unwrap();
         assert_eq!(history.points.last(), Some(&(today, values)));
+
+        // Every book's month adds up in euros: the rates for its pounds and
+        // francs are in the book.
+        let month = kassa_core::report::Month::of(today);
+        for email in ["individual@demo.kassa", "family@demo.kassa", "company@demo.kassa"] {
+            let user = app.store.user_by_email(email).unwrap().unwrap();
+            let actor = Actor { user_id: user.id, platform_admin: false, token_id: None };
+            for b in app.list_books(&actor).unwrap() {
+                // The company owner's personal book is empty: nothing to sum.
+                if !app.accounts(&actor, BookId(b.id)).unwrap().is_empty() {
+                    app.budget(&actor, BookId(b.id), month).unwrap_or_else(|e| panic!("{email}: {e}"));
+                }
+            }
+        }
     }
 }
