@@ -198,9 +198,25 @@ fn short(s: &str) -> String {
     crate::util::clip(s, MAX_VALUE).trim().to_string()
 }
 
-/// The first IBAN-shaped token of `s` that passes the mod-97 check.
+/// The first IBAN-shaped token of `s` that passes the mod-97 check. A
+/// printed IBAN's groups may run on into the words after it ("… 0130 00
+/// VOM 01"), so a match ends with its first group that is not four long:
+/// the IBAN's last group (or the whole of one printed without spaces).
+/// Trying every cut instead would find a mod-97 pass by chance once in 97.
 fn valid_iban(s: &str) -> Option<String> {
-    iban_shape().find_iter(&s.to_uppercase()).find_map(|m| Iban::parse(m.as_str()).ok()).map(|i| i.to_string())
+    iban_shape()
+        .find_iter(&s.to_uppercase())
+        .find_map(|m| {
+            let mut iban = String::new();
+            for group in m.as_str().split(' ') {
+                iban.push_str(group);
+                if group.len() != 4 {
+                    break;
+                }
+            }
+            Iban::parse(&iban).ok()
+        })
+        .map(|i| i.to_string())
 }
 
 /// Fills what a row's own hint lacks from the file's: a row that names no
@@ -241,7 +257,10 @@ mod tests {
             (Some("DE12345678901234567890"), Some("Girokonto"), Some("ING"))
         );
         let h = read(&[&["Numer rachunku:", "12 1140 2004 0000 3002 0135 5387"], &["Waluta", "pln"]]);
-        assert_eq!((h.number.as_deref(), h.currency), (Some("12 1140 2004 0000 3002 0135 5387"), Currency::parse("PLN").ok()));
+        assert_eq!(
+            (h.number.as_deref(), h.currency),
+            (Some("12 1140 2004 0000 3002 0135 5387"), Currency::parse("PLN").ok())
+        );
         let h = read(&[&["Nom du compte: Compte courant"], &["BIC", "UBSW CH ZH 80A"]]);
         assert_eq!((h.name.as_deref(), h.institution.as_deref()), (Some("Compte courant"), Some("UBSWCHZH80A")));
     }
@@ -272,7 +291,10 @@ mod tests {
         };
         let mut own = AccountHint { number: Some("NL99KNAB9999999999".into()), ..AccountHint::default() };
         fill(&mut own, &file);
-        assert_eq!((own.number.as_deref(), own.name, own.bank.as_deref()), (Some("NL99KNAB9999999999"), None, Some("Rabobank")));
+        assert_eq!(
+            (own.number.as_deref(), own.name, own.bank.as_deref()),
+            (Some("NL99KNAB9999999999"), None, Some("Rabobank"))
+        );
         let mut none = AccountHint::default();
         fill(&mut none, &file);
         assert_eq!(none, file);
