@@ -5,6 +5,7 @@
 mod categorize;
 #[path = "../../../../testing/corpus.rs"]
 mod corpus;
+mod create_accounts;
 mod import;
 mod import_props;
 
