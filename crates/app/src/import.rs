@@ -688,8 +688,9 @@ impl Feed<'_> {
     /// The account with this IBAN, or this number at the same institution:
     /// an IBAN is unique worldwide, a bare number only within its bank
     /// (issue 15: an OFX file's 12345678 is not LiveBank's 12345678). Of
-    /// several, the one in the row's currency; when none is and accounts
-    /// may be opened, none (a sibling in that currency is opened).
+    /// several, the one in the row's currency. One in another currency is
+    /// still the account: a trade may be priced in a currency other than
+    /// its account's, and a statement row's own currency is checked later.
     fn by_number(
         &self,
         want: &str,
@@ -713,12 +714,7 @@ impl Feed<'_> {
                     .map(|o| (o.id, o.currency)),
             )
             .collect();
-        match currency {
-            Some(c) if self.opts.create_accounts => hits.into_iter().find(|h| h.1 == c),
-            // Not opening: the account's own currency is then a bad row's message.
-            Some(c) => hits.iter().find(|h| h.1 == c).or(hits.first()).copied(),
-            None => hits.first().copied(),
-        }
+        hits.iter().find(|h| Some(h.1) == currency).or(hits.first()).copied()
     }
 
     /// The kind a new account gets: the file's word, else brokerage for a
