@@ -685,12 +685,17 @@ impl Feed<'_> {
             .next()
     }
 
-    /// The account with this IBAN, or this number at the same institution:
-    /// an IBAN is unique worldwide, a bare number only within its bank
-    /// (issue 15: an OFX file's 12345678 is not LiveBank's 12345678). Of
-    /// several, the one in the row's currency. One in another currency is
-    /// still the account: a trade may be priced in a currency other than
-    /// its account's, and a statement row's own currency is checked later.
+    /// The account with this IBAN, or this number at the same bank: an IBAN
+    /// is unique worldwide, a bare number only within its bank (issue 15: an
+    /// OFX file's 12345678 in AUD is not LiveBank's 12345678 in EUR). The
+    /// bank agrees when either side does not say, when both say the same,
+    /// or — since one side may write a name ("Commerzbank") where the other
+    /// writes a code (BLZ 20040000) — when the currency agrees. Of several,
+    /// the one in the row's currency; one in another currency is still the
+    /// account when no other fits (a trade may be priced in a currency
+    /// other than its account's; a statement row's own is checked later).
+    /// Without `--create-accounts` any account of the number is taken, as
+    /// nothing else could be: its currency then names the bad row.
     fn by_number(
         &self,
         want: &str,
@@ -699,22 +704,26 @@ impl Feed<'_> {
         ledger: &Ledger,
     ) -> Option<(AccountId, Currency)> {
         let iban = Iban::parse(want).is_ok();
-        let agree = |institution: Option<&str>| iban || same_bank(institution, hint);
-        let hits: Vec<(AccountId, Currency)> = ledger
+        // (account, its currency, whether its bank agrees).
+        let hits: Vec<(AccountId, Currency, bool)> = ledger
             .accounts()
             .filter(|a| {
                 a.iban.as_ref().is_some_and(|i| norm(i.as_str()) == want)
-                    || (a.number.as_deref().is_some_and(|x| norm(x) == want) && agree(a.institution.as_deref()))
+                    || a.number.as_deref().is_some_and(|x| norm(x) == want)
             })
-            .map(|a| (a.id, a.currency))
+            .map(|a| (a.id, a.currency, a.institution.as_deref()))
             .chain(
                 self.new_accounts
                     .iter()
-                    .filter(|o| o.number.as_deref() == Some(want) && agree(o.institution.as_deref()))
-                    .map(|o| (o.id, o.currency)),
+                    .filter(|o| o.number.as_deref() == Some(want))
+                    .map(|o| (o.id, o.currency, o.institution.as_deref())),
             )
+            .map(|(id, c, institution)| (id, c, iban || same_bank(institution, hint) || Some(c) == currency))
             .collect();
-        hits.iter().find(|h| Some(h.1) == currency).or(hits.first()).copied()
+        let fitting = hits.iter().filter(|h| h.2);
+        let pick = fitting.clone().find(|h| Some(h.1) == currency).or_else(|| fitting.clone().next());
+        let pick = if self.opts.create_accounts { pick } else { pick.or(hits.first()) };
+        pick.map(|h| (h.0, h.1))
     }
 
     /// The kind a new account gets: the file's word, else brokerage for a

@@ -107,3 +107,39 @@ fn a_file_without_a_currency_needs_one_and_says_how() {
         assert_eq!((a.kind, a.currency), (AccountKind::Checking, Currency::USD), "{}", db.name);
     }
 }
+
+/// An account typed in with its bank's name, and the bank's MT940 that
+/// writes its code (a BLZ): the same account when the currency agrees; the
+/// same number at another bank in another currency is another account.
+#[test]
+fn a_bank_named_on_one_side_and_coded_on_the_other_agrees_by_currency() {
+    let statement = |account: &str, currency: &str| {
+        format!(
+            ":20:STMT\n:25:{account}\n:28C:1\n:60F:C240301{currency}100,\n\
+             :61:2403010301D10,NTRFNONREF\n:86:Fee\n:62F:C240301{currency}90,\n-\n"
+        )
+    };
+    for db in testing::all() {
+        let store = db.store.as_ref();
+        let book = BookId(id());
+        let joint = kassa_core::AccountId(id());
+        let open = Command::OpenAccount(NewAccount {
+            account_id: joint,
+            name: "Joint".into(),
+            kind: AccountKind::Checking,
+            currency: Currency::EUR,
+            iban: None,
+            number: Some("0123456789".into()),
+            institution: Some("Commerzbank".into()),
+            location: None,
+            opened_on: kassa_core::LedgerDate::new(d("2024-01-01")).unwrap(),
+        });
+        store.execute(book, "test", &[open_book(book), open]).unwrap();
+        let same = statement("20040000/0123456789", "EUR");
+        let r = run(store, book, "joint.sta", same.as_bytes(), &create()).unwrap();
+        assert_eq!((r.new, r.accounts_created.len()), (1, 0), "{}: {r:?}", db.name);
+        let other = statement("ABCDAU2S/0123456789", "AUD");
+        let r = run(store, book, "other.sta", other.as_bytes(), &create()).unwrap();
+        assert_eq!(r.accounts_created, ["ABCDAU2S ··6789"], "{}", db.name);
+    }
+}
