@@ -56,6 +56,8 @@ pub struct ImportOptions {
     pub transfer_days: i64,
     /// Rows per chunk (per append inside the one transaction).
     pub chunk: usize,
+    /// The currency of rows and accounts the file does not give one for.
+    pub currency: Option<Currency>,
 }
 
 impl Default for ImportOptions {
@@ -71,6 +73,7 @@ impl Default for ImportOptions {
             fuzzy_days: 3,
             transfer_days: 3,
             chunk: 20_000,
+            currency: None,
         }
     }
 }
@@ -265,7 +268,7 @@ pub fn import_file<'a>(
         unbookable: false,
         history: HashMap::new(),
         resolved: HashMap::new(),
-        new_accounts: HashMap::new(),
+        new_accounts: Vec::new(),
         new_categories: HashMap::new(),
         groups: HashMap::new(),
         singles: vec![],
@@ -341,6 +344,79 @@ struct Prep {
     fp: Fingerprint,
 }
 
+/// An account this import opened: what later rows match it by.
+#[derive(Debug, Clone)]
+struct Opened {
+    name: String,
+    /// Normalised (see [`norm`]).
+    number: Option<String>,
+    institution: Option<String>,
+    id: AccountId,
+    currency: Currency,
+}
+
+/// An account number as compared: no spaces, upper case.
+fn norm(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()
+}
+
+/// Whether an account's stored institution and a file's bank facts may be
+/// the same bank: yes when either side does not say.
+fn same_bank(stored: Option<&str>, hint: &AccountHint) -> bool {
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let Some(stored) = stored.map(squash) else { return true };
+    let theirs: Vec<String> = [&hint.bank, &hint.institution].into_iter().flatten().map(|s| squash(s)).collect();
+    theirs.is_empty() || theirs.contains(&stored)
+}
+
+/// A new account's name from what the file says, never a bare number:
+/// "{bank} ··{last 4}" or "{bank} {CUR}" (the account's own name after the
+/// bank when the file gives one), "{kind} ··{last 4}" when only the number
+/// is known, else the file's name without its extension.
+fn new_name(
+    hint: &AccountHint,
+    number: Option<&str>,
+    kind: AccountKind,
+    currency: Option<Currency>,
+    file: &str,
+) -> String {
+    let bank = hint.bank.as_deref().or(hint.institution.as_deref().filter(|i| i.chars().any(char::is_alphabetic)));
+    let mut who: Vec<&str> = bank.into_iter().map(str::trim).filter(|b| !b.is_empty()).collect();
+    if let Some(n) = hint.name.as_deref().map(str::trim).filter(|n| !n.is_empty())
+        && !who.iter().any(|b| n.to_lowercase().contains(&b.to_lowercase()))
+    {
+        who.push(n);
+    }
+    let who = who.join(" ");
+    let last4 = number
+        .map(|n| {
+            let tail: Vec<char> = n.chars().filter(char::is_ascii_alphanumeric).collect();
+            tail[tail.len().saturating_sub(4)..].iter().collect::<String>()
+        })
+        // A "number" without a digit is a placeholder ("bank account"), not a tail to show.
+        .filter(|t| !t.is_empty() && number.is_some_and(|n| n.chars().any(|c| c.is_ascii_digit())));
+    match (who.is_empty(), last4, currency) {
+        (false, Some(l), _) => format!("{who} ··{l}"),
+        (false, None, Some(c)) => format!("{who} {c}"),
+        (false, None, None) => who,
+        (true, Some(l), _) => format!("{} ··{l}", kind_label(kind)),
+        (true, None, _) => {
+            Path::new(file).file_stem().map_or_else(|| file.to_string(), |s| s.to_string_lossy().to_string())
+        }
+    }
+}
+
+fn kind_label(kind: AccountKind) -> &'static str {
+    match kind {
+        AccountKind::Checking => "Checking",
+        AccountKind::Savings => "Savings",
+        AccountKind::Cash => "Cash",
+        AccountKind::CreditCard => "Credit card",
+        AccountKind::Loan => "Loan",
+        AccountKind::Brokerage => "Brokerage",
+    }
+}
+
 /// A new, uncategorised row: a possible leg of an undeclared transfer.
 #[derive(Debug, Clone)]
 struct Single {
@@ -376,8 +452,9 @@ struct Feed<'a> {
     history: HashMap<AccountId, (bool, bool)>,
     /// Resolution cache: hint key → account (None: unresolvable, reported).
     resolved: HashMap<String, Option<(AccountId, Currency)>>,
-    /// Accounts opened by this import, by lower-case name.
-    new_accounts: HashMap<String, (AccountId, Currency)>,
+    /// Accounts opened by this import (the ledger has them only from the
+    /// next chunk on).
+    new_accounts: Vec<Opened>,
     /// Categories this import adds, by lower-cased name, with their section.
     new_categories: HashMap<String, Section>,
     /// Transfer legs waiting for their partner, by `transfer_group_id`.
@@ -684,37 +761,38 @@ impl Feed<'_> {
         ledger: &Ledger,
         cmds: &mut Vec<Command>,
     ) -> Option<(AccountId, Currency)> {
-        let currency = row_currency.or(hint.currency);
-        let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-        let key = if let Some(a) = &self.opts.account {
-            format!("forced\0{a}")
-        } else if let Some(r) = &hint.account_ref {
-            format!("ref\0{r}")
-        } else if let Some(n) = &hint.number {
-            format!("num\0{}", norm(n))
-        } else {
-            format!("none\0{}", currency.map_or("", |c| c.code()))
+        let currency = row_currency.or(hint.currency).or(self.opts.currency);
+        let key = match &self.opts.account {
+            Some(a) => format!("forced\0{a}"),
+            // Every fact that tells two accounts apart.
+            None => format!(
+                "{:?}",
+                (
+                    &hint.account_ref,
+                    hint.number.as_deref().map(norm),
+                    &hint.institution,
+                    &hint.bank,
+                    &hint.name,
+                    hint.kind,
+                    currency
+                )
+            ),
         };
         if let Some(hit) = self.resolved.get(&key) {
             return *hit;
         }
-        let by_name = |name: &str, new: &HashMap<String, (AccountId, Currency)>| {
-            ledger
-                .accounts()
-                .find(|a| a.name.eq_ignore_ascii_case(name.trim()))
-                .map(|a| (a.id, a.currency))
-                .or_else(|| new.get(&name.trim().to_lowercase()).copied())
-        };
         let found = if let Some(a) = &self.opts.account {
-            let f = by_name(a, &self.new_accounts);
+            let f = self.by_name(a, None, ledger);
             if f.is_none() {
                 self.unknown.insert(a.clone());
             }
             f
         } else if let Some(r) = &hint.account_ref {
-            match by_name(r, &self.new_accounts) {
+            match self.by_name(r, None, ledger) {
                 Some(f) => Some(f),
-                None if self.opts.create_accounts => self.open(r, None, currency, date, line, cmds),
+                None if self.opts.create_accounts => {
+                    self.open(r.trim().to_string(), hint, None, currency, date, line, ledger, cmds)
+                }
                 None => {
                     self.unknown.insert(r.clone());
                     None
@@ -722,69 +800,174 @@ impl Feed<'_> {
             }
         } else if let Some(n) = &hint.number {
             let want = norm(n);
-            let f = ledger
-                .accounts()
-                .find(|a| {
-                    a.iban.as_ref().is_some_and(|i| norm(i.as_str()) == want)
-                        || a.number.as_deref().is_some_and(|x| norm(x) == want)
-                })
-                .map(|a| (a.id, a.currency))
-                .or_else(|| self.new_accounts.get(&want.to_lowercase()).copied());
-            match f {
+            match self.by_number(&want, hint, currency, ledger) {
                 Some(f) => Some(f),
-                None if self.opts.create_accounts => self.open(&want, Some(&want), currency, date, line, cmds),
+                None if self.opts.create_accounts => {
+                    let name = new_name(hint, Some(&want), self.kind_of(hint), currency, &self.file);
+                    self.open(name, hint, Some(&want), currency, date, line, ledger, cmds)
+                }
                 None => {
                     self.unknown.insert(n.clone());
                     None
                 }
             }
-        } else if self.opts.create_accounts && currency.is_some() {
-            let name = format!("Imported {}", currency.map_or("", |c| c.code()));
-            match by_name(&name, &self.new_accounts) {
+        } else if self.opts.create_accounts {
+            // No number: the name is the account's identity, so next
+            // month's file from the same bank lands on the same account.
+            let name = new_name(hint, None, self.kind_of(hint), currency, &self.file);
+            match self.by_name(&name, currency, ledger) {
                 Some(f) => Some(f),
-                None => self.open(&name, None, currency, date, line, cmds),
+                None => self.open(name, hint, None, currency, date, line, ledger, cmds),
             }
         } else {
-            self.bad(line, Some("account"), "the file does not say which account this row is on; pass --account NAME");
+            self.bad(
+                line,
+                Some("account"),
+                "the file does not say which account this row is on; pass --account NAME or --create-accounts",
+            );
             return None;
         };
         self.resolved.insert(key, found);
         found
     }
 
+    /// An account of the book (or of this import) by name, in `currency`
+    /// when one is given.
+    fn by_name(&self, name: &str, currency: Option<Currency>, ledger: &Ledger) -> Option<(AccountId, Currency)> {
+        let name = name.trim();
+        let fits = |c: Currency| currency.is_none_or(|want| want == c);
+        ledger
+            .accounts()
+            .filter(|a| a.name.eq_ignore_ascii_case(name) && fits(a.currency))
+            .map(|a| (a.id, a.currency))
+            .chain(
+                self.new_accounts
+                    .iter()
+                    .filter(|o| o.name.eq_ignore_ascii_case(name) && fits(o.currency))
+                    .map(|o| (o.id, o.currency)),
+            )
+            .next()
+    }
+
+    /// The account with this IBAN, or this number at the same bank: an IBAN
+    /// is unique worldwide, a bare number only within its bank (issue 15: an
+    /// OFX file's 12345678 in AUD is not LiveBank's 12345678 in EUR). The
+    /// bank agrees when either side does not say, when both say the same,
+    /// or — since one side may write a name ("Commerzbank") where the other
+    /// writes a code (BLZ 20040000) — when the currency agrees. Of several,
+    /// the one in the row's currency; one in another currency is still the
+    /// account when no other fits (a trade may be priced in a currency
+    /// other than its account's; a statement row's own is checked later).
+    /// Without `--create-accounts` any account of the number is taken, as
+    /// nothing else could be: its currency then names the bad row.
+    fn by_number(
+        &self,
+        want: &str,
+        hint: &AccountHint,
+        currency: Option<Currency>,
+        ledger: &Ledger,
+    ) -> Option<(AccountId, Currency)> {
+        let iban = Iban::parse(want).is_ok();
+        // (account, its currency, whether its bank agrees).
+        let hits: Vec<(AccountId, Currency, bool)> = ledger
+            .accounts()
+            .filter(|a| {
+                a.iban.as_ref().is_some_and(|i| norm(i.as_str()) == want)
+                    || a.number.as_deref().is_some_and(|x| norm(x) == want)
+            })
+            .map(|a| (a.id, a.currency, a.institution.as_deref()))
+            .chain(
+                self.new_accounts
+                    .iter()
+                    .filter(|o| o.number.as_deref() == Some(want))
+                    .map(|o| (o.id, o.currency, o.institution.as_deref())),
+            )
+            .map(|(id, c, institution)| (id, c, iban || same_bank(institution, hint) || Some(c) == currency))
+            .collect();
+        let fitting = hits.iter().filter(|h| h.2);
+        let pick = fitting.clone().find(|h| Some(h.1) == currency).or_else(|| fitting.clone().next());
+        let pick = if self.opts.create_accounts { pick } else { pick.or(hits.first()) };
+        pick.map(|h| (h.0, h.1))
+    }
+
+    /// The kind a new account gets: the file's word, else brokerage for a
+    /// broker's or trades file, else checking.
+    fn kind_of(&self, hint: &AccountHint) -> AccountKind {
+        hint.kind.unwrap_or(if matches!(self.format, Format::Trades | Format::Broker) {
+            AccountKind::Brokerage
+        } else {
+            AccountKind::Checking
+        })
+    }
+
+    /// `name`, or when the book (or this import) has an account of that
+    /// name, the first free of "name CUR" (when that one is in another
+    /// currency), "name 2", "name 3"…
+    fn unique(&self, name: String, currency: Currency, ledger: &Ledger) -> String {
+        let holder = |n: &str| {
+            ledger
+                .accounts()
+                .find(|a| a.name.eq_ignore_ascii_case(n))
+                .map(|a| a.currency)
+                .or_else(|| self.new_accounts.iter().find(|o| o.name.eq_ignore_ascii_case(n)).map(|o| o.currency))
+        };
+        match holder(&name) {
+            None => return name,
+            Some(c) if c != currency => {
+                let with_currency = format!("{name} {currency}");
+                if holder(&with_currency).is_none() {
+                    return with_currency;
+                }
+            }
+            Some(_) => {}
+        }
+        let mut i = 2;
+        loop {
+            let candidate = format!("{name} {i}");
+            if holder(&candidate).is_none() {
+                return candidate;
+            }
+            i += 1;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn open(
         &mut self,
-        name: &str,
+        name: String,
+        hint: &AccountHint,
         number: Option<&str>,
         currency: Option<Currency>,
         date: LedgerDate,
         line: usize,
+        ledger: &Ledger,
         cmds: &mut Vec<Command>,
     ) -> Option<(AccountId, Currency)> {
         let Some(currency) = currency else {
-            self.bad(line, Some("currency"), &format!("cannot open account '{name}': the file gives no currency"));
+            self.bad(
+                line,
+                Some("currency"),
+                &format!("cannot open account '{name}': the file does not say its currency; pass --currency CUR or --account NAME"),
+            );
             return None;
         };
+        let name = self.unique(name, currency, ledger);
         let id = AccountId(new_id());
         let iban = number.and_then(|n| Iban::parse(n).ok());
-        let kind = if matches!(self.format, Format::Trades | Format::Broker) {
-            AccountKind::Brokerage
-        } else {
-            AccountKind::Checking
-        };
+        let institution = hint.bank.clone().or_else(|| hint.institution.clone());
         cmds.push(Command::OpenAccount(NewAccount {
             account_id: id,
-            name: name.to_string(),
-            kind,
+            name: name.clone(),
+            kind: self.kind_of(hint),
             currency,
             number: if iban.is_none() { number.map(str::to_string) } else { None },
             iban,
-            institution: None,
+            institution: institution.clone(),
             location: None,
             opened_on: date,
         }));
-        self.new_accounts.insert(name.to_lowercase(), (id, currency));
-        self.report.accounts_created.push(name.to_string());
+        self.report.accounts_created.push(name.clone());
+        self.new_accounts.push(Opened { name, number: number.map(str::to_string), institution, id, currency });
         Some((id, currency))
     }
 

@@ -8,7 +8,7 @@ use crate::import::{ImportError, ImportOptions, ImportReport, Input, Resolution}
 use jiff::civil::Date;
 use kassa_core::access::BookRole;
 use kassa_core::import::ProfileSaved;
-use kassa_core::{AccountRef, BatchId, BookId, Command, ReviewId};
+use kassa_core::{AccountRef, BatchId, BookId, Command, Currency, ReviewId};
 use kassa_import::Format;
 use kassa_import::profile::{Profile, builtin_profiles};
 use kassa_store::Store;
@@ -41,6 +41,9 @@ pub struct ImportRequest {
     /// Open accounts the file names that the book lacks
     #[serde(default)]
     pub create_accounts: bool,
+    /// ISO 4217 currency of the rows and new accounts of a file that gives none
+    #[serde(default)]
+    pub currency: Option<String>,
     /// Do everything, report, store nothing: the preview
     #[serde(default)]
     pub dry_run: bool,
@@ -275,6 +278,7 @@ fn api_words(message: &str) -> String {
         ("--skip-bad-rows", "skip_bad_rows=true"),
         ("--create-accounts", "create_accounts=true"),
         ("--account NAME", "account=NAME"),
+        ("--currency CUR", "currency=CUR"),
     ];
     FLAGS.iter().fold(message.to_string(), |m, (flag, param)| m.replace(flag, param))
 }
@@ -351,8 +355,13 @@ impl App {
             ),
             None => None,
         };
+        let currency = match req.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Some(Currency::parse(&c.to_ascii_uppercase()).map_err(|e| AppError::invalid("currency", e))?),
+            None => None,
+        };
         Ok(ImportOptions {
             account,
+            currency,
             // A profile describes a bank CSV.
             format: format.or(profile.as_ref().map(|_| Format::Csv)),
             profile,

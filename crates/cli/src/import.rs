@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use kassa_app::SystemClock;
 use kassa_app::import::{ImportError, ImportOptions, ImportReport, Input, Resolution};
 use kassa_core::import::ReviewKind;
-use kassa_core::{AccountRef, BatchId, ReviewId};
+use kassa_core::{AccountRef, BatchId, Currency, ReviewId};
 use kassa_import::Format as FileFormat;
 use kassa_import::profile::Profile;
 use serde::Serialize;
@@ -39,6 +39,9 @@ pub struct ImportArgs {
     /// Open accounts the file names that the book lacks
     #[arg(long)]
     create_accounts: bool,
+    /// Currency (ISO 4217) of the rows and new accounts of a file that gives none
+    #[arg(long, value_name = "CUR")]
+    currency: Option<String>,
     /// Show what would happen; store nothing
     #[arg(long)]
     dry_run: bool,
@@ -167,8 +170,15 @@ fn import_files(ctx: &Ctx, book: kassa_core::BookId, a: ImportArgs) -> anyhow::R
         eprintln!("saved profile '{name}'");
         profile = Some(p);
     }
+    let currency = a
+        .currency
+        .as_deref()
+        .map(|c| c.trim().to_ascii_uppercase().parse::<Currency>())
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
     let opts = ImportOptions {
         account: a.account.clone(),
+        currency,
         format: format.or(profile.as_ref().map(|_| FileFormat::Csv)),
         profile,
         create_accounts: a.create_accounts,

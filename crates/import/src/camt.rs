@@ -503,6 +503,9 @@ impl Ctx {
                 .and_then(|f| f.text_at(&["BICFI"]).or_else(|| f.text_at(&["BIC"])))
                 .map(str::to_string),
             currency,
+            bank: acct.text_at(&["Svcr", "FinInstnId", "Nm"]).map(str::to_string),
+            name: acct.text_at(&["Nm"]).map(str::to_string),
+            kind: None,
         };
         Ctx { account, currency }
     }

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use crate::decode::decode;
 use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::numbers::parse_amount_with;
+use crate::preamble::{self, Preamble};
 use crate::profile::{Profile, SignConvention, match_profile};
 use crate::sniff;
 use crate::table::{self, MAX_FIELD, MAX_RECORD, Record, clean, norm_header};
@@ -165,12 +166,14 @@ fn short(r: &Record, i: usize, what: &str) -> Result<(), RowError> {
     Ok(())
 }
 
-/// Non-blank records before the table, reported as one warning.
+/// Non-blank records before the table, reported as one warning, and what
+/// they say about the account.
 #[derive(Default)]
 struct Skipped {
     count: usize,
     first: usize,
     last: usize,
+    preamble: Preamble,
 }
 
 impl Skipped {
@@ -181,6 +184,7 @@ impl Skipped {
             }
             self.count += 1;
             self.last = r.line;
+            self.preamble.read(&r);
         }
     }
 }
@@ -238,6 +242,11 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
             format!("skipped {} line(s) before the table (lines {}–{})", skipped.count, skipped.first, skipped.last),
         ));
     }
+    // The file's account: the preamble's facts, then the profile's bank
+    // and kind; rows that name their own account keep it.
+    let mut file_account = skipped.preamble.hint();
+    file_account.bank = file_account.bank.or_else(|| p.bank.clone());
+    file_account.kind = p.account_kind;
     let header_cells = header.as_ref().map(|h| h.fields.as_slice());
     let cols = match resolve_all(p, header_cells) {
         Ok(c) => c,
@@ -289,7 +298,10 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
             };
             if let Some(kind) = kind {
                 match read_balance(p, &cols, &r, kind, &mut cut) {
-                    Ok(b) => out.balances.push(b),
+                    Ok(mut b) => {
+                        preamble::fill(&mut b.account, &file_account);
+                        out.balances.push(b);
+                    }
                     Err((field, msg)) => out.diagnostics.push(Diagnostic::warning(r.line, Some(&name_of(field)), msg)),
                 }
                 note_cut(&mut out, &r, &cut, &name_of);
@@ -297,8 +309,9 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
             }
         }
         match read_row(p, &cols, &r, &mut cut) {
-            Ok(Some((row, has_date))) => {
+            Ok(Some((mut row, has_date))) => {
                 footer.clear();
+                preamble::fill(&mut row.account, &file_account);
                 if !has_date {
                     undated.push(out.rows.len());
                 }

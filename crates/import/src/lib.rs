@@ -23,6 +23,7 @@ pub mod csv_bank;
 pub mod detect;
 pub mod native;
 pub mod numbers;
+mod preamble;
 pub mod profile;
 pub mod sniff;
 mod table;

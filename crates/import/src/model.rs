@@ -3,7 +3,7 @@
 //! categorisation happen later, outside this crate.
 
 use jiff::civil::Date;
-use kassa_core::Currency;
+use kassa_core::{AccountKind, Currency};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -39,6 +39,19 @@ pub struct AccountHint {
     /// Bank identifier (BIC, OFX BANKID, sort code) when the file has one.
     pub institution: Option<String>,
     pub currency: Option<Currency>,
+    /// The bank's name as a person reads it (OFX `<ORG>`, camt `Svcr/Nm`, a
+    /// CSV's "Bank" line or profile), for naming a new account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank: Option<String>,
+    /// The account's own name, when the file gives one (camt `Acct/Nm`, a
+    /// CSV's "Kontoname" line). Unlike `account_ref` it is no reference to
+    /// match: banks repeat "Girokonto" for every customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What kind of account the file describes (an OFX credit-card
+    /// statement, a QIF `!Type:CCard` register), when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AccountKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,6 +159,7 @@ impl TradeSide {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TradeDetail {
     /// The instrument's name, when the file names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The cash amount the broker booked, signed as it moves the account's
     /// cash (dividends, interest, fees), when it is not `quantity * price`.

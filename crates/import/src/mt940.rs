@@ -191,10 +191,22 @@ fn account(value: &str) -> AccountHint {
             number: Some((*number).to_string()),
             institution: Some((*bank).to_string()),
             currency: rest.first().and_then(|c| util::currency(c)),
-            account_ref: None,
+            // A BIC (not a German BLZ, all digits) names the bank for a new
+            // account: "RZBAHUHB ··4567" rather than a bare number.
+            bank: is_bic(bank).then(|| (*bank).to_string()),
+            ..AccountHint::default()
         },
         _ => AccountHint { number: (!v.is_empty()).then(|| v.to_string()), ..AccountHint::default() },
     }
+}
+
+/// A SWIFT BIC: four letters of bank, two of country, two of location,
+/// optionally three of branch.
+fn is_bic(s: &str) -> bool {
+    let b = s.as_bytes();
+    matches!(b.len(), 8 | 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b[6..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// `YYMMDD` with SWIFT's century window (80–99 are the 1900s), a day

@@ -28,7 +28,7 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use kassa_core::Currency;
+use kassa_core::{AccountKind, Currency};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::decode::decode;
@@ -60,7 +60,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
     // second pass's too, and dropped).
     let mut securities = Securities::default();
     tokenize(text, start, &mut securities, &mut Vec::new());
-    let mut statements = Statements { securities: securities.found, ..Statements::default() };
+    let mut statements = Statements { securities: securities.found, org: securities.org, ..Statements::default() };
     tokenize(text, start, &mut statements, &mut out.diagnostics);
     statements.finish(&mut out);
     out
@@ -303,29 +303,37 @@ struct Security {
 /// Securities by UNIQUEID.
 type SecList = HashMap<String, Security>;
 
-/// Pass one: every SECINFO aggregate, UNIQUEID → TICKER and SECNAME.
+/// Pass one: every SECINFO aggregate, UNIQUEID → TICKER and SECNAME, and
+/// the sign-on's `<FI><ORG>`, the institution's name.
 #[derive(Default)]
 struct Securities {
     found: SecList,
     capture: Option<Capture>,
+    /// Inside an `<ORG>` element (outside any SECINFO).
+    in_org: bool,
+    org: Option<String>,
 }
 
 impl Sink for Securities {
     fn open(&mut self, name: &str, line: usize, _depth: usize) {
+        self.in_org = false;
         match &mut self.capture {
             Some(c) => c.open(Node::new(name, line)),
             None if name == "SECINFO" => self.capture = Some(Capture::new(Node::new(name, line))),
-            None => {}
+            None => self.in_org = name == "ORG" && self.org.is_none(),
         }
     }
 
     fn text(&mut self, text: &str, _depth: usize) {
         if let Some(c) = &mut self.capture {
             c.text(text);
+        } else if self.in_org && !text.trim().is_empty() {
+            self.org = Some(util::clip(text.trim(), MAX_NAME_TEXT).to_string());
         }
     }
 
     fn close(&mut self, _depth: usize) {
+        self.in_org = false;
         if let Some(info) = self.capture.as_mut().and_then(Capture::close) {
             self.capture = None;
             if let Some(id) = info.find_text("UNIQUEID") {
@@ -335,6 +343,9 @@ impl Sink for Securities {
         }
     }
 }
+
+/// The longest institution name kept from `<ORG>`: a name, not a text.
+const MAX_NAME_TEXT: usize = 80;
 
 /// The statement aggregates, in the order their output is listed.
 const KINDS: [&str; 3] = ["STMTRS", "CCSTMTRS", "INVSTMTRS"];
@@ -389,6 +400,8 @@ struct Statements {
     entries: Vec<Entry>,
     /// Output per statement kind.
     kinds: [Out; 3],
+    /// The sign-on's institution name (pass one found it).
+    org: Option<String>,
     found: bool,
     first_line: Option<usize>,
 }
@@ -479,7 +492,7 @@ impl Sink for Statements {
             && let Some(st) = self.statement.take()
         {
             let kind = st.kind;
-            self.kinds[kind].append(st.finish());
+            self.kinds[kind].append(st.finish(self.org.as_deref()));
         }
     }
 }
@@ -512,8 +525,9 @@ struct Stmt {
 
 impl Statement {
     /// The statement's output in the order of its parts: the currency, the
-    /// transactions, the investment transactions, the balances.
-    fn finish(self) -> Out {
+    /// transactions, the investment transactions, the balances. `org` is the
+    /// institution's name from the sign-on.
+    fn finish(self, org: Option<&str>) -> Out {
         let mut out = Out::default();
         let firsts = &self.firsts;
         let currency = out.currency_of(KINDS[self.kind], firsts[CURDEF].as_ref());
@@ -525,6 +539,9 @@ impl Statement {
                 .and_then(|f| f.find_text("BANKID").or_else(|| f.find_text("BROKERID")))
                 .map(str::to_string),
             currency,
+            bank: org.map(str::to_string),
+            name: None,
+            kind: account_kind(self.kind, from.and_then(|f| f.find_text("ACCTTYPE"))),
         };
         let ctx = Stmt { account, currency };
         out.append(self.transactions);
@@ -562,6 +579,23 @@ impl Statement {
             trade.currency = trade.currency.or(ctx.currency);
         }
         out
+    }
+}
+
+/// The account kind a statement describes: a credit-card statement is a
+/// card, an investment statement a brokerage account; a bank statement's
+/// `ACCTTYPE` says the rest (a CREDITLINE is a card's revolving credit).
+fn account_kind(statement: usize, acct_type: Option<&str>) -> Option<AccountKind> {
+    match (KINDS[statement], acct_type.map(|t| t.trim().to_ascii_uppercase())) {
+        ("CCSTMTRS", _) => Some(AccountKind::CreditCard),
+        ("INVSTMTRS", _) => Some(AccountKind::Brokerage),
+        (_, Some(t)) => match t.as_str() {
+            "CHECKING" => Some(AccountKind::Checking),
+            "SAVINGS" | "MONEYMRKT" | "CD" => Some(AccountKind::Savings),
+            "CREDITLINE" => Some(AccountKind::CreditCard),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

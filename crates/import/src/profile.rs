@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use kassa_core::Currency;
+use kassa_core::{AccountKind, Currency};
 use serde::{Deserialize, Serialize};
 
 use crate::numbers::{DateFormat, DecimalMark};
@@ -104,6 +104,13 @@ pub struct RowKinds {
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     pub name: String,
+    /// The bank's name, for naming the accounts an import opens ("ING").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<String>,
+    /// What kind of account the layout is for, when every file of it is one
+    /// kind (a card issuer's statement: `credit_card`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_kind: Option<AccountKind>,
     /// Encoding label (`"windows-1250"`, `"ISO-8859-13"`); unset means detect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,

@@ -14,6 +14,7 @@
 use std::sync::LazyLock;
 
 use jiff::civil::Date;
+use kassa_core::AccountKind;
 use regex::Regex;
 use rust_decimal::Decimal;
 
@@ -97,6 +98,8 @@ struct Record {
     section: Section,
     line: usize,
     account: Option<String>,
+    /// The register's kind, from its `!Type:` header.
+    kind: Option<AccountKind>,
     fields: Vec<Field>,
 }
 
@@ -190,6 +193,7 @@ struct Splitter {
     /// does not switch the current one.
     autoswitch: bool,
     account: Option<String>,
+    kind: Option<AccountKind>,
     fields: Vec<Field>,
     start: usize,
     /// The record's fields passed [`MAX_FIELDS`].
@@ -210,6 +214,15 @@ impl Splitter {
             self.in_account_block = true;
             self.section = Some(Section::Skipped);
         } else if let Some(kind) = header.strip_prefix("!type:") {
+            self.kind = match kind.trim() {
+                "bank" => Some(AccountKind::Checking),
+                "cash" => Some(AccountKind::Cash),
+                "ccard" => Some(AccountKind::CreditCard),
+                "oth l" => Some(AccountKind::Loan),
+                "invst" => Some(AccountKind::Brokerage),
+                // "Oth A" (an asset such as a house) has no kind of its own.
+                _ => None,
+            };
             self.section = Some(match kind.trim() {
                 "bank" | "cash" | "ccard" | "oth a" | "oth l" => Section::Register,
                 "invst" => Section::Invst,
@@ -246,6 +259,7 @@ impl Splitter {
             section: self.section.unwrap_or(Section::Register),
             line: self.start,
             account: self.account.clone(),
+            kind: self.kind,
             fields,
         });
     }
@@ -392,7 +406,7 @@ fn category(l: &str) -> (Option<String>, bool) {
 }
 
 fn hint(rec: &Record) -> AccountHint {
-    AccountHint { account_ref: rec.account.clone(), ..AccountHint::default() }
+    AccountHint { account_ref: rec.account.clone(), kind: rec.kind, ..AccountHint::default() }
 }
 
 fn register_record(rec: &Record, day_first: bool, out: &mut ParsedFile) {

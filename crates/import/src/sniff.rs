@@ -836,6 +836,8 @@ pub(crate) fn propose_text(text: &str, encoding: &str) -> (Profile, Vec<Diagnost
 
     let profile = Profile {
         name: "sniffed".into(),
+        bank: None,
+        account_kind: None,
         encoding: (encoding != "UTF-8").then(|| encoding.to_string()),
         delimiter: Some(delim),
         has_header,

@@ -2,6 +2,8 @@
 //! corpus, sniffing on hand-made fixtures, profiles, native CSVs, format
 //! detection, length limits and fuzzing.
 
+#[path = "csv/accounts.rs"]
+mod accounts;
 #[path = "csv/corpus.rs"]
 mod corpus;
 #[path = "csv/detect.rs"]

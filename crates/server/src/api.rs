@@ -580,6 +580,9 @@ pub struct ImportForm {
     /// Open accounts the file names that the book lacks
     #[schema(required = false)]
     pub create_accounts: bool,
+    /// ISO 4217 currency of the rows and new accounts of a file that gives none
+    #[schema(required = false)]
+    pub currency: String,
     /// Preview: report what would happen, store nothing (200 instead of 201)
     #[schema(required = false)]
     pub dry_run: bool,
@@ -628,6 +631,7 @@ async fn upload_imports(
             "format" => req.format = Some(value),
             "profile" => req.profile = Some(value),
             "create_accounts" => req.create_accounts = flag(&part, &value)?,
+            "currency" => req.currency = Some(value),
             "dry_run" => req.dry_run = flag(&part, &value)?,
             "skip_bad_rows" => req.skip_bad_rows = flag(&part, &value)?,
             _ => return Err(AppError::invalid(&part, "not a field of an import").into()),

@@ -6,6 +6,7 @@ mod buckets;
 mod categorize;
 #[path = "../../../../testing/corpus.rs"]
 mod corpus;
+mod create_accounts;
 mod import;
 mod import_props;
 

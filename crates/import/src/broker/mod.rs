@@ -22,7 +22,7 @@ mod schwab;
 mod trading212;
 
 use jiff::civil::Date;
-use kassa_core::Currency;
+use kassa_core::{AccountKind, Currency};
 use rust_decimal::Decimal;
 
 use crate::decode::decode;
@@ -59,6 +59,14 @@ const LAYOUTS: [(Broker, &[&str]); 6] = [
 const HEADER_WITHIN: usize = 40;
 
 impl Broker {
+    /// The firm, as a new account's name shows it.
+    pub fn bank(self) -> &'static str {
+        match self {
+            Broker::Ibkr => "Interactive Brokers",
+            other => other.name(),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Broker::Ibkr => "IBKR flex",
@@ -138,6 +146,15 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
         }
     }
     reader.finish(&mut out);
+    // Every line of a broker's export is on one brokerage account at that
+    // broker; a Schwab (US) account is in dollars though its file writes
+    // only "$", so a new account can be opened in the right currency.
+    let currency = (broker == Broker::Schwab).then_some(Currency::USD);
+    for hint in out.rows.iter_mut().map(|r| &mut r.account).chain(out.trades.iter_mut().map(|t| &mut t.account)) {
+        hint.bank = Some(broker.bank().to_string());
+        hint.kind = Some(AccountKind::Brokerage);
+        hint.currency = hint.currency.or(currency);
+    }
     // Held-back groups come out after later single rows; the file's order is the line order.
     out.trades.sort_by_key(|t| t.line);
     out.rows.sort_by_key(|r| r.line);

@@ -250,6 +250,8 @@ impl OptionsForm {
             format: given(self.format).filter(|f| f != "auto"),
             profile: given(self.profile),
             create_accounts: self.create_accounts.is_some(),
+            // The page offers no currency: a file without one names its account.
+            currency: None,
             dry_run: false,
             skip_bad_rows: self.skip_bad_rows.is_some(),
         }

@@ -223,6 +223,31 @@ fn a_dry_run_previews_and_stores_nothing() {
     }
 }
 
+/// A QIF register names neither its account nor its currency: opening an
+/// account for it needs the `currency` field, which the refusal names in
+/// the API's words (issue 15 item 4).
+#[test]
+fn create_accounts_takes_the_currency_a_file_lacks_as_a_field() {
+    const QIF: &[u8] = b"!Type:Bank\nD03/01/2024\nT-12.50\nPBakery\n^\n";
+    for db in databases() {
+        let f = Fixture::new(Server::start(db, test_config()));
+        let name = f.s.name;
+        let (st, err) = f.upload(&[("cash.qif", QIF)], &[("create_accounts", "true")]);
+        assert_eq!((st, err["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_rows")), "{name}: {err}");
+        let message = err["message"].as_str().unwrap_or("");
+        assert!(message.contains("pass currency=CUR or account=NAME") && !message.contains("--"), "{name}: {err}");
+        let (st, err) = f.upload(&[("cash.qif", QIF)], &[("create_accounts", "true"), ("currency", "EURO")]);
+        assert_eq!(
+            (st, err["details"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("currency")),
+            "{name}: {err}"
+        );
+        let (st, out) = f.upload(&[("cash.qif", QIF)], &[("create_accounts", "true"), ("currency", "EUR")]);
+        assert_eq!(st, StatusCode::CREATED, "{name}: {out}");
+        assert_eq!(out[0]["accounts_created"], json!(["cash"]), "{name}: {out}");
+    }
+}
+
 #[test]
 fn an_idempotency_key_replays_an_upload_sent_again_with_another_boundary() {
     for db in databases() {
