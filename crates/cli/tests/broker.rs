@@ -34,14 +34,15 @@ fn broker_exports_import_as_trades() {
             assert!(err.contains("degiro-account-nl.csv:20: qty:"), "{}: {err}", db.name);
         }
         assert_eq!(k.ok(&["events", "--limit", "100000", "-o", "json"]), before, "{}: nothing written", db.name);
-        // The opening positions, as a trades.csv, then the export books.
+        // The opening positions, as a trades.csv of transfers in at their
+        // cost (no cash moves), then the export books.
         let dir = tempfile::tempdir().unwrap();
         let opening = dir.path().join("opening.csv");
         std::fs::write(
             &opening,
             "account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id\n\
-             Depot,2019-01-02T10:00:00+01:00,IAEX,IE00B0M62Y33,BUY,10,50.00,0,EUR,opening-1\n\
-             Depot,2019-01-02T10:00:00+01:00,TDIV,NL0010408704,BUY,4,80.00,0,EUR,opening-2\n",
+             Depot,2019-01-02T10:00:00+01:00,IAEX,IE00B0M62Y33,TRANSFER_IN,10,50.00,0,EUR,opening-1\n\
+             Depot,2019-01-02T10:00:00+01:00,TDIV,NL0010408704,TRANSFER_IN,4,80.00,0,EUR,opening-2\n",
         )
         .unwrap();
         k.ok(&["import", opening.to_str().unwrap(), "--account", "Depot"]);
@@ -50,6 +51,28 @@ fn broker_exports_import_as_trades() {
         // 19 trades (dividends with their tax, a sale with its cost, interest,
         // fund conversions) and 4 cash rows (deposit, withdrawals, a fee).
         assert_eq!((d["trades"].as_u64(), d["new"].as_u64()), (Some(19), Some(4)), "{}: {d}", db.name);
+        // The depot holds the euros the export moved: its cash rows and its
+        // trades' booked cash (the USD interest has no "Depot USD" to go to).
+        let parsed = kassa_import::parse(&std::fs::read(&degiro).unwrap(), None, None);
+        let eur = |c: Option<kassa_core::Currency>| c.is_none_or(|c| c.code() == "EUR");
+        let moved: rust_decimal::Decimal =
+            parsed.rows.iter().filter(|r| eur(r.currency)).map(|r| r.amount).sum::<rust_decimal::Decimal>()
+                + parsed
+                    .trades
+                    .iter()
+                    .filter(|t| eur(t.detail.cash_currency.or(t.currency)))
+                    .map(kassa_import::TradeRow::cash_effect)
+                    .sum::<rust_decimal::Decimal>();
+        let depot = || {
+            let rows = k.json(&["balance"]);
+            let row = rows.as_array().unwrap().iter().find(|r| r["account"] == "Depot").unwrap().clone();
+            row["balance"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()
+        };
+        assert_eq!(depot(), moved, "{}", db.name);
+        // Re-importing adds nothing, cash included.
+        let again = k.json(&["import", degiro.to_str().unwrap(), "--account", "Depot"]);
+        assert_eq!((again["trades"].as_u64(), again["new"].as_u64()), (Some(0), Some(0)), "{}: {again}", db.name);
+        assert_eq!(depot(), moved, "{}: re-import", db.name);
         // Schwab's export, too, sells positions bought before it begins.
         let s = k.err(&["import", schwab.to_str().unwrap(), "--account", "Schwab", "--skip-bad-rows"]);
         assert!(s.contains("schwab-brokerage-us.csv:117: qty:"), "{}: {s}", db.name);

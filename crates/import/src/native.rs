@@ -288,20 +288,25 @@ impl<R: Read> TradesReader<R> {
         if symbol.is_none() && isin.is_none() {
             return Err(Diagnostic::error(line, Some("symbol"), "a trade needs a symbol or an ISIN"));
         }
-        // DIVIDEND and SPLIT extend the seed's BUY/SELL (issue 16): a
-        // dividend's qty × price is its gross (shares × amount per share)
-        // and its fees the tax withheld; a split's qty is its ratio, new
-        // shares per old one.
+        // DIVIDEND, SPLIT and the transfers extend the seed's BUY/SELL
+        // (issue 16): a dividend's qty × price is its gross (shares ×
+        // amount per share) and its fees the tax withheld; a split's qty is
+        // its ratio, new shares per old one; TRANSFER_IN brings qty shares
+        // that cost qty × price + fees where they were bought (how opening
+        // positions are stated), TRANSFER_OUT sends qty away at their cost.
+        // None of the three moves cash but the dividend.
         let side = match n.required(line, 4)? {
             s if s.eq_ignore_ascii_case("BUY") => TradeSide::Buy,
             s if s.eq_ignore_ascii_case("SELL") => TradeSide::Sell,
             s if s.eq_ignore_ascii_case("DIVIDEND") => TradeSide::Dividend,
             s if s.eq_ignore_ascii_case("SPLIT") => TradeSide::Split,
+            s if s.eq_ignore_ascii_case("TRANSFER_IN") => TradeSide::TransferIn,
+            s if s.eq_ignore_ascii_case("TRANSFER_OUT") => TradeSide::TransferOut,
             s => {
                 return Err(Diagnostic::error(
                     line,
                     Some("side"),
-                    format!("{s:?}: expected BUY, SELL, DIVIDEND or SPLIT"),
+                    format!("{s:?}: expected BUY, SELL, DIVIDEND, SPLIT, TRANSFER_IN or TRANSFER_OUT"),
                 ));
             }
         };
@@ -328,6 +333,9 @@ impl<R: Read> TradesReader<R> {
         let (fees, detail) = match side {
             TradeSide::Dividend => (Decimal::ZERO, TradeDetail { withholding_tax: fees, ..TradeDetail::default() }),
             TradeSide::Split => (fees, TradeDetail { ratio: Some(quantity), ..TradeDetail::default() }),
+            TradeSide::TransferIn => {
+                (Decimal::ZERO, TradeDetail { cost_basis: Some(quantity * price + fees), ..TradeDetail::default() })
+            }
             _ => (fees, TradeDetail::default()),
         };
         Ok(TradeRow {
