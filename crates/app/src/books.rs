@@ -821,7 +821,8 @@ impl App {
         if !actor.platform_admin {
             return Err(AppError::Forbidden("only a platform admin sees the overview".into()));
         }
-        let o = self.store.admin_overview()?;
+        let mut o = self.store.admin_overview()?;
+        self.add_securities(&mut o.balances)?;
         Ok(Overview {
             users: o.users,
             organisations: o.organisations,
@@ -842,6 +843,33 @@ impl App {
                 failing_imports: None,
             },
         })
+    }
+}
+
+impl App {
+    /// The overview's brokerage totals count the securities every book's
+    /// brokerage accounts hold today, at market (issue 16), in the currency
+    /// each is valued in; only sums leave this function.
+    fn add_securities(
+        &self,
+        balances: &mut Vec<(kassa_core::Currency, String, rust_decimal::Decimal)>,
+    ) -> AppResult<()> {
+        let today = [self.clock.today()];
+        let want = kassa_core::report::Wanted { flows: false, counterparties: false, daily: false };
+        for book in self.store.books()? {
+            let accounts = self.store.report_facts(book.id, None, want)?.accounts;
+            let held = crate::portfolio::securities_value(self.store.as_ref(), book.id, &accounts, &today)?;
+            for a in &accounts {
+                for (currency, value) in held.at(a.id, 0) {
+                    let kind = a.kind.to_string();
+                    match balances.iter_mut().find(|(c, k, _)| *c == currency && *k == kind) {
+                        Some(line) => line.2 += value,
+                        None => balances.push((currency, kind, value)),
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 

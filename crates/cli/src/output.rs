@@ -66,16 +66,26 @@ pub fn render(rows: &[Value], format: Format) -> anyhow::Result<String> {
             let mut t = Table::new();
             t.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
             t.set_header(&headers);
+            // A money column by name holds numbers: the sankey's `target`
+            // is an account, a goal's a sum.
+            let money: Vec<bool> = headers
+                .iter()
+                .map(|h| {
+                    MONEY_COLUMNS.contains(&h.as_str())
+                        && rows.iter().all(|r| {
+                            let text = value_text(&r[h]);
+                            text.is_empty() || text.parse::<rust_decimal::Decimal>().is_ok()
+                        })
+                })
+                .collect();
             for r in rows {
-                t.add_row(headers.iter().map(|h| {
+                t.add_row(headers.iter().zip(&money).map(|(h, &money)| {
                     let text = value_text(&r[h]);
-                    if MONEY_COLUMNS.contains(&h.as_str()) { group_thousands(&text) } else { shorten(text) }
+                    if money { group_thousands(&text) } else { shorten(text) }
                 }));
             }
-            for (i, h) in headers.iter().enumerate() {
-                if MONEY_COLUMNS.contains(&h.as_str())
-                    && let Some(c) = t.column_mut(i)
-                {
+            for (i, _) in money.iter().enumerate().filter(|(_, m)| **m) {
+                if let Some(c) = t.column_mut(i) {
                     c.set_cell_alignment(CellAlignment::Right);
                 }
             }

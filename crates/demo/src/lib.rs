@@ -263,6 +263,14 @@ mod tests {
         let history = home.history.iter().find(|h| h.currency == eur).unwrap();
         assert_eq!(history.points.last(), Some(&(today, values)));
 
+        // The platform overview's brokerage total is the depot's value: the
+        // demo's only brokerage account, shares included.
+        let admin = app.store.user_by_email("admin@demo.kassa").unwrap().unwrap();
+        let admin = Actor { user_id: admin.id, platform_admin: true, token_id: None };
+        let overview = app.overview(&admin).unwrap();
+        let brokerage = overview.balances.iter().find(|b| b.kind == "brokerage" && b.currency == "EUR").unwrap();
+        assert_eq!(brokerage.total.parse::<Decimal>().unwrap(), depot.value());
+
         // Every book's month adds up in euros: the rates for its pounds and
         // francs are in the book.
         let month = kassa_core::report::Month::of(today);
