@@ -850,10 +850,7 @@ impl App {
     /// The overview's brokerage totals count the securities every book's
     /// brokerage accounts hold today, at market (issue 16), in the currency
     /// each is valued in; only sums leave this function.
-    fn add_securities(
-        &self,
-        balances: &mut Vec<(kassa_core::Currency, String, rust_decimal::Decimal)>,
-    ) -> AppResult<()> {
+    fn add_securities(&self, balances: &mut Vec<(Currency, String, rust_decimal::Decimal)>) -> AppResult<()> {
         let today = [self.clock.today()];
         let want = kassa_core::report::Wanted { flows: false, counterparties: false, daily: false };
         for book in self.store.books()? {
