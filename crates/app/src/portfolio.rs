@@ -34,6 +34,9 @@ pub struct PortfolioQuery {
     pub as_of: Option<Date>,
     /// A what-if override of each account's own method.
     pub method: Option<CostMethod>,
+    /// Only the trades of this instrument (its symbol or ISIN): returns,
+    /// value and P&L per instrument, its dividends counted.
+    pub instrument: Option<String>,
 }
 
 /// One row of `kassa portfolio holdings`.
@@ -254,7 +257,17 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
         }
         let mut trades = Vec::with_capacity(stored.len());
         let mut instruments = BTreeMap::new();
-        for (n, t) in stored.iter().enumerate() {
+        // Trade ids count the account's trades, so the filter comes after
+        // numbering them.
+        let wanted = |t: &ImportedTrade| {
+            q.instrument.as_deref().is_none_or(|want| {
+                [t.symbol.as_deref(), t.isin.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n.eq_ignore_ascii_case(want.trim()))
+            })
+        };
+        for (n, t) in stored.iter().enumerate().filter(|(_, t)| wanted(t)) {
             let trade = to_trade(t, trade_id(t, n)).map_err(|e| AppError::Internal(format!("stored trade: {e}")))?;
             match trade.kind {
                 TradeKind::Buy { .. } | TradeKind::Sell { .. } => {
@@ -288,7 +301,15 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
             }
         }
         let method = q.method.or(methods.get(&id).copied()).unwrap_or_default();
+        if trades.is_empty() && q.instrument.is_some() {
+            continue;
+        }
         out.push(AccountTrades { account: (*account).clone(), trades, instruments, method });
+    }
+    if let Some(want) = &q.instrument
+        && out.is_empty()
+    {
+        return Err(AppError::invalid("instrument", format!("no trades of '{want}' (give its symbol or ISIN)")));
     }
     Ok((out, prices))
 }
@@ -742,6 +763,8 @@ pub fn set_cost_method(
 pub struct PortfolioParams {
     /// Only this account, by name
     pub account: Option<String>,
+    /// Only this instrument, by symbol or ISIN
+    pub instrument: Option<String>,
     /// Count trades and prices dated up to this day, YYYY-MM-DD (default: the last trade's)
     pub as_of: Option<String>,
     /// What-if: fifo, lifo, hifo, average or specific
@@ -768,7 +791,12 @@ impl PortfolioParams {
     pub fn query(&self) -> AppResult<PortfolioQuery> {
         let method =
             self.method.as_deref().map(CostMethod::parse).transpose().map_err(|e| AppError::invalid("method", e))?;
-        Ok(PortfolioQuery { account: self.account.clone(), as_of: date_param("as_of", &self.as_of)?, method })
+        Ok(PortfolioQuery {
+            account: self.account.clone(),
+            as_of: date_param("as_of", &self.as_of)?,
+            method,
+            instrument: self.instrument.clone(),
+        })
     }
 
     pub fn range(&self) -> AppResult<PerformanceQuery> {

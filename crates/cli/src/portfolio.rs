@@ -46,6 +46,9 @@ pub struct Filter {
     /// What-if: book every account's sales by this method
     #[arg(long, value_parser = CostMethod::parse)]
     method: Option<CostMethod>,
+    /// Only this instrument, by symbol or ISIN (its returns, dividends included)
+    #[arg(long)]
+    instrument: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -58,7 +61,12 @@ pub enum Every {
 
 impl Filter {
     fn query(&self) -> PortfolioQuery {
-        PortfolioQuery { account: self.account.clone(), as_of: self.as_of, method: self.method }
+        PortfolioQuery {
+            account: self.account.clone(),
+            as_of: self.as_of,
+            method: self.method,
+            instrument: self.instrument.clone(),
+        }
     }
 }
 

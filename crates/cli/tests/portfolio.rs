@@ -114,6 +114,31 @@ fn portfolio_holdings_sales_lots_performance() {
         assert_eq!(field(iwda, "unrealized_pnl"), "150.00");
         let aapl = rows.as_array().unwrap().iter().find(|r| r["symbol"] == "AAPL").unwrap();
         assert_eq!((field(aapl, "price_date"), field(aapl, "market_value")), ("2024-05-31", "213.46"));
+        // Per instrument: AAPL alone, bought at 150 and priced 190 at the
+        // end of May, returned 190/150 − 1 whatever the others did.
+        let aapl = k.json(&[
+            "portfolio",
+            "performance",
+            "--instrument",
+            "aapl",
+            "--from",
+            "2024-05-01",
+            "--to",
+            "2024-05-31",
+            "--interval",
+            "whole",
+        ]);
+        let last = aapl.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (field(&last, "value"), field(&last, "invested"), field(&last, "twr")),
+            ("213.46", "168.52", "0.266667"),
+            "{}: {aapl}",
+            db.name
+        );
+        let only = k.json(&["portfolio", "holdings", "--instrument", "IE00B4L5Y983"]);
+        assert_eq!(only.as_array().unwrap().iter().map(|h| field(h, "symbol")).collect::<Vec<_>>(), ["IWDA"]);
+        let err = k.err(&["portfolio", "holdings", "--instrument", "MSFT"]);
+        assert!(err.contains("no trades of 'MSFT'"), "{err}");
         std::fs::write(&prices, "date,symbol,price,currency\n2024-04-30,IWDA,-1,EUR\n2024-13-01,IWDA,1,EUR\n").unwrap();
         let err = k.err(&["prices", "import", prices.to_str().unwrap()]);
         assert!(err.contains("prices.csv:2: price: must not be negative"), "{err}");

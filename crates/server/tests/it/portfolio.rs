@@ -68,12 +68,16 @@ fn portfolio_over_http() {
         let (status, perf) = get("/portfolio/performance?interval=month&to=2024-04-30");
         assert_eq!(status, 200, "{name}: {perf}");
         assert_eq!(perf.as_array().unwrap().len(), 4, "{name}: {perf}");
+        // Per instrument: the same rows for the book's one instrument.
+        let (status, one) = get("/portfolio/performance?interval=month&to=2024-04-30&instrument=IE00B4L5Y983");
+        assert_eq!((status, &one), (200, &perf), "{name}");
 
         for (rest, field) in [
             ("/portfolio/holdings?method=lofi", "method"),
             ("/portfolio/holdings?as_of=2024-13-01", "as_of"),
             ("/portfolio/performance?interval=week", "interval"),
             ("/portfolio/holdings?account=Nope", "account"),
+            ("/portfolio/performance?instrument=MSFT", "instrument"),
         ] {
             let (status, err) = get(rest);
             assert_eq!(status, 422, "{name}: {rest}: {err}");
