@@ -26,10 +26,7 @@ use super::transactions::Amount;
 use super::{Layout, Nav, PLAN, PageError, PageResult, Session, Submitted, load, notice, render, submit};
 
 pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/buckets", get(page))
-        .route("/buckets/add", post(add))
-        .route("/buckets/move", post(move_money))
+    Router::new().route("/buckets", get(page)).route("/buckets/add", post(add)).route("/buckets/move", post(move_money))
 }
 
 const NOTICES: [(&str, &str); 2] = [("added", "Bucket saved."), ("moved", "Money moved between the buckets.")];
@@ -44,7 +41,9 @@ fn balance_bar(v: &BucketView) -> Usage {
         // Fed by moves only (or by nothing): there is no share to show.
         return match v.balance.cmp(&Decimal::ZERO) {
             std::cmp::Ordering::Less => Usage::bar(Decimal::ONE_HUNDRED, "over", "overdrawn".into()),
-            std::cmp::Ordering::Greater => Usage::bar(Decimal::ONE_HUNDRED, "under", "moved in, nothing allocated".into()),
+            std::cmp::Ordering::Greater => {
+                Usage::bar(Decimal::ONE_HUNDRED, "under", "moved in, nothing allocated".into())
+            }
             std::cmp::Ordering::Equal => Usage::bar(Decimal::ZERO, "under", "nothing allocated".into()),
         };
     }

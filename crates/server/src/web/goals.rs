@@ -28,10 +28,7 @@ use super::transactions::Amount;
 use super::{Layout, Nav, PLAN, PageError, PageResult, Session, Submitted, load, notice, render, submit};
 
 pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/goals", get(page))
-        .route("/goals/add", post(add))
-        .route("/goals/loan", post(loan))
+    Router::new().route("/goals", get(page)).route("/goals/add", post(add)).route("/goals/loan", post(loan))
 }
 
 const NOTICES: [(&str, &str); 2] = [("goal", "Goal saved."), ("loan", "Loan recorded.")];
