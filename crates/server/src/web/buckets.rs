@@ -52,8 +52,8 @@ fn balance_bar(v: &BucketView) -> Usage {
     }
     let percent = v.balance * Decimal::ONE_HUNDRED / v.allocated;
     let class = if percent <= Decimal::from(LOW_PERCENT) { "near" } else { "under" };
-    // Floored, so "100 %" is only said of a bucket nothing was taken from.
-    Usage::bar(percent, class, format!("{} % of allocated left", percent.floor()))
+    // Floored, so "100 %" is not said of a bucket a cent was taken from.
+    Usage::bar(percent, class, format!("balance {} % of allocated", percent.floor()))
 }
 
 /// One bucket (in one currency) as the table shows it.
@@ -183,4 +183,40 @@ async fn add(State(app): State<App>, session: Session, axum::Form(f): axum::Form
 
 async fn move_money(State(app): State<App>, session: Session, axum::Form(f): axum::Form<MoveBucket>) -> PageResult {
     change(&app, session, "moved", move |app, actor, book| app.move_bucket(actor, book, &f)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(allocated: &str, balance: &str) -> (String, &'static str, String) {
+        let d = |x: &str| x.parse::<Decimal>().expect("decimal");
+        let view = BucketView {
+            bucket: "B".into(),
+            percent: Decimal::TEN,
+            allocated: d(allocated),
+            spent: Decimal::ZERO,
+            moved_in: Decimal::ZERO,
+            moved_out: Decimal::ZERO,
+            balance: d(balance),
+            currency: kassa_core::Currency::EUR,
+        };
+        let u = balance_bar(&view);
+        (u.width, u.class, u.label)
+    }
+
+    #[test]
+    fn a_buckets_bar_is_its_balance_against_what_it_was_allocated() {
+        let u = |w: &str, c: &'static str, l: &str| (w.to_string(), c, l.to_string());
+        assert_eq!(bar("100.00", "20.01"), u("20", "under", "balance 20 % of allocated"), "more than a fifth left");
+        assert_eq!(bar("100.00", "20.00"), u("20", "near", "balance 20 % of allocated"));
+        assert_eq!(bar("100.00", "0.00"), u("0", "near", "balance 0 % of allocated"));
+        assert_eq!(bar("100.00", "-0.01"), u("100", "over", "overdrawn"));
+        assert_eq!(bar("300.00", "99.99"), u("33.3", "under", "balance 33 % of allocated"));
+        assert_eq!(bar("100.00", "99.99"), u("100", "under", "balance 99 % of allocated"), "not yet 100 %");
+        assert_eq!(bar("100.00", "250.00"), u("100", "under", "balance 250 % of allocated"), "moved in on top");
+        assert_eq!(bar("0", "0"), u("0", "under", "nothing allocated"));
+        assert_eq!(bar("0", "5.00"), u("100", "under", "moved in, nothing allocated"));
+        assert_eq!(bar("0", "-5.00"), u("100", "over", "overdrawn"));
+    }
 }

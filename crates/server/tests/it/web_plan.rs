@@ -147,7 +147,7 @@ fn the_bucket_page_lists_the_buckets_and_its_forms_add_and_move_with_refusals_st
             "{}",
             b.s.name
         );
-        assert!(html.contains("Savings: 175 % of allocated left"), "{}", b.s.name);
+        assert!(html.contains("Savings: balance 175 % of allocated"), "{}", b.s.name);
         assert_eq!(
             bucket(&html, "Unallocated"),
             (
@@ -157,7 +157,7 @@ fn the_bucket_page_lists_the_buckets_and_its_forms_add_and_move_with_refusals_st
             "{}",
             b.s.name
         );
-        assert!(html.contains("Unallocated: 15 % of allocated left"), "{}", b.s.name);
+        assert!(html.contains("Unallocated: balance 15 % of allocated"), "{}", b.s.name);
         assert!(html.contains("<option value=\"Salary\">"), "{}: income categories may feed a bucket", b.s.name);
         assert!(!html.contains("<option value=\"Groceries\">"), "{}: only income ones", b.s.name);
 
