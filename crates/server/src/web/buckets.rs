@@ -1,6 +1,6 @@
-//! `/buckets`: the book's buckets as `App::buckets` lists them (percent,
-//! allocated, spent, moved in, moved out, balance, and a bar of the balance
-//! against what was allocated), and for editors and owners the forms that
+//! `/buckets[?as_of=]`: the book's buckets as `App::buckets` lists them
+//! (percent, allocated, spent, moved in, moved out, balance, and a bar of
+//! the balance against what was allocated), as of a day if asked, and for editors and owners the forms that
 //! add a bucket (`App::add_bucket`) and move money between two
 //! (`App::move_bucket`) — the use cases of `kassa bucket` and the API.
 //!
@@ -14,7 +14,8 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use kassa_app::buckets::{AddBucket, BucketView, MoveBucket};
+use jiff::civil::Date;
+use kassa_app::buckets::{AddBucket, BucketQuery, BucketView, MoveBucket};
 use kassa_app::{Actor, App, AppResult};
 use kassa_core::BookId;
 use rust_decimal::Decimal;
@@ -98,25 +99,36 @@ struct BucketsPage {
     /// Income categories a new bucket may be fed by.
     incomes: Vec<String>,
     today: String,
+    /// The day the figures are for, as the form shows it (empty: everything).
+    as_of: String,
 }
 
 #[derive(Debug, Deserialize)]
-struct Done {
+struct PageQuery {
     done: Option<String>,
+    /// YYYY-MM-DD, YYYY-MM or YYYY; empty (the form left blank) is everything.
+    as_of: Option<String>,
 }
 
-async fn page(State(app): State<App>, session: Session, Query(q): Query<Done>) -> PageResult {
-    show(&app, session, notice(&NOTICES, q.done), None).await
+async fn page(State(app): State<App>, session: Session, Query(q): Query<PageQuery>) -> PageResult {
+    let as_of = BucketQuery { as_of: q.as_of.filter(|d| !d.trim().is_empty()) }.as_of()?;
+    show(&app, session, notice(&NOTICES, q.done), None, as_of).await
 }
 
-async fn show(app: &App, session: Session, notice: Option<&'static str>, error: Option<PageError>) -> PageResult {
+async fn show(
+    app: &App,
+    session: Session,
+    notice: Option<&'static str>,
+    error: Option<PageError>,
+    as_of: Option<Date>,
+) -> PageResult {
     let title = "Buckets";
     let Some(book) = session.book.as_ref().map(|b| BookId(b.id)) else {
         return Ok(empty_page(&session, title, Nav::Budgets));
     };
     let (actor, can_edit) = (session.actor, session.can_edit());
     let loaded = load(app, move |app| {
-        let buckets = app.buckets(&actor, book, None)?;
+        let buckets = app.buckets(&actor, book, as_of)?;
         let categories = if can_edit { app.categories(&actor, book)? } else { vec![] };
         Ok((buckets, categories))
     })
@@ -143,6 +155,7 @@ async fn show(app: &App, session: Session, notice: Option<&'static str>, error: 
         names,
         incomes: categories.into_iter().filter(|c| c.section == "income").map(|c| c.name).collect(),
         today: app.clock.today().to_string(),
+        as_of: as_of.map(|d| d.to_string()).unwrap_or_default(),
     });
     *resp.status_mut() = status;
     Ok(resp)
@@ -157,7 +170,7 @@ async fn change(
 ) -> PageResult {
     match submit(app, &session, "/buckets", code, edit).await? {
         Submitted::Done(back) => Ok(back),
-        Submitted::Refused(e) => show(app, session, None, Some(e)).await,
+        Submitted::Refused(e) => show(app, session, None, Some(e), None).await,
     }
 }
 

@@ -161,6 +161,16 @@ fn the_bucket_page_lists_the_buckets_and_its_forms_add_and_move_with_refusals_st
         assert!(html.contains("<option value=\"Salary\">"), "{}: income categories may feed a bucket", b.s.name);
         assert!(!html.contains("<option value=\"Groceries\">"), "{}: only income ones", b.s.name);
 
+        // At the end of January the move had not happened: 500.02 − 45.50.
+        let (_, january) = get(&b.s, &b.http, &b.cookie, &format!("/buckets?as_of=2025-01&book={}", b.book.0));
+        assert!(january.contains("Your buckets as of 2025-01-31"), "{}: {january}", b.s.name);
+        assert_eq!(bucket(&january, "Savings").0[3], eur("0.00"), "{}: no move yet", b.s.name);
+        assert_eq!(bucket(&january, "Savings").0[5], eur("454.52"), "{}", b.s.name);
+        assert_eq!(bucket(&january, "Unallocated").0[5], eur("500.03"), "{}", b.s.name);
+        let (status, html) = get(&b.s, &b.http, &b.cookie, "/buckets?as_of=soon");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", b.s.name);
+        assert!(html.contains("as_of: "), "{}: {html}", b.s.name);
+
         // Spending more than it holds overdraws Unallocated: a red bar.
         b.record("2025-02-15", "-100.00", "Groceries", Some("Unallocated"));
         let (cells, bar) = bucket(&b.page("/buckets"), "Unallocated");
