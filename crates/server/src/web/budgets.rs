@@ -85,7 +85,7 @@ impl Usage {
         Usage { percent: Some(percent), ..Usage::bar(percent, class, format!("{shown} % spent")) }
     }
 
-    /// A bar filled `percent` of its length (0 to 100, a tenth at most), for
+    /// A bar filled `percent` of its length (within 0 and 100, to a tenth), for
     /// a figure that is not an envelope's (a bucket's balance).
     pub fn bar(percent: Decimal, class: &'static str, label: String) -> Usage {
         let width = percent.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED).round_dp(1).normalize();
