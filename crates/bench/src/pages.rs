@@ -44,6 +44,8 @@ const VISITS: &[(&str, &[&str])] = &[
             "/reports?view=cashflow",
             "/reports?view=trends",
             "/budgets",
+            "/buckets",
+            "/goals",
             "/recurring",
             "/settings",
         ],

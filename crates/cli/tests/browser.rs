@@ -275,6 +275,8 @@ async fn every_page_stays_on_its_own_origin() {
     for (path, title, name, phone) in [
         ("/transactions", "Transactions", "transactions", true),
         ("/recurring", "Recurring payments", "recurring", false),
+        ("/buckets", "Buckets", "buckets", false),
+        ("/goals", "Goals and loans", "goals", false),
         ("/import", "Import", "import", false),
         ("/settings", "Settings", "settings", false),
     ] {

@@ -14,7 +14,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use kassa_app::books::CategoryView;
 use kassa_app::budgets::{BudgetEdit, BudgetLineView, BudgetView, parse_month};
@@ -26,7 +25,7 @@ use serde::Deserialize;
 
 use super::home::empty_page;
 use super::transactions::Amount;
-use super::{Layout, Nav, PageError, PageResult, Session, load, render};
+use super::{Layout, Nav, PLAN, PageError, PageResult, Session, Submitted, load, notice, render, submit};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -80,11 +79,17 @@ impl Usage {
         } else {
             "under"
         };
-        let width = percent.min(Decimal::ONE_HUNDRED).round_dp(1).normalize();
         // Rounded the way that keeps the words with the colour: 79.99 % is
         // not yet "80 %", and 100.01 % is past "100 %".
         let shown = if class == "over" { percent.ceil() } else { percent.floor() };
-        Usage { width: width.to_string(), class, label: format!("{shown} % spent"), percent: Some(percent) }
+        Usage { percent: Some(percent), ..Usage::bar(percent, class, format!("{shown} % spent")) }
+    }
+
+    /// A bar filled `percent` of its length (within 0 and 100, to a tenth), for
+    /// a figure that is not an envelope's (a bucket's balance).
+    pub fn bar(percent: Decimal, class: &'static str, label: String) -> Usage {
+        let width = percent.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED).round_dp(1).normalize();
+        Usage { width: width.to_string(), class, label, percent: None }
     }
 }
 
@@ -208,7 +213,7 @@ async fn page(State(app): State<App>, session: Session, Query(q): Query<MonthQue
         Some(m) => parse_month("month", m)?,
         None => Month::of(app.clock.today()),
     };
-    let notice = q.done.and_then(|d| NOTICES.iter().find(|(code, _)| *code == d).map(|(_, text)| *text));
+    let notice = notice(&NOTICES, q.done);
     show(&app, session, month, notice, None).await
 }
 
@@ -274,13 +279,13 @@ async fn change(
     code: &str,
     edit: Result<BudgetEdit, AppError>,
 ) -> PageResult {
-    let (actor, book, month) = (session.actor, session.book_id()?, parse_month("month", month)?);
-    let done = load(app, move |app| app.edit_budget(&actor, book, month, &edit?)).await;
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/budgets?month={month}&book={}&done={code}", book.0)).into_response()),
-        // Not allowed or not found stay error pages with their status.
-        Err(e) if e.0.status == StatusCode::UNPROCESSABLE_ENTITY => show(app, session, month, None, Some(e)).await,
-        Err(e) => Err(e),
+    let month = parse_month("month", month)?;
+    let back = format!("/budgets?month={month}");
+    match submit(app, &session, &back, code, move |app, actor, book| app.edit_budget(actor, book, month, &edit?))
+        .await?
+    {
+        Submitted::Done(back) => Ok(back),
+        Submitted::Refused(e) => show(app, session, month, None, Some(e)).await,
     }
 }
 

@@ -15,7 +15,9 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod buckets;
 pub mod budgets;
+pub mod goals;
 pub mod home;
 pub mod import;
 pub mod investments;
@@ -65,6 +67,8 @@ pub fn routes(upload_limit: usize) -> Router<App> {
         .merge(reports::routes())
         .merge(investments::routes())
         .merge(budgets::routes())
+        .merge(buckets::routes())
+        .merge(goals::routes())
         .merge(recurring::routes())
         .merge(admin::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
@@ -252,6 +256,10 @@ impl Nav {
     ];
 }
 
+/// The pages behind the top bar's Budgets entry, as tabs on each of them
+/// (`_plan.html`): three more entries would wrap the top bar on a phone.
+pub const PLAN: [(&str, &str); 3] = [("/budgets", "Budgets"), ("/buckets", "Buckets"), ("/goals", "Goals and loans")];
+
 /// What the layout (`base.html`) shows around every signed-in page.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -268,6 +276,17 @@ impl Layout {
     pub fn is_current_book(&self, id: uuid::Uuid) -> bool {
         self.book.as_ref().is_some_and(|b| b.id == id)
     }
+
+    /// Is this page at `path` (whatever its query)?
+    pub fn is_at(&self, path: &str) -> bool {
+        self.here.split('?').next() == Some(path)
+    }
+}
+
+/// What a redirect back announces with `?done=CODE`: the fixed text of a
+/// known code, never text from the URL.
+pub fn notice(notices: &[(&str, &'static str)], done: Option<String>) -> Option<&'static str> {
+    done.and_then(|d| notices.iter().find(|(code, _)| *code == d).map(|(_, text)| *text))
 }
 
 /// Renders a template as an HTML response.
@@ -325,6 +344,38 @@ pub async fn load<T: Send + 'static>(
     f: impl FnOnce(&App) -> kassa_app::AppResult<T> + Send + 'static,
 ) -> Result<T, PageError> {
     blocking(app, f).await.map_err(PageError)
+}
+
+/// What became of a form's edit ([`submit`]).
+#[derive(Debug)]
+pub enum Submitted {
+    /// Done: the redirect back, with its notice code.
+    Done(Response),
+    /// Refused as invalid (a 422): the page shows itself again with the
+    /// app's message, which names the field; the app stored nothing.
+    Refused(PageError),
+}
+
+/// Runs a form's `edit` on the session's book: done, it redirects to
+/// `back` with the book and `?done=code`; an invalid one is handed back for
+/// the page to show; any other failure (not allowed, not found) stays an
+/// error page with its status.
+pub async fn submit<T: Send + 'static>(
+    app: &App,
+    session: &Session,
+    back: &str,
+    code: &str,
+    edit: impl FnOnce(&App, &Actor, BookId) -> kassa_app::AppResult<T> + Send + 'static,
+) -> Result<Submitted, PageError> {
+    let (actor, book) = (session.actor, session.book_id()?);
+    match load(app, move |app| edit(app, &actor, book)).await {
+        Ok(_) => {
+            let sep = if back.contains('?') { '&' } else { '?' };
+            Ok(Submitted::Done(Redirect::to(&format!("{back}{sep}book={}&done={code}", book.0)).into_response()))
+        }
+        Err(e) if e.0.status == StatusCode::UNPROCESSABLE_ENTITY => Ok(Submitted::Refused(e)),
+        Err(e) => Err(e),
+    }
 }
 
 /// The session cookie: HttpOnly, same-site only, `Secure` when the request

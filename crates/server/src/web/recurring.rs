@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::home::empty_page;
 use super::transactions::Amount;
-use super::{Layout, Nav, PageResult, Session, load, render};
+use super::{Layout, Nav, PageResult, Session, load, notice, render};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -162,7 +162,7 @@ async fn page(State(app): State<App>, session: Session, Query(q): Query<Done>) -
     };
     let (actor, today) = (session.actor, app.clock.today());
     let overview = load(&app, move |app| app.recurring_overview(&actor, book, today, STRIP_DAYS - 1)).await?;
-    let notice = q.done.and_then(|d| NOTICES.iter().find(|(code, _)| *code == d).map(|(_, text)| *text));
+    let notice = notice(&NOTICES, q.done);
     Ok(render(&RecurringPage {
         layout: session.layout(title, Nav::Recurring),
         book: book.0,

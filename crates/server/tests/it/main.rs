@@ -17,6 +17,7 @@ mod story;
 mod web;
 mod web_budgets;
 mod web_pages;
+mod web_plan;
 mod web_tools;
 
 use std::sync::Arc;

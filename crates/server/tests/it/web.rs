@@ -10,7 +10,7 @@ use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 
 use kassa_app::books::CreateTransaction;
 use kassa_core::BookId;
-use kassa_server::web::Nav;
+use kassa_server::web::{Nav, PLAN};
 
 use crate::{PASSWORD, Server, checking, databases, test_config, user};
 
@@ -175,7 +175,9 @@ fn no_page_loads_anything_from_another_origin() {
         let seen = crawl(&s, &http, &cookie);
         // Every page of the navigation is reachable by links, the admin's too.
         let mut expected: Vec<String> = Nav::MAIN.iter().map(|(_, href, _)| href.to_string()).collect();
-        expected.extend(["/admin".to_string(), format!("/accounts/{}", account.id)]);
+        // The Budgets area's tabs reach the pages the top bar leaves out.
+        let plan = PLAN.iter().map(|(href, _)| href.to_string());
+        expected.extend(plan.chain(["/admin".to_string(), format!("/accounts/{}", account.id)]));
         for path in expected {
             assert!(seen.contains(&path), "{}: {path} not reached; crawled {seen:?}", s.name);
         }

@@ -61,7 +61,7 @@ fn book(db: kassa_store::testing::TestDb) -> Book {
     Book { s, book, owner, http, cookie }
 }
 
-fn eur(amount: &str) -> String {
+pub fn eur(amount: &str) -> String {
     money(amount.parse().expect("decimal"), Currency::EUR)
 }
 
@@ -95,13 +95,26 @@ impl Book {
 
 /// The table row of `category` on a page.
 fn row<'a>(html: &'a str, category: &str) -> &'a str {
-    let start = html.find(&format!("<tr data-category=\"{category}\"")).unwrap_or_else(|| panic!("{category}: {html}"));
-    let end = html[start..].find("</tr>").expect("row end") + start;
-    &html[start..end]
+    marked(html, "data-category", category, "</tr>")
+}
+
+/// The part of `html` from the element whose `attr` is `value` to the next `end`.
+pub fn marked<'a>(html: &'a str, attr: &str, value: &str, end: &str) -> &'a str {
+    let start = html.find(&format!("{attr}=\"{value}\"")).unwrap_or_else(|| panic!("{attr}={value}: {html}"));
+    let stop = html[start..].find(end).unwrap_or_else(|| panic!("{end} after {attr}={value}")) + start;
+    &html[start..stop]
+}
+
+/// Grants `email` (a new user) the viewer's role on the book; their page cookie, on that book.
+pub fn viewer(s: &Server, http: &reqwest::Client, owner: &Actor, book: BookId, email: &str) -> String {
+    user(&s.app, email, false);
+    let grant = AddMember { email: Some(email.into()), org_id: None, role: "viewer".into(), account_id: None };
+    s.app.add_member(owner, book, &grant).expect("grant");
+    format!("{}; kassa_book={}", web_login(s, http, email), book.0)
 }
 
 /// A row's bar: its class and the filled part's width, as `class width`.
-fn bar(row: &str) -> String {
+pub fn bar(row: &str) -> String {
     let after = |key: &str| {
         let rest = &row[row.find(key).unwrap_or_else(|| panic!("{key} in {row}")) + key.len()..];
         rest[..rest.find('"').expect("quote")].to_string()
@@ -190,15 +203,7 @@ fn the_budget_page_shows_the_month_and_its_edits_move_the_bars() {
 fn a_viewer_sees_budgets_and_series_but_gets_no_forms_and_a_forged_post_is_refused() {
     for db in databases() {
         let b = book(db);
-        user(&b.s.app, "viewer@example.org", false);
-        let grant = AddMember {
-            email: Some("viewer@example.org".into()),
-            org_id: None,
-            role: "viewer".into(),
-            account_id: None,
-        };
-        b.s.app.add_member(&b.owner, b.book, &grant).expect("grant");
-        let viewer = format!("{}; kassa_book={}", web_login(&b.s, &b.http, "viewer@example.org"), b.book.0);
+        let viewer = viewer(&b.s, &b.http, &b.owner, b.book, "viewer@example.org");
 
         let (status, html) = get(&b.s, &b.http, &viewer, "/budgets?month=2025-01");
         assert_eq!(status, StatusCode::OK, "{}", b.s.name);
