@@ -35,6 +35,7 @@ use kassa_core::portfolio::Isin;
 use rust_decimal::Decimal;
 
 use crate::Rng;
+use crate::pages::median;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -289,4 +290,112 @@ impl Generated {
 /// An account name as one beancount account component ("Depot 1" → "Depot-1").
 fn bean_name(name: &str) -> String {
     name.replace(' ', "-")
+}
+
+/// One timed command of `kassa bench portfolio`.
+#[derive(Debug, serde::Serialize)]
+pub struct Row {
+    step: &'static str,
+    runs: usize,
+    /// What the command printed: holdings rows, performance points, or
+    /// the generated data's size for the setup steps.
+    rows: usize,
+    median_ms: String,
+    min_ms: String,
+    /// bean-query's median over this step's (its own row: 1; blank for setup).
+    bean_query_over_this: String,
+}
+
+/// What `kassa bench portfolio` generates and how often it times each command.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub shape: Shape,
+    pub runs: usize,
+    pub bean_runs: usize,
+    pub bean_query: String,
+}
+
+/// `kassa bench portfolio`: generates `shape` into a fresh SQLite database
+/// through this binary (`import trades.csv`, `prices import`), then times
+/// whole processes of this binary — `portfolio holdings --as-of D` and
+/// `portfolio performance`, each `-o json`, D the last generated day —
+/// beside `bean-query` answering the same holdings question (units, cost
+/// and value per position at D) on the same trades as a FIFO ledger.
+pub fn run(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    use anyhow::Context;
+    let g = generate(&opts.shape);
+    let dir = kassa_store::testing::TempDir::new();
+    let (trades, prices, ledger) =
+        (dir.path().join("trades.csv"), dir.path().join("prices.csv"), dir.path().join("fifo.beancount"));
+    std::fs::write(&trades, g.trades_csv())?;
+    std::fs::write(&prices, g.prices_csv())?;
+    std::fs::write(&ledger, g.beancount("FIFO"))?;
+    let exe = std::env::current_exe().context("finding this binary")?;
+    let url = format!("sqlite://{}", dir.path().join("kassa.db").display());
+    let kassa = |args: &[&str]| -> anyhow::Result<String> {
+        let out = std::process::Command::new(&exe).args(["--db", &url]).args(args).env_remove("KASSA_BOOK").output()?;
+        anyhow::ensure!(out.status.success(), "kassa {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    kassa(&["init"])?;
+    for a in &g.accounts {
+        kassa(&["account", "add", a, "--kind", "brokerage", "--currency", "EUR"])?;
+    }
+    let mut rows = vec![];
+    let (import, _) = timed(1, || kassa(&["import", trades.to_str().unwrap_or_default()]))?;
+    rows.push(("import trades.csv (setup)", import, g.trades.len()));
+    let (load, _) = timed(1, || kassa(&["prices", "import", prices.to_str().unwrap_or_default()]))?;
+    rows.push(("prices import (setup)", load, g.prices.len() * g.instruments.len()));
+
+    let date = g.last_day().to_string();
+    let (held, out) = timed(opts.runs, || kassa(&["portfolio", "holdings", "--as-of", &date, "-o", "json"]))?;
+    let n = serde_json::from_str::<Vec<serde_json::Value>>(&out)?.len();
+    rows.push(("kassa portfolio holdings --as-of D", held, n));
+    let (perf, out) = timed(opts.runs, || kassa(&["portfolio", "performance", "-o", "json"]))?;
+    rows.push(("kassa portfolio performance", perf, serde_json::from_str::<Vec<serde_json::Value>>(&out)?.len()));
+    let query = format!(
+        "SELECT account, sum(number(units(position))), sum(number(cost(position))), \
+         sum(number(value(position, {date}))) WHERE date <= {date} AND account ~ '^Assets:.*:K' GROUP BY account"
+    );
+    let (bean, out) = timed(opts.bean_runs, || {
+        let out = std::process::Command::new(&opts.bean_query)
+            .args(["-f", "csv"])
+            .arg(&ledger)
+            .arg(&query)
+            .output()
+            .with_context(|| format!("running {} (pip install beanquery)", opts.bean_query))?;
+        anyhow::ensure!(out.status.success(), "bean-query: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(String::from_utf8(out.stdout)?)
+    })?;
+    let bean_median = median(&bean);
+    rows.push(("bean-query, the same holdings", bean, out.lines().count().saturating_sub(1)));
+
+    Ok(rows
+        .into_iter()
+        .map(|(step, times, n)| Row {
+            step,
+            runs: times.len(),
+            rows: n,
+            median_ms: format!("{:.1}", median(&times)),
+            min_ms: format!("{:.1}", times.iter().copied().fold(f64::INFINITY, f64::min)),
+            // A setup step answers no question bean-query is asked.
+            bean_query_over_this: if step.ends_with("(setup)") {
+                String::new()
+            } else {
+                format!("{:.1}", bean_median / median(&times))
+            },
+        })
+        .collect())
+}
+
+/// Runs `f` `runs` times (at least once): the milliseconds of each and the last output.
+fn timed(runs: usize, mut f: impl FnMut() -> anyhow::Result<String>) -> anyhow::Result<(Vec<f64>, String)> {
+    let mut times = vec![];
+    let mut last = String::new();
+    for _ in 0..runs.max(1) {
+        let started = std::time::Instant::now();
+        last = f()?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok((times, last))
 }

@@ -25,6 +25,14 @@ type Positions = BTreeMap<String, [Decimal; 4]>;
 /// Realized P&L by gains account (positions) or by trade id (sales).
 type Realized = BTreeMap<String, Decimal>;
 
+/// What beancount booked under one method.
+struct Booked {
+    method: &'static str,
+    /// At each of the three dates.
+    at: Vec<(Positions, Realized)>,
+    sales: Realized,
+}
+
 fn cents(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
 }
@@ -119,13 +127,13 @@ fn fifo_lifo_hifo_agree_with_beancount_to_the_cent() {
     std::fs::write(&trades, g.trades_csv()).unwrap();
     std::fs::write(&prices, g.prices_csv()).unwrap();
     // beancount's side, once per method: figures at each date and every sale.
-    let beancount: Vec<(&str, Vec<(Positions, Realized)>, Realized)> = ["FIFO", "LIFO", "HIFO"]
+    let beancount: Vec<Booked> = ["FIFO", "LIFO", "HIFO"]
         .into_iter()
         .map(|method| {
             let ledger = dir.path().join(format!("{method}.beancount"));
             std::fs::write(&ledger, g.beancount(method)).unwrap();
             let at = dates.iter().map(|d| beancount_at(&ledger, *d)).collect();
-            (method, at, beancount_sales(&ledger))
+            Booked { method, at, sales: beancount_sales(&ledger) }
         })
         .collect();
 
@@ -137,9 +145,9 @@ fn fifo_lifo_hifo_agree_with_beancount_to_the_cent() {
         let report = k.json(&["import", trades.to_str().unwrap()]);
         assert_eq!(report["trades"].as_u64(), Some(g.trades.len() as u64), "{}: {report}", db.name);
         k.ok(&["prices", "import", prices.to_str().unwrap()]);
-        for (method, at, bean_sales) in &beancount {
-            let method = method.to_lowercase();
-            for (date, theirs) in dates.iter().zip(at) {
+        for booked in &beancount {
+            let method = booked.method.to_lowercase();
+            for (date, theirs) in dates.iter().zip(&booked.at) {
                 let ours = kassa_at(&k, &g, &method, *date);
                 assert!(
                     !ours.0.is_empty() && !ours.1.is_empty(),
@@ -157,7 +165,7 @@ fn fifo_lifo_hifo_agree_with_beancount_to_the_cent() {
                 .map(|s| (s["external_id"].as_str().unwrap().to_string(), dec(s, "realized_pnl")))
                 .collect();
             assert_eq!(ours.len(), sales, "{}: {method}", db.name);
-            assert_eq!(&ours, bean_sales, "{}: {method} realized P&L of each sale", db.name);
+            assert_eq!(ours, booked.sales, "{}: {method} realized P&L of each sale", db.name);
         }
     }
 }
