@@ -16,7 +16,7 @@ use std::process::Command;
 
 use common::{Kassa, databases, tool};
 use jiff::civil::Date;
-use kassa_bench::portfolio::{Generated, Shape, generate};
+use kassa_bench::portfolio::{GenTrade, Generated, Shape, Side, generate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
 
@@ -117,8 +117,21 @@ fn fifo_lifo_hifo_agree_with_beancount_to_the_cent() {
     }
     let first_day = jiff::civil::date(2022, 1, 3);
     let g = generate(&Shape { seed: 16, trades: 600, instruments: 4, accounts: 2, first_day, days: 400 });
-    let sales = g.trades.iter().filter(|t| t.side == kassa_bench::portfolio::Side::Sell).count();
+    let sales = g.trades.iter().filter(|t| t.side == Side::Sell).count();
     assert!(sales > 100, "the generated trades sell too rarely to test booking: {sales}");
+    // The data holds what the conventions are about: same-day trades in one
+    // account, and buys of one position at one unit cost (HIFO's ties).
+    let same_day = g.trades.windows(2).filter(|w| (w[0].date, w[0].account) == (w[1].date, w[1].account)).count();
+    let buys: Vec<_> = g.trades.iter().filter(|t| t.side == Side::Buy).collect();
+    let unit = |t: &GenTrade| (t.qty * t.price + t.fee()) / t.qty;
+    let ties = buys
+        .iter()
+        .enumerate()
+        .filter(|(n, a)| {
+            buys[..*n].iter().any(|b| (b.account, b.instrument) == (a.account, a.instrument) && unit(b) == unit(a))
+        })
+        .count();
+    assert!(same_day > 50 && ties > 0, "same-day pairs {same_day}, equal unit costs {ties}");
     let day = |n: i64| first_day.checked_add(jiff::Span::new().days(n)).unwrap();
     let dates = [day(133), day(266), g.last_day()];
 
