@@ -243,7 +243,7 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
     for (n, p) in imported.iter().enumerate() {
         named.entry(p.symbol.to_ascii_uppercase()).or_default().push(n);
     }
-    let mut priced = std::collections::BTreeSet::new();
+    let mut wanted: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut prices = PriceBook::default();
     let mut out = vec![];
     for (id, stored) in by_account {
@@ -270,24 +270,24 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
             trades.push(trade);
         }
         booking_order(&mut trades);
-        // A price file names a ticker or an ISIN; either finds the instrument.
+        // A price file names a ticker or an ISIN; either finds the instrument,
+        // under any name an account's trades give it.
         for (key, i) in &instruments {
-            // Another account holding it already brought its prices.
-            if !priced.insert(key.clone()) {
-                continue;
-            }
             let names = [i.symbol.as_deref(), i.isin.as_deref()].into_iter().flatten();
-            let mut rows: Vec<usize> =
-                names.flat_map(|n| named.get(&n.to_ascii_uppercase()).into_iter().flatten().copied()).collect();
-            // The file's order, so a later row for the same day still wins.
-            rows.sort_unstable();
-            rows.dedup();
-            for p in rows.into_iter().map(|n| &imported[n]) {
-                prices.insert(key, p.date, p.price);
-            }
+            wanted.entry(key.clone()).or_default().extend(names.map(str::to_ascii_uppercase));
         }
         let method = q.method.or(methods.get(&id).copied()).unwrap_or_default();
         out.push(AccountTrades { account: (*account).clone(), trades, instruments, method });
+    }
+    // After every trade price: an imported price overrules one, never the reverse.
+    for (key, names) in &wanted {
+        let mut rows: Vec<usize> = names.iter().flat_map(|n| named.get(n).into_iter().flatten().copied()).collect();
+        // The file's order, so a later row for the same day still wins.
+        rows.sort_unstable();
+        rows.dedup();
+        for p in rows.into_iter().map(|n| &imported[n]) {
+            prices.insert(key, p.date, p.price);
+        }
     }
     Ok((out, prices))
 }
