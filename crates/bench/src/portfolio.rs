@@ -26,7 +26,12 @@
 //!
 //! HIFO needs no bridge: beancount sorts by unit cost (the total cost
 //! divided at 28 digits, fee included) with a stable reversed sort, so
-//! ties go oldest first, as kassa's cross-multiplied comparison does.
+//! ties go oldest first, as kassa's cross-multiplied comparison does. One
+//! difference that moves no cent: beancount keeps a lot's purchase unit
+//! cost, kassa compares what is left (`cost / qty`), which after a partial
+//! sale differs from it by the 16-place rounding of the share taken, so
+//! two lots bought at one unit cost may be taken in the other order; their
+//! costs agree far below a cent.
 
 use std::fmt::Write as _;
 
