@@ -193,7 +193,7 @@ pub(crate) fn book_setup(book: BookId) -> (Vec<Command>, Vec<String>, Vec<String
 /// Deterministic transactions over ten years: a xorshift stream, so every run
 /// of the benchmark writes the same data.
 pub(crate) struct Generator {
-    state: u64,
+    state: crate::Rng,
     accounts: Vec<String>,
     categories: Vec<String>,
     start: jiff::civil::Date,
@@ -210,7 +210,7 @@ const START: LedgerDate = LedgerDate::known(2015, 1, 1);
 impl Generator {
     pub(crate) fn new(accounts: Vec<String>, categories: Vec<String>, total: usize, dates: Dates) -> Generator {
         Generator {
-            state: 0x9E37_79B9_7F4A_7C15,
+            state: crate::Rng::new(0x9E37_79B9_7F4A_7C15),
             accounts,
             categories,
             start: START.get(),
@@ -233,10 +233,7 @@ impl Generator {
     }
 
     fn rand(&mut self) -> u64 {
-        self.state ^= self.state << 13;
-        self.state ^= self.state >> 7;
-        self.state ^= self.state << 17;
-        self.state
+        self.state.next_u64()
     }
 
     pub(crate) fn next(&mut self) -> Command {

@@ -7,11 +7,14 @@
 //! in-process; [`api`] and [`pages`] serve a database from a child process
 //! and time it over HTTP. The child is this process's own executable with
 //! `serve --bind ADDR` (with `KASSA_DB=URL`), so these two run inside the `kassa` binary.
+//! [`portfolio`] generates trades for kassa and beancount alike and times
+//! the portfolio listings whole-process beside `bean-query`.
 //! Each benchmark returns its rows; printing them is the caller's.
 
 pub mod api;
 pub mod ledger;
 pub mod pages;
+pub mod portfolio;
 pub mod reports;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -27,4 +30,28 @@ pub fn progress_bar(label: &str) -> ProgressBar {
     );
     bar.set_message(label.to_string());
     bar
+}
+
+/// The benchmarks' seeded generator (xorshift64): the same data every run,
+/// without a dependency for it.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed`; xorshift must not start at 0.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform enough in `0..n` for test data (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        (self.next_u64() >> 11) % n
+    }
 }

@@ -106,7 +106,8 @@ fn row(persona: &'static str, page: &str, bytes: usize, times: &[f64], floor: f6
     }
 }
 
-fn median(times: &[f64]) -> f64 {
+/// The middle of `times` (the upper one of an even count).
+pub(crate) fn median(times: &[f64]) -> f64 {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted[sorted.len() / 2]

@@ -60,6 +60,34 @@ pub enum BenchCmd {
     /// Every web page of the demo personas, timed one request at a time
     /// against this binary's server, beside its static stylesheet
     Pages(PagesArgs),
+    /// Generate a portfolio (trades over instruments and accounts, daily
+    /// prices) into a fresh SQLite database through this binary, then time
+    /// `portfolio holdings --as-of D` and `portfolio performance`
+    /// whole-process beside bean-query on the same trades
+    Portfolio(PortfolioArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PortfolioArgs {
+    #[arg(long, default_value_t = 100_000)]
+    trades: usize,
+    #[arg(long, default_value_t = 50)]
+    instruments: usize,
+    #[arg(long, default_value_t = 5)]
+    accounts: usize,
+    /// Years of daily prices, from 2015-01-01; the trades spread over them
+    #[arg(long, default_value_t = 10)]
+    years: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Timed runs of each kassa command
+    #[arg(long, default_value_t = 7)]
+    runs: usize,
+    /// Timed runs of bean-query (tens of seconds each on the full set)
+    #[arg(long, default_value_t = 1)]
+    bean_runs: usize,
+    #[arg(long, default_value = "bean-query")]
+    bean_query: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -139,6 +167,22 @@ pub fn run(cmd: &BenchCmd, db: Option<&str>, format: Format) -> anyhow::Result<(
         BenchCmd::Pages(ref a) => {
             let url = db("pages", " (the demo is seeded there)")?;
             output::print(&kassa_bench::pages::run(url, a.runs, &a.bind)?, format)
+        }
+        BenchCmd::Portfolio(ref a) => {
+            let options = kassa_bench::portfolio::Options {
+                shape: kassa_bench::portfolio::Shape {
+                    seed: a.seed,
+                    trades: a.trades,
+                    instruments: a.instruments,
+                    accounts: a.accounts,
+                    first_day: jiff::civil::date(2015, 1, 1),
+                    days: a.years * 365,
+                },
+                runs: a.runs,
+                bean_runs: a.bean_runs,
+                bean_query: a.bean_query.clone(),
+            };
+            output::print(&kassa_bench::portfolio::run(&options)?, format)
         }
     }
 }

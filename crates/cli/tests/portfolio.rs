@@ -2,7 +2,8 @@
 //! configured) PostgreSQL: trades.csv imported once (a re-import adds 0, two
 //! identical buys stay two), holdings, sales with their lots and open lots
 //! under each method, a valuation before the sale, performance, imported
-//! prices, the account's own cost method, a rebuild that reproduces it all,
+//! prices (found under any name any account gives the instrument), the
+//! account's own cost method, a rebuild that reproduces it all,
 //! and bad files that store nothing.
 
 mod common;
@@ -286,5 +287,38 @@ broker,2024-06-04T10:00:00+02:00,IWDA,IE00B4L5Y983,SPLIT,2,0,0,EUR,X1
         let zero = vec![("broker".to_string(), "0.00".to_string()), ("broker USD".to_string(), "0.00".to_string())];
         assert_eq!(balances(&k), zero, "{}: undo", db.name);
         assert_eq!(k.json(&["portfolio", "holdings"]).as_array().map(Vec::len), Some(0), "{}", db.name);
+    }
+}
+
+/// A price file's ticker prices an instrument even when only another
+/// account's trades give that ticker (one account's trades name just the
+/// ISIN): prices are found under every name any account gives it.
+#[test]
+fn prices_find_an_instrument_under_any_accounts_name_for_it() {
+    for (db, k) in databases() {
+        let dir = tempfile::tempdir().unwrap();
+        let (trades, prices) = (dir.path().join("trades.csv"), dir.path().join("prices.csv"));
+        std::fs::write(
+            &trades,
+            "account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id\n\
+             a,2024-01-02T10:00:00+01:00,,IE00B4L5Y983,BUY,10,100,0,EUR,A1\n\
+             b,2024-01-03T10:00:00+01:00,IWDA,IE00B4L5Y983,BUY,5,100,0,EUR,B1\n",
+        )
+        .unwrap();
+        std::fs::write(&prices, "date,symbol,price,currency\n2024-02-01,iwda,120,EUR\n").unwrap();
+        k.ok(&["init"]);
+        for a in ["a", "b"] {
+            k.ok(&["account", "add", a, "--kind", "brokerage", "--currency", "EUR"]);
+        }
+        k.ok(&["import", trades.to_str().unwrap()]);
+        k.ok(&["prices", "import", prices.to_str().unwrap()]);
+        let rows = k.json(&["portfolio", "holdings", "--as-of", "2024-02-01"]);
+        let valued: Vec<(&str, &str, &str)> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (field(r, "account"), field(r, "price_date"), field(r, "market_value")))
+            .collect();
+        assert_eq!(valued, [("a", "2024-02-01", "1200.00"), ("b", "2024-02-01", "600.00")], "{}", db.name);
     }
 }

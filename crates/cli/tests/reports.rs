@@ -8,7 +8,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{Kassa, databases};
+use common::{Kassa, databases, tool};
 use serde_json::{Value, json};
 
 /// What these tests ask of the binary beyond the shared helper.
@@ -247,20 +247,6 @@ fn reports_convert_with_imported_rates_and_name_a_missing_one() {
         assert!(err.contains(&bad.path().display().to_string()), "{err}");
         assert_eq!(err.lines().count(), 1);
     }
-}
-
-/// A tool CI must have; elsewhere its absence skips the test, loudly.
-fn tool(name: &str) -> bool {
-    let found =
-        Command::new("sh").args(["-c", &format!("command -v {name}")]).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("KASSA_REQUIRE_PG").as_deref() != Ok("1"),
-            "{name} is missing but CI (KASSA_REQUIRE_PG=1) needs it: run .ci/run"
-        );
-        eprintln!("SKIPPING the {name} cross-check: {name} is not installed (.ci/run installs it)");
-    }
-    found
 }
 
 #[test]

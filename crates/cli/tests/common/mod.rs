@@ -57,3 +57,18 @@ pub fn databases() -> Vec<(testing::TestDb, Kassa)> {
         })
         .collect()
 }
+
+/// A tool CI must have (the cross-checks against hledger and beancount);
+/// elsewhere its absence skips the test, loudly.
+pub fn tool(name: &str) -> bool {
+    let found =
+        Command::new("sh").args(["-c", &format!("command -v {name}")]).output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("KASSA_REQUIRE_PG").as_deref() != Ok("1"),
+            "{name} is missing but CI (KASSA_REQUIRE_PG=1) needs it: run .ci/run"
+        );
+        eprintln!("SKIPPING the {name} cross-check: {name} is not installed (.ci/run installs it)");
+    }
+    found
+}
