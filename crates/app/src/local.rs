@@ -244,7 +244,16 @@ impl Local<'_> {
     /// says the nearest name. Without a name: the only book, else the one
     /// called "personal", else an error naming the choices.
     pub fn book(&self, acting: &Acting, name: Option<&str>) -> LocalResult<Book> {
-        let books: Vec<Book> = self.visible_books(acting)?.into_iter().map(|(b, _)| b).collect();
+        self.book_as(acting, name).map(|(b, _)| b)
+    }
+
+    /// [`Local::book`] with the role `acting` holds on it (`None` for the
+    /// operator of a database without users, who holds them all).
+    pub fn book_as(&self, acting: &Acting, name: Option<&str>) -> LocalResult<(Book, Option<BookRole>)> {
+        let seen = self.visible_books(acting)?;
+        let role = |b: &Book| seen.iter().find(|(x, _)| x.id == b.id).and_then(|(_, r)| *r);
+        let books: Vec<Book> = seen.iter().map(|(b, _)| b.clone()).collect();
+        let with_role = |b: &Book| Ok((b.clone(), role(b)));
         let names = || books.iter().map(|b| format!("'{}'", b.name)).collect::<Vec<_>>().join(", ");
         let none_yet = || match acting {
             Acting::User(u) => format!("{} has no books: open one with `kassa book add NAME`", u.email),
@@ -252,10 +261,10 @@ impl Local<'_> {
         };
         let Some(name) = name else {
             if let [only] = books.as_slice() {
-                return Ok(only.clone());
+                return with_role(only);
             }
             if let Some(b) = books.iter().find(|b| b.name == DEFAULT_BOOK) {
-                return Ok(b.clone());
+                return with_role(b);
             }
             return Err(LocalError::Book(if books.is_empty() {
                 none_yet()
@@ -264,7 +273,7 @@ impl Local<'_> {
             }));
         };
         if let Some(b) = books.iter().find(|b| b.name == name) {
-            return Ok(b.clone());
+            return with_role(b);
         }
         Err(LocalError::Book(match nearest(name, books.iter().map(|b| b.name.as_str())) {
             Some(n) => format!("unknown book '{name}' (did you mean '{n}'?)"),

@@ -53,6 +53,20 @@ pub struct ImportArgs {
     include_deleted: bool,
 }
 
+impl ImportArgs {
+    /// What the command needs on its book: listing, reviewing and a dry run
+    /// only read it.
+    pub fn needs(&self) -> kassa_core::access::BookRole {
+        use kassa_core::access::BookRole::{Editor, Viewer};
+        match &self.cmd {
+            Some(ImportCmd::List) | Some(ImportCmd::Review { accept: None, duplicate: None }) => Viewer,
+            Some(_) => Editor,
+            None if self.dry_run => Viewer,
+            None => Editor,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ImportCmd {
     /// Import batches, oldest first

@@ -30,6 +30,9 @@ pub struct Ctx<'a> {
     pub acting: Acting,
     /// Who the events say did it (`acting`'s tag).
     pub actor: String,
+    /// The role the command needs on its book (`main::needs`): a viewer
+    /// may list, only an editor or the owner may change the book.
+    pub needs: BookRole,
 }
 
 impl Ctx<'_> {
@@ -38,8 +41,29 @@ impl Ctx<'_> {
         Local { store: self.store, clock: &SystemClock, actor: &self.actor }
     }
 
+    /// The command's book, when the acting user's role on it is enough
+    /// for the command: the same rule the API applies, for `--as` too.
     pub fn book(&self) -> anyhow::Result<Book> {
-        Ok(self.local().book(&self.acting, self.book_name)?)
+        let (book, role) = self.local().book_as(&self.acting, self.book_name)?;
+        if let Some(role) = role
+            && role < self.needs
+        {
+            let who = match &self.acting {
+                Acting::User(u) => u.email.clone(),
+                _ => "you".into(),
+            };
+            let a = |r: BookRole| if matches!(r, BookRole::Editor | BookRole::Owner) { "an" } else { "a" };
+            return Err(AppError::Forbidden(format!(
+                "{who} is {} {} of book '{}': this command needs {} {} or more",
+                a(role),
+                role.as_str(),
+                book.name,
+                a(self.needs),
+                self.needs.as_str()
+            ))
+            .into());
+        }
+        Ok(book)
     }
 
     /// Says what a command did, on stderr (stdout stays for the ids and

@@ -24,6 +24,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use kassa_app::local::{Acting, Local};
+use kassa_core::access::BookRole;
 use kassa_store::Store;
 
 use crate::output::Format;
@@ -268,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         quiet: cli.quiet,
         actor: acting.tag(),
         acting,
+        needs: needs(&command),
     };
     match command {
         Command::Init => ledger::init(&ctx, &url.to_string()),
@@ -294,6 +296,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Portfolio(cmd) => portfolio::run(&ctx, cmd),
         Command::Prices(cmd) => portfolio::prices(&ctx, cmd),
         Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
+    }
+}
+
+/// The role a command needs on its book: the reads a viewer's, every
+/// change an editor's (the roles the API checks; `--as` is held to them).
+fn needs(command: &Command) -> BookRole {
+    use BookRole::{Editor, Viewer};
+    match command {
+        Command::Balance(_) | Command::Events(_) | Command::Report(_) | Command::Export(_) => Viewer,
+        Command::Portfolio(_) => Viewer,
+        Command::Import(a) => a.needs(),
+        Command::Account(ledger::AccountCmd::List)
+        | Command::Category(ledger::CategoryCmd::List)
+        | Command::Tx(ledger::TxCmd::List { .. })
+        | Command::Book(ledger::BookCmd::List)
+        | Command::Rules(categorize::RulesCmd::List | categorize::RulesCmd::Export { .. })
+        | Command::Categorize(categorize::CategorizeCmd::Evaluate { .. })
+        | Command::Profile(import::ProfileCmd::List | import::ProfileCmd::Show { .. })
+        | Command::Budget(budget::BudgetCmd::Show { .. })
+        | Command::Bucket(bucket::BucketCmd::List { .. })
+        | Command::Loan(loan::LoanCmd::List { .. })
+        | Command::Goal(goal::GoalCmd::List { .. })
+        | Command::Recurring(recurring::RecurringCmd::List { .. }) => Viewer,
+        _ => Editor,
     }
 }
 

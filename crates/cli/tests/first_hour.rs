@@ -64,6 +64,24 @@ fn the_init_book_is_the_first_users_and_roles_are_granted_from_the_cli() {
         assert!(book(&bobs, "personal")["members"].as_str().unwrap().contains("bob@example.org viewer"));
         let accounts = k.json(&["--as", "bob@example.org", "--book", "personal", "account", "list"]);
         assert_eq!(accounts[0]["name"], "Checking");
+        // A viewer reads through the CLI as through the API, and changes nothing.
+        let before = k.ok(&["events", "--limit", "100000", "-o", "json"]);
+        let bob = ["--as", "bob@example.org", "--book", "personal"];
+        for change in [
+            &["tx", "add", "--account", "Checking", "--date", "2024-05-01", "--amount", "-5", "--description", "x"][..],
+            &["account", "add", "Cash", "--kind", "cash", "--currency", "EUR"],
+            &["category", "add", "Hobbies", "--section", "expense"],
+            &["budget", "set", "Groceries", "100", "--month", "2024-05"],
+        ] {
+            let err = k.err(&[&bob[..], change].concat());
+            assert!(
+                err.contains("bob@example.org is a viewer of book 'personal': this command needs an editor or more"),
+                "{change:?}: {err}"
+            );
+        }
+        assert_eq!(k.ok(&["events", "--limit", "100000", "-o", "json"]), before, "nothing written");
+        k.ok(&[&bob[..], &["tx", "list"]].concat());
+        k.ok(&[&bob[..], &["report", "monthly"]].concat());
 
         let spender = k.err(&["--as", "ann@example.org", "book", "grant", "bob@example.org", "spender"]);
         assert!(spender.contains("--account NAME"), "{spender}");
