@@ -39,7 +39,36 @@ pub(crate) trait Dialect {
     const AMOUNT: &'static str;
     /// A suggestion's confidence, read as a 64-bit integer.
     const CONFIDENCE: &'static str;
+    /// A restriction of `r` to the rows of the transactions the search
+    /// index finds for the [`trigram_phrase`] bound at `p`, where the
+    /// backend keeps such an index apart from the register (SQLite's FTS5);
+    /// `None` where the planner reaches an index on the register's own
+    /// columns from the `contains` filter (PostgreSQL's trigram indexes).
+    fn indexed_search(p: &str) -> Option<String>;
+    /// A restriction of `r` to the rows of the book (parameter 1) whose
+    /// size is within the bounds, found from an index on the size, where
+    /// the backend's size expression is not one an index can serve
+    /// (SQLite's per-currency scaling); `None` where it is (PostgreSQL).
+    fn indexed_amount(min: Option<Amount>, max: Option<Amount>) -> Option<String>;
 }
+
+/// Which of a read's filters the backend answers from an index apart from
+/// the page order, having found that they match few rows.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Indexed {
+    pub search: bool,
+    pub amount: bool,
+}
+
+/// The search index's query for `text`: one phrase over both columns,
+/// which the trigram tokenizer matches as a substring, case folded. Texts
+/// shorter than a trigram match nothing there ([`MIN_INDEXED_SEARCH`]).
+pub(crate) fn trigram_phrase(text: &str) -> String {
+    format!("{{description counterparty}} : \"{}\"", text.replace('"', "\"\""))
+}
+
+/// The shortest search text the trigram index answers.
+pub(crate) const MIN_INDEXED_SEARCH: usize = 3;
 
 /// The filters of one read of the register.
 #[derive(Debug, Default)]
@@ -57,6 +86,9 @@ struct RegisterFilter<'q> {
     min_amount: Option<Amount>,
     max_amount: Option<Amount>,
     uncategorized: bool,
+    /// The filters whose rows are looked up from an index, not found by
+    /// scanning in page order: the backend decided they match few rows.
+    indexed: Indexed,
 }
 
 impl<'q> From<&'q TxFilter> for RegisterFilter<'q> {
@@ -87,6 +119,7 @@ impl<'q> From<&'q TxPageQuery> for RegisterFilter<'q> {
             min_amount: q.min_amount,
             max_amount: q.max_amount,
             uncategorized: q.uncategorized,
+            indexed: Indexed::default(),
         }
     }
 }
@@ -137,6 +170,14 @@ impl RegisterFilter<'_> {
                 D::contains("r.description", &p),
                 D::contains("r.counterparty", &p)
             ));
+            // The index's rows are a superset of the LIKE filter's, which
+            // stays as the exact test.
+            if self.indexed.search {
+                let phrase = bind(&mut args, D::text(trigram_phrase(s)));
+                if let Some(restriction) = D::indexed_search(&phrase) {
+                    sql.push_str(&format!(" AND {restriction}"));
+                }
+            }
         }
         for (cursor, op) in [(self.before, '<'), (self.after, '>')] {
             if let Some(c) = cursor {
@@ -153,6 +194,11 @@ impl RegisterFilter<'_> {
                 sql.push_str(&format!(" AND {size} {op} {p}"));
             }
         }
+        if self.indexed.amount
+            && let Some(restriction) = D::indexed_amount(self.min_amount, self.max_amount)
+        {
+            sql.push_str(&format!(" AND {restriction}"));
+        }
         if self.uncategorized {
             sql.push_str(&format!(" AND r.category_id IS NULL AND {}", D::NOT_TRANSFER));
         }
@@ -165,8 +211,9 @@ const TRANSFER_ACCOUNT: &str = "(SELECT a2.name FROM postings p2 JOIN accounts a
       WHERE p2.tx_id = r.tx_id AND p2.account_id <> r.account_id LIMIT 1)";
 
 /// `Store::transactions`' query and its arguments: the columns of a
-/// `TxRow` in order, newest `limit` rows first.
-pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter) -> (String, Vec<D::Arg>) {
+/// `TxRow` in order, newest `limit` rows first, the `indexed` filters'
+/// rows looked up from their index.
+pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter, indexed: Indexed) -> (String, Vec<D::Arg>) {
     let mut sql = format!(
         "SELECT t.id, t.date, a.name, {amount}, r.currency, t.description, c.name, t.counterparty, t.status,
                 t.external_id, {TRANSFER_ACCOUNT}, t.category_source, sc.name, {confidence}, t.tags, t.notes
@@ -179,7 +226,7 @@ pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter) -> (String, Vec<D:
         amount = D::AMOUNT,
         confidence = D::CONFIDENCE,
     );
-    let args = RegisterFilter::from(f).clauses::<D>(book, &mut sql);
+    let args = RegisterFilter { indexed, ..RegisterFilter::from(f) }.clauses::<D>(book, &mut sql);
     sql.push_str(" ORDER BY r.date DESC, t.position DESC, r.seq DESC");
     if let Some(n) = f.limit {
         sql.push_str(&format!(" LIMIT {n}"));
@@ -193,8 +240,8 @@ pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter) -> (String, Vec<D:
 /// transfer_account. The register's key and its book index both end in
 /// (date, tx_id, seq), so this order is a range scan in either direction
 /// that stops after `limit` rows. The limit is bound, so that one cached
-/// statement serves every page size.
-pub(crate) fn page_rows<D: Dialect>(book: BookId, q: &TxPageQuery) -> (String, Vec<D::Arg>) {
+/// statement serves every page size. `indexed` as for [`tx_rows`].
+pub(crate) fn page_rows<D: Dialect>(book: BookId, q: &TxPageQuery, indexed: Indexed) -> (String, Vec<D::Arg>) {
     let mut sql = format!(
         "SELECT r.tx_id, r.account_id, a.name AS account, r.date, {amount} AS amount, r.currency, r.description,
                 r.category_id, r.counterparty, r.status, r.seq,
@@ -203,7 +250,7 @@ pub(crate) fn page_rows<D: Dialect>(book: BookId, q: &TxPageQuery) -> (String, V
            JOIN accounts a ON a.id = r.account_id",
         amount = D::AMOUNT,
     );
-    let mut args = RegisterFilter::from(q).clauses::<D>(book, &mut sql);
+    let mut args = RegisterFilter { indexed, ..RegisterFilter::from(q) }.clauses::<D>(book, &mut sql);
     let dir = q.scan_order();
     args.push(D::int(q.limit as i64));
     sql.push_str(&format!(" ORDER BY r.date {dir}, r.tx_id {dir}, r.seq {dir} LIMIT {}", D::placeholder(args.len())));

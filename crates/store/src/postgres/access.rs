@@ -19,7 +19,7 @@ use crate::access::{
 };
 use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
-use crate::register::{Dialect, page_rows};
+use crate::register::{Dialect, Indexed, page_rows};
 use crate::sqlite::owner_from;
 
 impl StreamUow for Uow<'_> {
@@ -221,7 +221,7 @@ pub(super) fn tx_page(c: &mut Conn, book: BookId, q: &TxPageQuery) -> Result<Vec
     // The page first, then its categories: joined on the (at most `limit`)
     // rows of the page, the lookups are memoised per category instead of
     // made for every row.
-    let (page, args) = page_rows::<Postgres>(book, q);
+    let (page, args) = page_rows::<Postgres>(book, q, Indexed::default());
     let dir = q.scan_order();
     let sql = format!(
         "SELECT pg.tx_id, pg.account_id, pg.account, pg.date, pg.amount, pg.currency, pg.description, c.name,
@@ -294,6 +294,12 @@ impl Dialect for Postgres {
     }
     fn amount_size(bound: Amount, _lower: bool) -> (&'static str, Self::Arg) {
         ("abs(r.amount)", Box::new(bound.get()))
+    }
+    fn indexed_search(_: &str) -> Option<String> {
+        None
+    }
+    fn indexed_amount(_: Option<Amount>, _: Option<Amount>) -> Option<String> {
+        None
     }
 }
 

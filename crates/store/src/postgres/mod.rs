@@ -24,7 +24,7 @@ use crate::projection::{
     BalanceDeltas, BookState, PROJECTIONS, Total, decode_event, leg_name, next_total, register_rows_of_tx,
 };
 use crate::projector::{self, ProjectionReads, RowOp, RowSink};
-use crate::register::tx_rows;
+use crate::register::{Indexed, tx_rows};
 use crate::schema::{MIGRATIONS, render};
 use crate::sqlite::{owner_from, owner_parts, status_of, suggestion};
 use crate::txn::{Lease, Pinned, RawConn, Tx};
@@ -255,7 +255,7 @@ impl Store for PgStore {
 
     fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
         let mut conn = self.conn()?;
-        let (sql, args) = tx_rows::<access::Postgres>(book, f);
+        let (sql, args) = tx_rows::<access::Postgres>(book, f, Indexed::default());
         let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
         let rows = conn.query(&sql, &args)?;
         let mut out = rows

@@ -22,7 +22,7 @@ use crate::access::{
 };
 use crate::error::{Result, StoreError};
 use crate::projector::AccessOp;
-use crate::register::{Dialect, page_rows};
+use crate::register::{Dialect, Indexed, MIN_INDEXED_SEARCH, page_rows, trigram_phrase};
 
 impl StreamUow for Uow<'_> {
     fn load_stream(&mut self, stream: &str) -> Result<Vec<Event>> {
@@ -238,7 +238,8 @@ pub(super) fn book_grants(conn: &Connection, book: Option<BookId>, principals: &
 }
 
 pub(super) fn tx_page(conn: &Connection, book: BookId, q: &TxPageQuery) -> Result<Vec<TxItem>> {
-    let (sql, args) = page_rows::<Sqlite>(book, q);
+    let indexed = indexed(conn, book, q.search.as_deref(), q.min_amount, q.max_amount)?;
+    let (sql, args) = page_rows::<Sqlite>(book, q, indexed);
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params_from_iter(args.iter()))?;
     let mut out = Vec::with_capacity(q.limit);
@@ -347,6 +348,89 @@ impl Dialect for Sqlite {
     fn amount_size(bound: Amount, lower: bool) -> (&'static str, Value) {
         (amount_size(), Value::Integer(in_finest_units(bound, lower)))
     }
+    fn indexed_amount(min: Option<Amount>, max: Option<Amount>) -> Option<String> {
+        (min.is_some() || max.is_some())
+            .then(|| format!("(r.account_id, r.date, r.tx_id, r.seq) IN ({})", sized_rows(min, max)))
+    }
+    fn indexed_search(p: &str) -> Option<String> {
+        Some(format!(
+            "(r.account_id, r.date, r.tx_id, r.seq) IN
+               (SELECT p.account_id, p.date, p.tx_id, p.seq FROM postings p
+                 WHERE p.account_id IS NOT NULL AND p.tx_id IN
+                       (SELECT k.tx_id FROM tx_search s JOIN tx_search_keys k ON k.id = s.rowid
+                         WHERE tx_search MATCH {p}))"
+        ))
+    }
+}
+
+/// At most this many rows found by an index are looked up one by one; a
+/// filter that matches more is dense enough in the book that the
+/// page-order scan meets a page of them sooner.
+const INDEXED_LIMIT: i64 = 10_000;
+
+/// Which of `search` and the size bounds are better answered from their
+/// index (migration 0020) than by scanning the book in page order: those
+/// whose index finds at most [`INDEXED_LIMIT`] rows. A search needs a text
+/// long enough for trigrams; the search index is the database's, so a text
+/// common in other books only costs this one the scan it had before.
+pub(super) fn indexed(
+    conn: &Connection,
+    book: BookId,
+    search: Option<&str>,
+    min: Option<Amount>,
+    max: Option<Amount>,
+) -> Result<Indexed> {
+    let few = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<bool> {
+        let found: i64 = conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM ({sql}) LIMIT {})", INDEXED_LIMIT + 1))?
+            .query_row(args, |r| r.get(0))?;
+        Ok(found <= INDEXED_LIMIT)
+    };
+    let search = match search.filter(|s| s.chars().count() >= MIN_INDEXED_SEARCH) {
+        Some(text) => few("SELECT rowid FROM tx_search WHERE tx_search MATCH ?1", &[&trigram_phrase(text)])?,
+        None => false,
+    };
+    let amount = match Sqlite::indexed_amount(min, max) {
+        Some(_) => few(&sized_rows(min, max), &[&book.0])?,
+        None => false,
+    };
+    Ok(Indexed { search, amount })
+}
+
+/// The book's (parameter 1) register rows, key columns, whose size is
+/// within the bounds: for each number of minor units, one range of the
+/// size index `(book_id, abs(amount_minor))` over its currencies' rows.
+fn sized_rows(min: Option<Amount>, max: Option<Amount>) -> String {
+    let mut by_units: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    for c in Currency::all() {
+        by_units.entry(c.minor_units()).or_default().push(format!("'{}'", c.code()));
+    }
+    let not_two: Vec<String> = by_units.iter().filter(|(u, _)| **u != 2).flat_map(|(_, c)| c.clone()).collect();
+    let mut branches = vec![];
+    for (units, codes) in &by_units {
+        let scale = Decimal::from(10_i64.pow(*units));
+        // The bounds in the currencies' own minor units, rounded so that no
+        // row within them is left out; the exact test stays in the query.
+        let minor = |b: Amount, lower: bool| {
+            let scaled = b.get() * scale;
+            (if lower { scaled.ceil() } else { scaled.floor() }).to_i64().unwrap_or(i64::MAX)
+        };
+        let mut sql = String::from("SELECT account_id, date, tx_id, seq FROM register WHERE book_id = ?1");
+        if let Some(b) = min {
+            sql.push_str(&format!(" AND abs(amount_minor) >= {}", minor(b, true)));
+        }
+        if let Some(b) = max {
+            sql.push_str(&format!(" AND abs(amount_minor) <= {}", minor(b, false)));
+        }
+        // Two minor units is most currencies: named by what it is not.
+        if *units == 2 {
+            sql.push_str(&format!(" AND currency NOT IN ({})", not_two.join(", ")));
+        } else {
+            sql.push_str(&format!(" AND currency IN ({})", codes.join(", ")));
+        }
+        branches.push(sql);
+    }
+    branches.join(" UNION ALL ")
 }
 
 pub(super) fn read_stream_page(

@@ -225,7 +225,8 @@ impl Store for SqliteStore {
 
     fn transactions(&self, book: BookId, f: &TxFilter) -> Result<Vec<TxRow>> {
         let conn = self.conn()?;
-        let (sql, args) = tx_rows::<access::Sqlite>(book, f);
+        let indexed = access::indexed(&conn, book, f.search.as_deref(), None, None)?;
+        let (sql, args) = tx_rows::<access::Sqlite>(book, f, indexed);
         let mut st = conn.prepare(&sql)?;
         let mut rows = st.query(params_from_iter(args.iter()))?;
         let mut out = vec![];
@@ -281,6 +282,14 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = Tx::begin(&mut **conn, IMMEDIATE)?;
         let total: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+        // The search index and its triggers (migration 0020) go first, so
+        // that clearing and replaying `transactions` does not keep it row by
+        // row; it is filled once at the end, like the secondary indexes.
+        let triggers = search_triggers(&tx)?;
+        for (name, _) in &triggers {
+            tx.execute(&format!("DROP TRIGGER {name}"), [])?;
+        }
+        tx.execute_batch(CLEAR_SEARCH)?;
         for (table, _) in PROJECTIONS {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
@@ -292,6 +301,10 @@ impl Store for SqliteStore {
         }
         let stats = unit::replay(&mut Uow { tx: &tx }, total as u64, progress)?;
         for (_, sql) in &indexes {
+            tx.execute(sql, [])?;
+        }
+        tx.execute_batch(FILL_SEARCH)?;
+        for (_, sql) in &triggers {
             tx.execute(sql, [])?;
         }
         tx.commit()?;
@@ -388,6 +401,21 @@ fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The triggers that keep the search index (migration 0020), name and SQL.
+fn search_triggers(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut st =
+        conn.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tx_search_%'")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const CLEAR_SEARCH: &str = "DELETE FROM tx_search_keys; INSERT INTO tx_search (tx_search) VALUES ('delete-all');";
+
+/// The search index of every transaction, as migration 0020 first fills it.
+const FILL_SEARCH: &str = "INSERT INTO tx_search_keys (tx_id) SELECT id FROM transactions;
+     INSERT INTO tx_search (rowid, description, counterparty)
+     SELECT k.id, t.description, t.counterparty FROM tx_search_keys k JOIN transactions t ON t.id = k.tx_id;";
 
 /// A unit of work on an open SQLite transaction.
 struct Uow<'a> {

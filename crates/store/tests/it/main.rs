@@ -7,6 +7,7 @@ mod props;
 mod ranges;
 mod reports;
 mod schema;
+mod search;
 mod state;
 mod story;
 
