@@ -12,6 +12,7 @@
 //! Each benchmark returns its rows; printing them is the caller's.
 
 pub mod api;
+pub mod filters;
 pub mod ledger;
 pub mod pages;
 pub mod portfolio;

@@ -24,15 +24,7 @@ pub struct Row {
 /// Times every report `runs` times on the book named `bench` in the
 /// database `url` names, building it with `transactions` first if it is not there.
 pub fn run(url: &str, transactions: usize, runs: usize) -> anyhow::Result<Vec<Row>> {
-    let store = kassa_store::open(url)?;
-    store.migrate()?;
-    let book = match store.books()?.into_iter().find(|b| b.name == "bench") {
-        Some(b) => {
-            eprintln!("using the existing book 'bench' in {}", kassa_store::redact_url(url));
-            b.id
-        }
-        None => build(store.as_ref(), transactions)?,
-    };
+    let (store, book) = bench_book(url, transactions)?;
     let (last, mid) = {
         let f = store.report_facts(book, None, Wanted::DAILY)?;
         let last = f.last_date().unwrap_or_default();
@@ -152,6 +144,24 @@ fn row(report: &'static str, rows: usize, times: &mut [Duration]) -> Row {
         min_ms: ms(times[0]),
         max_ms: ms(times[times.len() - 1]),
     }
+}
+
+/// The database `url` names, migrated, and its book named `bench`, built
+/// with `transactions` generated ones first if it is not there.
+pub(crate) fn bench_book(
+    url: &str,
+    transactions: usize,
+) -> anyhow::Result<(Box<dyn kassa_store::Store>, kassa_core::BookId)> {
+    let store = kassa_store::open(url)?;
+    store.migrate()?;
+    let book = match store.books()?.into_iter().find(|b| b.name == "bench") {
+        Some(b) => {
+            eprintln!("using the existing book 'bench' in {}", kassa_store::redact_url(url));
+            b.id
+        }
+        None => build(store.as_ref(), transactions)?,
+    };
+    Ok((store, book))
 }
 
 fn build(store: &dyn kassa_store::Store, n: usize) -> anyhow::Result<kassa_core::BookId> {

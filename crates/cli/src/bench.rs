@@ -45,6 +45,20 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 7)]
         runs: usize,
     },
+    /// Time the register filters that match few rows of a large book (a
+    /// search, an amount range, "uncategorised") as one page each, beside
+    /// the unfiltered page, on the book built once in each database
+    Filters {
+        /// Database URLs holding (or to hold) the book named `bench`; several
+        /// (an SQLite file and a PostgreSQL database) give rows for each
+        #[arg(long, required = true)]
+        db: Vec<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        transactions: usize,
+        /// Timed runs per filter
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Fill the database `--db` names with a user (bench@example.org, password
     /// `bench-password`) whose personal book holds N generated transactions:
     /// the data set for the HTTP benchmarks in docs/BENCHMARKS.md
@@ -149,6 +163,9 @@ pub fn run(cmd: &BenchCmd, db: Option<&str>, format: Format) -> anyhow::Result<(
         BenchCmd::Import { rows, chunk } => output::print(&kassa_bench::ledger::import(rows, chunk)?, format),
         BenchCmd::Reports { ref db, transactions, runs } => {
             output::print(&kassa_bench::reports::run(db, transactions, runs)?, format)
+        }
+        BenchCmd::Filters { ref db, transactions, runs } => {
+            output::print(&kassa_bench::filters::run(db, transactions, runs)?, format)
         }
         BenchCmd::Seed { transactions, batch } => kassa_bench::ledger::seed(db("seed", "")?, transactions, batch),
         BenchCmd::Api(ref a) => {

@@ -39,17 +39,16 @@ pub(crate) trait Dialect {
     const AMOUNT: &'static str;
     /// A suggestion's confidence, read as a 64-bit integer.
     const CONFIDENCE: &'static str;
-    /// A restriction of `r` to the rows of the transactions the search
-    /// index finds for the [`trigram_phrase`] bound at `p`, where the
-    /// backend keeps such an index apart from the register (SQLite's FTS5);
-    /// `None` where the planner reaches an index on the register's own
-    /// columns from the `contains` filter (PostgreSQL's trigram indexes).
-    fn indexed_search(p: &str) -> Option<String>;
-    /// A restriction of `r` to the rows of the book (parameter 1) whose
-    /// size is within the bounds, found from an index on the size, where
-    /// the backend's size expression is not one an index can serve
-    /// (SQLite's per-currency scaling); `None` where it is (PostgreSQL).
-    fn indexed_amount(min: Option<Amount>, max: Option<Amount>) -> Option<String>;
+    /// A query of the register keys (account_id, date, tx_id, seq) of the
+    /// rows an index apart from the page order finds, where the backend
+    /// needs one: with a search, the rows of the transactions its search
+    /// index finds for the [`trigram_phrase`] bound at `phrase` (SQLite's
+    /// FTS5); else the book's (parameter 1) rows whose size is within the
+    /// bounds (SQLite scales sizes per currency, which no index serves).
+    /// The rows are a superset: the exact filters stay in the query. `None`
+    /// where the planner finds them from indexes on the register itself
+    /// (PostgreSQL's trigram and size indexes).
+    fn indexed_rows(phrase: Option<&str>, min: Option<Amount>, max: Option<Amount>) -> Option<String>;
 }
 
 /// Which of a read's filters the backend answers from an index apart from
@@ -125,9 +124,11 @@ impl<'q> From<&'q TxPageQuery> for RegisterFilter<'q> {
 }
 
 impl RegisterFilter<'_> {
-    /// ` WHERE …` for `book` and these filters, appended to `sql`, and the
-    /// arguments it binds (the book is always the first).
-    fn clauses<D: Dialect>(&self, book: BookId, sql: &mut String) -> Vec<D::Arg> {
+    /// ` WHERE …` for `book` and these filters, appended to `sql`, the
+    /// arguments it binds (the book is always the first), and the source
+    /// of `r` for the FROM clause: the register, or the rows an index
+    /// found joined to it, looked up one by one in that order.
+    fn clauses<D: Dialect>(&self, book: BookId, sql: &mut String) -> (Vec<D::Arg>, String) {
         let mut args = vec![D::uuid(book.0)];
         let bind = |args: &mut Vec<D::Arg>, v: D::Arg| {
             args.push(v);
@@ -170,14 +171,6 @@ impl RegisterFilter<'_> {
                 D::contains("r.description", &p),
                 D::contains("r.counterparty", &p)
             ));
-            // The index's rows are a superset of the LIKE filter's, which
-            // stays as the exact test.
-            if self.indexed.search {
-                let phrase = bind(&mut args, D::text(trigram_phrase(s)));
-                if let Some(restriction) = D::indexed_search(&phrase) {
-                    sql.push_str(&format!(" AND {restriction}"));
-                }
-            }
         }
         for (cursor, op) in [(self.before, '<'), (self.after, '>')] {
             if let Some(c) = cursor {
@@ -194,15 +187,27 @@ impl RegisterFilter<'_> {
                 sql.push_str(&format!(" AND {size} {op} {p}"));
             }
         }
-        if self.indexed.amount
-            && let Some(restriction) = D::indexed_amount(self.min_amount, self.max_amount)
-        {
-            sql.push_str(&format!(" AND {restriction}"));
-        }
         if self.uncategorized {
             sql.push_str(&format!(" AND r.category_id IS NULL AND {}", D::NOT_TRANSFER));
         }
-        args
+        let phrase = match self.search {
+            Some(s) if self.indexed.search => Some(bind(&mut args, D::text(trigram_phrase(s)))),
+            _ => None,
+        };
+        let (min, max) = if self.indexed.amount { (self.min_amount, self.max_amount) } else { (None, None) };
+        // CROSS JOIN: SQLite keeps this order, so the found rows drive the
+        // read instead of being probed from a scan in page order.
+        let source = D::indexed_rows(phrase.as_deref(), min, max).map_or_else(
+            || "register r".to_string(),
+            |rows| {
+                format!(
+                    "({rows}) found CROSS JOIN register r
+                        ON r.account_id = found.account_id AND r.date = found.date
+                       AND r.tx_id = found.tx_id AND r.seq = found.seq"
+                )
+            },
+        );
+        (args, source)
     }
 }
 
@@ -214,19 +219,20 @@ const TRANSFER_ACCOUNT: &str = "(SELECT a2.name FROM postings p2 JOIN accounts a
 /// `TxRow` in order, newest `limit` rows first, the `indexed` filters'
 /// rows looked up from their index.
 pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter, indexed: Indexed) -> (String, Vec<D::Arg>) {
+    let mut filter = String::new();
+    let (args, source) = RegisterFilter { indexed, ..RegisterFilter::from(f) }.clauses::<D>(book, &mut filter);
     let mut sql = format!(
         "SELECT t.id, t.date, a.name, {amount}, r.currency, t.description, c.name, t.counterparty, t.status,
                 t.external_id, {TRANSFER_ACCOUNT}, t.category_source, sc.name, {confidence}, t.tags, t.notes
-           FROM register r
+           FROM {source}
            JOIN transactions t ON t.id = r.tx_id
            JOIN accounts a ON a.id = r.account_id
            LEFT JOIN categories c ON c.id = t.category_id
            LEFT JOIN suggestions s ON s.tx_id = t.id
-           LEFT JOIN categories sc ON sc.id = s.category_id",
+           LEFT JOIN categories sc ON sc.id = s.category_id{filter}",
         amount = D::AMOUNT,
         confidence = D::CONFIDENCE,
     );
-    let args = RegisterFilter { indexed, ..RegisterFilter::from(f) }.clauses::<D>(book, &mut sql);
     sql.push_str(" ORDER BY r.date DESC, t.position DESC, r.seq DESC");
     if let Some(n) = f.limit {
         sql.push_str(&format!(" LIMIT {n}"));
@@ -242,15 +248,16 @@ pub(crate) fn tx_rows<D: Dialect>(book: BookId, f: &TxFilter, indexed: Indexed) 
 /// that stops after `limit` rows. The limit is bound, so that one cached
 /// statement serves every page size. `indexed` as for [`tx_rows`].
 pub(crate) fn page_rows<D: Dialect>(book: BookId, q: &TxPageQuery, indexed: Indexed) -> (String, Vec<D::Arg>) {
+    let mut filter = String::new();
+    let (mut args, source) = RegisterFilter { indexed, ..RegisterFilter::from(q) }.clauses::<D>(book, &mut filter);
     let mut sql = format!(
         "SELECT r.tx_id, r.account_id, a.name AS account, r.date, {amount} AS amount, r.currency, r.description,
                 r.category_id, r.counterparty, r.status, r.seq,
                 CASE WHEN r.is_transfer THEN {TRANSFER_ACCOUNT} END AS transfer_account
-           FROM register r
-           JOIN accounts a ON a.id = r.account_id",
+           FROM {source}
+           JOIN accounts a ON a.id = r.account_id{filter}",
         amount = D::AMOUNT,
     );
-    let mut args = RegisterFilter { indexed, ..RegisterFilter::from(q) }.clauses::<D>(book, &mut sql);
     let dir = q.scan_order();
     args.push(D::int(q.limit as i64));
     sql.push_str(&format!(" ORDER BY r.date {dir}, r.tx_id {dir}, r.seq {dir} LIMIT {}", D::placeholder(args.len())));

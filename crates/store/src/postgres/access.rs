@@ -295,10 +295,7 @@ impl Dialect for Postgres {
     fn amount_size(bound: Amount, _lower: bool) -> (&'static str, Self::Arg) {
         ("abs(r.amount)", Box::new(bound.get()))
     }
-    fn indexed_search(_: &str) -> Option<String> {
-        None
-    }
-    fn indexed_amount(_: Option<Amount>, _: Option<Amount>) -> Option<String> {
+    fn indexed_rows(_: Option<&str>, _: Option<Amount>, _: Option<Amount>) -> Option<String> {
         None
     }
 }

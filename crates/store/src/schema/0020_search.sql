@@ -47,7 +47,7 @@
 
 -- An amount range: the size of each row. PostgreSQL compares `abs(amount)`
 -- as it is; SQLite scales minor units per currency to compare, so its
--- filter looks rows up by one range of this index per number of minor
--- units before the exact test.
-@sqlite CREATE INDEX register_size ON register (book_id, abs(amount_minor));
+-- filter looks rows up by one range of this index per currency (each in
+-- its own minor units) before the exact test.
+@sqlite CREATE INDEX register_size ON register (book_id, currency, abs(amount_minor));
 @postgres CREATE INDEX register_size ON register (book_id, abs(amount));

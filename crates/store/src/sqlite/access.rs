@@ -348,20 +348,20 @@ impl Dialect for Sqlite {
     fn amount_size(bound: Amount, lower: bool) -> (&'static str, Value) {
         (amount_size(), Value::Integer(in_finest_units(bound, lower)))
     }
-    fn indexed_amount(min: Option<Amount>, max: Option<Amount>) -> Option<String> {
-        (min.is_some() || max.is_some())
-            .then(|| format!("(r.account_id, r.date, r.tx_id, r.seq) IN ({})", sized_rows(min, max)))
-    }
-    fn indexed_search(p: &str) -> Option<String> {
-        Some(format!(
-            "(r.account_id, r.date, r.tx_id, r.seq) IN
-               (SELECT p.account_id, p.date, p.tx_id, p.seq FROM postings p
-                 WHERE p.account_id IS NOT NULL AND p.tx_id IN
-                       (SELECT k.tx_id FROM tx_search s JOIN tx_search_keys k ON k.id = s.rowid
-                         WHERE tx_search MATCH {p}))"
-        ))
+    fn indexed_rows(phrase: Option<&str>, min: Option<Amount>, max: Option<Amount>) -> Option<String> {
+        match phrase {
+            Some(p) => Some(format!(
+                "SELECT p.account_id, p.date, p.tx_id, p.seq
+                   FROM {SEARCH_INDEX} CROSS JOIN postings p ON p.tx_id = k.tx_id
+                  WHERE tx_search MATCH {p} AND p.account_id IS NOT NULL"
+            )),
+            None => (min.is_some() || max.is_some()).then(|| sized_rows(min, max)),
+        }
     }
 }
+
+/// The search index and the transactions of its rows (migration 0020).
+const SEARCH_INDEX: &str = "tx_search s CROSS JOIN tx_search_keys k ON k.id = s.rowid";
 
 /// At most this many rows found by an index are looked up one by one; a
 /// filter that matches more is dense enough in the book that the
@@ -387,25 +387,24 @@ pub(super) fn indexed(
         Ok(found <= INDEXED_LIMIT)
     };
     let search = match search.filter(|s| s.chars().count() >= MIN_INDEXED_SEARCH) {
-        Some(text) => few("SELECT rowid FROM tx_search WHERE tx_search MATCH ?1", &[&trigram_phrase(text)])?,
+        Some(text) => {
+            few(&format!("SELECT k.tx_id FROM {SEARCH_INDEX} WHERE tx_search MATCH ?1"), &[&trigram_phrase(text)])?
+        }
         None => false,
     };
-    let amount = match Sqlite::indexed_amount(min, max) {
-        Some(_) => few(&sized_rows(min, max), &[&book.0])?,
-        None => false,
-    };
+    let amount = (min.is_some() || max.is_some()) && few(&sized_rows(min, max), &[&book.0])?;
     Ok(Indexed { search, amount })
 }
 
 /// The book's (parameter 1) register rows, key columns, whose size is
-/// within the bounds: for each number of minor units, one range of the
-/// size index `(book_id, abs(amount_minor))` over its currencies' rows.
+/// within the bounds: for each number of minor units, the ranges of the
+/// size index `(book_id, currency, abs(amount_minor))` of its currencies,
+/// one seek per currency, so rows of other currencies are never read.
 fn sized_rows(min: Option<Amount>, max: Option<Amount>) -> String {
     let mut by_units: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
     for c in Currency::all() {
         by_units.entry(c.minor_units()).or_default().push(format!("'{}'", c.code()));
     }
-    let not_two: Vec<String> = by_units.iter().filter(|(u, _)| **u != 2).flat_map(|(_, c)| c.clone()).collect();
     let mut branches = vec![];
     for (units, codes) in &by_units {
         let scale = Decimal::from(10_i64.pow(*units));
@@ -415,18 +414,15 @@ fn sized_rows(min: Option<Amount>, max: Option<Amount>) -> String {
             let scaled = b.get() * scale;
             (if lower { scaled.ceil() } else { scaled.floor() }).to_i64().unwrap_or(i64::MAX)
         };
-        let mut sql = String::from("SELECT account_id, date, tx_id, seq FROM register WHERE book_id = ?1");
+        let mut sql = format!(
+            "SELECT account_id, date, tx_id, seq FROM register WHERE book_id = ?1 AND currency IN ({})",
+            codes.join(", ")
+        );
         if let Some(b) = min {
             sql.push_str(&format!(" AND abs(amount_minor) >= {}", minor(b, true)));
         }
         if let Some(b) = max {
             sql.push_str(&format!(" AND abs(amount_minor) <= {}", minor(b, false)));
-        }
-        // Two minor units is most currencies: named by what it is not.
-        if *units == 2 {
-            sql.push_str(&format!(" AND currency NOT IN ({})", not_two.join(", ")));
-        } else {
-            sql.push_str(&format!(" AND currency IN ({})", codes.join(", ")));
         }
         branches.push(sql);
     }
