@@ -167,7 +167,8 @@ pub fn import_file<'a>(
         Ok(_) => "stored",
         Err(_) => "refused",
     };
-    metrics::histogram!("kassa_import_duration_seconds", "outcome" => outcome).record(clock.instant().duration_since(started).as_secs_f64());
+    metrics::histogram!("kassa_import_duration_seconds", "outcome" => outcome)
+        .record(clock.instant().duration_since(started).as_secs_f64());
     if let Ok(report) = &result {
         metrics::counter!("kassa_import_rows_total", "outcome" => outcome).increment(report.rows);
     }
