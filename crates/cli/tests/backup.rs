@@ -213,11 +213,24 @@ fn round_trips_between_the_backends_keep_every_projection_and_report() {
     assert_eq!(dump(&a.url), dump(&d.url), "sqlite → postgres → sqlite: projections");
     assert_same_views(&a, &d, "postgres → sqlite");
 
-    // The restored PostgreSQL log goes on where the archive ended.
+    // The restored logs go on where the archive ended, on both backends.
     let last = logged(&c_kbk).last().unwrap()["event"]["position"].as_i64().unwrap();
-    c.ok(&["tx", "add", "--account", "Wallet", "--date", "2024-03-01", "--amount", "-1.00", "--description", "After"]);
-    let newest = c.json(&["events", "--limit", "1"]);
-    assert_eq!(newest[0]["position"].as_i64().unwrap(), last + 1, "{newest}");
+    for target in [&c, &b] {
+        target.ok(&[
+            "tx",
+            "add",
+            "--account",
+            "Wallet",
+            "--date",
+            "2024-03-01",
+            "--amount",
+            "-1",
+            "--description",
+            "After",
+        ]);
+        let newest = target.json(&["events", "--limit", "1"]);
+        assert_eq!(newest[0]["position"].as_i64().unwrap(), last + 1, "{}: {newest}", target.url);
+    }
 
     // A book written on PostgreSQL: to SQLite (every listing and report) and
     // to PostgreSQL (the log as stored, every projection row).
