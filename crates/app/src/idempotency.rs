@@ -198,6 +198,18 @@ impl Store for ClaimingStore {
         self.target().projection_dump()
     }
 
+    fn backup_log(&self, out: &mut dyn std::io::Write) -> Result<kassa_store::backup::Manifest> {
+        self.target().backup_log(out)
+    }
+
+    fn restore_log(
+        &self,
+        archive: &mut dyn kassa_store::backup::Archive,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<kassa_store::backup::Restored> {
+        self.target().restore_log(archive, progress)
+    }
+
     fn save_model(&self, book: BookId, model: &StoredModel) -> Result<()> {
         self.target().save_model(book, model)
     }

@@ -158,6 +158,33 @@ pub fn import_file<'a>(
     opts: &'a ImportOptions,
     progress: Option<&'a mut dyn FnMut(u64)>,
 ) -> std::result::Result<ImportReport, ImportError> {
+    // Timed for `/metrics` (issue 19); outside `kassa serve` no recorder
+    // is installed and these cost a branch.
+    let started = clock.instant();
+    let result = import_file_untimed(store, clock, book, actor, input, opts, progress);
+    let outcome = match &result {
+        Ok(r) if r.dry_run => "dry_run",
+        Ok(_) => "stored",
+        Err(_) => "refused",
+    };
+    metrics::histogram!("kassa_import_duration_seconds", "outcome" => outcome)
+        .record(clock.instant().duration_since(started).as_secs_f64());
+    if let Ok(report) = &result {
+        metrics::counter!("kassa_import_rows_total", "outcome" => outcome).increment(report.rows);
+    }
+    result
+}
+
+/// [`import_file`] without the timing.
+fn import_file_untimed<'a>(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    book: BookId,
+    actor: &str,
+    input: Input<'a>,
+    opts: &'a ImportOptions,
+    progress: Option<&'a mut dyn FnMut(u64)>,
+) -> std::result::Result<ImportReport, ImportError> {
     let (name, sha256): (String, String) = match input {
         Input::Bytes { name, bytes } => (name.to_string(), hex::encode(Sha256::digest(bytes))),
         Input::File(path) => {

@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod dates;
 pub mod export;
 pub mod goals;
+pub mod health;
 mod idempotency;
 pub mod import;
 pub mod imports;

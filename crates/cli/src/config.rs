@@ -24,7 +24,7 @@ use kassa_app::{Config, PasswordCost, Registration};
 use kassa_server::{HttpLimits, Proxies};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::secret::DatabaseUrl;
+use crate::secret::{DatabaseUrl, Secret};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -61,7 +61,7 @@ impl DatabaseSection {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSection {
     pub bind: String,
@@ -82,6 +82,10 @@ pub struct ServerSection {
     #[serde(deserialize_with = "networks")]
     pub trusted_proxies: Vec<String>,
     pub secure_cookies: bool,
+    /// The bearer token `/metrics` asks for; `None`: it answers loopback
+    /// clients only (`kassa_server::ops`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<Secret<String>>,
 }
 
 impl Default for ServerSection {
@@ -98,6 +102,7 @@ impl Default for ServerSection {
             blocking_threads: None,
             trusted_proxies: vec![],
             secure_cookies: false,
+            metrics_token: None,
         }
     }
 }
@@ -193,11 +198,15 @@ pub struct LogSection {
     #[serde(deserialize_with = "log_filter")]
     pub filter: String,
     pub format: LogFormat,
+    /// Also log to `kassa.YYYY-MM-DD.log` files in this folder, a new one
+    /// each day (UTC); `None`: the console only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl Default for LogSection {
     fn default() -> Self {
-        LogSection { filter: "info".into(), format: LogFormat::Text }
+        LogSection { filter: "info".into(), format: LogFormat::Text, dir: None }
     }
 }
 

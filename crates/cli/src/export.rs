@@ -38,8 +38,31 @@ pub struct ExportArgs {
     known_at: Option<Timestamp>,
 }
 
-/// Exports are written to a temporary file beside `out`, renamed into
-/// place at the end: a failed export leaves nothing.
+/// Writes `out` through a temporary file beside it, readable by its owner
+/// only (0600), synced and renamed into place at the end: a failed or
+/// killed writer leaves nothing at `out` (exports, backups).
+pub fn write_private<T>(out: &Path, write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kassa-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    let written = write(tmp.as_file_mut())?;
+    tmp.as_file_mut().sync_all().with_context(|| format!("cannot write {}", out.display()))?;
+    tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
+    // The rename is durable once the directory is synced too.
+    #[cfg(unix)]
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("cannot sync {}", dir.display()))?;
+    Ok(written)
+}
+
+/// Exports are written through [`write_private`]: a failed export leaves nothing.
 pub fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
     let book = ctx.book()?;
     let format = match a.format {
@@ -49,18 +72,10 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
         FormatArg::Beancount => ExportFormat::Beancount,
         FormatArg::Parquet => ExportFormat::Parquet,
     };
-    let dir = a.out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     let scope = ExportScope { from: a.from, to: a.to, known_at: a.known_at };
-    let written = kassa_app::export::export(ctx.store, book.id, format, scope, tmp.as_file_mut())?;
-    tmp.as_file_mut().sync_all()?;
     // An export is the whole book: it stays private to its owner.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    tmp.persist(&a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+    let written =
+        write_private(&a.out, |file| Ok(kassa_app::export::export(ctx.store, book.id, format, scope, file)?))?;
     let rows = written.postings;
     eprintln!(
         "wrote {} ({} transactions{})",

@@ -1,6 +1,7 @@
 //! `kassa`, the binary: parses the command line, opens the store the URL
 //! names and calls into the library crates. It holds no business rules.
 
+mod backup;
 mod bench;
 mod bucket;
 mod budget;
@@ -128,6 +129,10 @@ enum Command {
     User(server::UserCmd),
     /// A demo database with four personas, served (default: its own file in your data directory)
     Demo(demo::DemoArgs),
+    /// Write the whole event log to a checksummed archive, online
+    Backup(backup::BackupArgs),
+    /// Restore an archive into an empty database (--db), rebuilding and checking every projection
+    Restore(backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -228,7 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     // Only `init` (and the server, which migrates) may make a database:
     // any other command on a mistyped path would leave an empty file.
-    let creates = matches!(cli.command, Command::Init | Command::Serve(_) | Command::User(_));
+    let creates = matches!(cli.command, Command::Init | Command::Serve(_) | Command::User(_) | Command::Restore(_));
     if !creates
         && let Some(path) = sqlite_file(url.expose())
         && !std::path::Path::new(path).exists()
@@ -251,6 +256,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match cli.command {
         Command::Serve(_) => return server::serve(store, &settings),
         Command::User(cmd) => return server::user(store, settings.auth.app_config(), cmd, cli.output, &operator),
+        Command::Backup(a) => return backup::backup(store.as_ref(), &url, &a, cli.quiet),
+        Command::Restore(a) => {
+            store.migrate().with_context(|| format!("cannot migrate {url}"))?;
+            return backup::restore(store.as_ref(), &url, &a, cli.quiet);
+        }
         other => other,
     };
     let app = server::app(store, settings.auth.app_config());
@@ -295,7 +305,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Goal(cmd) => goal::run(&ctx, cmd),
         Command::Portfolio(cmd) => portfolio::run(&ctx, cmd),
         Command::Prices(cmd) => portfolio::prices(&ctx, cmd),
-        Command::Serve(_) | Command::User(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
+        Command::Serve(_)
+        | Command::User(_)
+        | Command::Demo(_)
+        | Command::Bench(_)
+        | Command::Backup(_)
+        | Command::Restore(_) => unreachable!("handled above"),
     }
 }
 

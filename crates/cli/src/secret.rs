@@ -34,6 +34,20 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// A secret read from the configuration (`server.metrics_token`).
+impl<'de> Deserialize<'de> for Secret<String> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+/// As `[redacted]`, for `--print-config`.
+impl Serialize for Secret<String> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A database URL (`sqlite:///…`, `postgres://user:password@host/db`) that
 /// formats and serialises with its password as `***`.
 #[derive(Clone)]

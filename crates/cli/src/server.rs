@@ -107,6 +107,8 @@ pub fn serve(store: Box<dyn kassa_store::Store>, settings: &Settings) -> anyhow:
     // and on a small machine their wake-ups cost more than the queueing:
     // +10 % SQLite and +18 % PostgreSQL register pages (docs/BENCHMARKS.md).
     let blocking = settings.server.blocking_threads.map_or_else(|| app.store.connections(), |n| n.get());
+    kassa_server::ops::install_metrics(settings.server.metrics_token.as_ref().map(|t| t.expose().as_str()))
+        .map_err(anyhow::Error::msg)?;
     serve_with(app, &settings.server.bind, settings.server.limits(), settings.server.proxies(), blocking, |addr| {
         eprintln!("kassa listening on http://{addr} (API under /api/v1, docs at /api/docs)");
     })
@@ -117,6 +119,7 @@ pub fn serve(store: Box<dyn kassa_store::Store>, settings: &Settings) -> anyhow:
 /// when `bind` asks for port 0) before the first request is taken.
 pub fn serve_app(app: App, bind: &str, ready: impl FnOnce(std::net::SocketAddr)) -> anyhow::Result<()> {
     let blocking = app.store.connections();
+    kassa_server::ops::install_metrics(None).map_err(anyhow::Error::msg)?;
     serve_with(app, bind, HttpLimits::default(), Proxies::default(), blocking, ready)
 }
 
@@ -157,15 +160,34 @@ pub fn set_logging(log: LogSection) {
 }
 
 /// The request log, from when serving starts: the store's migration
-/// notices before it and the other commands' output stay unlogged.
+/// notices before it and the other commands' output stay unlogged. To the
+/// console, and with `log.dir` also to a file there that rotates daily,
+/// written line by line as it happens (no buffer a crash would lose).
 fn init_logging() -> anyhow::Result<()> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    type Boxed = Box<dyn Layer<tracing_subscriber::Registry> + Send + Sync>;
     let log = LOG.get().cloned().unwrap_or_default();
     let filter = tracing_subscriber::EnvFilter::try_new(&log.filter)?;
-    let fmt = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = match log.format {
-        LogFormat::Text => fmt.try_init(),
-        LogFormat::Json => fmt.json().try_init(),
+    let fmt = |json: bool| {
+        let layer = tracing_subscriber::fmt::layer();
+        if json { layer.json().boxed() } else { layer.boxed() }
     };
+    let json = log.format == LogFormat::Json;
+    let mut layers: Vec<Boxed> = vec![fmt(json)];
+    if let Some(dir) = &log.dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("log.dir: cannot create {}", dir.display()))?;
+        let file = tracing_appender::rolling::RollingFileAppender::builder()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("kassa")
+            .filename_suffix("log")
+            .build(dir)
+            .with_context(|| format!("log.dir: cannot write in {}", dir.display()))?;
+        let layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(file);
+        layers.push(if json { layer.json().boxed() } else { layer.boxed() });
+    }
+    let _ = tracing_subscriber::registry().with(layers).with(filter).try_init();
     Ok(())
 }
 

@@ -44,6 +44,7 @@ pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
     let gate = WriteGate::for_backend(app.backend(), limits.write_wait);
     let request_id = HeaderName::from_static("x-request-id");
     let web = crate::web::routes(limits.web_upload_limit).with_state(app.clone());
+    let ops = crate::ops::routes().with_state(app.clone());
     let api = api
         .layer(middleware::from_fn_with_state((app.clone(), limits), idempotency))
         .layer(DefaultBodyLimit::max(limits.body_limit))
@@ -62,6 +63,7 @@ pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
     Router::new()
         .merge(api)
         .merge(web)
+        .merge(ops)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .fallback(|| async { api::not_found_fallback() })
         .layer(
@@ -93,6 +95,9 @@ pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
                     HeaderValue::from_static("no-referrer"),
                 )),
         )
+        // Outermost, so what the layers above answer themselves (a timeout,
+        // a busy write gate, a CSRF refusal) is counted and timed too.
+        .layer(middleware::from_fn(crate::ops::record))
 }
 
 /// The boundary of a `multipart/form-data` body, from its Content-Type.

@@ -36,6 +36,13 @@ pub enum StoreError {
     /// (`state::Claim`); nothing was written.
     #[error("another request holds this idempotency key")]
     Claimed,
+    /// A backup archive that cannot be written, read or believed
+    /// (`backup`): damaged, cut short, or not an archive at all.
+    #[error("backup archive: {0}")]
+    Archive(String),
+    /// A restore's target already holds this many events; nothing was written.
+    #[error("the target database is not empty: it holds {0} events (restore only into a new database)")]
+    NotEmpty(i64),
 }
 
 impl StoreError {

@@ -7,6 +7,7 @@
 //! the projections; [`Store::rebuild`] replays the log into empty ones.
 
 pub mod access;
+pub mod backup;
 mod budgets;
 mod delegate;
 mod error;
@@ -87,6 +88,22 @@ pub trait Store: Send + Sync {
     /// Every projection row as canonical text, sorted: two stores with the
     /// same log give the same dump, which is how rebuild is tested.
     fn projection_dump(&self) -> Result<String>;
+
+    // --- backup (issue 19) ---
+
+    /// Writes the whole event log as a backup archive ([`backup`]) from one
+    /// read transaction, so it is consistent while others write.
+    fn backup_log(&self, out: &mut dyn std::io::Write) -> Result<backup::Manifest>;
+
+    /// Restores an archive into this store, which must hold no events: checks
+    /// the checksum first, then in one transaction inserts the log as it was,
+    /// rebuilds every projection by replay and compares it with the fold of
+    /// the original writes. On any error nothing is written.
+    fn restore_log(
+        &self,
+        archive: &mut dyn backup::Archive,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<backup::Restored>;
 
     // --- categorisation ---
 

@@ -18,7 +18,6 @@ use postgres::{Client, NoTls};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::projection::{
     BalanceDeltas, BookState, PROJECTIONS, Total, decode_event, leg_name, next_total, register_rows_of_tx,
@@ -30,6 +29,7 @@ use crate::sqlite::{owner_from, owner_parts, status_of, suggestion};
 use crate::txn::{Lease, Pinned, RawConn, Tx};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
+use crate::{Store, backup};
 
 mod access;
 mod budgets;
@@ -307,33 +307,33 @@ impl Store for PgStore {
     fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
         let mut conn = self.conn()?;
         let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
-        let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
-        tx.batch_execute(&format!("TRUNCATE {}", PROJECTIONS.map(|(t, _)| t).join(", ")))?;
-        // Secondary indexes are built once at the end, not maintained per row.
-        let tables = PROJECTIONS.map(|(t, _)| format!("'{t}'")).join(", ");
-        let indexes: Vec<(String, String)> = tx
-            .query(
-                &format!(
-                    "SELECT indexname, indexdef FROM pg_indexes
-                      WHERE schemaname = current_schema() AND indexname IN (
-                            SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-                             WHERE NOT x.indisprimary AND NOT x.indisunique)
-                        AND tablename IN ({tables})"
-                ),
-                &[],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
-        for (name, _) in &indexes {
-            tx.batch_execute(&format!("DROP INDEX {name}"))?;
-        }
-        let stats = unit::replay(&mut Uow { tx: &mut tx }, total as u64, progress)?;
-        for (_, ddl) in &indexes {
-            tx.batch_execute(ddl)?;
-        }
+        let stats = replay_all(&mut tx, progress)?;
         tx.commit()?;
         Ok(stats)
+    }
+
+    fn backup_log(&self, out: &mut dyn std::io::Write) -> Result<backup::Manifest> {
+        let mut conn = self.conn()?;
+        // One snapshot for every page, taking no locks.
+        let mut tx = Tx::begin(&mut *conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let manifest = backup::write(&mut Restoring { tx: &mut tx }, Backend::Postgres, out)?;
+        tx.commit()?;
+        Ok(manifest)
+    }
+
+    fn restore_log(
+        &self,
+        archive: &mut dyn backup::Archive,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<backup::Restored> {
+        let (_, manifest) = backup::verify(archive)?;
+        let mut conn = self.conn()?;
+        let mut tx = Tx::begin(&mut *conn, "BEGIN")?;
+        // No append may slip in between the emptiness check and the commit.
+        tx.batch_execute("LOCK TABLE events, streams IN EXCLUSIVE MODE")?;
+        let restored = backup::restore(&mut Restoring { tx: &mut tx }, archive, &manifest, progress)?;
+        tx.commit()?;
+        Ok(restored)
     }
 
     fn save_model(&self, book: BookId, m: &StoredModel) -> Result<()> {
@@ -379,14 +379,12 @@ impl Store for PgStore {
     fn projection_dump(&self) -> Result<String> {
         let mut conn = self.conn()?;
         let mut out = String::new();
-        for (table, key) in PROJECTIONS {
-            for r in conn.query(&format!("SELECT x::text FROM {table} x ORDER BY {key}"), &[])? {
-                out.push_str(table);
-                out.push('|');
-                out.push_str(r.get::<_, &str>(0));
-                out.push('\n');
-            }
-        }
+        dump_projections(&mut conn, &mut |table, row| {
+            out.push_str(table);
+            out.push('|');
+            out.push_str(row);
+            out.push('\n');
+        })?;
         Ok(out)
     }
 
@@ -409,6 +407,130 @@ impl Store for PgStore {
 }
 
 crate::delegate::open_claim!(PgStore);
+
+/// Empties the projections and replays the whole log into them, inside the
+/// caller's transaction: `rebuild`, and the check of a restore.
+fn replay_all(tx: &mut Client, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
+    let total: i64 = tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0);
+    tx.batch_execute(&format!("TRUNCATE {}", PROJECTIONS.map(|(t, _)| t).join(", ")))?;
+    // Secondary indexes are built once at the end, not maintained per row.
+    let tables = PROJECTIONS.map(|(t, _)| format!("'{t}'")).join(", ");
+    let indexes: Vec<(String, String)> = tx
+        .query(
+            &format!(
+                "SELECT indexname, indexdef FROM pg_indexes
+                      WHERE schemaname = current_schema() AND indexname IN (
+                            SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                             WHERE NOT x.indisprimary AND NOT x.indisunique)
+                        AND tablename IN ({tables})"
+            ),
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (name, _) in &indexes {
+        tx.batch_execute(&format!("DROP INDEX {name}"))?;
+    }
+    let stats = unit::replay(&mut Uow { tx: &mut *tx }, total as u64, progress)?;
+    for (_, ddl) in &indexes {
+        tx.batch_execute(ddl)?;
+    }
+    Ok(stats)
+}
+
+/// Every projection row as PostgreSQL's text of the row, table by table in
+/// key order (`sink(table, row)`).
+fn dump_projections(conn: &mut Client, sink: &mut dyn FnMut(&str, &str)) -> Result<()> {
+    for (table, key) in PROJECTIONS {
+        for r in conn.query(&format!("SELECT x::text FROM {table} x ORDER BY {key}"), &[])? {
+            sink(table, r.get::<_, &str>(0));
+        }
+    }
+    Ok(())
+}
+
+/// The backup's read of the log and the restore's writes, on an open
+/// transaction.
+struct Restoring<'a> {
+    tx: &'a mut Client,
+}
+
+impl backup::RawLog for Restoring<'_> {
+    fn raw_events(&mut self, after: i64, limit: usize) -> Result<Vec<backup::RawEvent>> {
+        let rows = self.tx.query(
+            &format!("{EVENT_COLUMNS} WHERE position > $1 ORDER BY position LIMIT $2"),
+            &[&after, &(limit as i64)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| backup::RawEvent {
+                position: r.get(0),
+                stream: r.get(1),
+                version: r.get(2),
+                event_type: r.get(3),
+                schema_version: r.get::<_, i32>(4) as u32,
+                data: r.get(5),
+                actor: r.get(6),
+                occurred_at: r.get(7),
+                recorded_at: r.get(8),
+            })
+            .collect())
+    }
+}
+
+impl backup::RestoreUnit for Restoring<'_> {
+    fn logged_events(&mut self) -> Result<i64> {
+        Ok(self.tx.query_one("SELECT COUNT(*) FROM events", &[])?.get(0))
+    }
+
+    fn insert(&mut self, rows: &[backup::RawEvent]) -> Result<()> {
+        let positions: Vec<i64> = rows.iter().map(|e| e.position).collect();
+        let streams: Vec<&str> = rows.iter().map(|e| e.stream.as_str()).collect();
+        let versions: Vec<i64> = rows.iter().map(|e| e.version).collect();
+        let types: Vec<&str> = rows.iter().map(|e| e.event_type.as_str()).collect();
+        let schemas: Vec<i32> = rows.iter().map(|e| e.schema_version as i32).collect();
+        let data: Vec<&str> = rows.iter().map(|e| e.data.as_str()).collect();
+        let actors: Vec<&str> = rows.iter().map(|e| e.actor.as_str()).collect();
+        let occurred: Vec<Date> = rows.iter().map(|e| e.occurred_at).collect();
+        let recorded: Vec<Timestamp> = rows.iter().map(|e| e.recorded_at).collect();
+        // The archive's positions, not the identity's next values.
+        self.tx.execute(
+            "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, actor, occurred_at,
+                                 recorded_at)
+             OVERRIDING SYSTEM VALUE
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::text[]::jsonb[],
+                                  $7::text[], $8::date[], $9::timestamptz[])",
+            &[&positions, &streams, &versions, &types, &schemas, &data, &actors, &occurred, &recorded],
+        )?;
+        Ok(())
+    }
+
+    fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
+        Uow { tx: &mut *self.tx }.project(events)
+    }
+
+    fn finish_log(&mut self, streams: &std::collections::BTreeMap<String, i64>, last_position: i64) -> Result<()> {
+        let names: Vec<&str> = streams.keys().map(String::as_str).collect();
+        let versions: Vec<i64> = streams.values().copied().collect();
+        self.tx.execute(
+            "INSERT INTO streams (stream_id, version) SELECT * FROM UNNEST($1::text[], $2::bigint[])",
+            &[&names, &versions],
+        )?;
+        if last_position > 0 {
+            self.tx.execute("SELECT setval(pg_get_serial_sequence('events', 'position'), $1)", &[&last_position])?;
+        }
+        Ok(())
+    }
+
+    fn replay_all(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
+        replay_all(self.tx, progress)
+    }
+
+    fn dump(&mut self, sink: &mut dyn FnMut(&str, &[u8])) -> Result<()> {
+        dump_projections(self.tx, &mut |table, row| sink(table, row.as_bytes()))
+    }
+}
 
 struct Uow<'a> {
     tx: &'a mut Client,

@@ -3,6 +3,7 @@
 //! Rows are narrow — 16-byte UUID blobs, integer stream keys, integer minor
 //! units — because the bytes written per transaction bound the write speed.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -18,7 +19,6 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use uuid::Uuid;
 
-use crate::Store;
 use crate::access::wide_amount;
 use crate::error::{Result, StoreError};
 use crate::projection::{
@@ -30,6 +30,7 @@ use crate::schema::{MIGRATIONS, render};
 use crate::txn::{Lease, Pinned, RawConn, Tx};
 use crate::types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 use crate::unit::{self, UnitOfWork};
+use crate::{Store, backup};
 
 /// The write lock up front: two writers never both read and then one fails.
 const IMMEDIATE: &str = "BEGIN IMMEDIATE";
@@ -281,34 +282,33 @@ impl Store for SqliteStore {
     fn rebuild(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
         let mut conn = self.conn()?;
         let tx = Tx::begin(&mut **conn, IMMEDIATE)?;
-        let total: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
-        // The search index and its triggers (migration 0020) go first, so
-        // that clearing and replaying `transactions` does not keep it row by
-        // row; it is filled once at the end, like the secondary indexes.
-        let triggers = search_triggers(&tx)?;
-        for (name, _) in &triggers {
-            tx.execute(&format!("DROP TRIGGER {name}"), [])?;
-        }
-        tx.execute_batch(CLEAR_SEARCH)?;
-        for (table, _) in PROJECTIONS {
-            tx.execute(&format!("DELETE FROM {table}"), [])?;
-        }
-        // Secondary indexes are dropped and built once at the end: a bulk
-        // build is several times faster than maintaining them row by row.
-        let indexes = secondary_indexes(&tx)?;
-        for (name, _) in &indexes {
-            tx.execute(&format!("DROP INDEX {name}"), [])?;
-        }
-        let stats = unit::replay(&mut Uow { tx: &tx }, total as u64, progress)?;
-        for (_, sql) in &indexes {
-            tx.execute(sql, [])?;
-        }
-        tx.execute_batch(FILL_SEARCH)?;
-        for (_, sql) in &triggers {
-            tx.execute(sql, [])?;
-        }
+        let stats = replay_all(&tx, progress)?;
         tx.commit()?;
         Ok(stats)
+    }
+
+    fn backup_log(&self, out: &mut dyn std::io::Write) -> Result<backup::Manifest> {
+        let mut conn = self.conn()?;
+        // A deferred read transaction: its first read fixes the snapshot
+        // (WAL), and writers go on beside it.
+        let tx = Tx::begin(&mut **conn, "BEGIN")?;
+        let manifest = backup::write(&mut Restoring { tx: &tx, streams: HashMap::new() }, Backend::Sqlite, out)?;
+        tx.commit()?;
+        Ok(manifest)
+    }
+
+    fn restore_log(
+        &self,
+        archive: &mut dyn backup::Archive,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<backup::Restored> {
+        let (_, manifest) = backup::verify(archive)?;
+        let mut conn = self.conn()?;
+        let tx = Tx::begin(&mut **conn, IMMEDIATE)?;
+        let restored =
+            backup::restore(&mut Restoring { tx: &tx, streams: HashMap::new() }, archive, &manifest, progress)?;
+        tx.commit()?;
+        Ok(restored)
     }
 
     fn save_model(&self, book: BookId, m: &StoredModel) -> Result<()> {
@@ -357,19 +357,11 @@ impl Store for SqliteStore {
     fn projection_dump(&self) -> Result<String> {
         let conn = self.conn()?;
         let mut out = String::new();
-        for (table, key) in PROJECTIONS {
-            let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
-            let n = st.column_count();
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                out.push_str(table);
-                for i in 0..n {
-                    out.push('|');
-                    out.push_str(&format!("{:?}", r.get_ref(i)?));
-                }
-                out.push('\n');
-            }
-        }
+        dump_projections(&conn, true, &mut |table, row| {
+            out.push_str(table);
+            out.push_str(&String::from_utf8_lossy(row));
+            out.push('\n');
+        })?;
         Ok(out)
     }
 
@@ -390,6 +382,183 @@ impl Store for SqliteStore {
 }
 
 crate::delegate::open_claim!(SqliteStore);
+
+/// Empties the projections and replays the whole log into them, inside the
+/// caller's write transaction: `rebuild`, and the check of a restore.
+fn replay_all(tx: &Connection, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
+    let total: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+    // The search index and its triggers (migration 0020) go first, so
+    // that clearing and replaying `transactions` does not keep it row by
+    // row; it is filled once at the end, like the secondary indexes.
+    let triggers = search_triggers(tx)?;
+    for (name, _) in &triggers {
+        tx.execute(&format!("DROP TRIGGER {name}"), [])?;
+    }
+    tx.execute_batch(CLEAR_SEARCH)?;
+    for (table, _) in PROJECTIONS {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    // Secondary indexes are dropped and built once at the end: a bulk
+    // build is several times faster than maintaining them row by row.
+    let indexes = secondary_indexes(tx)?;
+    for (name, _) in &indexes {
+        tx.execute(&format!("DROP INDEX {name}"), [])?;
+    }
+    let stats = unit::replay(&mut Uow { tx }, total as u64, progress)?;
+    for (_, sql) in &indexes {
+        tx.execute(sql, [])?;
+    }
+    tx.execute_batch(FILL_SEARCH)?;
+    for (_, sql) in &triggers {
+        tx.execute(sql, [])?;
+    }
+    Ok(stats)
+}
+
+/// Every projection row, table by table in key order (`sink(table, row)`):
+/// as `|`-separated column values for `projection_dump` when `text`, else in
+/// a tagged binary form that a restore's digest hashes several times faster
+/// (formatting every blob dominated its check).
+fn dump_projections(conn: &Connection, text: bool, sink: &mut dyn FnMut(&str, &[u8])) -> Result<()> {
+    use rusqlite::types::ValueRef;
+    let mut line = Vec::new();
+    for (table, key) in PROJECTIONS {
+        let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let n = st.column_count();
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            line.clear();
+            for i in 0..n {
+                let value = r.get_ref(i)?;
+                if text {
+                    line.push(b'|');
+                    line.extend_from_slice(format!("{value:?}").as_bytes());
+                    continue;
+                }
+                let (tag, bytes): (u8, std::borrow::Cow<'_, [u8]>) = match value {
+                    ValueRef::Null => (0, (&[][..]).into()),
+                    ValueRef::Integer(v) => (1, v.to_le_bytes().to_vec().into()),
+                    ValueRef::Real(v) => (2, v.to_le_bytes().to_vec().into()),
+                    ValueRef::Text(t) => (3, t.into()),
+                    ValueRef::Blob(b) => (4, b.into()),
+                };
+                line.push(tag);
+                line.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+                line.extend_from_slice(&bytes);
+            }
+            sink(table, &line);
+        }
+    }
+    Ok(())
+}
+
+/// The backup's read of the log and the restore's writes, on an open
+/// transaction; `streams` maps the stream names restored so far to their keys.
+struct Restoring<'a> {
+    tx: &'a Connection,
+    streams: HashMap<String, i64>,
+}
+
+impl backup::RawLog for Restoring<'_> {
+    fn raw_events(&mut self, after: i64, limit: usize) -> Result<Vec<backup::RawEvent>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT e.position, s.name, e.version, e.event_type, e.schema_version, e.data, e.actor, e.occurred_at,
+                    e.recorded_at
+               FROM events e JOIN streams s ON s.id = e.stream WHERE e.position > ?1 ORDER BY e.position LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![after, limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (position, stream, version, event_type, schema_version, data, actor, occurred_at, recorded) = row?;
+            let recorded_at = recorded
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("event at position {position}: recorded_at: {e}")))?;
+            Ok(backup::RawEvent {
+                position,
+                stream,
+                version,
+                event_type,
+                schema_version,
+                data,
+                actor,
+                occurred_at,
+                recorded_at,
+            })
+        })
+        .collect()
+    }
+}
+
+impl backup::RestoreUnit for Restoring<'_> {
+    fn logged_events(&mut self) -> Result<i64> {
+        Ok(self.tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?)
+    }
+
+    fn insert(&mut self, rows: &[backup::RawEvent]) -> Result<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO events (position, stream, version, event_type, schema_version, data, actor, occurred_at,
+                                 recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for e in rows {
+            let key = match self.streams.get(&e.stream) {
+                Some(key) => *key,
+                None => {
+                    self.tx.execute("INSERT INTO streams (name, version) VALUES (?1, 0)", [&e.stream])?;
+                    let key = self.tx.last_insert_rowid();
+                    self.streams.insert(e.stream.clone(), key);
+                    key
+                }
+            };
+            // recorded_at as `append` writes it, so the text is the one stored.
+            st.execute(params![
+                e.position,
+                key,
+                e.version,
+                e.event_type,
+                e.schema_version,
+                e.data,
+                e.actor,
+                e.occurred_at,
+                e.recorded_at.to_string()
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn project(&mut self, events: &[RecordedEvent]) -> Result<()> {
+        Uow { tx: self.tx }.project(events)
+    }
+
+    /// AUTOINCREMENT keeps the largest position in `sqlite_sequence` by
+    /// itself, so only the stream versions are left.
+    fn finish_log(&mut self, streams: &std::collections::BTreeMap<String, i64>, _: i64) -> Result<()> {
+        let mut st = self.tx.prepare_cached("UPDATE streams SET version = ?1 WHERE name = ?2")?;
+        for (name, version) in streams {
+            st.execute(params![version, name])?;
+        }
+        Ok(())
+    }
+
+    fn replay_all(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<RebuildStats> {
+        replay_all(self.tx, progress)
+    }
+
+    fn dump(&mut self, sink: &mut dyn FnMut(&str, &[u8])) -> Result<()> {
+        dump_projections(self.tx, false, sink)
+    }
+}
 
 /// Name and DDL of the explicit indexes on projection tables (not the ones
 /// behind primary keys and UNIQUE constraints, which have no SQL).
