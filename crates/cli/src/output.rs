@@ -37,8 +37,18 @@ const MONEY_COLUMNS: &[&str] = &[
 pub fn print<T: Serialize>(rows: &[T], format: Format) -> anyhow::Result<()> {
     let values: Vec<Value> = rows.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
     let out = render(&values, format)?;
-    print!("{out}");
-    Ok(())
+    write_stdout(&out)
+}
+
+/// Writes to standard output; a reader that went away (`kassa … | head`)
+/// ends the listing quietly instead of panicking as `print!` does.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 pub fn render(rows: &[Value], format: Format) -> anyhow::Result<String> {

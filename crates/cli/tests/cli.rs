@@ -363,3 +363,25 @@ fn csv_output_cannot_carry_spreadsheet_formulas() {
         }
     }
 }
+
+/// `kassa … -o json | head`: a reader that goes away ends the listing
+/// quietly with success; before, `print!` panicked on the broken pipe.
+#[test]
+fn a_listing_into_a_closed_pipe_ends_quietly() {
+    let db = testing::sqlite();
+    let k = Kassa { url: db.url.clone() };
+    k.ok(&["init"]);
+    k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    // The read end is closed before kassa starts, so its first write fails.
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .args(["--db", &k.url, "account", "list", "-o", "json"])
+        .env_remove("KASSA_BOOK")
+        .stdout(writer)
+        .output()
+        .expect("run kassa");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
