@@ -251,6 +251,10 @@ impl Store for ClaimingStore {
         self.target().cost_methods(book)
     }
 
+    fn instruments(&self, book: BookId) -> Result<Vec<kassa_store::InstrumentRow>> {
+        self.target().instruments(book)
+    }
+
     fn report_facts(&self, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<ReportFacts> {
         self.target().report_facts(book, as_of, want)
     }

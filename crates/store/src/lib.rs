@@ -34,6 +34,7 @@ use kassa_core::report::{ReportFacts, Wanted};
 use kassa_core::{BatchId, Book, BookId, Command, Ledger, OrgId, RecordedEvent, ReviewId, TxId, UserId};
 
 pub use error::{Result, StoreError, redact_url};
+pub use portfolio::InstrumentRow;
 pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 
 /// Everything kassa asks of a database. Object-safe, so the binary holds a
@@ -123,6 +124,9 @@ pub trait Store: Send + Sync {
 
     /// The accounts whose cost method was set (the others are FIFO).
     fn cost_methods(&self, book: BookId) -> Result<Vec<(kassa_core::AccountId, kassa_core::portfolio::CostMethod)>>;
+
+    /// The instruments the book's trades have named, by key.
+    fn instruments(&self, book: BookId) -> Result<Vec<InstrumentRow>>;
 
     // --- reports ---
     /// What reports read, from the projections: the chart, the monthly

@@ -376,6 +376,10 @@ impl Store for PgStore {
         crate::portfolio::pg_methods(&mut *self.conn()?, book)
     }
 
+    fn instruments(&self, book: BookId) -> Result<Vec<crate::InstrumentRow>> {
+        crate::portfolio::pg_instruments(&mut *self.conn()?, book)
+    }
+
     fn projection_dump(&self) -> Result<String> {
         let mut conn = self.conn()?;
         let mut out = String::new();

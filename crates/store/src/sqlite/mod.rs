@@ -341,6 +341,10 @@ impl Store for SqliteStore {
         crate::portfolio::sqlite_methods(&*self.conn()?, book)
     }
 
+    fn instruments(&self, book: BookId) -> Result<Vec<crate::InstrumentRow>> {
+        crate::portfolio::sqlite_instruments(&*self.conn()?, book)
+    }
+
     fn projection_dump(&self) -> Result<String> {
         let conn = self.conn()?;
         let mut out = String::new();
