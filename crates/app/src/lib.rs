@@ -21,6 +21,7 @@ pub mod goals;
 mod idempotency;
 pub mod import;
 pub mod imports;
+pub mod instruments;
 pub mod loans;
 pub mod local;
 pub mod mapping;
