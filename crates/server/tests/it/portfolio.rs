@@ -1,7 +1,8 @@
 //! `GET /books/{book}/portfolio/*` over real HTTP on both backends: a
 //! trades.csv upload becomes holdings, sales with their lots, open lots and
 //! performance; `method` is a what-if; a bad parameter is 422 naming it; an
-//! oversold upload is 422 naming line and field and stores nothing.
+//! oversold upload is 422 naming line and field and stores nothing; the
+//! instruments the trades made, listed and edited, refusals by field.
 
 use kassa_app::books::{CreateAccount, CreateBook};
 use kassa_core::BookId;
@@ -92,5 +93,43 @@ Depot,2024-05-02,IWDA,IE00B4L5Y983,SELL,6,130,0,EUR,S2
         assert!(err.to_string().contains("only 5 is held"), "{name}: {err}");
         let (_, sales) = get("/portfolio/sales");
         assert_eq!(sales.as_array().unwrap().len(), 1, "{name}: nothing stored");
+
+        // Instruments: the trades made one; a PATCH names it and gives its
+        // kind, and the holdings show both.
+        let patch = |rest: &str, body: Value| {
+            let resp = s.run(s.http.patch(format!("{base}{rest}")).bearer_auth(&token).json(&body).send()).unwrap();
+            let status = resp.status().as_u16();
+            (status, s.run(resp.json::<Value>()).unwrap_or(Value::Null))
+        };
+        let (status, list) = get("/instruments");
+        assert_eq!(status, 200, "{name}: {list}");
+        assert_eq!(
+            list,
+            serde_json::json!([{ "instrument": "IE00B4L5Y983", "isin": "IE00B4L5Y983", "symbol": "IWDA",
+                "name": null, "currency": "EUR", "kind": "other" }]),
+            "{name}"
+        );
+        let (status, one) =
+            patch("/instruments/iwda", serde_json::json!({ "kind": "etf", "name": "iShares Core MSCI World" }));
+        assert_eq!(
+            (status, one["kind"].as_str(), one["name"].as_str()),
+            (200, Some("etf"), Some("iShares Core MSCI World"))
+        );
+        let (_, h) = get("/portfolio/holdings");
+        assert_eq!((h[0]["kind"].as_str(), h[0]["name"].as_str()), (Some("etf"), Some("iShares Core MSCI World")));
+        // In a EUR book a EUR holding's P&L is all price.
+        assert_eq!((h[0]["price_effect"].as_str(), h[0]["currency_effect"].as_str()), (Some("200.00"), Some("0.00")));
+        for (rest, body, field) in [
+            ("/instruments/MSFT", serde_json::json!({ "kind": "stock" }), "instrument"),
+            ("/instruments/IWDA", serde_json::json!({ "kind": "warrant" }), "kind"),
+            ("/instruments/IWDA", serde_json::json!({ "name": "" }), "name"),
+            ("/instruments/IWDA", serde_json::json!({ "kinds": "etf" }), "kinds"),
+        ] {
+            let (status, err) = patch(rest, body);
+            assert_eq!(status, 422, "{name}: {rest}: {err}");
+            assert!(err.to_string().contains(field), "{name}: {rest}: {err}");
+        }
+        let (_, after) = get("/instruments");
+        assert_eq!(after[0]["kind"].as_str(), Some("etf"), "{name}: nothing stored by the refusals");
     }
 }
