@@ -247,6 +247,10 @@ impl Store for ClaimingStore {
         self.target().prices(book)
     }
 
+    fn prices_as_of(&self, book: BookId, date: Date) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
+        self.target().prices_as_of(book, date)
+    }
+
     fn cost_methods(&self, book: BookId) -> Result<Vec<(kassa_core::AccountId, kassa_core::portfolio::CostMethod)>> {
         self.target().cost_methods(book)
     }

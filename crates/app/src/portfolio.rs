@@ -300,7 +300,18 @@ struct Loaded {
     base: Option<Currency>,
 }
 
-fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Loaded> {
+/// Which imported prices a listing reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prices {
+    /// Every day's: values over time.
+    All,
+    /// What a valuation at the query's date can use.
+    AsOf,
+    /// None: sales and lots value nothing.
+    None,
+}
+
+fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery, wants: Prices) -> AppResult<Loaded> {
     let facts = store.report_facts(book, None, Wanted { flows: false, counterparties: false, daily: false })?;
     let base = kassa_core::budget::main_currency(&facts.accounts);
     let catalog: std::collections::HashMap<String, kassa_store::InstrumentRow> =
@@ -316,15 +327,6 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Loaded
         by_account.entry(t.account_id).or_default().push(t);
     }
     let methods: BTreeMap<AccountId, CostMethod> = store.cost_methods(book)?.into_iter().collect();
-    let imported = store.prices(book)?;
-    // Imported prices by the name they give, upper-cased, as positions in
-    // the file's order: each instrument looks its ticker and ISIN up once
-    // (a scan of every price per instrument and account took seconds on
-    // 50 instruments of daily prices, `kassa bench portfolio`).
-    let mut named: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
-    for (n, p) in imported.iter().enumerate() {
-        named.entry(p.symbol.to_ascii_uppercase()).or_default().push(n);
-    }
     let mut wanted: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut prices = PriceBook::default();
     let mut out = vec![];
@@ -354,17 +356,22 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Loaded
                 TradeKind::Split { ratio } => prices.insert_split(&trade.instrument, t.date, ratio),
                 _ => {}
             }
-            let i = instruments.entry(trade.instrument.clone()).or_insert_with(|| {
+            // Looked up before it is inserted: a key cloned per trade was
+            // 100,000 allocations for 50 instruments.
+            if !instruments.contains_key(&trade.instrument) {
                 let known = catalog.get(&trade.instrument);
-                Instrument {
+                let i = Instrument {
                     symbol: t.symbol.clone(),
                     isin: t.isin.clone(),
                     name: known.and_then(|k| k.name.clone()),
                     currency: t.currency,
                     kind: known.and_then(|k| k.kind).unwrap_or(InstrumentKind::Other),
-                }
-            });
-            if i.name.is_none() {
+                };
+                instruments.insert(trade.instrument.clone(), i);
+            }
+            if let Some(i) = instruments.get_mut(&trade.instrument)
+                && i.name.is_none()
+            {
                 i.name.clone_from(&t.extra.name);
             }
             trades.push(trade);
@@ -381,6 +388,23 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Loaded
             continue;
         }
         out.push(AccountTrades { account: (*account).clone(), trades, instruments, method });
+    }
+    let imported = match wants {
+        Prices::All => store.prices(book)?,
+        // Only the latest ≤ D of each name can be what a valuation at D
+        // uses: the largest date among an instrument's names is kept, and
+        // so is every name priced on it (`kassa bench portfolio`: 182,500
+        // prices read for 50).
+        Prices::AsOf => store.prices_as_of(book, as_of(q, &out))?,
+        Prices::None => vec![],
+    };
+    // Imported prices by the name they give, upper-cased, as positions in
+    // the file's order: each instrument looks its ticker and ISIN up once
+    // (a scan of every price per instrument and account took seconds on
+    // 50 instruments of daily prices, `kassa bench portfolio`).
+    let mut named: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    for (n, p) in imported.iter().enumerate() {
+        named.entry(p.symbol.to_ascii_uppercase()).or_default().push(n);
     }
     // After every trade price: an imported price overrules one, never the reverse.
     for (key, names) in &wanted {
@@ -405,8 +429,8 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Loaded
 type Replayed = (Vec<(AccountTrades, Portfolio)>, PriceBook, Date, Option<Currency>);
 
 /// Each selected account with its trades booked up to the query's date.
-fn replayed(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Replayed> {
-    let Loaded { accounts, prices, base } = load(store, book, q)?;
+fn replayed(store: &dyn Store, book: BookId, q: &PortfolioQuery, wants: Prices) -> AppResult<Replayed> {
+    let Loaded { accounts, prices, base } = load(store, book, q, wants)?;
     let date = as_of(q, &accounts);
     let booked = accounts
         .into_iter()
@@ -434,7 +458,7 @@ fn last_date(accounts: &[AccountTrades]) -> Date {
 /// book's main currency with its unrealized P&L split into price and
 /// currency effect.
 pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<HoldingRow>> {
-    let (booked, prices, date, base) = replayed(store, book, q)?;
+    let (booked, prices, date, base) = replayed(store, book, q, Prices::AsOf)?;
     let fx = kassa_core::report::fx::FxTable::new(&store.fx_rates(book)?);
     let mut rows = vec![];
     for (a, p) in &booked {
@@ -514,7 +538,7 @@ pub fn securities_value(
 ) -> AppResult<SecuritiesValue> {
     let mut out = SecuritiesValue::default();
     let seen: std::collections::BTreeSet<AccountId> = accounts.iter().map(|a| a.id).collect();
-    let Loaded { accounts: booked, prices, .. } = load(store, book, &PortfolioQuery::default())?;
+    let Loaded { accounts: booked, prices, .. } = load(store, book, &PortfolioQuery::default(), Prices::All)?;
     let booked: Vec<AccountTrades> = booked.into_iter().filter(|a| seen.contains(&a.account.id)).collect();
     if booked.is_empty() {
         return Ok(out);
@@ -555,7 +579,7 @@ pub fn securities_value(
 
 /// Every sale up to `as_of`, with the lots it consumed.
 pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<SaleRow>> {
-    let (booked, ..) = replayed(store, book, q)?;
+    let (booked, ..) = replayed(store, book, q, Prices::None)?;
     let mut rows = vec![];
     for (a, p) in &booked {
         for s in &p.sales {
@@ -583,7 +607,7 @@ pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<V
 
 /// Every open lot at `as_of`.
 pub fn lots(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<LotRow>> {
-    let (booked, ..) = replayed(store, book, q)?;
+    let (booked, ..) = replayed(store, book, q, Prices::None)?;
     let mut rows = vec![];
     for (a, p) in &booked {
         for (key, pos) in &p.positions {
@@ -620,7 +644,7 @@ pub fn performance_rows(
     q: &PortfolioQuery,
     range: &PerformanceQuery,
 ) -> AppResult<Vec<PerformanceRow>> {
-    let Loaded { accounts, prices, .. } = load(store, book, q)?;
+    let Loaded { accounts, prices, .. } = load(store, book, q, Prices::All)?;
     // One engine over every account: each account's positions keep their
     // own lots by prefixing the instrument with the account.
     let mut all = vec![];

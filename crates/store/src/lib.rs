@@ -122,6 +122,9 @@ pub trait Store: Send + Sync {
     /// Imported instrument prices, by symbol and date.
     fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>>;
 
+    /// Each symbol's latest imported price dated on or before `date`, by symbol.
+    fn prices_as_of(&self, book: BookId, date: Date) -> Result<Vec<kassa_core::portfolio::events::PricePoint>>;
+
     /// The accounts whose cost method was set (the others are FIFO).
     fn cost_methods(&self, book: BookId) -> Result<Vec<(kassa_core::AccountId, kassa_core::portfolio::CostMethod)>>;
 

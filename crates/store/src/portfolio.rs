@@ -68,6 +68,14 @@ const SET_INSTRUMENT: &str = "UPDATE instruments SET name = COALESCE(?3, name), 
 const INSTRUMENTS: &str =
     "SELECT instrument, isin, symbol, name, currency, kind FROM instruments WHERE book_id = ?1 ORDER BY instrument";
 const PRICES: &str = "SELECT symbol, date, price, currency FROM prices WHERE book_id = ?1 ORDER BY symbol, date";
+/// Each symbol's latest price on or before ?2, in [`PRICES`]' order: what
+/// a valuation at one date reads instead of every price of every day.
+const PRICES_AS_OF: &str = "SELECT p.symbol, p.date, p.price, p.currency
+  FROM prices p
+  JOIN (SELECT symbol, MAX(date) AS date FROM prices WHERE book_id = ?1 AND date <= ?2 GROUP BY symbol) m
+    ON m.symbol = p.symbol AND m.date = p.date
+ WHERE p.book_id = ?1
+ ORDER BY p.symbol";
 const METHODS: &str = "SELECT account_id, method FROM cost_methods WHERE book_id = ?1";
 
 fn pg(sql: &str) -> String {
@@ -156,6 +164,21 @@ pub(crate) fn sqlite_prices(conn: &rusqlite::Connection, book: BookId) -> Result
     Ok(out)
 }
 
+pub(crate) fn sqlite_prices_as_of(
+    conn: &rusqlite::Connection,
+    book: BookId,
+    date: jiff::civil::Date,
+) -> Result<Vec<PricePoint>> {
+    let mut st = conn.prepare_cached(PRICES_AS_OF)?;
+    let mut rows = st.query(rusqlite::params![book.0, date])?;
+    let mut out = vec![];
+    while let Some(r) = rows.next()? {
+        let price = crate::sqlite::parse_field(&r.get::<_, String>(2)?)?;
+        out.push(price_point(r.get(0)?, r.get(1)?, price, &r.get::<_, String>(3)?)?);
+    }
+    Ok(out)
+}
+
 pub(crate) fn sqlite_methods(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<(AccountId, CostMethod)>> {
     let mut st = conn.prepare_cached(METHODS)?;
     let mut rows = st.query([book.0])?;
@@ -204,6 +227,17 @@ pub(crate) fn pg_apply(tx: &mut postgres::Client, book: BookId, op: PortfolioOp<
 
 pub(crate) fn pg_prices(conn: &mut postgres::Client, book: BookId) -> Result<Vec<PricePoint>> {
     conn.query(&pg(PRICES), &[&book.0])?.iter().map(|r| price_point(r.get(0), r.get(1), r.get(2), r.get(3))).collect()
+}
+
+pub(crate) fn pg_prices_as_of(
+    conn: &mut postgres::Client,
+    book: BookId,
+    date: jiff::civil::Date,
+) -> Result<Vec<PricePoint>> {
+    conn.query(&pg(PRICES_AS_OF), &[&book.0, &date])?
+        .iter()
+        .map(|r| price_point(r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
 }
 
 pub(crate) fn pg_methods(conn: &mut postgres::Client, book: BookId) -> Result<Vec<(AccountId, CostMethod)>> {
