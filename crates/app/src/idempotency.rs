@@ -259,8 +259,16 @@ impl Store for ClaimingStore {
         self.target().prices(book)
     }
 
+    fn prices_as_of(&self, book: BookId, date: Date) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
+        self.target().prices_as_of(book, date)
+    }
+
     fn cost_methods(&self, book: BookId) -> Result<Vec<(kassa_core::AccountId, kassa_core::portfolio::CostMethod)>> {
         self.target().cost_methods(book)
+    }
+
+    fn instruments(&self, book: BookId) -> Result<Vec<kassa_store::InstrumentRow>> {
+        self.target().instruments(book)
     }
 
     fn report_facts(&self, book: BookId, as_of: Option<Date>, want: Wanted) -> Result<ReportFacts> {

@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::categorize;
 use crate::clock::{Clock, new_id};
+use crate::instruments::KindsLearned;
 use crate::portfolio::TradeGate;
 use kassa_store::Store;
 use kassa_store::import::{ImportFeed, ImportLookup};
@@ -268,11 +269,9 @@ fn import_file_untimed<'a>(
     let batch = BatchId(new_id());
     // Trades meet the book's trades (re-import, oversell); only files that
     // can hold trades read them.
-    let gate = if matches!(format, Format::Trades | Format::Ofx) || !streamed {
-        TradeGate::new(store.trades(book)?)
-    } else {
-        TradeGate::default()
-    };
+    let trades_possible = matches!(format, Format::Trades | Format::Ofx) || !streamed;
+    let gate = if trades_possible { TradeGate::new(store.trades(book)?) } else { TradeGate::default() };
+    let kinds = if trades_possible { KindsLearned::new(store.instruments(book)?) } else { KindsLearned::default() };
     let mut feed = Feed {
         opts,
         file: short_name,
@@ -282,6 +281,7 @@ fn import_file_untimed<'a>(
         rows,
         trades,
         gate,
+        kinds,
         occ: Occurrences::new(),
         matcher: Matcher::new(opts.fuzzy_days, opts.include_deleted),
         report: ImportReport {
@@ -466,6 +466,8 @@ struct Feed<'a> {
     rows: Rows<'a>,
     trades: Trades<'a>,
     gate: TradeGate,
+    /// The instrument kinds the file states that the book does not know.
+    kinds: KindsLearned,
     occ: Occurrences,
     matcher: Matcher,
     report: ImportReport,
@@ -518,6 +520,7 @@ impl ImportFeed for Feed<'_> {
                 let mut trades = vec![];
                 let mut moves = vec![];
                 let mut cmds = vec![];
+                let mut kinds = vec![];
                 while trades.len() < self.opts.chunk.max(1) {
                     match self.trades.next() {
                         None => {
@@ -594,6 +597,7 @@ impl ImportFeed for Feed<'_> {
                                 continue;
                             }
                             self.gate.admit(t.line, trade.clone());
+                            kinds.extend(self.kinds.learn(&trade, t.detail.kind));
                             if let Some((account, amount)) = cash.filter(|(_, c)| !c.get().is_zero()) {
                                 moves.push(TradeCash {
                                     account,
@@ -612,6 +616,8 @@ impl ImportFeed for Feed<'_> {
                 if !trades.is_empty() {
                     cmds.push(Command::ImportTrades(TradesImported { batch_id: self.batch, trades }));
                 }
+                // After the trades that create their instruments.
+                cmds.extend(kinds);
                 self.book_trade_cash(moves, ledger, &mut cmds);
                 Ok(Some(cmds))
             }

@@ -22,6 +22,7 @@ pub mod health;
 mod idempotency;
 pub mod import;
 pub mod imports;
+pub mod instruments;
 pub mod loans;
 pub mod local;
 pub mod mapping;

@@ -16,7 +16,8 @@ use kassa_core::import::ImportedTrade;
 use kassa_core::portfolio::events::PricePoint;
 use kassa_core::portfolio::returns::{Interval, PerfPoint, performance};
 use kassa_core::portfolio::{
-    CostMethod, Portfolio, PortfolioError, PriceBook, Quantity, Trade, TradeKind, booking_order, round_money, round_qty,
+    CostMethod, FxSplit, InstrumentKind, Isin, Portfolio, PortfolioError, PriceBook, Quantity, Trade, TradeKind,
+    booking_order, round_money, round_qty,
 };
 use kassa_core::report::Wanted;
 use kassa_core::{Account, AccountId, BookId, Currency};
@@ -46,10 +47,6 @@ pub struct HoldingRow {
     pub account: String,
     pub symbol: Option<String>,
     pub isin: Option<String>,
-    /// The instrument's name when a file gave one; not among the listing's
-    /// columns (issue 16's contract), shown by the web page.
-    #[serde(skip)]
-    pub name: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: Currency,
     #[serde(with = "rust_decimal::serde::str")]
@@ -72,6 +69,66 @@ pub struct HoldingRow {
     #[serde(with = "rust_decimal::serde::str")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub realized_pnl: Decimal,
+    // The columns after issue 16's contract, appended so its order stays.
+    /// The instrument's name: as set by `kassa instrument set`, else the
+    /// first a file gave.
+    pub name: Option<String>,
+    /// stock, etf, fund, bond, crypto or other (also while nobody said).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: InstrumentKind,
+    /// The book's main currency, which the columns below are in; they are
+    /// empty when a rate the holding needs is missing
+    /// ([`kassa_core::portfolio::FxSplit`] defines them).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub base_currency: Option<Currency>,
+    /// What the open lots cost, each at the rate of the day it was bought.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub cost_basis_base: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub market_value_base: Option<Decimal>,
+    /// `price_effect + currency_effect`, exactly as printed.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub unrealized_pnl_base: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub price_effect: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub currency_effect: Option<Decimal>,
+}
+
+/// One row of `kassa instrument list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InstrumentRow {
+    /// What trades and prices name it by: the ISIN when a trade gives one,
+    /// else the ticker, upper-cased.
+    pub instrument: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub isin: Option<Isin>,
+    pub symbol: Option<String>,
+    pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub currency: Currency,
+    /// stock, etf, fund, bond, crypto or other (also while nobody said).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: InstrumentKind,
+}
+
+impl From<kassa_store::InstrumentRow> for InstrumentRow {
+    fn from(r: kassa_store::InstrumentRow) -> InstrumentRow {
+        InstrumentRow {
+            instrument: r.key,
+            isin: r.isin,
+            symbol: r.symbol,
+            name: r.name,
+            currency: r.currency,
+            kind: r.kind.unwrap_or(InstrumentKind::Other),
+        }
+    }
 }
 
 /// One row of `kassa portfolio sales`.
@@ -159,14 +216,16 @@ pub struct PerformanceRow {
     pub mwr: Option<Decimal>,
 }
 
-/// What the file said about an instrument, by key.
+/// What the trades and the book's instruments say about one, by key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Instrument {
     symbol: Option<String>,
     isin: Option<String>,
-    /// The first name a trade gives it (broker exports name the product).
+    /// The name set for it, else the first a trade gives it (broker
+    /// exports name the product).
     name: Option<String>,
     currency: Currency,
+    kind: InstrumentKind,
 }
 
 /// One account's trades, in booking order, and what they name.
@@ -234,8 +293,29 @@ pub fn trade_id(t: &ImportedTrade, n: usize) -> String {
     t.external_id.clone().unwrap_or_else(|| format!("{}#{n}", t.date))
 }
 
-fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<AccountTrades>, PriceBook)> {
+/// The selected accounts' trades, the prices, and the book's main currency.
+struct Loaded {
+    accounts: Vec<AccountTrades>,
+    prices: PriceBook,
+    base: Option<Currency>,
+}
+
+/// Which imported prices a listing reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prices {
+    /// Every day's: values over time.
+    All,
+    /// What a valuation at the query's date can use.
+    AsOf,
+    /// None: sales and lots value nothing.
+    None,
+}
+
+fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery, wants: Prices) -> AppResult<Loaded> {
     let facts = store.report_facts(book, None, Wanted { flows: false, counterparties: false, daily: false })?;
+    let base = kassa_core::budget::main_currency(&facts.accounts);
+    let catalog: std::collections::HashMap<String, kassa_store::InstrumentRow> =
+        store.instruments(book)?.into_iter().map(|i| (i.key.clone(), i)).collect();
     let accounts: BTreeMap<AccountId, &Account> = facts.accounts.iter().map(|a| (a.id, a)).collect();
     if let Some(name) = &q.account
         && !accounts.values().any(|a| a.name.eq_ignore_ascii_case(name))
@@ -247,15 +327,6 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
         by_account.entry(t.account_id).or_default().push(t);
     }
     let methods: BTreeMap<AccountId, CostMethod> = store.cost_methods(book)?.into_iter().collect();
-    let imported = store.prices(book)?;
-    // Imported prices by the name they give, upper-cased, as positions in
-    // the file's order: each instrument looks its ticker and ISIN up once
-    // (a scan of every price per instrument and account took seconds on
-    // 50 instruments of daily prices, `kassa bench portfolio`).
-    let mut named: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
-    for (n, p) in imported.iter().enumerate() {
-        named.entry(p.symbol.to_ascii_uppercase()).or_default().push(n);
-    }
     let mut wanted: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut prices = PriceBook::default();
     let mut out = vec![];
@@ -285,13 +356,22 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
                 TradeKind::Split { ratio } => prices.insert_split(&trade.instrument, t.date, ratio),
                 _ => {}
             }
-            let i = instruments.entry(trade.instrument.clone()).or_insert_with(|| Instrument {
-                symbol: t.symbol.clone(),
-                isin: t.isin.clone(),
-                name: None,
-                currency: t.currency,
-            });
-            if i.name.is_none() {
+            // Looked up before it is inserted: a key cloned per trade was
+            // 100,000 allocations for 50 instruments.
+            if !instruments.contains_key(&trade.instrument) {
+                let known = catalog.get(&trade.instrument);
+                let i = Instrument {
+                    symbol: t.symbol.clone(),
+                    isin: t.isin.clone(),
+                    name: known.and_then(|k| k.name.clone()),
+                    currency: t.currency,
+                    kind: known.and_then(|k| k.kind).unwrap_or(InstrumentKind::Other),
+                };
+                instruments.insert(trade.instrument.clone(), i);
+            }
+            if let Some(i) = instruments.get_mut(&trade.instrument)
+                && i.name.is_none()
+            {
                 i.name.clone_from(&t.extra.name);
             }
             trades.push(trade);
@@ -309,6 +389,23 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
         }
         out.push(AccountTrades { account: (*account).clone(), trades, instruments, method });
     }
+    let imported = match wants {
+        Prices::All => store.prices(book)?,
+        // Only the latest ≤ D of each name can be what a valuation at D
+        // uses: the largest date among an instrument's names is kept, and
+        // so is every name priced on it (`kassa bench portfolio`: 182,500
+        // prices read for 50).
+        Prices::AsOf => store.prices_as_of(book, as_of(q, &out))?,
+        Prices::None => vec![],
+    };
+    // Imported prices by the name they give, upper-cased, as positions in
+    // the file's order: each instrument looks its ticker and ISIN up once
+    // (a scan of every price per instrument and account took seconds on
+    // 50 instruments of daily prices, `kassa bench portfolio`).
+    let mut named: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    for (n, p) in imported.iter().enumerate() {
+        named.entry(p.symbol.to_ascii_uppercase()).or_default().push(n);
+    }
     // After every trade price: an imported price overrules one, never the reverse.
     for (key, names) in &wanted {
         let mut rows: Vec<usize> = names.iter().flat_map(|n| named.get(n).into_iter().flatten().copied()).collect();
@@ -324,16 +421,16 @@ fn load(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<(Vec<A
     {
         return Err(AppError::invalid("instrument", format!("no trades of '{want}' (give its symbol or ISIN)")));
     }
-    Ok((out, prices))
+    Ok(Loaded { accounts: out, prices, base })
 }
 
 /// The selected accounts, each with its trades booked; the prices; the date
-/// they are valued at.
-type Replayed = (Vec<(AccountTrades, Portfolio)>, PriceBook, Date);
+/// they are valued at; the book's main currency.
+type Replayed = (Vec<(AccountTrades, Portfolio)>, PriceBook, Date, Option<Currency>);
 
 /// Each selected account with its trades booked up to the query's date.
-fn replayed(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Replayed> {
-    let (accounts, prices) = load(store, book, q)?;
+fn replayed(store: &dyn Store, book: BookId, q: &PortfolioQuery, wants: Prices) -> AppResult<Replayed> {
+    let Loaded { accounts, prices, base } = load(store, book, q, wants)?;
     let date = as_of(q, &accounts);
     let booked = accounts
         .into_iter()
@@ -342,7 +439,7 @@ fn replayed(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Re
             Ok((a, p))
         })
         .collect::<AppResult<_>>()?;
-    Ok((booked, prices, date))
+    Ok((booked, prices, date, base))
 }
 
 fn refused(e: PortfolioError) -> AppError {
@@ -357,9 +454,12 @@ fn last_date(accounts: &[AccountTrades]) -> Date {
     accounts.iter().flat_map(|a| a.trades.iter().map(|t| t.date)).max().unwrap_or(kassa_core::date::FIRST)
 }
 
-/// Every position at `as_of` (default: the last trade's date).
+/// Every position at `as_of` (default: the last trade's date), also in the
+/// book's main currency with its unrealized P&L split into price and
+/// currency effect.
 pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<HoldingRow>> {
-    let (booked, prices, date) = replayed(store, book, q)?;
+    let (booked, prices, date, base) = replayed(store, book, q, Prices::AsOf)?;
+    let fx = kassa_core::report::fx::FxTable::new(&store.fx_rates(book)?);
     let mut rows = vec![];
     for (a, p) in &booked {
         for h in p.holdings(&prices, date) {
@@ -367,11 +467,27 @@ pub fn holdings(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResul
             if h.instrument.is_empty() {
                 continue;
             }
+            let rate = |on: Date| base.and_then(|to| fx.rate(i.currency, to, on).ok());
+            let split = match (rate(date), p.positions.get(&h.instrument)) {
+                (Some(now), Some(pos)) => FxSplit::of(pos, h.market_value, now, rate),
+                _ => None,
+            };
+            // Rounded each on its own, the effects could miss the total by
+            // a cent: the currency effect is what the rounded total leaves.
+            let unrealized_base = split.map(|s| round_money(s.unrealized));
+            let price_effect = split.map(|s| round_money(s.price_effect));
             rows.push(HoldingRow {
                 account: a.account.name.clone(),
                 symbol: i.symbol.clone(),
                 isin: i.isin.clone(),
                 name: i.name.clone(),
+                kind: i.kind,
+                base_currency: split.and(base),
+                cost_basis_base: split.map(|s| round_money(s.cost)),
+                market_value_base: split.map(|s| round_money(s.market_value)),
+                unrealized_pnl_base: unrealized_base,
+                price_effect,
+                currency_effect: unrealized_base.zip(price_effect).map(|(u, p)| u - p),
                 currency: i.currency,
                 qty: round_qty(h.qty),
                 cost_basis: round_money(h.cost_basis),
@@ -422,7 +538,7 @@ pub fn securities_value(
 ) -> AppResult<SecuritiesValue> {
     let mut out = SecuritiesValue::default();
     let seen: std::collections::BTreeSet<AccountId> = accounts.iter().map(|a| a.id).collect();
-    let (booked, prices) = load(store, book, &PortfolioQuery::default())?;
+    let Loaded { accounts: booked, prices, .. } = load(store, book, &PortfolioQuery::default(), Prices::All)?;
     let booked: Vec<AccountTrades> = booked.into_iter().filter(|a| seen.contains(&a.account.id)).collect();
     if booked.is_empty() {
         return Ok(out);
@@ -463,7 +579,7 @@ pub fn securities_value(
 
 /// Every sale up to `as_of`, with the lots it consumed.
 pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<SaleRow>> {
-    let (booked, _, _) = replayed(store, book, q)?;
+    let (booked, ..) = replayed(store, book, q, Prices::None)?;
     let mut rows = vec![];
     for (a, p) in &booked {
         for s in &p.sales {
@@ -491,7 +607,7 @@ pub fn sales(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<V
 
 /// Every open lot at `as_of`.
 pub fn lots(store: &dyn Store, book: BookId, q: &PortfolioQuery) -> AppResult<Vec<LotRow>> {
-    let (booked, _, _) = replayed(store, book, q)?;
+    let (booked, ..) = replayed(store, book, q, Prices::None)?;
     let mut rows = vec![];
     for (a, p) in &booked {
         for (key, pos) in &p.positions {
@@ -528,7 +644,7 @@ pub fn performance_rows(
     q: &PortfolioQuery,
     range: &PerformanceQuery,
 ) -> AppResult<Vec<PerformanceRow>> {
-    let (accounts, prices) = load(store, book, q)?;
+    let Loaded { accounts, prices, .. } = load(store, book, q, Prices::All)?;
     // One engine over every account: each account's positions keep their
     // own lots by prefixing the instrument with the account.
     let mut all = vec![];
@@ -579,7 +695,7 @@ fn row(p: PerfPoint) -> PerformanceRow {
 /// fails, a negative price or fee. `(field, message)`.
 pub(crate) fn check_row(t: &kassa_import::TradeRow) -> Result<(), (&'static str, String)> {
     if let Some(isin) = t.isin.as_deref().filter(|s| !s.trim().is_empty()) {
-        kassa_core::portfolio::Isin::parse(isin).map_err(|e| ("isin", e.to_string()))?;
+        Isin::parse(isin).map_err(|e| ("isin", e.to_string()))?;
     }
     if t.price.is_sign_negative() && !t.price.is_zero() {
         return Err(("price", format!("price must not be negative, got {}", t.price)));

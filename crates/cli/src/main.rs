@@ -11,6 +11,7 @@ mod demo;
 mod export;
 mod goal;
 mod import;
+mod instrument;
 mod ledger;
 mod loan;
 mod output;
@@ -120,6 +121,9 @@ enum Command {
     /// Instrument prices: import
     #[command(subcommand)]
     Prices(portfolio::PricesCmd),
+    /// Instruments of the trades: list, set a name or kind
+    #[command(subcommand)]
+    Instrument(instrument::InstrumentCmd),
     /// Write the whole book (or a date range) as JSON, CSV, hledger journal, beancount or Parquet
     Export(export::ExportArgs),
     /// Serve the HTTP API (and its docs at /api/docs)
@@ -305,6 +309,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Goal(cmd) => goal::run(&ctx, cmd),
         Command::Portfolio(cmd) => portfolio::run(&ctx, cmd),
         Command::Prices(cmd) => portfolio::prices(&ctx, cmd),
+        Command::Instrument(cmd) => instrument::run(&ctx, cmd),
         Command::Serve(_)
         | Command::User(_)
         | Command::Demo(_)
@@ -333,7 +338,8 @@ fn needs(command: &Command) -> BookRole {
         | Command::Bucket(bucket::BucketCmd::List { .. })
         | Command::Loan(loan::LoanCmd::List { .. })
         | Command::Goal(goal::GoalCmd::List { .. })
-        | Command::Recurring(recurring::RecurringCmd::List { .. }) => Viewer,
+        | Command::Recurring(recurring::RecurringCmd::List { .. })
+        | Command::Instrument(instrument::InstrumentCmd::List) => Viewer,
         _ => Editor,
     }
 }

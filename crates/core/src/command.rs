@@ -162,6 +162,9 @@ pub enum Command {
         account_id: AccountId,
         method: crate::portfolio::CostMethod,
     },
+    /// An instrument's name and kind (`kassa instrument set`; imports that
+    /// learn a kind from the file).
+    SetInstrument(crate::portfolio::events::InstrumentSet),
     RenameBook {
         name: String,
     },

@@ -26,7 +26,7 @@ use crate::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
 use crate::loan::LoanRecorded;
-use crate::portfolio::events::{CostMethodSet, PricesImported};
+use crate::portfolio::events::{CostMethodSet, InstrumentSet, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Postings, Transaction};
 use uuid::Uuid;
@@ -151,6 +151,7 @@ events! {
     // --- investments (issue 16): prices and each account's cost method ---
     PricesImported(PricesImported => StoredPricesImported) = "prices_imported" v 1,
     CostMethodSet(CostMethodSet => StoredCostMethodSet) = "cost_method_set" v 1,
+    InstrumentSet(InstrumentSet => StoredInstrumentSet) = "instrument_set" v 1,
     // --- buckets (issue 17): definitions, moves and spending taken from one ---
     BucketSet(BucketSet => StoredBucketSet) = "bucket_set" v 1,
     BucketMoved(BucketMoved => StoredBucketMoved) = "bucket_moved" v 1,

@@ -29,7 +29,7 @@ use crate::ids::{AccountId, CategoryId, TxId};
 use crate::import::ReviewOutcome;
 use crate::loan::LoanRecorded;
 use crate::money::{Amount, Money};
-use crate::portfolio::events::{CostMethodSet, PricesImported};
+use crate::portfolio::events::{CostMethodSet, InstrumentSet, PricesImported};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed};
 use crate::transaction::{CategorySource, Leg, Posting, Postings, Transaction};
 
@@ -268,6 +268,14 @@ impl Ledger {
                     return Err(LedgerError::UnknownAccount { name: account_id.to_string(), did_you_mean: None });
                 }
                 Ok(vec![Event::CostMethodSet(CostMethodSet { account_id: *account_id, method: *method })])
+            }
+            Command::SetInstrument(InstrumentSet { instrument, name, kind }) => {
+                let instrument = non_empty(instrument)?;
+                let name = name.as_deref().map(non_empty).transpose()?;
+                if name.is_none() && kind.is_none() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![Event::InstrumentSet(InstrumentSet { instrument, name, kind: *kind })])
             }
             Command::RenameBook { name } => {
                 let name = non_empty(name)?;
@@ -622,7 +630,7 @@ impl Ledger {
             // Rates are read by reports, not by the ledger's decisions.
             Event::FxRatesImported(_) => {}
             // Prices and cost methods are read by the portfolio reports.
-            Event::PricesImported(_) | Event::CostMethodSet(_) => {}
+            Event::PricesImported(_) | Event::CostMethodSet(_) | Event::InstrumentSet(_) => {}
             Event::BookRenamed(BookRenamed { name }) => {
                 if let Some(b) = self.book.as_mut() {
                     b.name = name.clone();

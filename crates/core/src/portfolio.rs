@@ -27,7 +27,7 @@ pub use lots::{
 };
 pub use quantity::Quantity;
 pub use returns::{DayFlow, Interval, PerfPoint, performance, ttwror, xirr};
-pub use valuation::{Holding, PriceBook};
+pub use valuation::{FxSplit, Holding, PriceBook};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

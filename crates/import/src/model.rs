@@ -161,6 +161,9 @@ pub struct TradeDetail {
     /// The instrument's name, when the file names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The instrument's kind, when the file states it (IBKR's asset class).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<kassa_core::portfolio::InstrumentKind>,
     /// The cash amount the broker booked, signed as it moves the account's
     /// cash (dividends, interest, fees), when it is not `quantity * price`.
     pub amount: Option<Decimal>,

@@ -1069,6 +1069,7 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(portfolio_sales))
         .routes(routes!(portfolio_lots))
         .routes(routes!(portfolio_performance))
+        .merge(crate::instruments::routes())
         .routes(routes!(list_suggestions))
         .routes(routes!(list_recurring))
         .routes(routes!(confirm_recurring))

@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod instruments;
 pub mod ops;
 pub mod web;
 

@@ -35,6 +35,7 @@ use kassa_core::report::{ReportFacts, Wanted};
 use kassa_core::{BatchId, Book, BookId, Command, Ledger, OrgId, RecordedEvent, ReviewId, TxId, UserId};
 
 pub use error::{Result, StoreError, redact_url};
+pub use portfolio::InstrumentRow;
 pub use types::{Backend, BalanceRow, NewEvent, RebuildStats, StoredModel, Suggestion, TxFilter, TxRow};
 
 /// Everything kassa asks of a database. Object-safe, so the binary holds a
@@ -138,8 +139,14 @@ pub trait Store: Send + Sync {
     /// Imported instrument prices, by symbol and date.
     fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>>;
 
+    /// Each symbol's latest imported price dated on or before `date`, by symbol.
+    fn prices_as_of(&self, book: BookId, date: Date) -> Result<Vec<kassa_core::portfolio::events::PricePoint>>;
+
     /// The accounts whose cost method was set (the others are FIFO).
     fn cost_methods(&self, book: BookId) -> Result<Vec<(kassa_core::AccountId, kassa_core::portfolio::CostMethod)>>;
+
+    /// The instruments the book's trades have named, by key.
+    fn instruments(&self, book: BookId) -> Result<Vec<InstrumentRow>>;
 
     // --- reports ---
     /// What reports read, from the projections: the chart, the monthly

@@ -85,7 +85,7 @@ pub(crate) enum RowOp<'e> {
         book: BookId,
         rates: &'e [FxRate],
     },
-    /// Prices and cost methods (`crate::portfolio`).
+    /// Prices, cost methods and instruments (`crate::portfolio`).
     Portfolio {
         book: BookId,
         op: crate::portfolio::PortfolioOp<'e>,
@@ -248,12 +248,20 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
                 book: book!(),
                 op: crate::portfolio::PortfolioOp::Method { account: c.account_id, method: c.method },
             },
+            Event::InstrumentSet(i) => {
+                RowOp::Portfolio { book: book!(), op: crate::portfolio::PortfolioOp::Instrument(i) }
+            }
             Event::ImportBatchRecorded(b) => import(book!(), ImportOp::InsertBatch(b)),
             Event::ImportRowsRecorded(r) => import(book!(), ImportOp::InsertIndexLines(r)),
             Event::ImportReviewHeld(r) => import(book!(), ImportOp::InsertReviews(r)),
             Event::ImportReviewResolved(r) => import(book!(), ImportOp::ResolveReview(r)),
             Event::ImportBatchUndone(u) => import(book!(), ImportOp::UndoBatch(u)),
-            Event::TradesImported(t) => import(book!(), ImportOp::InsertTrades(t)),
+            Event::TradesImported(t) => {
+                let book = book!();
+                // The instruments the trades name, created as they are first met.
+                sink.apply(RowOp::Portfolio { book, op: crate::portfolio::PortfolioOp::Instruments(&t.trades) })?;
+                import(book, ImportOp::InsertTrades(t))
+            }
             Event::ImportProfileSaved(p) => import(book!(), ImportOp::UpsertProfile(p)),
             Event::UserRegistered(u) => RowOp::Access(AccessOp::InsertUser(u)),
             Event::PasswordChanged(p) => RowOp::Access(AccessOp::SetPassword(p)),

@@ -58,8 +58,8 @@ use crate::import::{
 };
 use crate::loan::{LoanKind, LoanRecorded};
 use crate::money::Money;
-use crate::portfolio::CostMethod;
-use crate::portfolio::events::{CostMethodSet, PricePoint, PricesImported};
+use crate::portfolio::events::{CostMethodSet, InstrumentSet, PricePoint, PricesImported};
+use crate::portfolio::{CostMethod, InstrumentKind};
 use crate::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use crate::report::Month;
 use crate::report::fx::FxRate;
@@ -1826,6 +1826,36 @@ impl Stored for StoredCostMethodSet {
     fn into_domain(self) -> Result<CostMethodSet, Invalid> {
         let method = CostMethod::parse(&self.method).map_err(|e| e.to_string())?;
         Ok(CostMethodSet { account_id: AccountId(self.account_id), method })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredInstrumentSet {
+    pub instrument: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl Stored for StoredInstrumentSet {
+    type Domain = InstrumentSet;
+    fn from_domain(i: &InstrumentSet) -> Self {
+        StoredInstrumentSet {
+            instrument: i.instrument.clone(),
+            name: i.name.clone(),
+            kind: i.kind.map(|k| k.as_str().to_string()),
+        }
+    }
+    fn into_domain(self) -> Result<InstrumentSet, Invalid> {
+        if self.instrument.trim().is_empty() {
+            return Err("an instrument's key must not be empty".into());
+        }
+        if self.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err("an instrument's name must not be empty".into());
+        }
+        let kind = self.kind.as_deref().map(InstrumentKind::parse).transpose().map_err(|e| e.to_string())?;
+        Ok(InstrumentSet { instrument: self.instrument, name: self.name, kind })
     }
 }
 

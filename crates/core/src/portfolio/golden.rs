@@ -427,3 +427,70 @@ proptest! {
         }
     }
 }
+
+/// The currency effect apart from the price effect, on paper: USD shares
+/// in a EUR book, rates of 0.90 and 0.95 EUR per USD when the two lots were
+/// bought and 0.92 on the valuation day.
+///
+/// - buy 10 @ 100 + 5 fee on 01-10 (cost 1005.00), buy 5 @ 120 on 02-10
+///   (600.00), sell 3 FIFO: lot 1 keeps 7 for 703.50;
+/// - held 12 at 150: 1800.00 USD against a cost of 1303.50 USD;
+/// - cost in EUR: 703.50 × 0.90 + 600 × 0.95 = 633.15 + 570.00 = 1203.15;
+/// - market value in EUR: 1800 × 0.92 = 1656.00;
+/// - price effect: (1800 − 1303.50) × 0.92 = 496.50 × 0.92 = 456.78;
+/// - currency effect: 1303.50 × 0.92 − 1203.15 = 1199.22 − 1203.15 = −3.93;
+/// - together 452.85 = 1656.00 − 1203.15.
+#[test]
+fn currency_effect_apart_from_price_effect() {
+    let p = run(
+        CostMethod::Fifo,
+        &[
+            buy("b1", "2025-01-10T10:00:00Z", "10", "100", "5"),
+            buy("b2", "2025-02-10T10:00:00Z", "5", "120", "0"),
+            sell("s1", "2025-03-01T10:00:00Z", "3", "130", "0"),
+        ],
+    );
+    let pos = &p.positions["X"];
+    let rate_on = |day: Date| match day.to_string().as_str() {
+        "2025-01-10" => Some(d("0.90")),
+        "2025-02-10" => Some(d("0.95")),
+        _ => None,
+    };
+    let split = FxSplit::of(pos, d("12") * d("150"), d("0.92"), rate_on).unwrap();
+    assert_eq!(round_money(split.cost), d("1203.15"));
+    assert_eq!(round_money(split.market_value), d("1656.00"));
+    assert_eq!(round_money(split.price_effect), d("456.78"));
+    assert_eq!(round_money(split.currency_effect), d("-3.93"));
+    assert_eq!(split.unrealized, split.market_value - split.cost);
+    assert_eq!(round_money(split.unrealized), d("452.85"));
+    // A lot bought on a day without a rate cannot be split.
+    assert_eq!(FxSplit::of(pos, d("1800"), d("0.92"), |_| None), None);
+    // In the instrument's own currency every rate is 1: all of it is price.
+    let own = FxSplit::of(pos, d("1800"), Decimal::ONE, |_| Some(Decimal::ONE)).unwrap();
+    assert_eq!((own.price_effect, own.currency_effect), (d("496.50"), Decimal::ZERO));
+}
+
+proptest! {
+    /// Price and currency effect always add up to the unrealized P&L in the
+    /// base currency, whatever the rates.
+    #[test]
+    fn the_two_effects_add_up(
+        fx1 in 1u32..300_000, fx2 in 1u32..300_000, now in 1u32..300_000, price in 1u32..1_000_000,
+    ) {
+        let p = run(
+            CostMethod::Average,
+            &[
+                buy("b1", "2025-01-10T10:00:00Z", "3.5", "101.25", "1.10"),
+                buy("b2", "2025-02-10T10:00:00Z", "2.25", "97.10", "0"),
+                sell("s1", "2025-03-01T10:00:00Z", "1.75", "99", "0.5"),
+            ],
+        );
+        let pos = &p.positions["X"];
+        let rate = |n: u32| Decimal::new(i64::from(n), 5);
+        let rate_on = |day: Date| Some(if day.month() == 1 { rate(fx1) } else { rate(fx2) });
+        let mv = pos.qty() * Decimal::new(i64::from(price), 2);
+        let s = FxSplit::of(pos, mv, rate(now), rate_on).unwrap();
+        prop_assert_eq!(s.price_effect + s.currency_effect, s.unrealized);
+        prop_assert!((s.unrealized - (s.market_value - s.cost)).abs() < d("0.000001"));
+    }
+}

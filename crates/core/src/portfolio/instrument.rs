@@ -39,6 +39,25 @@ impl InstrumentKind {
         }
     }
 
+    /// The kind an instrument's name states outright, as a word of it
+    /// ("VANGUARD FTSE ALL-WORLD UCITS ETF", "MORGAN STANLEY EUR LIQUIDITY
+    /// FUND"); `None` when it states none. Not a guess from the issuer or
+    /// the ticker: a file that says nothing leaves the kind unknown.
+    pub fn stated_in(name: &str) -> Option<InstrumentKind> {
+        let words: Vec<String> =
+            name.split(|c: char| !c.is_ascii_alphanumeric()).map(str::to_ascii_uppercase).collect();
+        let has = |w: &str| words.iter().any(|x| x == w);
+        if has("ETF") {
+            Some(InstrumentKind::Etf)
+        } else if has("FUND") {
+            Some(InstrumentKind::Fund)
+        } else if has("BOND") {
+            Some(InstrumentKind::Bond)
+        } else {
+            None
+        }
+    }
+
     pub fn parse(s: &str) -> Result<InstrumentKind, ParseError> {
         InstrumentKind::ALL
             .into_iter()
@@ -80,6 +99,16 @@ mod tests {
             assert_eq!(InstrumentKind::parse(&k.as_str().to_uppercase()), Ok(k));
         }
         assert!(InstrumentKind::parse("warrant").is_err());
+    }
+
+    #[test]
+    fn names_state_kinds_as_words() {
+        assert_eq!(InstrumentKind::stated_in("Vanguard FTSE All-World UCITS ETF"), Some(InstrumentKind::Etf));
+        assert_eq!(InstrumentKind::stated_in("MORGAN STANLEY EUR LIQUIDITY FUND"), Some(InstrumentKind::Fund));
+        assert_eq!(InstrumentKind::stated_in("SPDR S&P 500 ETF"), Some(InstrumentKind::Etf));
+        // A word, not a part of one.
+        assert_eq!(InstrumentKind::stated_in("Fundsmith Equity"), None);
+        assert_eq!(InstrumentKind::stated_in("Cisco Systems"), None);
     }
 
     #[test]

@@ -117,3 +117,60 @@ impl Portfolio {
             .sum()
     }
 }
+
+/// A holding valued in another currency (the book's base currency), its
+/// unrealized P&L split into what the price did and what the exchange rate
+/// did. With `qty` held at price `P_now`, open lots `i` of cost `c_i` (in
+/// the instrument's currency, fees included) opened on `d_i`, `C = Σ c_i`,
+/// `FX_now` the rate on the valuation date and `FX_i` the rate on `d_i`:
+///
+/// - `cost = Σ c_i · FX_i`, what the lots cost in the base currency when
+///   they were bought;
+/// - `market_value = qty · P_now · FX_now`;
+/// - `price_effect = (qty · P_now − C) · FX_now`, the unrealized P&L in the
+///   instrument's currency at today's rate: for one lot,
+///   `(P_now − P_cost) · qty · FX_now` with `P_cost = c / qty`;
+/// - `currency_effect = Σ c_i · (FX_now − FX_i) = C · FX_now − cost`, what
+///   the cost gained or lost by the rate moving since each lot was bought;
+/// - `unrealized = price_effect + currency_effect = market_value − cost`.
+///
+/// A holding with no price is valued at cost (`qty · P_now` is `C`), so its
+/// price effect is 0 and all its unrealized P&L is the currency's. A holding
+/// in the base currency has rates of 1: no currency effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FxSplit {
+    pub cost: Decimal,
+    pub market_value: Decimal,
+    pub unrealized: Decimal,
+    pub price_effect: Decimal,
+    pub currency_effect: Decimal,
+}
+
+impl FxSplit {
+    /// `position` valued at `market_value` (in its own currency), converted
+    /// at `rate_now` today and at `rate_on(d)` for a lot opened on `d`;
+    /// `None` when a lot's date has no rate.
+    pub fn of(
+        position: &crate::portfolio::Position,
+        market_value: Decimal,
+        rate_now: Decimal,
+        rate_on: impl Fn(Date) -> Option<Decimal>,
+    ) -> Option<FxSplit> {
+        let mut cost = Decimal::ZERO;
+        let mut own_cost = Decimal::ZERO;
+        for lot in &position.lots {
+            cost += lot.cost * rate_on(lot.date)?;
+            own_cost += lot.cost;
+        }
+        let price_effect = (market_value - own_cost) * rate_now;
+        let currency_effect = own_cost * rate_now - cost;
+        Some(FxSplit {
+            cost,
+            market_value: market_value * rate_now,
+            // The sum, so the two effects add up to it by construction.
+            unrealized: price_effect + currency_effect,
+            price_effect,
+            currency_effect,
+        })
+    }
+}

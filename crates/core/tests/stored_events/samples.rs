@@ -22,8 +22,8 @@ use kassa_core::import::{
     ProfileSaved, ReviewItem, ReviewKind, ReviewOutcome, ReviewResolved, TradeExtra, TradesImported,
 };
 use kassa_core::loan::{LoanKind, LoanRecorded};
-use kassa_core::portfolio::CostMethod;
-use kassa_core::portfolio::events::{CostMethodSet, PricePoint, PricesImported};
+use kassa_core::portfolio::events::{CostMethodSet, InstrumentSet, PricePoint, PricesImported};
+use kassa_core::portfolio::{CostMethod, InstrumentKind};
 use kassa_core::recurring::{RecurringConfirmed, RecurringDismissed, RecurringRenamed, SeriesId};
 use kassa_core::report::Month;
 use kassa_core::report::fx::FxRate;
@@ -369,6 +369,11 @@ pub fn samples() -> Vec<Event> {
             ],
         }),
         Event::CostMethodSet(CostMethodSet { account_id: AccountId(uuid(DOLLARS)), method: CostMethod::Hifo }),
+        Event::InstrumentSet(InstrumentSet {
+            instrument: "IE00B3RBWM25".into(),
+            name: Some("Vanguard FTSE All-World UCITS ETF".into()),
+            kind: Some(InstrumentKind::Etf),
+        }),
         Event::BucketSet(BucketSet {
             name: "Savings".into(),
             percent: Decimal::new(125, 1),
@@ -397,6 +402,14 @@ pub fn samples() -> Vec<Event> {
 /// (label, event), written as `<type>.v<N>.<label>.json`.
 pub fn extra_samples() -> Vec<(&'static str, Event)> {
     vec![
+        (
+            "kind_only",
+            Event::InstrumentSet(InstrumentSet {
+                instrument: "VTI".into(),
+                name: None,
+                kind: Some(InstrumentKind::Stock),
+            }),
+        ),
         (
             "expense",
             Event::TransactionRecorded(Transaction {

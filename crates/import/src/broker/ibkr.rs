@@ -2,6 +2,7 @@
 //! `DateTime` as `20230403;095853`, signed `Quantity` (negative sells),
 //! `IBCommission` negative, `NetCash` the cash the execution moved.
 
+use kassa_core::portfolio::InstrumentKind;
 use rust_decimal::Decimal;
 
 use super::{Reader, Row, not_negative, positive, trade};
@@ -72,6 +73,7 @@ impl Reader for Ibkr {
         t.external_id = row.text("tradeid").or_else(|| row.text("transactionid"));
         t.account = AccountHint { number: row.text("clientaccountid"), currency, ..AccountHint::default() };
         t.detail.name = row.text("description");
+        t.detail.kind = asset_kind(row.text("assetclass").as_deref(), row.text("subcategory").as_deref());
         t.detail.cash_amount = row.num("netcash", Dot)?;
         t.detail.fx_rate = row.num("fxratetobase", Dot)?;
         if let Some(c) = row.text("ibcommissioncurrency").filter(|c| Some(c.as_str()) != currency.map(|c| c.code())) {
@@ -86,9 +88,31 @@ impl Reader for Ibkr {
     }
 }
 
+/// The kind IBKR's `AssetClass` (and for shares its `SubCategory`) states;
+/// options, futures and the like are none of kassa's kinds.
+fn asset_kind(class: Option<&str>, sub: Option<&str>) -> Option<InstrumentKind> {
+    match class?.to_ascii_uppercase().as_str() {
+        "STK" if sub.is_some_and(|s| s.eq_ignore_ascii_case("ETF")) => Some(InstrumentKind::Etf),
+        "STK" => Some(InstrumentKind::Stock),
+        "BOND" | "BILL" => Some(InstrumentKind::Bond),
+        "FUND" => Some(InstrumentKind::Fund),
+        "CRYPTO" => Some(InstrumentKind::Crypto),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn asset_classes_state_kinds() {
+        assert_eq!(asset_kind(Some("STK"), Some("ETF")), Some(InstrumentKind::Etf));
+        assert_eq!(asset_kind(Some("STK"), Some("COMMON")), Some(InstrumentKind::Stock));
+        assert_eq!(asset_kind(Some("BOND"), None), Some(InstrumentKind::Bond));
+        assert_eq!(asset_kind(Some("OPT"), None), None);
+        assert_eq!(asset_kind(None, Some("ETF")), None);
+    }
 
     #[test]
     fn flex_date_times() {

@@ -66,6 +66,8 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET", "/api/v1/books/{book}/portfolio/sales", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/portfolio/lots", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/portfolio/performance", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("GET", "/api/v1/books/{book}/instruments", [401, 404, 200, 200, 200, 403, 404, 404]),
+    ("PATCH", "/api/v1/books/{book}/instruments/{instrument}", [401, 404, 403, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/suggestions", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/recurring", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/recurring/{id}/confirm", [401, 404, 403, 200, 200, 403, 404, 404]),
@@ -104,6 +106,10 @@ struct Target {
 /// A bank statement for the account `Spending`: a new row, and one that may
 /// be the hand-typed coffee of the target book (held for review).
 const STATEMENT: &[u8] = b"Date,Description,Amount\n2024-03-04,Bakery,-2.10\n2024-03-06,COFFEE BAR 42,-12.50\n";
+
+/// One buy in `Savings`, whose instrument the instrument rows edit.
+const TRADES: &[u8] = b"account_ref,trade_time,symbol,isin,side,qty,price,fees,currency,external_id\n\
+    Savings,2024-03-04T10:00:00Z,AAPL,US0378331005,BUY,1,170,0,EUR,T1\n";
 
 fn people(app: &App) -> People {
     let mut actors = vec![None];
@@ -168,6 +174,9 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
         let imported = app.import(&owner, book, &[upload], &opts).expect("import");
         batch = imported[0].batch.as_deref().map(|b| b.parse().expect("batch id"));
         review = app.import_reviews(&owner, book).expect("reviews").first().map(|r| r.id.parse().expect("review id"));
+        // A trade, for the instrument it creates.
+        let trades = Upload { name: "trades.csv".into(), bytes: TRADES.to_vec() };
+        app.import(&owner, book, &[trades], &ImportRequest::default()).expect("trades");
     }
     Target { book, account: a1, other_account: a2, tx: t1, batch, review, series }
 }
@@ -191,6 +200,7 @@ fn fill(path: &str, t: &Target, p: &People) -> String {
         .replace("{org}", &p.org.to_string())
         .replace("{user}", &p.actors[3].expect("editor").user_id.to_string())
         .replace("{name}", "monthly")
+        .replace("{instrument}", "AAPL")
         .replace("{month}", "2024-03");
     if path == "/api/v1/events" {
         out.push_str(&format!("?book={}", t.book));
@@ -237,6 +247,7 @@ fn body(method: &str, path: &str, t: &Target, p: &People) -> Option<Payload> {
         ("PUT", "/api/v1/books/{book}/budgets/{month}") => json!({ "category": "Groceries", "amount": "200.00" }),
         ("POST", "/api/v1/books/{book}/budgets/{month}/edits") => json!({ "action": "hold", "amount": "50.00" }),
         ("POST", "/api/v1/books/{book}/recurring/{id}/rename") => json!({ "name": unique }),
+        ("PATCH", "/api/v1/books/{book}/instruments/{instrument}") => json!({ "kind": "stock", "name": unique }),
         ("POST", "/api/v1/books/{book}/buckets") => json!({ "name": unique, "percent": "10" }),
         ("POST", "/api/v1/books/{book}/buckets/moves") => {
             json!({ "from": "Unallocated", "to": "Rainy day", "amount": "1.00", "date": "2024-03-08" })
@@ -297,7 +308,8 @@ fn every_endpoint_answers_every_caller_as_the_matrix_says() {
                 // Writes get a fresh book, organisation membership and token,
                 // so one cell's success cannot change the next cell's answer.
                 let fresh = *method != "GET";
-                let t = if fresh { target(&s.app, &people, path.contains("/imports/")) } else { shared };
+                let imports = path.contains("/imports/") || path.contains("/instruments/");
+                let t = if fresh { target(&s.app, &people, imports) } else { shared };
                 if fresh && path.starts_with("/api/v1/orgs/{org}/members") {
                     let admin = people.actors[6].expect("org admin");
                     let org = kassa_core::OrgId(people.org);

@@ -372,8 +372,16 @@ impl Store for PgStore {
         crate::portfolio::pg_prices(&mut *self.conn()?, book)
     }
 
+    fn prices_as_of(&self, book: BookId, date: Date) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
+        crate::portfolio::pg_prices_as_of(&mut *self.conn()?, book, date)
+    }
+
     fn cost_methods(&self, book: BookId) -> Result<Vec<(AccountId, kassa_core::portfolio::CostMethod)>> {
         crate::portfolio::pg_methods(&mut *self.conn()?, book)
+    }
+
+    fn instruments(&self, book: BookId) -> Result<Vec<crate::InstrumentRow>> {
+        crate::portfolio::pg_instruments(&mut *self.conn()?, book)
     }
 
     fn projection_dump(&self) -> Result<String> {

@@ -263,7 +263,15 @@ pub(super) fn review(conn: &rusqlite::Connection, book: BookId, id: ReviewId) ->
 pub(super) fn trades(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<ImportedTrade>> {
     let mut st = conn.prepare_cached(sql::BOOK_TRADES.sqlite)?;
     let mut rows = st.query([book.0])?;
-    let dec = |s: Option<String>| s.map(|s| super::parse_field(&s)).transpose();
+    // Decimals are parsed from the row's own text, not from a String
+    // copied out of it: 100,000 trades have up to 700 of them per 100 rows
+    // (`kassa bench portfolio`).
+    let dec = |r: &rusqlite::Row<'_>, i: usize| -> Result<rust_decimal::Decimal> {
+        super::parse_field(r.get_ref(i)?.as_str().map_err(rusqlite::Error::from)?)
+    };
+    let opt = |r: &rusqlite::Row<'_>, i: usize| -> Result<Option<rust_decimal::Decimal>> {
+        r.get_ref(i)?.as_str_or_null().map_err(rusqlite::Error::from)?.map(super::parse_field).transpose()
+    };
     let mut out = vec![];
     while let Some(r) = rows.next()? {
         out.push(trade_of(TradeCols {
@@ -273,16 +281,16 @@ pub(super) fn trades(conn: &rusqlite::Connection, book: BookId) -> Result<Vec<Im
             symbol: r.get(3)?,
             isin: r.get(4)?,
             side: r.get(5)?,
-            quantity: super::parse_field(&r.get::<_, String>(6)?)?,
-            price: super::parse_field(&r.get::<_, String>(7)?)?,
-            fees: super::parse_field(&r.get::<_, String>(8)?)?,
+            quantity: dec(r, 6)?,
+            price: dec(r, 7)?,
+            fees: dec(r, 8)?,
             currency: r.get(9)?,
             external_id: r.get(10)?,
             name: r.get(11)?,
-            amount: dec(r.get(12)?)?,
-            withholding_tax: dec(r.get(13)?)?,
-            ratio: dec(r.get(14)?)?,
-            cost_basis: dec(r.get(15)?)?,
+            amount: opt(r, 12)?,
+            withholding_tax: opt(r, 13)?,
+            ratio: opt(r, 14)?,
+            cost_basis: opt(r, 15)?,
         })?);
     }
     Ok(out)

@@ -350,8 +350,16 @@ impl Store for SqliteStore {
         crate::portfolio::sqlite_prices(&*self.conn()?, book)
     }
 
+    fn prices_as_of(&self, book: BookId, date: Date) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
+        crate::portfolio::sqlite_prices_as_of(&*self.conn()?, book, date)
+    }
+
     fn cost_methods(&self, book: BookId) -> Result<Vec<(AccountId, kassa_core::portfolio::CostMethod)>> {
         crate::portfolio::sqlite_methods(&*self.conn()?, book)
+    }
+
+    fn instruments(&self, book: BookId) -> Result<Vec<crate::InstrumentRow>> {
+        crate::portfolio::sqlite_instruments(&*self.conn()?, book)
     }
 
     fn projection_dump(&self) -> Result<String> {

@@ -3,6 +3,7 @@
 
 mod access;
 mod concurrency;
+mod portfolio;
 mod props;
 mod ranges;
 mod reports;

@@ -4,9 +4,10 @@
 //! report aggregates read from the projections equal the ones recomputed
 //! from the replayed log (so every report computed from them is equal too),
 //! and the register shows every account posting as the log has it now.
-//! Rules, suggestions and access writes (users, tokens, organisations and
-//! their members, book roles) are in the histories too, so `rebuild` is
-//! checked on every projection but the import ones, whose property test is
+//! Rules, suggestions, access writes (users, tokens, organisations and
+//! their members, book roles), buys and instrument edits are in the
+//! histories too, so `rebuild` is checked on every projection but the other
+//! import ones, whose property test is
 //! the application's (`crates/app/tests/it/import_props.rs`: random files
 //! imported, re-imported, rebuilt and undone). A backup of any history
 //! restores into either backend with the same log and, on the same backend,
@@ -100,7 +101,26 @@ enum Op {
         cents: i64,
         flag: bool,
     },
+    /// A buy of one of three instruments (by ISIN or ticker, named or not:
+    /// the `instruments` projection it creates), and a person's word on one.
+    Trade {
+        instrument: usize,
+        named: bool,
+        day: u8,
+    },
+    Instrument {
+        instrument: usize,
+        name: bool,
+        kind: Option<usize>,
+    },
 }
+
+/// ISIN, ticker, name: the first has no ticker, the last no ISIN.
+const INSTRUMENTS: [(Option<&str>, Option<&str>, &str); 3] = [
+    (Some("IE00B3RBWM25"), None, "Vanguard FTSE All-World"),
+    (Some("US0378331005"), Some("AAPL"), "Apple"),
+    (None, Some("BTC"), "Bitcoin"),
+];
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -118,6 +138,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..3usize, 0..9u8).prop_map(|(person, step)| Op::Access { person, step }),
         2 => (0..5u8, 0..3usize, 1..3u8, 0..50_000i64, any::<bool>())
             .prop_map(|(kind, category, month, cents, flag)| Op::Budget { kind, category, month, cents, flag }),
+        1 => (0..3usize, any::<bool>(), 0..60u8).prop_map(|(instrument, named, day)| Op::Trade { instrument, named, day }),
+        1 => (0..3usize, any::<bool>(), proptest::option::of(0..6usize))
+            .prop_map(|(instrument, name, kind)| Op::Instrument { instrument, name, kind }),
     ]
 }
 
@@ -241,6 +264,36 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
                     },
                 }
             }
+            Op::Trade { instrument, named, day } => {
+                let (isin, symbol, name) = INSTRUMENTS[*instrument];
+                let trade = kassa_core::import::ImportedTrade {
+                    account_id: ledger_account(store, book, ACCOUNTS[2].0),
+                    trade_time: date(*day),
+                    date: d(&date(*day)),
+                    symbol: symbol.map(str::to_string),
+                    isin: isin.map(str::to_string),
+                    side: "BUY".into(),
+                    quantity: Decimal::ONE,
+                    price: Decimal::new(10_050, 2),
+                    fees: Decimal::ZERO,
+                    currency: Currency::USD,
+                    external_id: None,
+                    extra: kassa_core::import::TradeExtra {
+                        name: named.then(|| name.to_string()),
+                        ..Default::default()
+                    },
+                };
+                let batch_id = kassa_core::BatchId(id());
+                Command::ImportTrades(kassa_core::import::TradesImported { batch_id, trades: vec![trade] })
+            }
+            Op::Instrument { instrument, name, kind } => {
+                let (isin, symbol, _) = INSTRUMENTS[*instrument];
+                Command::SetInstrument(kassa_core::portfolio::events::InstrumentSet {
+                    instrument: isin.or(symbol).unwrap().to_string(),
+                    name: name.then(|| format!("Renamed {instrument}")),
+                    kind: kind.map(|k| kassa_core::portfolio::InstrumentKind::ALL[k]),
+                })
+            }
             _ => continue,
         };
         pending.push(cmd);
@@ -250,6 +303,11 @@ fn run(store: &dyn Store, ops: &[Op], batch: usize) -> BookId {
     }
     flush(store, book, &mut pending, &mut live);
     book
+}
+
+/// The id of the account named `name`.
+fn ledger_account(store: &dyn Store, book: BookId, name: &str) -> kassa_core::AccountId {
+    store.ledger(book).unwrap().resolve_account(&AccountRef::Name(name.into())).unwrap().id
 }
 
 /// One access write; a refusal (an unknown user, a second registration)
@@ -438,7 +496,7 @@ fn projections_equal_the_log_and_survive_rebuild() {
         // The histories reached the access projections, so their rebuild
         // was compared too, not only the book's.
         let dump = db.store.projection_dump().unwrap();
-        for table in ["users|", "tokens|", "book_grants|", "orgs|", "org_members|"] {
+        for table in ["users|", "tokens|", "book_grants|", "orgs|", "org_members|", "instruments|"] {
             assert!(dump.lines().any(|l| l.starts_with(table)), "{}: no {table} row in any history", db.name);
         }
     }
