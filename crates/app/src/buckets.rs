@@ -14,6 +14,7 @@ use jiff::civil::Date;
 use kassa_core::access::BookRole;
 use kassa_core::bucket::{BucketError, BucketRow, BucketSet, Buckets};
 use kassa_core::budget::main_currency;
+use kassa_core::categorize::{Action, Rule};
 use kassa_core::event::book_stream;
 use kassa_core::money::parse_decimal;
 use kassa_core::{AccountRef, BookId, Command, Currency, Event, Ledger, LedgerDate, Money, TxId};
@@ -217,8 +218,34 @@ pub fn move_between(store: &dyn Store, actor: &str, book: BookId, input: &MoveBu
 /// The command that takes transaction `tx_id`'s spending from `bucket`,
 /// or why not: the bucket must exist (`field` names where it was given).
 pub fn assign(store: &dyn Store, book: BookId, field: &str, tx_id: TxId, bucket: &str) -> AppResult<Command> {
-    let bucket = BookLog::read(store, book)?.buckets().known(bucket).map_err(|e| unknown(field, e))?;
-    Ok(Command::AssignBucket { tx_id, bucket: Some(bucket) })
+    assign_in(&BookLog::read(store, book)?.buckets(), tx_id, bucket).map_err(|e| unknown(field, e))
+}
+
+/// [`assign`] against buckets already folded: `tx add --bucket`, `tx
+/// bucket` and a rule's `set_bucket` action all make their command here.
+pub fn assign_in(buckets: &Buckets, tx_id: TxId, bucket: &str) -> Result<Command, BucketError> {
+    Ok(Command::AssignBucket { tx_id, bucket: Some(buckets.known(bucket)?) })
+}
+
+/// Refuses rules whose `set_bucket` action names a bucket the book does not
+/// have, naming the rule and the field; the log is read only when a rule
+/// has such an action.
+pub fn check_rules(store: &dyn Store, book: BookId, rules: &[Rule]) -> AppResult<()> {
+    let named = |r: &Rule| {
+        r.actions.iter().filter_map(|a| if let Action::SetBucket(b) = a { Some(b.clone()) } else { None }).collect()
+    };
+    let wanted: Vec<(&Rule, Vec<String>)> =
+        rules.iter().map(|r| (r, named(r))).filter(|(_, b): &(_, Vec<String>)| !b.is_empty()).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let buckets = BookLog::read(store, book)?.buckets();
+    for (rule, names) in wanted {
+        for name in names {
+            buckets.known(&name).map_err(|e| unknown("set_bucket", format!("rule '{}': {e}", rule.name)))?;
+        }
+    }
+    Ok(())
 }
 
 /// Takes an existing transaction's spending from `bucket`, or from none.
@@ -231,7 +258,7 @@ pub fn reassign(store: &dyn Store, actor: &str, book: BookId, tx_id: TxId, bucke
     Ok(())
 }
 
-fn unknown(field: &str, e: BucketError) -> AppError {
+fn unknown(field: &str, e: impl std::fmt::Display) -> AppError {
     AppError::invalid(field, format!("{e} (the book's buckets are listed by bucket list)"))
 }
 
