@@ -334,3 +334,66 @@ fn a_rule_assigns_spending_to_a_bucket() {
         assert_eq!(k.json(&["bucket", "list"]), listed);
     }
 }
+
+fn loan(k: &Kassa, kind: &str, who: &str, account: &str, amount: &str, date: &str) {
+    k.ok(&["loan", kind, "--counterparty", who, "--account", account, "--amount", amount, "--date", date]);
+}
+
+/// Open loans are net worth's receivables and payables, as lines of their
+/// own: net worth = accounts + receivables − payables. By hand: 1,000 of
+/// salary; Anna borrows 100 from Checking and pays 30 back, we borrow 250
+/// from Bob into Savings. End of February: Checking 1000 − 100 + 30 = 930,
+/// Savings 250, Anna owes 70, we owe 250: 930 + 250 + 70 − 250 = 1,000,
+/// the salary — a loan moves wealth between cash and claims, no more.
+#[test]
+fn open_loans_are_receivables_and_payables_in_net_worth() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        k.ok(&["account", "add", "Savings", "--kind", "savings", "--currency", "EUR"]);
+        tx(&k, "Checking", "2025-01-31", "1000", "Salary", &[]);
+        loan(&k, "give", "Anna", "Checking", "100", "2025-02-01");
+        loan(&k, "take", "Bob", "Savings", "250", "2025-02-02");
+        loan(&k, "repay", "Anna", "Checking", "30", "2025-02-10");
+        let report = k.json(&["report", "networth", "--from", "2025-01", "--to", "2025-02"]);
+        let columns = ["date", "account", "balance"];
+        let want: &[&[&str]] = &[
+            &["2025-01-31", "Checking", "1000.00"],
+            &["2025-01-31", "Savings", "0.00"],
+            &["2025-01-31", "Net worth", "1000.00"],
+            &["2025-02-28", "Checking", "930.00"],
+            &["2025-02-28", "Savings", "250.00"],
+            &["2025-02-28", "Receivables", "70.00"],
+            &["2025-02-28", "Payables", "250.00"],
+            &["2025-02-28", "Net worth", "1000.00"],
+        ];
+        assert_eq!(rows(&report, &columns), table(want), "{}", db.name);
+        // Bob is paid back in full: no payable is left, Anna's 70 is.
+        loan(&k, "repay", "Bob", "Savings", "250", "2025-03-01");
+        let march = k.json(&["report", "networth", "--from", "2025-03", "--to", "2025-03"]);
+        let want: &[&[&str]] = &[
+            &["2025-03-31", "Checking", "930.00"],
+            &["2025-03-31", "Savings", "0.00"],
+            &["2025-03-31", "Receivables", "70.00"],
+            &["2025-03-31", "Net worth", "1000.00"],
+        ];
+        assert_eq!(rows(&march, &columns), table(want), "{}", db.name);
+        // Known at the moment before Bob's repayment was written: the log as
+        // it then stood still owes him 250 at the end of March.
+        let events = k.json(&["events"]);
+        let events = events.as_array().unwrap();
+        let repaid = events.iter().rposition(|e| e["type"] == "transaction_recorded").unwrap();
+        let before = events[repaid - 1]["recorded_at"].as_str().unwrap();
+        let then = k.json(&["report", "networth", "--from", "2025-03", "--to", "2025-03", "--known-at", before]);
+        let want: &[&[&str]] = &[
+            &["2025-03-31", "Checking", "930.00"],
+            &["2025-03-31", "Savings", "250.00"],
+            &["2025-03-31", "Receivables", "70.00"],
+            &["2025-03-31", "Payables", "250.00"],
+            &["2025-03-31", "Net worth", "1000.00"],
+        ];
+        assert_eq!(rows(&then, &columns), table(want), "{}", db.name);
+        k.ok(&["rebuild"]);
+        assert_eq!(k.json(&["report", "networth", "--from", "2025-01", "--to", "2025-02"]), report, "{}", db.name);
+    }
+}
