@@ -45,11 +45,23 @@ impl BookLog {
     /// The book's main currency (its first-opened account's), which
     /// bucket moves and bucket goals are in.
     pub fn main_currency(&self) -> AppResult<Currency> {
-        main_currency(self.ledger.accounts()).ok_or_else(|| AppError::Refused {
-            code: "no_accounts",
-            message: "the book has no accounts: buckets are in the currency of its first account".into(),
-        })
+        main_currency_of(&self.ledger)
     }
+}
+
+/// The main currency of a book's chart (its first-opened account's).
+pub(crate) fn main_currency_of(ledger: &Ledger) -> AppResult<Currency> {
+    main_currency(ledger.accounts()).ok_or_else(|| AppError::Refused {
+        code: "no_accounts",
+        message: "the book has no accounts: buckets are in the currency of its first account".into(),
+    })
+}
+
+/// The book's buckets, moves and assignments without its transactions:
+/// the `plan_events` projection folded, a few rows, no replay. What every
+/// check of a bucket edit or assignment needs.
+pub(crate) fn definitions(store: &dyn Store, book: BookId) -> AppResult<Buckets> {
+    Ok(Buckets::from_events(&store.plan_events(book)?))
 }
 
 /// One row of `bucket list`: `spent`, `moved_in` and `moved_out` are
@@ -163,8 +175,8 @@ pub fn list(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<V
 /// nothing stored, for an unknown category or account, or when the
 /// percentages in effect on some date would exceed 100.
 pub fn add(store: &dyn Store, actor: &str, book: BookId, today: Date, input: &AddBucket) -> AppResult<()> {
-    let log = BookLog::read(store, book)?;
-    let buckets = log.buckets();
+    let ledger = store.ledger(book)?;
+    let buckets = definitions(store, book)?;
     let percent = parse_decimal(&input.percent).map_err(|e| AppError::invalid("percent", e))?;
     if percent.is_sign_negative() || percent > Decimal::ONE_HUNDRED {
         return Err(AppError::invalid("percent", format!("must be within 0 to 100, got {percent}")));
@@ -181,12 +193,12 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, today: Date, input: &Ad
         income_categories: input
             .income_categories
             .iter()
-            .map(|c| log.ledger.resolve_category(c))
+            .map(|c| ledger.resolve_category(c))
             .collect::<Result<_, _>>()?,
         accounts: input
             .accounts
             .iter()
-            .map(|a| log.ledger.resolve_account(&AccountRef::Name(a.clone())).map(|a| a.id))
+            .map(|a| ledger.resolve_account(&AccountRef::Name(a.clone())).map(|a| a.id))
             .collect::<Result<_, _>>()?,
         from: from.get(),
     };
@@ -204,12 +216,12 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, today: Date, input: &Ad
 
 /// A neutral move between two known buckets (Unallocated is one).
 pub fn move_between(store: &dyn Store, actor: &str, book: BookId, input: &MoveBucket) -> AppResult<()> {
-    let log = BookLog::read(store, book)?;
-    let buckets = log.buckets();
+    let buckets = definitions(store, book)?;
     let from = buckets.known(&input.from).map_err(|e| AppError::invalid("from", e))?;
     let to = buckets.known(&input.to).map_err(|e| AppError::invalid("to", e))?;
     let amount = parse_decimal(&input.amount).map_err(|e| AppError::invalid("amount", e))?;
-    let amount = Money::new(amount, log.main_currency()?).map_err(|e| AppError::invalid("amount", e))?;
+    let amount =
+        Money::new(amount, main_currency_of(&store.ledger(book)?)?).map_err(|e| AppError::invalid("amount", e))?;
     let date = LedgerDate::parse(&input.date).map_err(|e| AppError::invalid("date", e))?;
     store.execute(book, actor, &[Command::MoveBucket { from, to, amount, date }])?;
     Ok(())
@@ -218,7 +230,7 @@ pub fn move_between(store: &dyn Store, actor: &str, book: BookId, input: &MoveBu
 /// The command that takes transaction `tx_id`'s spending from `bucket`,
 /// or why not: the bucket must exist (`field` names where it was given).
 pub fn assign(store: &dyn Store, book: BookId, field: &str, tx_id: TxId, bucket: &str) -> AppResult<Command> {
-    assign_in(&BookLog::read(store, book)?.buckets(), tx_id, bucket).map_err(|e| unknown(field, e))
+    assign_in(&definitions(store, book)?, tx_id, bucket).map_err(|e| unknown(field, e))
 }
 
 /// [`assign`] against buckets already folded: `tx add --bucket`, `tx
@@ -239,7 +251,7 @@ pub fn check_rules(store: &dyn Store, book: BookId, rules: &[Rule]) -> AppResult
     if wanted.is_empty() {
         return Ok(());
     }
-    let buckets = BookLog::read(store, book)?.buckets();
+    let buckets = definitions(store, book)?;
     for (rule, names) in wanted {
         for name in names {
             buckets.known(&name).map_err(|e| unknown("set_bucket", format!("rule '{}': {e}", rule.name)))?;

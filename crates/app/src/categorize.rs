@@ -156,12 +156,8 @@ fn plan_rules(store: &dyn Store, book: BookId, scope: Scope<'_>, run: Uuid) -> R
     let rules: Vec<_> = ledger.rules().cloned().collect();
     let set = RuleSet::compile(&rules).map_err(|e| StoreError::Ledger(LedgerError::InvalidRule(e.to_string())))?;
     // The buckets (and who is assigned to one) only when a rule sets one:
-    // they are a fold of the book's log.
-    let buckets = if set.assigns_buckets() {
-        Some(Buckets::from_events(store.read_stream(&book_stream(book))?.iter().map(|e| &e.event)))
-    } else {
-        None
-    };
+    // the `plan_events` projection folded.
+    let buckets = if set.assigns_buckets() { Some(Buckets::from_events(&store.plan_events(book)?)) } else { None };
     let (mut changes, mut commands) = (vec![], vec![]);
     for row in candidates(store, book, scope)? {
         let outcome = set.apply(&view(&row));

@@ -103,6 +103,12 @@ pub(crate) enum RowOp<'e> {
         position: i64,
         loan: &'e LoanRecorded,
     },
+    /// A row of `plan_events`: a bucket or goal event as stored.
+    InsertPlanEvent {
+        book: BookId,
+        position: i64,
+        event: &'e Event,
+    },
     Import(ImportRow<'e>),
     Access(AccessOp<'e>),
     /// Rows of the `budgets` projection, in order.
@@ -289,13 +295,12 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::RecurringRenamed(r) => {
                 RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Rename(&r.name) }
             }
-            // Buckets have no read model: `kassa_core::bucket::Buckets`
-            // folds them from the book's stream (see ARCHITECTURE.md).
-            Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) => continue,
+            // Kept as stored for the folds of `kassa_core::bucket::Buckets`
+            // and `kassa_core::goal::goals` (`plan_events`, see ARCHITECTURE.md).
+            Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) | Event::GoalSet(_) => {
+                RowOp::InsertPlanEvent { book: book!(), position: re.position, event: &re.event }
+            }
             Event::LoanRecorded(loan) => RowOp::InsertLoan { book: book!(), position: re.position, loan },
-            // Goals likewise: `kassa_core::goal::goals` folds them from the
-            // book's stream.
-            Event::GoalSet(_) => continue,
         };
         sink.apply(op)?;
     }

@@ -28,7 +28,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "budgets", include_str!("schema/0010_budgets.sql")),
     (11, "recurring", include_str!("schema/0011_recurring.sql")),
     (13, "trades_detail", include_str!("schema/0013_trades_detail.sql")),
-    (16, "loans", include_str!("schema/0016_loans.sql")),
+    (16, "loans_plans", include_str!("schema/0016_loans_plans.sql")),
 ];
 
 /// The migrations not among the `done` versions, named as `migrate` names

@@ -1,10 +1,11 @@
-//! The `loans` projection (migration 0016): kept by the projector, refilled
-//! by `rebuild`, and filled by the migration from the log of a database
-//! that already holds loans — all three the same rows — and read back with
-//! each loan transaction's moves (none once it is deleted).
+//! The `loans` and `plan_events` projections (migration 0016): kept by the
+//! projector, refilled by `rebuild`, and filled by the migration from the
+//! log of a database that already holds loans and buckets — all three the
+//! same rows — and read back: each loan transaction with its moves (none
+//! once it is deleted), the bucket events as they were written.
 
 use kassa_core::loan::LoanKind;
-use kassa_core::{BookId, Command, Currency, Section, TxId};
+use kassa_core::{AccountRef, BookId, Command, Currency, Section, TxId};
 use kassa_store::testing;
 
 use crate::*;
@@ -41,6 +42,14 @@ fn loans_are_projected_rebuilt_and_filled_by_their_migration() {
                 wrong,
                 loan(w, "ANNA", LoanKind::Repay),
                 Command::DeleteTransaction { tx_id: w },
+                Command::SetBucket {
+                    name: "Holidays".into(),
+                    percent: "12.5".parse().unwrap(),
+                    income_categories: vec![],
+                    accounts: vec![AccountRef::Name("Cash".into())],
+                    from: day("2024-01-01"),
+                },
+                Command::AssignBucket { tx_id: g, bucket: Some("Holidays".into()) },
             ],
         )
         .unwrap();
@@ -59,18 +68,20 @@ fn loans_are_projected_rebuilt_and_filled_by_their_migration() {
             "{}",
             db.name
         );
+        let plans: Vec<&str> = s.plan_events(book).unwrap().iter().map(|e| e.type_name()).collect();
+        assert_eq!(plans, ["bucket_set", "bucket_assigned"], "{}", db.name);
         let kept = s.projection_dump().unwrap();
         s.rebuild(&mut |_, _| {}).unwrap();
         assert_eq!(s.projection_dump().unwrap(), kept, "{}: rebuild", db.name);
         // Back to the state before migration 0016, then migrate again.
-        let undo = "DROP TABLE loans; DELETE FROM kassa_migrations WHERE version = 16;";
+        let undo = "DROP TABLE loans; DROP TABLE plan_events; DELETE FROM kassa_migrations WHERE version = 16;";
         if db.name == "sqlite" {
             let path = db.url.strip_prefix("sqlite://").unwrap();
             rusqlite::Connection::open(path).unwrap().execute_batch(undo).unwrap();
         } else {
             postgres::Client::connect(&db.url, postgres::NoTls).unwrap().batch_execute(undo).unwrap();
         }
-        assert_eq!(s.migrate().unwrap(), vec!["0016_loans".to_string()], "{}", db.name);
+        assert_eq!(s.migrate().unwrap(), vec!["0016_loans_plans".to_string()], "{}", db.name);
         assert_eq!(s.projection_dump().unwrap(), kept, "{}: migration", db.name);
     }
 }
