@@ -14,6 +14,7 @@ use jiff::civil::Date;
 use kassa_core::access::BookRole;
 use kassa_core::bucket::{BucketError, BucketRow, BucketSet, Buckets};
 use kassa_core::budget::main_currency;
+use kassa_core::categorize::{Action, Rule};
 use kassa_core::event::book_stream;
 use kassa_core::money::parse_decimal;
 use kassa_core::{AccountRef, BookId, Command, Currency, Event, Ledger, LedgerDate, Money, TxId};
@@ -44,11 +45,23 @@ impl BookLog {
     /// The book's main currency (its first-opened account's), which
     /// bucket moves and bucket goals are in.
     pub fn main_currency(&self) -> AppResult<Currency> {
-        main_currency(self.ledger.accounts()).ok_or_else(|| AppError::Refused {
-            code: "no_accounts",
-            message: "the book has no accounts: buckets are in the currency of its first account".into(),
-        })
+        main_currency_of(&self.ledger)
     }
+}
+
+/// The main currency of a book's chart (its first-opened account's).
+pub(crate) fn main_currency_of(ledger: &Ledger) -> AppResult<Currency> {
+    main_currency(ledger.accounts()).ok_or_else(|| AppError::Refused {
+        code: "no_accounts",
+        message: "the book has no accounts: buckets are in the currency of its first account".into(),
+    })
+}
+
+/// The book's buckets, moves and assignments without its transactions:
+/// the `plan_events` projection folded, a few rows, no replay. What every
+/// check of a bucket edit or assignment needs.
+pub(crate) fn definitions(store: &dyn Store, book: BookId) -> AppResult<Buckets> {
+    Ok(Buckets::from_events(&store.plan_events(book)?))
 }
 
 /// One row of `bucket list`: `spent`, `moved_in` and `moved_out` are
@@ -162,8 +175,8 @@ pub fn list(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<V
 /// nothing stored, for an unknown category or account, or when the
 /// percentages in effect on some date would exceed 100.
 pub fn add(store: &dyn Store, actor: &str, book: BookId, today: Date, input: &AddBucket) -> AppResult<()> {
-    let log = BookLog::read(store, book)?;
-    let buckets = log.buckets();
+    let ledger = store.ledger(book)?;
+    let buckets = definitions(store, book)?;
     let percent = parse_decimal(&input.percent).map_err(|e| AppError::invalid("percent", e))?;
     if percent.is_sign_negative() || percent > Decimal::ONE_HUNDRED {
         return Err(AppError::invalid("percent", format!("must be within 0 to 100, got {percent}")));
@@ -180,12 +193,12 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, today: Date, input: &Ad
         income_categories: input
             .income_categories
             .iter()
-            .map(|c| log.ledger.resolve_category(c))
+            .map(|c| ledger.resolve_category(c))
             .collect::<Result<_, _>>()?,
         accounts: input
             .accounts
             .iter()
-            .map(|a| log.ledger.resolve_account(&AccountRef::Name(a.clone())).map(|a| a.id))
+            .map(|a| ledger.resolve_account(&AccountRef::Name(a.clone())).map(|a| a.id))
             .collect::<Result<_, _>>()?,
         from: from.get(),
     };
@@ -203,12 +216,12 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, today: Date, input: &Ad
 
 /// A neutral move between two known buckets (Unallocated is one).
 pub fn move_between(store: &dyn Store, actor: &str, book: BookId, input: &MoveBucket) -> AppResult<()> {
-    let log = BookLog::read(store, book)?;
-    let buckets = log.buckets();
+    let buckets = definitions(store, book)?;
     let from = buckets.known(&input.from).map_err(|e| AppError::invalid("from", e))?;
     let to = buckets.known(&input.to).map_err(|e| AppError::invalid("to", e))?;
     let amount = parse_decimal(&input.amount).map_err(|e| AppError::invalid("amount", e))?;
-    let amount = Money::new(amount, log.main_currency()?).map_err(|e| AppError::invalid("amount", e))?;
+    let amount =
+        Money::new(amount, main_currency_of(&store.ledger(book)?)?).map_err(|e| AppError::invalid("amount", e))?;
     let date = LedgerDate::parse(&input.date).map_err(|e| AppError::invalid("date", e))?;
     store.execute(book, actor, &[Command::MoveBucket { from, to, amount, date }])?;
     Ok(())
@@ -217,8 +230,34 @@ pub fn move_between(store: &dyn Store, actor: &str, book: BookId, input: &MoveBu
 /// The command that takes transaction `tx_id`'s spending from `bucket`,
 /// or why not: the bucket must exist (`field` names where it was given).
 pub fn assign(store: &dyn Store, book: BookId, field: &str, tx_id: TxId, bucket: &str) -> AppResult<Command> {
-    let bucket = BookLog::read(store, book)?.buckets().known(bucket).map_err(|e| unknown(field, e))?;
-    Ok(Command::AssignBucket { tx_id, bucket: Some(bucket) })
+    assign_in(&definitions(store, book)?, tx_id, bucket).map_err(|e| unknown(field, e))
+}
+
+/// [`assign`] against buckets already folded: `tx add --bucket`, `tx
+/// bucket` and a rule's `set_bucket` action all make their command here.
+pub fn assign_in(buckets: &Buckets, tx_id: TxId, bucket: &str) -> Result<Command, BucketError> {
+    Ok(Command::AssignBucket { tx_id, bucket: Some(buckets.known(bucket)?) })
+}
+
+/// Refuses rules whose `set_bucket` action names a bucket the book does not
+/// have, naming the rule and the field; the log is read only when a rule
+/// has such an action.
+pub fn check_rules(store: &dyn Store, book: BookId, rules: &[Rule]) -> AppResult<()> {
+    let named = |r: &Rule| {
+        r.actions.iter().filter_map(|a| if let Action::SetBucket(b) = a { Some(b.clone()) } else { None }).collect()
+    };
+    let wanted: Vec<(&Rule, Vec<String>)> =
+        rules.iter().map(|r| (r, named(r))).filter(|(_, b): &(_, Vec<String>)| !b.is_empty()).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let buckets = definitions(store, book)?;
+    for (rule, names) in wanted {
+        for name in names {
+            buckets.known(&name).map_err(|e| unknown("set_bucket", format!("rule '{}': {e}", rule.name)))?;
+        }
+    }
+    Ok(())
 }
 
 /// Takes an existing transaction's spending from `bucket`, or from none.
@@ -231,7 +270,7 @@ pub fn reassign(store: &dyn Store, actor: &str, book: BookId, tx_id: TxId, bucke
     Ok(())
 }
 
-fn unknown(field: &str, e: BucketError) -> AppError {
+fn unknown(field: &str, e: impl std::fmt::Display) -> AppError {
     AppError::invalid(field, format!("{e} (the book's buckets are listed by bucket list)"))
 }
 

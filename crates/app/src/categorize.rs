@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use jiff::civil::Date;
+use kassa_core::bucket::Buckets;
 use kassa_core::categorize::evaluate::{Report, calibrate, evaluate_model};
 use kassa_core::categorize::policy::merchant_key;
 use kassa_core::categorize::{Categorizer, ModelKind, RuleSet, TxView};
@@ -154,6 +155,9 @@ fn plan_rules(store: &dyn Store, book: BookId, scope: Scope<'_>, run: Uuid) -> R
     // In the ledger's running order (position, then as first saved).
     let rules: Vec<_> = ledger.rules().cloned().collect();
     let set = RuleSet::compile(&rules).map_err(|e| StoreError::Ledger(LedgerError::InvalidRule(e.to_string())))?;
+    // The buckets (and who is assigned to one) only when a rule sets one:
+    // the `plan_events` projection folded.
+    let buckets = if set.assigns_buckets() { Some(Buckets::from_events(&store.plan_events(book)?)) } else { None };
     let (mut changes, mut commands) = (vec![], vec![]);
     for row in candidates(store, book, scope)? {
         let outcome = set.apply(&view(&row));
@@ -161,6 +165,19 @@ fn plan_rules(store: &dyn Store, book: BookId, scope: Scope<'_>, run: Uuid) -> R
             continue;
         }
         let id = tx_id(&row)?;
+        // Like a manual category, an assignment already made (by hand, or
+        // by an earlier run) stands: a rule fills only an unassigned row.
+        if let (Some(bucket), Some(buckets)) = (&outcome.bucket, &buckets)
+            && !buckets.assigned.contains_key(&id)
+        {
+            let cmd = crate::buckets::assign_in(buckets, id, bucket).map_err(|e| {
+                StoreError::Ledger(LedgerError::InvalidRule(format!(
+                    "rule {}: set_bucket: {e}",
+                    outcome.matched_rule_ids.join(", ")
+                )))
+            })?;
+            commands.push(cmd);
+        }
         let manual = row.category_source.as_deref() == Some(CategorySource::Manual.as_str());
         if let Some(category) = &outcome.category
             && !manual

@@ -12,11 +12,13 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use kassa_core::access::BookRole;
+use kassa_core::loan::LoanTotals;
 use kassa_core::report::{self, CashflowLine, Interval, Month, Period, ReportFacts, Scope, TopBy, TopLine, Wanted};
 use kassa_core::{AccountId, AccountKind, BookId, Currency, TxId};
 use rust_decimal::Decimal;
 
 use super::books::{BookAccess, TxQuery, TxView};
+use super::loans::BookLoans;
 use super::portfolio::{SecuritiesValue, securities_value};
 use super::{Actor, App, AppError, AppResult};
 
@@ -68,8 +70,11 @@ pub struct AccountGroup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accounts {
     pub groups: Vec<AccountGroup>,
-    /// Net worth now: every account's value summed, per currency.
+    /// Net worth now, per currency: every account's value summed, plus
+    /// what others owe us on loans, minus what we owe them (`loans`).
     pub totals: Vec<(Currency, Decimal)>,
+    /// Open loans on those accounts per currency (currencies with any).
+    pub loans: Vec<(Currency, LoanTotals)>,
     /// Securities left out of the values for want of an exchange rate:
     /// (instrument currency, account currency).
     pub missing_rates: Vec<(Currency, Currency)>,
@@ -144,7 +149,20 @@ impl App {
         let access = self.access(actor, book)?;
         let f = self.visible_facts(&access, Wanted::DAILY)?;
         let held = self.securities(book, &f, &[today])?;
-        Ok(accounts_of(&f, today, &held))
+        let loans = self.loans_at(book, &f, &[today])?.pop().unwrap_or_default();
+        Ok(accounts_of(&f, today, &held, &loans))
+    }
+
+    /// Open loans on the facts' accounts at each of `dates` (the `loans`
+    /// projection, no replay).
+    fn loans_at(
+        &self,
+        book: BookId,
+        f: &ReportFacts,
+        dates: &[Date],
+    ) -> AppResult<Vec<BTreeMap<Currency, LoanTotals>>> {
+        let loans = BookLoans::read(self.store.as_ref(), book)?;
+        Ok(loans.totals_at(dates, |a| f.accounts.iter().any(|x| x.id == a)))
     }
 
     /// What the securities in the facts' accounts are worth at `dates`.
@@ -163,9 +181,14 @@ impl App {
         f.accounts.retain(|a| a.id == id);
         f.daily.retain(|d| d.account == id);
         let held = self.securities(book, &f, &[today])?;
-        let account =
-            accounts_of(&f, today, &held).groups.into_iter().flat_map(|g| g.accounts).next().ok_or_else(not_found)?;
-        let history = self.histories(book, &f, today)?.into_iter().next().map(|h| h.points).unwrap_or_default();
+        // One account's page shows its own value, no loans beside it.
+        let account = accounts_of(&f, today, &held, &BTreeMap::new())
+            .groups
+            .into_iter()
+            .flat_map(|g| g.accounts)
+            .next()
+            .ok_or_else(not_found)?;
+        let history = self.histories(book, &f, today, false)?.into_iter().next().map(|h| h.points).unwrap_or_default();
         Ok(AccountDetail { account, history })
     }
 
@@ -175,7 +198,8 @@ impl App {
         let f = self.visible_facts(&access, Wanted { flows: true, counterparties: false, daily: true })?;
         let month = Month::of(today);
         let scope = Scope { from: Some(month), to: Some(month), depth: None };
-        let accounts = accounts_of(&f, today, &self.securities(book, &f, &[today])?);
+        let loans = self.loans_at(book, &f, &[today])?.pop().unwrap_or_default();
+        let accounts = accounts_of(&f, today, &self.securities(book, &f, &[today])?, &loans);
         let month_flows = report::cashflow(&f, Period::Month, scope, None).map_err(internal)?;
         let spending = report::top(&f, TopBy::Category, scope, usize::MAX, None).map_err(internal)?;
         let recent = self.transactions(actor, book, &TxQuery { limit: Some(10), ..TxQuery::default() })?.items;
@@ -223,7 +247,7 @@ impl App {
         above.sort_by_key(|(excess, _)| std::cmp::Reverse(*excess));
         alerts.extend(above.into_iter().take(TREND_ALERTS).map(|(_, a)| a));
         alerts.extend(accounts.missing_rates.iter().map(|&(from, to)| Alert::MissingRate { from, to }));
-        let history = self.histories(book, &f, today)?;
+        let history = self.histories(book, &f, today, true)?;
         Ok(Home { month, history, accounts, month_flows, spending, recent, alerts })
     }
 
@@ -255,8 +279,14 @@ impl App {
 }
 
 /// Balances at the end of `today` from the daily changes, grouped by kind.
-/// `held` values the securities at one date, today.
-fn accounts_of(f: &ReportFacts, today: Date, held: &SecuritiesValue) -> Accounts {
+/// `held` values the securities at one date, today; `loans` are the open
+/// loans on the facts' accounts then.
+fn accounts_of(
+    f: &ReportFacts,
+    today: Date,
+    held: &SecuritiesValue,
+    loans: &BTreeMap<Currency, LoanTotals>,
+) -> Accounts {
     let mut balance: BTreeMap<AccountId, Decimal> = BTreeMap::new();
     for d in f.daily.iter().filter(|d| d.date <= today) {
         *balance.entry(d.account).or_default() += d.amount.amount;
@@ -302,14 +332,21 @@ fn accounts_of(f: &ReportFacts, today: Date, held: &SecuritiesValue) -> Accounts
         })
         .collect();
     let missing_rates = held.missing_rates.iter().map(|&(from, to, _)| (from, to)).collect();
-    Accounts { groups, totals: totals.into_iter().collect(), missing_rates }
+    let loans: Vec<(Currency, LoanTotals)> =
+        loans.iter().filter(|(_, t)| !t.receivable.is_zero() || !t.payable.is_zero()).map(|(c, t)| (*c, *t)).collect();
+    for (c, t) in &loans {
+        *totals.entry(*c).or_default() += t.net();
+    }
+    Accounts { groups, totals: totals.into_iter().collect(), loans, missing_rates }
 }
 
 impl App {
     /// The net worth of the facts' accounts per currency at each month end
     /// of the last three years (from the first transaction, when later) and
     /// today, securities at their value on each date.
-    fn histories(&self, book: BookId, f: &ReportFacts, today: Date) -> AppResult<Vec<History>> {
+    /// With `with_loans`, open loans on those accounts count too (net
+    /// worth); without, the accounts alone (an account's own history).
+    fn histories(&self, book: BookId, f: &ReportFacts, today: Date, with_loans: bool) -> AppResult<Vec<History>> {
         let Some(first) = f.first_date().filter(|d| *d <= today) else { return Ok(vec![]) };
         let from = first.max(Month::of(today).minus(HISTORY_MONTHS).last_day());
         let lines = report::networth(f, Interval::Month, Some(from), Some(today), None).map_err(internal)?;
@@ -331,6 +368,13 @@ impl App {
             for (n, date) in dates.iter().enumerate() {
                 for (currency, value) in held.at(a.id, n) {
                     *per_currency.entry(currency).or_default().entry(*date).or_default() += value;
+                }
+            }
+        }
+        if with_loans {
+            for (date, totals) in dates.iter().zip(self.loans_at(book, f, &dates)?) {
+                for (currency, t) in totals.into_iter().filter(|(_, t)| !t.net().is_zero()) {
+                    *per_currency.entry(currency).or_default().entry(*date).or_default() += t.net();
                 }
             }
         }

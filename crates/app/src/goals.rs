@@ -13,8 +13,8 @@ use kassa_core::access::BookRole;
 use kassa_core::bucket::Buckets;
 use kassa_core::goal::{GoalLink, GoalSet, TRAILING_MONTHS, goals, progress, trailing_window};
 use kassa_core::money::parse_decimal;
-use kassa_core::transaction::Leg;
-use kassa_core::{AccountId, AccountRef, BookId, Command, Currency, Ledger, LedgerDate, Money};
+use kassa_core::report::{DailyDelta, Wanted};
+use kassa_core::{AccountRef, BookId, Command, Currency, LedgerDate, Money};
 use kassa_store::Store;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,7 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, input: &AddGoal) -> App
     if name.is_empty() || name.len() > 200 {
         return Err(AppError::invalid("name", "must be 1 to 200 characters"));
     }
-    let log = BookLog::read(store, book)?;
+    let ledger = store.ledger(book)?;
     let amount = parse_decimal(&input.target).map_err(|e| AppError::invalid("target", e))?;
     if amount <= Decimal::ZERO {
         return Err(AppError::invalid("target", format!("must be positive, got {amount}")));
@@ -104,9 +104,9 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, input: &AddGoal) -> App
         ([], None) => return Err(AppError::invalid("accounts", "a goal needs accounts or a bucket")),
         ([_, ..], Some(_)) => return Err(AppError::invalid("bucket", "a goal has accounts or a bucket, not both")),
         ([first, rest @ ..], None) => {
-            let first = log.ledger.resolve_account(&AccountRef::Name(first.clone()))?;
+            let first = ledger.resolve_account(&AccountRef::Name(first.clone()))?;
             for other in rest {
-                let a = log.ledger.resolve_account(&AccountRef::Name(other.clone()))?;
+                let a = ledger.resolve_account(&AccountRef::Name(other.clone()))?;
                 if a.currency != first.currency {
                     return Err(AppError::invalid(
                         "accounts",
@@ -120,8 +120,8 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, input: &AddGoal) -> App
             (first.currency, None)
         }
         ([], Some(b)) => {
-            let b = log.buckets().known(b).map_err(|e| AppError::invalid("bucket", e))?;
-            (log.main_currency()?, Some(b))
+            let b = crate::buckets::definitions(store, book)?.known(b).map_err(|e| AppError::invalid("bucket", e))?;
+            (crate::buckets::main_currency_of(&ledger)?, Some(b))
         }
     };
     let target = Money::new(amount, currency).map_err(|e| AppError::invalid("target", e))?;
@@ -130,15 +130,24 @@ pub fn add(store: &dyn Store, actor: &str, book: BookId, input: &AddGoal) -> App
     Ok(())
 }
 
-/// The book's goals with their figures on `today`.
+/// The book's goals with their figures on `today`. The definitions are
+/// the `plan_events` projection and account goals read the daily balance
+/// changes; only a goal linked to a bucket folds the book's log, since a
+/// bucket's balance is computed from the transactions as they stand.
 pub fn list(store: &dyn Store, book: BookId, today: Date) -> AppResult<Vec<GoalView>> {
-    let log = BookLog::read(store, book)?;
-    let buckets = log.buckets();
+    let defined = goals(&store.plan_events(book)?);
+    let ledger = store.ledger(book)?;
+    let log = match defined.iter().any(|g| matches!(g.link, GoalLink::Bucket(_))) {
+        true => Some(BookLog::read(store, book)?),
+        false => None,
+    };
+    let buckets = log.as_ref().map(BookLog::buckets);
+    let daily = store.report_facts(book, None, Wanted::DAILY)?.daily;
     let (start, end) = trailing_window(today);
-    Ok(goals(&log.events)
+    Ok(defined
         .into_iter()
         .map(|g| {
-            let on = |d: Date| saved(&log.ledger, &buckets, &g, d);
+            let on = |d: Date| saved(&daily, log.as_ref().zip(buckets.as_ref()), &g, d);
             let average = (on(end) - on(start)) / Decimal::from(TRAILING_MONTHS);
             let saved = on(today);
             let p = progress(g.target, g.by, saved, average, today);
@@ -150,7 +159,7 @@ pub fn list(store: &dyn Store, book: BookId, today: Date) -> AppResult<Vec<GoalV
                 linked: match &g.link {
                     GoalLink::Accounts(ids) => ids
                         .iter()
-                        .filter_map(|a| log.ledger.account(*a).map(|a| a.name.clone()))
+                        .filter_map(|a| ledger.account(*a).map(|a| a.name.clone()))
                         .collect::<Vec<_>>()
                         .join(", "),
                     GoalLink::Bucket(b) => format!("bucket {b}"),
@@ -168,28 +177,22 @@ pub fn list(store: &dyn Store, book: BookId, today: Date) -> AppResult<Vec<GoalV
         .collect())
 }
 
-/// What the goal has saved at the end of `d`: its accounts' summed balance,
-/// or its bucket's balance in the target's currency.
-fn saved(ledger: &Ledger, buckets: &Buckets, g: &GoalSet, d: Date) -> Decimal {
-    match &g.link {
-        GoalLink::Accounts(ids) => balance(ledger, ids, d),
-        GoalLink::Bucket(b) => buckets
-            .list(ledger, Some(d), g.target.currency)
+/// What the goal has saved at the end of `d`: its accounts' summed balance
+/// (from the daily balance changes), or its bucket's balance in the
+/// target's currency (from the folded log, present when a goal has a bucket).
+fn saved(daily: &[DailyDelta], log: Option<(&BookLog, &Buckets)>, g: &GoalSet, d: Date) -> Decimal {
+    match (&g.link, log) {
+        (GoalLink::Accounts(ids), _) => {
+            daily.iter().filter(|c| c.date <= d && ids.contains(&c.account)).map(|c| c.amount.amount).sum()
+        }
+        (GoalLink::Bucket(b), Some((log, buckets))) => buckets
+            .list(&log.ledger, Some(d), g.target.currency)
             .into_iter()
             .filter(|r| r.bucket.eq_ignore_ascii_case(b) && r.currency == g.target.currency)
             .map(|r| r.balance)
             .sum(),
+        (GoalLink::Bucket(_), None) => Decimal::ZERO,
     }
-}
-
-fn balance(ledger: &Ledger, accounts: &[AccountId], d: Date) -> Decimal {
-    ledger
-        .transactions()
-        .filter(|t| t.date <= d)
-        .flat_map(|t| t.postings.as_slice())
-        .filter(|p| matches!(p.leg, Leg::Account(a) if accounts.contains(&a)))
-        .map(|p| p.amount.amount)
-        .sum()
 }
 
 impl App {

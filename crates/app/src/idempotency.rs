@@ -291,6 +291,14 @@ impl Store for ClaimingStore {
         self.target().recurring_marks(book)
     }
 
+    fn loan_rows(&self, book: BookId) -> Result<Vec<kassa_store::loans::LoanRow>> {
+        self.target().loan_rows(book)
+    }
+
+    fn plan_events(&self, book: BookId) -> Result<Vec<kassa_core::Event>> {
+        self.target().plan_events(book)
+    }
+
     fn execute_stream(&self, stream: &str, actor: &str, decide: access::Decide<'_>) -> Result<Vec<RecordedEvent>> {
         match self.request.first_write(|claim| self.inner.claim_open(claim, Write::Stream { stream, actor, decide })) {
             Some(written) => events(written?),

@@ -9,20 +9,19 @@
 //! repayment goes the way the open balance asks — money in when they owe
 //! us, out when we owe them — and may not exceed it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 use kassa_core::access::BookRole;
-use kassa_core::loan::{LOANS, LoanKind, Loans, OpenLoan, open_totals};
+use kassa_core::loan::{LOANS, LoanKind, LoanMove, LoanRecorded, LoanTotals, Loans, OpenLoan, open_totals};
 use kassa_core::{
-    AccountRef, Amount, BookId, CategoryId, CategoryName, Command, Currency, LedgerDate, LedgerError, NewTransaction,
-    ParseError, Section, TxId,
+    AccountId, AccountRef, Amount, BookId, CategoryId, CategoryName, Command, Currency, Ledger, LedgerDate,
+    LedgerError, NewTransaction, ParseError, Section, TxId,
 };
 use kassa_store::{Store, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::buckets::BookLog;
 use crate::clock::new_id;
 use crate::{Actor, App, AppError, AppResult};
 
@@ -74,15 +73,72 @@ impl LoanQuery {
     }
 }
 
-fn open(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<(BookLog, Vec<OpenLoan>)> {
-    let log = BookLog::read(store, book)?;
-    let open = Loans::from_events(&log.events).open(&log.ledger, as_of);
-    Ok((log, open))
+/// The book's loans as the `loans` projection has them: the events in log
+/// order and each loan transaction's moves on our accounts.
+pub(crate) struct BookLoans {
+    loans: Loans,
+    moves: HashMap<TxId, Vec<LoanMove>>,
+}
+
+impl BookLoans {
+    pub fn read(store: &dyn Store, book: BookId) -> AppResult<BookLoans> {
+        let mut loans = Loans::default();
+        let mut moves: HashMap<TxId, Vec<LoanMove>> = HashMap::new();
+        let mut last = None;
+        let mut first: HashMap<TxId, i64> = HashMap::new();
+        for r in store.loan_rows(book)? {
+            // An event comes once per move of its transaction.
+            if last != Some(r.position) {
+                loans.record(&LoanRecorded { tx_id: r.tx_id, counterparty: r.counterparty.clone(), kind: r.kind });
+                last = Some(r.position);
+            }
+            // The moves are the transaction's: taken from the first event
+            // that names it (two events on one transaction count it twice,
+            // as the fold of the log does).
+            if let Some(m) = r.moved
+                && *first.entry(r.tx_id).or_insert(r.position) == r.position
+            {
+                moves.entry(r.tx_id).or_default().push(m);
+            }
+        }
+        Ok(BookLoans { loans, moves })
+    }
+
+    /// What is open per (counterparty, account) as of `as_of`.
+    pub fn open(&self, ledger: &Ledger, as_of: Option<Date>) -> Vec<OpenLoan> {
+        let name = |a: AccountId| ledger.account(a).map(|a| a.name.clone()).unwrap_or_default();
+        self.loans.open_with(as_of, |tx| self.moves.get(&tx).cloned().unwrap_or_default(), name)
+    }
+
+    /// Receivables and payables per currency at the end of each of
+    /// `dates`, counting the loans on the accounts `sees` lets through.
+    pub fn totals_at(&self, dates: &[Date], sees: impl Fn(AccountId) -> bool) -> Vec<BTreeMap<Currency, LoanTotals>> {
+        dates
+            .iter()
+            .map(|d| {
+                // Account names only order the rows; totals do not need them.
+                let mut open = self.loans.open_with(
+                    Some(*d),
+                    |tx| self.moves.get(&tx).cloned().unwrap_or_default(),
+                    |_| String::new(),
+                );
+                open.retain(|l| sees(l.account));
+                open_totals(&open)
+            })
+            .collect()
+    }
+}
+
+fn open(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<(Ledger, BookLoans, Vec<OpenLoan>)> {
+    let ledger = store.ledger(book)?;
+    let loans = BookLoans::read(store, book)?;
+    let open = loans.open(&ledger, as_of);
+    Ok((ledger, loans, open))
 }
 
 /// Every counterparty and account with a loan, settled ones showing 0.
 pub fn list(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<Vec<LoanView>> {
-    let (log, open) = open(store, book, as_of)?;
+    let (ledger, _, open) = open(store, book, as_of)?;
     Ok(open
         .into_iter()
         .map(|l| {
@@ -90,7 +146,7 @@ pub fn list(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<V
             amount.rescale(l.currency.minor_units());
             LoanView {
                 counterparty: l.counterparty,
-                account: log.ledger.account(l.account).map(|a| a.name.clone()).unwrap_or_default(),
+                account: ledger.account(l.account).map(|a| a.name.clone()).unwrap_or_default(),
                 direction: match amount.cmp(&Decimal::ZERO) {
                     std::cmp::Ordering::Greater => "receivable",
                     std::cmp::Ordering::Less => "payable",
@@ -105,14 +161,15 @@ pub fn list(store: &dyn Store, book: BookId, as_of: Option<Date>) -> AppResult<V
         .collect())
 }
 
-/// The book's open loans per currency as of `as_of`: receivables minus
-/// payables, what net worth adds to the account balances.
+/// The book's open loans per currency as of `as_of`: receivables and
+/// payables, what net worth adds to and takes from the account balances.
 pub fn open_loan_totals(
     store: &dyn Store,
     book: BookId,
     as_of: Option<Date>,
-) -> AppResult<BTreeMap<Currency, Decimal>> {
-    Ok(open_totals(&open(store, book, as_of)?.1))
+) -> AppResult<BTreeMap<Currency, LoanTotals>> {
+    let (_, _, open) = open(store, book, as_of)?;
+    Ok(open_totals(&open))
 }
 
 /// Records a loan; the new transaction's id. Refused with nothing stored
@@ -131,10 +188,9 @@ pub fn record(store: &dyn Store, actor: &str, book: BookId, input: &RecordLoan) 
         return Err(AppError::invalid("amount", format!("must be positive, got {}", amount.get())));
     }
     let date = LedgerDate::parse(&input.date).map_err(|e| AppError::invalid("date", e))?;
-    let (log, open) = open(store, book, None)?;
-    let account = log.ledger.resolve_account(&AccountRef::Name(input.account.clone()))?;
-    let loans = Loans::from_events(&log.events);
-    let counterparty = loans.spelling(counterparty).to_string();
+    let (ledger, loans, open) = open(store, book, None)?;
+    let account = ledger.resolve_account(&AccountRef::Name(input.account.clone()))?;
+    let counterparty = loans.loans.spelling(counterparty).to_string();
     let signed = match kind {
         LoanKind::Give => -amount.get(),
         LoanKind::Take => amount.get(),
@@ -163,7 +219,7 @@ pub fn record(store: &dyn Store, actor: &str, book: BookId, input: &RecordLoan) 
     };
     let signed = Amount::new(signed).map_err(|e| AppError::invalid("amount", e))?;
     let mut cmds = vec![];
-    match log.ledger.categories().find(|c| c.name.as_str().eq_ignore_ascii_case(LOANS)) {
+    match ledger.categories().find(|c| c.name.as_str().eq_ignore_ascii_case(LOANS)) {
         Some(c) if c.section != Section::Transfer => {
             return Err(AppError::Refused {
                 code: "loans_category",

@@ -538,6 +538,7 @@ impl Local<'_> {
     /// position keeps the one it replaces or goes after all others, in the
     /// order given ([`rules::place`]).
     pub fn save_rules(&self, book: BookId, rules: Vec<Rule>) -> LocalResult<()> {
+        crate::buckets::check_rules(self.store, book, &rules).map_err(|e| LocalError::Book(e.to_string()))?;
         let placed = rules::place(&self.rules(book)?, rules);
         self.execute(book, &placed.into_iter().map(Command::SaveRule).collect::<Vec<_>>())
     }
@@ -560,7 +561,10 @@ impl Local<'_> {
         let ledger = self.store.ledger(book).map_err(LocalError::from)?;
         let old =
             ledger.rules().find(|r| r.id == id).ok_or_else(|| LocalError::Book(format!("unknown rule '{id}'")))?;
-        Ok(self.execute(book, &[Command::SaveRule(edit(old)?)])?)
+        let edited = edit(old)?;
+        crate::buckets::check_rules(self.store, book, std::slice::from_ref(&edited))
+            .map_err(|e| LocalError::Book(e.to_string()))?;
+        Ok(self.execute(book, &[Command::SaveRule(edited)])?)
     }
 
     pub fn delete_rule(&self, book: BookId, id: String) -> LocalResult<()> {

@@ -362,6 +362,82 @@ fn add_securities(
     Ok(())
 }
 
+/// The net worth line's label, and those of the open loans beside it.
+const NET_WORTH: &str = "Net worth";
+const RECEIVABLES: &str = "Receivables";
+const PAYABLES: &str = "Payables";
+
+/// Open loans join net worth as two lines of their own before each date's
+/// "Net worth" (issue 17): "Receivables", what others owe us, and
+/// "Payables", what we owe them, both ≥ 0, so that net worth = accounts +
+/// securities + receivables − payables. From the `loans` projection; a
+/// `known_at` report folds the log as it then stood, like its facts.
+fn add_loans(
+    store: &dyn Store,
+    book: BookId,
+    known_at: Option<Timestamp>,
+    fx: Option<Convert>,
+    lines: &mut Vec<NetWorthLine>,
+) -> AppResult<()> {
+    let dates: Vec<Date> =
+        lines.iter().map(|l| l.date).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let totals = match known_at {
+        None => crate::loans::BookLoans::read(store, book)?.totals_at(&dates, |_| true),
+        Some(at) => {
+            let (ledger, _) = replay(store, book, Some(at))?;
+            let events = store.read_stream(&kassa_core::event::book_stream(book))?;
+            let loans = kassa_core::loan::Loans::from_events(
+                events.iter().filter(|e| e.meta.recorded_at <= at).map(|e| &e.event),
+            );
+            dates.iter().map(|d| kassa_core::loan::open_totals(&loans.open(&ledger, Some(*d)))).collect()
+        }
+    };
+    for (date, per_currency) in dates.iter().zip(totals) {
+        for (currency, t) in per_currency {
+            for (label, amount, sign) in
+                [(RECEIVABLES, t.receivable, Decimal::ONE), (PAYABLES, t.payable, -Decimal::ONE)]
+            {
+                if amount.is_zero() {
+                    continue;
+                }
+                let money = kassa_core::Money::new(amount, currency).map_err(|e| AppError::Internal(e.to_string()))?;
+                let m = match fx {
+                    Some(c) => c.table.convert(money, c.to, *date).map_err(fx_error)?,
+                    None => money,
+                };
+                let net =
+                    lines.iter().rposition(|l| l.date == *date && l.account == NET_WORTH && l.currency == m.currency);
+                let at = match net {
+                    Some(i) => {
+                        lines[i].balance += sign * m.amount;
+                        i
+                    }
+                    None => {
+                        let at = lines.iter().rposition(|l| l.date == *date).map_or(lines.len(), |i| i + 1);
+                        let line = NetWorthLine {
+                            date: *date,
+                            account: NET_WORTH.into(),
+                            currency: m.currency,
+                            balance: sign * m.amount,
+                        };
+                        lines.insert(at, line);
+                        at
+                    }
+                };
+                // Loans in several currencies converted into one make one line.
+                match lines.iter().position(|l| l.date == *date && l.account == label && l.currency == m.currency) {
+                    Some(i) => lines[i].balance += m.amount,
+                    None => lines.insert(
+                        at,
+                        NetWorthLine { date: *date, account: label.into(), currency: m.currency, balance: m.amount },
+                    ),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn fx_error(e: FxError) -> AppError {
     AppError::Refused { code: "missing_rate", message: e.to_string() }
 }
@@ -433,6 +509,7 @@ pub fn run(store: &dyn Store, clock: &dyn Clock, book: BookId, req: &ReportReque
             }
             let mut lines = report::networth(f, interval, from, to, fx).map_err(fx_error)?;
             add_securities(store, book, f, fx, &mut lines)?;
+            add_loans(store, book, req.known_at, fx, &mut lines)?;
             ReportRows::Networth(lines)
         }
         Report::Monthly { from, to } => ReportRows::Monthly(monthly(f, scope(from, to), fx)?),

@@ -8,10 +8,12 @@
 //! and time it over HTTP. The child is this process's own executable with
 //! `serve --bind ADDR` (with `KASSA_DB=URL`), so these two run inside the `kassa` binary.
 //! [`portfolio`] generates trades for kassa and beancount alike and times
-//! the portfolio listings whole-process beside `bean-query`.
+//! the portfolio listings whole-process beside `bean-query`. [`budgets`]
+//! times the budget month, `/budgets` and recurring detection on a big book.
 //! Each benchmark returns its rows; printing them is the caller's.
 
 pub mod api;
+pub mod budgets;
 pub mod filters;
 pub mod ledger;
 pub mod pages;

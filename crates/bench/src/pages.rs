@@ -134,7 +134,7 @@ fn request(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str
 }
 
 /// Times `runs` GETs of `path` after one warm-up: (body bytes, ms each).
-fn time(addr: &str, path: &str, token: Option<&str>, runs: usize) -> anyhow::Result<(usize, Vec<f64>)> {
+pub(crate) fn time(addr: &str, path: &str, token: Option<&str>, runs: usize) -> anyhow::Result<(usize, Vec<f64>)> {
     let bytes = request(addr, "GET", path, token, "")?.len();
     let mut times = Vec::with_capacity(runs.max(1));
     for _ in 0..runs.max(1) {
@@ -146,7 +146,12 @@ fn time(addr: &str, path: &str, token: Option<&str>, runs: usize) -> anyhow::Res
 }
 
 fn login_token(addr: &str, email: &str) -> anyhow::Result<String> {
-    let body = serde_json::json!({ "email": email, "password": kassa_demo::PASSWORD }).to_string();
+    login(addr, email, kassa_demo::PASSWORD)
+}
+
+/// An API token for `email`, logged in with `password`.
+pub(crate) fn login(addr: &str, email: &str, password: &str) -> anyhow::Result<String> {
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
     let reply: serde_json::Value = serde_json::from_str(&request(addr, "POST", "/api/v1/auth/login", None, &body)?)?;
     reply["token"].as_str().map(str::to_string).with_context(|| format!("no token for {email}"))
 }

@@ -74,6 +74,19 @@ pub enum BenchCmd {
     /// Every web page of the demo personas, timed one request at a time
     /// against this binary's server, beside its static stylesheet
     Pages(PagesArgs),
+    /// `budget show`, `/budgets` and `recurring list` on the bench user's
+    /// book in the database `--db` names (seeded when missing), each beside a baseline
+    Budgets {
+        /// Transactions to seed when the database has no bench user yet
+        #[arg(long, default_value_t = 1_000_000)]
+        transactions: usize,
+        /// Timed runs of each measurement (recurring: at most 5)
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+        /// Where the server listens during the run
+        #[arg(long, default_value = "127.0.0.1:18082")]
+        bind: String,
+    },
     /// Generate a portfolio (trades over instruments and accounts, daily
     /// prices) into a fresh SQLite database through this binary, then time
     /// `portfolio holdings --as-of D` and `portfolio performance`
@@ -180,6 +193,9 @@ pub fn run(cmd: &BenchCmd, db: Option<&str>, format: Format) -> anyhow::Result<(
                 wrk: a.wrk.clone(),
             };
             output::print(&kassa_bench::api::run(db("api", "")?, &options)?, format)
+        }
+        BenchCmd::Budgets { transactions, runs, ref bind } => {
+            output::print(&kassa_bench::budgets::run(db("budgets", "")?, transactions, runs, bind)?, format)
         }
         BenchCmd::Pages(ref a) => {
             let url = db("pages", " (the demo is seeded there)")?;

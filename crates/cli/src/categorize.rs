@@ -86,6 +86,9 @@ pub struct RuleArgs {
     tags: Vec<String>,
     #[arg(long)]
     set_notes: Option<String>,
+    /// Take the matching transactions' spending from this bucket (as `kassa tx bucket`)
+    #[arg(long, value_name = "BUCKET")]
+    set_bucket: Option<String>,
     /// Stop running later rules when this one matches
     #[arg(long)]
     stop: bool,
@@ -128,6 +131,9 @@ impl RuleArgs {
         }
         if let Some(n) = &self.set_notes {
             then.push(json!({ "set_notes": n }));
+        }
+        if let Some(b) = &self.set_bucket {
+            then.push(json!({ "set_bucket": b }));
         }
         let mut rule = json!({
             "name": name,

@@ -264,3 +264,136 @@ fn bad_bucket_loan_and_goal_input_is_one_line_naming_the_field_and_writes_nothin
         assert_eq!(k.json(&["events", "--limit", "1000"]), log_before, "refused input wrote on {}", db.name);
     }
 }
+
+fn spend(k: &Kassa, date: &str, amount: &str, description: &str, more: &[&str]) {
+    let mut args =
+        vec!["tx", "add", "--account", "Checking", "--date", date, "--amount", amount, "--description", description];
+    args.extend(more);
+    k.ok(&args);
+}
+
+/// A rule's `set_bucket` action takes the spending it matches from the
+/// bucket, as `tx add --bucket` does: on `tx add`, on `rules apply` (once),
+/// never over an assignment already made; an unknown bucket is refused
+/// naming the field, with nothing stored.
+#[test]
+fn a_rule_assigns_spending_to_a_bucket() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        k.ok(&["bucket", "add", "Holidays", "--percent", "10"]);
+        k.ok(&["bucket", "add", "Savings", "--percent", "20"]);
+        // 2,000 of salary: Holidays 200, Savings 400, Unallocated 1,400.
+        tx(&k, "Checking", "2025-01-31", "2000", "Salary", &[]);
+        // Recorded before the rule exists: only `rules apply` assigns it.
+        spend(&k, "2025-02-01", "-120.00", "LUFTHANSA 220-1234 FRANKFURT", &["--category", "Groceries"]);
+
+        let err = k.err(&["rules", "add", "Fun", "--if", "description:contains:cinema", "--set-bucket", "Fun"]);
+        assert!(err.contains("set_bucket") && err.contains("unknown bucket 'Fun'"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rules.toml");
+        std::fs::write(
+            &file,
+            "version = 2\n[[rule]]\nname = \"Fun\"\nwhen = { field = \"description\", contains = \"kino\" }\nthen = [{ set_bucket = \"Funds\" }]\n",
+        )
+        .unwrap();
+        let err = k.err(&["rules", "import", file.to_str().unwrap()]);
+        assert!(err.contains("set_bucket") && err.contains("rule 'Fun': unknown bucket 'Funds'"), "{err}");
+        assert_eq!(k.json(&["rules", "list"]), serde_json::json!([]), "{}: nothing stored", db.name);
+
+        k.ok(&["rules", "add", "Flights", "--if", "description:contains:lufthansa", "--set-bucket", "holidays"]);
+        let listed = k.ok(&["rules", "list", "-o", "csv"]);
+        assert!(listed.contains("bucket holidays"), "{listed}");
+        // Typed in after the rule: assigned at once (210.50 from Holidays).
+        spend(&k, "2025-02-10", "-210.50", "Lufthansa LH 400", &["--category", "Groceries"]);
+        // Assigned by hand to Savings: the rule does not take it over.
+        spend(&k, "2025-02-11", "-35.25", "LUFTHANSA seat", &["--category", "Groceries", "--bucket", "Savings"]);
+        // Not matched: no bucket.
+        spend(&k, "2025-02-12", "-9.99", "Cinema", &["--category", "Groceries"]);
+        let columns = ["bucket", "allocated", "spent", "balance"];
+        let before: &[&[&str]] = &[
+            &["Holidays", "200.00", "210.50", "-10.50"],
+            &["Savings", "400.00", "35.25", "364.75"],
+            &["Unallocated", "1400.00", "0.00", "1400.00"],
+        ];
+        assert_eq!(rows(&k.json(&["bucket", "list"]), &columns), table(before), "{}", db.name);
+
+        // The run takes the older flight (120) from Holidays, and only that.
+        k.ok(&["rules", "apply"]);
+        let after: &[&[&str]] = &[
+            &["Holidays", "200.00", "330.50", "-130.50"],
+            &["Savings", "400.00", "35.25", "364.75"],
+            &["Unallocated", "1400.00", "0.00", "1400.00"],
+        ];
+        let listed = k.json(&["bucket", "list"]);
+        assert_eq!(rows(&listed, &columns), table(after), "{}", db.name);
+        let events = k.ok(&["events", "-o", "csv"]).lines().count();
+        k.ok(&["rules", "apply"]);
+        assert_eq!(k.ok(&["events", "-o", "csv"]).lines().count(), events, "{}: a second run assigns nothing", db.name);
+        k.ok(&["rebuild"]);
+        assert_eq!(k.json(&["bucket", "list"]), listed);
+    }
+}
+
+fn loan(k: &Kassa, kind: &str, who: &str, account: &str, amount: &str, date: &str) {
+    k.ok(&["loan", kind, "--counterparty", who, "--account", account, "--amount", amount, "--date", date]);
+}
+
+/// Open loans are net worth's receivables and payables, as lines of their
+/// own: net worth = accounts + receivables − payables. By hand: 1,000 of
+/// salary; Anna borrows 100 from Checking and pays 30 back, we borrow 250
+/// from Bob into Savings. End of February: Checking 1000 − 100 + 30 = 930,
+/// Savings 250, Anna owes 70, we owe 250: 930 + 250 + 70 − 250 = 1,000,
+/// the salary — a loan moves wealth between cash and claims, no more.
+#[test]
+fn open_loans_are_receivables_and_payables_in_net_worth() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        k.ok(&["account", "add", "Savings", "--kind", "savings", "--currency", "EUR"]);
+        tx(&k, "Checking", "2025-01-31", "1000", "Salary", &[]);
+        loan(&k, "give", "Anna", "Checking", "100", "2025-02-01");
+        loan(&k, "take", "Bob", "Savings", "250", "2025-02-02");
+        loan(&k, "repay", "Anna", "Checking", "30", "2025-02-10");
+        let report = k.json(&["report", "networth", "--from", "2025-01", "--to", "2025-02"]);
+        let columns = ["date", "account", "balance"];
+        let want: &[&[&str]] = &[
+            &["2025-01-31", "Checking", "1000.00"],
+            &["2025-01-31", "Savings", "0.00"],
+            &["2025-01-31", "Net worth", "1000.00"],
+            &["2025-02-28", "Checking", "930.00"],
+            &["2025-02-28", "Savings", "250.00"],
+            &["2025-02-28", "Receivables", "70.00"],
+            &["2025-02-28", "Payables", "250.00"],
+            &["2025-02-28", "Net worth", "1000.00"],
+        ];
+        assert_eq!(rows(&report, &columns), table(want), "{}", db.name);
+        // Bob is paid back in full: no payable is left, Anna's 70 is.
+        loan(&k, "repay", "Bob", "Savings", "250", "2025-03-01");
+        let march = k.json(&["report", "networth", "--from", "2025-03", "--to", "2025-03"]);
+        let want: &[&[&str]] = &[
+            &["2025-03-31", "Checking", "930.00"],
+            &["2025-03-31", "Savings", "0.00"],
+            &["2025-03-31", "Receivables", "70.00"],
+            &["2025-03-31", "Net worth", "1000.00"],
+        ];
+        assert_eq!(rows(&march, &columns), table(want), "{}", db.name);
+        // Known at the moment before Bob's repayment was written: the log as
+        // it then stood still owes him 250 at the end of March.
+        let events = k.json(&["events"]);
+        let events = events.as_array().unwrap();
+        let repaid = events.iter().rposition(|e| e["type"] == "transaction_recorded").unwrap();
+        let before = events[repaid - 1]["recorded_at"].as_str().unwrap();
+        let then = k.json(&["report", "networth", "--from", "2025-03", "--to", "2025-03", "--known-at", before]);
+        let want: &[&[&str]] = &[
+            &["2025-03-31", "Checking", "930.00"],
+            &["2025-03-31", "Savings", "250.00"],
+            &["2025-03-31", "Receivables", "70.00"],
+            &["2025-03-31", "Payables", "250.00"],
+            &["2025-03-31", "Net worth", "1000.00"],
+        ];
+        assert_eq!(rows(&then, &columns), table(want), "{}", db.name);
+        k.ok(&["rebuild"]);
+        assert_eq!(k.json(&["report", "networth", "--from", "2025-01", "--to", "2025-02"]), report, "{}", db.name);
+    }
+}

@@ -141,3 +141,45 @@ fn bad_budget_input_is_one_line_naming_the_field_and_writes_nothing() {
         assert_eq!(k.json(&["events", "--limit", "1000"]), log_before, "a refused budget wrote on {}", db.name);
     }
 }
+
+/// A book with accounts in two currencies budgets in its main one (the
+/// first-opened account's, EUR here): dollar spending counts at the book's
+/// rate on the month's last day, and without a rate the month is refused,
+/// naming the pair and the day.
+#[test]
+fn budgets_convert_other_currencies_at_the_books_rate() {
+    for (db, k) in databases() {
+        k.ok(&["init"]);
+        k.ok(&["account", "add", "Checking", "--kind", "checking", "--currency", "EUR"]);
+        k.ok(&["account", "add", "Dollars", "--kind", "checking", "--currency", "USD"]);
+        tx(&k, "2025-01-25", "2000", "Salary");
+        tx(&k, "2025-01-05", "-40", "Groceries");
+        k.ok(&[
+            "tx",
+            "add",
+            "--account",
+            "Dollars",
+            "--date",
+            "2025-01-10",
+            "--amount",
+            "-110",
+            "--description",
+            "NYC deli",
+            "--category",
+            "Groceries",
+        ]);
+        k.ok(&["budget", "set", "Groceries", "300", "--month", "2025-01"]);
+        let err = k.err(&["budget", "show", "--month", "2025-01"]);
+        assert!(err.contains("USD") && err.contains("EUR") && err.contains("2025-01-31"), "{}: {err}", db.name);
+        let rates = tempfile::NamedTempFile::new().unwrap();
+        // 1 EUR = 1.10 USD from 1 January; 1.25 from 1 February (not January's).
+        std::fs::write(rates.path(), "date,base,quote,rate\n2025-01-01,EUR,USD,1.10\n2025-02-01,EUR,USD,1.25\n")
+            .unwrap();
+        k.ok(&["fx", "import", rates.path().to_str().unwrap()]);
+        // Groceries: -40 EUR and -110 USD / 1.10 = -100 EUR: spent -140,
+        // available 300 - 140 = 160; to_budget 2000 - 300 = 1700.
+        let jan = k.json(&["budget", "show", "--month", "2025-01"]);
+        assert_eq!(figures(&jan, "Groceries"), ["300.00", "-140.00", "0.00", "160.00"], "{}: {jan:#}", db.name);
+        assert_eq!([s(&jan, "income"), s(&jan, "to_budget")], ["2000.00", "1700.00"], "{}", db.name);
+    }
+}

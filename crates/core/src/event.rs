@@ -114,7 +114,7 @@ events! {
     TransactionAnnotationRestored(AnnotationRestored => StoredAnnotationRestored) = "transaction_annotation_restored" v 1,
     CategorySuggested(Suggested => StoredSuggested) = "category_suggested" v 1,
     /// v2: `amount` conditions are signed (v1's are read as `magnitude`).
-    RuleSaved(Rule => StoredRule) = "rule_saved" v 2,
+    RuleSaved(Rule => StoredRule) = "rule_saved" v 3,
     RuleDeleted(RuleDeleted => StoredRuleDeleted) = "rule_deleted" v 1,
     ImportBatchRecorded(ImportBatch => StoredImportBatch) = "import_batch_recorded" v 1,
     ImportRowsRecorded(ImportRows => StoredImportRows) = "import_rows_recorded" v 1,

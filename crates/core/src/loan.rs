@@ -22,6 +22,7 @@ use crate::Currency;
 use crate::event::Event;
 use crate::ids::{AccountId, TxId};
 use crate::ledger::Ledger;
+use crate::money::Money;
 use crate::transaction::Leg;
 
 /// The transfer-section category every loan transaction is booked on.
@@ -85,41 +86,74 @@ pub struct Loans {
     recorded: Vec<(TxId, String, LoanKind)>,
 }
 
+/// A loan transaction's money on one of our accounts, as its postings
+/// (or a projection of them) have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoanMove {
+    pub account: AccountId,
+    pub amount: Money,
+    pub date: Date,
+}
+
 impl Loans {
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Loans {
         let mut out = Loans::default();
         for e in events {
             if let Event::LoanRecorded(l) = e {
-                out.recorded.push((l.tx_id, l.counterparty.clone(), l.kind));
+                out.record(l);
             }
         }
         out
     }
 
+    /// One more loan transaction, after those already known (log order).
+    pub fn record(&mut self, l: &LoanRecorded) {
+        self.recorded.push((l.tx_id, l.counterparty.clone(), l.kind));
+    }
+
+    /// [`Loans::open_with`] the transactions as `ledger` has them.
+    pub fn open(&self, ledger: &Ledger, as_of: Option<Date>) -> Vec<OpenLoan> {
+        let moves = |tx_id: TxId| -> Vec<LoanMove> {
+            let Some(tx) = ledger.transaction(tx_id) else { return vec![] };
+            tx.postings
+                .as_slice()
+                .iter()
+                .filter_map(|p| match p.leg {
+                    Leg::Account(account) => Some(LoanMove { account, amount: p.amount, date: tx.date }),
+                    _ => None,
+                })
+                .collect()
+        };
+        let name = |a: AccountId| ledger.account(a).map(|a| a.name.clone()).unwrap_or_default();
+        self.open_with(as_of, moves, name)
+    }
+
     /// Every (counterparty, account) that ever had a loan, with what is
     /// open as of `as_of` (everything without), by counterparty (compared
-    /// case-insensitively) then account name. Deleted transactions count
-    /// nothing; a pair whose loans were all deleted has no row.
-    pub fn open(&self, ledger: &Ledger, as_of: Option<Date>) -> Vec<OpenLoan> {
+    /// case-insensitively) then account name. `moves` gives a loan
+    /// transaction's money on our accounts: none for a deleted one, which
+    /// so counts nothing; a pair whose loans were all deleted has no row.
+    pub fn open_with(
+        &self,
+        as_of: Option<Date>,
+        moves: impl Fn(TxId) -> Vec<LoanMove>,
+        account_name: impl Fn(AccountId) -> String,
+    ) -> Vec<OpenLoan> {
         let mut rows: BTreeMap<(String, String, AccountId), OpenLoan> = BTreeMap::new();
         for (tx_id, counterparty, _) in &self.recorded {
-            let Some(tx) = ledger.transaction(*tx_id).filter(|t| as_of.is_none_or(|a| t.date <= a)) else {
-                continue;
-            };
             let name = self.spelling(counterparty);
-            for p in tx.postings.as_slice() {
-                let Leg::Account(account) = p.leg else { continue };
-                let account_name = ledger.account(account).map(|a| a.name.to_lowercase()).unwrap_or_default();
-                let row = rows.entry((key(counterparty), account_name, account)).or_insert_with(|| OpenLoan {
+            for m in moves(*tx_id).into_iter().filter(|m| as_of.is_none_or(|a| m.date <= a)) {
+                let account = account_name(m.account).to_lowercase();
+                let row = rows.entry((key(counterparty), account, m.account)).or_insert_with(|| OpenLoan {
                     counterparty: name.to_string(),
-                    account,
-                    currency: p.amount.currency,
+                    account: m.account,
+                    currency: m.amount.currency,
                     open: Decimal::ZERO,
-                    last_date: tx.date,
+                    last_date: m.date,
                 });
                 // Money out of our account is money they owe us.
-                row.open -= p.amount.amount;
-                row.last_date = row.last_date.max(tx.date);
+                row.open -= m.amount.amount;
+                row.last_date = row.last_date.max(m.date);
             }
         }
         rows.into_values().collect()
@@ -131,13 +165,34 @@ impl Loans {
     }
 }
 
-/// Open loans summed per currency: receivables minus payables, what net
-/// worth adds to the accounts' balances (a loan given lowered an account,
-/// and the claim on it is still ours).
-pub fn open_totals(open: &[OpenLoan]) -> BTreeMap<Currency, Decimal> {
-    let mut out = BTreeMap::new();
+/// What open loans add to net worth in one currency: `receivable` what
+/// others owe us, `payable` what we owe them, both ≥ 0, per
+/// (counterparty, account) as [`Loans::open_with`] nets them. Net worth is
+/// accounts + securities + receivable − payable: a loan given lowered an
+/// account, and the claim on it is still ours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoanTotals {
+    pub receivable: Decimal,
+    pub payable: Decimal,
+}
+
+impl LoanTotals {
+    /// receivable − payable.
+    pub fn net(&self) -> Decimal {
+        self.receivable - self.payable
+    }
+}
+
+/// Open loans summed per currency into receivables and payables.
+pub fn open_totals(open: &[OpenLoan]) -> BTreeMap<Currency, LoanTotals> {
+    let mut out: BTreeMap<Currency, LoanTotals> = BTreeMap::new();
     for l in open {
-        *out.entry(l.currency).or_insert(Decimal::ZERO) += l.open;
+        let t = out.entry(l.currency).or_default();
+        if l.open > Decimal::ZERO {
+            t.receivable += l.open;
+        } else {
+            t.payable -= l.open;
+        }
     }
     out
 }

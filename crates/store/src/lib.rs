@@ -12,6 +12,8 @@ mod budgets;
 mod delegate;
 mod error;
 pub mod import;
+pub mod loans;
+mod plans;
 mod portfolio;
 pub mod postgres;
 mod projection;
@@ -167,6 +169,12 @@ pub trait Store: Send + Sync {
     fn recurring_history(&self, book: BookId, as_of: Date) -> Result<Vec<recurring::RecurringRow>>;
     /// What the user said about the book's series (confirm, dismiss, rename).
     fn recurring_marks(&self, book: BookId) -> Result<Vec<recurring::RecurringMark>>;
+    /// The book's loan events in log order, each with its transaction's
+    /// moves on our accounts (the `loans` projection joined to `postings`).
+    fn loan_rows(&self, book: BookId) -> Result<Vec<loans::LoanRow>>;
+    /// The book's bucket and goal events in log order (the `plan_events`
+    /// projection), what `Buckets` and `goals` fold.
+    fn plan_events(&self, book: BookId) -> Result<Vec<kassa_core::Event>>;
 
     // --- access (issue 7): users, tokens, organisations, book roles, API reads ---
 

@@ -16,7 +16,7 @@ use crate::{Result, StoreError};
 /// what `rebuild` empties and refills and `projection_dump` lists, so a table
 /// missing here would be neither rebuilt nor checked by the replay tests
 /// (the test below holds it to the migrations).
-pub(crate) const PROJECTIONS: [(&str, &str); 27] = [
+pub(crate) const PROJECTIONS: [(&str, &str); 29] = [
     ("books", "id"),
     ("accounts", "id"),
     ("categories", "id"),
@@ -44,6 +44,8 @@ pub(crate) const PROJECTIONS: [(&str, &str); 27] = [
     ("prices", "book_id, symbol, date"),
     ("cost_methods", "book_id, account_id"),
     ("instruments", "book_id, instrument"),
+    ("loans", "book_id, position"),
+    ("plan_events", "book_id, position"),
 ];
 
 /// A book's state as its projections hold it, read back by a backend for

@@ -15,6 +15,7 @@ use kassa_core::event::{AccountRenamed, Annotated, AnnotationRestored, Deleted, 
 use kassa_core::import::{
     BatchUndone, ImportBatch, ImportReviews, ImportRows, ProfileSaved, ReviewResolved, TradesImported,
 };
+use kassa_core::loan::LoanRecorded;
 use kassa_core::recurring::SeriesId;
 use kassa_core::report::fx::FxRate;
 use kassa_core::{
@@ -95,6 +96,18 @@ pub(crate) enum RowOp<'e> {
         book: BookId,
         series_id: SeriesId,
         op: MarkOp<'e>,
+    },
+    /// A row of `loans`: the event's log position, the loan.
+    InsertLoan {
+        book: BookId,
+        position: i64,
+        loan: &'e LoanRecorded,
+    },
+    /// A row of `plan_events`: a bucket or goal event as stored.
+    InsertPlanEvent {
+        book: BookId,
+        position: i64,
+        event: &'e Event,
     },
     Import(ImportRow<'e>),
     Access(AccessOp<'e>),
@@ -290,12 +303,12 @@ pub(crate) fn project(sink: &mut dyn RowSink, events: &[RecordedEvent]) -> Resul
             Event::RecurringRenamed(r) => {
                 RowOp::MarkRecurring { book: book!(), series_id: r.series_id, op: MarkOp::Rename(&r.name) }
             }
-            // Buckets have no read model: `kassa_core::bucket::Buckets`
-            // folds them from the book's stream (see ARCHITECTURE.md).
-            Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) => continue,
-            // Loans and goals likewise: `kassa_core::loan::Loans` and
-            // `kassa_core::goal::goals` fold them from the book's stream.
-            Event::LoanRecorded(_) | Event::GoalSet(_) => continue,
+            // Kept as stored for the folds of `kassa_core::bucket::Buckets`
+            // and `kassa_core::goal::goals` (`plan_events`, see ARCHITECTURE.md).
+            Event::BucketSet(_) | Event::BucketMoved(_) | Event::BucketAssigned(_) | Event::GoalSet(_) => {
+                RowOp::InsertPlanEvent { book: book!(), position: re.position, event: &re.event }
+            }
+            Event::LoanRecorded(loan) => RowOp::InsertLoan { book: book!(), position: re.position, loan },
         };
         sink.apply(op)?;
     }

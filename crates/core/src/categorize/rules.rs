@@ -5,8 +5,8 @@
 //!
 //! * Rules run in ascending `position`; equal positions keep file order.
 //!   Disabled rules are skipped.
-//! * **First match wins per field.** `category`, `counterparty`, `notes` and
-//!   `transfer` are taken from the first matching rule that sets them; later
+//! * **First match wins per field.** `category`, `counterparty`, `notes`,
+//!   `transfer` and `bucket` are taken from the first matching rule that sets them; later
 //!   rules cannot override them (they can still fill fields still unset).
 //!   Tags accumulate over all matching rules, de-duplicated, in order. This is
 //!   the Actual Budget reading (specific rules first, catch-alls last) rather
@@ -71,6 +71,7 @@
 //!   { set_counterparty = "Meier Hausverwaltung" },
 //!   { mark_transfer = false },
 //!   { set_notes = "monthly rent" },
+//!   { set_bucket = "Housing" },   # spending taken from that bucket
 //! ]
 //! ```
 //!
@@ -203,6 +204,10 @@ pub enum Action {
     /// `false` explicitly marks it as not one.
     MarkTransfer(bool),
     SetNotes(String),
+    /// The transaction's spending is taken from this bucket (issue 17),
+    /// as `kassa tx bucket` does; the bucket must exist when the rule is
+    /// saved, which the app checks (decisions do not load buckets).
+    SetBucket(String),
 }
 
 /// A rule as the user writes it.
@@ -643,6 +648,9 @@ pub struct RuleOutcome {
     pub tags: Vec<String>,
     pub transfer: Option<bool>,
     pub notes: Option<String>,
+    /// The bucket the transaction's spending is taken from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
     pub matched_rule_ids: Vec<String>,
 }
 
@@ -745,6 +753,12 @@ impl RuleSet {
         Ok(RuleSet { rules: compiled })
     }
 
+    /// Whether an enabled rule assigns spending to a bucket, so a run
+    /// needs to know the book's buckets.
+    pub fn assigns_buckets(&self) -> bool {
+        self.rules.iter().any(|r| r.actions.iter().any(|a| matches!(a, Action::SetBucket(_))))
+    }
+
     /// Number of enabled rules.
     pub fn len(&self) -> usize {
         self.rules.len()
@@ -777,6 +791,9 @@ impl RuleSet {
                     }
                     Action::MarkTransfer(t) => {
                         out.transfer.get_or_insert(*t);
+                    }
+                    Action::SetBucket(b) => {
+                        out.bucket.get_or_insert_with(|| b.clone());
                     }
                     Action::AddTags(tags) => {
                         for tag in tags {
@@ -995,6 +1012,7 @@ impl fmt::Display for Action {
             Action::MarkTransfer(true) => f.write_str("transfer"),
             Action::MarkTransfer(false) => f.write_str("not a transfer"),
             Action::SetNotes(n) => write!(f, "notes {n:?}"),
+            Action::SetBucket(b) => write!(f, "bucket {b}"),
         }
     }
 }

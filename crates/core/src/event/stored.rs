@@ -102,6 +102,8 @@ pub(crate) fn upcast(event_type: &str, schema_version: u32, data: &str) -> Optio
         ("rule_saved", 1) => {
             Some(decode::<StoredRule>(data).map(|r| Event::RuleSaved(crate::categorize::rules::read_v1(r))))
         }
+        // v2 is v3 without `set_bucket`: the same shape, no meaning changed.
+        ("rule_saved", 2) => Some(decode::<StoredRule>(data).map(Event::RuleSaved)),
         _ => None,
     }
 }
@@ -783,6 +785,8 @@ pub enum StoredAction {
     AddTags(Vec<String>),
     MarkTransfer(bool),
     SetNotes(String),
+    /// Since `rule_saved` v3.
+    SetBucket(String),
 }
 
 impl StoredAction {
@@ -793,6 +797,7 @@ impl StoredAction {
             Action::AddTags(t) => StoredAction::AddTags(t.clone()),
             Action::MarkTransfer(b) => StoredAction::MarkTransfer(*b),
             Action::SetNotes(s) => StoredAction::SetNotes(s.clone()),
+            Action::SetBucket(s) => StoredAction::SetBucket(s.clone()),
         }
     }
 
@@ -803,6 +808,7 @@ impl StoredAction {
             StoredAction::AddTags(t) => Action::AddTags(t),
             StoredAction::MarkTransfer(b) => Action::MarkTransfer(b),
             StoredAction::SetNotes(s) => Action::SetNotes(s),
+            StoredAction::SetBucket(s) => Action::SetBucket(s),
         }
     }
 }
@@ -810,7 +816,10 @@ impl StoredAction {
 /// `rule_saved`: written with the defaults left out (`position` 0, `enabled`
 /// true, `stop_processing` false, an empty `id`), as the rule file does.
 /// v2: `amount` tests are signed; v1's compared magnitudes and are read
-/// through [`crate::categorize::rules::read_v1`] (same shape).
+/// through [`crate::categorize::rules::read_v1`] (same shape). v3: the
+/// `set_bucket` action; v2 had every other action spelt as today, so it is
+/// read as it stands (the bump makes an older kassa refuse a v3 rule it
+/// could not run, instead of failing on an unknown action).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredRule {
     #[serde(default, skip_serializing_if = "String::is_empty")]

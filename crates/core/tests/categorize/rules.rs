@@ -211,6 +211,29 @@ fn first_match_wins_per_field_and_tags_accumulate() {
 }
 
 #[test]
+fn the_first_matching_bucket_wins_and_reads_back_from_a_rule_file() {
+    let mut flights = Rule::new(
+        "flights",
+        Condition::leaf(Field::Description, Op::Contains(s("lufthansa"))),
+        vec![Action::SetBucket(s("Holidays"))],
+    );
+    flights.position = 1;
+    let mut travel = Rule::new("travel", Condition::All(vec![]), vec![Action::SetBucket(s("Travel"))]);
+    travel.position = 2;
+    let set = RuleSet::compile(&[travel.clone(), flights.clone()]).unwrap();
+    assert!(set.assigns_buckets());
+    assert_eq!(set.apply(&tx("LUFTHANSA LH 400", -1)).bucket.as_deref(), Some("Holidays"));
+    assert_eq!(set.apply(&tx("DB BAHN", -1)).bucket.as_deref(), Some("Travel"));
+    assert!(!RuleSet::compile(&[Rule::new("c", Condition::All(vec![]), cat("Food"))]).unwrap().assigns_buckets());
+    assert_eq!(flights.actions[0].to_string(), "bucket Holidays");
+    let text = "version = 2\n[[rule]]\nname = \"flights\"\nposition = 1\n\
+                when = { field = \"description\", contains = \"lufthansa\" }\n\
+                then = [{ set_bucket = \"Holidays\" }]\n";
+    assert_eq!(import_toml(text).unwrap(), [flights.clone()]);
+    assert_eq!(import_toml(&export_toml(&[flights.clone()]).unwrap()).unwrap(), [flights]);
+}
+
+#[test]
 fn stop_processing_and_disabled_rules() {
     let mut first = Rule::new(
         "transfer",

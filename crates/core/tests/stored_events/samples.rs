@@ -510,6 +510,14 @@ pub fn extra_samples() -> Vec<(&'static str, Event)> {
             )),
         ),
         (
+            "bucket",
+            Event::RuleSaved(Rule::new(
+                "Flights",
+                Condition::leaf(Field::Description, Op::Contains("lufthansa".into())),
+                vec![Action::SetCategory("Travel".into()), Action::SetBucket("Holidays".into())],
+            )),
+        ),
+        (
             "minimal",
             Event::RuleSaved(Rule::new(
                 "Coffee",

@@ -14,7 +14,7 @@ use super::{Layout, Nav, PageResult, Session, load, render};
 use crate::charts::{self, Series};
 use kassa_app::App;
 use kassa_app::books::TxQuery;
-use kassa_app::dashboard::{AccountGroup, AccountLine};
+use kassa_app::dashboard::{AccountGroup, AccountLine, Accounts};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/accounts", get(list)).route("/accounts/{id}", get(detail))
@@ -64,6 +64,30 @@ impl AccountRow {
     }
 }
 
+/// The net worth figures per currency as (label, amount) lines: the
+/// accounts' value under `plain`; where loans are open, the accounts'
+/// value as "Accounts", "Receivables", "Payables" (both ≥ 0) and "Net
+/// worth" = accounts + receivables − payables.
+pub fn net_worth_lines(a: &Accounts, plain: &'static str) -> Vec<(&'static str, Amount)> {
+    let mut out = vec![];
+    for (currency, total) in &a.totals {
+        match a.loans.iter().find(|(c, _)| c == currency) {
+            None => out.push((plain, Amount::of(*total, *currency))),
+            Some((_, loans)) => {
+                out.push(("Accounts", Amount::of(*total - loans.net(), *currency)));
+                if !loans.receivable.is_zero() {
+                    out.push(("Receivables", Amount::of(loans.receivable, *currency)));
+                }
+                if !loans.payable.is_zero() {
+                    out.push(("Payables", Amount::of(loans.payable, *currency)));
+                }
+                out.push(("Net worth", Amount::of(*total, *currency)));
+            }
+        }
+    }
+    out
+}
+
 /// The accounts of one kind with their totals.
 #[derive(Debug, Clone)]
 pub struct GroupView {
@@ -89,7 +113,8 @@ struct AccountsPage {
     groups: Vec<GroupView>,
     /// The account list shows institution, location and currency.
     detailed: bool,
-    totals: Vec<Amount>,
+    /// (label, amount): see [`net_worth_lines`].
+    totals: Vec<(&'static str, Amount)>,
 }
 
 async fn list(State(app): State<App>, session: Session) -> PageResult {
@@ -106,7 +131,7 @@ async fn list(State(app): State<App>, session: Session) -> PageResult {
         layout: session.layout(title, Nav::Accounts),
         groups: accounts.groups.iter().map(GroupView::of).collect(),
         detailed: true,
-        totals: accounts.totals.iter().map(|(c, t)| Amount::of(*t, *c)).collect(),
+        totals: net_worth_lines(&accounts, "All accounts"),
     }))
 }
 

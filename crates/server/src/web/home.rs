@@ -139,7 +139,8 @@ struct HomePage {
     layout: Layout,
     month: String,
     alerts: Vec<AlertView>,
-    net_worth: Vec<Amount>,
+    /// (label, amount): `accounts::net_worth_lines`.
+    net_worth: Vec<(&'static str, Amount)>,
     /// (caption, SVG) per currency.
     net_worth_charts: Vec<(String, String)>,
     month_flows: Vec<MonthView>,
@@ -183,7 +184,7 @@ impl HomePage {
         let first = h.month.first_day();
         HomePage {
             alerts: h.alerts.iter().map(|a| AlertView::of(a, book)).collect(),
-            net_worth: h.accounts.totals.iter().map(|(c, t)| Amount::of(*t, *c)).collect(),
+            net_worth: super::accounts::net_worth_lines(&h.accounts, "Today"),
             net_worth_charts,
             month_flows: h
                 .month_flows

@@ -172,6 +172,44 @@ fn home_and_accounts_show_balances_month_totals_and_charts() {
         );
         let home = get(&s, &http, &cookie, "/");
         assert!(home.contains(&format!("Giro is overdrawn: {}", eur("-1120.50"))), "{}: {home}", s.name);
+
+        // Anna borrows 200 from the giro, we borrow 50 from Bob into
+        // savings: the accounts are worth 4,299.60 − 5,000 − 200 + 50 =
+        // −850.40, Anna owes 200 and we owe Bob 50, so net worth stays
+        // −850.40 + 200 − 50 = −700.40 (a loan makes or loses nothing).
+        for (kind, who, account, amount) in [("give", "Anna", "Giro", "200"), ("take", "Bob", "Savings", "50")] {
+            let body = json!({"kind": kind, "counterparty": who, "account": account, "amount": amount,
+                              "date": f.first.to_string()});
+            let (st, v) = api(&s, &f.token, reqwest::Method::POST, &format!("/books/{}/loans", f.book), Some(body));
+            assert!(st.is_success(), "{}: {st} {v}", s.name);
+        }
+        for path in ["/", "/accounts"] {
+            let html = get(&s, &http, &cookie, path);
+            for (label, amount) in
+                [("Accounts", "-850.40"), ("Receivables", "200.00"), ("Payables", "50.00"), ("Net worth", "-700.40")]
+            {
+                let line = format!(
+                    "<dt>{label}</dt><dd class=\"{}\">{}</dd>",
+                    if amount.starts_with('-') { "neg" } else { "pos" },
+                    eur(amount)
+                );
+                assert!(html.contains(&line), "{}: {path} shows {line}\n{html}", s.name);
+            }
+        }
+        let path = format!("/books/{}/reports/networth?interval=month&from={}", f.book, f.first);
+        let (st, report) = api(&s, &f.token, reqwest::Method::GET, &path, None);
+        assert_eq!(st, StatusCode::OK, "{}: {report}", s.name);
+        let last: Vec<(String, String)> = report["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .rev()
+            .take(3)
+            .map(|r| (r["account"].as_str().unwrap().to_string(), r["balance"].as_str().unwrap().to_string()))
+            .collect();
+        let want = [("Net worth", "-700.40"), ("Payables", "50.00"), ("Receivables", "200.00")]
+            .map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(last, want, "{}: {report}", s.name);
     }
 }
 

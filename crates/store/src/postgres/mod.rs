@@ -368,6 +368,14 @@ impl Store for PgStore {
         crate::recurring::pg_marks(&mut *self.conn()?, book)
     }
 
+    fn loan_rows(&self, book: BookId) -> Result<Vec<crate::loans::LoanRow>> {
+        crate::loans::pg_rows(&mut *self.conn()?, book)
+    }
+
+    fn plan_events(&self, book: BookId) -> Result<Vec<kassa_core::Event>> {
+        crate::plans::pg_rows(&mut *self.conn()?, book)
+    }
+
     fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
         crate::portfolio::pg_prices(&mut *self.conn()?, book)
     }
@@ -782,6 +790,8 @@ impl RowSink for Sink<'_> {
             }
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
             RowOp::MarkRecurring { book, series_id, op } => crate::recurring::pg_apply(tx, book, series_id, op)?,
+            RowOp::InsertLoan { book, position, loan } => crate::loans::pg_insert(tx, book, position, loan)?,
+            RowOp::InsertPlanEvent { book, position, event } => crate::plans::pg_insert(tx, book, position, event)?,
             RowOp::Portfolio { book, op } => crate::portfolio::pg_apply(tx, book, op)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,

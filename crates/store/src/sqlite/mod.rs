@@ -346,6 +346,14 @@ impl Store for SqliteStore {
         crate::recurring::sqlite_marks(&*self.conn()?, book)
     }
 
+    fn loan_rows(&self, book: BookId) -> Result<Vec<crate::loans::LoanRow>> {
+        crate::loans::sqlite_rows(&*self.conn()?, book)
+    }
+
+    fn plan_events(&self, book: BookId) -> Result<Vec<kassa_core::Event>> {
+        crate::plans::sqlite_rows(&*self.conn()?, book)
+    }
+
     fn prices(&self, book: BookId) -> Result<Vec<kassa_core::portfolio::events::PricePoint>> {
         crate::portfolio::sqlite_prices(&*self.conn()?, book)
     }
@@ -932,6 +940,8 @@ impl RowSink for Uow<'_> {
             }
             RowOp::UpsertFxRates { book, rates } => reports::insert_fx(tx, book, rates)?,
             RowOp::MarkRecurring { book, series_id, op } => crate::recurring::sqlite_apply(tx, book, series_id, op)?,
+            RowOp::InsertLoan { book, position, loan } => crate::loans::sqlite_insert(tx, book, position, loan)?,
+            RowOp::InsertPlanEvent { book, position, event } => crate::plans::sqlite_insert(tx, book, position, event)?,
             RowOp::Portfolio { book, op } => crate::portfolio::sqlite_apply(tx, book, op)?,
             RowOp::Import(row) => import::apply(tx, row)?,
             RowOp::Access(op) => access::apply(tx, op)?,

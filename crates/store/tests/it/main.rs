@@ -3,6 +3,7 @@
 
 mod access;
 mod concurrency;
+mod loans;
 mod portfolio;
 mod props;
 mod ranges;
