@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod web;
 
 pub use api::openapi;

@@ -34,6 +34,7 @@ use crate::unit::{self, UnitOfWork};
 mod access;
 mod budgets;
 mod import;
+mod jobs;
 mod reports;
 mod state;
 
