@@ -329,3 +329,53 @@ fn a_writer_during_a_job_is_told_which_job_holds_the_database() {
         assert_eq!(st, StatusCode::CREATED, "{name}: {out}");
     }
 }
+
+/// On the web, confirming a large upload starts a job and follows it on
+/// `/import/jobs/{id}`, which reloads itself until the job has ended and
+/// then links to the result the preview's page shows.
+#[test]
+fn a_large_web_import_follows_its_job_page_to_the_result() {
+    for db in databases() {
+        let limits = kassa_server::HttpLimits { import_job_rows: 4, ..kassa_server::HttpLimits::default() };
+        let s = serve(db, limits);
+        let name = s.name;
+        let o = owner(&s, "ann@example.org");
+        let http = crate::web::client();
+        let cookie = crate::web::web_login(&s, &http, "ann@example.org");
+        let post = |path: &str, ct: Option<String>, body: Vec<u8>| {
+            let mut req = http.post(format!("{}{path}", s.base)).header("cookie", &cookie).body(body);
+            if let Some(ct) = ct {
+                req = req.header("content-type", ct);
+            }
+            s.run(req.send()).expect("send")
+        };
+        let (ct, body) =
+            multipart("b0undary", &[("files", Some("statement.csv"), STATEMENT), ("account", None, b"Checking")]);
+        let r = post(&format!("/import?book={}", o.book), Some(ct), body);
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}: the upload goes to its preview");
+        let preview = r.headers()[header::LOCATION].to_str().expect("location").to_string();
+        let r = post(&format!("{preview}/confirm"), None, vec![]);
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+        let page = r.headers()[header::LOCATION].to_str().expect("location").to_string();
+        assert!(page.starts_with("/import/jobs/") && page.ends_with(&format!("?upload={}", &preview[8..])), "{page}");
+
+        let start = Instant::now();
+        let html = loop {
+            let r = s.run(http.get(format!("{}{page}", s.base)).header("cookie", &cookie).send()).expect("get");
+            assert_eq!(r.status(), StatusCode::OK, "{name}");
+            let html = s.run(r.text()).expect("html");
+            if !html.contains(r#"http-equiv="refresh""#) {
+                break html;
+            }
+            assert!(html.contains("reloads itself"), "{name}: a running job's page says it reloads: {html}");
+            assert!(start.elapsed() < Duration::from_secs(60), "{name}: the job never ended");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(html.contains("Imported: 5 rows"), "{name}: {html}");
+        assert!(html.contains(&format!(r#"href="{preview}""#)), "{name}: links to the result: {html}");
+        let r = s.run(http.get(format!("{}{preview}", s.base)).header("cookie", &cookie).send()).expect("get");
+        let result = s.run(r.text()).expect("html");
+        assert!(result.contains("Import result"), "{name}: the stash has the job's outcome: {result}");
+        assert_eq!(balances(&s, &o), [("Checking".to_string(), "\"4950.10\"".to_string())], "{name}");
+    }
+}
