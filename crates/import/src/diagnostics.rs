@@ -23,6 +23,9 @@ pub struct Diagnostics {
     kept: Vec<Diagnostic>,
     #[serde(skip)]
     more: usize,
+    /// How many of the `more` were errors.
+    #[serde(skip)]
+    more_errors: usize,
 }
 
 impl Diagnostics {
@@ -36,6 +39,7 @@ impl Diagnostics {
         }
         self.more += 1;
         let error = d.severity == Severity::Error;
+        self.more_errors += usize::from(error);
         match self.kept.get_mut(MAX_PER_FILE) {
             Some(last) => {
                 if error {
@@ -58,21 +62,33 @@ impl Diagnostics {
         self.kept.len().min(MAX_PER_FILE) + self.more
     }
 
+    /// The errors and warnings cut beyond what the lines show, counting the
+    /// "N more" line as one of its severity: what a caller that counts the
+    /// lines adds to get the file's true counts.
+    pub fn uncounted(&self) -> (usize, usize) {
+        let warnings = self.more - self.more_errors;
+        match (self.more_errors, warnings) {
+            (0, w) => (0, w.saturating_sub(1)),
+            (e, w) => (e - 1, w),
+        }
+    }
+
     /// Moves `other` (a later part of the same file) onto the end.
     pub fn append(&mut self, other: Diagnostics) {
         if self.kept.is_empty() {
             *self = other;
             return;
         }
-        let more = other.more;
+        let (more, more_errors) = (other.more, other.more_errors);
         let summary = (other.kept.len() > MAX_PER_FILE).then(|| other.kept[MAX_PER_FILE].clone());
         for d in other.kept.into_iter().take(MAX_PER_FILE) {
             self.push(d);
         }
-        // The other part's cut ones count as cut here too.
+        // The other part's cut ones count as cut here too, each with its severity.
         if let Some(s) = summary {
-            for _ in 0..more {
-                self.push(Diagnostic { line: s.line, field: None, severity: s.severity, message: String::new() });
+            for i in 0..more {
+                let severity = if i < more_errors { Severity::Error } else { Severity::Warning };
+                self.push(Diagnostic { line: s.line, field: None, severity, message: String::new() });
             }
         }
     }
@@ -151,6 +167,9 @@ mod tests {
         assert_eq!(d[MAX_PER_FILE].severity, Severity::Error);
         assert_eq!(d[MAX_PER_FILE].message, "6 more diagnostics not shown");
         assert_eq!(d.total(), MAX_PER_FILE + 6);
+        // Counted by its lines, the "N more" line is one error: four more
+        // warnings were cut beside it.
+        assert_eq!(d.uncounted(), (0, 5));
     }
 
     #[test]

@@ -43,6 +43,10 @@ fn check(bad: &Bad) {
     assert_eq!(last.message, format!("{} more diagnostics not shown", expected - MAX_PER_FILE), "{:?}", bad.format);
     assert_eq!(last.severity, Severity::Error, "{:?}: cut errors still refuse the file", bad.format);
     assert!(parsed.has_errors(), "{:?}", bad.format);
+    // Who counts the lines and adds what was not listed has the true count.
+    let (errors, warnings) = d.uncounted();
+    let listed = d.len();
+    assert_eq!(listed + errors + warnings, expected, "{:?}", bad.format);
 }
 
 const GOOD_CSV: &str = "Date,Description,Amount\n2024-01-01,Coffee,-3.40\n2024-01-02,Bakery,-2.10\n\
