@@ -90,17 +90,20 @@ pub(crate) async fn job_or_inline(
         return Ok(Uploaded::Inline(files));
     }
     let view = start(app, actor, book, files, req, held, None).await?;
-    Ok(Uploaded::Job(accepted(view)))
+    Ok(Uploaded::Job(accepted(view, asked)))
 }
 
-/// `202 Accepted` with the job and where to poll it.
-pub(crate) fn accepted(view: JobView) -> Response {
+/// `202 Accepted` with the job and where to poll it; `Preference-Applied`
+/// when the client asked for it (RFC 7240).
+pub(crate) fn accepted(view: JobView, asked: bool) -> Response {
     let location = format!("/api/v1/jobs/{}", view.id);
     let mut resp = (StatusCode::ACCEPTED, Json(view)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
-    resp.headers_mut().insert("preference-applied", HeaderValue::from_static("respond-async"));
+    if asked {
+        resp.headers_mut().insert("preference-applied", HeaderValue::from_static("respond-async"));
+    }
     resp
 }
 

@@ -125,6 +125,7 @@ fn an_async_upload_is_a_job_polled_to_the_balances_of_a_synchronous_import() {
         let location = headers[header::LOCATION].to_str().expect("location").to_string();
         assert_eq!(location, format!("/api/v1/jobs/{}", job["id"].as_str().expect("id")), "{name}");
         assert_eq!(job["kind"], "import", "{name}");
+        assert_eq!(headers["preference-applied"], "respond-async", "{name}");
         assert!(matches!(job["state"].as_str(), Some("queued" | "running" | "done")), "{name}: {job}");
         assert_eq!(job["rows_total"], 5, "{name}: the estimate counts the file's rows: {job}");
 
@@ -153,6 +154,7 @@ fn a_large_upload_becomes_a_job_by_itself() {
         let o = owner(&s, "ann@example.org");
         let (st, headers, job) = upload(&s, &o, STATEMENT, false);
         assert_eq!(st, StatusCode::ACCEPTED, "{}: {job}", s.name);
+        assert!(!headers.contains_key("preference-applied"), "{}: not asked for", s.name);
         let done = finished(&s, &o.token, headers[header::LOCATION].to_str().expect("location"));
         assert_eq!(done["result"][0]["new"], 5, "{}: {done}", s.name);
 
