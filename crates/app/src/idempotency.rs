@@ -412,4 +412,39 @@ impl Store for ClaimingStore {
     fn stash_remove(&self, id: Uuid, user: UserId) -> Result<()> {
         self.target().stash_remove(id, user)
     }
+
+    fn job_create(&self, job: &kassa_store::jobs::JobRow) -> Result<()> {
+        self.target().job_create(job)
+    }
+
+    fn job_start(&self, id: Uuid, now: Timestamp) -> Result<bool> {
+        self.target().job_start(id, now)
+    }
+
+    fn job_progress(&self, id: Uuid, rows_done: u64, now: Timestamp) -> Result<()> {
+        self.target().job_progress(id, rows_done, now)
+    }
+
+    fn job_finish(
+        &self,
+        id: Uuid,
+        state: kassa_store::jobs::JobState,
+        rows_done: u64,
+        result: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.target().job_finish(id, state, rows_done, result, now)
+    }
+
+    fn job(&self, id: Uuid, user: UserId) -> Result<Option<kassa_store::jobs::JobRow>> {
+        self.target().job(id, user)
+    }
+
+    fn jobs(&self, user: UserId, limit: usize) -> Result<Vec<kassa_store::jobs::JobRow>> {
+        self.target().jobs(user, limit)
+    }
+
+    fn fail_stale_jobs(&self, beat_before: Timestamp, reason: &str, now: Timestamp) -> Result<u64> {
+        self.target().fail_stale_jobs(beat_before, reason, now)
+    }
 }

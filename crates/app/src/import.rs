@@ -229,6 +229,8 @@ fn import_file_untimed<'a>(
         }
     };
     let streamed = matches!(format, Format::KassaCsv | Format::Trades);
+    // Errors and warnings a parser counted but did not list (over its cap).
+    let mut uncounted = (0, 0);
     let (rows, trades): (Rows<'a>, Trades<'a>) = match (input, streamed) {
         (Input::File(path), true) => {
             let f = std::fs::File::open(path)
@@ -257,6 +259,7 @@ fn import_file_untimed<'a>(
                     .into(),
             };
             let parsed = kassa_import::parse(&bytes, Some(format), opts.profile.as_ref());
+            uncounted = parsed.diagnostics.uncounted();
             let diags = parsed.diagnostics.into_iter().map(Err);
             let trades: Vec<_> = parsed.trades.into_iter().map(Ok).collect();
             (Box::new(diags.chain(parsed.rows.into_iter().map(Ok))), Box::new(trades.into_iter()))
@@ -304,6 +307,8 @@ fn import_file_untimed<'a>(
     };
     store.import(book, actor, &mut feed)?;
     let mut report = feed.report;
+    report.error_count += uncounted.0 as u64;
+    report.warnings += uncounted.1 as u64;
     if !feed.unknown.is_empty() {
         return Err(ImportError::UnknownAccounts { file: name, names: feed.unknown.into_iter().collect() });
     }

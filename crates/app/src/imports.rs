@@ -301,6 +301,20 @@ impl App {
         files: &[Upload],
         req: &ImportRequest,
     ) -> AppResult<Vec<ImportView>> {
+        self.import_reporting(actor, book, files, req, &mut |_| {})
+    }
+
+    /// `import`, telling `progress` the rows read so far of the file being
+    /// imported (counting from 0 again with each file and pass): a
+    /// background job's progress.
+    pub fn import_reporting(
+        &self,
+        actor: &Actor,
+        book: BookId,
+        files: &[Upload],
+        req: &ImportRequest,
+        progress: &mut dyn FnMut(u64),
+    ) -> AppResult<Vec<ImportView>> {
         self.may_import(actor, book)?;
         if files.is_empty() {
             return Err(AppError::invalid("file", "no file uploaded"));
@@ -312,12 +326,12 @@ impl App {
         if files.len() > 1 && !opts.dry_run {
             let dry = ImportOptions { dry_run: true, ..opts.clone() };
             for f in files {
-                self.import_one(actor, book, f, &dry)?;
+                self.import_one(actor, book, f, &dry, progress)?;
             }
         }
         files
             .iter()
-            .map(|f| match self.import_one(actor, book, f, &opts) {
+            .map(|f| match self.import_one(actor, book, f, &opts, progress) {
                 Ok(r) => Ok(r.into()),
                 Err(ImportError::BadRows { report, .. }) if opts.dry_run => Ok((*report).into()),
                 Err(e) => Err(e.into()),
@@ -331,9 +345,18 @@ impl App {
         book: BookId,
         f: &Upload,
         opts: &ImportOptions,
+        progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport, ImportError> {
         let input = Input::Bytes { name: f.name.trim(), bytes: &f.bytes };
-        crate::import::import_file(self.store.as_ref(), self.clock.as_ref(), book, &actor.tag(), input, opts, None)
+        crate::import::import_file(
+            self.store.as_ref(),
+            self.clock.as_ref(),
+            book,
+            &actor.tag(),
+            input,
+            opts,
+            Some(progress),
+        )
     }
 
     fn import_options(&self, book: BookId, req: &ImportRequest) -> AppResult<ImportOptions> {

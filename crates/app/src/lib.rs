@@ -23,6 +23,7 @@ mod idempotency;
 pub mod import;
 pub mod imports;
 pub mod instruments;
+pub mod jobs;
 pub mod loans;
 pub mod local;
 pub mod mapping;
@@ -149,6 +150,8 @@ pub struct App {
     pub config: Config,
     pub clock: Arc<dyn Clock>,
     cache: Arc<AccessCache>,
+    /// The background jobs this process runs.
+    jobs: Arc<jobs::Jobs>,
 }
 
 impl std::fmt::Debug for App {
@@ -181,7 +184,7 @@ impl App {
     /// An application whose "now" comes from `clock` (tests fix it).
     pub fn with_clock(store: Arc<dyn Store>, config: Config, clock: Arc<dyn Clock>) -> App {
         let cache = Arc::new(AccessCache::new(&config, clock.clone(), store.clone()));
-        App { store, config, clock, cache }
+        App { store, config, clock, cache, jobs: Arc::default() }
     }
 
     /// The store's engine: the server queues writers only on SQLite.

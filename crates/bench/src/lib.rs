@@ -7,6 +7,8 @@
 //! in-process; [`api`] and [`pages`] serve a database from a child process
 //! and time it over HTTP. The child is this process's own executable with
 //! `serve --bind ADDR` (with `KASSA_DB=URL`), so these two run inside the `kassa` binary.
+//! [`import_load`] serves the same way while one user's 500k-row upload
+//! runs as a job and another's register page is sampled.
 //! [`portfolio`] generates trades for kassa and beancount alike and times
 //! the portfolio listings whole-process beside `bean-query`. [`budgets`]
 //! times the budget month, `/budgets` and recurring detection on a big book.
@@ -15,6 +17,7 @@
 pub mod api;
 pub mod budgets;
 pub mod filters;
+pub mod import_load;
 pub mod ledger;
 pub mod pages;
 pub mod portfolio;

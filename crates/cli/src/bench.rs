@@ -92,6 +92,26 @@ pub enum BenchCmd {
     /// `portfolio holdings --as-of D` and `portfolio performance`
     /// whole-process beside bean-query on the same trades
     Portfolio(PortfolioArgs),
+    /// The load test of issue 14: one user's upload of generated rows runs
+    /// as a background job while another user's register page is read
+    /// without pause; prints the reads' percentiles beside an idle baseline
+    ImportLoad(ImportLoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportLoadArgs {
+    /// Rows of the uploaded bank CSV
+    #[arg(long, default_value_t = 500_000)]
+    rows: usize,
+    /// Rows in the reader's book
+    #[arg(long, default_value_t = 10_000)]
+    reader_rows: usize,
+    /// Also run on this PostgreSQL server (a scratch database is created and dropped)
+    #[arg(long, env = "KASSA_BENCH_PG")]
+    pg: Option<String>,
+    /// Where the server listens during the run
+    #[arg(long, default_value = "127.0.0.1:18082")]
+    bind: String,
 }
 
 #[derive(Debug, Args)]
@@ -216,6 +236,15 @@ pub fn run(cmd: &BenchCmd, db: Option<&str>, format: Format) -> anyhow::Result<(
                 bean_query: a.bean_query.clone(),
             };
             output::print(&kassa_bench::portfolio::run(&options)?, format)
+        }
+        BenchCmd::ImportLoad(ref a) => {
+            let options = kassa_bench::import_load::Options {
+                rows: a.rows,
+                reader_rows: a.reader_rows,
+                pg: a.pg.clone(),
+                bind: a.bind.clone(),
+            };
+            output::print(&kassa_bench::import_load::run(&options)?, format)
         }
     }
 }

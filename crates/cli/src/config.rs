@@ -73,6 +73,12 @@ pub struct ServerSection {
     /// On SQLite: how long a write queues behind the one writer before its
     /// answer is 503 `busy`, "retry in N s".
     pub write_wait_secs: u64,
+    /// An import upload larger than this runs as a background job (202
+    /// Accepted, polled at `/api/v1/jobs/{id}`), as does one sent with
+    /// `Prefer: respond-async`…
+    pub import_job_bytes: usize,
+    /// … or one whose rows, estimated from its bytes, are more than this.
+    pub import_job_rows: u64,
     /// `None`: as many as the store has connections. Never 0: tokio
     /// needs one thread to run the store's calls on.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,6 +105,8 @@ impl Default for ServerSection {
             request_timeout_secs: limits.request_timeout.as_secs(),
             upload_timeout_secs: limits.upload_timeout.as_secs(),
             write_wait_secs: limits.write_wait.as_secs(),
+            import_job_bytes: limits.import_job_bytes,
+            import_job_rows: limits.import_job_rows,
             blocking_threads: None,
             trusted_proxies: vec![],
             secure_cookies: false,
@@ -116,6 +124,8 @@ impl ServerSection {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             upload_timeout: Duration::from_secs(self.upload_timeout_secs),
             write_wait: Duration::from_secs(self.write_wait_secs),
+            import_job_bytes: self.import_job_bytes,
+            import_job_rows: self.import_job_rows,
         }
     }
 

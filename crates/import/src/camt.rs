@@ -28,6 +28,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use rust_decimal::Decimal;
 
+use crate::Diagnostics;
 use crate::decode::decode;
 use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::util::{self, Capture, LineCounter, MAX_DEPTH, MAX_NAME, MAX_NODES, MAX_TEXT, Node};
@@ -60,7 +61,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
     for part in reports.containers {
         util::append(&mut out.rows, part.rows);
         util::append(&mut out.balances, part.balances);
-        util::append(&mut out.diagnostics, part.diagnostics);
+        out.diagnostics.append(part.diagnostics);
     }
     out
 }
@@ -87,7 +88,7 @@ struct Frame {
 /// construct or limit hit; the elements still open then end there. An
 /// element's text is what it holds before its first child (a child clears
 /// it), as a tree reader would keep it. Returns where the read stopped.
-fn walk(text: &str, first_line: usize, h: &mut impl Handler, diags: &mut Vec<Diagnostic>) -> usize {
+fn walk(text: &str, first_line: usize, h: &mut impl Handler, diags: &mut Diagnostics) -> usize {
     let mut lines = LineCounter::new(text);
     let mut reader = Reader::from_str(text);
     let mut frames = vec![Frame { name: "#document".into(), text: 0, children: false }];
@@ -249,7 +250,7 @@ fn open_in(capture: &mut Capture, e: &BytesStart<'_>, line: usize) {
 struct Part {
     rows: Vec<StatementRow>,
     balances: Vec<StatementBalance>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Diagnostics,
 }
 
 /// The entry being read: its tree without the transaction details, and
@@ -691,7 +692,7 @@ fn entry(ctx: &Ctx, ntry: &Node, seen: Seen, span: &str, out: &mut Part) {
     {
         let mut split =
             Split { parts: &parts, done: 0, entry_ref, entry_info, base, in_dtls: false, detail: None, out };
-        walk(span, ntry.line, &mut split, &mut Vec::new());
+        walk(span, ntry.line, &mut split, &mut Diagnostics::new());
         return;
     }
     if seen.count > 1 && seen.any_amount {
@@ -855,7 +856,7 @@ mod tests {
         let xml = r#"<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
 <Document><BkToCstmrStmt><Stmt><Ntry><AddtlNtryInf>&lol2; &amp; &#233;</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>"#;
-        let mut d = vec![];
+        let mut d = Diagnostics::new();
         let mut tree = Tree(Capture::new(Node::new("#document", 1)));
         walk(xml, 1, &mut tree, &mut d);
         let root = tree.0.close().expect("the document");

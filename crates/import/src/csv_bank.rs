@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use kassa_core::Currency;
 use rust_decimal::Decimal;
 
+use crate::Diagnostics;
 use crate::decode::decode;
 use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::numbers::parse_amount_with;
@@ -34,10 +35,9 @@ pub fn parse(bytes: &[u8], profile: Option<&Profile>) -> ParsedFile {
 
 /// [`parse`], also returning the profile that was used.
 pub fn read(bytes: &[u8], profile: Option<&Profile>) -> CsvImport {
-    let (profile, sniffed, mut diagnostics) = choose(bytes, profile);
+    let (profile, sniffed, diagnostics) = choose(bytes, profile);
     let mut parsed = parse_with(bytes, &profile);
-    diagnostics.append(&mut parsed.diagnostics);
-    parsed.diagnostics = diagnostics;
+    parsed.diagnostics.prepend(diagnostics.into());
     CsvImport { profile, sniffed, parsed }
 }
 
@@ -352,7 +352,8 @@ pub fn parse_with(bytes: &[u8], p: &Profile) -> ParsedFile {
         note_cut(&mut out, &r, &cut, &name_of);
     }
     for i in footer {
-        let d = &mut out.diagnostics[i];
+        // One cut by the cap is counted in the "more" line as it was.
+        let Some(d) = out.diagnostics.get_mut(i) else { continue };
         d.severity = crate::model::Severity::Warning;
         d.message = format!("after the last row, not a transaction (footer or totals), skipped: {}", d.message);
     }
@@ -380,7 +381,7 @@ fn continue_description(
     r: &Record,
     cols: &Cols,
     name_of: &dyn Fn(usize) -> String,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Diagnostics,
 ) {
     if prev.description.len() >= MAX_FIELD {
         return;
@@ -446,7 +447,7 @@ fn date_pending_rows(out: &mut ParsedFile, undated: &[usize], date_col: &str) {
     for i in drop.into_iter().rev() {
         out.rows.remove(i);
     }
-    out.diagnostics.sort_by_key(|d| d.line);
+    out.diagnostics.sort_by_line();
 }
 
 enum RowError {

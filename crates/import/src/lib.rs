@@ -9,12 +9,14 @@
 pub mod broker;
 pub mod camt;
 pub mod decode;
+pub mod diagnostics;
 pub mod model;
 pub mod mt940;
 pub mod ofx;
 pub mod qif;
 mod util;
 
+pub use diagnostics::Diagnostics;
 pub use model::{
     AccountHint, Diagnostic, Format, ParsedFile, RowStatus, Severity, StatementBalance, StatementRow, TradeDetail,
     TradeRow, TradeSide,

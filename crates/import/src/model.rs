@@ -259,7 +259,8 @@ pub struct ParsedFile {
     pub rows: Vec<StatementRow>,
     pub trades: Vec<TradeRow>,
     pub balances: Vec<StatementBalance>,
-    pub diagnostics: Vec<Diagnostic>,
+    /// At most `diagnostics::MAX_PER_FILE`, then one line counting the rest.
+    pub diagnostics: crate::Diagnostics,
 }
 
 impl ParsedFile {
@@ -270,7 +271,7 @@ impl ParsedFile {
             rows: vec![],
             trades: vec![],
             balances: vec![],
-            diagnostics: vec![],
+            diagnostics: crate::Diagnostics::new(),
         }
     }
 

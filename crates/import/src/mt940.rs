@@ -15,6 +15,7 @@ use kassa_core::Currency;
 use regex::Regex;
 use rust_decimal::Decimal;
 
+use crate::Diagnostics;
 use crate::decode::{Decoded, decode, normalise};
 use crate::model::{AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow};
 use crate::util::{self, MAX_TEXT};
@@ -45,7 +46,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
     let mut out = ParsedFile::new(Format::Mt940, decoded.encoding);
     // Fields are read as they end and dropped (issue 14: holding every field
     // of the file took 17× its size); the splitter's diagnostics come first.
-    let mut diags = Vec::new();
+    let mut diags = Diagnostics::new();
     let mut st = Statement::default();
     let mut pending: Option<(StatementRow, bool)> = None;
     let mut any = false;
@@ -98,8 +99,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
     if let Some((row, _)) = pending.take() {
         out.rows.push(row);
     }
-    diags.append(&mut out.diagnostics);
-    out.diagnostics = diags;
+    out.diagnostics.prepend(diags);
     if !any {
         out.diagnostics.push(Diagnostic::error(1, None, "no MT940 fields (:20:, :61:…) in the file"));
     }
@@ -117,7 +117,7 @@ struct Field {
 /// Splits the text into tagged fields, dropping SWIFT block wrappers
 /// (`{1:…}{2:…}{4:` … `-}`), message trailers (`-`, `-XXX`) and preamble
 /// lines. Each field goes to `emit` once the next one starts (or the text ends).
-fn split_fields(text: &str, diags: &mut Vec<Diagnostic>, mut emit: impl FnMut(&Field)) {
+fn split_fields(text: &str, diags: &mut Diagnostics, mut emit: impl FnMut(&Field)) {
     let mut last: Option<Field> = None;
     let mut open = false;
     let mut warned = false;
@@ -239,7 +239,7 @@ fn swift_amount(s: &str) -> Option<Decimal> {
     util::decimal(t.trim_end_matches('.'))
 }
 
-fn balance(f: &Field, st: &Statement, kind: &str, diags: &mut Vec<Diagnostic>) -> Option<StatementBalance> {
+fn balance(f: &Field, st: &Statement, kind: &str, diags: &mut Diagnostics) -> Option<StatementBalance> {
     let v = f.value.trim();
     let parsed = (|| {
         let sign = match v.get(0..1)? {
@@ -277,7 +277,7 @@ fn push_balance(f: &Field, st: &Statement, kind: &str, out: &mut ParsedFile) {
 
 /// `:61:` — `YYMMDD[MMDD](C|D|RC|RD)[funds]amount(N|F|S)xxx ref[//bankref]`
 /// and, on the following lines, supplementary details.
-fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<StatementRow> {
+fn movement(f: &Field, st: &Statement, diags: &mut Diagnostics) -> Option<StatementRow> {
     let mut lines = f.value.lines().peekable();
     let mut first = lines.next().unwrap_or("").trim().to_string();
     // Some banks wrap the fixed part: the amount (and what follows) sits on
@@ -289,7 +289,7 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
     }
     let first = first.as_str();
     let supplementary = util::collapse_ws(&lines.collect::<Vec<_>>().join(" "));
-    let err = |diags: &mut Vec<Diagnostic>, what: &str| {
+    let err = |diags: &mut Diagnostics, what: &str| {
         diags.push(Diagnostic::error(
             f.line,
             Some("61"),
@@ -300,7 +300,7 @@ fn movement(f: &Field, st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<St
         err(diags, "non-ASCII characters in the fixed part");
         return None;
     }
-    let clamped = |diags: &mut Vec<Diagnostic>, what: &str, d: Date| {
+    let clamped = |diags: &mut Diagnostics, what: &str, d: Date| {
         diags.push(Diagnostic::warning(
             f.line,
             Some("61"),
@@ -573,7 +573,7 @@ mod tests {
     #[test]
     fn movement_forms() {
         let st = Statement::default();
-        let mut d = vec![];
+        let mut d = Diagnostics::new();
         let r = movement(&field("0709070904CR50990,05NTRFNONREF//0724710333343453"), &st, &mut d).unwrap();
         assert_eq!(
             (r.date, r.value_date, r.amount),

@@ -31,6 +31,7 @@ use jiff::civil::Date;
 use kassa_core::{AccountKind, Currency};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::Diagnostics;
 use crate::decode::decode;
 use crate::model::{
     AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeDetail, TradeRow,
@@ -59,7 +60,7 @@ pub fn parse(bytes: &[u8]) -> ParsedFile {
     // the statement, so a first pass collects it (its diagnostics are the
     // second pass's too, and dropped).
     let mut securities = Securities::default();
-    tokenize(text, start, &mut securities, &mut Vec::new());
+    tokenize(text, start, &mut securities, &mut Diagnostics::new());
     let mut statements = Statements { securities: securities.found, org: securities.org, ..Statements::default() };
     tokenize(text, start, &mut statements, &mut out.diagnostics);
     statements.finish(&mut out);
@@ -106,7 +107,7 @@ struct Frame {
 
 /// Reads `text[start..]` by the rules in the module comment, reporting to
 /// `sink`. Every scan starts where the previous one ended.
-fn tokenize(text: &str, start: usize, sink: &mut impl Sink, diags: &mut Vec<Diagnostic>) {
+fn tokenize(text: &str, start: usize, sink: &mut impl Sink, diags: &mut Diagnostics) {
     let bytes = text.as_bytes();
     // Whether a `<` has any `>` after it, without searching the rest of the
     // file from every `<`.
@@ -201,7 +202,7 @@ fn tag_name(inner: &str) -> String {
     util::clip(name, MAX_NAME).to_ascii_uppercase()
 }
 
-fn add_text(stack: &mut [Frame], raw: &str, line: usize, sink: &mut impl Sink, diags: &mut Vec<Diagnostic>) {
+fn add_text(stack: &mut [Frame], raw: &str, line: usize, sink: &mut impl Sink, diags: &mut Diagnostics) {
     let depth = stack.len() - 1;
     let Some(top) = stack.last_mut() else { return };
     if depth == 0 || top.children {
@@ -510,7 +511,7 @@ impl Statements {
             util::append(&mut file.rows, out.rows);
             util::append(&mut file.trades, out.trades);
             util::append(&mut file.balances, out.balances);
-            util::append(&mut file.diagnostics, out.diagnostics);
+            file.diagnostics.append(out.diagnostics);
         }
         file.rows.sort_by_key(|r| r.line);
         file.trades.sort_by_key(|t| t.line);
@@ -607,7 +608,7 @@ struct Out {
     rows: Vec<StatementRow>,
     trades: Vec<TradeRow>,
     balances: Vec<StatementBalance>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Diagnostics,
 }
 
 impl Out {
@@ -615,7 +616,7 @@ impl Out {
         util::append(&mut self.rows, other.rows);
         util::append(&mut self.trades, other.trades);
         util::append(&mut self.balances, other.balances);
-        util::append(&mut self.diagnostics, other.diagnostics);
+        self.diagnostics.append(other.diagnostics);
     }
 
     fn currency_of(&mut self, stmt: &str, cur: Option<&Node>) -> Option<Currency> {
@@ -1086,7 +1087,7 @@ mod tests {
     }
 
     fn tree(s: &str) -> Node {
-        let mut d = vec![];
+        let mut d = Diagnostics::new();
         let mut t = Tree(Capture::new(Node::new("#root", 1)));
         tokenize(s, 0, &mut t, &mut d);
         assert!(d.is_empty(), "{d:?}");

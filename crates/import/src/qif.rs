@@ -18,6 +18,7 @@ use kassa_core::AccountKind;
 use regex::Regex;
 use rust_decimal::Decimal;
 
+use crate::Diagnostics;
 use crate::decode::decode;
 use crate::model::{
     AccountHint, Diagnostic, Format, ParsedFile, RowStatus, StatementBalance, StatementRow, TradeDetail, TradeRow,
@@ -64,19 +65,18 @@ pub fn parse_with(bytes: &[u8], order: DateOrder) -> ParsedFile {
         DateOrder::DayFirst => true,
         DateOrder::Auto => {
             let mut guess = DayFirst::default();
-            split_records(text, &mut Vec::new(), |rec| guess.see(rec));
+            split_records(text, &mut Diagnostics::new(), |rec| guess.see(rec));
             guess.day_first()
         }
     };
     // The splitter's diagnostics come before the records' own.
-    let mut diags = Vec::new();
+    let mut diags = Diagnostics::new();
     split_records(text, &mut diags, |rec| match rec.section {
         Section::Register => register_record(rec, day_first, &mut out),
         Section::Invst => investment_record(rec, day_first, &mut out),
         Section::Skipped => {}
     });
-    diags.append(&mut out.diagnostics);
-    out.diagnostics = diags;
+    out.diagnostics.prepend(diags);
     out
 }
 
@@ -123,7 +123,7 @@ impl Record {
 
 /// Headers, records and the account each record belongs to: each record
 /// goes to `emit` as it ends.
-fn split_records(text: &str, diags: &mut Vec<Diagnostic>, mut emit: impl FnMut(&Record)) {
+fn split_records(text: &str, diags: &mut Diagnostics, mut emit: impl FnMut(&Record)) {
     let emit = &mut emit;
     let mut st = Splitter::default();
     for (i, raw) in text.lines().enumerate() {
@@ -202,7 +202,7 @@ struct Splitter {
 }
 
 impl Splitter {
-    fn header(&mut self, l: &str, line: usize, diags: &mut Vec<Diagnostic>) {
+    fn header(&mut self, l: &str, line: usize, diags: &mut Diagnostics) {
         let header = l.to_ascii_lowercase();
         self.in_account_block = false;
         if header.starts_with("!option") || header.starts_with("!clear") {
@@ -340,7 +340,7 @@ fn resolve(raw: RawDate, day_first: bool) -> Option<Date> {
     }
 }
 
-fn date_of(rec: &Record, day_first: bool, diags: &mut Vec<Diagnostic>) -> Option<Date> {
+fn date_of(rec: &Record, day_first: bool, diags: &mut Diagnostics) -> Option<Date> {
     let Some(field) = rec.get('D') else {
         diags.push(Diagnostic::error(rec.line, Some("D"), "record without a date; skipped"));
         return None;
@@ -372,7 +372,7 @@ pub(crate) fn qif_amount(s: &str) -> Option<Decimal> {
     util::decimal(&normalised)
 }
 
-fn amount_field(rec: &Record, codes: &[char], diags: &mut Vec<Diagnostic>, required: bool) -> Option<Decimal> {
+fn amount_field(rec: &Record, codes: &[char], diags: &mut Diagnostics, required: bool) -> Option<Decimal> {
     let field = codes.iter().find_map(|c| rec.get(*c).filter(|f| !f.value.trim().is_empty()));
     let Some(field) = field else {
         if required {

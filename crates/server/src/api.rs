@@ -601,16 +601,23 @@ fn flag(field: &str, value: &str) -> AppResult<bool> {
 
 /// Upload bank files: each becomes one import batch, with the same engine and
 /// summary as `kassa import`. A bad row fails the file with 422 naming file,
-/// line and field, and nothing is stored (unless `skip_bad_rows`).
+/// line and field, and nothing is stored (unless `skip_bad_rows`). A large
+/// upload, or one sent with `Prefer: respond-async`, runs as a background
+/// job: 202 with the job and its `Location` (`GET /api/v1/jobs/{id}`).
 #[utoipa::path(post, path = "/api/v1/books/{book}/imports", tag = "imports", security(("bearer" = [])),
     params(("book" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses((status = 201, body = [ImportView], description = "Imported"),
-        (status = 200, body = [ImportView], description = "Dry run: what would happen")))]
+        (status = 200, body = [ImportView], description = "Dry run: what would happen"),
+        (status = 202, body = kassa_app::jobs::JobView, description = "Running as a background job")))]
+#[allow(clippy::too_many_arguments)]
 async fn upload_imports(
     State(app): State<App>,
     Caller(actor): Caller,
     Ids(book): Ids<Uuid>,
+    axum::Extension(limits): axum::Extension<crate::HttpLimits>,
+    held: Option<axum::Extension<crate::http::HeldWrite>>,
+    headers: HeaderMap,
     Form(mut form): Form,
 ) -> Result<Response, ApiError> {
     let book = BookId(book);
@@ -638,6 +645,12 @@ async fn upload_imports(
         }
     }
     let status = if req.dry_run { StatusCode::OK } else { StatusCode::CREATED };
+    let held = held.map(|h| h.0);
+    let files =
+        match crate::jobs::job_or_inline(&app, (actor, book), files, req.clone(), &headers, &limits, held).await? {
+            crate::jobs::Uploaded::Job(accepted) => return Ok(accepted),
+            crate::jobs::Uploaded::Inline(files) => files,
+        };
     let reports = blocking(&app, move |app| app.import(&actor, book, &files, &req)).await?;
     Ok((status, Json(reports)).into_response())
 }
@@ -1079,6 +1092,7 @@ pub fn routes(upload_limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(move_bucket))
         .routes(routes!(list_loans, record_loan))
         .routes(routes!(list_goals, add_goal))
+        .merge(crate::jobs::routes())
 }
 
 /// The router and its OpenAPI document, completed: the shared error

@@ -21,6 +21,11 @@ pub struct HttpLimits {
     /// On SQLite, how long a write waits for the one writer before it is
     /// answered 503 `busy` (`Retry-After` says the same span).
     pub write_wait: Duration,
+    /// An import upload larger than this many bytes runs as a background
+    /// job (202 Accepted), as does one sent with `Prefer: respond-async`.
+    pub import_job_bytes: usize,
+    /// … or one whose rows, estimated from its bytes, are more than this.
+    pub import_job_rows: u64,
 }
 
 impl Default for HttpLimits {
@@ -36,6 +41,11 @@ impl Default for HttpLimits {
             // Most writes take milliseconds; a client retrying after 5 s
             // beats a connection parked for 30.
             write_wait: Duration::from_secs(5),
+            // About 100k bank CSV rows: an import of a few seconds. Longer
+            // ones hold SQLite's writer long enough that their uploader is
+            // better off polling than holding a request open.
+            import_job_bytes: 8 << 20,
+            import_job_rows: 100_000,
         }
     }
 }

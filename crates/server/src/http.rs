@@ -41,7 +41,7 @@ const SECRET_REPLIES: &[&str] = &["/api/v1/auth/", "/api/v1/admin/invites"];
 /// under `limits`, believing the forwarding headers of `proxies` (`client`).
 pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
     let (api, doc) = api::split(limits.upload_limit);
-    let gate = WriteGate::for_backend(app.backend(), limits.write_wait);
+    let gate = WriteGate { app: Some(app.clone()), ..WriteGate::for_backend(app.backend(), limits.write_wait) };
     let request_id = HeaderName::from_static("x-request-id");
     let web = crate::web::routes(limits.web_upload_limit).with_state(app.clone());
     let ops = crate::ops::routes().with_state(app.clone());
@@ -66,6 +66,7 @@ pub fn router(app: App, limits: HttpLimits, proxies: Proxies) -> Router {
         .merge(ops)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .fallback(|| async { api::not_found_fallback() })
+        .layer(axum::Extension(limits))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -133,26 +134,64 @@ async fn timeout(State(limits): State<HttpLimits>, req: Request, next: Next) -> 
 /// no thread and no connection; past `write_wait` a request gives up with
 /// 503 `busy` and `Retry-After`. Readers never queue, and never meet a
 /// waiting writer in the pool. PostgreSQL runs writers side by side: no gate.
+///
+/// A background import job (`crate::jobs`) takes over the permit of the
+/// request that started it and holds it until it ends, since its
+/// transaction holds SQLite's lock as long. A writer that finds the gate
+/// held by a job is answered at once (waiting `write_wait` for a job of
+/// minutes helps no one), naming the job and its likely remaining time.
 #[derive(Debug, Clone)]
 struct WriteGate {
     permit: Option<Arc<tokio::sync::Semaphore>>,
     wait: std::time::Duration,
+    /// Asked which job holds the gate.
+    app: Option<App>,
 }
 
 impl WriteGate {
     fn for_backend(backend: kassa_app::Backend, wait: std::time::Duration) -> WriteGate {
         let one_writer = backend == kassa_app::Backend::Sqlite;
-        WriteGate { permit: one_writer.then(|| Arc::new(tokio::sync::Semaphore::new(1))), wait }
+        WriteGate { permit: one_writer.then(|| Arc::new(tokio::sync::Semaphore::new(1))), wait, app: None }
+    }
+
+    fn busy(&self) -> Response {
+        match self.app.as_ref().and_then(App::running_job) {
+            Some(job) => crate::jobs::busy(job),
+            None => ApiError::from(AppError::Busy { retry_after: self.wait.as_secs().max(1) }).into_response(),
+        }
     }
 }
 
-async fn write_gate(State(gate): State<WriteGate>, req: Request, next: Next) -> Response {
-    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let Some(permit) = gate.permit.filter(|_| !reads) else { return next.run(req).await };
-    match tokio::time::timeout(gate.wait, permit.acquire_owned()).await {
-        Ok(Ok(_held)) => next.run(req).await,
-        _ => ApiError::from(AppError::Busy { retry_after: gate.wait.as_secs().max(1) }).into_response(),
+/// The write-gate permit of the request being served (SQLite), which a
+/// background job started by the request takes over.
+#[derive(Debug, Clone)]
+pub(crate) struct HeldWrite(Arc<std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>>);
+
+impl HeldWrite {
+    /// The permit, to be kept until the job ends; the request holds none after.
+    pub(crate) fn take(&self) -> Box<dyn Send> {
+        Box::new(self.0.lock().unwrap_or_else(|e| e.into_inner()).take())
     }
+}
+
+async fn write_gate(State(gate): State<WriteGate>, mut req: Request, next: Next) -> Response {
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let Some(permit) = gate.permit.clone().filter(|_| !reads) else { return next.run(req).await };
+    let held = match permit.clone().try_acquire_owned() {
+        Ok(held) => held,
+        Err(_) if gate.app.as_ref().and_then(App::running_job).is_some() => return gate.busy(),
+        Err(_) => match tokio::time::timeout(gate.wait, permit.acquire_owned()).await {
+            Ok(Ok(held)) => held,
+            _ => return gate.busy(),
+        },
+    };
+    // Kept here too: an extractor that takes the whole request (a
+    // multipart form) drops its extensions before the handler writes.
+    let held = HeldWrite(Arc::new(std::sync::Mutex::new(Some(held))));
+    req.extensions_mut().insert(held.clone());
+    let resp = next.run(req).await;
+    drop(held);
+    resp
 }
 
 /// What identifies a request body for an idempotency key. A multipart body
@@ -294,6 +333,14 @@ pub async fn serve(
     proxies: Proxies,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Jobs a dead process left unfinished are failed before anyone polls them.
+    let recovering = app.clone();
+    match tokio::task::spawn_blocking(move || recovering.recover_jobs()).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => tracing::warn!(jobs = n, "failed the jobs a stopped server left unfinished"),
+        Ok(Err(e)) => tracing::warn!(?e, "could not fail the jobs a stopped server left unfinished"),
+        Err(e) => tracing::warn!(?e, "could not fail the jobs a stopped server left unfinished"),
+    }
     axum::serve(listener, router(app, limits, proxies).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod instruments;
+pub mod jobs;
 pub mod ops;
 pub mod web;
 

@@ -9,7 +9,7 @@
 //! backend's client), `self.write(retry, f)` (runs `f` on a `Uow` in one
 //! database transaction, committing when `f` says so, retrying on a
 //! conflict when `retry`), the free function `read_log`, and the modules
-//! `access`, `import`, `reports` and `state` with one function per read.
+//! `access`, `import`, `jobs`, `reports` and `state` with one function per read.
 
 macro_rules! store_delegates {
     () => {
@@ -203,6 +203,46 @@ macro_rules! store_delegates {
 
         fn stash_remove(&self, id: uuid::Uuid, user: kassa_core::UserId) -> crate::Result<()> {
             state::stash_remove(&mut *self.conn()?, id, user)
+        }
+
+        fn job_create(&self, job: &crate::jobs::JobRow) -> crate::Result<()> {
+            jobs::create(&mut *self.conn()?, job)
+        }
+
+        fn job_start(&self, id: uuid::Uuid, now: jiff::Timestamp) -> crate::Result<bool> {
+            jobs::start(&mut *self.conn()?, id, now)
+        }
+
+        fn job_progress(&self, id: uuid::Uuid, rows_done: u64, now: jiff::Timestamp) -> crate::Result<()> {
+            jobs::progress(&mut *self.conn()?, id, rows_done, now)
+        }
+
+        fn job_finish(
+            &self,
+            id: uuid::Uuid,
+            state: crate::jobs::JobState,
+            rows_done: u64,
+            result: &str,
+            now: jiff::Timestamp,
+        ) -> crate::Result<bool> {
+            jobs::finish(&mut *self.conn()?, id, state, rows_done, result, now)
+        }
+
+        fn job(&self, id: uuid::Uuid, user: kassa_core::UserId) -> crate::Result<Option<crate::jobs::JobRow>> {
+            jobs::get(&mut *self.conn()?, id, user)
+        }
+
+        fn jobs(&self, user: kassa_core::UserId, limit: usize) -> crate::Result<Vec<crate::jobs::JobRow>> {
+            jobs::of_user(&mut *self.conn()?, user, limit)
+        }
+
+        fn fail_stale_jobs(
+            &self,
+            beat_before: jiff::Timestamp,
+            reason: &str,
+            now: jiff::Timestamp,
+        ) -> crate::Result<u64> {
+            jobs::fail_stale(&mut *self.conn()?, beat_before, reason, now)
         }
 
         fn fx_rates(&self, book: kassa_core::BookId) -> crate::Result<Vec<kassa_core::report::fx::FxRate>> {

@@ -12,6 +12,7 @@ mod budgets;
 mod delegate;
 mod error;
 pub mod import;
+pub mod jobs;
 pub mod loans;
 mod plans;
 mod portfolio;
@@ -259,6 +260,31 @@ pub trait Store: Send + Sync {
     /// `from` (or is gone), which makes a double confirm a no-op.
     fn stash_move(&self, change: &state::StashMove, detail: &str) -> Result<bool>;
     fn stash_remove(&self, id: uuid::Uuid, user: UserId) -> Result<()>;
+
+    /// Stores a new background job (`jobs`, migration 0012).
+    fn job_create(&self, job: &jobs::JobRow) -> Result<()>;
+    /// Moves a queued job to running at `now`; `false` if it was not queued.
+    fn job_start(&self, id: uuid::Uuid, now: jiff::Timestamp) -> Result<bool>;
+    /// A running job's rows so far, which is also its heartbeat.
+    fn job_progress(&self, id: uuid::Uuid, rows_done: u64, now: jiff::Timestamp) -> Result<()>;
+    /// Ends an unfinished job as `state` (done or failed) with its result
+    /// JSON; `false` if it had ended already.
+    fn job_finish(
+        &self,
+        id: uuid::Uuid,
+        state: jobs::JobState,
+        rows_done: u64,
+        result: &str,
+        now: jiff::Timestamp,
+    ) -> Result<bool>;
+    /// The user's job `id`: another user's is `None`.
+    fn job(&self, id: uuid::Uuid, user: UserId) -> Result<Option<jobs::JobRow>>;
+    /// The user's newest `limit` jobs, newest first.
+    fn jobs(&self, user: UserId, limit: usize) -> Result<Vec<jobs::JobRow>>;
+    /// Fails every queued or running job whose heartbeat is older than
+    /// `beat_before` with `reason` (the result JSON): jobs of a process that
+    /// died. Returns how many.
+    fn fail_stale_jobs(&self, beat_before: jiff::Timestamp, reason: &str, now: jiff::Timestamp) -> Result<u64>;
 }
 
 /// How many connections a store keeps, and how long a PostgreSQL

@@ -194,8 +194,9 @@ mod tests {
 
     /// Tables the migrations create that are not read models: the log, the
     /// migration ledger, the categoriser cache, the idempotent replies and
-    /// the state server processes share (migration 0008).
-    const NOT_PROJECTIONS: [&str; 8] = [
+    /// the state server processes share (migration 0008) and the background
+    /// jobs (0012).
+    const NOT_PROJECTIONS: [&str; 9] = [
         "events",
         "streams",
         "kassa_migrations",
@@ -204,6 +205,7 @@ mod tests {
         "login_limits",
         "access_epoch",
         "import_stash",
+        "jobs",
     ];
 
     #[test]

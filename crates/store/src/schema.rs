@@ -27,6 +27,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "idempotency_ttl", include_str!("schema/0009_idempotency_ttl.sql")),
     (10, "budgets", include_str!("schema/0010_budgets.sql")),
     (11, "recurring", include_str!("schema/0011_recurring.sql")),
+    (12, "jobs", include_str!("schema/0012_jobs.sql")),
     (13, "trades_detail", include_str!("schema/0013_trades_detail.sql")),
     (16, "loans_plans", include_str!("schema/0016_loans_plans.sql")),
     (17, "instruments", include_str!("schema/0017_instruments.sql")),

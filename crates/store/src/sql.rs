@@ -14,7 +14,7 @@ pub(crate) struct Sql {
 
 /// `text` with every `?N` placeholder written `$N`; refuses (at compile
 /// time) a `?` that is not followed by a digit.
-const fn dollars<const N: usize>(text: &str) -> [u8; N] {
+pub(crate) const fn dollars<const N: usize>(text: &str) -> [u8; N] {
     let b = text.as_bytes();
     assert!(b.len() == N);
     let mut out = [0u8; N];
@@ -45,6 +45,8 @@ macro_rules! sql {
         };
     )*};
 }
+// For statement lists kept beside their module (`jobs`).
+pub(crate) use sql;
 
 // The import projections (`sqlite/import.rs`, `postgres/import.rs`).
 sql! {

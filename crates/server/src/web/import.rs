@@ -34,6 +34,7 @@ use super::{Layout, Nav, PageError, PageResult, Session, load, render};
 use crate::error::ApiError;
 use kassa_app::books::AccountView;
 use kassa_app::imports::{BatchView, ImportRequest, ImportView, ProfileView, Upload};
+use kassa_app::jobs::JobView;
 use kassa_app::mapping::MappingView;
 use kassa_app::{App, AppError, AppResult, StashBounds, StashEntry, StashMove, StashPut, StashState};
 use serde::Serialize;
@@ -60,6 +61,7 @@ pub fn routes(upload_limit: usize) -> Router<App> {
         .route("/import/{id}/confirm", post(confirm))
         .route("/import/{id}/cancel", post(cancel))
         .route("/import/batches/{batch}/undo", post(undo))
+        .route("/import/jobs/{id}", get(job_page))
         .layer(Extension(UploadLimit(upload_limit)))
 }
 
@@ -520,15 +522,31 @@ async fn change_options(
     Ok(Redirect::to(&format!("/import/{id}")).into_response())
 }
 
-async fn confirm(State(app): State<App>, session: Session, Path(id): Path<String>) -> PageResult {
+async fn confirm(
+    State(app): State<App>,
+    Extension(limits): Extension<crate::HttpLimits>,
+    held: Option<Extension<crate::http::HeldWrite>>,
+    session: Session,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = stash_id(&id)?;
     let (actor, user) = (session.actor, session.user.id);
     let (book, files, req) = load(&app, move |app| Stash { app, user }.start(id)).await?.ok_or_else(gone)?;
+    let real = ImportRequest { dry_run: false, ..req.clone() };
+    // A large upload runs as a background job, whose page follows it; the
+    // stash learns the outcome from the job, as below.
+    let (large, files) = load(&app, move |_| Ok((crate::jobs::large(&files, &limits), files))).await?;
+    if large {
+        let then: kassa_app::jobs::Then = Box::new(move |app, outcome, files| {
+            Stash { app, user }.finish(id, outcome, files, &req);
+        });
+        let job = crate::jobs::start(&app, actor, book, files, real, held.map(|h| h.0), Some(then)).await?;
+        return Ok(Redirect::to(&format!("/import/jobs/{}?upload={id}", job.id)).into_response());
+    }
     // The stash learns the outcome on the blocking pool itself: if the
     // request times out first, the import still finishes, and a reload of
     // the preview's URL shows its result instead of "running" forever.
     let done = load(&app, move |app| {
-        let real = ImportRequest { dry_run: false, ..req.clone() };
         let outcome = app.import(&actor, book, &files, &real);
         // Nothing was stored on a failure: the files wait for another try.
         Stash { app, user }.finish(id, &outcome, &files, &req);
@@ -542,6 +560,54 @@ async fn confirm(State(app): State<App>, session: Session, Path(id): Path<String
             show_preview(&app, &session, id, book, held, Some(e)).await
         }
     }
+}
+
+// --- a background import ------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "import_job.html")]
+struct JobPage {
+    layout: Layout,
+    job: JobView,
+    /// The stash entry the job imports, whose page shows the result.
+    upload: Option<uuid::Uuid>,
+    /// Percent of the estimated rows read, while it runs.
+    percent: u64,
+    /// The failure's message.
+    error: Option<String>,
+}
+
+impl JobPage {
+    fn finished(&self) -> bool {
+        matches!(self.job.state.as_str(), "done" | "failed")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct JobQuery {
+    upload: Option<uuid::Uuid>,
+}
+
+/// `/import/jobs/{id}`: a background import's state and progress, reloading
+/// itself (a meta refresh, no script) until it has ended, then a link to
+/// its result. Only its owner sees it.
+async fn job_page(
+    State(app): State<App>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<JobQuery>,
+) -> PageResult {
+    let id: uuid::Uuid = id.parse().map_err(|_| PageError::from(AppError::NotFound("job".into())))?;
+    let actor = session.actor;
+    let job = load(&app, move |app| app.job(&actor, id)).await?;
+    let percent = match job.rows_total {
+        Some(t) if t > 0 => (job.rows_done * 100 / t).min(99),
+        _ => 0,
+    };
+    let error = job.error.as_ref().and_then(|e| e["message"].as_str()).map(str::to_string);
+    let mut layout = session.layout("Import job", Nav::Import);
+    layout.here = "/import".into();
+    Ok(render(&JobPage { layout, job, upload: q.upload, percent, error }))
 }
 
 async fn cancel(State(app): State<App>, session: Session, Path(id): Path<String>) -> PageResult {

@@ -6,6 +6,7 @@ mod budgets;
 mod categorize;
 mod idempotency;
 mod imports;
+mod jobs;
 mod matrix;
 mod portfolio;
 mod query_params;

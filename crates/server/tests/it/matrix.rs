@@ -80,6 +80,9 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("POST", "/api/v1/books/{book}/loans", [401, 404, 403, 201, 201, 403, 404, 404]),
     ("GET", "/api/v1/books/{book}/goals", [401, 404, 200, 200, 200, 403, 404, 404]),
     ("POST", "/api/v1/books/{book}/goals", [401, 404, 403, 201, 201, 403, 404, 404]),
+    ("GET", "/api/v1/jobs", [401, 200, 200, 200, 200, 200, 200, 200]),
+    // The book owner's job: nobody else's, not even a platform admin's.
+    ("GET", "/api/v1/jobs/{id}", [401, 404, 404, 404, 200, 404, 404, 404]),
 ];
 
 /// The users of the matrix, made once per database.
@@ -101,6 +104,8 @@ struct Target {
     review: Option<Uuid>,
     /// A monthly rent on `Savings`: a recurring series' id.
     series: [u8; 16],
+    /// A background import the owner started.
+    job: Uuid,
 }
 
 /// A bank statement for the account `Spending`: a new row, and one that may
@@ -178,11 +183,16 @@ fn target(app: &App, p: &People, with_import: bool) -> Target {
         let trades = Upload { name: "trades.csv".into(), bytes: TRADES.to_vec() };
         app.import(&owner, book, &[trades], &ImportRequest::default()).expect("trades");
     }
-    Target { book, account: a1, other_account: a2, tx: t1, batch, review, series }
+    let upload = Upload { name: "statement.csv".into(), bytes: STATEMENT.to_vec() };
+    let opts = ImportRequest { account: Some("Spending".into()), dry_run: true, ..ImportRequest::default() };
+    let job = app.start_import_job(&owner, book, vec![upload], opts, Box::new(()), None).expect("job").id;
+    Target { book, account: a1, other_account: a2, tx: t1, batch, review, series, job }
 }
 
 fn fill(path: &str, t: &Target, p: &People) -> String {
-    let id = if path.contains("/recurring/") {
+    let id = if path.starts_with("/api/v1/jobs/") {
+        t.job.to_string()
+    } else if path.contains("/recurring/") {
         String::from_utf8_lossy(&t.series).into_owned()
     } else if path.contains("/accounts/") {
         t.account.to_string()

@@ -34,6 +34,7 @@ use crate::{Store, backup};
 mod access;
 mod budgets;
 mod import;
+mod jobs;
 mod reports;
 mod state;
 

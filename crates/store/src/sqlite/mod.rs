@@ -38,6 +38,7 @@ const IMMEDIATE: &str = "BEGIN IMMEDIATE";
 mod access;
 mod budgets;
 mod import;
+mod jobs;
 mod reports;
 mod state;
 
