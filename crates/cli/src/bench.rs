@@ -86,6 +86,9 @@ pub enum BenchCmd {
         /// Where the server listens during the run
         #[arg(long, default_value = "127.0.0.1:18082")]
         bind: String,
+        /// Leave out `recurring list`, which takes minutes on the generated book
+        #[arg(long)]
+        no_recurring: bool,
     },
     /// Generate a portfolio (trades over instruments and accounts, daily
     /// prices) into a fresh SQLite database through this binary, then time
@@ -214,8 +217,9 @@ pub fn run(cmd: &BenchCmd, db: Option<&str>, format: Format) -> anyhow::Result<(
             };
             output::print(&kassa_bench::api::run(db("api", "")?, &options)?, format)
         }
-        BenchCmd::Budgets { transactions, runs, ref bind } => {
-            output::print(&kassa_bench::budgets::run(db("budgets", "")?, transactions, runs, bind)?, format)
+        BenchCmd::Budgets { transactions, runs, ref bind, no_recurring } => {
+            let rows = kassa_bench::budgets::run(db("budgets", "")?, transactions, runs, bind, !no_recurring)?;
+            output::print(&rows, format)
         }
         BenchCmd::Pages(ref a) => {
             let url = db("pages", " (the demo is seeded there)")?;
