@@ -4,6 +4,8 @@
 //! GET filter form and keyset paging, from the same `App::events` as
 //! `GET /api/v1/events`.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -11,7 +13,8 @@ use axum::routing::get;
 
 use super::{Layout, Nav, PageResult, Session, encode, load, render};
 use kassa_app::events::{EventFilter, EventPage, StreamView};
-use kassa_app::{App, AppError};
+use kassa_app::{App, AppError, AppResult};
+use kassa_core::UserId;
 
 /// Events per page.
 const PAGE_SIZE: i64 = 50;
@@ -45,10 +48,28 @@ struct Form {
 struct Row {
     recorded_at: String,
     actor: String,
+    /// The email of a `user:<id>` actor, when that user exists.
+    email: Option<String>,
     event_type: String,
     stream: String,
     version: i64,
     changes: Vec<String>,
+}
+
+/// The emails of the users who caused the page's events, by actor tag: a
+/// person reads "who" better by address than by id.
+fn emails(app: &App, page: &EventPage) -> AppResult<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for e in &page.items {
+        let Some(id) = e.actor.strip_prefix("user:").and_then(|id| id.parse().ok()) else { continue };
+        if out.contains_key(&e.actor) {
+            continue;
+        }
+        if let Some(u) = app.store.user(UserId(id))? {
+            out.insert(e.actor.clone(), u.email);
+        }
+    }
+    Ok(out)
 }
 
 /// `/events` with the filters of `f` and one cursor.
@@ -72,7 +93,15 @@ async fn page(State(app): State<App>, session: Session, Query(mut q): Query<Even
     };
     q.limit = q.limit.or(Some(PAGE_SIZE));
     let actor = session.actor;
-    let (streams, page) = load(&app, move |app| Ok((app.event_streams(&actor)?, app.events(&actor, &q)))).await?;
+    let (streams, page, people) = load(&app, move |app| {
+        let page = app.events(&actor, &q);
+        let people = match &page {
+            Ok(p) => emails(app, p)?,
+            Err(_) => HashMap::new(),
+        };
+        Ok((app.event_streams(&actor)?, page, people))
+    })
+    .await?;
     let (page, problem) = match page {
         Ok(p) => (p, None),
         Err(e @ (AppError::Invalid { .. } | AppError::NotFound(_))) => {
@@ -86,6 +115,7 @@ async fn page(State(app): State<App>, session: Session, Query(mut q): Query<Even
         .map(|e| Row {
             recorded_at: e.recorded_at.clone(),
             actor: e.actor.clone(),
+            email: people.get(&e.actor).cloned(),
             event_type: e.event_type.clone(),
             stream: e.stream.clone(),
             version: e.version,

@@ -171,6 +171,7 @@ fn events_are_filtered_paged_diffed_and_kept_to_readable_books() {
         assert_eq!(status, 200, "{}: {html}", s.name);
         assert!(html.contains("category: Food → Fun"), "{}: {html}", s.name);
         assert!(html.contains(&format!("user:{}", owner.user_id)), "{}", s.name);
+        assert!(html.contains("owner@example.org"), "{}: the actor by email", s.name);
         assert!(!html.contains(&format!("book-{b}")), "{}: book B's streams are not listed", s.name);
         let (_, html) = page(&format!("stream=book-{a}&type=transaction_recorded"), &viewer_token);
         assert!(html.contains("description: Bakery &#60;b&#62;") && !html.contains("Bakery <b>"), "{}: {html}", s.name);
