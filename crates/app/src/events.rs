@@ -83,10 +83,13 @@ pub struct EventPage {
 
 /// A stream's kind: its name without the id it ends in.
 pub fn stream_type(stream: &str) -> &str {
-    match stream.rsplit_once('-') {
-        // A UUID's last group is 12 hex digits: cut the whole UUID.
-        Some(_) if stream.len() > 37 && uuid::Uuid::parse_str(&stream[stream.len() - 36..]).is_ok() => {
-            &stream[..stream.len() - 37]
+    // `get`, not indexing: a name with multibyte characters must not panic.
+    let cut = stream.len().saturating_sub(37);
+    match (stream.get(..cut), stream.get(cut..)) {
+        (Some(kind), Some(id))
+            if !kind.is_empty() && id.starts_with('-') && uuid::Uuid::parse_str(&id[1..]).is_ok() =>
+        {
+            kind
         }
         _ => stream,
     }
@@ -241,5 +244,6 @@ mod tests {
         assert_eq!(stream_type(&format!("book-acl-{id}")), "book-acl");
         assert_eq!(stream_type(&format!("token-{id}")), "token");
         assert_eq!(stream_type("system"), "system");
+        assert_eq!(stream_type(&format!("ü{id}")), format!("ü{id}"));
     }
 }
