@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use kassa_core::access::{BookRole, acl_stream};
 use kassa_core::event::book_stream;
-use kassa_core::event::diff::{Change, diff};
+use kassa_core::event::diff::{Change, diff, redacted};
 use kassa_core::{BookId, RecordedEvent};
 use kassa_store::access::EventLogQuery;
 use serde::{Deserialize, Serialize};
@@ -222,7 +222,7 @@ impl App {
                     version: e.version,
                     event_type: e.event.type_name().into(),
                     schema_version: e.event.schema_version(),
-                    data: e.event.data(),
+                    data: redacted(e.event.data()),
                     actor: e.meta.actor.clone(),
                     occurred_at: e.meta.occurred_at.to_string(),
                     recorded_at: e.meta.recorded_at.to_string(),

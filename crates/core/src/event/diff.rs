@@ -100,9 +100,33 @@ fn sets(names: &HashMap<CategoryId, String>, e: &Event) -> Vec<(String, String, 
     }
 }
 
+/// Event data as the audit trail shows it: password and token hashes
+/// (every `…_hash` field, at any depth) replaced, so not even a platform
+/// admin reads a credential's verifier off the page.
+pub fn redacted(mut data: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if k.ends_with("_hash") {
+                        *v = Value::String("[redacted]".into());
+                    } else {
+                        walk(v);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut data);
+    data
+}
+
 /// Any other event: its top-level fields, about the id it carries.
 fn generic(data: &Value) -> Vec<(String, String, String)> {
-    let Value::Object(map) = data else { return vec![] };
+    let data = redacted(data.clone());
+    let Value::Object(map) = &data else { return vec![] };
     let id_field = map.keys().find(|k| *k == "id").or_else(|| map.keys().find(|k| k.ends_with("_id")));
     let entity = id_field.and_then(|k| map.get(k)).map(render).unwrap_or_default();
     map.iter()
@@ -248,6 +272,16 @@ mod tests {
         let earlier = vec![add_food, tx(id, food), note(vec!["a"], "first")];
         // The tags did not change: only the notes are shown.
         assert_eq!(diff(&earlier, &note(vec!["a"], "second")), vec![change("notes", Some("first"), "second")]);
+    }
+
+    #[test]
+    fn credential_hashes_are_redacted() {
+        let e = Event::PasswordChanged(crate::access::PasswordChanged {
+            user_id: crate::UserId(Uuid::from_u128(3)),
+            password_hash: "$argon2id$secret".into(),
+        });
+        assert_eq!(diff(&[], &e), vec![change("password_hash", None, "[redacted]")]);
+        assert!(!redacted(e.data()).to_string().contains("argon2id"));
     }
 
     #[test]

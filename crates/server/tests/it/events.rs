@@ -90,6 +90,11 @@ fn events_are_filtered_paged_diffed_and_kept_to_readable_books() {
         assert!(items(&owners).iter().any(|e| e["type"] == "account_opened"), "{}: {owners}", s.name);
         let (_, admins) = events("type=user_registered&limit=1000", &admin_token);
         assert_eq!(items(&admins).len(), 3, "{}: the admin sees every stream: {admins}", s.name);
+        assert!(
+            items(&admins).iter().all(|e| e["data"]["password_hash"] == "[redacted]"),
+            "{}: no password hash is shown: {admins}",
+            s.name
+        );
         let (_, none) = events("type=user_registered", &token);
         assert!(items(&none).is_empty(), "{}: user streams are not a book's: {none}", s.name);
 
