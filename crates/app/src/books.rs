@@ -312,27 +312,6 @@ pub struct AddMember {
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct EventView {
-    pub position: i64,
-    pub version: i64,
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub data: serde_json::Value,
-    pub actor: String,
-    pub occurred_at: String,
-    pub recorded_at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct EventPage {
-    pub items: Vec<EventView>,
-    /// Pass as `after` for the next page; absent on the last page.
-    pub next_after: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BalanceTotal {
     pub currency: String,
     pub kind: String,
@@ -789,32 +768,6 @@ impl App {
         let cmd = AclCommand::Revoke { principal: g.principal };
         self.write_access(&acl_stream(book), &actor.tag(), &|h| Ok(decide_acl(book, h, &cmd)?))?;
         Ok(())
-    }
-
-    /// The book's audit trail: its ledger stream, in order.
-    pub fn events(&self, actor: &Actor, book: BookId, after: i64, limit: i64) -> AppResult<EventPage> {
-        self.access(actor, book)?.require(BookRole::Viewer)?;
-        if !(1..=1000).contains(&limit) {
-            return Err(AppError::invalid("limit", "must be between 1 and 1000"));
-        }
-        let rows =
-            self.store.read_stream_page(&kassa_core::event::book_stream(book), after.max(0), limit as usize + 1)?;
-        let more = rows.len() > limit as usize;
-        let items: Vec<EventView> = rows
-            .iter()
-            .take(limit as usize)
-            .map(|e| EventView {
-                position: e.position,
-                version: e.version,
-                event_type: e.event.type_name().into(),
-                data: e.event.data(),
-                actor: e.meta.actor.clone(),
-                occurred_at: e.meta.occurred_at.to_string(),
-                recorded_at: e.meta.recorded_at.to_string(),
-            })
-            .collect();
-        let next_after = more.then(|| items.last().map(|e| e.version)).flatten();
-        Ok(EventPage { items, next_after })
     }
 
     pub fn overview(&self, actor: &Actor) -> AppResult<Overview> {

@@ -361,6 +361,14 @@ impl Store for ClaimingStore {
         self.target().read_stream_page(stream, after, limit)
     }
 
+    fn event_log(&self, q: &access::EventLogQuery) -> Result<Vec<RecordedEvent>> {
+        self.target().event_log(q)
+    }
+
+    fn stream_versions(&self, names: Option<&[String]>) -> Result<Vec<(String, i64)>> {
+        self.target().stream_versions(names)
+    }
+
     fn admin_overview(&self) -> Result<access::Overview> {
         self.target().admin_overview()
     }

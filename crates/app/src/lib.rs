@@ -16,6 +16,7 @@ pub mod clock;
 pub mod csv;
 pub mod dashboard;
 pub mod dates;
+pub mod events;
 pub mod export;
 pub mod goals;
 pub mod health;

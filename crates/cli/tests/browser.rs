@@ -455,3 +455,32 @@ async fn a_budget_bar_moves_as_money_is_spent() {
     assert_eq!((class.as_str(), available), ("budget-bar under", Decimal::new(85, 0)), "{category}");
     assert!((share - 0.575).abs() < 0.01, "{category}: the bar should be 57.5 % long, is {share}");
 }
+
+/// Issue 19 item 4: a recategorisation made on /transactions shows on
+/// /events with who made it and the diff "category: old → new".
+#[tokio::test]
+async fn a_recategorisation_shows_on_events_with_its_actor_and_diff() {
+    let Some((_server, b)) = demo_as("individual@demo.kassa").await else { return };
+    b.open("/transactions").await;
+    let select = "table.register tbody select[aria-label^='Category of']";
+    let old = b.js(&format!("return document.querySelector(\"{select}\").value")).await;
+    let old = old.as_str().unwrap_or_default().to_string();
+    let new = if old == "Travel" { "Shopping" } else { "Travel" };
+    b.leaving().await;
+    b.choose(select, new).await;
+    b.arrived_under("/transactions").await;
+
+    b.open("/events?type=transaction_recategorized").await;
+    assert_eq!(heading(&b).await, "Events");
+    let actor = b.text("table#events tbody tr:first-child td.actor").await;
+    if !actor.contains("individual@demo.kassa") || !actor.contains("user:") {
+        b.fail(format!("the newest recategorisation should name its actor: {actor:?}")).await;
+    }
+    let diff = b.text("table#events tbody tr:first-child td.diff").await;
+    let before = if old.is_empty() { "(none)" } else { old.as_str() };
+    let want = format!("category: {before} → {new}");
+    if !diff.contains(&want) {
+        b.fail(format!("the newest recategorisation should show {want:?}: {diff:?}")).await;
+    }
+    b.screenshot("events", false).await;
+}

@@ -48,6 +48,7 @@ pub struct Book {
     pub owner: Owner,
 }
 
+pub mod diff;
 mod stored;
 
 /// Declares `Event` and its stored form in one list, so a new event type is

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -523,25 +523,16 @@ async fn remove_org_member(
 
 // ---------------------------------------------------------------- events
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EventsQuery {
-    /// The book whose audit trail to read
-    pub book: Uuid,
-    /// Events after this stream version (default 0)
-    pub after: Option<i64>,
-    /// Page size, 1..=1000 (default 100)
-    pub limit: Option<i64>,
-}
-
-/// A book's audit trail: its events in order, with actor and times.
+/// The audit trail: events of the books the caller may read (a platform
+/// admin: every stream), newest first, each with a readable diff.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
-    params(EventsQuery), responses((status = 200, body = EventPage)))]
-async fn events(State(app): State<App>, Caller(actor): Caller, Params(q): Params<EventsQuery>) -> Reply<EventPage> {
-    Ok(Json(
-        blocking(&app, move |app| app.events(&actor, BookId(q.book), q.after.unwrap_or(0), q.limit.unwrap_or(100)))
-            .await?,
-    ))
+    params(kassa_app::events::EventFilter), responses((status = 200, body = kassa_app::events::EventPage)))]
+async fn events(
+    State(app): State<App>,
+    Caller(actor): Caller,
+    Params(q): Params<kassa_app::events::EventFilter>,
+) -> Reply<kassa_app::events::EventPage> {
+    Ok(Json(blocking(&app, move |app| app.events(&actor, &q)).await?))
 }
 
 // ---------------------------------------------------------------- imports

@@ -353,3 +353,81 @@ pub(crate) fn org_role(s: &str) -> OrgRole {
 pub(crate) fn book_role(s: &str) -> Result<BookRole> {
     BookRole::parse(s).ok_or_else(|| StoreError::Corrupt(format!("book role '{s}'")))
 }
+
+/// Filters and cursor of one page of the event log (the audit trail),
+/// newest first, keyset-paged by log position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventLogQuery {
+    /// Only these streams; `None` is every stream (a platform admin's view).
+    pub streams: Option<Vec<String>>,
+    pub event_type: Option<String>,
+    pub actor: Option<String>,
+    /// Recorded on or after / on or before this day (UTC), both inclusive.
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    /// Events strictly older than this position.
+    pub before: Option<i64>,
+    /// Events strictly newer than this position, nearest first, still
+    /// returned newest first: the page before a page.
+    pub after: Option<i64>,
+    pub limit: usize,
+}
+
+/// The `WHERE … ORDER BY … LIMIT …` of an event-log page and its arguments,
+/// for both backends: `stream` is the stream-name column and `at` turns a
+/// placeholder bound to RFC 3339 text into something comparable with
+/// `recorded_at`.
+pub(crate) fn event_log_filter<D: crate::register::Dialect>(
+    q: &EventLogQuery,
+    stream: &str,
+    at: fn(&str) -> String,
+) -> (String, Vec<D::Arg>) {
+    let mut args = vec![];
+    let mut conds = vec![];
+    let bind = |args: &mut Vec<D::Arg>, a: D::Arg| {
+        args.push(a);
+        D::placeholder(args.len())
+    };
+    if let Some(streams) = &q.streams {
+        if streams.is_empty() {
+            conds.push("FALSE".to_string());
+        } else {
+            let ps: Vec<String> = streams.iter().map(|s| bind(&mut args, D::text(s.clone()))).collect();
+            conds.push(format!("{stream} IN ({})", ps.join(", ")));
+        }
+    }
+    if let Some(t) = &q.event_type {
+        conds.push(format!("e.event_type = {}", bind(&mut args, D::text(t.clone()))));
+    }
+    if let Some(a) = &q.actor {
+        conds.push(format!("e.actor = {}", bind(&mut args, D::text(a.clone()))));
+    }
+    // Day bounds as RFC 3339 instants: SQLite's text compares in time order
+    // because every stored value is UTC ("Z").
+    if let Some(d) = q.from {
+        conds.push(format!("e.recorded_at >= {}", at(&bind(&mut args, D::text(format!("{d}T00:00:00Z"))))));
+    }
+    if let Some(d) = q.to.and_then(|d| d.tomorrow().ok()) {
+        conds.push(format!("e.recorded_at < {}", at(&bind(&mut args, D::text(format!("{d}T00:00:00Z"))))));
+    }
+    if let Some(p) = q.before {
+        conds.push(format!("e.position < {}", bind(&mut args, D::int(p))));
+    }
+    let order = if let Some(p) = q.after {
+        conds.push(format!("e.position > {}", bind(&mut args, D::int(p))));
+        "ASC"
+    } else {
+        "DESC"
+    };
+    let limit = bind(&mut args, D::int(q.limit as i64));
+    let filter = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    (format!("{filter} ORDER BY e.position {order} LIMIT {limit}"), args)
+}
+
+/// Puts a page read in `after` order (oldest first) back to newest first.
+pub(crate) fn newest_first(q: &EventLogQuery, mut rows: Vec<RecordedEvent>) -> Vec<RecordedEvent> {
+    if q.after.is_some() {
+        rows.reverse();
+    }
+    rows
+}

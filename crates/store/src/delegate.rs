@@ -138,6 +138,14 @@ macro_rules! store_delegates {
             access::read_stream_page(&mut *self.conn()?, stream, after, limit)
         }
 
+        fn event_log(&self, q: &crate::access::EventLogQuery) -> crate::Result<Vec<kassa_core::RecordedEvent>> {
+            access::event_log(&mut *self.conn()?, q)
+        }
+
+        fn stream_versions(&self, names: Option<&[String]>) -> crate::Result<Vec<(String, i64)>> {
+            access::stream_versions(&mut *self.conn()?, names)
+        }
+
         fn admin_overview(&self) -> crate::Result<crate::access::Overview> {
             crate::access::overview(&mut access::OverviewSql(&mut *self.conn()?))
         }

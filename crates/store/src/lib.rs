@@ -213,6 +213,10 @@ pub trait Store: Send + Sync {
     fn tx_page(&self, book: BookId, q: &access::TxPageQuery) -> Result<Vec<access::TxItem>>;
     /// Events of one stream with version > `after`, at most `limit`.
     fn read_stream_page(&self, stream: &str, after: i64, limit: usize) -> Result<Vec<RecordedEvent>>;
+    /// One page of the event log, newest first (the audit trail).
+    fn event_log(&self, q: &access::EventLogQuery) -> Result<Vec<RecordedEvent>>;
+    /// Each stream with its current version, by name; `None` is every stream.
+    fn stream_versions(&self, names: Option<&[String]>) -> Result<Vec<(String, i64)>>;
     fn admin_overview(&self) -> Result<access::Overview>;
     /// The reply a write under an `Idempotency-Key` committed with (not a
     /// projection: never rebuilt; kept for [`state::IDEMPOTENCY_TTL`]).

@@ -17,6 +17,7 @@ pub mod admin;
 pub mod auth;
 pub mod buckets;
 pub mod budgets;
+pub mod events;
 pub mod goals;
 pub mod home;
 pub mod import;
@@ -71,6 +72,7 @@ pub fn routes(upload_limit: usize) -> Router<App> {
         .merge(goals::routes())
         .merge(recurring::routes())
         .merge(admin::routes())
+        .merge(events::routes())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         // Pages show balances and transactions: no cache, shared or the
         // browser's, keeps them after the answer (assets set their own).
@@ -238,12 +240,13 @@ pub enum Nav {
     Budgets,
     Recurring,
     Settings,
+    Events,
     Admin,
     None,
 }
 
 impl Nav {
-    pub const MAIN: [(Nav, &'static str, &'static str); 9] = [
+    pub const MAIN: [(Nav, &'static str, &'static str); 10] = [
         (Nav::Home, "/", "Home"),
         (Nav::Accounts, "/accounts", "Accounts"),
         (Nav::Transactions, "/transactions", "Transactions"),
@@ -253,6 +256,7 @@ impl Nav {
         (Nav::Budgets, "/budgets", "Budgets"),
         (Nav::Recurring, "/recurring", "Recurring"),
         (Nav::Settings, "/settings", "Settings"),
+        (Nav::Events, "/events", "Events"),
     ];
 }
 

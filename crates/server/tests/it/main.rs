@@ -4,6 +4,7 @@
 mod buckets;
 mod budgets;
 mod categorize;
+mod events;
 mod idempotency;
 mod imports;
 mod jobs;

@@ -384,3 +384,22 @@ pub(super) fn idempotent_get(c: &mut Client, scope: &str, key: &str) -> Result<O
     )?
     .map(|r| StoredResponse { fingerprint: r.get(0), status: r.get::<_, i32>(1) as u16, body: r.get(2) }))
 }
+
+pub(super) fn event_log(c: &mut Client, q: &crate::access::EventLogQuery) -> Result<Vec<RecordedEvent>> {
+    let (filter, args) =
+        crate::access::event_log_filter::<Postgres>(q, "e.stream_id", |p| format!("CAST({p}::text AS timestamptz)"));
+    let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
+    let rows = c.query(&format!("{EVENT_COLUMNS} e{filter}"), &args)?;
+    Ok(crate::access::newest_first(q, rows.iter().map(event_row).collect::<Result<_>>()?))
+}
+
+pub(super) fn stream_versions(c: &mut Client, names: Option<&[String]>) -> Result<Vec<(String, i64)>> {
+    let rows = match names {
+        None => c.query("SELECT stream_id, version FROM streams ORDER BY stream_id", &[])?,
+        Some(ns) => c.query(
+            "SELECT stream_id, version FROM streams WHERE stream_id = ANY($1) ORDER BY stream_id",
+            &[&ns.to_vec()],
+        )?,
+    };
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}

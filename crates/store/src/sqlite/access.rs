@@ -512,3 +512,26 @@ pub(super) fn idempotent_get(conn: &Connection, scope: &str, key: &str) -> Resul
         .query_row([scope, key], |r| Ok(StoredResponse { fingerprint: r.get(0)?, status: r.get(1)?, body: r.get(2)? }))
         .optional()?)
 }
+
+pub(super) fn event_log(conn: &Connection, q: &crate::access::EventLogQuery) -> Result<Vec<RecordedEvent>> {
+    let (filter, args) = crate::access::event_log_filter::<Sqlite>(q, "s.name", |p| p.to_string());
+    let mut st = conn.prepare(&format!("{EVENT_COLUMNS}{filter}"))?;
+    let rows = st.query_map(params_from_iter(args), event_row)?;
+    Ok(crate::access::newest_first(q, rows.map(|r| r?).collect::<Result<_>>()?))
+}
+
+pub(super) fn stream_versions(conn: &Connection, names: Option<&[String]>) -> Result<Vec<(String, i64)>> {
+    let (filter, args): (String, Vec<Value>) = match names {
+        None => (String::new(), vec![]),
+        Some(ns) => (
+            format!(" WHERE name IN ({})", (1..=ns.len()).map(Sqlite::placeholder).collect::<Vec<_>>().join(", ")),
+            ns.iter().cloned().map(Value::Text).collect(),
+        ),
+    };
+    if names.is_some_and(<[String]>::is_empty) {
+        return Ok(vec![]);
+    }
+    let mut st = conn.prepare(&format!("SELECT name, version FROM streams{filter} ORDER BY name"))?;
+    let rows = st.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
